@@ -1,0 +1,104 @@
+using System.Text;
+using System.Text.Json;
+
+namespace BitNet.Gpu.Tokenizers.Jinja;
+
+/// <summary>The filters, tests and string methods chat templates use.</summary>
+static class JinjaBuiltins
+{
+    public static object? ApplyFilter(string name, object? value, IReadOnlyList<object?> args) => name switch
+    {
+        "trim" => Text(value, name).Trim(),
+        "capitalize" => Text(value, name) is { Length: > 0 } s ? char.ToUpperInvariant(s[0]) + s[1..].ToLowerInvariant() : "",
+        "upper" => Text(value, name).ToUpperInvariant(),
+        "lower" => Text(value, name).ToLowerInvariant(),
+        "title" => string.Join(' ', Text(value, name).Split(' ').Select(w => w.Length > 0 ? char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant() : w)),
+        "string" => JinjaValues.ToText(value),
+        "length" or "count" => value switch
+        {
+            string s => (long)s.Length,
+            System.Collections.ICollection c => (long)c.Count,
+            _ => throw new ChatTemplateException($"filter 'length' needs a string or list, not {JinjaValues.TypeName(value)}"),
+        },
+        "first" => JinjaValues.Iterate(value).FirstOrDefault(JinjaValues.Undefined),
+        "last" => JinjaValues.Iterate(value).LastOrDefault(JinjaValues.Undefined),
+        "default" or "d" => value == JinjaValues.Undefined ? args.FirstOrDefault(JinjaValues.Undefined) : value,
+        "join" => string.Join(args.Count > 0 ? JinjaValues.ToText(args[0]) : "", JinjaValues.Iterate(value).Select(JinjaValues.ToText)),
+        "tojson" => ToJson(value),
+        _ => throw new ChatTemplateException($"unsupported filter '{name}'"),
+    };
+
+    public static bool ApplyTest(string name, object? value) => name switch
+    {
+        "defined" => value != JinjaValues.Undefined,
+        "undefined" => value == JinjaValues.Undefined,
+        "none" => value is null,
+        "string" => value is string,
+        "number" or "integer" => value is long,
+        "boolean" => value is bool,
+        "mapping" => value is IDictionary<string, object?>,
+        "iterable" or "sequence" => value is string or IReadOnlyList<object?> or IDictionary<string, object?>,
+        "true" => value is true,
+        "false" => value is false,
+        _ => throw new ChatTemplateException($"unsupported test '{name}'"),
+    };
+
+    /// <summary>Python string methods (<c>content.strip()</c>), bound to their string; null when there is none.</summary>
+    public static JinjaFunction? Method(object? target, string name)
+    {
+        if (target is not string s) return null;
+        string Arg(IReadOnlyList<object?> a) => a.Count > 0 ? JinjaValues.ToText(a[0]) : throw new ChatTemplateException($"'{name}' needs an argument");
+        char[]? Chars(IReadOnlyList<object?> a) => a.Count > 0 && a[0] is string c ? c.ToCharArray() : null;
+        return name switch
+        {
+            "strip" => (a, _) => Chars(a) is { } c ? s.Trim(c) : s.Trim(),
+            "lstrip" => (a, _) => Chars(a) is { } c ? s.TrimStart(c) : s.TrimStart(),
+            "rstrip" => (a, _) => Chars(a) is { } c ? s.TrimEnd(c) : s.TrimEnd(),
+            "upper" => (_, _) => s.ToUpperInvariant(),
+            "lower" => (_, _) => s.ToLowerInvariant(),
+            "startswith" => (a, _) => s.StartsWith(Arg(a), StringComparison.Ordinal),
+            "endswith" => (a, _) => s.EndsWith(Arg(a), StringComparison.Ordinal),
+            "replace" => (a, _) => a.Count == 2 ? s.Replace(JinjaValues.ToText(a[0]), JinjaValues.ToText(a[1]), StringComparison.Ordinal)
+                : throw new ChatTemplateException("'replace' needs two arguments"),
+            "split" => (a, _) => (a.Count > 0 ? s.Split(Arg(a)) : s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Select(x => (object?)x).ToList(),
+            _ => null,
+        };
+    }
+
+    static string Text(object? value, string filter) => value switch
+    {
+        string s => s,
+        _ when value == JinjaValues.Undefined => "",
+        _ => throw new ChatTemplateException($"filter '{filter}' needs a string, not {JinjaValues.TypeName(value)}"),
+    };
+
+    public static string ToJson(object? value)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            Write(writer, value);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    static void Write(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null: w.WriteNullValue(); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case long n: w.WriteNumberValue(n); break;
+            case string s: w.WriteStringValue(s); break;
+            case IDictionary<string, object?> d:
+                w.WriteStartObject();
+                foreach (var (k, v) in d) { w.WritePropertyName(k); Write(w, v); }
+                w.WriteEndObject();
+                break;
+            case IReadOnlyList<object?> list:
+                w.WriteStartArray();
+                foreach (var item in list) Write(w, item);
+                w.WriteEndArray();
+                break;
+            default: w.WriteNullValue(); break;
+        }
+    }
+}
