@@ -18,6 +18,8 @@ public static class TensorSizes
         _ => throw new ArgumentException($"unknown tensor type id {(uint)type}", nameof(type)),
     };
 
+    public static int ValuesPerBlock(GgmlType type) => Block(type).ValuesPerBlock;
+
     public static bool IsKnown(GgmlType type) => Enum.IsDefined(type);
 
     /// <summary>Bytes a tensor of <paramref name="elementCount"/> values occupies in a GGUF file.</summary>
