@@ -1,0 +1,89 @@
+using BitNet.Gpu.Model.Architectures;
+using BitNet.Gpu.Model.Gguf;
+
+namespace BitNet.Gpu.Engine.Backends;
+
+/// <summary>
+/// What a compute backend (reference, CPU, ILGPU, Vulkan) provides to the transformer graph: weights uploaded once,
+/// device-resident activation buffers and KV cache, and the handful of operations the graph is built from.
+/// Operations are queued in order; only <see cref="ReadLogits"/> waits for the device, once per step.
+/// All matrices are row-major [rows × cols] with cols the input size; a batch of n tokens is n consecutive rows.
+/// </summary>
+public interface IComputeBackend : IDisposable
+{
+    /// <summary>Short name: reference, cpu, cuda, opencl, vulkan.</summary>
+    string Name { get; }
+    /// <summary>The device, in words (for run/bench output).</summary>
+    string DeviceDescription { get; }
+
+    /// <summary>A ternary projection (I2_S, TQ2_0 or TQ1_0), kept packed at about 2 bits per weight.</summary>
+    DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor);
+    /// <summary>An embedding or output matrix (F32, F16, BF16, Q8_0, Q6_K) [rows × cols].</summary>
+    DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor);
+    /// <summary>A norm weight vector (F32).</summary>
+    DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor);
+
+    /// <summary>Float activations for up to <paramref name="rows"/> tokens of <paramref name="cols"/> values.</summary>
+    DeviceBuffer AllocateActivations(int rows, int cols);
+    /// <summary>Int8-quantized activations (with one scale per row) for up to rows tokens.</summary>
+    DeviceBuffer AllocateQuantized(int rows, int cols);
+    /// <summary>Keys and values for every layer, for positions 0 .. contextLength-1.</summary>
+    KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim);
+
+    /// <summary>Called before the operations of one forward step over n tokens starting at startPosition.</summary>
+    void BeginStep(ReadOnlySpan<int> tokens, int startPosition);
+
+    // output[t, :] = table[tokens[t], :]
+    void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount);
+    // y[t, :] = x[t, :] / sqrt(mean(x[t, :]²) + eps) * weight
+    void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon);
+    // q[t, :] = round(x[t, :] * 127 / max|x[t, :]|) clamped to int8, with that scale kept per token
+    void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount);
+    // y[t, r] = (Σ_c w[r, c] · q[t, c]) / scale[t] × weightScale
+    void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount);
+    // y[t, r] = Σ_c w[r, c] · x[t, c]  (dense output projection)
+    void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount);
+    // rotates each head of x[t, :] by position startPosition + t
+    void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style);
+    // stores k, v at positions [start, start+n) of the layer, then causal attention of q over positions [0, start+t]
+    void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
+                   int tokenCount, int heads, int keyValueHeads, int headDim);
+    // gate[t, i] = act(gate[t, i]) * up[t, i]
+    void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation);
+    // x += y
+    void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount);
+    // copies row `row` of source to row 0 of destination (the last token's hidden state before the output projection)
+    void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination);
+
+    /// <summary>Waits for the step and copies rows of logits [rows × vocab] to the host. The one synchronization per step.</summary>
+    void ReadLogits(DeviceBuffer logits, int rows, Span<float> destination);
+}
+
+/// <summary>A weight tensor owned by a backend.</summary>
+public abstract class DeviceWeight : IDisposable
+{
+    public required string Name { get; init; }
+    public required int Rows { get; init; }
+    public required int Cols { get; init; }
+    /// <summary>Bytes the weight occupies on the device.</summary>
+    public required long ByteSize { get; init; }
+    public virtual void Dispose() { }
+}
+
+/// <summary>Activations owned by a backend: up to Rows tokens of Cols values.</summary>
+public abstract class DeviceBuffer : IDisposable
+{
+    public int Rows { get; init; }
+    public int Cols { get; init; }
+    public virtual void Dispose() { }
+}
+
+/// <summary>The KV cache of all layers, owned by a backend.</summary>
+public abstract class KvCache : IDisposable
+{
+    public int Layers { get; init; }
+    public int ContextLength { get; init; }
+    public int KeyValueHeads { get; init; }
+    public int HeadDim { get; init; }
+    public virtual void Dispose() { }
+}

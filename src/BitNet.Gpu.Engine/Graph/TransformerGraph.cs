@@ -1,0 +1,161 @@
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Model.Architectures;
+
+namespace BitNet.Gpu.Engine.Graph;
+
+/// <summary>
+/// The forward pass of the supported architectures (BitNet b1.58 2B4T, 1bitLLM bitnet, ternary llama), built from
+/// backend operations. They share one shape; the architecture decides the RoPE style, the gate activation and
+/// whether the BitNet sub-norms are applied:
+///   x = embed(tokens)
+///   per layer:  h = attn_norm(x); q,k,v = ternary(h); rope(q,k); a = attention(q, k, v)
+///               x += o_proj(attn_sub_norm(a))
+///               h = ffn_norm(x); x += down(ffn_sub_norm(act(gate(h)) * up(h)))
+///   logits = output(output_norm(x))
+/// Weights are uploaded once; the activations for up to <see cref="MaxBatch"/> tokens and the KV cache stay on the backend.
+/// </summary>
+public sealed class TransformerGraph : IDisposable
+{
+    readonly IComputeBackend _backend;
+    readonly ModelDescription _model;
+    readonly Hyperparameters _hp;
+    readonly GraphWeights _weights;
+    readonly GraphActivations _activations;
+    readonly KvCache _cache;
+
+    public TransformerGraph(ModelDescription model, IComputeBackend backend, int contextLength, int maxBatch,
+                            Action<int, int, string>? uploadProgress = null)
+    {
+        if (contextLength <= 0 || contextLength > model.Hyperparameters.ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength,
+                $"--ctx must be between 1 and the model's context length {model.Hyperparameters.ContextLength}");
+        if (maxBatch <= 0)
+            throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "batch size must be positive");
+
+        _backend = backend;
+        _model = model;
+        _hp = model.Hyperparameters;
+        ContextLength = contextLength;
+        MaxBatch = Math.Min(maxBatch, contextLength);
+        _weights = GraphWeights.Upload(model, backend, uploadProgress);
+        _activations = new GraphActivations(backend, _hp, MaxBatch);
+        _cache = backend.AllocateKvCache(_hp.BlockCount, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim);
+    }
+
+    public ModelDescription Model => _model;
+    public IComputeBackend Backend => _backend;
+    public int ContextLength { get; }
+    public int MaxBatch { get; }
+    public int VocabSize => _hp.VocabSize;
+
+    /// <summary>Tokens held in the KV cache: the position of the next token.</summary>
+    public int Position { get; private set; }
+
+    /// <summary>Forgets the KV cache (a new conversation).</summary>
+    public void Reset() => Position = 0;
+
+    /// <summary>Drops cached positions from <paramref name="position"/> on.</summary>
+    public void Truncate(int position) => Position = Math.Clamp(position, 0, Position);
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at the next positions, in batches of up to <see cref="MaxBatch"/>.
+    /// <paramref name="logits"/> receives the last token's logits [vocab], or every token's [tokens × vocab] when
+    /// <paramref name="allLogits"/> is set.
+    /// </summary>
+    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits = false)
+    {
+        if (tokens.IsEmpty) throw new ArgumentException("no tokens to run", nameof(tokens));
+        if (Position + tokens.Length > ContextLength)
+            throw new ContextOverflowException(Position + tokens.Length, ContextLength);
+        int expected = (allLogits ? tokens.Length : 1) * VocabSize;
+        if (logits.Length < expected)
+            throw new ArgumentException($"logits needs {expected} floats, got {logits.Length}", nameof(logits));
+        foreach (int token in tokens)
+            if ((uint)token >= (uint)VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), token, $"token id out of range (vocabulary has {VocabSize})");
+
+        for (int start = 0; start < tokens.Length; start += MaxBatch)
+        {
+            int count = Math.Min(MaxBatch, tokens.Length - start);
+            bool last = start + count == tokens.Length;
+            var chunkLogits = allLogits ? logits.Slice(start * VocabSize, count * VocabSize) : logits[..VocabSize];
+            Step(tokens.Slice(start, count), chunkLogits, allLogits, last);
+        }
+    }
+
+    /// <summary>One batch: every layer, then the logits of all tokens or of the last one (only when it is the final batch).</summary>
+    void Step(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits, bool lastBatch)
+    {
+        var b = _backend;
+        var a = _activations;
+        int n = tokens.Length;
+        b.BeginStep(tokens, Position);
+        b.Embed(_weights.TokenEmbedding, a.X, n);
+        for (int layer = 0; layer < _hp.BlockCount; layer++)
+        {
+            Attention(layer, n);
+            FeedForward(layer, n);
+        }
+        Position += n;
+
+        if (!allLogits && !lastBatch) return;
+        b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
+        if (allLogits)
+        {
+            b.DenseMatMul(_weights.Output, a.H, a.AllLogits, n);
+            b.ReadLogits(a.AllLogits, n, logits);
+        }
+        else
+        {
+            b.CopyRow(a.H, n - 1, a.LastHidden);
+            b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
+            b.ReadLogits(a.Logits, 1, logits);
+        }
+    }
+
+    // x += o_proj(attn_sub_norm(attention(rope(q), rope(k), v)))  with q,k,v = projections of attn_norm(x)
+    void Attention(int layer, int n)
+    {
+        var b = _backend;
+        var a = _activations;
+        var w = _weights.Layers[layer];
+        b.RmsNorm(a.X, w.AttentionNorm, a.H, n, _hp.RmsNormEpsilon);
+        b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        b.TernaryMatMul(w.Query, a.HiddenQuantized, a.Q, n);
+        b.TernaryMatMul(w.Key, a.HiddenQuantized, a.K, n);
+        b.TernaryMatMul(w.Value, a.HiddenQuantized, a.V, n);
+        b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+        b.Rope(a.K, n, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+        b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
+        if (w.AttentionSubNorm is not null)
+            b.RmsNorm(a.AttentionOut, w.AttentionSubNorm, a.AttentionOut, n, _hp.RmsNormEpsilon);
+        b.QuantizeActivations(a.AttentionOut, a.AttentionQuantized, n);
+        b.TernaryMatMul(w.AttentionOutput, a.AttentionQuantized, a.H, n);
+        b.Add(a.X, a.H, n);
+    }
+
+    // x += down(ffn_sub_norm(act(gate(h)) * up(h)))  with h = ffn_norm(x)
+    void FeedForward(int layer, int n)
+    {
+        var b = _backend;
+        var a = _activations;
+        var w = _weights.Layers[layer];
+        b.RmsNorm(a.X, w.FeedForwardNorm, a.H, n, _hp.RmsNormEpsilon);
+        b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        b.TernaryMatMul(w.Gate, a.HiddenQuantized, a.Gate, n);
+        b.TernaryMatMul(w.Up, a.HiddenQuantized, a.Up, n);
+        b.GateActivation(a.Gate, a.Up, n, _model.Architecture.Activation);
+        if (w.FeedForwardSubNorm is not null)
+            b.RmsNorm(a.Gate, w.FeedForwardSubNorm, a.Gate, n, _hp.RmsNormEpsilon);
+        b.QuantizeActivations(a.Gate, a.FeedForwardQuantized, n);
+        b.TernaryMatMul(w.Down, a.FeedForwardQuantized, a.H, n);
+        b.Add(a.X, a.H, n);
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _activations.Dispose();
+        _weights.Dispose();
+    }
+}
