@@ -48,7 +48,7 @@ public sealed class Tokenizer
         new(HuggingFaceVocabularyReader.Read(tokenizerJsonPath, tokenizerConfigPath));
 
     /// <summary>Reads the tokenizer.ggml.* keys of a GGUF file.</summary>
-    // GGUF_PENDING public static Tokenizer FromGguf(string path) => new(GgufVocabularyReader.Read(path));
+    public static Tokenizer FromGguf(string path) => new(GgufVocabularyReader.Read(path));
 
     // Llama 3 is recognized by its vocabulary when the file names no pre-tokenizer (the official 2B4T GGUF).
     static void CheckPreTokenizer(Vocabulary v)
