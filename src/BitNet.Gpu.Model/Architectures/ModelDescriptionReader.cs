@@ -28,7 +28,7 @@ public static class ModelDescriptionReader
         var ternaryType = layers[0].Query.Type;
         foreach (var tensor in layers.SelectMany(l => l.TernaryProjections))
         {
-            if (!IsTernary(tensor.Type))
+            if (!TensorSizes.IsTernary(tensor.Type))
                 throw new ModelFormatException(file.Path, $"tensor '{tensor.Name}' is {tensor.Type}; {spec.Description} is supported with ternary weights only (I2_S, TQ1_0, TQ2_0)");
             if (tensor.Type != ternaryType)
                 throw new ModelFormatException(file.Path, $"tensor '{tensor.Name}' is {tensor.Type} while blk.0.attn_q.weight is {ternaryType}; mixed ternary types are not supported");
@@ -140,8 +140,6 @@ public static class ModelDescriptionReader
             Down = Matrix("ffn_down", hidden, ffn),
         };
     }
-
-    static bool IsTernary(GgmlType type) => type is GgmlType.I2_S or GgmlType.TQ1_0 or GgmlType.TQ2_0;
 
     static void ExpectMatrix(GgufFile file, GgufTensorInfo tensor, int rows, int cols)
     {
