@@ -92,7 +92,7 @@ public sealed class Sampler
         double target = _options.TopP * total;
         // If the min-p set holds less than the target, the top-p prefix is longer than it: min-p decides alone.
         if (withinMinP < target) return minP;
-        return _nucleus.Find(_logits, mass, minP.Logit, target);
+        return _nucleus.Find(_logits, mass, max, minP.Logit, target);
     }
 
     private RankCut TopKThenTopP(float max)

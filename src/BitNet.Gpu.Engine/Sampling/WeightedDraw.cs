@@ -56,6 +56,11 @@ internal sealed class WeightedDraw
         for (; i <= end - width; i += width)
         {
             var x = new Vector<float>(logits[i..]);
+            if (!Vector.GreaterThanOrEqualAny(x, cutLogit))
+            {
+                Vector<float>.Zero.CopyTo(_weights.AsSpan(i)); // nothing kept here: skip the exp
+                continue;
+            }
             var tokens = new Vector<int>(i) + LaneIndex;
             var kept = Vector.GreaterThan(x, cutLogit) |
                        (Vector.Equals(x, cutLogit) & Vector.LessThanOrEqual(tokens, lastToken));

@@ -39,6 +39,18 @@ public class SamplerFilterTests
     }
 
     [Theory]
+    [InlineData(0.01f, 0.95f)]
+    [InlineData(0.3f, 0.5f)]
+    [InlineData(40f, 0.99f)]
+    public void Distribution_WholeVocabularyTopP_NarrowAndWideLogits(float scale, float topP)
+    {
+        // Narrow logits all fall in one first-pass bucket (forcing further binning); wide ones overflow the first span.
+        var logits = ReferenceSampler.RandomLogits(LlamaVocab, 31, scale);
+        var options = new SamplerOptions { Temperature = 1f, TopK = 0, TopP = topP, MinP = 0, Seed = 1 };
+        AssertMatchesReference(options, logits, [], $"scale {scale}");
+    }
+
+    [Theory]
     [InlineData(40, 0.95f, 0.05f)]
     [InlineData(0, 0.95f, 0f)]
     [InlineData(0, 0.6f, 0f)]
