@@ -20,6 +20,13 @@ public static class Program
 
     static IEnumerable<Command> Verbs() =>
     [
+        RunCommand.Create(),
+        ChatCommand.Create(),
+        BenchCommand.Create(),
+        EvalCommand.Create(),
+        PerplexityCommand.Create(),
+        TokenizeCommand.Create(),
         InfoCommand.Create(),
+        DevicesCommand.Create(),
     ];
 }

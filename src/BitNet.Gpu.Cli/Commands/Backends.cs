@@ -1,0 +1,15 @@
+using BitNet.Gpu.Engine.Backends;
+
+namespace BitNet.Gpu.Cli.Commands;
+
+/// <summary>The backends this build of the CLI knows; GPU backends register here from their own assemblies.</summary>
+public static class Backends
+{
+    public static BackendRegistry Registry { get; } = Create();
+
+    static BackendRegistry Create()
+    {
+        var registry = new BackendRegistry();
+        return registry;
+    }
+}

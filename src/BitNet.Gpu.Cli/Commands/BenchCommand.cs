@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Text.Json;
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Benchmarking;
+using Spectre.Console;
+
+namespace BitNet.Gpu.Cli.Commands;
+
+/// <summary>
+/// bitnet-gpu bench: prompt processing and generation speed like llama-bench, with GB/s of weights read per
+/// generated token and the share of the measured memory-bandwidth roofline.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var prompt = new Option<int>("-p", "--n-prompt") { Description = "prompt tokens (pp test)", DefaultValueFactory = _ => 128 };
+        var generate = new Option<int>("-n", "--n-gen") { Description = "generated tokens (tg test)", DefaultValueFactory = _ => 64 };
+        var repeat = new Option<int>("--repeat", "-r") { Description = "runs of each test; the median is reported", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object instead of a table" };
+        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json };
+        engine.AddTo(command);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            int p = parse.GetValue(prompt), n = parse.GetValue(generate), r = parse.GetValue(repeat);
+            if (p < 0 || n < 0 || p + n == 0) throw new UsageException("-p and -n must be zero or more, and not both zero");
+            if (r is <= 0 or > 1000) throw new UsageException($"--repeat must be between 1 and 1000, got {r}");
+
+            using var model = engine.Load(parse);
+            var result = ModelBenchmark.Run(model.Graph, p, n, r);
+            int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
+            double bandwidth = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth() : HostMemoryBandwidth.Measure(threads);
+            var report = new BenchReport(model, result, threads, bandwidth);
+            if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
+            else report.WriteTable();
+            return 0;
+        }));
+        return command;
+    }
+
+    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, double Bandwidth)
+    {
+        long BytesPerToken => Model.Description.WeightBytesPerToken;
+        double GenerationBytesPerSecond => BytesPerToken * Result.GenerationTokensPerSecond;
+        double RooflineTokensPerSecond => Bandwidth / BytesPerToken;
+
+        public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["model"] = Model.File.Path,
+            ["architecture"] = Model.Description.ArchitectureName,
+            ["ternary_type"] = Model.Description.TernaryType.ToString(),
+            ["backend"] = Model.Backend.Name,
+            ["device"] = Model.Backend.DeviceDescription,
+            ["threads"] = Threads,
+            ["prompt_tokens"] = Result.PromptTokens,
+            ["generated_tokens"] = Result.GeneratedTokens,
+            ["repeats"] = Result.Repeats,
+            ["prompt_tokens_per_second"] = Result.PromptTokensPerSecond,
+            ["generation_tokens_per_second"] = Result.GenerationTokensPerSecond,
+            ["weight_bytes_per_token"] = BytesPerToken,
+            ["generation_gb_per_second"] = GenerationBytesPerSecond / 1e9,
+            ["memory_bandwidth_gb_per_second"] = Bandwidth / 1e9,
+            ["roofline_tokens_per_second"] = RooflineTokensPerSecond,
+            ["roofline_percent"] = 100 * GenerationBytesPerSecond / Bandwidth,
+            ["prompt_runs"] = Result.PromptRuns,
+            ["generation_runs"] = Result.GenerationRuns,
+        }, new JsonSerializerOptions { WriteIndented = false });
+
+        public void WriteTable()
+        {
+            var d = Model.Description;
+            var table = new Table().AddColumns("model", "type", "backend", "threads", "test", "tok/s", "GB/s", "% roofline");
+            string name = Path.GetFileName(Model.File.Path);
+            if (Result.PromptTokens > 0)
+                table.AddRow(name, d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"pp{Result.PromptTokens}",
+                    $"{Result.PromptTokensPerSecond:F1}", "", "");
+            if (Result.GeneratedTokens > 0)
+                table.AddRow(name, d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"tg{Result.GeneratedTokens}",
+                    $"{Result.GenerationTokensPerSecond:F1}", $"{GenerationBytesPerSecond / 1e9:F1}", $"{100 * GenerationBytesPerSecond / Bandwidth:F0}%");
+            AnsiConsole.Write(table);
+            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; weights read per token {BytesPerToken / 1e6:F1} MB; " +
+                                  $"measured read bandwidth {Bandwidth / 1e9:F1} GB/s (roofline {RooflineTokensPerSecond:F1} tok/s); median of {Result.Repeats}");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Hosting;
+
+namespace BitNet.Gpu.Cli.Commands;
+
+/// <summary>The options every verb that loads a model shares: -m, --backend, --device, --threads, --ctx, --batch-size.</summary>
+public sealed class EngineOptions
+{
+    public Option<string?> Model { get; } = new("--model", "-m") { Description = "GGUF model file (default: the model bundled in models/)" };
+    public Option<string> Backend { get; } = new("--backend") { Description = "auto, cpu, cuda, opencl, vulkan or reference", DefaultValueFactory = _ => "auto" };
+    public Option<int> Device { get; } = new("--device") { Description = "device index within the backend (see 'bitnet-gpu devices')" };
+    public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: one per core)" };
+    public Option<int> Context { get; } = new("--ctx", "-c") { Description = "context length in tokens (default: the model's, at most 4096)" };
+    public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "prompt tokens per batch", DefaultValueFactory = _ => 128 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Model, Backend, Device, Threads, Context, BatchSize })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Reads and checks the options; a bad value is a UsageException naming the option.</summary>
+    public (string ModelPath, LoadOptions Load) Read(ParseResult parse)
+    {
+        int threads = parse.GetValue(Threads);
+        if (threads < 0 || threads > 1024) throw new UsageException($"--threads must be between 0 and 1024, got {threads}");
+        int device = parse.GetValue(Device);
+        if (device < 0) throw new UsageException($"--device must be 0 or more, got {device}");
+        int context = parse.GetValue(Context);
+        if (context < 0) throw new UsageException($"--ctx must be positive, got {context}");
+        int batch = parse.GetValue(BatchSize);
+        if (batch is <= 0 or > 65536) throw new UsageException($"--batch-size must be between 1 and 65536, got {batch}");
+        string backend = parse.GetValue(Backend)!;
+        if (!Backends.Registry.Names.Contains(backend, StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"--backend '{backend}' is not known (choose from {string.Join(", ", Backends.Registry.Names)})");
+
+        var load = new LoadOptions
+        {
+            Backend = backend,
+            BackendOptions = new BackendOptions { Threads = threads, Device = device },
+            ContextLength = context,
+            BatchSize = batch,
+        };
+        return (parse.GetValue(Model) ?? DefaultModel.Resolve(), load);
+    }
+
+    /// <summary>Loads the model with a progress bar on stderr.</summary>
+    public LoadedModel Load(ParseResult parse)
+    {
+        var (path, load) = Read(parse);
+        return Progress.Run($"loading {Path.GetFileName(path)}", report => LoadedModel.Load(path, load, Backends.Registry, report));
+    }
+}

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using BitNet.Gpu.Engine.Sampling;
+
+namespace BitNet.Gpu.Cli.Commands;
+
+/// <summary>The sampling options of run and chat, with llama.cpp's names and defaults.</summary>
+public sealed class SamplingOptions
+{
+    static readonly SamplerOptions Defaults = new();
+
+    public Option<float> Temperature { get; } = new("--temp") { Description = "temperature; 0 = greedy", DefaultValueFactory = _ => Defaults.Temperature };
+    public Option<int> TopK { get; } = new("--top-k") { Description = "keep the k most likely tokens; 0 = off", DefaultValueFactory = _ => Defaults.TopK };
+    public Option<float> TopP { get; } = new("--top-p") { Description = "keep the smallest set with this probability mass; 1 = off", DefaultValueFactory = _ => Defaults.TopP };
+    public Option<float> MinP { get; } = new("--min-p") { Description = "drop tokens below this fraction of the top probability; 0 = off", DefaultValueFactory = _ => Defaults.MinP };
+    public Option<float> RepeatPenalty { get; } = new("--repeat-penalty") { Description = "penalize recent tokens; 1 = off", DefaultValueFactory = _ => Defaults.RepeatPenalty };
+    public Option<float> FrequencyPenalty { get; } = new("--frequency-penalty") { Description = "subtract this × count of a recent token", DefaultValueFactory = _ => Defaults.FrequencyPenalty };
+    public Option<float> PresencePenalty { get; } = new("--presence-penalty") { Description = "subtract this once for a recent token", DefaultValueFactory = _ => Defaults.PresencePenalty };
+    public Option<int> PenaltyWindow { get; } = new("--repeat-last-n") { Description = "tokens the penalties look back over", DefaultValueFactory = _ => Defaults.PenaltyWindow };
+    public Option<ulong?> Seed { get; } = new("--seed", "-s") { Description = "random seed for reproducible sampling (default: random)" };
+    public Option<string[]> LogitBias { get; } = new("--logit-bias", "-l") { Description = "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 15043-inf; repeatable", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Stop { get; } = new("--stop") { Description = "stop when this text is generated; repeatable" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop })
+            command.Options.Add(option);
+    }
+
+    public SamplerOptions Read(ParseResult parse)
+    {
+        var options = new SamplerOptions
+        {
+            Temperature = parse.GetValue(Temperature),
+            TopK = parse.GetValue(TopK),
+            TopP = parse.GetValue(TopP),
+            MinP = parse.GetValue(MinP),
+            RepeatPenalty = parse.GetValue(RepeatPenalty),
+            FrequencyPenalty = parse.GetValue(FrequencyPenalty),
+            PresencePenalty = parse.GetValue(PresencePenalty),
+            PenaltyWindow = parse.GetValue(PenaltyWindow),
+            Seed = parse.GetValue(Seed),
+            LogitBias = ParseBias(parse.GetValue(LogitBias) ?? []),
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message.Split(" (Parameter")[0]);
+        }
+        return options;
+    }
+
+    public IReadOnlyList<string> StopStrings(ParseResult parse) => parse.GetValue(Stop) ?? [];
+
+    static Dictionary<int, float> ParseBias(string[] entries)
+    {
+        var bias = new Dictionary<int, float>();
+        foreach (string entry in entries)
+        {
+            int sign = entry.IndexOfAny(['+', '-'], 1);
+            if (sign < 0 || !int.TryParse(entry[..sign], NumberStyles.None, CultureInfo.InvariantCulture, out int token)
+                || !float.TryParse(entry[sign..], NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && !TryInfinity(entry[sign..], out value))
+                throw new UsageException($"--logit-bias '{entry}' is not TOKEN_ID+BIAS or TOKEN_ID-BIAS (e.g. 15043+1, 15043-inf)");
+            bias[token] = value;
+        }
+        return bias;
+    }
+
+    static bool TryInfinity(string text, out float value)
+    {
+        value = text switch { "+inf" => float.PositiveInfinity, "-inf" => float.NegativeInfinity, _ => float.NaN };
+        return !float.IsNaN(value);
+    }
+}

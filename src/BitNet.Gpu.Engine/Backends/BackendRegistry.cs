@@ -1,0 +1,71 @@
+using BitNet.Gpu.Engine.Backends.Reference;
+
+namespace BitNet.Gpu.Engine.Backends;
+
+/// <summary>What a backend provider found on this machine: one entry per usable device.</summary>
+public sealed record BackendDevice(string Backend, int Index, string Name, string Details);
+
+/// <summary>Creates backends of one kind (cpu, cuda, opencl, vulkan) and lists the devices it can use.</summary>
+public interface IBackendProvider
+{
+    /// <summary>The --backend name.</summary>
+    string Name { get; }
+    /// <summary>The devices found; empty when the driver or hardware is missing.</summary>
+    IReadOnlyList<BackendDevice> Devices();
+    IComputeBackend Create(BackendOptions options);
+}
+
+/// <summary>Options every backend understands.</summary>
+public sealed record BackendOptions
+{
+    /// <summary>CPU worker threads (0 = one per core).</summary>
+    public int Threads { get; init; }
+    /// <summary>Which device of the backend to use (--device N).</summary>
+    public int Device { get; init; }
+}
+
+/// <summary>
+/// The backends known to this process, by name. The engine registers cpu and reference; the GPU backends live
+/// in their own assemblies and are registered by the host (the CLI), so the engine never references ILGPU or Vulkan.
+/// <c>auto</c> picks the first provider with a device in the order cuda, opencl, vulkan, cpu.
+/// </summary>
+public sealed class BackendRegistry
+{
+    static readonly string[] AutoOrder = ["cuda", "opencl", "vulkan", "cpu"];
+    readonly Dictionary<string, IBackendProvider> _providers = new(StringComparer.OrdinalIgnoreCase);
+
+    public BackendRegistry()
+    {
+        Register(new DelegateProvider("reference", () => [new BackendDevice("reference", 0, "host", "plain C# reference (slow; for checking)")],
+            _ => new ReferenceBackend()));
+    }
+
+    public void Register(IBackendProvider provider) => _providers[provider.Name] = provider;
+
+    public IEnumerable<IBackendProvider> Providers => _providers.Values;
+
+    public IReadOnlyList<string> Names => ["auto", .. _providers.Keys];
+
+    /// <summary>Creates the named backend (or the best one for "auto"); unknown names are an ArgumentException naming --backend.</summary>
+    public IComputeBackend Create(string name, BackendOptions options)
+    {
+        if (name.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            name = AutoOrder.First(n => _providers.TryGetValue(n, out var p) && (n == "cpu" || p.Devices().Count > 0));
+        if (!_providers.TryGetValue(name, out var provider))
+            throw new ArgumentException($"--backend '{name}' is not known (choose from {string.Join(", ", Names)})", nameof(name));
+        var devices = provider.Devices();
+        if (devices.Count == 0)
+            throw new ArgumentException($"--backend {name}: no {name} device was found on this machine", nameof(name));
+        if (options.Device < 0 || options.Device >= devices.Count)
+            throw new ArgumentException($"--device {options.Device} is out of range: {name} has {devices.Count} device(s)", nameof(options));
+        return provider.Create(options);
+    }
+
+    /// <summary>A provider from two delegates, for backends that need no class of their own.</summary>
+    public sealed class DelegateProvider(string name, Func<IReadOnlyList<BackendDevice>> devices, Func<BackendOptions, IComputeBackend> create) : IBackendProvider
+    {
+        public string Name => name;
+        public IReadOnlyList<BackendDevice> Devices() => devices();
+        public IComputeBackend Create(BackendOptions options) => create(options);
+    }
+}

@@ -1,0 +1,72 @@
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Graph;
+using BitNet.Gpu.Model.Architectures;
+using BitNet.Gpu.Model.Gguf;
+using BitNet.Gpu.Tokenizers;
+
+namespace BitNet.Gpu.Engine.Hosting;
+
+/// <summary>How to load a model: which backend, threads, context and batch size.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>--backend: auto, cpu, cuda, opencl, vulkan or reference.</summary>
+    public string Backend { get; init; } = "auto";
+    public BackendOptions BackendOptions { get; init; } = new();
+    /// <summary>--ctx: tokens the KV cache holds; 0 = the model's context, at most 4096.</summary>
+    public int ContextLength { get; init; }
+    /// <summary>Prompt tokens processed per batch.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    public const int DefaultMaxContext = 4096;
+}
+
+/// <summary>A model ready to run: the file, its description, its tokenizer, a backend and the graph on it.</summary>
+public sealed class LoadedModel : IDisposable
+{
+    public required GgufFile File { get; init; }
+    public required ModelDescription Description { get; init; }
+    public required Tokenizer Tokenizer { get; init; }
+    public required IComputeBackend Backend { get; init; }
+    public required TransformerGraph Graph { get; init; }
+
+    /// <summary>Opens, checks and uploads a model. <paramref name="progress"/> gets (tensors done, total, name).</summary>
+    public static LoadedModel Load(string path, LoadOptions options, BackendRegistry registry, Action<int, int, string>? progress = null)
+    {
+        if (options.ContextLength < 0)
+            throw new ArgumentException($"--ctx must be positive, got {options.ContextLength}", nameof(options));
+        if (options.BatchSize <= 0 || options.BatchSize > 1 << 16)
+            throw new ArgumentException($"--batch-size must be between 1 and 65536, got {options.BatchSize}", nameof(options));
+
+        var file = GgufFile.Open(path);
+        IComputeBackend? backend = null;
+        try
+        {
+            var description = ModelDescriptionReader.Read(file);
+            var tokenizer = new Tokenizer(GgufVocabularyReader.Read(file.Metadata, path));
+            if (tokenizer.Count > description.Hyperparameters.VocabSize)
+                throw new Model.ModelFormatException(path, $"the vocabulary has {tokenizer.Count} tokens but token_embd.weight has only {description.Hyperparameters.VocabSize} rows");
+
+            int modelContext = description.Hyperparameters.ContextLength;
+            int context = options.ContextLength == 0 ? Math.Min(modelContext, LoadOptions.DefaultMaxContext) : options.ContextLength;
+            if (context > modelContext)
+                throw new ArgumentException($"--ctx {context} is larger than the model's context length {modelContext}", nameof(options));
+
+            backend = registry.Create(options.Backend, options.BackendOptions);
+            var graph = new TransformerGraph(description, backend, context, options.BatchSize, progress);
+            return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph };
+        }
+        catch
+        {
+            backend?.Dispose();
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Graph.Dispose();
+        Backend.Dispose();
+        File.Dispose();
+    }
+}
