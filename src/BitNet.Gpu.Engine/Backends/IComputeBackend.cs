@@ -35,7 +35,7 @@ public interface IComputeBackend : IDisposable
 
     // output[t, :] = table[tokens[t], :]
     void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount);
-    // y[t, :] = x[t, :] / sqrt(mean(x[t, :]²) + eps) * weight
+    // y[t, :] = x[t, :] / sqrt(mean(x[t, :]²) + eps) * weight   (y may be x)
     void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon);
     // q[t, :] = round(x[t, :] * 127 / max|x[t, :]|) clamped to int8, with that scale kept per token
     void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount);
@@ -55,8 +55,13 @@ public interface IComputeBackend : IDisposable
     // copies row `row` of source to row 0 of destination (the last token's hidden state before the output projection)
     void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination);
 
-    /// <summary>Waits for the step and copies rows of logits [rows × vocab] to the host. The one synchronization per step.</summary>
-    void ReadLogits(DeviceBuffer logits, int rows, Span<float> destination);
+    /// <summary>Copies host values into the first rows of a float buffer (inputs for tests and tools; the graph never needs it).</summary>
+    void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values);
+    /// <summary>Waits for the queued work and copies the first rows of a float buffer to the host: for the graph,
+    /// the logits, the one synchronization per step.</summary>
+    void Read(DeviceBuffer buffer, int rows, Span<float> destination);
+    /// <summary>Waits and copies the int8 values and per-row scales of a quantized buffer (for tests).</summary>
+    void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales);
 }
 
 /// <summary>A weight tensor owned by a backend.</summary>

@@ -103,13 +103,13 @@ public sealed class TransformerGraph : IDisposable
         if (allLogits)
         {
             b.DenseMatMul(_weights.Output, a.H, a.AllLogits, n);
-            b.ReadLogits(a.AllLogits, n, logits);
+            b.Read(a.AllLogits, n, logits);
         }
         else
         {
             b.CopyRow(a.H, n - 1, a.LastHidden);
             b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
-            b.ReadLogits(a.Logits, 1, logits);
+            b.Read(a.Logits, 1, logits);
         }
     }
 

@@ -227,8 +227,18 @@ public sealed class ReferenceBackend : IComputeBackend
     public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) =>
         ((ReferenceBuffer)source).Row(row).CopyTo(((ReferenceBuffer)destination).Row(0));
 
-    public void ReadLogits(DeviceBuffer logits, int rows, Span<float> destination) =>
-        ((ReferenceBuffer)logits).Values.AsSpan(0, rows * logits.Cols).CopyTo(destination);
+    public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values) =>
+        values[..(rows * buffer.Cols)].CopyTo(((ReferenceBuffer)buffer).Values);
+
+    public void Read(DeviceBuffer buffer, int rows, Span<float> destination) =>
+        ((ReferenceBuffer)buffer).Values.AsSpan(0, rows * buffer.Cols).CopyTo(destination);
+
+    public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
+    {
+        var q = (ReferenceBuffer)quantized;
+        q.Quantized.AsSpan(0, rows * q.Cols).CopyTo(values);
+        q.Scales.AsSpan(0, rows).CopyTo(scales);
+    }
 
     public void Dispose() { }
 

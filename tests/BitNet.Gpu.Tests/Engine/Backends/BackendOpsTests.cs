@@ -1,0 +1,285 @@
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Backends.Reference;
+using BitNet.Gpu.Model.Architectures;
+using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Tests.Support;
+
+namespace BitNet.Gpu.Tests.Engine.Backends;
+
+/// <summary>
+/// The one op-level test suite every fast backend runs (CPU, ILGPU, Vulkan): each operation on seeded random
+/// inputs with odd shapes, compared with the reference backend. Output buffers are poisoned with NaN first, so an
+/// element a kernel never writes fails the comparison. A backend's test class derives from this and supplies the backend.
+/// Tolerance: max |actual - expected| ≤ Tolerance × max |expected| per op (integer ternary sums are exact, so
+/// the ternary product's only error is float scaling).
+/// </summary>
+public abstract class BackendOpsTests : IDisposable
+{
+    readonly ReferenceBackend _reference = new();
+    readonly Lazy<IComputeBackend> _backend;
+
+    protected BackendOpsTests() => _backend = new Lazy<IComputeBackend>(CreateBackend);
+
+    protected abstract IComputeBackend CreateBackend();
+
+    /// <summary>Relative tolerance for float ops (sums in another order).</summary>
+    protected virtual double Tolerance => 1e-4;
+
+    IComputeBackend Backend => _backend.Value;
+
+    public void Dispose()
+    {
+        if (_backend.IsValueCreated) _backend.Value.Dispose();
+        _reference.Dispose();
+    }
+
+    // ---- helpers ----
+
+    static float[] RandomValues(int seed, int count, float scale = 1f)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = scale * (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    static DeviceBuffer Input(IComputeBackend b, int rows, int cols, float[] values)
+    {
+        var buffer = b.AllocateActivations(rows, cols);
+        b.Write(buffer, rows, values);
+        return buffer;
+    }
+
+    static DeviceBuffer Poisoned(IComputeBackend b, int rows, int cols)
+    {
+        var buffer = b.AllocateActivations(rows, cols);
+        b.Write(buffer, rows, Enumerable.Repeat(float.NaN, rows * cols).ToArray());
+        return buffer;
+    }
+
+    static float[] ReadAll(IComputeBackend b, DeviceBuffer buffer, int rows)
+    {
+        var values = new float[rows * buffer.Cols];
+        b.Read(buffer, rows, values);
+        return values;
+    }
+
+    /// <summary>Runs <paramref name="op"/> on the reference and on the backend under test and compares the outputs.</summary>
+    void Compare(Func<IComputeBackend, float[]> op, double tolerance, string what)
+    {
+        var expected = op(_reference);
+        var actual = op(Backend);
+        AssertClose(expected, actual, tolerance, what);
+    }
+
+    internal static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(v => Math.Abs((double)v));
+        Assert.True(scale > 0 && double.IsFinite(scale), $"{what}: the expected values are all zero or not finite");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.False(float.IsNaN(actual[i]), $"{what}: element {i} was not written (NaN)");
+            double error = Math.Abs(expected[i] - (double)actual[i]);
+            Assert.True(error <= tolerance * scale, $"{what}: element {i} is {actual[i]}, expected {expected[i]} (error {error:E2} > {tolerance:E0} × {scale:E2})");
+        }
+    }
+
+    // ---- operations ----
+
+    [Theory]
+    [InlineData(GgmlType.F32)]
+    [InlineData(GgmlType.F16)]
+    [InlineData(GgmlType.BF16)]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q6_K)]
+    public void Embed(GgmlType type)
+    {
+        using var weights = new WeightFile(seed: 11);
+        string name = weights.AddDense("token_embd.weight", type, rows: 37, cols: 256);
+        int[] tokens = [5, 0, 36, 5];
+        Compare(b =>
+        {
+            using var table = b.UploadDense(weights.File, weights[name]);
+            using var output = Poisoned(b, tokens.Length, 256);
+            b.BeginStep(tokens, 0);
+            b.Embed(table, output, tokens.Length);
+            return ReadAll(b, output, tokens.Length);
+        }, 1e-6, $"embed {type}");
+    }
+
+    [Theory]
+    [InlineData(3, 200, false)]
+    [InlineData(5, 2560, true)]
+    public void RmsNorm(int rows, int cols, bool inPlace)
+    {
+        using var weights = new WeightFile(seed: 12);
+        string name = weights.AddDense("norm.weight", GgmlType.F32, 1, cols, scale: 0.2f, offset: 1f, asVector: true);
+        var x = RandomValues(13, rows * cols, 3f);
+        Compare(b =>
+        {
+            using var w = b.UploadVector(weights.File, weights[name]);
+            using var input = Input(b, rows, cols, x);
+            using var output = inPlace ? null : Poisoned(b, rows, cols);
+            b.BeginStep(new int[rows], 0);
+            b.RmsNorm(input, w, output ?? input, rows, 1e-5f);
+            return ReadAll(b, output ?? input, rows);
+        }, Tolerance, $"rms_norm {rows}×{cols}");
+    }
+
+    [Theory]
+    [InlineData(4, 333)]
+    [InlineData(2, 6912)]
+    public void QuantizeActivations_MatchesBitNetRuleExactly(int rows, int cols)
+    {
+        var x = RandomValues(14, rows * cols, 5f);
+        // Row 0 holds exact ties: with max|x| = 127 the scale is 1, so 0.5 → 0, 1.5 → 2, -2.5 → -2 (half to even).
+        x[0] = 127f; x[1] = 0.5f; x[2] = 1.5f; x[3] = -2.5f; x[4] = -127f;
+        (sbyte[] Values, float[] Scales) Run(IComputeBackend b)
+        {
+            using var input = Input(b, rows, cols, x);
+            using var quantized = b.AllocateQuantized(rows, cols);
+            b.BeginStep(new int[rows], 0);
+            b.QuantizeActivations(input, quantized, rows);
+            var values = new sbyte[rows * cols];
+            var scales = new float[rows];
+            b.ReadQuantized(quantized, rows, values, scales);
+            return (values, scales);
+        }
+        var expected = Run(_reference);
+        var actual = Run(Backend);
+        Assert.Equal(new sbyte[] { 127, 0, 2, -2, -127 }, expected.Values[..5]);
+        Assert.Equal(expected.Scales, actual.Scales);
+        Assert.Equal(expected.Values, actual.Values);
+    }
+
+    [Theory]
+    [InlineData(GgmlType.I2_S, 67, 384, 1)]
+    [InlineData(GgmlType.I2_S, 131, 2560, 5)]
+    [InlineData(GgmlType.TQ2_0, 67, 512, 1)]
+    [InlineData(GgmlType.TQ2_0, 9, 768, 7)]
+    [InlineData(GgmlType.TQ1_0, 33, 768, 1)]
+    [InlineData(GgmlType.TQ1_0, 70, 256, 4)]
+    public void TernaryMatMul(GgmlType type, int rows, int cols, int tokens)
+    {
+        using var weights = new WeightFile(seed: 15);
+        string name = weights.AddTernary("blk.0.ffn_up.weight", type, rows, cols);
+        var x = RandomValues(16, tokens * cols, 2f);
+        Compare(b =>
+        {
+            using var w = b.UploadTernary(weights.File, weights[name]);
+            using var input = Input(b, tokens, cols, x);
+            using var quantized = b.AllocateQuantized(tokens, cols);
+            using var output = Poisoned(b, tokens, rows);
+            b.BeginStep(new int[tokens], 0);
+            b.QuantizeActivations(input, quantized, tokens);
+            b.TernaryMatMul(w, quantized, output, tokens);
+            return ReadAll(b, output, tokens);
+        }, 1e-5, $"ternary {type} {rows}×{cols} × {tokens} tokens");
+    }
+
+    [Theory]
+    [InlineData(GgmlType.F16, 301, 256, 1)]
+    [InlineData(GgmlType.F16, 77, 2560, 3)]
+    [InlineData(GgmlType.F32, 50, 96, 2)]
+    [InlineData(GgmlType.BF16, 50, 96, 1)]
+    [InlineData(GgmlType.Q8_0, 41, 512, 2)]
+    [InlineData(GgmlType.Q6_K, 41, 512, 1)]
+    public void DenseMatMul(GgmlType type, int rows, int cols, int tokens)
+    {
+        using var weights = new WeightFile(seed: 17);
+        string name = weights.AddDense("output.weight", type, rows, cols, scale: 0.05f);
+        var x = RandomValues(18, tokens * cols);
+        Compare(b =>
+        {
+            using var w = b.UploadDense(weights.File, weights[name]);
+            using var input = Input(b, tokens, cols, x);
+            using var output = Poisoned(b, tokens, rows);
+            b.BeginStep(new int[tokens], 0);
+            b.DenseMatMul(w, input, output, tokens);
+            return ReadAll(b, output, tokens);
+        }, Tolerance, $"dense {type} {rows}×{cols} × {tokens} tokens");
+    }
+
+    [Theory]
+    [InlineData(RopeStyle.Neox, 3, 64, 64, 7)]
+    [InlineData(RopeStyle.Neox, 5, 128, 128, 4000)]
+    [InlineData(RopeStyle.Interleaved, 3, 64, 64, 7)]
+    [InlineData(RopeStyle.Interleaved, 2, 64, 32, 100)]
+    public void Rope(RopeStyle style, int heads, int headDim, int ropeDims, int startPosition)
+    {
+        const int tokens = 4;
+        var x = RandomValues(19, tokens * heads * headDim);
+        Compare(b =>
+        {
+            using var buffer = Input(b, tokens, heads * headDim, x);
+            b.BeginStep(new int[tokens], startPosition);
+            b.Rope(buffer, tokens, heads, headDim, ropeDims, 500000f, style);
+            return ReadAll(b, buffer, tokens);
+        }, Tolerance, $"rope {style} {heads}×{headDim} at {startPosition}");
+    }
+
+    [Theory]
+    [InlineData(4, 2, 32)]
+    [InlineData(20, 5, 128)]
+    [InlineData(3, 3, 64)]
+    public void Attention_OverSeveralStepsOfTheCache(int heads, int kvHeads, int headDim)
+    {
+        // Steps of 5, 1 and 3 tokens: prompt, one generated token, a second batch on top of the cache.
+        int[] stepSizes = [5, 1, 3];
+        Compare(b =>
+        {
+            using var cache = b.AllocateKvCache(layers: 2, contextLength: 16, kvHeads, headDim);
+            var outputs = new List<float>();
+            int position = 0, seed = 20;
+            foreach (int n in stepSizes)
+            {
+                using var q = Input(b, n, heads * headDim, RandomValues(seed++, n * heads * headDim));
+                using var k = Input(b, n, kvHeads * headDim, RandomValues(seed++, n * kvHeads * headDim));
+                using var v = Input(b, n, kvHeads * headDim, RandomValues(seed++, n * kvHeads * headDim));
+                using var output = Poisoned(b, n, heads * headDim);
+                b.BeginStep(new int[n], position);
+                b.Attention(q, k, v, cache, layer: 1, output, n, heads, kvHeads, headDim);
+                outputs.AddRange(ReadAll(b, output, n));
+                position += n;
+            }
+            return outputs.ToArray();
+        }, Tolerance, $"attention {heads}/{kvHeads}×{headDim}");
+    }
+
+    [Theory]
+    [InlineData(GateActivation.ReluSquared)]
+    [InlineData(GateActivation.Silu)]
+    public void GateActivationTimesUp(GateActivation activation)
+    {
+        const int rows = 3, cols = 300;
+        var gate = RandomValues(30, rows * cols, 4f);
+        var up = RandomValues(31, rows * cols, 2f);
+        Compare(b =>
+        {
+            using var g = Input(b, rows, cols, gate);
+            using var u = Input(b, rows, cols, up);
+            b.BeginStep(new int[rows], 0);
+            b.GateActivation(g, u, rows, activation);
+            return ReadAll(b, g, rows);
+        }, Tolerance, $"gate {activation}");
+    }
+
+    [Fact]
+    public void AddAndCopyRow()
+    {
+        const int rows = 3, cols = 257;
+        var x = RandomValues(32, rows * cols);
+        var y = RandomValues(33, rows * cols);
+        Compare(b =>
+        {
+            using var a = Input(b, rows, cols, x);
+            using var c = Input(b, rows, cols, y);
+            using var last = Poisoned(b, 1, cols);
+            b.BeginStep(new int[rows], 0);
+            b.Add(a, c, rows);
+            b.CopyRow(a, rows - 1, last);
+            return [.. ReadAll(b, a, rows), .. ReadAll(b, last, 1)];
+        }, 1e-6, "add + copy row");
+    }
+}
