@@ -247,7 +247,7 @@ public sealed unsafe class GgufFile : IDisposable
     {
         if (!TensorSizes.IsKnown(type))
             throw new ModelFormatException(Path, $"tensor '{name}' has unknown type id {(uint)type}", typeAt);
-        int valuesPerBlock = TensorSizes.Block(type).ValuesPerBlock;
+        int valuesPerBlock = TensorSizes.ValuesPerBlock(type);
         if (dims[0] % valuesPerBlock != 0)
             throw new ModelFormatException(Path, $"tensor '{name}' ({type}) has rows of {dims[0]} values, not a multiple of its block size {valuesPerBlock}", typeAt);
         try
