@@ -13,6 +13,8 @@ internal static class SafeTensorsHeader
     public static (IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<SafeTensorInfo> Tensors) Parse(
         string path, ReadOnlySpan<byte> header, long dataLength, long dataOffset)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new ModelFormatException(path, "header is not valid UTF-8", 8);
         JsonDocument document;
         try
         {
