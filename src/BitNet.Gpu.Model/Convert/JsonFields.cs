@@ -11,7 +11,9 @@ internal static class JsonFields
             throw new ModelFormatException(path, "file not found");
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
+            var bytes = File.ReadAllBytes(path).AsMemory();
+            if (bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..]; // a UTF-8 byte-order mark, as Windows editors write
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {

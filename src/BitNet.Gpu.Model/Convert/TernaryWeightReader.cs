@@ -15,23 +15,27 @@ namespace BitNet.Gpu.Model.Convert;
 /// </summary>
 internal static class TernaryWeightReader
 {
-    /// <param name="permuteHeads">for llama's q/k: the head count of <see cref="QueryKeyPermutation"/>, applied before ternarizing</param>
+    /// <param name="permuteHeads">
+    /// for llama's q/k: the head count of <see cref="QueryKeyPermutation"/>, applied to the ternary values after
+    /// ternarizing in the checkpoint's own layout (the layout the model was trained and quantized in)
+    /// </param>
     public static TernaryWeight Read(SafeTensorsCheckpoint checkpoint, string name, int rows, int columns, int? permuteHeads = null)
+    {
+        var weight = ReadUnpermuted(checkpoint, name, rows, columns);
+        return permuteHeads is { } heads ? weight with { Values = QueryKeyPermutation.Permute(weight.Values, rows, columns, heads) } : weight;
+    }
+
+    static TernaryWeight ReadUnpermuted(SafeTensorsCheckpoint checkpoint, string name, int rows, int columns)
     {
         var tensor = checkpoint.Get(name);
         string scaleName = name.EndsWith(".weight", StringComparison.Ordinal) ? name + "_scale" : name + ".weight_scale";
         if (checkpoint.Find(scaleName) is { } scale)
-        {
-            var packed = ReadPacked(checkpoint, tensor, scale, rows, columns);
-            return permuteHeads is { } h ? packed with { Values = QueryKeyPermutation.Permute(packed.Values, rows, columns, h) } : packed;
-        }
+            return ReadPacked(checkpoint, tensor, scale, rows, columns);
 
         HuggingFaceTensorReader.ExpectShape(tensor, rows, columns);
         if (!HuggingFaceTensorReader.IsFloat(tensor))
             throw new ModelFormatException(tensor.FilePath, $"tensor '{name}' is {tensor.DType} without a '{scaleName}' tensor; expected float weights or packed uint8 with a weight_scale");
         var weights = HuggingFaceTensorReader.ReadFloat32(checkpoint, tensor);
-        if (permuteHeads is { } heads)
-            weights = QueryKeyPermutation.Permute(weights, rows, columns, heads);
         var ternary = new sbyte[weights.Length];
         if (TryReadTernary(weights, ternary, out float ternaryScale))
             return new TernaryWeight(ternary, ternaryScale, rows, columns);
