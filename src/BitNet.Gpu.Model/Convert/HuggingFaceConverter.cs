@@ -40,7 +40,8 @@ public static class HuggingFaceConverter
         string arch = config.Architecture.Name;
         writer.Add("general.architecture", arch);
         writer.Add("general.name", options.Name ?? new DirectoryInfo(hfDir).Name);
-        AddHyperparameters(writer, arch, config);
+        HyperparameterKeys.Write(writer, arch, config.VocabSize, config.ContextLength, config.HiddenSize, config.LayerCount,
+            config.IntermediateSize, config.HeadCount, config.KeyValueHeadCount, config.HeadDim, config.RmsNormEpsilon, config.RopeTheta);
         writer.Add("general.file_type", FileType(ternaryType));
         writer.Add("general.quantization_version", 2u);
         if (!options.SkipVocabulary)
@@ -66,25 +67,6 @@ public static class HuggingFaceConverter
         foreach (var (what, columns) in new[] { ("hidden_size", config.HiddenSize), ("intermediate_size", config.IntermediateSize), ("query width", config.HeadCount * config.HeadDim) })
             if (columns % block != 0)
                 throw new ModelFormatException(configPath, $"{what} {columns} is not a multiple of {block}, the block size of {ternaryType}");
-    }
-
-    static void AddHyperparameters(GgufWriter writer, string arch, HuggingFaceConfig config)
-    {
-        writer.Add($"{arch}.vocab_size", (uint)config.VocabSize);
-        writer.Add($"{arch}.context_length", (uint)config.ContextLength);
-        writer.Add($"{arch}.embedding_length", (uint)config.HiddenSize);
-        writer.Add($"{arch}.block_count", (uint)config.LayerCount);
-        writer.Add($"{arch}.feed_forward_length", (uint)config.IntermediateSize);
-        writer.Add($"{arch}.rope.dimension_count", (uint)config.HeadDim);
-        writer.Add($"{arch}.attention.head_count", (uint)config.HeadCount);
-        writer.Add($"{arch}.attention.head_count_kv", (uint)config.KeyValueHeadCount);
-        if (config.HeadDim * config.HeadCount != config.HiddenSize)
-        {
-            writer.Add($"{arch}.attention.key_length", (uint)config.HeadDim);
-            writer.Add($"{arch}.attention.value_length", (uint)config.HeadDim);
-        }
-        writer.Add($"{arch}.attention.layer_norm_rms_epsilon", config.RmsNormEpsilon);
-        writer.Add($"{arch}.rope.freq_base", config.RopeTheta);
     }
 
     static void AddVocabulary(GgufWriter writer, string hfDir, HuggingFaceConfig config)
