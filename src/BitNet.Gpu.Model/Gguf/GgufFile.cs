@@ -254,7 +254,7 @@ public sealed unsafe class GgufFile : IDisposable
         {
             return TensorSizes.ByteSize(type, elements);
         }
-        catch (OverflowException)
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException) // the formats layer reports overflow as ArgumentOutOfRangeException
         {
             throw new ModelFormatException(Path, $"tensor '{name}' size overflows ({elements} values of {type})", typeAt);
         }
