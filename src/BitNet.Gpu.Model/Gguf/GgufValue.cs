@@ -40,6 +40,6 @@ public sealed record GgufValue(GgufValueType Type, object Value, GgufValueType? 
     {
         string s => s.Length > 80 ? $"\"{s[..77]}...\"" : $"\"{s}\"",
         Array a => $"[{ElementType} × {a.Length}]",
-        _ => Convert.ToString(Value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        _ => System.Convert.ToString(Value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
     };
 }
