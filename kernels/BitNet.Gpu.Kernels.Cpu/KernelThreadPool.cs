@@ -84,10 +84,20 @@ public sealed class KernelThreadPool : IDisposable
             foreach (var worker in _workers) worker.WakeIfSleeping();
 
             job.RunRange(0);
-            var spin = new SpinWait();
-            while (Volatile.Read(ref job.Pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            WaitForWorkers(job);
 
             if (job.Failure is { } failure) throw new AggregateException("A kernel range failed.", failure);
+        }
+    }
+
+    /// <summary>Busy-waits for the workers' ranges (they finish about when ours does), yielding the core only if they take long.</summary>
+    static void WaitForWorkers(Job job)
+    {
+        long yieldAfter = Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref job.Pending) != 0)
+        {
+            if (Stopwatch.GetTimestamp() < yieldAfter) Thread.SpinWait(1);
+            else Thread.Yield();
         }
     }
 
@@ -152,7 +162,7 @@ public sealed class KernelThreadPool : IDisposable
                     for (int i = 0; i < 16; i++)
                     {
                         if (TryTakeNewJob(done, out var job)) return job;
-                        Thread.SpinWait(4);
+                        Thread.SpinWait(1);
                     }
                 }
 
