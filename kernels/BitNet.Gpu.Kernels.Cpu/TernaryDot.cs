@@ -1,0 +1,72 @@
+namespace BitNet.Gpu.Kernels.Cpu;
+
+/// <summary>
+/// The integer core of the ternary products: for one group of 4 rows, Σ code·q over a range of columns,
+/// where code = t + 1 ∈ {0, 1, 2} (the caller subtracts Σ q to get Σ t·q). Sums are exact (int32).
+/// One implementation per <see cref="SimdPath"/>; all give identical results.
+/// </summary>
+internal static unsafe class TernaryDot
+{
+    /// <summary>
+    /// sums[r] = Σ code[r, c]·q[c] over full blocks [blockStart, blockEnd), plus the half block when <paramref name="withHalfBlock"/>.
+    /// </summary>
+    /// <param name="group">One row group of a <see cref="TernaryMatrix"/>.</param>
+    /// <param name="q">The whole activation row (cols values).</param>
+    /// <param name="sums">4 ints, overwritten.</param>
+    public static void DotGroup(SimdPath path, byte* group, int fullBlocks, sbyte* q, int blockStart, int blockEnd, bool withHalfBlock, int* sums)
+    {
+        switch (path)
+        {
+            case SimdPath.Avx512: TernaryDotAvx512.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
+            case SimdPath.Avx2: TernaryDotAvx2.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
+            case SimdPath.Vector128: TernaryDotVector128.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
+            default: DotGroupScalar(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
+        }
+    }
+
+    /// <summary>
+    /// The same for 4 tokens at once: sums[4·t + r] = Σ code[r, c]·q_t[c], with q_t = <paramref name="q"/> + t·<paramref name="tokenStride"/>.
+    /// </summary>
+    public static void DotGroup4Tokens(SimdPath path, byte* group, int fullBlocks, sbyte* q, int tokenStride,
+        int blockStart, int blockEnd, bool withHalfBlock, int* sums)
+    {
+        if (path == SimdPath.Avx512)
+        {
+            TernaryDotAvx512.DotGroup4Tokens(group, fullBlocks, q, tokenStride, blockStart, blockEnd, withHalfBlock, sums);
+            return;
+        }
+        for (int t = 0; t < 4; t++)
+            DotGroup(path, group, fullBlocks, q + (long)t * tokenStride, blockStart, blockEnd, withHalfBlock, sums + 4 * t);
+    }
+
+    static void DotGroupScalar(byte* group, int fullBlocks, sbyte* q, int blockStart, int blockEnd, bool withHalfBlock, int* sums)
+    {
+        for (int r = 0; r < TernaryMatrix.GroupRows; r++)
+        {
+            int sum = 0;
+            for (int b = blockStart; b < blockEnd; b++)
+                sum += DotBytesScalar(group + b * TernaryMatrix.BlockCols + r * 64, q + b * TernaryMatrix.BlockCols, bytes: 64);
+            if (withHalfBlock)
+                sum += DotBytesScalar(group + fullBlocks * TernaryMatrix.BlockCols + r * 32, q + fullBlocks * TernaryMatrix.BlockCols, bytes: 32);
+            sums[r] = sum;
+        }
+    }
+
+    /// <summary>Σ code·q for one row's block: byte j holds column j + bytes·k in bits 2k.</summary>
+    static int DotBytesScalar(byte* codes, sbyte* q, int bytes)
+    {
+        int sum = 0;
+        for (int k = 0; k < 4; k++)
+            for (int j = 0; j < bytes; j++)
+                sum += ((codes[j] >> (2 * k)) & 3) * q[j + bytes * k];
+        return sum;
+    }
+
+    /// <summary>Σ q over [start, end).</summary>
+    public static int Sum(sbyte* q, int start, int end)
+    {
+        int sum = 0;
+        for (int i = start; i < end; i++) sum += q[i];
+        return sum;
+    }
+}

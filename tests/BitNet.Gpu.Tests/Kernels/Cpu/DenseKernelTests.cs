@@ -1,0 +1,135 @@
+using BitNet.Gpu.Kernels.Cpu;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>Norm, RoPE, softmax, attention and element-wise kernels vs double references (tolerances stated per test).</summary>
+public class DenseKernelTests
+{
+    static readonly int[] Lengths = [1, 7, 64, 2560, 6912 + 3];
+
+    [Fact]
+    public void RmsNorm_MatchesReference()
+    {
+        var random = new Random(1);
+        foreach (int n in Lengths)
+        {
+            var x = KernelTestData.Floats(random, n, 5f);
+            var weight = KernelTestData.Floats(random, n, 2f);
+            var y = KernelTestData.Poisoned(n);
+            RmsNorm.Apply(x, weight, 1e-5f, y);
+            double meanSquare = x.Sum(v => (double)v * v) / n;
+            var expected = x.Select((v, i) => v / Math.Sqrt(meanSquare + 1e-5) * weight[i]).ToArray();
+            KernelTestData.AssertClose(expected, y, 1e-5, what: $"rmsnorm n={n}");
+        }
+    }
+
+    [Fact]
+    public void Rope_MatchesReference()
+    {
+        var random = new Random(2);
+        const int headDim = 128, heads = 5;
+        foreach (int position in new[] { 0, 1, 17, 4095 })
+        {
+            var x = KernelTestData.Floats(random, heads * headDim, 3f);
+            var y = (float[])x.Clone();
+            Rope.Apply(y, headDim, position, 500000f);
+            var expected = new double[x.Length];
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < headDim / 2; i++)
+                {
+                    double angle = position / Math.Pow(500000.0, 2.0 * i / headDim);
+                    double a = x[h * headDim + i], b = x[h * headDim + i + headDim / 2];
+                    expected[h * headDim + i] = a * Math.Cos(angle) - b * Math.Sin(angle);
+                    expected[h * headDim + i + headDim / 2] = a * Math.Sin(angle) + b * Math.Cos(angle);
+                }
+            KernelTestData.AssertClose(expected, y, 1e-5, floor: 1.0, what: $"rope pos={position}"); // absolute 1e-5 for |x| ~ 1
+        }
+    }
+
+    [Fact]
+    public void Softmax_MatchesReference()
+    {
+        var random = new Random(3);
+        foreach (int n in Lengths)
+        {
+            var x = KernelTestData.Floats(random, n, 20f);
+            var y = (float[])x.Clone();
+            Softmax.Apply(y);
+            double max = x.Max();
+            double sum = x.Sum(v => Math.Exp(v - max));
+            KernelTestData.AssertClose(x.Select(v => Math.Exp(v - max) / sum).ToArray(), y, 1e-5, floor: 1e-12, what: $"softmax n={n}");
+        }
+    }
+
+    [Theory]
+    [InlineData(20, 5, 128, 1)]
+    [InlineData(20, 5, 128, 37)]
+    [InlineData(6, 2, 16, 100)]
+    [InlineData(3, 3, 8, 5)]
+    public void Attention_MatchesReference(int heads, int kvHeads, int headDim, int positions)
+    {
+        var random = new Random(4 + positions);
+        const int capacity = 128;
+        var cache = new KvCache(layers: 2, kvHeads, capacity, headDim);
+        for (int p = 0; p < capacity; p++) // positions beyond the attended ones hold data too: they must be ignored
+            cache.Store(1, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
+        var q = KernelTestData.Floats(random, heads * headDim, 2f);
+        var output = KernelTestData.Poisoned(heads * headDim);
+        using var pool = new KernelThreadPool(2);
+        Attention.Compute(q, cache, 1, positions, output, pool);
+
+        var keys = cache.Keys(1).ToArray();
+        var values = cache.Values(1).ToArray();
+        var expected = new double[heads * headDim];
+        for (int h = 0; h < heads; h++)
+        {
+            int kv = h / (heads / kvHeads);
+            var scores = new double[positions];
+            for (int p = 0; p < positions; p++)
+            {
+                double dot = 0;
+                for (int d = 0; d < headDim; d++) dot += q[h * headDim + d] * keys[(kv * capacity + p) * headDim + d];
+                scores[p] = dot / Math.Sqrt(headDim);
+            }
+            double max = scores.Max();
+            double sum = scores.Sum(s => Math.Exp(s - max));
+            for (int p = 0; p < positions; p++)
+                for (int d = 0; d < headDim; d++)
+                    expected[h * headDim + d] += Math.Exp(scores[p] - max) / sum * values[(kv * capacity + p) * headDim + d];
+        }
+        KernelTestData.AssertClose(expected, output, 1e-4, floor: 1.0, what: "attention"); // absolute 1e-4 for values in [-1, 1]
+    }
+
+    [Fact]
+    public void ElementWise_MatchReference()
+    {
+        var random = new Random(5);
+        foreach (int n in Lengths)
+        {
+            var a = KernelTestData.Floats(random, n, 3f);
+            var b = KernelTestData.Floats(random, n, 3f);
+            var y = KernelTestData.Poisoned(n);
+            ElementWise.Add(a, b, y);
+            Assert.Equal(a.Zip(b, (u, v) => u + v).ToArray(), y);
+            y = KernelTestData.Poisoned(n);
+            ElementWise.Multiply(a, b, y);
+            Assert.Equal(a.Zip(b, (u, v) => u * v).ToArray(), y);
+            y = KernelTestData.Poisoned(n);
+            ElementWise.ReluSquaredGate(a, b, y);
+            KernelTestData.AssertClose(a.Zip(b, (g, u) => Math.Max(g, 0.0) * Math.Max(g, 0.0) * u).ToArray(), y, 1e-6, what: "relu2");
+            Assert.Contains(a, g => g < 0); // the relu branch is exercised
+        }
+    }
+
+    [Fact]
+    public void Kernels_RejectBadArguments()
+    {
+        Assert.Throws<ArgumentException>("weight", () => RmsNorm.Apply(new float[4], new float[3], 1e-5f, new float[4]));
+        Assert.Throws<ArgumentOutOfRangeException>("headDim", () => Rope.Apply(new float[6], 3, 0, 10000f));
+        Assert.Throws<ArgumentException>("result", () => ElementWise.Add(new float[4], new float[4], new float[3]));
+        var cache = new KvCache(1, 1, 4, 8);
+        using var pool = new KernelThreadPool(1);
+        Assert.Throws<ArgumentOutOfRangeException>("positions", () => Attention.Compute(new float[8], cache, 0, 5, new float[8], pool));
+        Assert.Throws<ArgumentOutOfRangeException>("position", () => cache.Store(0, 4, new float[8], new float[8]));
+    }
+}

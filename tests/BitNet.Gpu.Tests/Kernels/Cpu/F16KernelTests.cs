@@ -1,0 +1,89 @@
+using BitNet.Gpu.Kernels.Cpu;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>F16 conversion and f16 × f32 products vs double references. Tolerance: 1e-5 relative to Σ|W·x| (float accumulation).</summary>
+public class F16KernelTests
+{
+    public static TheoryData<SimdPath> Paths() => KernelTestData.SupportedPaths();
+
+    static Half[] RandomHalves(Random random, int count)
+    {
+        var w = new Half[count];
+        for (int i = 0; i < count; i++) w[i] = (Half)((random.NextDouble() * 2 - 1) * 0.2);
+        if (count > 3) { w[0] = BitConverter.UInt16BitsToHalf(0x0001); w[1] = BitConverter.UInt16BitsToHalf(0x83FF); w[2] = Half.MaxValue; } // subnormals, max
+        return w;
+    }
+
+    static void AssertProduct(Half[] w, int rows, int cols, float[] x, int tokens, ReadOnlySpan<float> y, string what)
+    {
+        for (int n = 0; n < tokens; n++)
+            for (int r = 0; r < rows; r++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int c = 0; c < cols; c++)
+                {
+                    double term = (double)w[r * cols + c] * x[n * cols + c];
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                double actual = y[n * rows + r];
+                Assert.True(Math.Abs(actual - sum) <= 1e-5 * magnitude + 1e-30, $"{what} y[{n},{r}] = {actual}, expected {sum}");
+            }
+    }
+
+    [Fact]
+    public void ToSingle_IsExactForEveryHalf()
+    {
+        var all = new Half[65536 + 5];
+        for (int i = 0; i < 65536; i++) all[i] = BitConverter.UInt16BitsToHalf((ushort)i);
+        var converted = KernelTestData.Poisoned(all.Length);
+        HalfConversion.ToSingle(all, converted);
+        for (int i = 0; i < all.Length; i++)
+        {
+            float expected = (float)all[i];
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(converted[i]), $"bits {i:X4}");
+            else Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(converted[i]));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void MatVec_MatchesReference(SimdPath path)
+    {
+        var random = new Random(5);
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rows, cols) in new[] { (1, 8), (7, 40), (33, 2560), (130, 100), (5, 3) })
+        {
+            var w = RandomHalves(random, rows * cols);
+            var x = KernelTestData.Floats(random, cols, 4f);
+            var y = KernelTestData.Poisoned(rows);
+            F16MatVec.Multiply(w, rows, cols, x, y, pool, path);
+            AssertProduct(w, rows, cols, x, 1, y, $"{path} {rows}x{cols}");
+        }
+    }
+
+    [Fact]
+    public void MatMul_MatchesReference()
+    {
+        var random = new Random(6);
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 5), (1, 7, 1) })
+        {
+            var w = RandomHalves(random, rows * cols);
+            var x = KernelTestData.Floats(random, tokens * cols, 2f);
+            var y = KernelTestData.Poisoned(tokens * rows);
+            F16MatMul.Multiply(w, rows, cols, x, tokens, y, pool);
+            AssertProduct(w, rows, cols, x, tokens, y, $"{rows}x{cols}x{tokens}");
+        }
+    }
+
+    [Fact]
+    public void MatVec_RejectsWrongShapes()
+    {
+        using var pool = new KernelThreadPool(1);
+        Assert.Throws<ArgumentException>("w", () => F16MatVec.Multiply(new Half[10], 3, 4, new float[4], new float[3], pool));
+        Assert.Throws<ArgumentException>("x", () => F16MatVec.Multiply(new Half[12], 3, 4, new float[5], new float[3], pool));
+        Assert.Throws<ArgumentException>("y", () => F16MatVec.Multiply(new Half[12], 3, 4, new float[4], new float[2], pool));
+    }
+}

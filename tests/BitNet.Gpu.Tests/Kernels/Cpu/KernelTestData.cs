@@ -1,0 +1,56 @@
+using BitNet.Gpu.Kernels.Cpu;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>Seeded random inputs and the SIMD paths to test.</summary>
+internal static class KernelTestData
+{
+    /// <summary>Every path this machine supports (xunit member data).</summary>
+    public static TheoryData<SimdPath> SupportedPaths()
+    {
+        var data = new TheoryData<SimdPath>();
+        foreach (var path in SimdSupport.Supported) data.Add(path);
+        return data;
+    }
+
+    public static float[] Floats(Random random, int count, float magnitude = 1f)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * magnitude);
+        return values;
+    }
+
+    public static sbyte[] Ternary(Random random, int count)
+    {
+        var values = new sbyte[count];
+        for (int i = 0; i < count; i++) values[i] = (sbyte)random.Next(-1, 2);
+        return values;
+    }
+
+    /// <summary>int8 activations covering the whole range, -128 and 127 included.</summary>
+    public static sbyte[] Int8(Random random, int count)
+    {
+        var values = new sbyte[count];
+        for (int i = 0; i < count; i++) values[i] = (sbyte)random.Next(-128, 128);
+        return values;
+    }
+
+    public static float[] Poisoned(int count)
+    {
+        var values = new float[count];
+        Array.Fill(values, float.NaN);
+        return values;
+    }
+
+    /// <summary>Asserts |actual - expected| ≤ relative · max(|expected|, floor) element-wise.</summary>
+    public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double relative, double floor = 1e-6, string what = "")
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = relative * Math.Max(Math.Abs(expected[i]), floor);
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
+                Assert.Fail($"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tolerance}).");
+        }
+    }
+}
