@@ -27,6 +27,8 @@ public static class Program
         PerplexityCommand.Create(),
         TokenizeCommand.Create(),
         InfoCommand.Create(),
+        ConvertCommand.Create(),
+        SynthCommand.Create(),
         DevicesCommand.Create(),
     ];
 }

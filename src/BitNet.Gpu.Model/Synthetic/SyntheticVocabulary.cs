@@ -17,7 +17,7 @@ public static class SyntheticVocabulary
     {
         var entries = vocabularyPath switch
         {
-            null => Generated(),
+            null => Generated(vocabSize ?? GeneratedDefaultSize),
             _ when vocabularyPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) => FromGguf(vocabularyPath),
             _ => FromTokenizerJson(vocabularyPath),
         };
@@ -28,11 +28,15 @@ public static class SyntheticVocabulary
         return (Pad(entries, size), size);
     }
 
-    /// <summary>GPT-2's byte-level alphabet as tokens 0..255 (so any text encodes), then BOS and EOS.</summary>
-    public static List<KeyValuePair<string, GgufValue>> Generated()
+    /// <summary>
+    /// GPT-2's byte-level alphabet as tokens 0..255 (so any text encodes), then BOS and EOS, then merged pairs of
+    /// common English letters up to <paramref name="size"/> tokens, so the BPE has merges to apply.
+    /// </summary>
+    public static List<KeyValuePair<string, GgufValue>> Generated(int size = GeneratedDefaultSize)
     {
-        var tokens = new string[258];
-        var types = new int[258];
+        var pairs = GeneratedMerges(Math.Max(0, size - 258));
+        var tokens = new string[258 + pairs.Count];
+        var types = new int[tokens.Length];
         var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
         int next = 0;
         for (int b = 0; b < 256; b++)
@@ -43,17 +47,29 @@ public static class SyntheticVocabulary
         tokens[GeneratedBosId] = "<|begin_of_text|>";
         tokens[GeneratedEosId] = "<|end_of_text|>";
         types[GeneratedBosId] = types[GeneratedEosId] = HuggingFaceVocabularyExporter.Control;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            tokens[258 + i] = pairs[i].Left + pairs[i].Right;
+            types[258 + i] = HuggingFaceVocabularyExporter.Normal;
+        }
         return
         [
             new("tokenizer.ggml.model", GgufValue.Of("gpt2")),
-            new("tokenizer.ggml.pre", GgufValue.Of("default")),
+            new("tokenizer.ggml.pre", GgufValue.Of("llama-bpe")), // the Llama 3 pre-tokenizer regex; any works for a byte alphabet
             new("tokenizer.ggml.tokens", GgufValue.Of(tokens)),
             new("tokenizer.ggml.token_type", GgufValue.Of(types)),
-            new("tokenizer.ggml.merges", GgufValue.Of(Array.Empty<string>())),
+            new("tokenizer.ggml.merges", GgufValue.Of(pairs.Select(p => $"{p.Left} {p.Right}").ToArray())),
             new("tokenizer.ggml.bos_token_id", GgufValue.Of((uint)GeneratedBosId)),
             new("tokenizer.ggml.eos_token_id", GgufValue.Of((uint)GeneratedEosId)),
             new("tokenizer.ggml.add_bos_token", GgufValue.Of(true)),
         ];
+    }
+
+    /// <summary>Pairs of single letters ('Ġ' is the byte-level space), frequent ones first.</summary>
+    static List<(string Left, string Right)> GeneratedMerges(int count)
+    {
+        const string lefts = "Ġetaoinshrdlcumwfgypbvk", rights = "etaoinshrdlcumwfgypbvk";
+        return lefts.SelectMany(l => rights.Select(r => (l.ToString(), r.ToString()))).Take(count).ToList();
     }
 
     static List<KeyValuePair<string, GgufValue>> FromGguf(string path)

@@ -111,8 +111,20 @@ public class SyntheticModelTests
         Assert.Equal(SyntheticVocabulary.GeneratedBosId, m.GetInteger("tokenizer.ggml.bos_token_id"));
         Assert.Equal(SyntheticVocabulary.GeneratedEosId, m.GetInteger("tokenizer.ggml.eos_token_id"));
         Assert.Equal(3, m.GetInt32Array("tokenizer.ggml.token_type")[SyntheticVocabulary.GeneratedEosId]);
-        Assert.Equal("[PAD300]", tokens[300]);
-        Assert.Empty(m.GetStringArray("tokenizer.ggml.merges"));
+        // The rest are merged letter pairs, each merge naming tokens of the vocabulary, so the BPE has work to do.
+        var merges = m.GetStringArray("tokenizer.ggml.merges");
+        Assert.Equal(tokens.Length - 258, merges.Length);
+        foreach (var merge in merges)
+        {
+            var parts = merge.Split(' ');
+            Assert.Contains(parts[0], tokens);
+            Assert.Contains(parts[1], tokens);
+            Assert.Contains(parts[0] + parts[1], tokens);
+        }
+        var tokenizer = new BitNet.Gpu.Tokenizers.Tokenizer(BitNet.Gpu.Tokenizers.GgufVocabularyReader.Read(m, dir.File("m.gguf")));
+        var ids = tokenizer.Encode("the tea ✓", addBos: false, parseSpecial: false);
+        Assert.Contains(ids, id => id >= 258);
+        Assert.Equal("the tea ✓", tokenizer.Decode(ids));
     }
 
     [Fact]
