@@ -55,6 +55,24 @@ public static class ElementWise
         }
     }
 
+    /// <summary>The llama FFN gate: result[i] = silu(gate[i]) · up[i] with silu(x) = x / (1 + e^-x).</summary>
+    public static void SiluGate(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> result)
+    {
+        CheckLengths(gate, up, result);
+        ref float pg = ref MemoryMarshal.GetReference(gate);
+        ref float pu = ref MemoryMarshal.GetReference(up);
+        ref float pr = ref MemoryMarshal.GetReference(result);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= gate.Length - 8; i += 8)
+            {
+                var g = Vector256.LoadUnsafe(ref pg, (nuint)i);
+                (g / (Vector256<float>.One + Vector256.Exp(-g)) * Vector256.LoadUnsafe(ref pu, (nuint)i)).StoreUnsafe(ref pr, (nuint)i);
+            }
+        for (; i < gate.Length; i++)
+            result[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i];
+    }
+
     static void CheckLengths(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
     {
         if (b.Length != a.Length) throw new ArgumentException($"Expected {a.Length} values, got {b.Length}.", nameof(b));

@@ -1,11 +1,55 @@
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// Rotary position embedding, NEOX style (used by BitNet b1.58): within each head, element i and element i + headDim/2 are
-/// rotated by the angle position · theta^(-2i/headDim), i &lt; headDim/2. Angles are computed in double precision.
+/// Rotary position embedding. NEOX style (used by BitNet b1.58): within each head, element i and element i + headDim/2 are
+/// rotated by the angle position · theta^(-2i/headDim), i &lt; headDim/2. Interleaved style (llama.cpp's "norm" rope, used
+/// by converted llama weights): elements 2i and 2i+1 are the pair. Angles are computed in double precision.
 /// </summary>
 public static class Rope
 {
+    /// <summary>
+    /// Rotates the first <paramref name="ropeDims"/> values of each head (the rest are left as they are), pairing
+    /// (i, i + ropeDims/2) when <paramref name="interleaved"/> is false and (2i, 2i+1) when it is true.
+    /// </summary>
+    public static void Apply(Span<float> x, int headDim, int ropeDims, int position, float theta, bool interleaved)
+    {
+        if (!interleaved && ropeDims == headDim)
+        {
+            Apply(x, headDim, position, theta);
+            return;
+        }
+        if (headDim <= 0 || x.Length % headDim != 0) throw new ArgumentException($"Length {x.Length} is not a multiple of the head dimension {headDim}.", nameof(x));
+        if (ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0) throw new ArgumentOutOfRangeException(nameof(ropeDims), ropeDims, "RoPE dimensions must be even and at most the head dimension.");
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+
+        int half = ropeDims / 2;
+        Span<float> cos = half <= 512 ? stackalloc float[half] : new float[half];
+        Span<float> sin = half <= 512 ? stackalloc float[half] : new float[half];
+        Angles(position, theta, ropeDims, cos, sin);
+        for (int head = 0; head < x.Length; head += headDim)
+        {
+            for (int i = 0; i < half; i++)
+            {
+                int a = head + (interleaved ? 2 * i : i);
+                int b = head + (interleaved ? 2 * i + 1 : i + half);
+                float x0 = x[a], x1 = x[b];
+                x[a] = x0 * cos[i] - x1 * sin[i];
+                x[b] = x0 * sin[i] + x1 * cos[i];
+            }
+        }
+    }
+
+    // cos/sin of θ_i = position · theta^(-2i/dims), i < dims/2
+    static void Angles(int position, float theta, int dims, Span<float> cos, Span<float> sin)
+    {
+        for (int i = 0; i < cos.Length; i++)
+        {
+            double angle = position * Math.Pow(theta, -2.0 * i / dims);
+            cos[i] = (float)Math.Cos(angle);
+            sin[i] = (float)Math.Sin(angle);
+        }
+    }
+
     /// <param name="x">heads × headDim values, rotated in place.</param>
     /// <param name="headDim">Even.</param>
     /// <param name="theta">The RoPE base (500000 for 2B4T).</param>
@@ -19,12 +63,7 @@ public static class Rope
         int half = headDim / 2;
         Span<float> cos = half <= 512 ? stackalloc float[half] : new float[half];
         Span<float> sin = half <= 512 ? stackalloc float[half] : new float[half];
-        for (int i = 0; i < half; i++)
-        {
-            double angle = position * Math.Pow(theta, -2.0 * i / headDim);
-            cos[i] = (float)Math.Cos(angle);
-            sin[i] = (float)Math.Sin(angle);
-        }
+        Angles(position, theta, headDim, cos, sin);
 
         for (int head = 0; head < x.Length; head += headDim)
         {

@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Backends.Cpu;
 using BitNet.Gpu.Engine.Backends.Reference;
 
 namespace BitNet.Gpu.Engine.Backends;
@@ -36,6 +37,9 @@ public sealed class BackendRegistry
 
     public BackendRegistry()
     {
+        Register(new DelegateProvider("cpu", () => [new BackendDevice("cpu", 0, "host CPU",
+                $"{Environment.ProcessorCount} cores, {Kernels.Cpu.SimdSupport.Best} ternary kernels")],
+            options => new CpuBackend(options.Threads)));
         Register(new DelegateProvider("reference", () => [new BackendDevice("reference", 0, "host", "plain C# reference (slow; for checking)")],
             _ => new ReferenceBackend()));
     }

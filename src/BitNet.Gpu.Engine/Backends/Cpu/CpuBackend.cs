@@ -1,0 +1,166 @@
+using BitNet.Gpu.Engine.Benchmarking;
+using BitNet.Gpu.Kernels.Cpu;
+using BitNet.Gpu.Model.Architectures;
+using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Model.Gguf;
+
+namespace BitNet.Gpu.Engine.Backends.Cpu;
+
+/// <summary>
+/// The CPU backend: the ternary SIMD kernels of BitNet.Gpu.Kernels.Cpu (AVX-512BW, AVX2 or Vector128, chosen at
+/// run time) on weights kept packed at 2 bits, int8 activations quantized as bitnet.cpp does, integer
+/// accumulation, multithreaded over rows. Every operation runs when called, so Read has nothing to wait for.
+/// </summary>
+public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
+{
+    readonly KernelThreadPool _pool;
+    int[] _tokens = [];
+    int _startPosition;
+
+    public CpuBackend(int threads = 0)
+    {
+        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "--threads must be 0 (one per core) or more");
+        Threads = threads == 0 ? Environment.ProcessorCount : threads;
+        _pool = new KernelThreadPool(Threads);
+    }
+
+    public int Threads { get; }
+    public string Name => "cpu";
+    public string DeviceDescription => $"{Environment.ProcessorCount}-core {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, {SimdSupport.Best} kernels, {Threads} threads";
+
+    public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor)
+    {
+        var (values, scales, blockSize) = TernaryValues.Unpack(tensor.Type, file.GetTensorBytes(tensor), tensor.ElementCount);
+        int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
+        var matrix = TernaryMatrix.FromTernary(values, rows, cols, scales, scaleBlockCols: blockSize >= values.Length ? cols : blockSize);
+        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.PackedBytes, Ternary = matrix };
+    }
+
+    public unsafe DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor)
+    {
+        int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
+        if (tensor.Type == GgmlType.F16)
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = (Half*)file.GetTensorPointer(tensor) };
+        var floats = new float[tensor.ElementCount];
+        Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), floats);
+        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = floats.Length * 4L, Floats = floats };
+    }
+
+    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => UploadDense(file, tensor);
+
+    public DeviceBuffer AllocateActivations(int rows, int cols) => new CpuBuffer(rows, cols, quantized: false);
+    public DeviceBuffer AllocateQuantized(int rows, int cols) => new CpuBuffer(rows, cols, quantized: true);
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim) =>
+        new CpuKvCache(layers, contextLength, keyValueHeads, headDim);
+
+    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
+    {
+        _tokens = tokens.ToArray();
+        _startPosition = startPosition;
+    }
+
+    public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
+    {
+        var w = (CpuWeight)table;
+        var y = (CpuBuffer)output;
+        for (int t = 0; t < tokenCount; t++)
+        {
+            int token = _tokens[t];
+            if (w.Floats is not null) w.Floats.AsSpan(token * w.Cols, w.Cols).CopyTo(y.Row(t));
+            else HalfConversion.ToSingle(w.F16Span.Slice(token * w.Cols, w.Cols), y.Row(t));
+        }
+    }
+
+    public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon)
+    {
+        var w = ((CpuWeight)weight).Floats!;
+        for (int t = 0; t < tokenCount; t++)
+            Kernels.Cpu.RmsNorm.Apply(((CpuBuffer)x).Row(t), w, epsilon, ((CpuBuffer)y).Row(t));
+    }
+
+    public void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount)
+    {
+        var input = (CpuBuffer)x;
+        var q = (CpuBuffer)quantized;
+        int cols = input.Cols;
+        for (int t = 0; t < tokenCount; t++)
+            q.Scales[t] = ActivationQuantizer.Quantize(input.Row(t), q.Quantized.AsSpan(t * cols, cols));
+    }
+
+    public void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount)
+    {
+        var w = ((CpuWeight)weight).Ternary!;
+        var q = (CpuBuffer)quantized;
+        var output = ((CpuBuffer)y).FirstRows(tokenCount);
+        if (tokenCount == 1)
+            TernaryMatVec.Multiply(w, q.Quantized.AsSpan(0, w.Cols), q.Scales[0], output, _pool);
+        else
+            Kernels.Cpu.TernaryMatMul.Multiply(w, q.Quantized.AsSpan(0, tokenCount * w.Cols), q.Scales.AsSpan(0, tokenCount), output, _pool);
+    }
+
+    public void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount)
+    {
+        var w = (CpuWeight)weight;
+        var input = (CpuBuffer)x;
+        var output = (CpuBuffer)y;
+        if (w.Floats is not null)
+        {
+            for (int t = 0; t < tokenCount; t++)
+                F32MatVec.Multiply(w.Floats, w.Rows, w.Cols, input.Values.AsMemory(t * w.Cols, w.Cols), output.Values.AsMemory(t * w.Rows, w.Rows), _pool);
+        }
+        else if (tokenCount == 1)
+            F16MatVec.Multiply(w.F16Span, w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);
+        else
+            F16MatMul.Multiply(w.F16Span, w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
+    }
+
+    public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
+    {
+        for (int t = 0; t < tokenCount; t++)
+            Kernels.Cpu.Rope.Apply(((CpuBuffer)x).Row(t), headDim, ropeDims, _startPosition + t, freqBase, interleaved: style == RopeStyle.Interleaved);
+    }
+
+    public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
+                          int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
+        var kv = ((CpuKvCache)cache).Cache;
+        for (int t = 0; t < tokenCount; t++)
+            kv.Store(layer, _startPosition + t, ((CpuBuffer)k).Row(t), ((CpuBuffer)v).Row(t));
+        for (int t = 0; t < tokenCount; t++)
+            Kernels.Cpu.Attention.Compute(((CpuBuffer)q).Row(t), kv, layer, _startPosition + t + 1, ((CpuBuffer)output).Row(t), _pool);
+    }
+
+    public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
+    {
+        var g = ((CpuBuffer)gate).FirstRows(tokenCount);
+        var u = ((CpuBuffer)up).FirstRows(tokenCount);
+        if (activation == Model.Architectures.GateActivation.ReluSquared) ElementWise.ReluSquaredGate(g, u, g);
+        else ElementWise.SiluGate(g, u, g);
+    }
+
+    public void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount)
+    {
+        var a = ((CpuBuffer)x).FirstRows(tokenCount);
+        ElementWise.Add(a, ((CpuBuffer)y).FirstRows(tokenCount), a);
+    }
+
+    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) =>
+        ((CpuBuffer)source).Row(row).CopyTo(((CpuBuffer)destination).Row(0));
+
+    public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values) =>
+        values[..(rows * buffer.Cols)].CopyTo(((CpuBuffer)buffer).Values);
+
+    public void Read(DeviceBuffer buffer, int rows, Span<float> destination) =>
+        ((CpuBuffer)buffer).FirstRows(rows).CopyTo(destination);
+
+    public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
+    {
+        var q = (CpuBuffer)quantized;
+        q.Quantized.AsSpan(0, rows * q.Cols).CopyTo(values);
+        q.Scales.AsSpan(0, rows).CopyTo(scales);
+    }
+
+    public double MeasureReadBandwidth() => HostMemoryBandwidth.Measure(Threads);
+
+    public void Dispose() => _pool.Dispose();
+}
