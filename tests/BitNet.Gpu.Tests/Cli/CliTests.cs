@@ -1,0 +1,137 @@
+using System.Text.Json;
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Hosting;
+using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Tests.Support;
+
+namespace BitNet.Gpu.Tests.Cli;
+
+/// <summary>The CLI verbs end to end in a child process, and their error paths (clear message, exit code, no stack trace).</summary>
+public class CliTests
+{
+    static readonly string Model = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S);
+
+    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment)
+    {
+        Assert.Equal(exitCode, r.ExitCode);
+        Assert.Contains(fragment, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
+    }
+
+    [Fact]
+    public void RunStreamsTheGenerationAndReportsSpeeds()
+    {
+        var r = CliRunner.Run("run", "-m", Model, "-p", "the tea", "-n", "12", "--temp", "0", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.StartsWith("the tea", r.Stdout);
+        Assert.True(r.Stdout.TrimEnd().Length > "the tea".Length, "nothing was generated");
+        Assert.Contains("prompt:", r.Stderr);
+        Assert.Matches(@"generation:\s+12 tokens", r.Stderr);
+        Assert.Contains("tok/s", r.Stderr);
+    }
+
+    [Fact]
+    public void RunWithASeedIsReproducible()
+    {
+        string[] args = ["run", "-m", Model, "-p", "a", "-n", "10", "--seed", "42", "--temp", "1.0", "--backend", "cpu"];
+        var first = CliRunner.Run(args);
+        var second = CliRunner.Run(args);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(first.Stdout, second.Stdout);
+    }
+
+    [Fact]
+    public void EvalDumpsEveryPositionsLogits()
+    {
+        using var dir = new TempDirectory();
+        string dump = dir.File("logits.bin");
+        var r = CliRunner.Run("eval", "-m", Model, "--tokens", "256 10 300 7", "--dump-logits", dump, "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var bytes = File.ReadAllBytes(dump);
+        Assert.Equal(4 * 512 * sizeof(float), bytes.Length);
+
+        using var model = LoadedModel.Load(Model, new LoadOptions { Backend = "cpu" }, new BackendRegistry());
+        var expected = new float[4 * 512];
+        model.Graph.Forward([256, 10, 300, 7], expected, allLogits: true);
+        Assert.Equal(expected, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+    }
+
+    [Fact]
+    public void BenchJsonHasTheSpeeds()
+    {
+        var r = CliRunner.Run("bench", "-m", Model, "-p", "16", "-n", "4", "--repeat", "1", "--json", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        Assert.True(json.RootElement.GetProperty("prompt_tokens_per_second").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("memory_bandwidth_gb_per_second").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void TokenizeInfoDevicesAndPerplexity()
+    {
+        var tokens = CliRunner.Run("tokenize", "-m", Model, "the tea");
+        Assert.True(tokens.ExitCode == 0, tokens.Stderr);
+        Assert.StartsWith("256 ", tokens.Stdout); // BOS first
+        var noBos = CliRunner.Run("tokenize", "-m", Model, "--no-bos", "--pieces", "the tea");
+        Assert.DoesNotContain("256:", noBos.Stdout);
+        Assert.Contains(":'", noBos.Stdout);
+
+        var info = CliRunner.Run("info", Model);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("bitnet-b1.58", info.Stdout);
+        Assert.Contains("I2_S", info.Stdout);
+
+        var devices = CliRunner.Run("devices");
+        Assert.Equal(0, devices.ExitCode);
+        Assert.Contains("cpu", devices.Stdout);
+
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the state of the union is strong and the people are free. ", 30)));
+        var ppl = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("text.txt"), "--ctx", "64", "--backend", "cpu");
+        Assert.True(ppl.ExitCode == 0, ppl.Stderr);
+        Assert.Matches(@"perplexity: \d+\.\d+", ppl.Stdout);
+    }
+
+    [Fact]
+    public void ChatKeepsGoingAcrossTurnsAndResets()
+    {
+        var r = CliRunner.RunWithInput("hello\n/reset\nhi there\n/exit\n", "chat", "-m", Model, "--chat-template-name", "llama3", "-n", "6", "--temp", "0", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("(conversation reset)", r.Stdout);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(r.Stderr, @"\(\d+ tokens, ").Count); // two answers
+    }
+
+    [Fact]
+    public void ChatWithoutATemplateSaysHowToPassOne() =>
+        AssertCleanError(CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--backend", "cpu"), 3, "--chat-template");
+
+    [Fact]
+    public void ErrorsAreOneClearLine()
+    {
+        AssertCleanError(CliRunner.Run("run", "-m", Model), 1, "needs a prompt");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--backend", "tpu"), 1, "--backend 'tpu'");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--top-p", "1.5"), 1, "--top-p");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--threads", "-3"), 1, "--threads");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "-n", "-1"), 1, "-n");
+        AssertCleanError(CliRunner.Run("run", "-m", "/no/such/model.gguf", "-p", "x"), 2, "/no/such/model.gguf");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", string.Concat(Enumerable.Repeat("the tea ", 40)), "--ctx", "16"), 1, "longer than the context");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--ctx", "100000"), 1, "--ctx");
+        AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 x", "--dump-logits", "/tmp/x"), 1, "'x' is not a token id");
+        AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 99999", "--dump-logits", "/tmp/x"), 1, "99999");
+        AssertCleanError(CliRunner.Run("synth", "--preset", "huge", "-o", "/tmp/x.gguf"), 1, "--preset 'huge'");
+        AssertCleanError(CliRunner.Run("synth", "--type", "q4_0", "-o", "/tmp/x.gguf"), 1, "--type 'q4_0'");
+        AssertCleanError(CliRunner.Run("convert", "/no/such/dir", "-o", "/tmp/x.gguf"), 2, "/no/such/dir");
+    }
+
+    [Fact]
+    public void ACorruptModelNamesTheFile()
+    {
+        using var dir = new TempDirectory();
+        string bad = dir.File("bad.gguf");
+        var bytes = File.ReadAllBytes(Model);
+        File.WriteAllBytes(bad, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+        AssertCleanError(CliRunner.Run("run", "-m", bad, "-p", "x"), 2, bad);
+        AssertCleanError(CliRunner.Run("info", bad), 2, bad);
+    }
+}
