@@ -34,10 +34,21 @@ public static class I2S
     public static float Unpack(ReadOnlySpan<byte> source, Span<sbyte> ternary)
     {
         int codeBytes = CheckSizes(ternary.Length, source.Length, nameof(ternary), nameof(source));
-        for (int i = 0; i < ternary.Length; i++)
+        // Byte by byte: byte j of a block holds values j, j+32, j+64, j+96 at shifts 6, 4, 2, 0 (see ByteOf/ShiftOf).
+        for (int block = 0; block < codeBytes / BytesPerBlock; block++)
         {
-            int b = ByteOf(i);
-            ternary[i] = TernaryCode.Decode((source[b] >> ShiftOf(i)) & 3, Format, b);
+            var codes = source.Slice(block * BytesPerBlock, BytesPerBlock);
+            var values = ternary.Slice(block * ValuesPerBlock, ValuesPerBlock);
+            for (int j = 0; j < BytesPerBlock; j++)
+            {
+                int b = codes[j];
+                if ((b & 0xAA & (b << 1)) != 0) // a pair of set bits is the invalid code 3
+                    TernaryCode.Decode(3, Format, block * BytesPerBlock + j);
+                values[j] = (sbyte)((b >> 6) - 1);
+                values[j + 32] = (sbyte)(((b >> 4) & 3) - 1);
+                values[j + 64] = (sbyte)(((b >> 2) & 3) - 1);
+                values[j + 96] = (sbyte)((b & 3) - 1);
+            }
         }
         return BinaryPrimitives.ReadSingleLittleEndian(source[codeBytes..]);
     }
