@@ -125,6 +125,20 @@ public class CliTests
     }
 
     [Fact]
+    public void TokenizeFileUsesTheExactBytesAndRejectsInvalidUtf8()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("crlf.txt"), "the\r\ntea \n"u8.ToArray());
+        var fromFile = CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("crlf.txt"));
+        var fromText = CliRunner.Run("tokenize", "-m", Model, "the\r\ntea \n");
+        Assert.True(fromFile.ExitCode == 0, fromFile.Stderr);
+        Assert.Equal(fromText.Stdout, fromFile.Stdout);
+
+        File.WriteAllBytes(dir.File("bad.txt"), [0x61, 0xC3, 0x28, 0x62]);
+        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("bad.txt")), 1, "not valid UTF-8 (at byte 1)");
+    }
+
+    [Fact]
     public void ACorruptModelNamesTheFile()
     {
         using var dir = new TempDirectory();
