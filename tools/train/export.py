@@ -167,7 +167,20 @@ def plot_loss(rows, path):
     fig.savefig(path)
 
 
-def model_card(summary, manifest, tensor_names, data_manifest):
+def recent_train_loss(rows, last_steps=50):
+    """Step-weighted mean train loss over the last last_steps steps (a CSV row averages the steps since the previous row)."""
+    total, weight, previous = 0.0, 0, 0
+    final = int(rows[-1]["step"])
+    for row in rows:
+        step = int(row["step"])
+        if step > final - last_steps:
+            total += float(row["train_loss"]) * (step - previous)
+            weight += step - previous
+        previous = step
+    return total / weight
+
+
+def model_card(summary, manifest, tensor_names, data_manifest, rows):
     g, p = manifest["greedy"], manifest["perplexity"]
     return f"""# bitnet-sotu-tiny (draft model card)
 
@@ -200,8 +213,8 @@ AdamW (β 0.9/0.95, weight decay {summary['args']['weight_decay']} on matrices),
 {summary['batch_size']} × {summary['context']} tokens, seed {summary['args']['seed']}, on 2 shared CPU cores
 (torch {summary['torch']}, nice 19).
 - steps: {summary['steps']}; tokens seen: {summary['tokens_seen']:,} (training split: {summary['train_tokens']:,} tokens)
-- wall time: {summary['wall_time_s'] / 60:.1f} minutes
-- final train loss: {summary['final_train_loss']:.3f}; held-out loss: {summary['final_heldout_loss']:.3f}
+- wall time: {summary['wall_time_s'] / 60:.1f} minutes ({summary['tokens_seen'] / summary['wall_time_s']:.0f} tokens/s)
+- final train loss (mean of the last 50 steps): {recent_train_loss(rows):.3f}; held-out loss: {summary['final_heldout_loss']:.3f}
   ({summary['heldout_eval']})
 - held-out perplexity: {p['perplexity']:.2f} (llama-perplexity convention, n_ctx {p['n_ctx']}, {p['n_chunks']} chunks of
   {data_manifest['heldout'][-1]}; see golden/manifest.json)
@@ -227,7 +240,7 @@ def main():
         data_manifest = json.load(f)
     plot_loss(read_log(), os.path.join(WORK_DIR, "loss_curve.png"))
     with open(os.path.join(WORK_DIR, "model_card.md"), "w", encoding="utf-8") as f:
-        f.write(model_card(summary, manifest, tensor_names, data_manifest))
+        f.write(model_card(summary, manifest, tensor_names, data_manifest, read_log()))
     print(json.dumps(manifest["greedy"], ensure_ascii=False, indent=1))
     print(f"held-out perplexity {manifest['perplexity']['perplexity']:.3f} over {manifest['perplexity']['n_chunks']} chunks")
     print(f"exported {len(tensor_names)} tensors to {HF_DIR}")
