@@ -12,11 +12,12 @@ public static class ConvertCommand
         var output = new Option<string>("--output", "-o") { Description = "the GGUF file to write", Required = true };
         var type = new Option<string>("--type") { Description = "ternary format: i2_s (bitnet.cpp), tq2_0 or tq1_0 (llama.cpp)", DefaultValueFactory = _ => "i2_s" };
         var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32 or bf16", DefaultValueFactory = _ => "f16" };
-        var command = new Command("convert", "Convert a Hugging Face checkpoint to GGUF with ternary weights") { input, output, type, embedding };
+        var name = new Option<string?>("--name") { Description = "general.name of the model (default: the folder's name)" };
+        var command = new Command("convert", "Convert a Hugging Face checkpoint to GGUF with ternary weights") { input, output, type, embedding, name };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var ternary = TernaryTypeNames.Parse(parse.GetValue(type)!);
-            var options = new ConversionOptions { EmbeddingType = TernaryTypeNames.ParseDense(parse.GetValue(embedding)!) };
+            var options = new ConversionOptions { EmbeddingType = TernaryTypeNames.ParseDense(parse.GetValue(embedding)!), Name = parse.GetValue(name) };
             string dir = parse.GetValue(input)!, path = parse.GetValue(output)!;
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"checkpoint folder not found: {dir}");
             Progress.Run($"converting {Path.GetFileName(Path.GetFullPath(dir))}", report =>
