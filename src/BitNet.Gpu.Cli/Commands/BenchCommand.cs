@@ -70,13 +70,13 @@ public static class BenchCommand
         public void WriteTable()
         {
             var d = Model.Description;
-            var table = new Table().AddColumns("model", "type", "backend", "threads", "test", "tok/s", "GB/s", "% roofline");
-            string name = Path.GetFileName(Model.File.Path);
+            var table = new Table().AddColumns("type", "backend", "threads", "test", "tok/s", "GB/s", "% roofline");
+            Console.Out.WriteLine($"model: {Model.File.Path} ({d.ArchitectureName}, {d.Layers.Count} layers, hidden {d.Hyperparameters.EmbeddingLength})");
             if (Result.PromptTokens > 0)
-                table.AddRow(name, d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"pp{Result.PromptTokens}",
+                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"pp{Result.PromptTokens}",
                     $"{Result.PromptTokensPerSecond:F1}", "", "");
             if (Result.GeneratedTokens > 0)
-                table.AddRow(name, d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"tg{Result.GeneratedTokens}",
+                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"tg{Result.GeneratedTokens}",
                     $"{Result.GenerationTokensPerSecond:F1}", $"{GenerationBytesPerSecond / 1e9:F1}", $"{100 * GenerationBytesPerSecond / Bandwidth:F0}%");
             AnsiConsole.Write(table);
             Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; weights read per token {BytesPerToken / 1e6:F1} MB; " +
