@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using BitNet.Gpu.Model.Formats;
 
 namespace BitNet.Gpu.Model.Gguf;
@@ -16,9 +15,7 @@ public sealed unsafe class GgufFile : IDisposable
     public const int MaxDimensions = 4;   // GGML_MAX_DIMS
     public const int MaxTensorNameBytes = 63; // GGML_MAX_NAME (64) including the terminating zero
 
-    readonly MemoryMappedFile? _map;
-    readonly MemoryMappedViewAccessor? _view;
-    byte* _base;
+    readonly MappedFile _mapped;
     readonly Dictionary<string, GgufTensorInfo> _byName;
 
     public string Path { get; }
@@ -30,16 +27,14 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Offset of the data section from the start of the file.</summary>
     public long DataOffset { get; }
 
-    GgufFile(string path, long length, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePointer)
+    GgufFile(MappedFile mapped)
     {
-        Path = path;
-        FileLength = length;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapped = mapped;
+        Path = mapped.Path;
+        FileLength = mapped.Length;
         try
         {
-            var cursor = new GgufCursor(basePointer, length, path);
+            var cursor = new GgufCursor(mapped.Pointer, FileLength, Path);
             Version = ReadHeader(ref cursor, out int tensorCount, out int keyCount);
             Metadata = ReadMetadata(ref cursor, keyCount);
             Alignment = ReadAlignment();
@@ -56,30 +51,8 @@ public sealed unsafe class GgufFile : IDisposable
     }
 
     /// <summary>Opens and memory-maps <paramref name="path"/>; the header is checked before this returns.</summary>
-    public static GgufFile Open(string path)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"model file not found: {path}", path);
-        long length = new FileInfo(path).Length;
-        if (length < 24)
-            throw new ModelFormatException(path, $"file is truncated: {length} bytes is smaller than a GGUF header (24 bytes)", 0);
-
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        try
-        {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            return new GgufFile(path, length, map, view, pointer + view.PointerOffset);
-        }
-        catch
-        {
-            view?.Dispose();
-            map.Dispose();
-            throw;
-        }
-    }
+    public static GgufFile Open(string path) =>
+        new(MappedFile.Open(path, "model file", 24, "a GGUF header is 24 bytes"));
 
     public GgufTensorInfo? FindTensor(string name) => _byName.GetValueOrDefault(name);
 
@@ -97,20 +70,12 @@ public sealed unsafe class GgufFile : IDisposable
     /// <summary>Pointer to the tensor's first byte in the mapped file (valid until the file is disposed).</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
         if (!_byName.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own, tensor))
             throw new ArgumentException($"tensor '{tensor.Name}' does not belong to {Path}", nameof(tensor));
-        return _base + tensor.FileOffset;
+        return _mapped.Pointer + tensor.FileOffset;
     }
 
-    public void Dispose()
-    {
-        if (_base != null && _view != null)
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _base = null;
-        _view?.Dispose();
-        _map?.Dispose();
-    }
+    public void Dispose() => _mapped.Dispose();
 
     uint ReadHeader(ref GgufCursor cursor, out int tensorCount, out int keyCount)
     {

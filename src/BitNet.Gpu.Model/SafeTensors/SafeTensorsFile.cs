@@ -1,5 +1,3 @@
-using System.IO.MemoryMappedFiles;
-
 namespace BitNet.Gpu.Model.SafeTensors;
 
 /// <summary>
@@ -14,9 +12,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>The reference implementation refuses headers over 100 MB; so do we (a 2B model's header is ~30 KB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    readonly MemoryMappedFile? _map;
-    readonly MemoryMappedViewAccessor? _view;
-    byte* _base;
+    readonly MappedFile _mapped;
     readonly Dictionary<string, SafeTensorInfo> _byName;
 
     public string Path { get; }
@@ -28,19 +24,18 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// <summary>Tensors in header order.</summary>
     public IReadOnlyList<SafeTensorInfo> Tensors { get; }
 
-    SafeTensorsFile(string path, long length, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePointer)
+    SafeTensorsFile(MappedFile mapped)
     {
-        Path = path;
-        FileLength = length;
-        _map = map;
-        _view = view;
-        _base = basePointer;
+        _mapped = mapped;
+        Path = mapped.Path;
+        FileLength = mapped.Length;
+        byte* basePointer = mapped.Pointer;
         try
         {
             long headerLength = ReadHeaderLength();
             DataOffset = 8 + headerLength;
             var header = new ReadOnlySpan<byte>(basePointer + 8, (int)headerLength);
-            (Metadata, Tensors) = SafeTensorsHeader.Parse(path, header, FileLength - DataOffset, DataOffset);
+            (Metadata, Tensors) = SafeTensorsHeader.Parse(Path, header, FileLength - DataOffset, DataOffset);
             _byName = Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         }
         catch
@@ -50,30 +45,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
-    public static SafeTensorsFile Open(string path)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"safetensors file not found: {path}", path);
-        long length = new FileInfo(path).Length;
-        if (length < 8)
-            throw new ModelFormatException(path, $"file is truncated: {length} bytes, a safetensors file starts with an 8-byte header length", 0);
-
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        MemoryMappedViewAccessor? view = null;
-        try
-        {
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            return new SafeTensorsFile(path, length, map, view, pointer + view.PointerOffset);
-        }
-        catch
-        {
-            view?.Dispose();
-            map.Dispose();
-            throw;
-        }
-    }
+    public static SafeTensorsFile Open(string path) =>
+        new(MappedFile.Open(path, "safetensors file", 8, "a safetensors file starts with an 8-byte header length"));
 
     public SafeTensorInfo? FindTensor(string name) => _byName.GetValueOrDefault(name);
 
@@ -83,12 +56,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     /// </summary>
     public ReadOnlySpan<byte> GetBytes(SafeTensorInfo tensor, long byteOffset, int length)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
         if (!_byName.TryGetValue(tensor.Name, out var own) || !ReferenceEquals(own, tensor))
             throw new ArgumentException($"tensor '{tensor.Name}' does not belong to {Path}", nameof(tensor));
         if (byteOffset < 0 || length < 0 || byteOffset > tensor.ByteSize - length)
             throw new ArgumentOutOfRangeException(nameof(byteOffset), $"bytes {byteOffset}..{byteOffset + length} are outside tensor '{tensor.Name}' ({tensor.ByteSize} bytes)");
-        return new ReadOnlySpan<byte>(_base + tensor.FileOffset + byteOffset, length);
+        return new ReadOnlySpan<byte>(_mapped.Pointer + tensor.FileOffset + byteOffset, length);
     }
 
     /// <summary>All bytes of a tensor under 2 GiB.</summary>
@@ -99,18 +71,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return GetBytes(tensor, 0, (int)tensor.ByteSize);
     }
 
-    public void Dispose()
-    {
-        if (_base != null && _view != null)
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _base = null;
-        _view?.Dispose();
-        _map?.Dispose();
-    }
+    public void Dispose() => _mapped.Dispose();
 
     long ReadHeaderLength()
     {
-        ulong declared = *(ulong*)_base; // little-endian on every platform .NET runs this on
+        ulong declared = *(ulong*)_mapped.Pointer; // little-endian on every platform .NET runs this on
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("safetensors reading needs a little-endian machine");
         if (declared > MaxHeaderBytes)
