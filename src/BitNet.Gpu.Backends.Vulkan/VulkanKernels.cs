@@ -1,0 +1,39 @@
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>Every pipeline the backend uses, created once when the backend starts.</summary>
+internal sealed class VulkanKernels : IDisposable
+{
+    // (shader, storage-buffer bindings, push-constant words): must match each shader's layout declarations.
+    public Kernel Embed { get; }
+    public Kernel RmsNorm { get; }
+    public Kernel Quantize { get; }
+    public Kernel TernaryMatVec { get; }
+    public Kernel TernaryMatMul { get; }
+    public Kernel DenseMatMul { get; }
+    public Kernel Rope { get; }
+    public Kernel Attention { get; }
+    public Kernel Gate { get; }
+    public Kernel Add { get; }
+    public Kernel CopyRow { get; }
+
+    public VulkanKernels(VulkanContext context)
+    {
+        Embed = new Kernel(context, "embed", 3, 5);
+        RmsNorm = new Kernel(context, "rms_norm", 3, 2);
+        Quantize = new Kernel(context, "quantize", 3, 2);
+        TernaryMatVec = new Kernel(context, "ternary_matvec", 5, 4);
+        TernaryMatMul = new Kernel(context, "ternary_matmul", 5, 6);
+        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
+        Rope = new Kernel(context, "rope", 2, 5);
+        Attention = new Kernel(context, "attention", 4, 4);
+        Gate = new Kernel(context, "gate", 2, 2);
+        Add = new Kernel(context, "add", 2, 1);
+        CopyRow = new Kernel(context, "copy_row", 2, 2);
+    }
+
+    public void Dispose()
+    {
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, Attention, Gate, Add, CopyRow })
+            kernel.Dispose();
+    }
+}
