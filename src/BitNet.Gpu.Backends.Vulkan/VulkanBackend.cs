@@ -181,8 +181,7 @@ public sealed class VulkanBackend : IComputeBackend
         var input = Activations(x, tokenCount, w.Cols);
         var output = Activations(y, tokenCount, w.Rows);
         // All-token logits can exceed one binding too, so the tokens are split into groups that fit as well.
-        var tokenGroups = RowRange.Split(tokenCount, Math.Max(input.RowBytes, output.RowBytes), _context.MaxBindingBytes,
-            _context.OffsetAlignment * Math.Max(input.RowBytes, output.RowBytes) / Math.Min(input.RowBytes, output.RowBytes));
+        var tokenGroups = RowRange.Split(tokenCount, [input.RowBytes, output.RowBytes], _context.MaxBindingBytes, _context.OffsetAlignment);
         foreach (var tokens in tokenGroups)
             foreach (var chunk in w.Chunks)
             {

@@ -1,0 +1,50 @@
+using BitNet.Gpu.Backends.Vulkan;
+using BitNet.Gpu.Engine.Backends;
+
+namespace BitNet.Gpu.Tests.Backends.Vulkan;
+
+/// <summary>Device listing and selection, and validation messages turned into exceptions.</summary>
+public sealed class VulkanDeviceTests
+{
+    [VulkanFact]
+    public void Devices_ListsLavapipeWithTypeMemoryAndApiVersion()
+    {
+        var devices = VulkanDevices.List();
+        var lavapipe = Assert.Single(devices);   // VK_ICD_FILENAMES pins the one driver
+        Assert.Equal(("vulkan", 0), (lavapipe.Backend, lavapipe.Index));
+        Assert.Contains("llvmpipe", lavapipe.Name);
+        Assert.Matches(@"^CPU, \d+\.\d GiB, Vulkan 1\.\d+\.\d+$", lavapipe.Details);
+    }
+
+    [VulkanFact]
+    public void Registry_CreatesTheVulkanBackendOnTheChosenDevice()
+    {
+        var registry = new BackendRegistry();
+        registry.Register(new VulkanProvider());
+        using var backend = registry.Create("vulkan", new BackendOptions { Device = 0 });
+        Assert.Equal("vulkan", backend.Name);
+        Assert.Contains("llvmpipe", backend.DeviceDescription);
+        Assert.Throws<ArgumentException>(() => registry.Create("vulkan", new BackendOptions { Device = 1 }));
+    }
+
+    [VulkanFact]
+    public void DeviceIndexOutOfRange_IsArgumentException()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new VulkanBackend(new VulkanBackendOptions { Device = 7 }));
+        Assert.Contains("--device 7", error.Message);
+    }
+
+    [VulkanFact]
+    public void ValidationError_BecomesAnExceptionNamingTheRule()
+    {
+        using var context = new VulkanContext(new VulkanBackendOptions { Validation = true });
+        using var kernel = new Kernel(context, "add", bindingCount: 2, pushConstantWords: 1);
+        using var stream = new CommandStream(context);
+        using var x = new GpuBuffer(context, 1024, hostVisible: false);
+        using var y = new GpuBuffer(context, 1024, hostVisible: false);
+        // An offset of 4 bytes breaks minStorageBufferOffsetAlignment (16 on lavapipe): the layer must object.
+        stream.Dispatch(kernel, [x.Window(4, 512), y.Window(0, 512)], [128u], 2);
+        var error = Assert.Throws<VulkanValidationException>(stream.Finish);
+        Assert.Contains("minStorageBufferOffsetAlignment", error.Message);
+    }
+}
