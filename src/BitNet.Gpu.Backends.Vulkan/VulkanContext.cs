@@ -23,6 +23,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     /// <summary>Descriptor offsets must be multiples of this.</summary>
     public long OffsetAlignment { get; }
     public string DeviceName { get; }
+    /// <summary>VK_KHR_shader_integer_dot_product is enabled: the ternary products use the *_dot shaders.</summary>
+    public bool IntegerDotProduct { get; }
     readonly ValidationMessages? _validation;
 
     public VulkanContext(VulkanBackendOptions options)
@@ -43,7 +45,8 @@ internal sealed unsafe class VulkanContext : IDisposable
             MaxBindingBytes = options.MaxBindingBytes > 0 ? Math.Min(options.MaxBindingBytes, deviceLimit) : deviceLimit;
             OffsetAlignment = Math.Max(4, (long)Properties.Limits.MinStorageBufferOffsetAlignment);
             QueueFamily = FindComputeQueueFamily(Vk, PhysicalDevice);
-            Device = CreateDevice(Vk, PhysicalDevice, QueueFamily);
+            IntegerDotProduct = options.IntegerDotProduct && SupportsIntegerDotProduct(Vk, PhysicalDevice);
+            Device = CreateDevice(Vk, PhysicalDevice, QueueFamily, IntegerDotProduct);
             Queue = Vk.GetDeviceQueue(Device, QueueFamily, 0);
             ThrowIfValidationFailed();
         }
@@ -105,15 +108,46 @@ internal sealed unsafe class VulkanContext : IDisposable
         throw new VulkanException("the Vulkan device has no compute queue");
     }
 
-    static Device CreateDevice(Vk vk, PhysicalDevice physicalDevice, uint queueFamily)
+    const string IntegerDotExtension = "VK_KHR_shader_integer_dot_product";
+
+    static bool SupportsIntegerDotProduct(Vk vk, PhysicalDevice device)
+    {
+        uint count = 0;
+        VulkanException.Check(vk.EnumerateDeviceExtensionProperties(device, (byte*)null, ref count, null), "vkEnumerateDeviceExtensionProperties");
+        var extensions = new ExtensionProperties[count];
+        fixed (ExtensionProperties* pointer = extensions)
+            VulkanException.Check(vk.EnumerateDeviceExtensionProperties(device, (byte*)null, ref count, pointer), "vkEnumerateDeviceExtensionProperties");
+        bool listed = false;
+        foreach (var extension in extensions)
+            listed |= SilkMarshal.PtrToString((nint)extension.ExtensionName) == IntegerDotExtension;
+        if (!listed) return false;
+        var dot = new PhysicalDeviceShaderIntegerDotProductFeatures { SType = StructureType.PhysicalDeviceShaderIntegerDotProductFeatures };
+        var features = new PhysicalDeviceFeatures2 { SType = StructureType.PhysicalDeviceFeatures2, PNext = &dot };
+        vk.GetPhysicalDeviceFeatures2(device, &features);
+        return dot.ShaderIntegerDotProduct;
+    }
+
+    static Device CreateDevice(Vk vk, PhysicalDevice physicalDevice, uint queueFamily, bool integerDotProduct)
     {
         float priority = 1f;
         var queue = new DeviceQueueCreateInfo
         {
             SType = StructureType.DeviceQueueCreateInfo, QueueFamilyIndex = queueFamily, QueueCount = 1, PQueuePriorities = &priority,
         };
-        // The shaders use only core Vulkan 1.1 compute (32-bit storage, packed int8 and f16 in uints): no features to enable.
-        var info = new DeviceCreateInfo { SType = StructureType.DeviceCreateInfo, QueueCreateInfoCount = 1, PQueueCreateInfos = &queue };
+        // The portable shaders use only core Vulkan 1.1 compute (32-bit storage, int8 and f16 packed in uints); the *_dot
+        // variants need the integer dot product extension and its feature.
+        using var extensionName = new NativeString(IntegerDotExtension);
+        var extensions = stackalloc byte*[] { extensionName.Pointer };
+        var dot = new PhysicalDeviceShaderIntegerDotProductFeatures
+        {
+            SType = StructureType.PhysicalDeviceShaderIntegerDotProductFeatures, ShaderIntegerDotProduct = true,
+        };
+        var info = new DeviceCreateInfo
+        {
+            SType = StructureType.DeviceCreateInfo, QueueCreateInfoCount = 1, PQueueCreateInfos = &queue,
+            EnabledExtensionCount = integerDotProduct ? 1u : 0u, PpEnabledExtensionNames = integerDotProduct ? extensions : null,
+            PNext = integerDotProduct ? &dot : null,
+        };
         VulkanException.Check(vk.CreateDevice(physicalDevice, in info, null, out var device), "vkCreateDevice");
         return device;
     }

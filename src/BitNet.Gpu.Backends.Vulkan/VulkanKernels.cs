@@ -21,8 +21,9 @@ internal sealed class VulkanKernels : IDisposable
         Embed = new Kernel(context, "embed", 3, 5);
         RmsNorm = new Kernel(context, "rms_norm", 3, 2);
         Quantize = new Kernel(context, "quantize", 3, 2);
-        TernaryMatVec = new Kernel(context, "ternary_matvec", 5, 4);
-        TernaryMatMul = new Kernel(context, "ternary_matmul", 5, 6);
+        string variant = context.IntegerDotProduct ? "_dot" : "";
+        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4);
+        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
         Rope = new Kernel(context, "rope", 2, 5);
         Attention = new Kernel(context, "attention", 4, 4);

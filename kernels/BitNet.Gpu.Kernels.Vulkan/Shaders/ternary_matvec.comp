@@ -1,5 +1,8 @@
 // y[r] = Σ_blocks blockScale[r, b] · (Σ_{c in b} w[r, c] · q[c]) / actScale   (one token; one workgroup per row)
 #version 450
+#ifdef INTEGER_DOT
+#extension GL_EXT_spirv_intrinsics : require
+#endif
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
 
@@ -16,6 +19,17 @@ layout(push_constant) uniform Shape {
     uint blocksPerRow;
 };
 
+#ifdef INTEGER_DOT
+// OpSDotKHR (VK_KHR_shader_integer_dot_product): the dot product of two words of four int8 (PackedVectorFormat4x8Bit = 0).
+spirv_instruction(extensions = ["SPV_KHR_integer_dot_product"], capabilities = [6019, 6018], id = 4450)
+int dot4x8(int a, int b, spirv_literal int packedFormat);
+
+// The 4 two-bit codes of one byte spread to 4 bytes: Σ (code − 1)·a = dot(codes, a) − dot(1, a).
+int spreadCodes(uint codes) {
+    return int((codes & 0x3u) | ((codes & 0xCu) << 6) | ((codes & 0x30u) << 12) | ((codes & 0xC0u) << 18));
+}
+#endif
+
 shared float partial[GROUP];
 
 // Σ_k w_k · q_k over the 16 weights of one word and the 4 activation words they meet.
@@ -23,10 +37,14 @@ int wordDot(uint codes, uint weightWord) {
     int dot = 0;
     for (uint j = 0; j < 4; j++) {
         int activations = int(q[weightWord * 4 + j]);
+#ifdef INTEGER_DOT
+        dot += dot4x8(spreadCodes((codes >> (8 * j)) & 0xFFu), activations, 0) - dot4x8(0x01010101, activations, 0);
+#else
         for (uint k = 0; k < 4; k++) {
             int w = int((codes >> (2 * (4 * j + k))) & 3u) - 1;
             dot += w * bitfieldExtract(activations, int(8 * k), 8);
         }
+#endif
     }
     return dot;
 }

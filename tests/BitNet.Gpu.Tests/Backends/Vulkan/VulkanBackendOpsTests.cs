@@ -3,11 +3,30 @@ using BitNet.Gpu.Tests.Engine.Backends;
 
 namespace BitNet.Gpu.Tests.Backends.Vulkan;
 
-/// <summary>The shared op suite on the Vulkan backend: lavapipe, validation layer on (any warning or error fails the op).</summary>
+/// <summary>The shared op suite on the Vulkan backend: lavapipe, validation layer on (any warning or error fails the op),
+/// ternary products on VK_KHR_shader_integer_dot_product (lavapipe has it).</summary>
 public sealed class VulkanBackendOpsTests : BackendOpsTests
 {
-    protected override IComputeBackend CreateBackend() =>
+    protected override IComputeBackend CreateBackend()
+    {
+        var backend = VulkanBackendOpsTestsWithoutIntegerDot.Create(integerDotProduct: true);
+        Assert.True(backend.UsesIntegerDotProduct, "lavapipe offers VK_KHR_shader_integer_dot_product; the backend did not enable it");
+        return backend;
+    }
+}
+
+/// <summary>The shared op suite on the portable shaders (no integer dot product), as on devices without the extension.</summary>
+public sealed class VulkanBackendOpsTestsWithoutIntegerDot : BackendOpsTests
+{
+    protected override IComputeBackend CreateBackend()
+    {
+        var backend = Create(integerDotProduct: false);
+        Assert.False(backend.UsesIntegerDotProduct);
+        return backend;
+    }
+
+    internal static BitNet.Gpu.Backends.Vulkan.VulkanBackend Create(bool integerDotProduct) =>
         VulkanTestDevice.SkipReason is { } reason
             ? throw new InvalidOperationException($"Vulkan is not available here: {reason}")
-            : VulkanTestDevice.CreateBackend();
+            : VulkanTestDevice.CreateBackend(integerDotProduct: integerDotProduct);
 }
