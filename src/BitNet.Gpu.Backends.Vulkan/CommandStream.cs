@@ -26,6 +26,9 @@ internal sealed unsafe class CommandStream : IDisposable
 
     Vk Vk => _context.Vk;
 
+    /// <summary>Queue submissions so far (each is followed by one wait): a step should cost exactly one.</summary>
+    public int SubmitCount { get; private set; }
+
     public CommandStream(VulkanContext context)
     {
         _context = context;
@@ -91,6 +94,7 @@ internal sealed unsafe class CommandStream : IDisposable
             var commands = _commands;
             var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
             VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
+            SubmitCount++;
             var fence = _fence;
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
             if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");

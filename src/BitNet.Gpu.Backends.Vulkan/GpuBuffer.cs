@@ -50,6 +50,7 @@ internal sealed unsafe class GpuBuffer : IDisposable
             VulkanException.Check(vk.MapMemory(context.Device, _memory, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
             Mapped = (byte*)mapped;
         }
+        context.Track(this);
     }
 
     /// <summary>Bytes [offset, offset + range) as one binding; the caller keeps range within the binding limit.</summary>
@@ -65,6 +66,7 @@ internal sealed unsafe class GpuBuffer : IDisposable
     public void Dispose()
     {
         if (Handle.Handle == 0) return;
+        _context.Untrack(this);
         _context.Vk.DestroyBuffer(_context.Device, Handle, null);
         _context.Vk.FreeMemory(_context.Device, _memory, null);
         Handle = default;

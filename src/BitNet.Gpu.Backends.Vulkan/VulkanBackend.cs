@@ -44,6 +44,8 @@ public sealed class VulkanBackend : IComputeBackend
 
     public string Name => "vulkan";
     public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")})";
+    /// <summary>Queue submissions so far, each with one wait (uploads and Write add theirs; a step adds one, at Read).</summary>
+    public int SubmitCount => _stream.SubmitCount;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>
     public bool UsesIntegerDotProduct => _context.IntegerDotProduct;
     /// <summary>The per-binding limit in force (the device's maxStorageBufferRange, or the lower test override).</summary>

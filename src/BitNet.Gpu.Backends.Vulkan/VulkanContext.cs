@@ -26,6 +26,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     /// <summary>VK_KHR_shader_integer_dot_product is enabled: the ternary products use the *_dot shaders.</summary>
     public bool IntegerDotProduct { get; }
     readonly ValidationMessages? _validation;
+    // Buffers not yet disposed: destroyed with the device, so a weight disposed after its backend is a no-op, not a crash.
+    readonly HashSet<GpuBuffer> _liveBuffers = [];
 
     public VulkanContext(VulkanBackendOptions options)
     {
@@ -160,8 +162,14 @@ internal sealed unsafe class VulkanContext : IDisposable
         throw new VulkanException($"no Vulkan memory type with {wanted}");
     }
 
+    public void Track(GpuBuffer buffer) { lock (_liveBuffers) _liveBuffers.Add(buffer); }
+    public void Untrack(GpuBuffer buffer) { lock (_liveBuffers) _liveBuffers.Remove(buffer); }
+
     public void Dispose()
     {
+        GpuBuffer[] leftovers;
+        lock (_liveBuffers) leftovers = [.. _liveBuffers];
+        foreach (var buffer in leftovers) buffer.Dispose();
         if (Device.Handle != 0) Vk.DestroyDevice(Device, null);
         _validation?.Dispose();
         if (Instance.Handle != 0) Vk.DestroyInstance(Instance, null);
