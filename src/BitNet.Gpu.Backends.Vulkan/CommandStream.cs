@@ -4,44 +4,44 @@ using VkBuffer = Silk.NET.Vulkan.Buffer;
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>
-/// Records every operation into one command buffer, with a memory barrier between consecutive commands, and submits
-/// it once when the host needs a result (<see cref="Finish"/>): one submit and one wait per step. Descriptor sets and
-/// per-step host data (token ids, RoPE rotations) live until that wait, then their pools are reset.
+/// Collects the operations of a step and submits them as one command buffer when the host needs a result
+/// (<see cref="Finish"/>): one submit and one wait per step. A step whose commands match an earlier one (same shape:
+/// per-step values such as tokens and positions live in buffers) replays that recorded command buffer instead of
+/// recording again. Host data for a step (token ids, RoPE rotations, the position) lives until the wait.
 /// </summary>
 internal sealed unsafe class CommandStream : IDisposable
 {
     const long StagingChunkBytes = 64L << 20;
-    const int SetsPerPool = 256;
+    const int CachedSteps = 8;   // step shapes kept for replay: one-token steps, prompt batches, the reads
     static readonly ulong FenceTimeoutNanoseconds = (ulong)TimeSpan.FromMinutes(10).Ticks * 100;
 
     readonly VulkanContext _context;
     readonly CommandPool _pool;
-    readonly CommandBuffer _commands;
     readonly Fence _fence;
-    readonly List<DescriptorPool> _descriptorPools = [];
     readonly HostArena _arena;
-    int _currentPool;
-    bool _recording;
+    readonly List<StepCommand> _pending = [];
+    readonly Dictionary<StepKey, RecordedStep> _recorded = [];
+    readonly List<StepKey> _leastRecentlyUsed = [];
+    bool _pendingIsCacheable = true;
+    long _bufferGeneration;
     GpuBuffer? _staging;
 
     Vk Vk => _context.Vk;
 
     /// <summary>Queue submissions so far (each is followed by one wait): a step should cost exactly one.</summary>
     public int SubmitCount { get; private set; }
+    /// <summary>Submissions that replayed a recorded command buffer.</summary>
+    public int ReplayCount { get; private set; }
 
     public CommandStream(VulkanContext context)
     {
         _context = context;
         var poolInfo = new CommandPoolCreateInfo { SType = StructureType.CommandPoolCreateInfo, QueueFamilyIndex = context.QueueFamily };
         VulkanException.Check(Vk.CreateCommandPool(context.Device, in poolInfo, null, out _pool), "vkCreateCommandPool");
-        var allocate = new CommandBufferAllocateInfo
-        {
-            SType = StructureType.CommandBufferAllocateInfo, CommandPool = _pool, Level = CommandBufferLevel.Primary, CommandBufferCount = 1,
-        };
-        VulkanException.Check(Vk.AllocateCommandBuffers(context.Device, in allocate, out _commands), "vkAllocateCommandBuffers");
         var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
         VulkanException.Check(Vk.CreateFence(context.Device, in fenceInfo, null, out _fence), "vkCreateFence");
         _arena = new HostArena(context);
+        _bufferGeneration = context.BufferGeneration;
     }
 
     /// <summary>Queues one dispatch of <paramref name="kernel"/> over the given bindings and push constants.</summary>
@@ -50,62 +50,85 @@ internal sealed unsafe class CommandStream : IDisposable
         if (bindings.Length != kernel.BindingCount) throw new ArgumentException($"{kernel.Name} takes {kernel.BindingCount} bindings", nameof(bindings));
         if (push.Length * 4 != kernel.PushConstantBytes) throw new ArgumentException($"{kernel.Name} takes {kernel.PushConstantBytes / 4} push constants", nameof(push));
         if (groupsX == 0 || groupsY == 0 || groupsZ == 0) return;
-        BeginIfNeeded();
-        var set = AllocateSet(kernel);
-        var infos = stackalloc DescriptorBufferInfo[bindings.Length];
-        var writes = stackalloc WriteDescriptorSet[bindings.Length];
-        for (int i = 0; i < bindings.Length; i++)
-        {
-            infos[i] = new DescriptorBufferInfo(bindings[i].Buffer, (ulong)bindings[i].Offset, (ulong)bindings[i].Range);
-            writes[i] = new WriteDescriptorSet
-            {
-                SType = StructureType.WriteDescriptorSet, DstSet = set, DstBinding = (uint)i, DescriptorCount = 1,
-                DescriptorType = DescriptorType.StorageBuffer, PBufferInfo = &infos[i],
-            };
-        }
-        Vk.UpdateDescriptorSets(_context.Device, (uint)bindings.Length, writes, 0, null);
-        Vk.CmdBindPipeline(_commands, PipelineBindPoint.Compute, kernel.Pipeline);
-        Vk.CmdBindDescriptorSets(_commands, PipelineBindPoint.Compute, kernel.Layout, 0, 1, in set, 0, null);
-        fixed (uint* constants = push)
-            Vk.CmdPushConstants(_commands, kernel.Layout, ShaderStageFlags.ComputeBit, 0, kernel.PushConstantBytes, constants);
-        Vk.CmdDispatch(_commands, groupsX, groupsY, groupsZ);
-        Barrier();
+        _pending.Add(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
     }
 
-    /// <summary>Queues a copy of bytes between device buffers.</summary>
-    public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes)
-    {
-        BeginIfNeeded();
-        var region = new BufferCopy((ulong)sourceOffset, (ulong)destinationOffset, (ulong)bytes);
-        Vk.CmdCopyBuffer(_commands, source, destination, 1, in region);
-        Barrier();
-    }
+    /// <summary>Queues a copy of bytes between buffers.</summary>
+    public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
+        _pending.Add(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
 
-    /// <summary>Copies host bytes into a binding-sized window of host-visible memory that lives until the next wait.</summary>
+    /// <summary>Copies host values into host-visible memory that lives until the next wait, as one binding.</summary>
     public BufferWindow HostData<T>(ReadOnlySpan<T> values) where T : unmanaged => _arena.Add(values);
 
-    /// <summary>Submits everything queued, waits for it, and makes the pools ready for the next step.</summary>
+    /// <summary>Submits everything queued (replaying a recorded command buffer when the step's shape was seen before),
+    /// waits for it, and throws if the validation layer objected to anything.</summary>
     public void Finish()
     {
-        if (_recording)
+        try
         {
-            VulkanException.Check(Vk.EndCommandBuffer(_commands), "vkEndCommandBuffer");
-            _recording = false;
-            var commands = _commands;
+            if (_pending.Count > 0) SubmitAndWait();
+        }
+        finally
+        {
+            _pending.Clear();
+            _pendingIsCacheable = true;
+            _arena.Reset();
+        }
+        _context.ThrowIfValidationFailed();
+    }
+
+    void SubmitAndWait()
+    {
+        if (_bufferGeneration != _context.BufferGeneration) ForgetRecordedSteps();   // a bound buffer may be gone
+        var key = new StepKey(_pending);
+        bool replay = _pendingIsCacheable && _recorded.ContainsKey(key);
+        var step = replay ? _recorded[key] : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
+        try
+        {
+            var commands = step.Commands;
             var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
             VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
             SubmitCount++;
+            if (replay) ReplayCount++;
             var fence = _fence;
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
             if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
             VulkanException.Check(waited, "vkWaitForFences");
             VulkanException.Check(Vk.ResetFences(_context.Device, 1, in fence), "vkResetFences");
-            VulkanException.Check(Vk.ResetCommandPool(_context.Device, _pool, 0), "vkResetCommandPool");
-            foreach (var pool in _descriptorPools) VulkanException.Check(Vk.ResetDescriptorPool(_context.Device, pool, 0), "vkResetDescriptorPool");
-            _currentPool = 0;
-            _arena.Reset();
         }
-        _context.ThrowIfValidationFailed();
+        catch
+        {
+            if (!replay) step.Dispose();
+            throw;
+        }
+        if (replay)
+        {
+            _leastRecentlyUsed.Remove(key);
+            _leastRecentlyUsed.Add(key);
+        }
+        else if (_pendingIsCacheable)
+            Remember(key, step);
+        else
+            step.Dispose();
+    }
+
+    void Remember(StepKey key, RecordedStep step)
+    {
+        _recorded[key] = step;
+        _leastRecentlyUsed.Add(key);
+        if (_leastRecentlyUsed.Count <= CachedSteps) return;
+        var oldest = _leastRecentlyUsed[0];
+        _leastRecentlyUsed.RemoveAt(0);
+        _recorded.Remove(oldest, out var evicted);
+        evicted?.Dispose();
+    }
+
+    void ForgetRecordedSteps()
+    {
+        foreach (var step in _recorded.Values) step.Dispose();
+        _recorded.Clear();
+        _leastRecentlyUsed.Clear();
+        _bufferGeneration = _context.BufferGeneration;
     }
 
     /// <summary>Copies host bytes into a device buffer through the staging buffer (waits; for uploads and tests).</summary>
@@ -117,6 +140,7 @@ internal sealed unsafe class CommandStream : IDisposable
             var staging = Staging(chunk);
             bytes.Slice((int)done, chunk).CopyTo(new Span<byte>(staging.Mapped, chunk));
             Copy(staging.Handle, 0, destination.Handle, offset + done, chunk);
+            _pendingIsCacheable = false;   // uploads go to ever new places: nothing to replay
             Finish();
             done += chunk;
         }
@@ -140,64 +164,18 @@ internal sealed unsafe class CommandStream : IDisposable
     {
         if (_staging is null || _staging.Size < bytes)
         {
+            if (_pending.Count > 0) Finish();   // queued commands may still name the old staging buffer
             _staging?.Dispose();
             _staging = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true);
         }
         return _staging;
     }
 
-    void BeginIfNeeded()
-    {
-        if (_recording) return;
-        var begin = new CommandBufferBeginInfo { SType = StructureType.CommandBufferBeginInfo, Flags = CommandBufferUsageFlags.OneTimeSubmitBit };
-        VulkanException.Check(Vk.BeginCommandBuffer(_commands, in begin), "vkBeginCommandBuffer");
-        _recording = true;
-    }
-
-    // Every command reads what the previous ones wrote (and the host reads the last copy), so one full barrier after each.
-    void Barrier()
-    {
-        var barrier = new MemoryBarrier
-        {
-            SType = StructureType.MemoryBarrier,
-            SrcAccessMask = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
-            DstAccessMask = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit
-                          | AccessFlags.TransferWriteBit | AccessFlags.HostReadBit,
-        };
-        Vk.CmdPipelineBarrier(_commands, PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit,
-            PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit | PipelineStageFlags.HostBit, 0, 1, in barrier, 0, null, 0, null);
-    }
-
-    DescriptorSet AllocateSet(Kernel kernel)
-    {
-        while (true)
-        {
-            if (_currentPool == _descriptorPools.Count) _descriptorPools.Add(CreateDescriptorPool());
-            var layout = kernel.SetLayout;
-            var info = new DescriptorSetAllocateInfo
-            {
-                SType = StructureType.DescriptorSetAllocateInfo, DescriptorPool = _descriptorPools[_currentPool], DescriptorSetCount = 1, PSetLayouts = &layout,
-            };
-            var result = Vk.AllocateDescriptorSets(_context.Device, in info, out var set);
-            if (result == Result.Success) return set;
-            if (result != Result.ErrorOutOfPoolMemory && result != Result.ErrorFragmentedPool) VulkanException.Check(result, "vkAllocateDescriptorSets");
-            _currentPool++;
-        }
-    }
-
-    DescriptorPool CreateDescriptorPool()
-    {
-        var size = new DescriptorPoolSize(DescriptorType.StorageBuffer, SetsPerPool * 6);
-        var info = new DescriptorPoolCreateInfo { SType = StructureType.DescriptorPoolCreateInfo, MaxSets = SetsPerPool, PoolSizeCount = 1, PPoolSizes = &size };
-        VulkanException.Check(Vk.CreateDescriptorPool(_context.Device, in info, null, out var pool), "vkCreateDescriptorPool");
-        return pool;
-    }
-
     public void Dispose()
     {
-        if (_recording) Vk.EndCommandBuffer(_commands);
         Vk.DeviceWaitIdle(_context.Device);
-        foreach (var pool in _descriptorPools) Vk.DestroyDescriptorPool(_context.Device, pool, null);
+        foreach (var step in _recorded.Values) step.Dispose();
+        _recorded.Clear();
         Vk.DestroyFence(_context.Device, _fence, null);
         Vk.DestroyCommandPool(_context.Device, _pool, null);
         _staging?.Dispose();

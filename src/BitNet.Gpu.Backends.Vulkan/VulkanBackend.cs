@@ -46,6 +46,8 @@ public sealed class VulkanBackend : IComputeBackend
     public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")})";
     /// <summary>Queue submissions so far, each with one wait (uploads and Write add theirs; a step adds one, at Read).</summary>
     public int SubmitCount => _stream.SubmitCount;
+    /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
+    public int ReplayCount => _stream.ReplayCount;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>
     public bool UsesIntegerDotProduct => _context.IntegerDotProduct;
     /// <summary>The per-binding limit in force (the device's maxStorageBufferRange, or the lower test override).</summary>
@@ -238,12 +240,18 @@ public sealed class VulkanBackend : IComputeBackend
         var values = Activations(v, tokenCount, c.Width);
         var result = Activations(output, tokenCount, heads * headDim);
 
-        long cacheOffset = _startPosition * c.Width * 4L, bytes = tokenCount * c.Width * 4L;
-        _stream.Copy(keys.Values.Handle, 0, c.Keys[layer].Handle, cacheOffset, bytes);
-        _stream.Copy(values.Values.Handle, 0, c.Values[layer].Handle, cacheOffset, bytes);
+        // The position comes from a buffer, not the command, so this step's recording replays at the next position.
+        var step = _stream.HostData<uint>([(uint)_startPosition]);
+        int count = tokenCount * c.Width;
+        var (groupsX, groupsY) = LinearGroups(count);
+        _stream.Dispatch(_kernels.KvStore, [keys.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), step],
+            [(uint)count, (uint)c.Width], groupsX, groupsY);
+        _stream.Dispatch(_kernels.KvStore, [values.RowsWindow(0, tokenCount), c.Values[layer].Window(0, c.Values[layer].Size), step],
+            [(uint)count, (uint)c.Width], groupsX, groupsY);
         _stream.Dispatch(_kernels.Attention,
-            [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size), result.RowsWindow(0, tokenCount)],
-            [(uint)heads, (uint)keyValueHeads, (uint)headDim, (uint)_startPosition], (uint)heads, (uint)tokenCount);
+            [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size),
+             result.RowsWindow(0, tokenCount), step],
+            [(uint)heads, (uint)keyValueHeads, (uint)headDim], (uint)heads, (uint)tokenCount);
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)

@@ -162,8 +162,16 @@ internal sealed unsafe class VulkanContext : IDisposable
         throw new VulkanException($"no Vulkan memory type with {wanted}");
     }
 
+    /// <summary>Counts buffer destructions: recorded command buffers that might bind a destroyed buffer are dropped when it changes.</summary>
+    public long BufferGeneration { get; private set; }
+
     public void Track(GpuBuffer buffer) { lock (_liveBuffers) _liveBuffers.Add(buffer); }
-    public void Untrack(GpuBuffer buffer) { lock (_liveBuffers) _liveBuffers.Remove(buffer); }
+
+    public void Untrack(GpuBuffer buffer)
+    {
+        lock (_liveBuffers) _liveBuffers.Remove(buffer);
+        BufferGeneration++;
+    }
 
     public void Dispose()
     {

@@ -11,6 +11,7 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel TernaryMatMul { get; }
     public Kernel DenseMatMul { get; }
     public Kernel Rope { get; }
+    public Kernel KvStore { get; }
     public Kernel Attention { get; }
     public Kernel Gate { get; }
     public Kernel Add { get; }
@@ -26,7 +27,8 @@ internal sealed class VulkanKernels : IDisposable
         TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
         Rope = new Kernel(context, "rope", 2, 5);
-        Attention = new Kernel(context, "attention", 4, 4);
+        KvStore = new Kernel(context, "kv_store", 3, 2);
+        Attention = new Kernel(context, "attention", 5, 3);
         Gate = new Kernel(context, "gate", 2, 2);
         Add = new Kernel(context, "add", 2, 1);
         CopyRow = new Kernel(context, "copy_row", 2, 2);
@@ -34,7 +36,7 @@ internal sealed class VulkanKernels : IDisposable
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, Attention, Gate, Add, CopyRow })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow })
             kernel.Dispose();
     }
 }

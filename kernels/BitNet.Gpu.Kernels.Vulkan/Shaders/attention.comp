@@ -9,12 +9,12 @@ layout(std430, binding = 0) readonly buffer Q { float q[]; };          // tokens
 layout(std430, binding = 1) readonly buffer Keys { float keys[]; };    // contextLength × kvHeads·headDim
 layout(std430, binding = 2) readonly buffer Values { float values[]; };// contextLength × kvHeads·headDim
 layout(std430, binding = 3) writeonly buffer Output { float outputs[]; }; // tokens × heads·headDim
+layout(std430, binding = 4) readonly buffer Step { uint startPosition; };   // read from a buffer, so a recorded step replays at any position
 
 layout(push_constant) uniform Shape {
     uint heads;
     uint kvHeads;
     uint headDim;
-    uint startPosition;
 };
 
 shared float query[MAX_HEAD_DIM];

@@ -10,7 +10,8 @@ namespace BitNet.Gpu.Tests.Backends.Vulkan;
 /// <summary>
 /// A whole transformer block as the graph calls it (embedding, norms, quantization, ternary projections, RoPE,
 /// attention, gated feed-forward, residuals, output projection), run for a prompt step and a one-token step:
-/// the logits match the reference, and each step costs exactly one queue submission (at Read).
+/// the logits match the reference, each step costs exactly one queue submission (at Read), and a step of a shape
+/// seen before replays the recorded command buffer.
 /// </summary>
 public sealed class VulkanStepTests
 {
@@ -87,7 +88,7 @@ public sealed class VulkanStepTests
     }
 
     [VulkanFact]
-    public void PromptThenOneToken_MatchReferenceWithOneSubmitPerStep()
+    public void PromptThenTokens_MatchReferenceWithOneSubmitPerStepAndReplay()
     {
         using var weights = Weights();
         using var reference = new ReferenceBackend();
@@ -103,10 +104,17 @@ public sealed class VulkanStepTests
         // Float sums in another order could flip an int8 rounding tie downstream; on lavapipe with these seeds none does.
         BackendOpsTests.AssertClose(expected, actual, 1e-4, "block logits, prompt step");
 
-        expected = expectedBlock.Step([7], prompt.Length);
-        before = vulkan.SubmitCount;
-        actual = actualBlock.Step([7], prompt.Length);
-        Assert.Equal(1, vulkan.SubmitCount - before);
-        BackendOpsTests.AssertClose(expected, actual, 1e-4, "block logits, one-token step");
+        // Two one-token steps: the second has the first's shape, so it replays its command buffer at the next position.
+        for (int position = prompt.Length; position < prompt.Length + 2; position++)
+        {
+            int token = position * 7 % Vocab;
+            expected = expectedBlock.Step([token], position);
+            before = vulkan.SubmitCount;
+            int replaysBefore = vulkan.ReplayCount;
+            actual = actualBlock.Step([token], position);
+            Assert.Equal(1, vulkan.SubmitCount - before);
+            Assert.Equal(position == prompt.Length ? 0 : 1, vulkan.ReplayCount - replaysBefore);
+            BackendOpsTests.AssertClose(expected, actual, 1e-4, $"block logits, one-token step at {position}");
+        }
     }
 }
