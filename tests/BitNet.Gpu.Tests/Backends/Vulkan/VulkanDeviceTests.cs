@@ -47,4 +47,15 @@ public sealed class VulkanDeviceTests
         var error = Assert.Throws<VulkanValidationException>(stream.Finish);
         Assert.Contains("minStorageBufferOffsetAlignment", error.Message);
     }
+
+    [Fact]
+    public void FailedCalls_NameTheCallAndALostDeviceSaysSo()
+    {
+        VulkanException.Check(Silk.NET.Vulkan.Result.Success, "vkQueueSubmit");
+        var lost = Assert.Throws<VulkanException>(() => VulkanException.Check(Silk.NET.Vulkan.Result.ErrorDeviceLost, "vkWaitForFences"));
+        Assert.Contains("vkWaitForFences", lost.Message);
+        Assert.Contains("VK_ERROR_DEVICE_LOST", lost.Message);
+        var other = Assert.Throws<VulkanException>(() => VulkanException.Check(Silk.NET.Vulkan.Result.ErrorOutOfDeviceMemory, "vkAllocateMemory"));
+        Assert.Contains("vkAllocateMemory failed: ErrorOutOfDeviceMemory", other.Message);
+    }
 }

@@ -42,10 +42,10 @@ public sealed class VulkanShaderTests
             string errors = script.StandardError.ReadToEnd();
             script.WaitForExit();
             Assert.True(script.ExitCode == 0, $"compile-shaders.sh failed: {errors}");
-            var fresh = Directory.GetFiles(output, "*.spv").Select(Path.GetFileName).Order().ToArray();
-            Assert.Equal(Directory.GetFiles(dir, "*.spv").Select(Path.GetFileName).Order().ToArray(), fresh);
+            string[] fresh = [.. Directory.GetFiles(output, "*.spv").Select(path => Path.GetFileName(path)).Order()];
+            Assert.Equal(Directory.GetFiles(dir, "*.spv").Select(path => Path.GetFileName(path)).Order().ToArray(), fresh);
             foreach (string name in fresh)
-                Assert.True(File.ReadAllBytes(Path.Combine(output, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, name!))),
+                Assert.True(File.ReadAllBytes(Path.Combine(output, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, name))),
                     $"{name} is out of date: run kernels/BitNet.Gpu.Kernels.Vulkan/compile-shaders.sh");
         }
         finally
