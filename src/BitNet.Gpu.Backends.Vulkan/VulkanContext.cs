@@ -47,7 +47,12 @@ internal sealed unsafe class VulkanContext : IDisposable
             MaxBindingBytes = options.MaxBindingBytes > 0 ? Math.Min(options.MaxBindingBytes, deviceLimit) : deviceLimit;
             OffsetAlignment = Math.Max(4, (long)Properties.Limits.MinStorageBufferOffsetAlignment);
             QueueFamily = FindComputeQueueFamily(Vk, PhysicalDevice);
-            IntegerDotProduct = options.IntegerDotProduct && SupportsIntegerDotProduct(Vk, PhysicalDevice);
+            IntegerDotProduct = options.IntegerDotProduct switch
+            {
+                IntegerDotProductUse.Never => false,
+                IntegerDotProductUse.WhenSupported => SupportsIntegerDotProduct(Vk, PhysicalDevice),
+                _ => SupportsIntegerDotProduct(Vk, PhysicalDevice) && IntegerDotProductIsAccelerated(Vk, PhysicalDevice),
+            };
             Device = CreateDevice(Vk, PhysicalDevice, QueueFamily, IntegerDotProduct);
             Queue = Vk.GetDeviceQueue(Device, QueueFamily, 0);
             ThrowIfValidationFailed();
@@ -127,6 +132,14 @@ internal sealed unsafe class VulkanContext : IDisposable
         var features = new PhysicalDeviceFeatures2 { SType = StructureType.PhysicalDeviceFeatures2, PNext = &dot };
         vk.GetPhysicalDeviceFeatures2(device, &features);
         return dot.ShaderIntegerDotProduct;
+    }
+
+    static bool IntegerDotProductIsAccelerated(Vk vk, PhysicalDevice device)
+    {
+        var dot = new PhysicalDeviceShaderIntegerDotProductProperties { SType = StructureType.PhysicalDeviceShaderIntegerDotProductProperties };
+        var properties = new PhysicalDeviceProperties2 { SType = StructureType.PhysicalDeviceProperties2, PNext = &dot };
+        vk.GetPhysicalDeviceProperties2(device, &properties);
+        return dot.IntegerDotProduct4x8BitPackedSignedAccelerated;
     }
 
     static Device CreateDevice(Vk vk, PhysicalDevice physicalDevice, uint queueFamily, bool integerDotProduct)

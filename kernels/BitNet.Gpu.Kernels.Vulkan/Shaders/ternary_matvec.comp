@@ -1,10 +1,12 @@
-// y[r] = Σ_blocks blockScale[r, b] · (Σ_{c in b} w[r, c] · q[c]) / actScale   (one token; one workgroup per row)
+// y[r] = Σ_blocks blockScale[r, b] · (Σ_{c in b} w[r, c] · q[c]) / actScale   (one token; 16 invocations per row, 4 rows per workgroup)
 #version 450
 #ifdef INTEGER_DOT
 #extension GL_EXT_spirv_intrinsics : require
 #endif
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
+const uint LANES_PER_ROW = 16;                  // a row of 2560 weights is 160 words: 10 per lane
+const uint ROWS_PER_GROUP = GROUP / LANES_PER_ROW;
 
 layout(std430, binding = 0) readonly buffer Weights { uint weights[]; };         // rows × rowWords, 16 two-bit codes (w + 1) per uint
 layout(std430, binding = 1) readonly buffer BlockScales { float blockScales[]; }; // rows × blocksPerRow
@@ -50,18 +52,19 @@ int wordDot(uint codes, uint weightWord) {
 }
 
 void main() {
-    uint r = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-    if (r >= rows) return;
-    uint lane = gl_LocalInvocationID.x;
+    uint lane = gl_LocalInvocationID.x % LANES_PER_ROW;
+    uint rowInGroup = gl_LocalInvocationID.x / LANES_PER_ROW;
+    uint r = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * ROWS_PER_GROUP + rowInGroup;
 
     float sum = 0.0;
-    for (uint w = lane; w < rowWords; w += GROUP)
-        sum += float(wordDot(weights[r * rowWords + w], w)) * blockScales[r * blocksPerRow + w / blockWords];
-    partial[lane] = sum;
+    if (r < rows)
+        for (uint w = lane; w < rowWords; w += LANES_PER_ROW)
+            sum += float(wordDot(weights[r * rowWords + w], w)) * blockScales[r * blocksPerRow + w / blockWords];
+    partial[gl_LocalInvocationID.x] = sum;
     barrier();
-    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
-        if (lane < stride) partial[lane] += partial[lane + stride];
+    for (uint stride = LANES_PER_ROW / 2; stride > 0; stride /= 2) {
+        if (lane < stride) partial[gl_LocalInvocationID.x] += partial[gl_LocalInvocationID.x + stride];
         barrier();
     }
-    if (lane == 0) y[r] = partial[0] / actScales[0];
+    if (lane == 0 && r < rows) y[r] = partial[gl_LocalInvocationID.x] / actScales[0];
 }

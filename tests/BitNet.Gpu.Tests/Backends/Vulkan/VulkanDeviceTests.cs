@@ -58,4 +58,15 @@ public sealed class VulkanDeviceTests
         var other = Assert.Throws<VulkanException>(() => VulkanException.Check(Silk.NET.Vulkan.Result.ErrorOutOfDeviceMemory, "vkAllocateMemory"));
         Assert.Contains("vkAllocateMemory failed: ErrorOutOfDeviceMemory", other.Message);
     }
+
+    [VulkanFact]
+    public void DefaultOptions_UseIntegerDotProductOnlyWhereAccelerated()
+    {
+        // Lavapipe lists VK_KHR_shader_integer_dot_product but reports it unaccelerated: the portable shaders are faster there.
+        using var byDefault = VulkanTestDevice.CreateBackend();
+        using var forced = VulkanTestDevice.CreateBackend(integerDotProduct: IntegerDotProductUse.WhenSupported);
+        Assert.False(byDefault.UsesIntegerDotProduct);
+        Assert.True(forced.UsesIntegerDotProduct);
+        Assert.Contains("integer dot product", forced.DeviceDescription);
+    }
 }

@@ -16,7 +16,7 @@ internal static partial class VulkanTestDevice
     public static string? SkipReason { get; } = FindSkipReason();
 
     /// <summary>A backend on lavapipe with validation; any validation warning or error throws.</summary>
-    public static VulkanBackend CreateBackend(long maxBindingBytes = 0, bool integerDotProduct = true) =>
+    public static VulkanBackend CreateBackend(long maxBindingBytes = 0, IntegerDotProductUse integerDotProduct = IntegerDotProductUse.WhenAccelerated) =>
         new(new VulkanBackendOptions { Device = 0, Validation = true, MaxBindingBytes = maxBindingBytes, IntegerDotProduct = integerDotProduct });
 
     static string? FindSkipReason()
