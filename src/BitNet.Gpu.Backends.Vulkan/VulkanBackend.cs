@@ -15,7 +15,7 @@ public sealed class VulkanBackend : IComputeBackend
 {
     const int MaxGroupsPerDimension = 65535;   // the guaranteed minimum of maxComputeWorkGroupCount
     const int GroupSize = 64;                  // local_size_x of every shader
-    const int MatVecRowsPerGroup = 4;          // rows per workgroup in ternary_matvec.comp
+    const int MatVecRowsPerGroup = 4;          // rows per workgroup in ternary_matvec.comp and ternary_matmul.comp
     const int TernaryTokenTile = 8;            // tokens per workgroup in ternary_matmul.comp
     const int DenseTokenTile = 4;              // tokens per workgroup in dense_matmul.comp
     const int MaxHeadDim = 256;                // attention.comp keeps a head's query in shared memory
@@ -180,7 +180,7 @@ public sealed class VulkanBackend : IComputeBackend
         }
         _stream.Dispatch(_kernels.TernaryMatMul, bindings,
             [(uint)w.Rows, (uint)w.RowWords, (uint)w.BlockWords, (uint)w.BlocksPerRow, (uint)q.RowWords, (uint)tokenCount],
-            (uint)w.Rows, CeilDiv(tokenCount, TernaryTokenTile));
+            CeilDiv(w.Rows, MatVecRowsPerGroup), CeilDiv(tokenCount, TernaryTokenTile));
     }
 
     public void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount)

@@ -1,4 +1,4 @@
-// y[t, r] = Σ_blocks blockScale[r, b] · (Σ_{c in b} w[r, c] · q[t, c]) / actScale[t]   (a tile of TILE tokens per workgroup)
+// y[t, r] = Σ_blocks blockScale[r, b] · (Σ_{c in b} w[r, c] · q[t, c]) / actScale[t]   (16 invocations per row, 4 rows and TILE tokens per workgroup)
 #version 450
 #ifdef INTEGER_DOT
 #extension GL_EXT_spirv_intrinsics : require
@@ -6,6 +6,8 @@
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
 const uint TILE = 8;
+const uint LANES_PER_ROW = 16;
+const uint ROWS_PER_GROUP = GROUP / LANES_PER_ROW;
 
 layout(std430, binding = 0) readonly buffer Weights { uint weights[]; };         // rows × rowWords, 16 two-bit codes (w + 1) per uint
 layout(std430, binding = 1) readonly buffer BlockScales { float blockScales[]; }; // rows × blocksPerRow
@@ -52,28 +54,30 @@ int wordDot(uint codes, uint quantizedStart) {
 }
 
 void main() {
-    uint r = gl_WorkGroupID.x;
+    uint lane = gl_LocalInvocationID.x % LANES_PER_ROW;
+    uint slot = gl_LocalInvocationID.x;   // this invocation's column in partial
+    uint r = gl_WorkGroupID.x * ROWS_PER_GROUP + gl_LocalInvocationID.x / LANES_PER_ROW;
     uint firstToken = gl_WorkGroupID.y * TILE;
-    uint lane = gl_LocalInvocationID.x;
     uint tileTokens = min(TILE, tokenCount - firstToken);
 
     float sums[TILE];
     for (uint i = 0; i < TILE; i++) sums[i] = 0.0;
-    for (uint w = lane; w < rowWords; w += GROUP) {
-        uint codes = weights[r * rowWords + w];   // unpacked once, used for every token of the tile
-        float blockScale = blockScales[r * blocksPerRow + w / blockWords];
-        for (uint i = 0; i < tileTokens; i++)
-            sums[i] += float(wordDot(codes, (firstToken + i) * qRowWords + w * 4)) * blockScale;
-    }
-    for (uint i = 0; i < TILE; i++) partial[i][lane] = sums[i];
+    if (r < rows)
+        for (uint w = lane; w < rowWords; w += LANES_PER_ROW) {
+            uint codes = weights[r * rowWords + w];   // unpacked once, used for every token of the tile
+            float blockScale = blockScales[r * blocksPerRow + w / blockWords];
+            for (uint i = 0; i < tileTokens; i++)
+                sums[i] += float(wordDot(codes, (firstToken + i) * qRowWords + w * 4)) * blockScale;
+        }
+    for (uint i = 0; i < TILE; i++) partial[i][slot] = sums[i];
     barrier();
-    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
+    for (uint stride = LANES_PER_ROW / 2; stride > 0; stride /= 2) {
         if (lane < stride)
-            for (uint i = 0; i < TILE; i++) partial[i][lane] += partial[i][lane + stride];
+            for (uint i = 0; i < TILE; i++) partial[i][slot] += partial[i][slot + stride];
         barrier();
     }
-    if (lane < tileTokens) {
+    if (lane < tileTokens && r < rows) {
         uint t = firstToken + lane;
-        y[t * rows + r] = partial[lane][0] / actScales[t];
+        y[t * rows + r] = partial[lane][slot - lane] / actScales[t];
     }
 }
