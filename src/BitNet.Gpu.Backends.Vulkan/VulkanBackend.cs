@@ -71,11 +71,16 @@ public sealed class VulkanBackend : IComputeBackend
         };
     }
 
-    public DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor)
+    public DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor) =>
+        // f16 stays f16 (two halves per uint in the shaders); other types are dequantized to f32, which is exact.
+        Upload(file, tensor, keepHalf: tensor.Type == GgmlType.F16 && tensor.Columns % 2 == 0);
+
+    // Norm weights are always f32: rms_norm.comp reads floats.
+    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => Upload(file, tensor, keepHalf: false);
+
+    VulkanDenseWeight Upload(GgufFile file, GgufTensorInfo tensor, bool keepHalf)
     {
         var (rows, cols) = Shape(tensor);
-        // f16 stays f16 (two halves per uint in the shaders); other types are dequantized to f32, which is exact.
-        bool keepHalf = tensor.Type == GgmlType.F16 && cols % 2 == 0;
         GpuBuffer values;
         if (keepHalf)
             values = DeviceCopy(file.GetTensorBytes(tensor));
@@ -88,8 +93,6 @@ public sealed class VulkanBackend : IComputeBackend
         var chunks = RowRange.Split(rows, (long)cols * (keepHalf ? 2 : 4), _context.MaxBindingBytes, _context.OffsetAlignment);
         return new VulkanDenseWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = values.Size, Values = values, IsHalf = keepHalf, Chunks = chunks };
     }
-
-    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => UploadDense(file, tensor);
 
     public DeviceBuffer AllocateActivations(int rows, int cols)
     {
@@ -149,7 +152,7 @@ public sealed class VulkanBackend : IComputeBackend
         var w = (VulkanDenseWeight)weight;
         var input = Activations(x, tokenCount, w.Cols);
         var output = Activations(y, tokenCount, w.Cols);
-        if (w.IsHalf || w.Rows != 1) throw new ArgumentException($"{w.Name} is not a norm vector", nameof(weight));
+        if (w.IsHalf || w.Rows != 1) throw new ArgumentException($"{w.Name} is not a norm vector (UploadVector)", nameof(weight));
         _stream.Dispatch(_kernels.RmsNorm, [input.RowsWindow(0, tokenCount), w.Window(w.Chunks[0]), output.RowsWindow(0, tokenCount)],
             [(uint)w.Cols, BitConverter.SingleToUInt32Bits(epsilon)], TokenGroups(tokenCount));
     }
