@@ -11,7 +11,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// per weight, f16 output/embedding matrices as halves), every operation of a step recorded into one command buffer,
 /// and one submit and one wait per step, at <see cref="Read"/>.
 /// </summary>
-public sealed class VulkanBackend : IComputeBackend
+public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 {
     const int MaxGroupsPerDimension = 65535;   // the guaranteed minimum of maxComputeWorkGroupCount
     const int GroupSize = 64;                  // local_size_x of every shader
@@ -284,6 +284,30 @@ public sealed class VulkanBackend : IComputeBackend
         var to = Activations(destination, 1, source.Cols);
         // The row is a push constant, not a window offset: row starts need not meet the descriptor offset alignment.
         _stream.Dispatch(_kernels.CopyRow, [from.RowsWindow(0, row + 1), to.RowsWindow(0, 1)], [(uint)from.Cols, (uint)row], GroupsFor(from.Cols));
+    }
+
+    /// <summary>Bytes per second one shader streams from device memory (the median of 5 passes over up to 256 MiB,
+    /// within one binding), timed on the host around submit and wait.</summary>
+    public double MeasureReadBandwidth()
+    {
+        const int PerGroup = 4096, Passes = 5;   // uvec4s per workgroup
+        long bytes = Math.Min(256L << 20, _context.MaxBindingBytes) / 16 * 16;
+        int count = (int)(bytes / 16);
+        int groups = (count + PerGroup - 1) / PerGroup;
+        if (groups > MaxGroupsPerDimension) { groups = MaxGroupsPerDimension; count = groups * PerGroup; bytes = count * 16L; }
+        using var source = new GpuBuffer(_context, bytes, hostVisible: false);
+        using var partial = new GpuBuffer(_context, groups * 4L, hostVisible: false);
+        _stream.Finish();   // queued work is not part of the measurement
+        var times = new List<double>();
+        for (int pass = 0; pass <= Passes; pass++)   // pass 0 warms up
+        {
+            _stream.Dispatch(_kernels.ReadBandwidth, [source.Window(0, bytes), partial.Window(0, groups * 4L)], [(uint)count, (uint)PerGroup], (uint)groups);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            _stream.Finish();
+            if (pass > 0) times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return bytes / times[times.Count / 2];
     }
 
     // ---- host transfers (these wait) ----

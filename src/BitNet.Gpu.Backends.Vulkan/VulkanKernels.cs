@@ -16,6 +16,7 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel Gate { get; }
     public Kernel Add { get; }
     public Kernel CopyRow { get; }
+    public Kernel ReadBandwidth { get; }
 
     public VulkanKernels(VulkanContext context)
     {
@@ -32,11 +33,12 @@ internal sealed class VulkanKernels : IDisposable
         Gate = new Kernel(context, "gate", 2, 2);
         Add = new Kernel(context, "add", 2, 1);
         CopyRow = new Kernel(context, "copy_row", 2, 2);
+        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2);
     }
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow, ReadBandwidth })
             kernel.Dispose();
     }
 }

@@ -69,4 +69,13 @@ public sealed class VulkanDeviceTests
         Assert.True(forced.UsesIntegerDotProduct);
         Assert.Contains("integer dot product", forced.DeviceDescription);
     }
+
+    [VulkanFact]
+    public void ReadBandwidth_IsMeasuredByAShaderWithoutValidationProblems()
+    {
+        using var backend = VulkanTestDevice.CreateBackend();
+        IBandwidthProbe probe = backend;
+        double bytesPerSecond = probe.MeasureReadBandwidth();
+        Assert.True(double.IsFinite(bytesPerSecond) && bytesPerSecond > 1e6, $"implausible bandwidth {bytesPerSecond} B/s");
+    }
 }
