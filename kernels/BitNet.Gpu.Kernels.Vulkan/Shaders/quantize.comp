@@ -1,0 +1,77 @@
+// q[t, c] = clamp(roundEven(x[t, c] * 127 / max|x[t, :]|), -128, 127), scale[t] = 127 / max|x[t, :]|  (bitnet.cpp, float32)
+#version 450
+layout(local_size_x = 64) in;
+const uint GROUP = 64;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };             // tokens × cols
+layout(std430, binding = 1) writeonly buffer Quantized { uint q[]; };     // tokens × rowWords, 4 int8 per uint
+layout(std430, binding = 2) writeonly buffer Scales { float scales[]; };  // tokens
+
+layout(push_constant) uniform Shape {
+    uint cols;
+    uint rowWords;   // ceil(cols / 4)
+};
+
+shared float partial[GROUP];
+
+// Vulkan allows division an error of 2.5 ulp, but bitnet.cpp's scale is the correctly rounded 127/m. Of the floats
+// around the shader's quotient, the right one leaves the smallest remainder n − c·m, computed exactly (Dekker's
+// two-product: add, subtract and multiply are correctly rounded in Vulkan; `precise` keeps them apart).
+vec2 splitHalves(float a) {
+    precise float c = 4097.0 * a;
+    precise float high = c - (c - a);
+    precise float low = a - high;
+    return vec2(high, low);
+}
+
+float exactRemainder(float numerator, float candidate, float m) {
+    vec2 c = splitHalves(candidate), d = splitHalves(m);
+    precise float product = candidate * m;
+    precise float error = ((c.x * d.x - product) + c.x * d.y + c.y * d.x) + c.y * d.y;   // candidate·m = product + error
+    precise float remainder = (numerator - product) - error;
+    return abs(remainder);
+}
+
+float exactQuotient(float numerator, float m) {
+    float approximate = numerator / m;
+    float best = approximate;
+    float bestRemainder = exactRemainder(numerator, approximate, m);
+    for (int step = -3; step <= 3; step++) {
+        float candidate = uintBitsToFloat(uint(int(floatBitsToUint(approximate)) + step));   // positive floats: neighbours by bits
+        float remainder = exactRemainder(numerator, candidate, m);
+        if (remainder < bestRemainder) { best = candidate; bestRemainder = remainder; }
+    }
+    return best;
+}
+
+int quantizeOne(float value, float scale) {
+    precise float scaled = value * scale;
+    return int(clamp(roundEven(scaled), -128.0, 127.0));
+}
+
+void main() {
+    uint t = gl_WorkGroupID.x;
+    uint lane = gl_LocalInvocationID.x;
+    uint rowStart = t * cols;
+
+    float largest = 0.0;
+    for (uint i = lane; i < cols; i += GROUP) largest = max(largest, abs(x[rowStart + i]));
+    partial[lane] = largest;
+    barrier();
+    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
+        if (lane < stride) partial[lane] = max(partial[lane], partial[lane + stride]);
+        barrier();
+    }
+    float scale = exactQuotient(127.0, max(partial[0], 1e-5));
+    if (lane == 0) scales[t] = scale;
+
+    for (uint w = lane; w < rowWords; w += GROUP) {
+        uint packed = 0;
+        for (uint k = 0; k < 4; k++) {
+            uint c = w * 4 + k;
+            int value = c < cols ? quantizeOne(x[rowStart + c], scale) : 0;
+            packed |= (uint(value) & 0xFFu) << (8 * k);
+        }
+        q[t * rowWords + w] = packed;
+    }
+}

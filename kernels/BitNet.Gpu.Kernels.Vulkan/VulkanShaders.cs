@@ -1,0 +1,24 @@
+namespace BitNet.Gpu.Kernels.Vulkan;
+
+/// <summary>The compiled compute shaders (SPIR-V), one per operation, embedded in this assembly.</summary>
+public static class VulkanShaders
+{
+    /// <summary>Every shader, by the name of its source file without extension (e.g. "ternary_matvec"), and the
+    /// variants compiled with INTEGER_DOT defined (suffix "_dot"), for devices with VK_KHR_shader_integer_dot_product.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        "embed", "rms_norm", "quantize", "ternary_matvec", "ternary_matmul", "dense_matmul",
+        "rope", "kv_store", "attention", "gate", "add", "copy_row", "read_bandwidth",
+        "ternary_matvec_dot", "ternary_matmul_dot",
+    ];
+
+    /// <summary>The SPIR-V words of one shader.</summary>
+    public static byte[] Load(string name)
+    {
+        using var stream = typeof(VulkanShaders).Assembly.GetManifestResourceStream(name + ".spv")
+            ?? throw new ArgumentException($"no shader named '{name}' (known: {string.Join(", ", Names)})", nameof(name));
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Compiles every Shaders/*.comp to SPIR-V (Vulkan 1.1) with glslc, into Shaders/ or the directory given as $1.
+# The .spv files are committed so a machine without a shader compiler builds; VulkanShaderTests checks they are current.
+# The ternary products have a second variant, *_dot.spv, that uses VK_KHR_shader_integer_dot_product.
+set -euo pipefail
+shaders="$(cd "$(dirname "$0")/Shaders" && pwd)"
+out="$(mkdir -p "${1:-$shaders}" && cd "${1:-$shaders}" && pwd)"
+cd "$shaders"
+for source in *.comp; do
+  glslc --target-env=vulkan1.1 -O -o "$out/${source%.comp}.spv" "$source"
+done
+for source in ternary_matvec.comp ternary_matmul.comp; do
+  glslc --target-env=vulkan1.1 -O -DINTEGER_DOT -o "$out/${source%.comp}_dot.spv" "$source"
+done

@@ -1,0 +1,184 @@
+using Silk.NET.Vulkan;
+using VkBuffer = Silk.NET.Vulkan.Buffer;
+
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>
+/// Collects the operations of a step and submits them as one command buffer when the host needs a result
+/// (<see cref="Finish"/>): one submit and one wait per step. A step whose commands match an earlier one (same shape:
+/// per-step values such as tokens and positions live in buffers) replays that recorded command buffer instead of
+/// recording again. Host data for a step (token ids, RoPE rotations, the position) lives until the wait.
+/// </summary>
+internal sealed unsafe class CommandStream : IDisposable
+{
+    const long StagingChunkBytes = 64L << 20;
+    const int CachedSteps = 8;   // step shapes kept for replay: one-token steps, prompt batches, the reads
+    static readonly ulong FenceTimeoutNanoseconds = (ulong)TimeSpan.FromMinutes(10).Ticks * 100;
+
+    readonly VulkanContext _context;
+    readonly CommandPool _pool;
+    readonly Fence _fence;
+    readonly HostArena _arena;
+    readonly List<StepCommand> _pending = [];
+    readonly Dictionary<StepKey, RecordedStep> _recorded = [];
+    readonly List<StepKey> _leastRecentlyUsed = [];
+    bool _pendingIsCacheable = true;
+    long _bufferGeneration;
+    GpuBuffer? _staging;
+
+    Vk Vk => _context.Vk;
+
+    /// <summary>Queue submissions so far (each is followed by one wait): a step should cost exactly one.</summary>
+    public int SubmitCount { get; private set; }
+    /// <summary>Submissions that replayed a recorded command buffer.</summary>
+    public int ReplayCount { get; private set; }
+
+    public CommandStream(VulkanContext context)
+    {
+        _context = context;
+        var poolInfo = new CommandPoolCreateInfo { SType = StructureType.CommandPoolCreateInfo, QueueFamilyIndex = context.QueueFamily };
+        VulkanException.Check(Vk.CreateCommandPool(context.Device, in poolInfo, null, out _pool), "vkCreateCommandPool");
+        var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
+        VulkanException.Check(Vk.CreateFence(context.Device, in fenceInfo, null, out _fence), "vkCreateFence");
+        _arena = new HostArena(context);
+        _bufferGeneration = context.BufferGeneration;
+    }
+
+    /// <summary>Queues one dispatch of <paramref name="kernel"/> over the given bindings and push constants.</summary>
+    public void Dispatch(Kernel kernel, ReadOnlySpan<BufferWindow> bindings, ReadOnlySpan<uint> push, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    {
+        if (bindings.Length != kernel.BindingCount) throw new ArgumentException($"{kernel.Name} takes {kernel.BindingCount} bindings", nameof(bindings));
+        if (push.Length * 4 != kernel.PushConstantBytes) throw new ArgumentException($"{kernel.Name} takes {kernel.PushConstantBytes / 4} push constants", nameof(push));
+        if (groupsX == 0 || groupsY == 0 || groupsZ == 0) return;
+        _pending.Add(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
+    }
+
+    /// <summary>Queues a copy of bytes between buffers.</summary>
+    public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
+        _pending.Add(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
+
+    /// <summary>Copies host values into host-visible memory that lives until the next wait, as one binding.</summary>
+    public BufferWindow HostData<T>(ReadOnlySpan<T> values) where T : unmanaged => _arena.Add(values);
+
+    /// <summary>Submits everything queued (replaying a recorded command buffer when the step's shape was seen before),
+    /// waits for it, and throws if the validation layer objected to anything.</summary>
+    public void Finish()
+    {
+        try
+        {
+            if (_pending.Count > 0) SubmitAndWait();
+        }
+        finally
+        {
+            _pending.Clear();
+            _pendingIsCacheable = true;
+            _arena.Reset();
+        }
+        _context.ThrowIfValidationFailed();
+    }
+
+    void SubmitAndWait()
+    {
+        if (_bufferGeneration != _context.BufferGeneration) ForgetRecordedSteps();   // a bound buffer may be gone
+        var key = new StepKey(_pending);
+        bool replay = _pendingIsCacheable && _recorded.ContainsKey(key);
+        var step = replay ? _recorded[key] : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
+        try
+        {
+            var commands = step.Commands;
+            var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
+            VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
+            SubmitCount++;
+            if (replay) ReplayCount++;
+            var fence = _fence;
+            var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
+            if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
+            VulkanException.Check(waited, "vkWaitForFences");
+            VulkanException.Check(Vk.ResetFences(_context.Device, 1, in fence), "vkResetFences");
+        }
+        catch
+        {
+            if (!replay) step.Dispose();
+            throw;
+        }
+        if (replay)
+        {
+            _leastRecentlyUsed.Remove(key);
+            _leastRecentlyUsed.Add(key);
+        }
+        else if (_pendingIsCacheable)
+            Remember(key, step);
+        else
+            step.Dispose();
+    }
+
+    void Remember(StepKey key, RecordedStep step)
+    {
+        _recorded[key] = step;
+        _leastRecentlyUsed.Add(key);
+        if (_leastRecentlyUsed.Count <= CachedSteps) return;
+        var oldest = _leastRecentlyUsed[0];
+        _leastRecentlyUsed.RemoveAt(0);
+        _recorded.Remove(oldest, out var evicted);
+        evicted?.Dispose();
+    }
+
+    void ForgetRecordedSteps()
+    {
+        foreach (var step in _recorded.Values) step.Dispose();
+        _recorded.Clear();
+        _leastRecentlyUsed.Clear();
+        _bufferGeneration = _context.BufferGeneration;
+    }
+
+    /// <summary>Copies host bytes into a device buffer through the staging buffer (waits; for uploads and tests).</summary>
+    public void Upload(GpuBuffer destination, long offset, ReadOnlySpan<byte> bytes)
+    {
+        for (long done = 0; done < bytes.Length;)
+        {
+            int chunk = (int)Math.Min(StagingChunkBytes, bytes.Length - done);
+            var staging = Staging(chunk);
+            bytes.Slice((int)done, chunk).CopyTo(new Span<byte>(staging.Mapped, chunk));
+            Copy(staging.Handle, 0, destination.Handle, offset + done, chunk);
+            _pendingIsCacheable = false;   // uploads go to ever new places: nothing to replay
+            Finish();
+            done += chunk;
+        }
+    }
+
+    /// <summary>Waits for the queued work, then copies device bytes to the host through the staging buffer.</summary>
+    public void Download(GpuBuffer source, long offset, Span<byte> destination)
+    {
+        for (long done = 0; done < destination.Length;)
+        {
+            int chunk = (int)Math.Min(StagingChunkBytes, destination.Length - done);
+            var staging = Staging(chunk);
+            Copy(source.Handle, offset + done, staging.Handle, 0, chunk);
+            Finish();
+            new ReadOnlySpan<byte>(staging.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
+            done += chunk;
+        }
+    }
+
+    GpuBuffer Staging(long bytes)
+    {
+        if (_staging is null || _staging.Size < bytes)
+        {
+            if (_pending.Count > 0) Finish();   // queued commands may still name the old staging buffer
+            _staging?.Dispose();
+            _staging = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true);
+        }
+        return _staging;
+    }
+
+    public void Dispose()
+    {
+        Vk.DeviceWaitIdle(_context.Device);
+        foreach (var step in _recorded.Values) step.Dispose();
+        _recorded.Clear();
+        Vk.DestroyFence(_context.Device, _fence, null);
+        Vk.DestroyCommandPool(_context.Device, _pool, null);
+        _staging?.Dispose();
+        _arena.Dispose();
+    }
+}

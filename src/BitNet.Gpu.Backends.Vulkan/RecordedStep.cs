@@ -1,0 +1,146 @@
+using Silk.NET.Vulkan;
+using VkBuffer = Silk.NET.Vulkan.Buffer;
+
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>One queued command: a dispatch with its bindings and push constants, or a buffer copy.</summary>
+internal abstract record StepCommand;
+
+internal sealed record DispatchCommand(Kernel Kernel, BufferWindow[] Bindings, uint[] Push, uint GroupsX, uint GroupsY, uint GroupsZ) : StepCommand;
+
+internal sealed record CopyCommand(VkBuffer Source, long SourceOffset, VkBuffer Destination, long DestinationOffset, long Bytes) : StepCommand;
+
+/// <summary>
+/// What identifies a recorded command buffer: every command's pipeline, bound windows, push constants and sizes.
+/// Values that change from step to step (token ids, positions, RoPE angles) live in buffers, not here, so a step of
+/// the same shape has the same key and replays the same command buffer.
+/// </summary>
+internal sealed class StepKey : IEquatable<StepKey>
+{
+    readonly long[] _values;
+    readonly int _hash;
+
+    public StepKey(IReadOnlyList<StepCommand> commands)
+    {
+        var values = new List<long>();
+        foreach (var command in commands)
+            switch (command)
+            {
+                case DispatchCommand d:
+                    values.AddRange([1, (long)d.Kernel.Pipeline.Handle, d.Bindings.Length, d.Push.Length, d.GroupsX, d.GroupsY, d.GroupsZ]);
+                    foreach (var b in d.Bindings) values.AddRange([(long)b.Buffer.Handle, b.Offset, b.Range]);
+                    foreach (uint p in d.Push) values.Add(p);
+                    break;
+                case CopyCommand c:
+                    values.AddRange([2, (long)c.Source.Handle, c.SourceOffset, (long)c.Destination.Handle, c.DestinationOffset, c.Bytes]);
+                    break;
+            }
+        _values = [.. values];
+        var hash = new HashCode();
+        foreach (long v in _values) hash.Add(v);
+        _hash = hash.ToHashCode();
+    }
+
+    public bool Equals(StepKey? other) => other is not null && _hash == other._hash && _values.AsSpan().SequenceEqual(other._values);
+    public override bool Equals(object? obj) => Equals(obj as StepKey);
+    public override int GetHashCode() => _hash;
+}
+
+/// <summary>A recorded command buffer and the descriptor sets it binds, kept for replay while its buffers live.</summary>
+internal sealed unsafe class RecordedStep : IDisposable
+{
+    readonly VulkanContext _context;
+    readonly CommandPool _commandPool;
+    readonly DescriptorPool _descriptorPool;
+
+    public CommandBuffer Commands { get; }
+
+    public RecordedStep(VulkanContext context, CommandPool commandPool, IReadOnlyList<StepCommand> commands, bool oneTime)
+    {
+        _context = context;
+        _commandPool = commandPool;
+        var vk = context.Vk;
+        var dispatches = commands.OfType<DispatchCommand>().ToArray();
+        if (dispatches.Length > 0)
+        {
+            var size = new DescriptorPoolSize(DescriptorType.StorageBuffer, (uint)dispatches.Sum(d => d.Bindings.Length));
+            var poolInfo = new DescriptorPoolCreateInfo
+            {
+                SType = StructureType.DescriptorPoolCreateInfo, MaxSets = (uint)dispatches.Length, PoolSizeCount = 1, PPoolSizes = &size,
+            };
+            VulkanException.Check(vk.CreateDescriptorPool(context.Device, in poolInfo, null, out _descriptorPool), "vkCreateDescriptorPool");
+        }
+        var allocate = new CommandBufferAllocateInfo
+        {
+            SType = StructureType.CommandBufferAllocateInfo, CommandPool = commandPool, Level = CommandBufferLevel.Primary, CommandBufferCount = 1,
+        };
+        VulkanException.Check(vk.AllocateCommandBuffers(context.Device, in allocate, out var commandBuffer), "vkAllocateCommandBuffers");
+        Commands = commandBuffer;
+
+        var begin = new CommandBufferBeginInfo
+        {
+            SType = StructureType.CommandBufferBeginInfo, Flags = oneTime ? CommandBufferUsageFlags.OneTimeSubmitBit : 0,
+        };
+        VulkanException.Check(vk.BeginCommandBuffer(commandBuffer, in begin), "vkBeginCommandBuffer");
+        foreach (var command in commands)
+        {
+            if (command is DispatchCommand d) RecordDispatch(d);
+            else if (command is CopyCommand c)
+            {
+                var region = new BufferCopy((ulong)c.SourceOffset, (ulong)c.DestinationOffset, (ulong)c.Bytes);
+                vk.CmdCopyBuffer(commandBuffer, c.Source, c.Destination, 1, in region);
+            }
+            Barrier();
+        }
+        VulkanException.Check(vk.EndCommandBuffer(commandBuffer), "vkEndCommandBuffer");
+    }
+
+    void RecordDispatch(DispatchCommand d)
+    {
+        var vk = _context.Vk;
+        var layout = d.Kernel.SetLayout;
+        var allocate = new DescriptorSetAllocateInfo
+        {
+            SType = StructureType.DescriptorSetAllocateInfo, DescriptorPool = _descriptorPool, DescriptorSetCount = 1, PSetLayouts = &layout,
+        };
+        VulkanException.Check(vk.AllocateDescriptorSets(_context.Device, in allocate, out var set), "vkAllocateDescriptorSets");
+        var infos = stackalloc DescriptorBufferInfo[d.Bindings.Length];
+        var writes = stackalloc WriteDescriptorSet[d.Bindings.Length];
+        for (int i = 0; i < d.Bindings.Length; i++)
+        {
+            infos[i] = new DescriptorBufferInfo(d.Bindings[i].Buffer, (ulong)d.Bindings[i].Offset, (ulong)d.Bindings[i].Range);
+            writes[i] = new WriteDescriptorSet
+            {
+                SType = StructureType.WriteDescriptorSet, DstSet = set, DstBinding = (uint)i, DescriptorCount = 1,
+                DescriptorType = DescriptorType.StorageBuffer, PBufferInfo = &infos[i],
+            };
+        }
+        vk.UpdateDescriptorSets(_context.Device, (uint)d.Bindings.Length, writes, 0, null);
+        vk.CmdBindPipeline(Commands, PipelineBindPoint.Compute, d.Kernel.Pipeline);
+        vk.CmdBindDescriptorSets(Commands, PipelineBindPoint.Compute, d.Kernel.Layout, 0, 1, in set, 0, null);
+        fixed (uint* constants = d.Push)
+            vk.CmdPushConstants(Commands, d.Kernel.Layout, ShaderStageFlags.ComputeBit, 0, d.Kernel.PushConstantBytes, constants);
+        vk.CmdDispatch(Commands, d.GroupsX, d.GroupsY, d.GroupsZ);
+    }
+
+    // Every command reads what the previous ones wrote (and the host reads the last copy), so one full barrier after each.
+    void Barrier()
+    {
+        var barrier = new MemoryBarrier
+        {
+            SType = StructureType.MemoryBarrier,
+            SrcAccessMask = AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
+            DstAccessMask = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit
+                          | AccessFlags.TransferWriteBit | AccessFlags.HostReadBit,
+        };
+        _context.Vk.CmdPipelineBarrier(Commands, PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit,
+            PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit | PipelineStageFlags.HostBit, 0, 1, in barrier, 0, null, 0, null);
+    }
+
+    public void Dispose()
+    {
+        var commands = Commands;
+        _context.Vk.FreeCommandBuffers(_context.Device, _commandPool, 1, in commands);
+        if (_descriptorPool.Handle != 0) _context.Vk.DestroyDescriptorPool(_context.Device, _descriptorPool, null);
+    }
+}

@@ -1,0 +1,27 @@
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>How to create a Vulkan backend.</summary>
+public sealed record VulkanBackendOptions
+{
+    /// <summary>Index into <see cref="VulkanDevices.List"/> (--device N).</summary>
+    public int Device { get; init; }
+    /// <summary>Enables VK_LAYER_KHRONOS_validation; its warnings and errors throw <see cref="VulkanValidationException"/>.</summary>
+    public bool Validation { get; init; }
+    /// <summary>When the ternary products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
+    /// unpack each int8 with bit operations. Lavapipe has the extension but emulates it, slower than the portable path.</summary>
+    public IntegerDotProductUse IntegerDotProduct { get; init; } = IntegerDotProductUse.WhenAccelerated;
+    /// <summary>Binds at most this many bytes per descriptor (0 = the device's maxStorageBufferRange). Tests lower it
+    /// to exercise the split binding of large tensors without allocating gigabytes.</summary>
+    public long MaxBindingBytes { get; init; }
+}
+
+/// <summary>When to use the integer dot product extension.</summary>
+public enum IntegerDotProductUse
+{
+    /// <summary>Only where the device reports packed 4×int8 signed dot products as accelerated.</summary>
+    WhenAccelerated,
+    /// <summary>Wherever the extension and its feature exist (tests use this to run the variant on lavapipe).</summary>
+    WhenSupported,
+    /// <summary>Never: always the portable shaders.</summary>
+    Never,
+}

@@ -1,0 +1,44 @@
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>Every pipeline the backend uses, created once when the backend starts.</summary>
+internal sealed class VulkanKernels : IDisposable
+{
+    // (shader, storage-buffer bindings, push-constant words): must match each shader's layout declarations.
+    public Kernel Embed { get; }
+    public Kernel RmsNorm { get; }
+    public Kernel Quantize { get; }
+    public Kernel TernaryMatVec { get; }
+    public Kernel TernaryMatMul { get; }
+    public Kernel DenseMatMul { get; }
+    public Kernel Rope { get; }
+    public Kernel KvStore { get; }
+    public Kernel Attention { get; }
+    public Kernel Gate { get; }
+    public Kernel Add { get; }
+    public Kernel CopyRow { get; }
+    public Kernel ReadBandwidth { get; }
+
+    public VulkanKernels(VulkanContext context)
+    {
+        Embed = new Kernel(context, "embed", 3, 5);
+        RmsNorm = new Kernel(context, "rms_norm", 3, 2);
+        Quantize = new Kernel(context, "quantize", 3, 2);
+        string variant = context.IntegerDotProduct ? "_dot" : "";
+        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4);
+        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
+        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
+        Rope = new Kernel(context, "rope", 2, 5);
+        KvStore = new Kernel(context, "kv_store", 3, 2);
+        Attention = new Kernel(context, "attention", 5, 3);
+        Gate = new Kernel(context, "gate", 2, 2);
+        Add = new Kernel(context, "add", 2, 1);
+        CopyRow = new Kernel(context, "copy_row", 2, 2);
+        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2);
+    }
+
+    public void Dispose()
+    {
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow, ReadBandwidth })
+            kernel.Dispose();
+    }
+}

@@ -1,0 +1,74 @@
+using BitNet.Gpu.Engine.Backends;
+
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>A ternary matrix on the device: 2-bit codes (w + 1), 16 per uint, and one scale per row and block.</summary>
+internal sealed class VulkanTernaryWeight : DeviceWeight
+{
+    public required GpuBuffer Codes { get; init; }        // rows × RowWords uints
+    public required GpuBuffer BlockScales { get; init; }  // rows × BlocksPerRow floats
+    public required int RowWords { get; init; }           // ceil(cols / 16)
+    public required int BlockWords { get; init; }         // code words per scale block
+    public required int BlocksPerRow { get; init; }
+
+    public override void Dispose()
+    {
+        Codes.Dispose();
+        BlockScales.Dispose();
+    }
+}
+
+/// <summary>A dense matrix or vector on the device, f16 (two per uint) or f32, bound in chunks of whole rows when
+/// it is larger than one binding may be.</summary>
+internal sealed class VulkanDenseWeight : DeviceWeight
+{
+    public required GpuBuffer Values { get; init; }      // rows × cols halves or floats
+    public required bool IsHalf { get; init; }
+    public required IReadOnlyList<RowRange> Chunks { get; init; }
+
+    public long RowBytes => (long)Cols * (IsHalf ? 2 : 4);
+
+    public BufferWindow Window(RowRange chunk) =>
+        Values.Window(chunk.First * RowBytes, Math.Min(Values.Size - chunk.First * RowBytes, (chunk.Count * RowBytes + 3) / 4 * 4));
+
+    public override void Dispose() => Values.Dispose();
+}
+
+/// <summary>Float activations: up to Rows tokens × Cols floats.</summary>
+internal sealed class VulkanActivations : DeviceBuffer
+{
+    public required GpuBuffer Values { get; init; }
+
+    public long RowBytes => Cols * 4L;
+    public BufferWindow RowsWindow(int first, int count) => Values.Window(first * RowBytes, count * RowBytes);
+
+    public override void Dispose() => Values.Dispose();
+}
+
+/// <summary>Int8 activations packed 4 per uint (rows padded to whole uints) and one scale per row.</summary>
+internal sealed class VulkanQuantized : DeviceBuffer
+{
+    public required GpuBuffer Values { get; init; }   // rows × RowWords uints
+    public required GpuBuffer Scales { get; init; }   // rows floats
+    public int RowWords => (Cols + 3) / 4;
+
+    public override void Dispose()
+    {
+        Values.Dispose();
+        Scales.Dispose();
+    }
+}
+
+/// <summary>Keys and values per layer: [contextLength × kvHeads·headDim] floats each.</summary>
+internal sealed class VulkanKvCache : KvCache
+{
+    public required GpuBuffer[] Keys { get; init; }
+    public required GpuBuffer[] Values { get; init; }
+    public int Width => KeyValueHeads * HeadDim;
+
+    public override void Dispose()
+    {
+        foreach (var buffer in Keys) buffer.Dispose();
+        foreach (var buffer in Values) buffer.Dispose();
+    }
+}
