@@ -8,6 +8,8 @@ namespace BitNet.Gpu.Tests.Backends.Vulkan;
 /// ternary products on VK_KHR_shader_integer_dot_product (lavapipe has it, emulated, so it is forced on here).</summary>
 public sealed class VulkanBackendOpsTests : BackendOpsTests
 {
+    protected override string? SkipReason => VulkanTestDevice.SkipReason;
+
     protected override IComputeBackend CreateBackend()
     {
         var backend = VulkanBackendOpsTestsWithoutIntegerDot.Create(IntegerDotProductUse.WhenSupported);
@@ -19,6 +21,8 @@ public sealed class VulkanBackendOpsTests : BackendOpsTests
 /// <summary>The shared op suite on the portable shaders (no integer dot product): lavapipe's default, and devices without the extension.</summary>
 public sealed class VulkanBackendOpsTestsWithoutIntegerDot : BackendOpsTests
 {
+    protected override string? SkipReason => VulkanTestDevice.SkipReason;
+
     protected override IComputeBackend CreateBackend()
     {
         var backend = Create(IntegerDotProductUse.Never);

@@ -22,10 +22,20 @@ public abstract class BackendOpsTests : IDisposable
 
     protected abstract IComputeBackend CreateBackend();
 
+    /// <summary>Why this backend cannot run here (no device or driver), or null: the tests then skip with this reason.</summary>
+    protected virtual string? SkipReason => null;
+
     /// <summary>Relative tolerance for float ops (sums in another order).</summary>
     protected virtual double Tolerance => 1e-4;
 
-    IComputeBackend Backend => _backend.Value;
+    IComputeBackend Backend
+    {
+        get
+        {
+            Skip.If(SkipReason is not null, SkipReason);
+            return _backend.Value;
+        }
+    }
 
     public void Dispose()
     {
@@ -67,8 +77,9 @@ public abstract class BackendOpsTests : IDisposable
     /// <summary>Runs <paramref name="op"/> on the reference and on the backend under test and compares the outputs.</summary>
     void Compare(Func<IComputeBackend, float[]> op, double tolerance, string what)
     {
+        var backend = Backend; // skips first where the backend cannot run
         var expected = op(_reference);
-        var actual = op(Backend);
+        var actual = op(backend);
         AssertClose(expected, actual, tolerance, what);
     }
 
@@ -87,7 +98,7 @@ public abstract class BackendOpsTests : IDisposable
 
     // ---- operations ----
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(GgmlType.F32)]
     [InlineData(GgmlType.F16)]
     [InlineData(GgmlType.BF16)]
@@ -108,7 +119,7 @@ public abstract class BackendOpsTests : IDisposable
         }, 1e-6, $"embed {type}");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(3, 200, false)]
     [InlineData(5, 2560, true)]
     public void RmsNorm(int rows, int cols, bool inPlace)
@@ -127,7 +138,7 @@ public abstract class BackendOpsTests : IDisposable
         }, Tolerance, $"rms_norm {rows}×{cols}");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(4, 333)]
     [InlineData(2, 6912)]
     public void QuantizeActivations_MatchesBitNetRuleExactly(int rows, int cols)
@@ -146,14 +157,15 @@ public abstract class BackendOpsTests : IDisposable
             b.ReadQuantized(quantized, rows, values, scales);
             return (values, scales);
         }
+        var backend = Backend;
         var expected = Run(_reference);
-        var actual = Run(Backend);
+        var actual = Run(backend);
         Assert.Equal(new sbyte[] { 127, 0, 2, -2, -127 }, expected.Values[..5]);
         Assert.Equal(expected.Scales, actual.Scales);
         Assert.Equal(expected.Values, actual.Values);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(GgmlType.I2_S, 67, 384, 1)]
     [InlineData(GgmlType.I2_S, 131, 2560, 5)]
     [InlineData(GgmlType.TQ2_0, 67, 512, 1)]
@@ -178,7 +190,7 @@ public abstract class BackendOpsTests : IDisposable
         }, 1e-5, $"ternary {type} {rows}×{cols} × {tokens} tokens");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(GgmlType.F16, 301, 256, 1)]
     [InlineData(GgmlType.F16, 77, 2560, 3)]
     [InlineData(GgmlType.F32, 50, 96, 2)]
@@ -201,7 +213,7 @@ public abstract class BackendOpsTests : IDisposable
         }, Tolerance, $"dense {type} {rows}×{cols} × {tokens} tokens");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(RopeStyle.Neox, 3, 64, 64, 7)]
     [InlineData(RopeStyle.Neox, 5, 128, 128, 4000)]
     [InlineData(RopeStyle.Interleaved, 3, 64, 64, 7)]
@@ -219,7 +231,7 @@ public abstract class BackendOpsTests : IDisposable
         }, Tolerance, $"rope {style} {heads}×{headDim} at {startPosition}");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(4, 2, 32)]
     [InlineData(20, 5, 128)]
     [InlineData(3, 3, 64)]
@@ -247,7 +259,7 @@ public abstract class BackendOpsTests : IDisposable
         }, Tolerance, $"attention {heads}/{kvHeads}×{headDim}");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(GateActivation.ReluSquared)]
     [InlineData(GateActivation.Silu)]
     public void GateActivationTimesUp(GateActivation activation)
@@ -265,7 +277,7 @@ public abstract class BackendOpsTests : IDisposable
         }, Tolerance, $"gate {activation}");
     }
 
-    [Fact]
+    [SkippableFact]
     public void AddAndCopyRow()
     {
         const int rows = 3, cols = 257;
