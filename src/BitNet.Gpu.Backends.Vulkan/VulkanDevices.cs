@@ -30,7 +30,10 @@ public static unsafe class VulkanDevices
             {
                 var properties = vk.GetPhysicalDeviceProperties(devices[i]);
                 var memory = vk.GetPhysicalDeviceMemoryProperties(devices[i]);
-                list.Add(new BackendDevice("vulkan", i, VulkanContext.NameOf(properties), Describe(properties, memory)));
+                list.Add(new BackendDevice("vulkan", i, VulkanContext.NameOf(properties), Describe(properties, memory))
+                {
+                    IsGpu = properties.DeviceType is PhysicalDeviceType.DiscreteGpu or PhysicalDeviceType.IntegratedGpu or PhysicalDeviceType.VirtualGpu,
+                });
             }
             return list;
         }

@@ -4,7 +4,11 @@ using BitNet.Gpu.Engine.Backends.Reference;
 namespace BitNet.Gpu.Engine.Backends;
 
 /// <summary>What a backend provider found on this machine: one entry per usable device.</summary>
-public sealed record BackendDevice(string Backend, int Index, string Name, string Details);
+public sealed record BackendDevice(string Backend, int Index, string Name, string Details)
+{
+    /// <summary>False for devices that run on the CPU (Mesa's lavapipe, PoCL): <c>auto</c> never picks them over the CPU backend.</summary>
+    public bool IsGpu { get; init; } = true;
+}
 
 /// <summary>Creates backends of one kind (cpu, cuda, opencl, vulkan) and lists the devices it can use.</summary>
 public interface IBackendProvider
@@ -28,7 +32,7 @@ public sealed record BackendOptions
 /// <summary>
 /// The backends known to this process, by name. The engine registers cpu and reference; the GPU backends live
 /// in their own assemblies and are registered by the host (the CLI), so the engine never references ILGPU or Vulkan.
-/// <c>auto</c> picks the first provider with a device in the order cuda, opencl, vulkan, cpu.
+/// <c>auto</c> picks the first provider with a GPU device in the order cuda, opencl, vulkan, and otherwise cpu.
 /// </summary>
 public sealed class BackendRegistry
 {
@@ -38,9 +42,9 @@ public sealed class BackendRegistry
     public BackendRegistry()
     {
         Register(new DelegateProvider("cpu", () => [new BackendDevice("cpu", 0, "host CPU",
-                $"{Environment.ProcessorCount} cores, {Kernels.Cpu.SimdSupport.Best} ternary kernels")],
+                $"{Environment.ProcessorCount} cores, {Kernels.Cpu.SimdSupport.Best} ternary kernels") { IsGpu = false }],
             options => new CpuBackend(options.Threads)));
-        Register(new DelegateProvider("reference", () => [new BackendDevice("reference", 0, "host", "plain C# reference (slow; for checking)")],
+        Register(new DelegateProvider("reference", () => [new BackendDevice("reference", 0, "host", "plain C# reference (slow; for checking)") { IsGpu = false }],
             _ => new ReferenceBackend()));
     }
 
@@ -54,7 +58,7 @@ public sealed class BackendRegistry
     public IComputeBackend Create(string name, BackendOptions options)
     {
         if (name.Equals("auto", StringComparison.OrdinalIgnoreCase))
-            name = AutoOrder.First(n => _providers.TryGetValue(n, out var p) && (n == "cpu" || p.Devices().Count > 0));
+            name = AutoOrder.First(n => _providers.TryGetValue(n, out var p) && (n == "cpu" || p.Devices().Any(d => d.IsGpu)));
         if (!_providers.TryGetValue(name, out var provider))
             throw new ArgumentException($"--backend '{name}' is not known (choose from {string.Join(", ", Names)})", nameof(name));
         var devices = provider.Devices();
