@@ -30,7 +30,7 @@ public static partial class GpuKernels
         long headOffset = layerStart + (long)(head / (heads / kvHeads)) * headDim;
         int first = split * positionsPerSplit;
         int end = IntrinsicMath.Min(first + positionsPerSplit, startPosition + token + 1);
-        float scoreScale = 1f / XMath.Sqrt(headDim);
+        float scoreScale = 1f / XMath.Sqrt((float)headDim);
 
         float runningMax = float.NegativeInfinity, runningSum = 0f, out0 = 0f, out1 = 0f;
         int d0 = tid, d1 = tid + KernelShapes.GroupSize;

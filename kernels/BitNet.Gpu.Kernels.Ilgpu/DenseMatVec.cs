@@ -4,8 +4,8 @@ namespace BitNet.Gpu.Kernels.Ilgpu;
 
 public static partial class GpuKernels
 {
-    // y[t, r] = Σ_c w[r, c] · x[t, c]      (one warp per row r)
-    /// <summary>Dense (F16 or F32) matrix × tokens, for the output projection. Grid (ceil(rows / warpsPerGroup), tokens).</summary>
+    // y[t, r] = Σ_c w[r, c] · x[t, c]      (one team of threads per row r)
+    /// <summary>Dense (F16 or F32) matrix × tokens, for the output projection. Grid (ceil(rows / RowsPerGroup), tokens).</summary>
     public static void DenseMatVec<TWeights>(
         TWeights weights,                   // rows × cols
         ArrayView<float> x,                 // tokens × cols
@@ -13,16 +13,16 @@ public static partial class GpuKernels
         int rows, int cols)
         where TWeights : struct, IDenseWeights
     {
-        int row = WarpRow();
+        int row = TeamRow();
         int token = Grid.IdxY;
-        if (row >= rows) return;
+        int columns = row < rows ? cols : 0;   // no early return: every thread reaches the reduction's barriers
 
         long rowStart = (long)row * cols, inputStart = (long)token * cols;
         float sum = 0f;
-        for (int c = Warp.LaneIdx; c < cols; c += Warp.WarpSize)
+        for (int c = TeamLane(); c < columns; c += KernelShapes.RowTeam)
             sum += weights.Get(rowStart + c) * x[inputStart + c];
-        sum = Reductions.WarpSum(sum);
-        if (Warp.LaneIdx == 0)
+        sum = Reductions.TeamSum(sum);
+        if (TeamLane() == 0 && row < rows)
             output[(long)token * rows + row] = sum;
     }
 }

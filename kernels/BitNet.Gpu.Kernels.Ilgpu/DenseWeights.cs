@@ -34,7 +34,7 @@ public static class HalfBits
         uint mantissa = (uint)bits & 0x3FF;
         if (exponent == 0)   // zero or subnormal: mantissa · 2^−24
         {
-            float magnitude = mantissa * 5.9604645e-8f;
+            float magnitude = (int)mantissa * 5.9604645e-8f;   // via int: an unsigned conversion would go through double
             return sign != 0 ? -magnitude : magnitude;
         }
         if (exponent == 31) return Interop.IntAsFloat(sign | 0x7F800000u | (mantissa << 13));

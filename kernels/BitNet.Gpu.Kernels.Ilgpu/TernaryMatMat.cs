@@ -7,7 +7,7 @@ public static partial class GpuKernels
     // y[t, r] = Σ_w blockScale[r, w] · (Σ_j w[r, 16w+j] · q[t, 16w+j]) / activationScale[t]   for a tile of 4 tokens
     /// <summary>
     /// Ternary matrix × a prompt batch: each weight word is read once for a tile of four tokens.
-    /// Grid (ceil(rows / warpsPerGroup), ceil(tokens / 4)), groups of warpsPerGroup warps, one warp per row.
+    /// Grid (ceil(rows / RowsPerGroup), ceil(tokens / 4)), groups of GroupSize threads, one team of RowTeam threads per row.
     /// </summary>
     public static void TernaryMatMat<TDot>(
         ArrayView<uint> weights,            // rows × wordsPerRow, 16 codes per uint
@@ -18,16 +18,16 @@ public static partial class GpuKernels
         int rows, int tokens, int wordsPerRow, int wordsPerBlock)
         where TDot : struct, IDotProduct4
     {
-        int row = WarpRow();
+        int row = TeamRow();
         int firstToken = Grid.IdxY * KernelShapes.TokensPerTile;
-        if (row >= rows) return;
+        int words = row < rows ? wordsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
 
         int blocksPerRow = wordsPerRow / wordsPerBlock;
         int intsPerRow = wordsPerRow * TernaryLayout.IntsPerWord;
         int tileTokens = IntrinsicMath.Min(KernelShapes.TokensPerTile, tokens - firstToken);
         long rowWords = (long)row * wordsPerRow;
         float sum0 = 0f, sum1 = 0f, sum2 = 0f, sum3 = 0f;
-        for (int w = Warp.LaneIdx; w < wordsPerRow; w += Warp.WarpSize)
+        for (int w = TeamLane(); w < words; w += KernelShapes.RowTeam)
         {
             uint word = weights[rowWords + w];
             float scale = blockScales[(long)row * blocksPerRow + w / wordsPerBlock];
@@ -37,11 +37,11 @@ public static partial class GpuKernels
             if (tileTokens > 2) sum2 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 2L * intsPerRow);
             if (tileTokens > 3) sum3 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 3L * intsPerRow);
         }
-        sum0 = Reductions.WarpSum(sum0);
-        sum1 = Reductions.WarpSum(sum1);
-        sum2 = Reductions.WarpSum(sum2);
-        sum3 = Reductions.WarpSum(sum3);
-        if (Warp.LaneIdx != 0) return;
+        sum0 = Reductions.TeamSum(sum0);
+        sum1 = Reductions.TeamSum(sum1);
+        sum2 = Reductions.TeamSum(sum2);
+        sum3 = Reductions.TeamSum(sum3);
+        if (TeamLane() != 0 || row >= rows) return;
         StoreTokenRow(output, activationScales, firstToken, row, rows, sum0);
         if (tileTokens > 1) StoreTokenRow(output, activationScales, firstToken + 1, row, rows, sum1);
         if (tileTokens > 2) StoreTokenRow(output, activationScales, firstToken + 2, row, rows, sum2);

@@ -47,13 +47,12 @@ public sealed partial class IlgpuBackend
         RequireTokens(tokenCount, q, output);
         if (q.Cols != w.Cols || output.Cols != w.Rows)
             throw new ArgumentException($"{w.Name} is {w.Rows}×{w.Cols}; inputs have {q.Cols} and outputs {output.Cols} columns", nameof(weight));
-        int rowGroups = (w.Rows + KernelShapes.WarpsPerGroup - 1) / KernelShapes.WarpsPerGroup;
-        var group = new Index3D(KernelShapes.WarpsPerGroup * _accelerator.WarpSize, 1, 1);
+        int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
         if (tokenCount == 1)
-            _kernels.TernaryMatVec(_stream, new KernelConfig(new Index3D(rowGroups, 1, 1), group),
+            _kernels.TernaryMatVec(_stream, new KernelConfig(new Index3D(rowGroups, 1, 1), Group1D),
                 w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, w.WordsPerRow, w.WordsPerBlock);
         else
-            _kernels.TernaryMatMat(_stream, new KernelConfig(new Index3D(rowGroups, (tokenCount + KernelShapes.TokensPerTile - 1) / KernelShapes.TokensPerTile, 1), group),
+            _kernels.TernaryMatMat(_stream, new KernelConfig(new Index3D(rowGroups, (tokenCount + KernelShapes.TokensPerTile - 1) / KernelShapes.TokensPerTile, 1), Group1D),
                 w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, tokenCount, w.WordsPerRow, w.WordsPerBlock);
     }
 
@@ -65,8 +64,8 @@ public sealed partial class IlgpuBackend
         RequireTokens(tokenCount, input, output);
         if (input.Cols != w.Cols || output.Cols != w.Rows)
             throw new ArgumentException($"{w.Name} is {w.Rows}×{w.Cols}; inputs have {input.Cols} and outputs {output.Cols} columns", nameof(weight));
-        int rowGroups = (w.Rows + KernelShapes.WarpsPerGroup - 1) / KernelShapes.WarpsPerGroup;
-        var config = new KernelConfig(new Index3D(rowGroups, tokenCount, 1), new Index3D(KernelShapes.WarpsPerGroup * _accelerator.WarpSize, 1, 1));
+        int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
+        var config = new KernelConfig(new Index3D(rowGroups, tokenCount, 1), Group1D);
         if (w.Half is not null)
             _kernels.DenseMatVecHalf(_stream, config, new HalfWeights(w.Half.View), input.Values.View, output.Values.View, w.Rows, w.Cols);
         else

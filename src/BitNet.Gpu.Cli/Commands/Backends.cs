@@ -1,3 +1,4 @@
+using BitNet.Gpu.Backends.Ilgpu;
 using BitNet.Gpu.Engine.Backends;
 
 namespace BitNet.Gpu.Cli.Commands;
@@ -10,6 +11,7 @@ public static class Backends
     static BackendRegistry Create()
     {
         var registry = new BackendRegistry();
+        foreach (var provider in IlgpuBackendProvider.All()) registry.Register(provider);   // cuda, opencl
         return registry;
     }
 }
