@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Kernels.Ilgpu;
 using BitNet.Gpu.Model.Architectures;
@@ -88,7 +89,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         int rows = checked((int)tensor.Rows), cols = checked((int)tensor.Columns);
         long count = tensor.ElementCount;
         if (tensor.Type == GgmlType.F16)
-            return DenseHalf(tensor.Name, rows, cols, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(file.GetTensorBytes(tensor)).ToArray());
+            return DenseHalf(tensor.Name, rows, cols, MemoryMarshal.Cast<byte, ushort>(file.GetTensorBytes(tensor)));   // straight from the mapped file
 
         var values = new float[count];
         Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), values);
@@ -117,7 +118,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         return weight;
     }
 
-    IlgpuDenseWeight DenseHalf(string name, int rows, int cols, ushort[] bits)
+    IlgpuDenseWeight DenseHalf(string name, int rows, int cols, ReadOnlySpan<ushort> bits)
     {
         var weight = new IlgpuDenseWeight(_memory)
         {
@@ -191,6 +192,9 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
 
     // ---- host transfers ----
 
+    /// <summary>Waits for every queued operation (benchmarks; the graph needs only Read).</summary>
+    public void Synchronize() => _stream.Synchronize();
+
     public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values)
     {
         var b = (IlgpuBuffer)buffer;
@@ -225,7 +229,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         q.Packed.View.SubView(0, packed.Length).CopyToCPU(_stream, packed);
         q.Scales.View.SubView(0, rows).CopyToCPU(_stream, scales[..rows]);
         _stream.Synchronize();
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.Cast<int, sbyte>(packed);
+        var bytes = MemoryMarshal.Cast<int, sbyte>(packed);
         for (int r = 0; r < rows; r++)
             bytes.Slice(r * q.IntsPerRow * TernaryLayout.ValuesPerInt, q.Cols).CopyTo(values.Slice(r * q.Cols, q.Cols));
     }
