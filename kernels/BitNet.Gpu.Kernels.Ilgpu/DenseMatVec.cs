@@ -6,12 +6,13 @@ public static partial class GpuKernels
 {
     // y[t, r] = Σ_c w[r, c] · x[t, c]      (one team of threads per row r)
     /// <summary>Dense (F16 or F32) matrix × tokens, for the output projection. Grid (ceil(rows / RowsPerGroup), tokens).</summary>
-    public static void DenseMatVec<TWeights>(
+    public static void DenseMatVec<TWeights, TSum>(
         TWeights weights,                   // rows × cols
         ArrayView<float> x,                 // tokens × cols
         ArrayView<float> output,            // tokens × rows
         int rows, int cols)
         where TWeights : struct, IDenseWeights
+        where TSum : struct, ITeamReduction
     {
         int row = TeamRow();
         int token = Grid.IdxY;
@@ -21,7 +22,7 @@ public static partial class GpuKernels
         float sum = 0f;
         for (int c = TeamLane(); c < columns; c += KernelShapes.RowTeam)
             sum += weights.Get(rowStart + c) * x[inputStart + c];
-        sum = Reductions.TeamSum(sum);
+        sum = default(TSum).TeamSum(sum);
         if (TeamLane() == 0 && row < rows)
             output[(long)token * rows + row] = sum;
     }

@@ -9,18 +9,23 @@ public sealed record KernelEntry(string Name, MethodInfo Method, bool Explicitly
 /// <summary>Every kernel with the instantiations the backends load, for offline code generation (OpenCL C, PTX).</summary>
 public static class KernelCatalog
 {
-    public static IReadOnlyList<KernelEntry> All(bool cudaDot4) =>
+    /// <summary>The CUDA set (dp4a, warp shuffles) or the portable set (OpenCL: four multiply-adds, shared-memory sums).</summary>
+    public static IReadOnlyList<KernelEntry> All(bool cuda) =>
     [
-        Explicit("ternary_matvec", cudaDot4
-            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>)GpuKernels.TernaryMatVec<CudaDot4>
-            : GpuKernels.TernaryMatVec<PortableDot4>),
-        Explicit("ternary_matmat", cudaDot4
-            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4>
-            : GpuKernels.TernaryMatMat<PortableDot4>),
+        Explicit("ternary_matvec", cuda
+            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>)GpuKernels.TernaryMatVec<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatVec<PortableDot4, SharedMemoryTeamSum>),
+        Explicit("ternary_matmat", cuda
+            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatMat<PortableDot4, SharedMemoryTeamSum>),
         Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
         Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
-        Explicit("dense_matvec_f16", (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec),
-        Explicit("dense_matvec_f32", (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec),
+        Explicit("dense_matvec_f16", cuda
+            ? (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<HalfWeights, WarpShuffleTeamSum>
+            : GpuKernels.DenseMatVec<HalfWeights, SharedMemoryTeamSum>),
+        Explicit("dense_matvec_f32", cuda
+            ? (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<FloatWeights, WarpShuffleTeamSum>
+            : GpuKernels.DenseMatVec<FloatWeights, SharedMemoryTeamSum>),
         Explicit("attention_partial", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>)GpuKernels.AttentionPartial),
         Implicit("embed_f16", (Action<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
         Implicit("embed_f32", (Action<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),

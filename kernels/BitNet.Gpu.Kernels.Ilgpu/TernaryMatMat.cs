@@ -9,7 +9,7 @@ public static partial class GpuKernels
     /// Ternary matrix × a prompt batch: each weight word is read once for a tile of four tokens.
     /// Grid (ceil(rows / RowsPerGroup), ceil(tokens / 4)), groups of GroupSize threads, one team of RowTeam threads per row.
     /// </summary>
-    public static void TernaryMatMat<TDot>(
+    public static void TernaryMatMat<TDot, TSum>(
         ArrayView<uint> weights,            // rows × wordsPerRow, 16 codes per uint
         ArrayView<float> blockScales,       // rows × (wordsPerRow / wordsPerBlock)
         ArrayView<int> activations,         // tokens × wordsPerRow·4, int8 packed 4 per int
@@ -17,6 +17,7 @@ public static partial class GpuKernels
         ArrayView<float> output,            // tokens × rows
         int rows, int tokens, int wordsPerRow, int wordsPerBlock)
         where TDot : struct, IDotProduct4
+        where TSum : struct, ITeamReduction
     {
         int row = TeamRow();
         int firstToken = Grid.IdxY * KernelShapes.TokensPerTile;
@@ -37,10 +38,10 @@ public static partial class GpuKernels
             if (tileTokens > 2) sum2 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 2L * intsPerRow);
             if (tileTokens > 3) sum3 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 3L * intsPerRow);
         }
-        sum0 = Reductions.TeamSum(sum0);
-        sum1 = Reductions.TeamSum(sum1);
-        sum2 = Reductions.TeamSum(sum2);
-        sum3 = Reductions.TeamSum(sum3);
+        sum0 = default(TSum).TeamSum(sum0);
+        sum1 = default(TSum).TeamSum(sum1);
+        sum2 = default(TSum).TeamSum(sum2);
+        sum3 = default(TSum).TeamSum(sum3);
         if (TeamLane() != 0 || row >= rows) return;
         StoreTokenRow(output, activationScales, firstToken, row, rows, sum0);
         if (tileTokens > 1) StoreTokenRow(output, activationScales, firstToken + 1, row, rows, sum1);

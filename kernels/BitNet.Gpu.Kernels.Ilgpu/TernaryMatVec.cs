@@ -9,7 +9,7 @@ public static partial class GpuKernels
     /// Ternary matrix × one token. Grid (ceil(rows / RowsPerGroup), tokens), groups of GroupSize threads; the RowTeam
     /// threads of a row read consecutive weight words (coalesced) and sum their integer dot products.
     /// </summary>
-    public static void TernaryMatVec<TDot>(
+    public static void TernaryMatVec<TDot, TSum>(
         ArrayView<uint> weights,            // rows × wordsPerRow, 16 codes per uint
         ArrayView<float> blockScales,       // rows × (wordsPerRow / wordsPerBlock)
         ArrayView<int> activations,         // tokens × wordsPerRow·4, int8 packed 4 per int
@@ -17,6 +17,7 @@ public static partial class GpuKernels
         ArrayView<float> output,            // tokens × rows
         int rows, int wordsPerRow, int wordsPerBlock)
         where TDot : struct, IDotProduct4
+        where TSum : struct, ITeamReduction
     {
         int row = TeamRow();
         int token = Grid.IdxY;
@@ -31,7 +32,7 @@ public static partial class GpuKernels
             int dot = TernaryWord.Dot<TDot>(weights[rowWords + w], activations, tokenInts + w * TernaryLayout.IntsPerWord);
             sum += blockScales[(long)row * blocksPerRow + w / wordsPerBlock] * dot;
         }
-        sum = Reductions.TeamSum(sum);
+        sum = default(TSum).TeamSum(sum);
         if (TeamLane() == 0 && row < rows)
             output[(long)token * rows + row] = sum / activationScales[token];
     }

@@ -35,7 +35,7 @@ public static class IlgpuAccelerators
     }
 
     /// <summary>Creates a backend on device <paramref name="index"/> of <paramref name="kind"/>.</summary>
-    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index)
+    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false)
     {
         var context = CreateContext(kind);
         try
@@ -43,7 +43,7 @@ public static class IlgpuAccelerators
             var devices = context.Devices.Where(d => IsUsable(kind, d)).ToList();
             if ((uint)index >= (uint)devices.Count)
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"{devices.Count} {kind} device(s) found");
-            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context));
+            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions);
         }
         catch
         {
@@ -53,7 +53,8 @@ public static class IlgpuAccelerators
     }
 
     /// <summary>The backend on ILGPU's CPU accelerator (<see cref="SimulatedGpu"/>).</summary>
-    public static IlgpuBackend CreateCpuBackend() => CreateBackend(IlgpuDeviceKind.Cpu, 0);
+    /// <param name="portableReductions">Sum matrix rows through shared memory (OpenCL's path) instead of warp shuffles.</param>
+    public static IlgpuBackend CreateCpuBackend(bool portableReductions = false) => CreateBackend(IlgpuDeviceKind.Cpu, 0, portableReductions);
 
     public static string BackendName(IlgpuDeviceKind kind) => kind switch
     {

@@ -27,7 +27,8 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     int _startPosition, _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
-    public IlgpuBackend(string name, Context context, Accelerator accelerator)
+    /// <param name="portableReductions">Sum matrix rows through shared memory even where warp shuffles work (tests).</param>
+    public IlgpuBackend(string name, Context context, Accelerator accelerator, bool portableReductions = false)
     {
         if (accelerator.MaxNumThreadsPerGroup < KernelShapes.GroupSize)
             throw new ArgumentException($"{accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; the kernels need {KernelShapes.GroupSize}", nameof(accelerator));
@@ -36,14 +37,14 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _accelerator = accelerator;
         _stream = accelerator.CreateStream();
         _memory = new DeviceMemory(accelerator);
-        _kernels = new IlgpuKernelSet(accelerator);
+        _kernels = new IlgpuKernelSet(accelerator, portableReductions);
         _rope = new RopeTable(_memory, _stream);
         _attention = new AttentionScratch(_memory, _stream);
     }
 
     public string Name { get; }
     public string DeviceDescription =>
-        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")})";
+        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")})";
 
     /// <summary>Bytes of device memory this backend holds.</summary>
     public long DeviceBytesInUse => _memory.BytesInUse;

@@ -25,15 +25,15 @@ public static class IlgpuKernelSources
         using var context = CreateContext();
         var capabilities = new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: false, int64_Atomics: false, subGroups: false);
         using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL20);
-        return [.. KernelCatalog.All(cudaDot4: false).Select(k => (k.Name, ((CLCompiledKernel)Compile(backend, k)).Source))];
+        return [.. KernelCatalog.All(cuda: false).Select(k => (k.Name, ((CLCompiledKernel)Compile(backend, k)).Source))];
     }
 
-    /// <summary>PTX for each kernel for an sm_75 device, with the dp4a ternary kernels.</summary>
+    /// <summary>PTX for each kernel for an sm_75 device, with dp4a and warp-shuffle row sums.</summary>
     public static IReadOnlyList<(string Name, string Source)> Ptx()
     {
         using var context = CreateContext();
         using var backend = new PTXBackend(context, CudaArchitecture.SM_75, CudaInstructionSet.ISA_75, nvvmAPI: null!);
-        return [.. KernelCatalog.All(cudaDot4: true).Select(k => (k.Name, ((PTXCompiledKernel)Compile(backend, k)).PTXAssembly))];
+        return [.. KernelCatalog.All(cuda: true).Select(k => (k.Name, ((PTXCompiledKernel)Compile(backend, k)).PTXAssembly))];
     }
 
     static CompiledKernel Compile(Backend backend, KernelEntry kernel)

@@ -33,7 +33,7 @@ public sealed class KernelSourceTests
     }
 
     [Fact]
-    public void Ptx_EveryKernelGenerates_TernaryKernelsUseDp4a()
+    public void Ptx_EveryKernelGenerates_WithDp4aAndWarpShuffles()
     {
         var sources = IlgpuKernelSources.Ptx().ToDictionary(s => s.Name, s => s.Source);
         Assert.Equal(14, sources.Count);
@@ -41,6 +41,8 @@ public sealed class KernelSourceTests
             Assert.True(ptx.Contains(".entry", StringComparison.Ordinal), $"{name}: no .entry in the PTX");
         Assert.Contains("dp4a.s32.s32", sources["ternary_matvec"]);
         Assert.Contains("dp4a.s32.s32", sources["ternary_matmat"]);
+        Assert.Contains("shfl.sync.down", sources["ternary_matvec"]);
+        Assert.Contains("shfl.sync.down", sources["dense_matvec_f16"]);
     }
 }
 
