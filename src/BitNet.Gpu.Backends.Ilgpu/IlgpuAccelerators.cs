@@ -81,7 +81,7 @@ public static class IlgpuAccelerators
             IlgpuDeviceKind.OpenCL => builder.OpenCL(),
             _ => builder.CPU(SimulatedGpu),
         };
-        builder.EnableAlgorithms().Optimize(OptimizationLevel.O2);
+        builder.EnableAlgorithms();   // XMath (exp, sqrt, floor) on every backend; ILGPU's default optimization level
     });
 
     static bool IsUsable(IlgpuDeviceKind kind, Device device) => kind switch

@@ -141,13 +141,15 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
 
     public DeviceBuffer AllocateActivations(int rows, int cols)
     {
-        RequirePositive(rows, cols);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
         return new IlgpuBuffer(_memory) { Rows = rows, Cols = cols, Values = _memory.Allocate<float>((long)rows * cols, $"activations {rows}×{cols}") };
     }
 
     public DeviceBuffer AllocateQuantized(int rows, int cols)
     {
-        RequirePositive(rows, cols);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
         int intsPerRow = TernaryLayout.IntsPerRow(cols);
         return new IlgpuQuantizedBuffer(_memory)
         {
@@ -159,22 +161,23 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
 
     public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim)
     {
-        RequirePositive(layers, contextLength);
-        RequirePositive(keyValueHeads, headDim);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keyValueHeads);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
         long count = (long)layers * contextLength * keyValueHeads * headDim;
         _contextLength = Math.Max(_contextLength, contextLength);
-        return new IlgpuKvCache(_memory)
+        var keys = _memory.Allocate<float>(count, $"KV cache keys ({layers} layers × {contextLength} positions)");
+        try
         {
-            Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim,
-            Keys = _memory.Allocate<float>(count, $"KV cache keys ({layers} layers × {contextLength} positions)"),
-            Values = _memory.Allocate<float>(count, $"KV cache values ({layers} layers × {contextLength} positions)"),
-        };
-    }
-
-    static void RequirePositive(int a, int b)
-    {
-        if (a <= 0) throw new ArgumentOutOfRangeException(nameof(a), a, "must be positive");
-        if (b <= 0) throw new ArgumentOutOfRangeException(nameof(b), b, "must be positive");
+            var values = _memory.Allocate<float>(count, $"KV cache values ({layers} layers × {contextLength} positions)");
+            return new IlgpuKvCache(_memory) { Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = keys, Values = values };
+        }
+        catch
+        {
+            _memory.Free(keys);
+            throw;
+        }
     }
 
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)

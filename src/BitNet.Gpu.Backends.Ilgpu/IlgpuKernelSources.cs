@@ -51,5 +51,5 @@ public static class IlgpuKernelSources
         }
     }
 
-    static Context CreateContext() => Context.Create(builder => builder.CPU(IlgpuAccelerators.SimulatedGpu).EnableAlgorithms().Optimize(OptimizationLevel.O2));
+    static Context CreateContext() => Context.Create(builder => builder.CPU(IlgpuAccelerators.SimulatedGpu).EnableAlgorithms());
 }
