@@ -20,7 +20,7 @@ public static class IlgpuAccelerators
     public static readonly CPUDevice SimulatedGpu = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
 
     /// <summary>The usable devices of one kind; empty (never an exception) when the driver or hardware is missing.
-    /// For OpenCL only GPUs are listed.</summary>
+    /// For OpenCL only GPUs with the generic address space (which ILGPU requires) are listed.</summary>
     public static IReadOnlyList<Device> Devices(IlgpuDeviceKind kind)
     {
         try
@@ -87,7 +87,8 @@ public static class IlgpuAccelerators
     static bool IsUsable(IlgpuDeviceKind kind, Device device) => kind switch
     {
         IlgpuDeviceKind.Cuda => device is CudaDevice,
-        IlgpuDeviceKind.OpenCL => device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_GPU },
+        // ILGPU 1.5 creates OpenCL accelerators only on devices with the generic address space (OpenCL 2.0 feature).
+        IlgpuDeviceKind.OpenCL => device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_GPU, Capabilities.GenericAddressSpace: true },
         _ => device is CPUDevice,
     };
 }

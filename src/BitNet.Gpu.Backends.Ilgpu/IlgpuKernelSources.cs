@@ -18,12 +18,12 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// </summary>
 public static class IlgpuKernelSources
 {
-    /// <summary>OpenCL C for each kernel, for the least capable device ILGPU can target: OpenCL C 2.0 (ILGPU emits
-    /// work_group_barrier), with no generic address space, subgroups, fp16 or fp64.</summary>
+    /// <summary>OpenCL C for each kernel, for the least capable device ILGPU accepts: OpenCL C 2.0 (ILGPU emits
+    /// work_group_barrier) with the generic address space (ILGPU's accelerator requires it); no subgroups, fp16 or fp64.</summary>
     public static IReadOnlyList<(string Name, string Source)> OpenCl()
     {
         using var context = CreateContext();
-        var capabilities = new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: false, int64_Atomics: false, subGroups: false);
+        var capabilities = new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: true, int64_Atomics: false, subGroups: false);
         using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL20);
         return [.. KernelCatalog.All(cuda: false).Select(k => (k.Name, ((CLCompiledKernel)Compile(backend, k)).Source))];
     }
