@@ -1,4 +1,5 @@
 using BitNet.Gpu.Backends.Vulkan;
+using BitNet.Gpu.Backends.Ilgpu;
 using BitNet.Gpu.Engine.Backends;
 
 namespace BitNet.Gpu.Cli.Commands;
@@ -12,6 +13,7 @@ public static class Backends
     {
         var registry = new BackendRegistry();
         registry.Register(new VulkanProvider());
+        foreach (var provider in IlgpuBackendProvider.All()) registry.Register(provider);   // cuda, opencl
         return registry;
     }
 }

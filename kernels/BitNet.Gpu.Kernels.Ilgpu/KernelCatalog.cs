@@ -1,0 +1,41 @@
+using System.Reflection;
+using ILGPU;
+
+namespace BitNet.Gpu.Kernels.Ilgpu;
+
+/// <summary>One kernel entry point as a backend compiles it: explicitly grouped kernels take no index parameter.</summary>
+public sealed record KernelEntry(string Name, MethodInfo Method, bool ExplicitlyGrouped);
+
+/// <summary>Every kernel with the instantiations the backends load, for offline code generation (OpenCL C, PTX).</summary>
+public static class KernelCatalog
+{
+    /// <summary>The CUDA set (dp4a, warp shuffles) or the portable set (OpenCL: four multiply-adds, shared-memory sums).</summary>
+    public static IReadOnlyList<KernelEntry> All(bool cuda) =>
+    [
+        Explicit("ternary_matvec", cuda
+            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>)GpuKernels.TernaryMatVec<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatVec<PortableDot4, SharedMemoryTeamSum>),
+        Explicit("ternary_matmat", cuda
+            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatMat<PortableDot4, SharedMemoryTeamSum>),
+        Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
+        Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
+        Explicit("dense_matvec_f16", cuda
+            ? (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<HalfWeights, WarpShuffleTeamSum>
+            : GpuKernels.DenseMatVec<HalfWeights, SharedMemoryTeamSum>),
+        Explicit("dense_matvec_f32", cuda
+            ? (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<FloatWeights, WarpShuffleTeamSum>
+            : GpuKernels.DenseMatVec<FloatWeights, SharedMemoryTeamSum>),
+        Explicit("attention_partial", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>)GpuKernels.AttentionPartial),
+        Implicit("embed_f16", (Action<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
+        Implicit("embed_f32", (Action<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
+        Implicit("rope", (Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>)GpuKernels.Rope),
+        Implicit("store_key_value", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>)GpuKernels.StoreKeyValue),
+        Implicit("attention_combine", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.AttentionCombine),
+        Implicit("gate_activation", (Action<Index1D, ArrayView<float>, ArrayView<float>, int>)GpuKernels.GateActivation),
+        Implicit("residual_add", (Action<Index1D, ArrayView<float>, ArrayView<float>>)GpuKernels.ResidualAdd),
+    ];
+
+    static KernelEntry Explicit(string name, Delegate kernel) => new(name, kernel.Method, true);
+    static KernelEntry Implicit(string name, Delegate kernel) => new(name, kernel.Method, false);
+}

@@ -1,0 +1,49 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace BitNet.Gpu.Kernels.Ilgpu;
+
+public static partial class GpuKernels
+{
+    // q[t, c] = clamp(roundHalfEven(x[t, c] · s), −128, 127) with s = 127 / max(max_c |x[t, c]|, 1e-5), packed 4 per int
+    /// <summary>bitnet.cpp's per-token int8 activation quantization, in float32. Grid: one group per token row.</summary>
+    public static void QuantizeActivations(
+        ArrayView<float> x,                 // tokens × cols
+        ArrayView<int> quantized,           // tokens × intsPerRow (int8 packed 4 per int, zero past cols)
+        ArrayView<float> scales,            // tokens: s, which the matrix product divides by
+        int cols, int intsPerRow)
+    {
+        int token = Grid.IdxX;
+        long rowStart = (long)token * cols;
+        float localMax = 0f;
+        for (int c = Group.IdxX; c < cols; c += Group.DimX)
+            localMax = IntrinsicMath.Max(localMax, IntrinsicMath.Abs(x[rowStart + c]));
+        float scale = 127f / IntrinsicMath.Max(Reductions.GroupMax(localMax), 1e-5f);
+
+        for (int i = Group.IdxX; i < intsPerRow; i += Group.DimX)
+        {
+            int packed = 0;
+            for (int k = 0; k < TernaryLayout.ValuesPerInt; k++)
+            {
+                int c = i * TernaryLayout.ValuesPerInt + k;
+                int q = c < cols ? QuantizeOne(x[rowStart + c], scale) : 0;
+                packed |= (q & 0xFF) << (8 * k);
+            }
+            quantized[(long)token * intsPerRow + i] = packed;
+        }
+        if (Group.IdxX == 0) scales[token] = scale;
+    }
+
+    static int QuantizeOne(float value, float scale) =>
+        (int)IntrinsicMath.Clamp(RoundHalfToEven(value * scale), -128f, 127f);
+
+    /// <summary>Round to nearest, ties to even (MathF.Round's default), written out so every backend agrees.</summary>
+    static float RoundHalfToEven(float v)
+    {
+        float floor = XMath.Floor(v);
+        float fraction = v - floor;
+        if (fraction > 0.5f) return floor + 1f;
+        if (fraction < 0.5f) return floor;
+        return ((int)floor & 1) == 0 ? floor : floor + 1f;
+    }
+}

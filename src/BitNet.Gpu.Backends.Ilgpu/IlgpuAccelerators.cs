@@ -1,0 +1,94 @@
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace BitNet.Gpu.Backends.Ilgpu;
+
+/// <summary>Which ILGPU accelerator family a backend runs on.</summary>
+public enum IlgpuDeviceKind { Cuda, OpenCL, Cpu }
+
+/// <summary>Finds ILGPU devices and creates backends on them.</summary>
+public static class IlgpuAccelerators
+{
+    /// <summary>
+    /// ILGPU's CPU accelerator shaped like a small GPU (warps of 32, groups of up to 128 threads, one multiprocessor):
+    /// every kernel runs unchanged, slowly, for tests and benchmarks without a GPU.
+    /// </summary>
+    public static readonly CPUDevice SimulatedGpu = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
+
+    /// <summary>The usable devices of one kind; empty (never an exception) when the driver or hardware is missing.
+    /// For OpenCL only GPUs with the generic address space (which ILGPU requires) are listed.</summary>
+    public static IReadOnlyList<Device> Devices(IlgpuDeviceKind kind)
+    {
+        try
+        {
+            using var context = CreateContext(kind);
+            return [.. context.Devices.Where(d => IsUsable(kind, d))];
+        }
+        catch (Exception)
+        {
+            return [];   // no driver, no runtime library, or a broken installation: no devices of this kind
+        }
+    }
+
+    /// <summary>Creates a backend on device <paramref name="index"/> of <paramref name="kind"/>.</summary>
+    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false)
+    {
+        var context = CreateContext(kind);
+        try
+        {
+            var devices = context.Devices.Where(d => IsUsable(kind, d)).ToList();
+            if ((uint)index >= (uint)devices.Count)
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"{devices.Count} {kind} device(s) found");
+            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The backend on ILGPU's CPU accelerator (<see cref="SimulatedGpu"/>).</summary>
+    /// <param name="portableReductions">Sum matrix rows through shared memory (OpenCL's path) instead of warp shuffles.</param>
+    public static IlgpuBackend CreateCpuBackend(bool portableReductions = false) => CreateBackend(IlgpuDeviceKind.Cpu, 0, portableReductions);
+
+    public static string BackendName(IlgpuDeviceKind kind) => kind switch
+    {
+        IlgpuDeviceKind.Cuda => "cuda",
+        IlgpuDeviceKind.OpenCL => "opencl",
+        _ => "ilgpu-cpu",
+    };
+
+    /// <summary>One line about a device: memory, and compute capability or OpenCL version.</summary>
+    public static string Describe(Device device) => device switch
+    {
+        CudaDevice cuda => $"{Mib(cuda.MemorySize)} MiB, compute capability {cuda.Architecture?.Major}.{cuda.Architecture?.Minor}, {cuda.NumMultiprocessors} SMs",
+        CLDevice cl => $"{Mib(cl.MemorySize)} MiB, {cl.DeviceVersion}, OpenCL C {cl.CVersion}, {cl.VendorName}",
+        _ => $"{device.AcceleratorType}, warp {device.WarpSize}, {device.MaxNumThreadsPerGroup} threads per group",
+    };
+
+    static long Mib(long bytes) => bytes / (1024 * 1024);
+
+    static Context CreateContext(IlgpuDeviceKind kind) => Context.Create(builder =>
+    {
+        _ = kind switch
+        {
+            IlgpuDeviceKind.Cuda => builder.Cuda(),
+            IlgpuDeviceKind.OpenCL => builder.OpenCL(),
+            _ => builder.CPU(SimulatedGpu),
+        };
+        builder.EnableAlgorithms();   // XMath (exp, sqrt, floor) on every backend; ILGPU's default optimization level
+    });
+
+    static bool IsUsable(IlgpuDeviceKind kind, Device device) => kind switch
+    {
+        IlgpuDeviceKind.Cuda => device is CudaDevice,
+        // ILGPU 1.5 creates OpenCL accelerators only on devices with the generic address space (OpenCL 2.0 feature).
+        IlgpuDeviceKind.OpenCL => device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_GPU, Capabilities.GenericAddressSpace: true },
+        _ => device is CPUDevice,
+    };
+}

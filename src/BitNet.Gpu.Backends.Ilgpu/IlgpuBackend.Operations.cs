@@ -1,0 +1,152 @@
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Kernels.Ilgpu;
+using BitNet.Gpu.Model.Architectures;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace BitNet.Gpu.Backends.Ilgpu;
+
+/// <summary>The graph's operations: each checks its arguments and queues kernels on the stream.</summary>
+public sealed partial class IlgpuBackend
+{
+    static readonly Index3D Group1D = new(KernelShapes.GroupSize, 1, 1);
+
+    public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
+    {
+        var w = (IlgpuDenseWeight)table;
+        var y = (IlgpuBuffer)output;
+        RequireTokens(tokenCount, y);
+        if (_tokens is null || _tokens.Length < tokenCount) throw new InvalidOperationException("BeginStep must pass the step's tokens before Embed");
+        var index = new Index2D(w.Cols, tokenCount);
+        if (w.Half is not null) _kernels.EmbedHalf(_stream, index, new HalfWeights(w.Half.View), _tokens.View, y.Values.View, w.Cols);
+        else _kernels.EmbedFloat(_stream, index, new FloatWeights(w.Float!.View), _tokens.View, y.Values.View, w.Cols);
+    }
+
+    public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon)
+    {
+        var input = (IlgpuBuffer)x;
+        RequireTokens(tokenCount, input, (IlgpuBuffer)y);
+        _kernels.RmsNorm(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+            input.Values.View, ((IlgpuDenseWeight)weight).Float!.View, ((IlgpuBuffer)y).Values.View, input.Cols, epsilon);
+    }
+
+    public void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount)
+    {
+        var input = (IlgpuBuffer)x;
+        var q = (IlgpuQuantizedBuffer)quantized;
+        RequireTokens(tokenCount, input, q);
+        _kernels.QuantizeActivations(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+            input.Values.View, q.Packed.View, q.Scales.View, input.Cols, q.IntsPerRow);
+    }
+
+    public void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount)
+    {
+        var w = (IlgpuTernaryWeight)weight;
+        var q = (IlgpuQuantizedBuffer)quantized;
+        var output = (IlgpuBuffer)y;
+        RequireTokens(tokenCount, q, output);
+        if (q.Cols != w.Cols || output.Cols != w.Rows)
+            throw new ArgumentException($"{w.Name} is {w.Rows}×{w.Cols}; inputs have {q.Cols} and outputs {output.Cols} columns", nameof(weight));
+        int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
+        if (tokenCount == 1)
+            _kernels.TernaryMatVec(_stream, new KernelConfig(new Index3D(rowGroups, 1, 1), Group1D),
+                w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, w.WordsPerRow, w.WordsPerBlock);
+        else
+            _kernels.TernaryMatMat(_stream, new KernelConfig(new Index3D(rowGroups, (tokenCount + KernelShapes.TokensPerTile - 1) / KernelShapes.TokensPerTile, 1), Group1D),
+                w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, tokenCount, w.WordsPerRow, w.WordsPerBlock);
+    }
+
+    public void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount)
+    {
+        var w = (IlgpuDenseWeight)weight;
+        var input = (IlgpuBuffer)x;
+        var output = (IlgpuBuffer)y;
+        RequireTokens(tokenCount, input, output);
+        if (input.Cols != w.Cols || output.Cols != w.Rows)
+            throw new ArgumentException($"{w.Name} is {w.Rows}×{w.Cols}; inputs have {input.Cols} and outputs {output.Cols} columns", nameof(weight));
+        int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
+        var config = new KernelConfig(new Index3D(rowGroups, tokenCount, 1), Group1D);
+        if (w.Half is not null)
+            _kernels.DenseMatVecHalf(_stream, config, new HalfWeights(w.Half.View), input.Values.View, output.Values.View, w.Rows, w.Cols);
+        else
+            _kernels.DenseMatVecFloat(_stream, config, new FloatWeights(w.Float!.View), input.Values.View, output.Values.View, w.Rows, w.Cols);
+    }
+
+    public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
+    {
+        var b = (IlgpuBuffer)x;
+        RequireTokens(tokenCount, b);
+        if (heads * headDim != b.Cols || ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0)
+            throw new ArgumentException($"rope of {heads} heads × {headDim} ({ropeDims} rotated) does not fit rows of {b.Cols}", nameof(ropeDims));
+        var table = _rope.Get(ropeDims, freqBase, _startPosition + tokenCount, _contextLength);
+        _kernels.Rope(_stream, new Index2D(heads * ropeDims / 2, tokenCount), b.Values.View, table,
+            heads, headDim, ropeDims, _startPosition, style == RopeStyle.Neox ? 1 : 0);
+    }
+
+    public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
+                          int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
+        var c = (IlgpuKvCache)cache;
+        var queries = (IlgpuBuffer)q;
+        RequireTokens(tokenCount, queries, (IlgpuBuffer)k, (IlgpuBuffer)v, (IlgpuBuffer)output);
+        if (headDim > KernelShapes.MaxHeadDim) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"at most {KernelShapes.MaxHeadDim}");
+        if (keyValueHeads <= 0 || heads % keyValueHeads != 0 || keyValueHeads != c.KeyValueHeads || headDim != c.HeadDim)
+            throw new ArgumentException($"{heads} query heads over {keyValueHeads} key/value heads do not match the cache", nameof(keyValueHeads));
+        if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the cache has {c.Layers} layers");
+        int length = _startPosition + tokenCount;
+        if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
+
+        int kvWidth = keyValueHeads * headDim;
+        _kernels.StoreKeyValue(_stream, new Index2D(kvWidth, tokenCount), ((IlgpuBuffer)k).Values.View, ((IlgpuBuffer)v).Values.View,
+            c.Keys.View, c.Values.View, c.LayerStart(layer), kvWidth, _startPosition);
+
+        int splits = AttentionSplits(tokenCount * heads, length);
+        int positionsPerSplit = (length + splits - 1) / splits;
+        var scratch = _attention.Get(tokenCount * heads * splits, headDim);
+        _kernels.AttentionPartial(_stream, new KernelConfig(new Index3D(splits, heads, tokenCount), Group1D),
+            queries.Values.View, c.Keys.View, c.Values.View, scratch.Output, scratch.Max, scratch.Sum,
+            c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
+        _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
+            scratch.Output, scratch.Max, scratch.Sum, ((IlgpuBuffer)output).Values.View, headDim, splits);
+    }
+
+    /// <summary>Enough (token, head, split) groups to fill the device, but no split shorter than one tile of positions.</summary>
+    int AttentionSplits(int tokenHeads, int length)
+    {
+        int maxSplits = (length + KernelShapes.AttentionTile - 1) / KernelShapes.AttentionTile;
+        if (AttentionSplitsOverride > 0) return Math.Min(AttentionSplitsOverride, length);
+        int wanted = (4 * _accelerator.NumMultiprocessors + tokenHeads - 1) / tokenHeads;
+        return Math.Clamp(wanted, 1, maxSplits);
+    }
+
+    public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
+    {
+        var g = (IlgpuBuffer)gate;
+        RequireTokens(tokenCount, g, (IlgpuBuffer)up);
+        _kernels.GateActivation(_stream, tokenCount * g.Cols, g.Values.View, ((IlgpuBuffer)up).Values.View,
+            activation == Model.Architectures.GateActivation.ReluSquared ? GpuKernels.ReluSquared : GpuKernels.Silu);
+    }
+
+    public void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount)
+    {
+        var a = (IlgpuBuffer)x;
+        RequireTokens(tokenCount, a, (IlgpuBuffer)y);
+        _kernels.ResidualAdd(_stream, tokenCount * a.Cols, a.Values.View, ((IlgpuBuffer)y).Values.View);
+    }
+
+    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination)
+    {
+        var from = (IlgpuBuffer)source;
+        var to = (IlgpuBuffer)destination;
+        if ((uint)row >= (uint)from.Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"source has {from.Rows} rows");
+        if (to.Cols != from.Cols) throw new ArgumentException($"destination has {to.Cols} columns, source {from.Cols}", nameof(destination));
+        from.Row(row).CopyTo(_stream, to.Row(0));
+    }
+
+    static void RequireTokens(int tokenCount, params DeviceBuffer[] buffers)
+    {
+        foreach (var b in buffers)
+            if (tokenCount <= 0 || tokenCount > b.Rows)
+                throw new ArgumentOutOfRangeException(nameof(tokenCount), tokenCount, $"a buffer holds {b.Rows} rows");
+    }
+}

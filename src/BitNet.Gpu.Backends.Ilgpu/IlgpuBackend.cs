@@ -1,0 +1,251 @@
+using System.Runtime.InteropServices;
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Kernels.Ilgpu;
+using BitNet.Gpu.Model.Architectures;
+using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Model.Gguf;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace BitNet.Gpu.Backends.Ilgpu;
+
+/// <summary>
+/// The transformer's operations as ILGPU kernels on one accelerator (CUDA, OpenCL or ILGPU's CPU accelerator).
+/// Kernels are compiled once here; weights, activations and the KV cache live on the device; every operation is
+/// queued on one stream and only <see cref="Read"/> / <see cref="ReadQuantized"/> wait for it.
+/// </summary>
+public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
+{
+    readonly Context _context;
+    readonly Accelerator _accelerator;
+    readonly AcceleratorStream _stream;
+    readonly DeviceMemory _memory;
+    readonly IlgpuKernelSet _kernels;
+    readonly RopeTable _rope;
+    readonly AttentionScratch _attention;
+    MemoryBuffer1D<int, Stride1D.Dense>? _tokens;   // the step's token ids
+    int _startPosition, _contextLength = 1;
+
+    /// <summary>Takes ownership of the context and accelerator.</summary>
+    /// <param name="portableReductions">Sum matrix rows through shared memory even where warp shuffles work (tests).</param>
+    public IlgpuBackend(string name, Context context, Accelerator accelerator, bool portableReductions = false)
+    {
+        if (accelerator.MaxNumThreadsPerGroup < KernelShapes.GroupSize)
+            throw new ArgumentException($"{accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; the kernels need {KernelShapes.GroupSize}", nameof(accelerator));
+        Name = name;
+        _context = context;
+        _accelerator = accelerator;
+        _stream = accelerator.CreateStream();
+        _memory = new DeviceMemory(accelerator);
+        _kernels = new IlgpuKernelSet(accelerator, portableReductions);
+        _rope = new RopeTable(_memory, _stream);
+        _attention = new AttentionScratch(_memory, _stream);
+    }
+
+    public string Name { get; }
+    public string DeviceDescription =>
+        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")})";
+
+    /// <summary>Bytes of device memory this backend holds.</summary>
+    public long DeviceBytesInUse => _memory.BytesInUse;
+
+    /// <summary>Forces the number of sequence splits in attention (tests); 0 = chosen from the device size.</summary>
+    internal int AttentionSplitsOverride { get; set; }
+
+    // ---- weights ----
+
+    public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor)
+    {
+        int rows = checked((int)tensor.Rows), cols = checked((int)tensor.Columns);
+        var (values, scales, blockSize) = TernaryValues.Unpack(tensor.Type, file.GetTensorBytes(tensor), tensor.ElementCount);
+        int blockWidth = Math.Min(blockSize, cols);
+        if (cols % blockWidth != 0 || (blockWidth != cols && blockWidth % TernaryLayout.CodesPerWord != 0))
+            throw new ArgumentException($"{tensor.Name}: scale blocks of {blockSize} do not tile rows of {cols}", nameof(tensor));
+
+        int wordsPerRow = TernaryLayout.WordsPerRow(cols);
+        int wordsPerBlock = blockWidth == cols ? wordsPerRow : blockWidth / TernaryLayout.CodesPerWord;
+        int blocksPerRow = cols / blockWidth;
+        var rowScales = new float[(long)rows * blocksPerRow];   // scale of block b of row r: value r·cols + b·blockWidth's block
+        for (long i = 0; i < rowScales.Length; i++)
+            rowScales[i] = scales[(i / blocksPerRow * cols + i % blocksPerRow * blockWidth) / blockSize];
+
+        var words = TernaryLayout.Pack(values, rows, cols);
+        var weight = new IlgpuTernaryWeight(_memory)
+        {
+            Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = words.Length * 4L + rowScales.Length * 4L,
+            Words = _memory.Allocate<uint>(words.Length, tensor.Name),
+            BlockScales = _memory.Allocate<float>(rowScales.Length, tensor.Name + " scales"),
+            WordsPerRow = wordsPerRow, WordsPerBlock = wordsPerBlock,
+        };
+        weight.Words.View.CopyFromCPU(_stream, words);
+        weight.BlockScales.View.CopyFromCPU(_stream, rowScales);
+        _stream.Synchronize();   // the host arrays go out of scope
+        return weight;
+    }
+
+    /// <summary>F16 tensors stay F16. Other types are dequantized and stored as F16 when every value survives the
+    /// conversion exactly, otherwise as F32, so no type loses precision on the device.</summary>
+    public DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor)
+    {
+        int rows = checked((int)tensor.Rows), cols = checked((int)tensor.Columns);
+        long count = tensor.ElementCount;
+        if (tensor.Type == GgmlType.F16)
+            return DenseHalf(tensor.Name, rows, cols, MemoryMarshal.Cast<byte, ushort>(file.GetTensorBytes(tensor)));   // straight from the mapped file
+
+        var values = new float[count];
+        Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), values);
+        if (ExactlyHalf(values))
+            return DenseHalf(tensor.Name, rows, cols, Array.ConvertAll(values, v => BitConverter.HalfToUInt16Bits((System.Half)v)));
+        var weight = new IlgpuDenseWeight(_memory)
+        {
+            Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = count * 4, Float = _memory.Allocate<float>(count, tensor.Name),
+        };
+        weight.Float!.View.CopyFromCPU(_stream, values);
+        _stream.Synchronize();
+        return weight;
+    }
+
+    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor)
+    {
+        var values = new float[tensor.ElementCount];
+        Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), values);
+        var weight = new IlgpuDenseWeight(_memory)
+        {
+            Name = tensor.Name, Rows = 1, Cols = values.Length, ByteSize = values.Length * 4L,
+            Float = _memory.Allocate<float>(values.Length, tensor.Name),
+        };
+        weight.Float!.View.CopyFromCPU(_stream, values);
+        _stream.Synchronize();
+        return weight;
+    }
+
+    IlgpuDenseWeight DenseHalf(string name, int rows, int cols, ReadOnlySpan<ushort> bits)
+    {
+        var weight = new IlgpuDenseWeight(_memory)
+        {
+            Name = name, Rows = rows, Cols = cols, ByteSize = bits.Length * 2L, Half = _memory.Allocate<ushort>(bits.Length, name),
+        };
+        weight.Half!.View.CopyFromCPU(_stream, bits);
+        _stream.Synchronize();
+        return weight;
+    }
+
+    static bool ExactlyHalf(float[] values)
+    {
+        foreach (float v in values)
+            if ((float)(System.Half)v != v) return false;
+        return true;
+    }
+
+    // ---- buffers ----
+
+    public DeviceBuffer AllocateActivations(int rows, int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        return new IlgpuBuffer(_memory) { Rows = rows, Cols = cols, Values = _memory.Allocate<float>((long)rows * cols, $"activations {rows}×{cols}") };
+    }
+
+    public DeviceBuffer AllocateQuantized(int rows, int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        int intsPerRow = TernaryLayout.IntsPerRow(cols);
+        return new IlgpuQuantizedBuffer(_memory)
+        {
+            Rows = rows, Cols = cols, IntsPerRow = intsPerRow,
+            Packed = _memory.Allocate<int>((long)rows * intsPerRow, $"quantized activations {rows}×{cols}"),
+            Scales = _memory.Allocate<float>(rows, "activation scales"),
+        };
+    }
+
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keyValueHeads);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        long count = (long)layers * contextLength * keyValueHeads * headDim;
+        _contextLength = Math.Max(_contextLength, contextLength);
+        var keys = _memory.Allocate<float>(count, $"KV cache keys ({layers} layers × {contextLength} positions)");
+        try
+        {
+            var values = _memory.Allocate<float>(count, $"KV cache values ({layers} layers × {contextLength} positions)");
+            return new IlgpuKvCache(_memory) { Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = keys, Values = values };
+        }
+        catch
+        {
+            _memory.Free(keys);
+            throw;
+        }
+    }
+
+    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(startPosition);
+        _startPosition = startPosition;
+        if (tokens.IsEmpty) return;
+        if (_tokens is null || _tokens.Length < tokens.Length)
+        {
+            _stream.Synchronize();   // queued kernels may still read the old token buffer
+            _memory.Free(_tokens);
+            _tokens = _memory.Allocate<int>(Math.Max(tokens.Length, 64), "token ids");
+        }
+        _tokens.View.SubView(0, tokens.Length).CopyFromCPU(_stream, tokens);
+    }
+
+    // ---- host transfers ----
+
+    /// <summary>Waits for every queued operation (benchmarks; the graph needs only Read).</summary>
+    public void Synchronize() => _stream.Synchronize();
+
+    public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values)
+    {
+        var b = (IlgpuBuffer)buffer;
+        long count = (long)rows * b.Cols;
+        if (rows < 0 || rows > b.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {b.Rows} rows");
+        if (values.Length < count) throw new ArgumentException($"need {count} values, got {values.Length}", nameof(values));
+        if (count == 0) return;
+        b.Values.View.SubView(0, count).CopyFromCPU(_stream, values[..(int)count]);
+    }
+
+    public void Read(DeviceBuffer buffer, int rows, Span<float> destination)
+    {
+        var b = (IlgpuBuffer)buffer;
+        long count = (long)rows * b.Cols;
+        if (rows < 0 || rows > b.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {b.Rows} rows");
+        if (destination.Length < count) throw new ArgumentException($"need room for {count} values, got {destination.Length}", nameof(destination));
+        _stream.Synchronize();
+        if (count == 0) return;
+        b.Values.View.SubView(0, count).CopyToCPU(_stream, destination[..(int)count]);
+        _stream.Synchronize();
+    }
+
+    public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
+    {
+        var q = (IlgpuQuantizedBuffer)quantized;
+        if (rows < 0 || rows > q.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {q.Rows} rows");
+        if (values.Length < rows * q.Cols) throw new ArgumentException($"need room for {rows * q.Cols} values", nameof(values));
+        if (scales.Length < rows) throw new ArgumentException($"need room for {rows} scales", nameof(scales));
+        _stream.Synchronize();
+        if (rows == 0) return;
+        var packed = new int[(long)rows * q.IntsPerRow];
+        q.Packed.View.SubView(0, packed.Length).CopyToCPU(_stream, packed);
+        q.Scales.View.SubView(0, rows).CopyToCPU(_stream, scales[..rows]);
+        _stream.Synchronize();
+        var bytes = MemoryMarshal.Cast<int, sbyte>(packed);
+        for (int r = 0; r < rows; r++)
+            bytes.Slice(r * q.IntsPerRow * TernaryLayout.ValuesPerInt, q.Cols).CopyTo(values.Slice(r * q.Cols, q.Cols));
+    }
+
+    public void Dispose()
+    {
+        _stream.Synchronize();
+        _rope.Dispose();
+        _attention.Dispose();
+        _memory.Free(_tokens);
+        _stream.Dispose();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+}

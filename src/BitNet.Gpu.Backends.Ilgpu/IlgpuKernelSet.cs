@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+using BitNet.Gpu.Kernels.Ilgpu;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace BitNet.Gpu.Backends.Ilgpu;
+
+/// <summary>Every kernel, compiled once for one accelerator when the backend starts; launches take the stream first.</summary>
+sealed class IlgpuKernelSet
+{
+    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
+    public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
+    public Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int> EmbedHalf { get; }
+    public Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int> EmbedFloat { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int> Rope { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int> StoreKeyValue { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartial { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> AttentionCombine { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> GateActivation { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> ResidualAdd { get; }
+
+    /// <summary>True when the ternary kernels use dp4a (CUDA sm_61 and later).</summary>
+    public bool UsesDp4a { get; }
+    /// <summary>True when row sums use warp shuffles (warps of 32, not OpenCL); otherwise shared memory.</summary>
+    public bool UsesWarpShuffles { get; }
+
+    /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
+    public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
+    {
+        UsesDp4a = SupportsDp4a(accelerator);
+        UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
+        switch (UsesDp4a, UsesWarpShuffles)
+        {
+            case (true, true): LoadRowKernels<CudaDot4, WarpShuffleTeamSum>(accelerator); break;
+            case (true, false): LoadRowKernels<CudaDot4, SharedMemoryTeamSum>(accelerator); break;
+            case (false, true): LoadRowKernels<PortableDot4, WarpShuffleTeamSum>(accelerator); break;
+            default: LoadRowKernels<PortableDot4, SharedMemoryTeamSum>(accelerator); break;
+        }
+        QuantizeActivations = accelerator.LoadKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(GpuKernels.QuantizeActivations);
+        RmsNorm = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
+        EmbedHalf = accelerator.LoadAutoGroupedKernel<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>(GpuKernels.Embed);
+        EmbedFloat = accelerator.LoadAutoGroupedKernel<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>(GpuKernels.Embed);
+        Rope = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(GpuKernels.Rope);
+        StoreKeyValue = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>(GpuKernels.StoreKeyValue);
+        AttentionPartial = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial);
+        AttentionCombine = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.AttentionCombine);
+        GateActivation = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.GateActivation);
+        ResidualAdd = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.ResidualAdd);
+    }
+
+    /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
+    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
+    void LoadRowKernels<TDot, TSum>(Accelerator accelerator) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
+    {
+        TernaryMatVec = accelerator.LoadKernel<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.TernaryMatVec<TDot, TSum>);
+        TernaryMatMat = accelerator.LoadKernel<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        DenseMatVecHalf = accelerator.LoadKernel<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
+        DenseMatVecFloat = accelerator.LoadKernel<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
+    }
+
+    static bool SupportsDp4a(Accelerator accelerator) =>
+        accelerator is CudaAccelerator cuda && cuda.Architecture is { } arch && (arch.Major > 6 || (arch.Major == 6 && arch.Minor >= 1));
+}

@@ -1,0 +1,54 @@
+using BitNet.Gpu.Engine.Backends;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace BitNet.Gpu.Backends.Ilgpu;
+
+/// <summary>A ternary matrix on the device: 2-bit codes (TernaryLayout) plus one float scale per block of a row.</summary>
+sealed class IlgpuTernaryWeight(DeviceMemory memory) : DeviceWeight
+{
+    public required MemoryBuffer1D<uint, Stride1D.Dense> Words { get; init; }        // rows × wordsPerRow
+    public required MemoryBuffer1D<float, Stride1D.Dense> BlockScales { get; init; } // rows × wordsPerRow / wordsPerBlock
+    public required int WordsPerRow { get; init; }
+    public required int WordsPerBlock { get; init; }
+
+    public override void Dispose() { memory.Free(Words); memory.Free(BlockScales); }
+}
+
+/// <summary>A dense matrix or vector on the device, as F16 bits or as F32 (exactly one of the two).</summary>
+sealed class IlgpuDenseWeight(DeviceMemory memory) : DeviceWeight
+{
+    public MemoryBuffer1D<ushort, Stride1D.Dense>? Half { get; init; }  // rows × cols F16 bits
+    public MemoryBuffer1D<float, Stride1D.Dense>? Float { get; init; }  // rows × cols
+
+    public override void Dispose() { memory.Free(Half); memory.Free(Float); }
+}
+
+/// <summary>Float activations: up to Rows tokens × Cols.</summary>
+sealed class IlgpuBuffer(DeviceMemory memory) : DeviceBuffer
+{
+    public required MemoryBuffer1D<float, Stride1D.Dense> Values { get; init; }
+
+    public ArrayView<float> Row(int row) => Values.View.SubView((long)row * Cols, Cols);
+    public override void Dispose() => memory.Free(Values);
+}
+
+/// <summary>Int8 activations packed 4 per int (TernaryLayout.IntsPerRow per token) with one scale per token.</summary>
+sealed class IlgpuQuantizedBuffer(DeviceMemory memory) : DeviceBuffer
+{
+    public required MemoryBuffer1D<int, Stride1D.Dense> Packed { get; init; }   // rows × intsPerRow
+    public required MemoryBuffer1D<float, Stride1D.Dense> Scales { get; init; } // rows
+    public required int IntsPerRow { get; init; }
+
+    public override void Dispose() { memory.Free(Packed); memory.Free(Scales); }
+}
+
+/// <summary>Keys and values of all layers, F32: layers × contextLength × keyValueHeads·headDim each.</summary>
+sealed class IlgpuKvCache(DeviceMemory memory) : KvCache
+{
+    public required MemoryBuffer1D<float, Stride1D.Dense> Keys { get; init; }
+    public required MemoryBuffer1D<float, Stride1D.Dense> Values { get; init; }
+
+    public long LayerStart(int layer) => (long)layer * ContextLength * KeyValueHeads * HeadDim;
+    public override void Dispose() { memory.Free(Keys); memory.Free(Values); }
+}

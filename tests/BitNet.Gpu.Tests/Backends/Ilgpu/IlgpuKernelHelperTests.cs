@@ -1,0 +1,87 @@
+using BitNet.Gpu.Backends.Ilgpu;
+using BitNet.Gpu.Kernels.Ilgpu;
+
+namespace BitNet.Gpu.Tests.Backends.Ilgpu;
+
+/// <summary>The host-side pieces of the kernels and backend: layouts, conversions, device listing, memory errors.</summary>
+public sealed class IlgpuKernelHelperTests
+{
+    [Fact]
+    public void HalfBits_MatchSystemHalf_ForEveryBitPattern()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+            float actual = HalfBits.ToFloat((ushort)bits);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(actual), $"0x{bits:X4} should be NaN");
+            else Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"0x{bits:X4}: {actual} != {expected}");
+        }
+    }
+
+    [Fact]
+    public void PortableDot4_IsTheSignedByteDotProduct()
+    {
+        var random = new Random(41);
+        for (int i = 0; i < 10_000; i++)
+        {
+            int a = random.Next(int.MinValue, int.MaxValue), b = random.Next(int.MinValue, int.MaxValue), acc = random.Next(-1000, 1000);
+            int expected = acc;
+            for (int k = 0; k < 4; k++) expected += (sbyte)(a >> (8 * k)) * (sbyte)(b >> (8 * k));
+            Assert.Equal(expected, default(PortableDot4).Dot4(a, b, acc));
+        }
+    }
+
+    [Fact]
+    public void TernaryLayout_PacksCodesRowByRow_WithZeroPadding()
+    {
+        const int rows = 3, cols = 37;   // 3 words per row, the last holding 5 values and 11 padding codes
+        var random = new Random(42);
+        var values = Enumerable.Range(0, rows * cols).Select(_ => (sbyte)(random.Next(3) - 1)).ToArray();
+        var words = TernaryLayout.Pack(values, rows, cols);
+        Assert.Equal(rows * TernaryLayout.WordsPerRow(cols), words.Length);
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < TernaryLayout.WordsPerRow(cols) * 16; c++)
+        {
+            int code = (int)(words[r * 3 + c / 16] >> (2 * (c % 16))) & 3;
+            Assert.Equal(c < cols ? values[r * cols + c] + 1 : 1, code);
+        }
+    }
+
+    [Fact]
+    public void TernaryLayout_RejectsNonTernaryValuesAndWrongLengths()
+    {
+        Assert.Throws<ArgumentException>("values", () => TernaryLayout.Pack(new sbyte[] { 0, 2 }, 1, 2));
+        Assert.Throws<ArgumentException>("values", () => TernaryLayout.Pack(new sbyte[3], 1, 2));
+    }
+
+    [Fact]
+    public void Providers_ListDevicesWithoutThrowing_WhenNoDriverIsPresent()
+    {
+        foreach (var provider in IlgpuBackendProvider.All())
+        {
+            var devices = provider.Devices();
+            Assert.All(devices, d => Assert.False(string.IsNullOrWhiteSpace(d.Name)));
+            Assert.All(devices, d => Assert.Equal(provider.Name, d.Backend));
+        }
+        Assert.Equal(["cuda", "opencl"], IlgpuBackendProvider.All().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void OutOfDeviceMemory_SaysHowMuchWasNeededAndIsFree()
+    {
+        using var backend = IlgpuAccelerators.CreateCpuBackend();
+        var error = Assert.Throws<DeviceOutOfMemoryException>(() => backend.AllocateActivations(1 << 30, 1 << 30));
+        Assert.Contains("activations", error.Message);
+        Assert.Matches(@"needs [0-9.]+ MiB, but only [0-9.]+ MiB of [0-9.]+ MiB is free", error.Message);
+        Assert.Contains("free", error.Message);
+    }
+
+    [Fact]
+    public void BandwidthProbe_MeasuresAPositiveRate()
+    {
+        using var backend = IlgpuAccelerators.CreateCpuBackend();
+        double bytesPerSecond = backend.MeasureReadBandwidth();
+        Assert.True(bytesPerSecond > 0 && double.IsFinite(bytesPerSecond), $"{bytesPerSecond}");
+        Assert.Equal(0, backend.DeviceBytesInUse);
+    }
+}

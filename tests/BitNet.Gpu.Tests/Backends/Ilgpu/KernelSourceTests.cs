@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using BitNet.Gpu.Backends.Ilgpu;
+using BitNet.Gpu.Tests.Support;
+
+namespace BitNet.Gpu.Tests.Backends.Ilgpu;
+
+/// <summary>
+/// The OpenCL C and PTX that ILGPU generates for every kernel, made without a device. The OpenCL C goes through
+/// clang's OpenCL front end (skipped, with the reason shown, where clang is not installed).
+/// </summary>
+public sealed class KernelSourceTests
+{
+    [Fact]
+    public void OpenCl_EveryKernelHasAnEntryPoint()
+    {
+        var sources = IlgpuKernelSources.OpenCl();
+        Assert.Equal(14, sources.Count);
+        foreach (var (name, source) in sources)
+            Assert.True(source.Contains("kernel void", StringComparison.Ordinal), $"{name}: no kernel function in the generated OpenCL C");
+    }
+
+    [ClangFact]
+    public void OpenCl_EveryKernelCompilesWithClang()
+    {
+        using var directory = new TempDirectory();
+        foreach (var (name, source) in IlgpuKernelSources.OpenCl())
+        {
+            string path = Path.Combine(directory.Path, name + ".cl");
+            File.WriteAllText(path, source);
+            var (exitCode, output) = Clang.Run($"-cl-std=CL2.0 -Xclang -finclude-default-header -target spir64 -fsyntax-only {path}");
+            Assert.True(exitCode == 0, $"{name}: clang rejected the generated OpenCL C:\n{output}");
+        }
+    }
+
+    [Fact]
+    public void Ptx_EveryKernelGenerates_WithDp4aAndWarpShuffles()
+    {
+        var sources = IlgpuKernelSources.Ptx().ToDictionary(s => s.Name, s => s.Source);
+        Assert.Equal(14, sources.Count);
+        foreach (var (name, ptx) in sources)
+            Assert.True(ptx.Contains(".entry", StringComparison.Ordinal), $"{name}: no .entry in the PTX");
+        Assert.Contains("dp4a.s32.s32", sources["ternary_matvec"]);
+        Assert.Contains("dp4a.s32.s32", sources["ternary_matmat"]);
+        Assert.Contains("shfl.sync.down", sources["ternary_matvec"]);
+        Assert.Contains("shfl.sync.down", sources["dense_matvec_f16"]);
+    }
+}
+
+/// <summary>A fact that is skipped, saying why, when no clang is on the PATH.</summary>
+public sealed class ClangFactAttribute : FactAttribute
+{
+    public ClangFactAttribute()
+    {
+        if (Clang.Path is null) Skip = "clang is not installed (apt-get install clang): the offline OpenCL C compile check needs it";
+    }
+}
+
+static class Clang
+{
+    public static readonly string? Path = Find();
+
+    static string? Find()
+    {
+        string[] names = ["clang", .. Enumerable.Range(14, 8).Reverse().Select(v => $"clang-{v}")];
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return names.SelectMany(n => directories.Select(d => System.IO.Path.Combine(d, n))).FirstOrDefault(File.Exists);
+    }
+
+    public static (int ExitCode, string Output) Run(string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(Path!, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+}
