@@ -9,13 +9,25 @@ namespace BitNet.Gpu.Tests.Engine.Graph;
 /// <summary>
 /// The whole graph on random synthetic models of every architecture and ternary format: the CPU backend's logits
 /// against the reference backend's, for a prompt processed in batches and for the same tokens one at a time, and
-/// the two ways against each other. Tolerance: max |Δlogit| ≤ 2e-3 × max |logit| (float sums in another order can
-/// move an activation across an int8 rounding boundary; the integer products themselves are exact).
+/// the two ways against each other. Every backend's whole-model check uses <see cref="AssertLogitsClose"/>.
 /// </summary>
 public class GraphNumericsTests
 {
-    const double Tolerance = 2e-3;
     static readonly BackendRegistry Registry = new();
+
+    /// <summary>
+    /// The whole-model tolerance shared by every backend: max |Δlogit| ≤ 1% and mean |Δlogit| ≤ 0.05% of the largest
+    /// logit. The integer products are exact, but float sums in another order can move one activation across an int8
+    /// rounding boundary, which moves later logits of these random-weight models by up to ~0.25%; such flips are rare,
+    /// so the mean stays far below the max.
+    /// </summary>
+    public static void AssertLogitsClose(float[] expected, float[] actual, string what)
+    {
+        BackendOpsTests.AssertClose(expected, actual, 1e-2, what);
+        double scale = expected.Max(v => Math.Abs(v));
+        double mean = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(mean <= 5e-4 * scale, $"{what}: mean |Δlogit| {mean:E2} > 5e-4 × {scale:F2}");
+    }
 
     public static TheoryData<string, GgmlType> Models()
     {
@@ -60,9 +72,9 @@ public class GraphNumericsTests
         var cpuPrompt = PromptLogits(path, "cpu", tokens, batchSize: 8); // batches of 8, 8, 5
         var cpuSteps = StepLogits(path, "cpu", tokens);
 
-        BackendOpsTests.AssertClose(reference, cpuPrompt, Tolerance, $"{architecture} {type} prompt: cpu vs reference");
-        BackendOpsTests.AssertClose(reference, cpuSteps, Tolerance, $"{architecture} {type} steps: cpu vs reference");
-        BackendOpsTests.AssertClose(cpuPrompt, cpuSteps, Tolerance, $"{architecture} {type}: cpu prompt vs steps");
+        AssertLogitsClose(reference, cpuPrompt, $"{architecture} {type} prompt: cpu vs reference");
+        AssertLogitsClose(reference, cpuSteps, $"{architecture} {type} steps: cpu vs reference");
+        AssertLogitsClose(cpuPrompt, cpuSteps, $"{architecture} {type}: cpu prompt vs steps");
     }
 
     [Fact]
