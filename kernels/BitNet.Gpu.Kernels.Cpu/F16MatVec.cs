@@ -52,14 +52,6 @@ public static unsafe class F16MatVec
                     {
                         int row0 = tile * RowTile;
                         int tileRows = Math.Min(RowTile, rows - row0);
-                        if (path == SimdPath.Avx512 && tileRows == RowTile)
-                        {
-                            // Four rows at once: x is loaded once per step and eight independent sums hide the FMA latency.
-                            Dot512FourRows(wp + (long)row0 * cols, cols, xs, vectorCols, yp + row0);
-                            for (int r = row0; r < row0 + RowTile; r++)
-                                yp[r] = yp[r] * YScale + DotScalar(wp + (long)r * cols, xp, vectorCols, cols);
-                            continue;
-                        }
                         for (int r = row0; r < row0 + tileRows; r++)
                             yp[r] = DotRow(path, wp + (long)r * cols, xs, vectorCols) * YScale
                                 + DotScalar(wp + (long)r * cols, xp, vectorCols, cols);
@@ -140,33 +132,6 @@ public static unsafe class F16MatVec
             acc1 = Vector512.FusedMultiplyAdd(ScaledFloat(high), Vector512.Load(x + c + 16), acc1);
         }
         return Vector512.Sum(acc0 + acc1);
-    }
-
-    /// <summary>Σ W·x·2^-48 of four consecutive rows (stride <paramref name="rowStride"/> halves) into y[0..3].</summary>
-    static void Dot512FourRows(ushort* rows, int rowStride, float* x, int cols, float* y)
-    {
-        ushort* r0 = rows, r1 = rows + rowStride, r2 = rows + 2L * rowStride, r3 = rows + 3L * rowStride;
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        for (int c = 0; c < cols; c += 32)
-        {
-            var xLow = Vector512.Load(x + c);
-            var xHigh = Vector512.Load(x + c + 16);
-            Accumulate(Vector512.Load(r0 + c), xLow, xHigh, ref a0, ref b0);
-            Accumulate(Vector512.Load(r1 + c), xLow, xHigh, ref a1, ref b1);
-            Accumulate(Vector512.Load(r2 + c), xLow, xHigh, ref a2, ref b2);
-            Accumulate(Vector512.Load(r3 + c), xLow, xHigh, ref a3, ref b3);
-        }
-        y[0] = Vector512.Sum(a0 + b0);
-        y[1] = Vector512.Sum(a1 + b1);
-        y[2] = Vector512.Sum(a2 + b2);
-        y[3] = Vector512.Sum(a3 + b3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate(Vector512<ushort> halves, Vector512<float> xLow, Vector512<float> xHigh, ref Vector512<float> low, ref Vector512<float> high)
-    {
-        low = Vector512.FusedMultiplyAdd(ScaledFloat(Avx512BW.UnpackLow(Vector512<ushort>.Zero, halves).AsInt32()), xLow, low);
-        high = Vector512.FusedMultiplyAdd(ScaledFloat(Avx512BW.UnpackHigh(Vector512<ushort>.Zero, halves).AsInt32()), xHigh, high);
     }
 
     static float Dot256(ushort* row, float* x, int cols)
