@@ -1,5 +1,4 @@
 using BitNet.Gpu.Engine.Backends;
-using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Tests.Engine.Graph;
 using BitNet.Gpu.Tests.Support;
@@ -21,13 +20,8 @@ public class VulkanGraphTests
         return registry;
     }
 
-    static float[] Logits(string path, string backend, int[] tokens, int batchSize)
-    {
-        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, BatchSize = batchSize, ContextLength = 64 }, Registry());
-        var logits = new float[tokens.Length * model.Graph.VocabSize];
-        model.Graph.Forward(tokens, logits, allLogits: true);
-        return logits;
-    }
+    static float[] Logits(string path, string backend, int[] tokens, int batchSize) =>
+        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, Registry());
 
     [VulkanTheory]
     [MemberData(nameof(GraphNumericsTests.Models), MemberType = typeof(GraphNumericsTests))]

@@ -44,9 +44,10 @@ public class GraphNumericsTests
         return Enumerable.Range(0, count).Select(_ => random.Next(vocab)).ToArray();
     }
 
-    static float[] PromptLogits(string path, string backend, int[] tokens, int batchSize)
+    /// <summary>Every position's logits of <paramref name="tokens"/> run as one prompt in batches of <paramref name="batchSize"/>.</summary>
+    internal static float[] PromptLogits(string path, string backend, int[] tokens, int batchSize, BackendRegistry? registry = null)
     {
-        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, BatchSize = batchSize, ContextLength = 64 }, Registry);
+        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, BatchSize = batchSize, ContextLength = 64 }, registry ?? Registry);
         var logits = new float[tokens.Length * model.Graph.VocabSize];
         model.Graph.Forward(tokens, logits, allLogits: true);
         return logits;
