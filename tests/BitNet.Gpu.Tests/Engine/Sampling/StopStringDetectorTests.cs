@@ -102,13 +102,4 @@ public class StopStringDetectorTests
     {
         Assert.Equal("stopStrings", Assert.Throws<ArgumentException>(() => new StopStringDetector(["ok", ""])).ParamName);
     }
-
-    [Fact]
-    public void EndOfGenerationTokens_Contains()
-    {
-        var eog = new EndOfGenerationTokens([128001, 128009]);
-        Assert.True(eog.IsEndOfGeneration(128009));
-        Assert.False(eog.IsEndOfGeneration(128000));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new EndOfGenerationTokens([-1]));
-    }
 }
