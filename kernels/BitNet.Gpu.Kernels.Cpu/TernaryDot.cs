@@ -24,15 +24,27 @@ internal static unsafe class TernaryDot
         }
     }
 
+    /// <summary>Whether <see cref="DotGroup4Tokens"/> on this path reads a group unpacked by <see cref="UnpackGroup"/>.</summary>
+    public static bool UsesUnpackedGroups(SimdPath path) => path == SimdPath.Avx512;
+
+    /// <summary>Bytes of scratch <see cref="UnpackGroup"/> needs for a matrix with <paramref name="fullBlocks"/> full blocks per row.</summary>
+    public static long UnpackedGroupBytes(int fullBlocks) => TernaryDotAvx512.UnpackedBytes(fullBlocks);
+
+    /// <summary>Unpacks a group's full blocks to a byte per code (only on paths where <see cref="UsesUnpackedGroups"/>).</summary>
+    public static void UnpackGroup(byte* group, int fullBlocks, byte* unpacked) => TernaryDotAvx512.UnpackGroup(group, fullBlocks, unpacked);
+
     /// <summary>
     /// The same for 4 tokens at once: sums[4·t + r] = Σ code[r, c]·q_t[c], with q_t = <paramref name="q"/> + t·<paramref name="tokenStride"/>.
+    /// <paramref name="unpacked"/> is the group after <see cref="UnpackGroup"/> where <see cref="UsesUnpackedGroups"/>, else unused.
     /// </summary>
-    public static void DotGroup4Tokens(SimdPath path, byte* group, int fullBlocks, sbyte* q, int tokenStride,
+    public static void DotGroup4Tokens(SimdPath path, byte* group, byte* unpacked, int fullBlocks, sbyte* q, int tokenStride,
         int blockStart, int blockEnd, bool withHalfBlock, int* sums)
     {
-        if (path == SimdPath.Avx512)
+        if (UsesUnpackedGroups(path))
         {
-            TernaryDotAvx512.DotGroup4Tokens(group, fullBlocks, q, tokenStride, blockStart, blockEnd, withHalfBlock, sums);
+            TernaryDotAvx512.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
+            if (withHalfBlock)
+                for (int t = 0; t < 4; t++) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q + (long)t * tokenStride, sums + 4 * t);
             return;
         }
         for (int t = 0; t < 4; t++)

@@ -66,16 +66,37 @@ internal static unsafe class TernaryDotAvx512
         odd += Avx512BW.MultiplyAddAdjacent(packed & high, a1) + Avx512BW.MultiplyAddAdjacent(upper & high, a3);
     }
 
+    /// <summary>Bytes <see cref="UnpackGroup"/> writes for a group of <paramref name="fullBlocks"/> full blocks: a byte per value.</summary>
+    public static long UnpackedBytes(int fullBlocks) => (long)fullBlocks * TernaryMatrix.BlockCols * TernaryMatrix.GroupRows;
+
     /// <summary>
-    /// 4 rows × 4 tokens. Codes are unpacked once per block and reused for 4 tokens; each of the 16 (row, token) pairs
-    /// keeps an int16 sum (≤ 4 × 512 per block, so 16 blocks fit) that is widened into int32 partial sums on the stack.
+    /// Unpacks the full blocks of one row group to a code byte per value, laid out for <see cref="DotUnpacked4Tokens"/>:
+    /// the 64 codes of row r, columns 256b + 64k .. 256b + 64k + 63, at <see cref="UnpackedOffset"/>(b, k, r).
+    /// A prompt reuses a group for every 4 tokens, so unpacking it once takes the shifts out of the inner loop.
     /// </summary>
-    public static void DotGroup4Tokens(byte* group, int fullBlocks, sbyte* q, int tokenStride, int blockStart, int blockEnd, bool withHalfBlock, int* sums)
+    public static void UnpackGroup(byte* group, int fullBlocks, byte* codes)
+    {
+        var mask = Vector512.Create((byte)0x03);
+        for (int b = 0; b < fullBlocks; b++)
+            for (int r = 0; r < TernaryMatrix.GroupRows; r++)
+            {
+                var packed = Vector512.Load(group + b * TernaryMatrix.BlockCols + r * 64).AsUInt16();
+                for (int k = 0; k < 4; k++)
+                    (Vector512.ShiftRightLogical(packed, 2 * k).AsByte() & mask).Store(codes + UnpackedOffset(b, k, r));
+            }
+    }
+
+    static long UnpackedOffset(int block, int k, int row) => 1024L * block + 256 * k + 64 * row;
+
+    /// <summary>
+    /// 4 rows × 4 tokens over full blocks [blockStart, blockEnd) of an unpacked group: sums[4·t + r] = Σ code[r, c]·q_t[c].
+    /// Each of the 16 (row, token) pairs keeps an int16 sum (|Σ| ≤ 4 × 512 per block, so 16 blocks fit) that is added
+    /// into the int32 sums every 16 blocks.
+    /// </summary>
+    public static void DotUnpacked4Tokens(byte* codes, sbyte* q, int tokenStride, int blockStart, int blockEnd, int* sums)
     {
         const int blocksPerFlush = 16;
-        var wide = stackalloc Vector512<int>[16]; // [token·4 + row]
-        for (int i = 0; i < 16; i++) wide[i] = Vector512<int>.Zero;
-        var ones = Vector512.Create((short)1);
+        for (int i = 0; i < 16; i++) sums[i] = 0;
         sbyte* q0 = q, q1 = q + tokenStride, q2 = q + 2 * tokenStride, q3 = q + 3 * tokenStride;
 
         for (int b = blockStart; b < blockEnd;)
@@ -87,39 +108,25 @@ internal static unsafe class TernaryDotAvx512
             Vector512<short> s20 = default, s21 = default, s22 = default, s23 = default;
             Vector512<short> s30 = default, s31 = default, s32 = default, s33 = default;
             for (; b < flushAt; b++)
-            {
-                byte* block = group + b * TernaryMatrix.BlockCols;
-                var p0 = Vector512.Load(block);
-                var p1 = Vector512.Load(block + 64);
-                var p2 = Vector512.Load(block + 128);
-                var p3 = Vector512.Load(block + 192);
                 for (int k = 0; k < 4; k++)
                 {
-                    int offset = b * TernaryMatrix.BlockCols + 64 * k;
-                    var a0 = Vector512.Load(q0 + offset);
-                    var a1 = Vector512.Load(q1 + offset);
-                    var a2 = Vector512.Load(q2 + offset);
-                    var a3 = Vector512.Load(q3 + offset);
-                    AccumulateTokens(Codes(p0, k), a0, a1, a2, a3, ref s00, ref s01, ref s02, ref s03);
-                    AccumulateTokens(Codes(p1, k), a0, a1, a2, a3, ref s10, ref s11, ref s12, ref s13);
-                    AccumulateTokens(Codes(p2, k), a0, a1, a2, a3, ref s20, ref s21, ref s22, ref s23);
-                    AccumulateTokens(Codes(p3, k), a0, a1, a2, a3, ref s30, ref s31, ref s32, ref s33);
+                    int column = b * TernaryMatrix.BlockCols + 64 * k;
+                    var a0 = Vector512.Load(q0 + column);
+                    var a1 = Vector512.Load(q1 + column);
+                    var a2 = Vector512.Load(q2 + column);
+                    var a3 = Vector512.Load(q3 + column);
+                    byte* c = codes + UnpackedOffset(b, k, 0);
+                    AccumulateTokens(Vector512.Load(c), a0, a1, a2, a3, ref s00, ref s01, ref s02, ref s03);
+                    AccumulateTokens(Vector512.Load(c + 64), a0, a1, a2, a3, ref s10, ref s11, ref s12, ref s13);
+                    AccumulateTokens(Vector512.Load(c + 128), a0, a1, a2, a3, ref s20, ref s21, ref s22, ref s23);
+                    AccumulateTokens(Vector512.Load(c + 192), a0, a1, a2, a3, ref s30, ref s31, ref s32, ref s33);
                 }
-            }
-            Widen(wide, 0, s00, s10, s20, s30, ones);
-            Widen(wide, 4, s01, s11, s21, s31, ones);
-            Widen(wide, 8, s02, s12, s22, s32, ones);
-            Widen(wide, 12, s03, s13, s23, s33, ones);
+            Flush(sums, 0, s00, s10, s20, s30);
+            Flush(sums, 4, s01, s11, s21, s31);
+            Flush(sums, 8, s02, s12, s22, s32);
+            Flush(sums, 12, s03, s13, s23, s33);
         }
-
-        for (int i = 0; i < 16; i++) sums[i] = Vector512.Sum(wide[i]);
-        if (withHalfBlock)
-            for (int t = 0; t < 4; t++) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q + (long)t * tokenStride, sums + 4 * t);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<byte> Codes(Vector512<byte> packed, int k) =>
-        Vector512.ShiftRightLogical(packed.AsUInt16(), 2 * k).AsByte() & Vector512.Create((byte)0x03);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void AccumulateTokens(Vector512<byte> codes, Vector512<sbyte> a0, Vector512<sbyte> a1, Vector512<sbyte> a2, Vector512<sbyte> a3,
@@ -131,12 +138,14 @@ internal static unsafe class TernaryDotAvx512
         s3 += Avx512BW.MultiplyAddAdjacent(codes, a3);
     }
 
+    /// <summary>Adds one token's four int16 row sums (widened pairwise to int32, then summed) to sums[first .. first + 3].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Widen(Vector512<int>* wide, int first, Vector512<short> r0, Vector512<short> r1, Vector512<short> r2, Vector512<short> r3, Vector512<short> ones)
+    static void Flush(int* sums, int first, Vector512<short> r0, Vector512<short> r1, Vector512<short> r2, Vector512<short> r3)
     {
-        wide[first] += Avx512BW.MultiplyAddAdjacent(r0, ones);
-        wide[first + 1] += Avx512BW.MultiplyAddAdjacent(r1, ones);
-        wide[first + 2] += Avx512BW.MultiplyAddAdjacent(r2, ones);
-        wide[first + 3] += Avx512BW.MultiplyAddAdjacent(r3, ones);
+        var ones = Vector512.Create((short)1);
+        sums[first] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r0, ones));
+        sums[first + 1] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r1, ones));
+        sums[first + 2] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r2, ones));
+        sums[first + 3] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r3, ones));
     }
 }

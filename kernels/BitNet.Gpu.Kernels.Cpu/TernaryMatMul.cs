@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
@@ -50,7 +52,17 @@ public static unsafe class TernaryMatMul
                 }
                 pool.For(w.RowGroups, (first, end) =>
                 {
-                    for (int g = first; g < end; g++) MultiplyGroup(w, g, qPtr, tokens, qSums, inverseScales, yPtr, path);
+                    // Each range unpacks its current group into its own scratch (about 4 bytes per column: L1-sized).
+                    bool unpack = tokens >= TokenTile && TernaryDot.UsesUnpackedGroups(path);
+                    byte* unpacked = unpack ? (byte*)NativeMemory.AlignedAlloc((nuint)TernaryDot.UnpackedGroupBytes(w.FullBlocks), 64) : null;
+                    try
+                    {
+                        for (int g = first; g < end; g++) MultiplyGroup(w, g, unpacked, qPtr, tokens, qSums, inverseScales, yPtr, path);
+                    }
+                    finally
+                    {
+                        NativeMemory.AlignedFree(unpacked);
+                    }
                 });
             }
         }
@@ -62,22 +74,24 @@ public static unsafe class TernaryMatMul
     }
 
     /// <summary>All tokens' outputs for one group of 4 rows: 4 tokens at a time, then one at a time for the rest.</summary>
-    static void MultiplyGroup(TernaryMatrix w, int group, sbyte* q, int tokens, int* qSums, float* inverseScales, float* y, SimdPath path)
+    /// <param name="unpacked">Scratch for the unpacked group where the path uses one (see <see cref="TernaryDot.UsesUnpackedGroups"/>), else null.</param>
+    static void MultiplyGroup(TernaryMatrix w, int group, byte* unpacked, sbyte* q, int tokens, int* qSums, float* inverseScales, float* y, SimdPath path)
     {
         const int rowsPerGroup = TernaryMatrix.GroupRows;
-        int* sums = stackalloc int[TokenTile * rowsPerGroup];      // [token · 4 + row]
-        float* acc = stackalloc float[TokenTile * rowsPerGroup];
+        int* sums = stackalloc int[TokenTile * rowsPerGroup];                 // [token · 4 + row]
+        var acc = stackalloc Vector128<float>[TokenTile];                      // per token: the group's 4 rows
         int blocksPerScale = Math.Max(1, w.ScaleBlockCols / TernaryMatrix.BlockCols);
         int scaleBlocks = w.ScaleBlocksPerRow;
         int firstRow = group * rowsPerGroup;
         int rows = Math.Min(rowsPerGroup, w.Rows - firstRow);
         byte* packed = w.Group(group);
+        if (unpacked != null) TernaryDot.UnpackGroup(packed, w.FullBlocks, unpacked);
 
         for (int n0 = 0; n0 < tokens; n0 += TokenTile)
         {
             int tileTokens = Math.Min(TokenTile, tokens - n0);
             sbyte* qTile = q + (long)n0 * w.Cols;
-            for (int i = 0; i < TokenTile * rowsPerGroup; i++) acc[i] = 0f;
+            for (int t = 0; t < TokenTile; t++) acc[t] = Vector128<float>.Zero;
 
             for (int sb = 0; sb < scaleBlocks; sb++)
             {
@@ -86,22 +100,27 @@ public static unsafe class TernaryMatMul
                 int blockEnd = last ? w.FullBlocks : (sb + 1) * blocksPerScale;
                 bool half = last && w.HasHalfBlock;
                 if (tileTokens == TokenTile)
-                    TernaryDot.DotGroup4Tokens(path, packed, w.FullBlocks, qTile, w.Cols, blockStart, blockEnd, half, sums);
+                    TernaryDot.DotGroup4Tokens(path, packed, unpacked, w.FullBlocks, qTile, w.Cols, blockStart, blockEnd, half, sums);
                 else
                     for (int t = 0; t < tileTokens; t++)
                         TernaryDot.DotGroup(path, packed, w.FullBlocks, qTile + (long)t * w.Cols, blockStart, blockEnd, half, sums + rowsPerGroup * t);
 
+                // acc[t] += (Σ code·q − Σ q) · scale, for the 4 rows at once
+                var rowScales = Vector128.Create(w.RowScales(firstRow)[sb], w.RowScales(firstRow + 1)[sb], w.RowScales(firstRow + 2)[sb], w.RowScales(firstRow + 3)[sb]);
                 for (int t = 0; t < tileTokens; t++)
                 {
-                    int qSum = qSums[(n0 + t) * scaleBlocks + sb];
-                    for (int r = 0; r < rowsPerGroup; r++)
-                        acc[rowsPerGroup * t + r] += (sums[rowsPerGroup * t + r] - qSum) * w.RowScales(firstRow + r)[sb];
+                    var dots = Vector128.Load(sums + rowsPerGroup * t) - Vector128.Create(qSums[(n0 + t) * scaleBlocks + sb]);
+                    acc[t] += Vector128.ConvertToSingle(dots) * rowScales;
                 }
             }
 
             for (int t = 0; t < tileTokens; t++)
-                for (int r = 0; r < rows; r++)
-                    y[(long)(n0 + t) * w.Rows + firstRow + r] = acc[rowsPerGroup * t + r] * inverseScales[n0 + t];
+            {
+                var outputs = acc[t] * inverseScales[n0 + t];
+                float* yRow = y + (long)(n0 + t) * w.Rows + firstRow;
+                if (rows == rowsPerGroup) outputs.Store(yRow);
+                else for (int r = 0; r < rows; r++) yRow[r] = outputs[r];
+            }
         }
     }
 }

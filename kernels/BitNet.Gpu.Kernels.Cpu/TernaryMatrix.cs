@@ -4,7 +4,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
 /// A ternary weight matrix (values in {-1, 0, +1}) packed for the CPU kernels: 2 bits per value in native, 64-byte aligned memory,
-/// plus float scales (one per row and scale block: a per-tensor scale is repeated for every row).
+/// plus float scales (one per row and scale block: a per-tensor scale is repeated for every row). The codes live in
+/// <see cref="LargePageMemory"/>, since every generated token streams them all.
 /// <para>
 /// Layout. Each value is stored as the code t + 1 (0, 1 or 2). Rows go in groups of 4 (the last group padded with zeros),
 /// and a group's 4 rows are interleaved block by block so a kernel reads one sequential stream:
@@ -38,7 +39,7 @@ public sealed unsafe class TernaryMatrix : IDisposable
         ScaleBlocksPerRow = cols / scaleBlockCols;
         RowGroups = (rows + GroupRows - 1) / GroupRows;
         PackedBytes = (long)RowGroups * cols;
-        _packed = (byte*)NativeMemory.AlignedAlloc((nuint)PackedBytes, 64);
+        _packed = (byte*)LargePageMemory.Allocate(PackedBytes);
         _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)), 64);
         NativeMemory.Fill(_packed, (nuint)PackedBytes, ZeroCodes);
         NativeMemory.Clear(_scales, (nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)));
@@ -63,7 +64,9 @@ public sealed unsafe class TernaryMatrix : IDisposable
     internal float* Scales => _scales != null ? _scales : throw new ObjectDisposedException(nameof(TernaryMatrix));
 
     /// <summary>
-    /// Packs a ternary matrix.
+    /// Packs a ternary matrix. Block scales that are the same across a row (blocks of zeros aside) are kept as one scale
+    /// per row, which is exact and lets the kernels skip the per-block bookkeeping: a ternary model written as TQ2_0 or
+    /// TQ1_0 repeats its per-tensor scale in every block, so this is the common case.
     /// </summary>
     /// <param name="values">rows × cols, row-major, each -1, 0 or +1.</param>
     /// <param name="cols">A multiple of 128.</param>
@@ -82,6 +85,9 @@ public sealed unsafe class TernaryMatrix : IDisposable
                 $"Expected {(long)rows * scaleBlocksPerRow} scales (rows × cols/scaleBlockCols){(scaleBlocksPerRow == 1 ? " or 1" : "")}, got {blockScales.Length}.",
                 nameof(blockScales));
 
+        if (scaleBlocksPerRow > 1 && TryCollapseToRowScales(values, rows, cols, blockScales, scaleBlockCols) is { } rowScales)
+            return FromTernary(values, rows, cols, rowScales, scaleBlockCols: cols);
+
         var matrix = new TernaryMatrix(rows, cols, scaleBlockCols);
         try
         {
@@ -98,6 +104,26 @@ public sealed unsafe class TernaryMatrix : IDisposable
             throw;
         }
         return matrix;
+    }
+
+    /// <summary>One scale per row when every block of a row that holds a nonzero value has the same scale; otherwise null.</summary>
+    static float[]? TryCollapseToRowScales(ReadOnlySpan<sbyte> values, int rows, int cols, ReadOnlySpan<float> blockScales, int scaleBlockCols)
+    {
+        int blocksPerRow = cols / scaleBlockCols;
+        var rowScales = new float[rows];
+        for (int row = 0; row < rows; row++)
+        {
+            float? shared = null;
+            for (int b = 0; b < blocksPerRow; b++)
+            {
+                float scale = blockScales[row * blocksPerRow + b];
+                if (values.Slice(row * cols + b * scaleBlockCols, scaleBlockCols).IndexOfAnyExcept((sbyte)0) < 0) continue; // all zeros: any scale
+                if (shared is null) shared = scale;
+                else if (BitConverter.SingleToInt32Bits(scale) != BitConverter.SingleToInt32Bits(shared.Value)) return null;
+            }
+            rowScales[row] = shared ?? 0f;
+        }
+        return rowScales;
     }
 
     static void ValidateShape(int rows, int cols, int scaleBlockCols)
@@ -170,7 +196,7 @@ public sealed unsafe class TernaryMatrix : IDisposable
 
     public void Dispose()
     {
-        NativeMemory.AlignedFree(_packed);
+        LargePageMemory.Free(_packed);
         NativeMemory.AlignedFree(_scales);
         _packed = null;
         _scales = null;

@@ -40,7 +40,12 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     {
         int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
         if (tensor.Type == GgmlType.F16)
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = (Half*)file.GetTensorPointer(tensor) };
+        {
+            // Copied out of the mapped file into large pages: the output projection is the biggest read of every token.
+            var copy = (Half*)LargePageMemory.Allocate(tensor.ByteSize);
+            Buffer.MemoryCopy(file.GetTensorPointer(tensor), copy, tensor.ByteSize, tensor.ByteSize);
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy, OwnsF16 = true };
+        }
         var floats = new float[tensor.ElementCount];
         Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), floats);
         return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = floats.Length * 4L, Floats = floats };
@@ -74,8 +79,9 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon)
     {
         var w = ((CpuWeight)weight).Floats!;
-        for (int t = 0; t < tokenCount; t++)
-            Kernels.Cpu.RmsNorm.Apply(((CpuBuffer)x).Row(t), w, epsilon, ((CpuBuffer)y).Row(t));
+        var input = (CpuBuffer)x;
+        var output = (CpuBuffer)y;
+        ForEachToken(tokenCount, t => Kernels.Cpu.RmsNorm.Apply(input.Row(t), w, epsilon, output.Row(t)));
     }
 
     public void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount)
@@ -83,8 +89,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         var input = (CpuBuffer)x;
         var q = (CpuBuffer)quantized;
         int cols = input.Cols;
-        for (int t = 0; t < tokenCount; t++)
-            q.Scales[t] = ActivationQuantizer.Quantize(input.Row(t), q.Quantized.AsSpan(t * cols, cols));
+        ForEachToken(tokenCount, t => q.Scales[t] = ActivationQuantizer.Quantize(input.Row(t), q.Quantized.AsSpan(t * cols, cols)));
     }
 
     public void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount)
@@ -116,8 +121,10 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
     {
-        for (int t = 0; t < tokenCount; t++)
-            Kernels.Cpu.Rope.Apply(((CpuBuffer)x).Row(t), headDim, ropeDims, _startPosition + t, freqBase, interleaved: style == RopeStyle.Interleaved);
+        var buffer = (CpuBuffer)x;
+        int start = _startPosition;
+        bool interleaved = style == RopeStyle.Interleaved;
+        ForEachToken(tokenCount, t => Kernels.Cpu.Rope.Apply(buffer.Row(t), headDim, ropeDims, start + t, freqBase, interleaved));
     }
 
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
@@ -158,6 +165,13 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         var q = (CpuBuffer)quantized;
         q.Quantized.AsSpan(0, rows * q.Cols).CopyTo(values);
         q.Scales.AsSpan(0, rows).CopyTo(scales);
+    }
+
+    /// <summary>Runs a per-token operation for every token of a batch, tokens split over the threads (inline for one token).</summary>
+    void ForEachToken(int tokenCount, Action<int> perToken)
+    {
+        if (tokenCount == 1) perToken(0);
+        else _pool.For(tokenCount, (first, end) => { for (int t = first; t < end; t++) perToken(t); });
     }
 
     public double MeasureReadBandwidth() => HostMemoryBandwidth.Measure(Threads);

@@ -4,17 +4,23 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 
 /// <summary>
 /// A weight on the CPU backend: a packed ternary matrix (2 bits per weight, unpacked on the fly by the kernels),
-/// an F16 matrix read in place from the memory-mapped file (no copy), or floats for the other dense types and norms.
+/// an F16 matrix (in large pages, or in place in the mapped file when <see cref="OwnsF16"/> is false), or floats for the
+/// other dense types and norms.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
     public TernaryMatrix? Ternary { get; init; }
-    public Half* F16 { get; init; }            // rows × cols, inside the mapped model file
+    public Half* F16 { get; init; }            // rows × cols
+    public bool OwnsF16 { get; init; }         // F16 came from LargePageMemory.Allocate
     public float[]? Floats { get; init; }      // rows × cols
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
-    public override void Dispose() => Ternary?.Dispose();
+    public override void Dispose()
+    {
+        Ternary?.Dispose();
+        if (OwnsF16 && F16 != null) LargePageMemory.Free(F16);
+    }
 }
 
 /// <summary>Activations [rows × cols] with their int8 quantization and per-row scales.</summary>

@@ -124,9 +124,17 @@ public unsafe class TernaryKernelTests
                 for (int g = 0; g < c.Matrix.RowGroups; g++)
                 {
                     Array.Fill(sums, int.MinValue);
-                    TernaryDot.DotGroup4Tokens(path, c.Matrix.Group(g), c.Matrix.FullBlocks, qp, c.Cols, 0, c.Matrix.FullBlocks, c.Matrix.HasHalfBlock, sp);
+                    DotGroup4Tokens(path, c.Matrix, g, qp, c.Cols, 0, c.Matrix.FullBlocks, c.Matrix.HasHalfBlock, sp);
                     for (int t = 0; t < 4; t++)
                         for (int r = 0; r < 4; r++) Assert.Equal(CodeDot(c, 4 * g + r, q, t * c.Cols), sums[4 * t + r]);
+
+                    if (c.Matrix.FullBlocks < 2) continue;
+                    // A sub-range of blocks (one scale block of a per-256-column matrix), without the half block.
+                    Array.Fill(sums, int.MinValue);
+                    DotGroup4Tokens(path, c.Matrix, g, qp, c.Cols, 1, 2, false, sp);
+                    for (int t = 0; t < 4; t++)
+                        for (int r = 0; r < 4; r++)
+                            Assert.Equal(CodeDot(c, 4 * g + r, q, t * c.Cols, 256, 512), sums[4 * t + r]);
                 }
             }
         }
@@ -151,17 +159,30 @@ public unsafe class TernaryKernelTests
                 {
                     TernaryDot.DotGroup(path, m.Group(0), m.FullBlocks, qp, 0, m.FullBlocks, false, sp);
                     Assert.True(sums.Take(4).All(s => s == 2 * a * cols), $"{path} {a}: {string.Join(",", sums.Take(4))}");
-                    TernaryDot.DotGroup4Tokens(path, m.Group(0), m.FullBlocks, qp, cols, 0, m.FullBlocks, false, sp);
+                    DotGroup4Tokens(path, m, 0, qp, cols, 0, m.FullBlocks, false, sp);
                     Assert.All(sums, s => Assert.Equal(2 * a * cols, s));
                 }
             }
     }
 
-    /// <summary>Σ (t+1)·q over a row: the integer the core kernels return (padding rows have t = 0).</summary>
-    static int CodeDot(Case c, int row, sbyte[] q, int qOffset)
+    /// <summary>TernaryDot.DotGroup4Tokens, unpacking the group first (into a poisoned scratch) on paths that read it unpacked.</summary>
+    static void DotGroup4Tokens(SimdPath path, TernaryMatrix m, int group, sbyte* q, int tokenStride, int blockStart, int blockEnd, bool withHalfBlock, int* sums)
+    {
+        var unpacked = new byte[TernaryDot.UnpackedGroupBytes(m.FullBlocks) + 64];
+        Array.Fill(unpacked, (byte)0xFF); // a code the unpacking failed to write reads as 255
+        fixed (byte* scratch = unpacked)
+        {
+            byte* aligned = (byte*)(((nint)scratch + 63) & ~(nint)63);
+            if (TernaryDot.UsesUnpackedGroups(path)) TernaryDot.UnpackGroup(m.Group(group), m.FullBlocks, aligned);
+            TernaryDot.DotGroup4Tokens(path, m.Group(group), aligned, m.FullBlocks, q, tokenStride, blockStart, blockEnd, withHalfBlock, sums);
+        }
+    }
+
+    /// <summary>Σ (t+1)·q over a row's columns [from, to) (default: all): the integer the core kernels return (padding rows have t = 0).</summary>
+    static int CodeDot(Case c, int row, sbyte[] q, int qOffset, int from = 0, int to = -1)
     {
         int sum = 0;
-        for (int col = 0; col < c.Cols; col++)
+        for (int col = from; col < (to < 0 ? c.Cols : to); col++)
             sum += ((row < c.Rows ? c.Values[row * c.Cols + col] : 0) + 1) * q[qOffset + col];
         return sum;
     }
@@ -224,6 +245,38 @@ public unsafe class TernaryKernelTests
             TernaryMatVec.Multiply(c.Matrix, q.AsSpan(n * c.Cols, c.Cols), scales[n], single, pool);
             Assert.Equal(single, batch.AsSpan(n * c.Rows, c.Rows).ToArray());
         }
+    }
+
+    [Fact]
+    public void FromTernary_KeepsOneScalePerRow_WhenEveryNonzeroBlockSharesIt()
+    {
+        // TQ2_0/TQ1_0 as converters write them: the tensor's scale repeated per 256 columns, arbitrary scales on all-zero blocks.
+        var random = new Random(51);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 9, cols = 1024, blockCols = 256, blocks = cols / blockCols;
+        var values = KernelTestData.Ternary(random, rows * cols);
+        var scales = new float[rows * blocks];
+        for (int r = 0; r < rows; r++)
+        {
+            float rowScale = (float)(0.5 + random.NextDouble());
+            for (int b = 0; b < blocks; b++) scales[r * blocks + b] = rowScale;
+            int zeroBlock = r % blocks;
+            values.AsSpan(r * cols + zeroBlock * blockCols, blockCols).Clear();
+            scales[r * blocks + zeroBlock] = r; // never read: the block has no nonzero value
+        }
+        using (var c = new Case(values, scales, rows, cols, blockCols))
+        {
+            Assert.Equal(1, c.Matrix.ScaleBlocksPerRow);
+            var q = KernelTestData.Int8(random, cols);
+            var y = KernelTestData.Poisoned(rows);
+            TernaryMatVec.Multiply(c.Matrix, q, 2.5f, y, pool);
+            var (expected, magnitude) = Reference(c, q, 2.5f);
+            AssertWithin(expected, magnitude, y, "collapsed scales");
+        }
+
+        scales[blocks + (1 + 1) % blocks] *= 2; // row 1: a nonzero block with its own scale
+        using var distinct = new Case(values, scales, rows, cols, blockCols);
+        Assert.Equal(blocks, distinct.Matrix.ScaleBlocksPerRow);
     }
 
     [Fact]
