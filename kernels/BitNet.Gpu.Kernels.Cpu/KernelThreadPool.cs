@@ -18,28 +18,45 @@ public sealed class KernelThreadPool : IDisposable
     Job? _job; // the loop being run; a new object per loop, so a worker never runs one twice
     volatile bool _disposed;
 
-    /// <summary>One parallel loop: its body, how it is split, and how many worker ranges are still running.</summary>
-    sealed class Job(Action<int, int> body, int count, int rangeCount)
+    /// <summary>
+    /// One parallel loop: its body, split into more chunks than threads. Every thread takes the next chunk until none are
+    /// left, so a thread the OS or the memory system slows down takes fewer chunks instead of holding up the rest.
+    /// </summary>
+    sealed class Job(Action<int, int> body, int count, int chunks)
     {
         public readonly Action<int, int> Body = body;
         public readonly int Count = count;
-        public readonly int RangeCount = rangeCount;
-        public int Pending = rangeCount - 1;
+        public readonly int Chunks = chunks;
+        int _nextChunk;
+        int _completedChunks;
         public Exception? Failure;
 
-        public void RunRange(int rangeIndex)
+        public bool IsComplete => Volatile.Read(ref _completedChunks) == Chunks;
+
+        /// <summary>Runs chunks until none are left (a worker arriving after the end finds none).</summary>
+        public void RunChunks()
         {
-            var (start, end) = RangeBounds(Count, RangeCount, rangeIndex);
-            try
+            for (int chunk = Interlocked.Increment(ref _nextChunk) - 1; chunk < Chunks; chunk = Interlocked.Increment(ref _nextChunk) - 1)
             {
-                Body(start, end);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref Failure, e, null);
+                var (start, end) = RangeBounds(Count, Chunks, chunk);
+                try
+                {
+                    Body(start, end);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref Failure, e, null);
+                }
+                finally
+                {
+                    Interlocked.Increment(ref _completedChunks);
+                }
             }
         }
     }
+
+    /// <summary>Chunks per thread: enough to even out speed differences, few enough to keep each chunk a long sequential read.</summary>
+    const int ChunksPerThread = 8;
 
     /// <param name="threadCount">Threads doing the work, the calling thread included (1 = run inline).</param>
     public KernelThreadPool(int threadCount)
@@ -50,7 +67,7 @@ public sealed class KernelThreadPool : IDisposable
         _workers = new Worker[threadCount - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
-            var worker = new Worker(this, rangeIndex: i + 1);
+            var worker = new Worker(this, number: i + 1);
             _workers[i] = worker;
             worker.Thread.Start();
         }
@@ -60,9 +77,8 @@ public sealed class KernelThreadPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>
-    /// Splits [0, count) into at most <see cref="ThreadCount"/> contiguous ranges and runs
-    /// <paramref name="rangeBody"/>(start, end) for each, in parallel; returns when all are done.
-    /// The first exception thrown by a range is rethrown here.
+    /// Splits [0, count) into contiguous ranges (a few per thread) and runs <paramref name="rangeBody"/>(start, end) for
+    /// each, in parallel; returns when all are done. The first exception thrown by a range is rethrown here.
     /// </summary>
     public void For(int count, Action<int, int> rangeBody)
     {
@@ -70,8 +86,7 @@ public sealed class KernelThreadPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count == 0) return;
-        int ranges = Math.Min(count, ThreadCount);
-        if (ranges == 1)
+        if (ThreadCount == 1 || count == 1)
         {
             rangeBody(0, count);
             return;
@@ -79,22 +94,22 @@ public sealed class KernelThreadPool : IDisposable
 
         lock (_callLock)
         {
-            var job = new Job(rangeBody, count, ranges);
+            var job = new Job(rangeBody, count, Math.Min(count, ThreadCount * ChunksPerThread));
             Volatile.Write(ref _job, job);
             foreach (var worker in _workers) worker.WakeIfSleeping();
 
-            job.RunRange(0);
-            WaitForWorkers(job);
+            job.RunChunks();
+            WaitForChunks(job);
 
             if (job.Failure is { } failure) throw new AggregateException("A kernel range failed.", failure);
         }
     }
 
-    /// <summary>Busy-waits for the workers' ranges (they finish about when ours does), yielding the core only if they take long.</summary>
-    static void WaitForWorkers(Job job)
+    /// <summary>Busy-waits for the chunks other threads are still running (they finish about when ours do), yielding the core only if they take long.</summary>
+    static void WaitForChunks(Job job)
     {
         long yieldAfter = Stopwatch.GetTimestamp() + SpinTicks;
-        while (Volatile.Read(ref job.Pending) != 0)
+        while (!job.IsComplete)
         {
             if (Stopwatch.GetTimestamp() < yieldAfter) Thread.SpinWait(1);
             else Thread.Yield();
@@ -117,15 +132,13 @@ public sealed class KernelThreadPool : IDisposable
     sealed class Worker : IDisposable
     {
         readonly KernelThreadPool _pool;
-        readonly int _rangeIndex;
         readonly SemaphoreSlim _wake = new(0);
         int _sleeping; // 1 while blocked (or about to block) on _wake
 
-        public Worker(KernelThreadPool pool, int rangeIndex)
+        public Worker(KernelThreadPool pool, int number)
         {
             _pool = pool;
-            _rangeIndex = rangeIndex;
-            Thread = new Thread(Loop, maxStackSize: 4 << 20) { IsBackground = true, Name = $"kernel-worker-{rangeIndex}" };
+            Thread = new Thread(Loop, maxStackSize: 4 << 20) { IsBackground = true, Name = $"kernel-worker-{number}" };
         }
 
         public Thread Thread { get; }
@@ -143,11 +156,7 @@ public sealed class KernelThreadPool : IDisposable
                 var job = WaitForNewJob(done);
                 if (job is null) return; // disposed
                 done = job;
-                if (_rangeIndex < job.RangeCount)
-                {
-                    job.RunRange(_rangeIndex);
-                    Interlocked.Decrement(ref job.Pending);
-                }
+                job.RunChunks();
             }
         }
 

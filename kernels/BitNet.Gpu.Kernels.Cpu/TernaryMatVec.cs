@@ -36,6 +36,50 @@ public static unsafe class TernaryMatVec
         }
     }
 
+    /// <summary>
+    /// Several matrices with the same input (q, k and v; gate and up) in one parallel pass: y_i = W_i · q. One pass
+    /// instead of one per matrix means one wait for the slowest thread instead of several, and the small k/v matrices
+    /// are shared out with the large one.
+    /// </summary>
+    /// <param name="ys">One output per matrix, Rows long.</param>
+    public static void MultiplyMany(TernaryMatrix[] ws, ReadOnlySpan<sbyte> q, float activationScale, float[][] ys, KernelThreadPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(ws);
+        ArgumentNullException.ThrowIfNull(ys);
+        ArgumentNullException.ThrowIfNull(pool);
+        if (ws.Length != ys.Length) throw new ArgumentException($"Expected one output per matrix ({ws.Length}), got {ys.Length}.", nameof(ys));
+        var firstGroups = new int[ws.Length + 1]; // matrix i owns global groups firstGroups[i] .. firstGroups[i + 1] - 1
+        int maxScaleBlocks = 1;
+        for (int i = 0; i < ws.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(ws[i]);
+            if (ws[i].Cols != q.Length) throw new ArgumentException($"Matrix {i} expects {ws[i].Cols} activations, got {q.Length}.", nameof(q));
+            if (ys[i] is null || ys[i].Length < ws[i].Rows) throw new ArgumentException($"Output {i} needs {ws[i].Rows} values.", nameof(ys));
+            firstGroups[i + 1] = firstGroups[i] + ws[i].RowGroups;
+            maxScaleBlocks = Math.Max(maxScaleBlocks, ws[i].ScaleBlocksPerRow);
+        }
+        var path = SimdSupport.Best;
+        int* qSums = stackalloc int[ws.Length * maxScaleBlocks]; // [matrix · maxScaleBlocks + scale block]
+        fixed (sbyte* qFixed = q)
+        {
+            sbyte* qPtr = qFixed;
+            for (int i = 0; i < ws.Length; i++)
+                for (int sb = 0; sb < ws[i].ScaleBlocksPerRow; sb++)
+                    qSums[i * maxScaleBlocks + sb] = TernaryDot.Sum(qPtr, sb * ws[i].ScaleBlockCols, (sb + 1) * ws[i].ScaleBlockCols);
+            float inverseScale = 1f / activationScale;
+            pool.For(firstGroups[^1], (first, end) =>
+            {
+                for (int global = first; global < end; global++)
+                {
+                    int i = 0;
+                    while (global >= firstGroups[i + 1]) i++;
+                    fixed (float* y = ys[i])
+                        MultiplyGroup(ws[i], global - firstGroups[i], qPtr, qSums + i * maxScaleBlocks, inverseScale, y, path);
+                }
+            });
+        }
+    }
+
     static void MultiplyGroup(TernaryMatrix w, int group, sbyte* q, int* qSums, float inverseScale, float* y, SimdPath path)
     {
         int* sums = stackalloc int[TernaryMatrix.GroupRows];

@@ -41,6 +41,11 @@ public interface IComputeBackend : IDisposable
     void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount);
     // y[t, r] = (Σ_c w[r, c] · q[t, c]) / scale[t] × weightScale
     void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount);
+    // y_i = TernaryMatMul(w_i, q) for weights that share one input (q/k/v, gate/up); a backend may run them as one pass
+    void TernaryMatMuls(DeviceBuffer quantized, int tokenCount, ReadOnlySpan<(DeviceWeight Weight, DeviceBuffer Output)> products)
+    {
+        foreach (var (weight, output) in products) TernaryMatMul(weight, quantized, output, tokenCount);
+    }
     // y[t, r] = Σ_c w[r, c] · x[t, c]  (dense output projection)
     void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount);
     // rotates each head of x[t, :] by position startPosition + t

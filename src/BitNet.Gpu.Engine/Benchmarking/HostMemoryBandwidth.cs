@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using BitNet.Gpu.Kernels.Cpu;
 
 namespace BitNet.Gpu.Engine.Benchmarking;
 
@@ -16,7 +17,7 @@ public static unsafe class HostMemoryBandwidth
     {
         threads = Math.Max(1, threads);
         bufferBytes -= bufferBytes % (threads * 64L * 64);
-        var buffer = (byte*)NativeMemory.AlignedAlloc((nuint)bufferBytes, 64);
+        var buffer = (byte*)LargePageMemory.Allocate(bufferBytes); // as the weights are: same pages, same prefetching
         try
         {
             NativeMemory.Fill(buffer, (nuint)bufferBytes, 1);
@@ -44,7 +45,7 @@ public static unsafe class HostMemoryBandwidth
         }
         finally
         {
-            NativeMemory.AlignedFree(buffer);
+            LargePageMemory.Free(buffer);
         }
     }
 

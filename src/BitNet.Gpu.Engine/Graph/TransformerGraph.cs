@@ -121,9 +121,7 @@ public sealed class TransformerGraph : IDisposable
         var w = _weights.Layers[layer];
         b.RmsNorm(a.X, w.AttentionNorm, a.H, n, _hp.RmsNormEpsilon);
         b.QuantizeActivations(a.H, a.HiddenQuantized, n);
-        b.TernaryMatMul(w.Query, a.HiddenQuantized, a.Q, n);
-        b.TernaryMatMul(w.Key, a.HiddenQuantized, a.K, n);
-        b.TernaryMatMul(w.Value, a.HiddenQuantized, a.V, n);
+        b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Query, a.Q), (w.Key, a.K), (w.Value, a.V)]);
         b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
         b.Rope(a.K, n, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
         b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
@@ -142,8 +140,7 @@ public sealed class TransformerGraph : IDisposable
         var w = _weights.Layers[layer];
         b.RmsNorm(a.X, w.FeedForwardNorm, a.H, n, _hp.RmsNormEpsilon);
         b.QuantizeActivations(a.H, a.HiddenQuantized, n);
-        b.TernaryMatMul(w.Gate, a.HiddenQuantized, a.Gate, n);
-        b.TernaryMatMul(w.Up, a.HiddenQuantized, a.Up, n);
+        b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Gate, a.Gate), (w.Up, a.Up)]);
         b.GateActivation(a.Gate, a.Up, n, _model.Architecture.Activation);
         if (w.FeedForwardSubNorm is not null)
             b.RmsNorm(a.Gate, w.FeedForwardSubNorm, a.Gate, n, _hp.RmsNormEpsilon);

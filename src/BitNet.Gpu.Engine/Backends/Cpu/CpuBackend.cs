@@ -81,7 +81,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         var w = ((CpuWeight)weight).Floats!;
         var input = (CpuBuffer)x;
         var output = (CpuBuffer)y;
-        ForEachToken(tokenCount, t => Kernels.Cpu.RmsNorm.Apply(input.Row(t), w, epsilon, output.Row(t)));
+        for (int t = 0; t < tokenCount; t++) Kernels.Cpu.RmsNorm.Apply(input.Row(t), w, epsilon, output.Row(t));
     }
 
     public void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount)
@@ -101,6 +101,25 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             TernaryMatVec.Multiply(w, q.Quantized.AsSpan(0, w.Cols), q.Scales[0], output, _pool);
         else
             Kernels.Cpu.TernaryMatMul.Multiply(w, q.Quantized.AsSpan(0, tokenCount * w.Cols), q.Scales.AsSpan(0, tokenCount), output, _pool);
+    }
+
+    public void TernaryMatMuls(DeviceBuffer quantized, int tokenCount, ReadOnlySpan<(DeviceWeight Weight, DeviceBuffer Output)> products)
+    {
+        if (tokenCount != 1)
+        {
+            foreach (var (weight, output) in products) TernaryMatMul(weight, quantized, output, tokenCount);
+            return;
+        }
+        // One token: a single pass over all the matrices (one wait per pass, the small ones shared out with the large).
+        var q = (CpuBuffer)quantized;
+        var matrices = new TernaryMatrix[products.Length];
+        var outputs = new float[products.Length][];
+        for (int i = 0; i < products.Length; i++)
+        {
+            matrices[i] = ((CpuWeight)products[i].Weight).Ternary!;
+            outputs[i] = ((CpuBuffer)products[i].Output).Values;
+        }
+        TernaryMatVec.MultiplyMany(matrices, q.Quantized.AsSpan(0, q.Cols), q.Scales[0], outputs, _pool);
     }
 
     public void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount)

@@ -191,6 +191,33 @@ public abstract class BackendOpsTests : IDisposable
     }
 
     [SkippableTheory]
+    [InlineData(GgmlType.I2_S, 1)]
+    [InlineData(GgmlType.TQ2_0, 1)]
+    [InlineData(GgmlType.I2_S, 3)]
+    public void TernaryMatMuls(GgmlType type, int tokens)
+    {
+        // q/k/v-like: three matrices of different heights sharing one input, as one call.
+        const int cols = 512;
+        using var weights = new WeightFile(seed: 19);
+        string[] names = [weights.AddTernary("blk.0.attn_q.weight", type, 72, cols), weights.AddTernary("blk.0.attn_k.weight", type, 20, cols),
+                          weights.AddTernary("blk.0.attn_v.weight", type, 20, cols)];
+        var x = RandomValues(20, tokens * cols, 2f);
+        Compare(b =>
+        {
+            var w = names.Select(name => b.UploadTernary(weights.File, weights[name])).ToArray();
+            var outputs = w.Select(weight => Poisoned(b, tokens, weight.Rows)).ToArray();
+            using var input = Input(b, tokens, cols, x);
+            using var quantized = b.AllocateQuantized(tokens, cols);
+            b.BeginStep(new int[tokens], 0);
+            b.QuantizeActivations(input, quantized, tokens);
+            b.TernaryMatMuls(quantized, tokens, [(w[0], outputs[0]), (w[1], outputs[1]), (w[2], outputs[2])]);
+            var result = outputs.SelectMany(o => ReadAll(b, o, tokens)).ToArray();
+            foreach (var d in w.Concat<IDisposable>(outputs)) d.Dispose();
+            return result;
+        }, 1e-5, $"ternary {type} q/k/v × {tokens} tokens");
+    }
+
+    [SkippableTheory]
     [InlineData(GgmlType.F16, 301, 256, 1)]
     [InlineData(GgmlType.F16, 77, 2560, 3)]
     [InlineData(GgmlType.F32, 50, 96, 2)]

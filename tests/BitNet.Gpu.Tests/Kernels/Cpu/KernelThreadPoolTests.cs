@@ -30,7 +30,13 @@ public class KernelThreadPoolTests
         using var pool = new KernelThreadPool(2);
         var threadIds = new System.Collections.Concurrent.ConcurrentBag<int>();
         Thread.Sleep(50); // workers stop spinning and block
-        pool.For(2, (_, _) => threadIds.Add(Environment.CurrentManagedThreadId));
+        // Two chunks that can only finish together: the caller holds one until a woken worker runs the other.
+        using var bothRunning = new Barrier(2);
+        pool.For(2, (_, _) =>
+        {
+            threadIds.Add(Environment.CurrentManagedThreadId);
+            if (!bothRunning.SignalAndWait(TimeSpan.FromSeconds(10))) throw new TimeoutException("the worker never woke up");
+        });
         Assert.Equal(2, threadIds.Distinct().Count());
     }
 

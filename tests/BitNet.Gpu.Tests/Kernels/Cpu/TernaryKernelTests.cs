@@ -280,6 +280,32 @@ public unsafe class TernaryKernelTests
     }
 
     [Fact]
+    public void MultiplyMany_EqualsOneMatVecPerMatrix()
+    {
+        // q/k/v-like shapes with per-tensor, per-row and per-256 scales, sharing one input; a 3-thread pool so chunks straddle matrices.
+        var random = new Random(61);
+        using var pool = new KernelThreadPool(3);
+        (int Rows, int ScaleBlockCols, bool PerTensor)[] shapes = [(37, 1024, true), (6, 1024, false), (19, 256, false)];
+        var cases = shapes.Select(s => MakeCase(random, (s.Rows, 1024, s.ScaleBlockCols, s.PerTensor))).ToArray();
+        try
+        {
+            var q = KernelTestData.Int8(random, 1024);
+            var outputs = cases.Select(c => KernelTestData.Poisoned(c.Rows)).ToArray();
+            TernaryMatVec.MultiplyMany(cases.Select(c => c.Matrix).ToArray(), q, 1.7f, outputs, pool);
+            for (int i = 0; i < cases.Length; i++)
+            {
+                var single = KernelTestData.Poisoned(cases[i].Rows);
+                TernaryMatVec.Multiply(cases[i].Matrix, q, 1.7f, single, pool);
+                Assert.Equal(single, outputs[i]);
+            }
+        }
+        finally
+        {
+            foreach (var c in cases) c.Dispose();
+        }
+    }
+
+    [Fact]
     public void FromTernary_RejectsBadInput()
     {
         Assert.Throws<ArgumentOutOfRangeException>("cols", () => TernaryMatrix.FromTernary(new sbyte[100], 1, 100, [1f], 100));
