@@ -63,6 +63,57 @@ public static unsafe class Attention
         }
     }
 
+    /// <summary>
+    /// A prompt's consecutive query positions at once: token t (position firstPosition + t) attends positions
+    /// 0 .. firstPosition + t, whose keys and values are already in the cache. Every (token, head) pair is one item of a
+    /// single parallel loop, instead of one loop over heads per token.
+    /// </summary>
+    /// <param name="q">tokens × heads × headDim queries (RoPE applied).</param>
+    /// <param name="output">tokens × heads × headDim, overwritten.</param>
+    public static void ComputeBatch(ReadOnlySpan<float> q, KvCache cache, int layer, int firstPosition, int tokens, Span<float> output, KernelThreadPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(pool);
+        if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
+        if (tokens < 1 || firstPosition < 0 || firstPosition + tokens > cache.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"Positions {firstPosition}..{firstPosition + tokens - 1} must lie in 0..{cache.Capacity - 1}.");
+        int headDim = cache.HeadDim;
+        if (q.Length % (tokens * headDim) != 0 || q.Length / (tokens * headDim) % cache.KvHeads != 0)
+            throw new ArgumentException($"Query length {q.Length} is not {tokens} tokens × heads × {headDim} with heads a multiple of {cache.KvHeads}.", nameof(q));
+        if (output.Length != q.Length) throw new ArgumentException($"Expected {q.Length} outputs, got {output.Length}.", nameof(output));
+
+        int heads = q.Length / (tokens * headDim);
+        int headsPerKv = heads / cache.KvHeads;
+        int capacity = cache.Capacity;
+        float scale = 1f / MathF.Sqrt(headDim);
+        fixed (float* qFixed = q)
+        fixed (float* kFixed = cache.Keys(layer))
+        fixed (float* vFixed = cache.Values(layer))
+        fixed (float* oFixed = output)
+        {
+            float* qp = qFixed, kp = kFixed, vp = vFixed, op = oFixed;
+            pool.For(tokens * heads, (first, end) =>
+            {
+                var scores = ArrayPool<float>.Shared.Rent(firstPosition + tokens);
+                try
+                {
+                    fixed (float* s = scores)
+                        for (int item = first; item < end; item++) // item = token · heads + head
+                        {
+                            int token = item / heads, head = item % heads;
+                            long kvOffset = (long)(head / headsPerKv) * capacity * headDim;
+                            AttendHead(qp + (long)item * headDim, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1, scale, s,
+                                       op + (long)item * headDim);
+                        }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(scores);
+                }
+            });
+        }
+    }
+
     /// <summary>One head: scores = q·k_p·scale, softmax, out = Σ_p score_p · v_p.</summary>
     static void AttendHead(float* q, float* keys, float* values, int headDim, int positions, float scale, float* scores, float* output)
     {

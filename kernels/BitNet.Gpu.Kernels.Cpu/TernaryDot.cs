@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
@@ -74,11 +76,19 @@ internal static unsafe class TernaryDot
         return sum;
     }
 
-    /// <summary>Σ q over [start, end).</summary>
+    /// <summary>Σ q over [start, end) (a multiple of 16 long, as every scale block is).</summary>
     public static int Sum(sbyte* q, int start, int end)
     {
-        int sum = 0;
-        for (int i = start; i < end; i++) sum += q[i];
+        var wide = Vector128<int>.Zero;
+        int i = start;
+        for (; i + 16 <= end; i += 16)
+        {
+            var (low, high) = Vector128.Widen(Vector128.Load(q + i));
+            var (a, b) = Vector128.Widen(low + high); // |low + high| ≤ 256 per lane: no int16 overflow
+            wide += a + b;
+        }
+        int sum = Vector128.Sum(wide);
+        for (; i < end; i++) sum += q[i];
         return sum;
     }
 }

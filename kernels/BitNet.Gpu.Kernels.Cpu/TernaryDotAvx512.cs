@@ -143,9 +143,19 @@ internal static unsafe class TernaryDotAvx512
     static void Flush(int* sums, int first, Vector512<short> r0, Vector512<short> r1, Vector512<short> r2, Vector512<short> r3)
     {
         var ones = Vector512.Create((short)1);
-        sums[first] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r0, ones));
-        sums[first + 1] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r1, ones));
-        sums[first + 2] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r2, ones));
-        sums[first + 3] += Vector512.Sum(Avx512BW.MultiplyAddAdjacent(r3, ones));
+        var rowSums = SumEach(Avx512BW.MultiplyAddAdjacent(r0, ones), Avx512BW.MultiplyAddAdjacent(r1, ones),
+                              Avx512BW.MultiplyAddAdjacent(r2, ones), Avx512BW.MultiplyAddAdjacent(r3, ones));
+        (Vector128.Load(sums + first) + rowSums).Store(sums + first);
+    }
+
+    /// <summary>[Σ r0, Σ r1, Σ r2, Σ r3]: interleaving adds leave each 128-bit lane holding partial sums of all four, then the lanes fold.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<int> SumEach(Vector512<int> r0, Vector512<int> r1, Vector512<int> r2, Vector512<int> r3)
+    {
+        var r01 = Avx512F.UnpackLow(r0, r1) + Avx512F.UnpackHigh(r0, r1); // per lane [r0, r1, r0, r1] partials
+        var r23 = Avx512F.UnpackLow(r2, r3) + Avx512F.UnpackHigh(r2, r3); // per lane [r2, r3, r2, r3] partials
+        var all = Avx512F.UnpackLow(r01.AsInt64(), r23.AsInt64()).AsInt32() + Avx512F.UnpackHigh(r01.AsInt64(), r23.AsInt64()).AsInt32();
+        var halves = all.GetLower() + all.GetUpper();
+        return halves.GetLower() + halves.GetUpper();
     }
 }

@@ -152,8 +152,11 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         var kv = ((CpuKvCache)cache).Cache;
         for (int t = 0; t < tokenCount; t++)
             kv.Store(layer, _startPosition + t, ((CpuBuffer)k).Row(t), ((CpuBuffer)v).Row(t));
-        for (int t = 0; t < tokenCount; t++)
-            Kernels.Cpu.Attention.Compute(((CpuBuffer)q).Row(t), kv, layer, _startPosition + t + 1, ((CpuBuffer)output).Row(t), _pool);
+        if (tokenCount == 1)
+            Kernels.Cpu.Attention.Compute(((CpuBuffer)q).Row(0), kv, layer, _startPosition + 1, ((CpuBuffer)output).Row(0), _pool);
+        else
+            Kernels.Cpu.Attention.ComputeBatch(((CpuBuffer)q).FirstRows(tokenCount), kv, layer, _startPosition, tokenCount,
+                                               ((CpuBuffer)output).FirstRows(tokenCount), _pool);
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)

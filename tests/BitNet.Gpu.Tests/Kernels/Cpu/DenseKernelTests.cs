@@ -100,6 +100,29 @@ public class DenseKernelTests
         KernelTestData.AssertClose(expected, output, 1e-4, floor: 1.0, what: "attention"); // absolute 1e-4 for values in [-1, 1]
     }
 
+    [Theory]
+    [InlineData(20, 5, 128, 0, 9)]
+    [InlineData(6, 2, 16, 30, 17)]
+    public void AttentionBatch_EqualsOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens)
+    {
+        var random = new Random(6 + tokens);
+        const int capacity = 64;
+        var cache = new KvCache(layers: 1, kvHeads, capacity, headDim);
+        for (int p = 0; p < capacity; p++)
+            cache.Store(0, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
+        int width = heads * headDim;
+        var q = KernelTestData.Floats(random, tokens * width, 2f);
+        var batch = KernelTestData.Poisoned(tokens * width);
+        using var pool = new KernelThreadPool(3);
+        Attention.ComputeBatch(q, cache, 0, firstPosition, tokens, batch, pool);
+        for (int t = 0; t < tokens; t++)
+        {
+            var single = KernelTestData.Poisoned(width);
+            Attention.Compute(q.AsSpan(t * width, width), cache, 0, firstPosition + t + 1, single, pool);
+            Assert.Equal(single, batch.AsSpan(t * width, width).ToArray());
+        }
+    }
+
     [Fact]
     public void ElementWise_MatchReference()
     {
