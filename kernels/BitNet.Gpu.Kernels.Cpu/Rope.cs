@@ -18,7 +18,6 @@ public static class Rope
             Apply(x, headDim, position, theta);
             return;
         }
-        if (headDim <= 0 || x.Length % headDim != 0) throw new ArgumentException($"Length {x.Length} is not a multiple of the head dimension {headDim}.", nameof(x));
         if (ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0) throw new ArgumentOutOfRangeException(nameof(ropeDims), ropeDims, "RoPE dimensions must be even and at most the head dimension.");
         ArgumentOutOfRangeException.ThrowIfNegative(position);
 
@@ -26,12 +25,28 @@ public static class Rope
         Span<float> cos = half <= 512 ? stackalloc float[half] : new float[half];
         Span<float> sin = half <= 512 ? stackalloc float[half] : new float[half];
         Angles(position, theta, ropeDims, cos, sin);
+        Rotate(x, headDim, cos, sin, interleaved);
+    }
+
+    /// <summary>
+    /// Rotates with angles computed beforehand by <see cref="Angles"/> (cos.Length = ropeDims / 2): a batch computes them
+    /// once per position and reuses them for every layer and for both q and k.
+    /// </summary>
+    public static void Rotate(Span<float> x, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, bool interleaved)
+    {
+        int half = cos.Length;
+        if (headDim <= 0 || x.Length % headDim != 0) throw new ArgumentException($"Length {x.Length} is not a multiple of the head dimension {headDim}.", nameof(x));
+        if (half < 1 || 2 * half > headDim || sin.Length != half) throw new ArgumentException($"Expected 1 to {headDim / 2} angles, as many sines as cosines.", nameof(cos));
+        if (!interleaved)
+        {
+            RotateHalves(x, headDim, cos, sin);
+            return;
+        }
         for (int head = 0; head < x.Length; head += headDim)
         {
             for (int i = 0; i < half; i++)
             {
-                int a = head + (interleaved ? 2 * i : i);
-                int b = head + (interleaved ? 2 * i + 1 : i + half);
+                int a = head + 2 * i, b = a + 1;
                 float x0 = x[a], x1 = x[b];
                 x[a] = x0 * cos[i] - x1 * sin[i];
                 x[b] = x0 * sin[i] + x1 * cos[i];
@@ -39,8 +54,8 @@ public static class Rope
         }
     }
 
-    // cos/sin of θ_i = position · theta^(-2i/dims), i < dims/2
-    static void Angles(int position, float theta, int dims, Span<float> cos, Span<float> sin)
+    /// <summary>cos/sin of θ_i = position · theta^(-2i/dims), i &lt; dims/2 (computed in double).</summary>
+    public static void Angles(int position, float theta, int dims, Span<float> cos, Span<float> sin)
     {
         for (int i = 0; i < cos.Length; i++)
         {
@@ -64,7 +79,13 @@ public static class Rope
         Span<float> cos = half <= 512 ? stackalloc float[half] : new float[half];
         Span<float> sin = half <= 512 ? stackalloc float[half] : new float[half];
         Angles(position, theta, headDim, cos, sin);
+        Rotate(x, headDim, cos, sin, interleaved: false);
+    }
 
+    // NEOX pairs (i, i + half) over the first 2·half values of each head
+    static void RotateHalves(Span<float> x, int headDim, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
+    {
+        int half = cos.Length;
         for (int head = 0; head < x.Length; head += headDim)
         {
             var first = x.Slice(head, half);

@@ -86,6 +86,7 @@ public static unsafe class TernaryMatMul
         int rows = Math.Min(rowsPerGroup, w.Rows - firstRow);
         byte* packed = w.Group(group);
         if (unpacked != null) TernaryDot.UnpackGroup(packed, w.FullBlocks, unpacked);
+        var firstBlockScales = RowScales(w, firstRow, 0); // all of them when the matrix has one scale block
 
         for (int n0 = 0; n0 < tokens; n0 += TokenTile)
         {
@@ -106,7 +107,7 @@ public static unsafe class TernaryMatMul
                         TernaryDot.DotGroup(path, packed, w.FullBlocks, qTile + (long)t * w.Cols, blockStart, blockEnd, half, sums + rowsPerGroup * t);
 
                 // acc[t] += (Σ code·q − Σ q) · scale, for the 4 rows at once
-                var rowScales = Vector128.Create(w.RowScales(firstRow)[sb], w.RowScales(firstRow + 1)[sb], w.RowScales(firstRow + 2)[sb], w.RowScales(firstRow + 3)[sb]);
+                var rowScales = sb == 0 ? firstBlockScales : RowScales(w, firstRow, sb);
                 for (int t = 0; t < tileTokens; t++)
                 {
                     var dots = Vector128.Load(sums + rowsPerGroup * t) - Vector128.Create(qSums[(n0 + t) * scaleBlocks + sb]);
@@ -123,4 +124,8 @@ public static unsafe class TernaryMatMul
             }
         }
     }
+
+    /// <summary>The scales of scale block sb for the 4 rows of a group.</summary>
+    static Vector128<float> RowScales(TernaryMatrix w, int firstRow, int sb) =>
+        Vector128.Create(w.RowScales(firstRow)[sb], w.RowScales(firstRow + 1)[sb], w.RowScales(firstRow + 2)[sb], w.RowScales(firstRow + 3)[sb]);
 }

@@ -16,6 +16,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     readonly KernelThreadPool _pool;
     int[] _tokens = [];
     int _startPosition;
+    readonly RopeAngleTable _ropeAngles = new(); // this step's cos/sin, shared by every layer's q and k
 
     public CpuBackend(int threads = 0)
     {
@@ -141,9 +142,9 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
     {
         var buffer = (CpuBuffer)x;
-        int start = _startPosition;
+        var angles = _ropeAngles.For(_startPosition, tokenCount, ropeDims, freqBase);
         bool interleaved = style == RopeStyle.Interleaved;
-        ForEachToken(tokenCount, t => Kernels.Cpu.Rope.Apply(buffer.Row(t), headDim, ropeDims, start + t, freqBase, interleaved));
+        ForEachToken(tokenCount, t => Kernels.Cpu.Rope.Rotate(buffer.Row(t), headDim, angles.Cos(t), angles.Sin(t), interleaved));
     }
 
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
@@ -161,16 +162,21 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
     {
-        var g = ((CpuBuffer)gate).FirstRows(tokenCount);
-        var u = ((CpuBuffer)up).FirstRows(tokenCount);
-        if (activation == Model.Architectures.GateActivation.ReluSquared) ElementWise.ReluSquaredGate(g, u, g);
-        else ElementWise.SiluGate(g, u, g);
+        var g = (CpuBuffer)gate;
+        var u = (CpuBuffer)up;
+        bool reluSquared = activation == Model.Architectures.GateActivation.ReluSquared;
+        ForEachToken(tokenCount, t =>
+        {
+            if (reluSquared) ElementWise.ReluSquaredGate(g.Row(t), u.Row(t), g.Row(t));
+            else ElementWise.SiluGate(g.Row(t), u.Row(t), g.Row(t));
+        });
     }
 
     public void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount)
     {
-        var a = ((CpuBuffer)x).FirstRows(tokenCount);
-        ElementWise.Add(a, ((CpuBuffer)y).FirstRows(tokenCount), a);
+        var a = (CpuBuffer)x;
+        var b = (CpuBuffer)y;
+        ForEachToken(tokenCount, t => ElementWise.Add(a.Row(t), b.Row(t), a.Row(t)));
     }
 
     public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) =>
