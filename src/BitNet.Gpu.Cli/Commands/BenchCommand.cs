@@ -28,10 +28,10 @@ public static class BenchCommand
             if (r is <= 0 or > 1000) throw new UsageException($"--repeat must be between 1 and 1000, got {r}");
 
             using var model = engine.Load(parse);
-            var result = ModelBenchmark.Run(model.Graph, p, n, r);
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
-            double bandwidth = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth() : HostMemoryBandwidth.Measure(threads);
-            var report = new BenchReport(model, result, threads, bandwidth);
+            Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : () => HostMemoryBandwidth.Measure(threads);
+            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe);
+            var report = new BenchReport(model, result, threads);
             if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
             else report.WriteTable();
             return 0;
@@ -39,9 +39,11 @@ public static class BenchCommand
         return command;
     }
 
-    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, double Bandwidth)
+    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads)
     {
         long BytesPerToken => Model.Description.WeightBytesPerToken;
+        double Bandwidth => Result.Bandwidth;
+        double RooflinePercent => 100 * Result.RooflineFraction(BytesPerToken);
         double GenerationBytesPerSecond => BytesPerToken * Result.GenerationTokensPerSecond;
         double RooflineTokensPerSecond => Bandwidth / BytesPerToken;
 
@@ -62,7 +64,8 @@ public static class BenchCommand
             ["generation_gb_per_second"] = GenerationBytesPerSecond / 1e9,
             ["memory_bandwidth_gb_per_second"] = Bandwidth / 1e9,
             ["roofline_tokens_per_second"] = RooflineTokensPerSecond,
-            ["roofline_percent"] = 100 * GenerationBytesPerSecond / Bandwidth,
+            ["roofline_percent"] = RooflinePercent,
+            ["memory_bandwidth_runs_gb_per_second"] = Result.BandwidthRuns.Select(b => b / 1e9).ToArray(),
             ["prompt_runs"] = Result.PromptRuns,
             ["generation_runs"] = Result.GenerationRuns,
         }, new JsonSerializerOptions { WriteIndented = false });
@@ -77,10 +80,13 @@ public static class BenchCommand
                     $"{Result.PromptTokensPerSecond:F1}", "", "");
             if (Result.GeneratedTokens > 0)
                 table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"tg{Result.GeneratedTokens}",
-                    $"{Result.GenerationTokensPerSecond:F1}", $"{GenerationBytesPerSecond / 1e9:F1}", $"{100 * GenerationBytesPerSecond / Bandwidth:F0}%");
+                    $"{Result.GenerationTokensPerSecond:F1}", $"{GenerationBytesPerSecond / 1e9:F1}", $"{RooflinePercent:F0}%");
             AnsiConsole.Write(table);
+            string bandwidth = Result.BandwidthRuns.Length == 0 ? "" :
+                $"read bandwidth measured after each run {Result.BandwidthRuns.Min() / 1e9:F1}–{Result.BandwidthRuns.Max() / 1e9:F1} GB/s " +
+                $"(median {Bandwidth / 1e9:F1}: roofline {RooflineTokensPerSecond:F1} tok/s); ";
             Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; weights read per token {BytesPerToken / 1e6:F1} MB; " +
-                                  $"measured read bandwidth {Bandwidth / 1e9:F1} GB/s (roofline {RooflineTokensPerSecond:F1} tok/s); median of {Result.Repeats}");
+                                  $"{bandwidth}median of {Result.Repeats}");
         }
     }
 }

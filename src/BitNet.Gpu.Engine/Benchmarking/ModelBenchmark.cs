@@ -3,11 +3,25 @@ using BitNet.Gpu.Engine.Graph;
 
 namespace BitNet.Gpu.Engine.Benchmarking;
 
-/// <summary>Median speeds of prompt processing and generation, measured like llama-bench.</summary>
+/// <summary>
+/// Median speeds of prompt processing and generation, measured like llama-bench, and the memory read bandwidth
+/// (bytes/s) measured right after each generation run when a probe was given (else empty).
+/// </summary>
 public sealed record BenchmarkResult(
     int PromptTokens, int GeneratedTokens, int Repeats,
     double PromptTokensPerSecond, double GenerationTokensPerSecond,
-    double[] PromptRuns, double[] GenerationRuns);
+    double[] PromptRuns, double[] GenerationRuns, double[] BandwidthRuns)
+{
+    /// <summary>Median of the bandwidth probes (0 when none ran).</summary>
+    public double Bandwidth => ModelBenchmark.Median(BandwidthRuns);
+
+    /// <summary>
+    /// Median over runs of (bytes read per second while generating) / (bandwidth measured just after): each run is compared
+    /// with the memory as it was then, since a shared machine's bandwidth drifts from minute to minute.
+    /// </summary>
+    public double RooflineFraction(long bytesPerToken) =>
+        ModelBenchmark.Median(GenerationRuns.Zip(BandwidthRuns, (tokensPerSecond, bandwidth) => tokensPerSecond * bytesPerToken / bandwidth).ToArray());
+}
 
 /// <summary>
 /// llama-bench's two tests on a loaded graph: pp (a prompt of random tokens in batches, from an empty cache) and
@@ -16,7 +30,9 @@ public sealed record BenchmarkResult(
 /// </summary>
 public static class ModelBenchmark
 {
-    public static BenchmarkResult Run(TransformerGraph graph, int promptTokens, int generatedTokens, int repeats, int seed = 1234)
+    /// <param name="bandwidthProbe">Measures the device's read bandwidth (bytes/s); run after every generation run.</param>
+    public static BenchmarkResult Run(TransformerGraph graph, int promptTokens, int generatedTokens, int repeats,
+                                      Func<double>? bandwidthProbe = null, int seed = 1234)
     {
         if (promptTokens < 0 || generatedTokens < 0 || promptTokens + generatedTokens == 0)
             throw new ArgumentException("-p and -n must be zero or more, and not both zero");
@@ -34,12 +50,14 @@ public static class ModelBenchmark
 
         var pp = new double[promptTokens > 0 ? repeats : 0];
         var tg = new double[generatedTokens > 0 ? repeats : 0];
+        var bandwidth = new double[generatedTokens > 0 && bandwidthProbe is not null ? repeats : 0];
         for (int r = 0; r < repeats; r++)
         {
             if (promptTokens > 0) pp[r] = promptTokens / TimePrompt(graph, prompt, logits);
             if (generatedTokens > 0) tg[r] = generatedTokens / TimeGeneration(graph, generatedTokens, random, logits);
+            if (bandwidth.Length > 0) bandwidth[r] = bandwidthProbe!();
         }
-        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg);
+        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth);
     }
 
     static double TimePrompt(TransformerGraph graph, int[] prompt, float[] logits)
@@ -63,7 +81,7 @@ public static class ModelBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         if (values.Length == 0) return 0;
         var sorted = values.Order().ToArray();
