@@ -7,7 +7,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <summary>
 /// Ternary matrix × a batch of int8 activation rows (prompt processing), each token with its own activation scale:
 /// y[n, r] = Σ_b scale[r, b] · (Σ_{c in b} t[r, c]·q[n, c]) / activationScales[n].
-/// Each group of 4 weight rows is unpacked once per 4 tokens, and stays in L1 while all tokens pass over it.
+/// A group of 4 weight rows is read once for all tokens: on AVX-512 it is unpacked to a byte per weight (L1-sized) and
+/// every 4 tokens pass over it; elsewhere each 4-token tile unpacks the packed codes itself.
 /// </summary>
 public static unsafe class TernaryMatMul
 {
