@@ -3,7 +3,11 @@ using System.Globalization;
 
 namespace BitNet.Gpu.Cli.Commands;
 
-/// <summary>bitnet-gpu eval --tokens "ID ID ..." --dump-logits FILE: raw little-endian float32 logits [tokens × vocab].</summary>
+/// <summary>
+/// bitnet-gpu eval --tokens "ID ID ..." --dump-logits FILE: raw little-endian float32 logits [tokens × vocab];
+/// --dump-tensors DIR also writes every named intermediate (attn_norm-0.f32, ..., result_output.f32, and index.tsv with
+/// name, rows, cols), for layer-by-layer comparison with another engine.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
@@ -11,7 +15,8 @@ public static class EvalCommand
         var engine = new EngineOptions();
         var tokens = new Option<string>("--tokens") { Description = "token ids separated by spaces", Required = true };
         var dump = new Option<string>("--dump-logits") { Description = "file for the logits (float32, tokens × vocab)", Required = true };
-        var command = new Command("eval", "Run token ids through the model and write every position's logits") { tokens, dump };
+        var tensors = new Option<string>("--dump-tensors") { Description = "folder for every named intermediate (float32, tokens × width, llama.cpp's names)" };
+        var command = new Command("eval", "Run token ids through the model and write every position's logits") { tokens, dump, tensors };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -23,14 +28,38 @@ public static class EvalCommand
             if (ids.Length > model.Graph.ContextLength)
                 throw new UsageException($"--tokens: {ids.Length} tokens do not fit the context of {model.Graph.ContextLength} (use --ctx)");
 
+            string? tensorFolder = parse.GetValue(tensors);
+            if (tensorFolder is not null)
+            {
+                if (ids.Length > model.Graph.MaxBatch)
+                    throw new UsageException($"--dump-tensors needs the {ids.Length} tokens in one batch: use --batch-size {ids.Length} or more");
+                DumpIntermediates(model, tensorFolder);
+            }
+
             var logits = new float[(long)ids.Length * vocab];
             model.Graph.Forward(ids, logits, allLogits: true);
+            if (tensorFolder is not null) Console.Error.WriteLine($"eval: wrote the intermediates to {tensorFolder} (list in index.tsv)");
             using (var stream = File.Create(parse.GetValue(dump)!))
                 stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(logits.AsSpan()));
             Console.Error.WriteLine($"eval: wrote {ids.Length} × {vocab} float32 logits to {parse.GetValue(dump)}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Has the graph write each named intermediate to folder/name.f32 as it is computed, listed in index.tsv.</summary>
+    static void DumpIntermediates(Engine.Hosting.LoadedModel model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var index = new System.Text.StringBuilder("name\trows\tcols\n");
+        model.Graph.Inspect = (name, buffer, rows) =>
+        {
+            var values = new float[(long)rows * buffer.Cols];
+            model.Backend.Read(buffer, rows, values);
+            File.WriteAllBytes(Path.Combine(folder, name + ".f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+            index.Append($"{name}\t{rows}\t{buffer.Cols}\n");
+            File.WriteAllText(Path.Combine(folder, "index.tsv"), index.ToString());
+        };
     }
 
     internal static int[] ParseIds(string text)

@@ -48,6 +48,16 @@ public sealed class TransformerGraph : IDisposable
     public int MaxBatch { get; }
     public int VocabSize => _hp.VocabSize;
 
+    /// <summary>
+    /// Called with each named intermediate as soon as it is computed: (name, buffer, rows), rows = the batch's tokens.
+    /// Names follow llama.cpp's graph names with the layer appended (attn_norm-0, Qcur-0, kqv_out-0, ..., l_out-29,
+    /// result_norm, result_output), so a dump lines up with llama.cpp/bitnet.cpp's eval callback. For debugging and
+    /// cross-engine comparison; null (the default) costs nothing.
+    /// </summary>
+    public Action<string, DeviceBuffer, int>? Inspect { get; set; }
+
+    void Named(string name, int layer, DeviceBuffer buffer, int rows) => Inspect?.Invoke(layer < 0 ? name : $"{name}-{layer}", buffer, rows);
+
     /// <summary>Tokens held in the KV cache: the position of the next token.</summary>
     public int Position { get; private set; }
 
@@ -100,15 +110,18 @@ public sealed class TransformerGraph : IDisposable
 
         if (!allLogits && !lastBatch) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
+        Named("result_norm", -1, a.H, n);
         if (allLogits)
         {
             b.DenseMatMul(_weights.Output, a.H, a.AllLogits, n);
+            Named("result_output", -1, a.AllLogits, n);
             b.Read(a.AllLogits, n, logits);
         }
         else
         {
             b.CopyRow(a.H, n - 1, a.LastHidden);
             b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
+            Named("result_output", -1, a.Logits, 1);
             b.Read(a.Logits, 1, logits);
         }
     }
@@ -120,16 +133,26 @@ public sealed class TransformerGraph : IDisposable
         var a = _activations;
         var w = _weights.Layers[layer];
         b.RmsNorm(a.X, w.AttentionNorm, a.H, n, _hp.RmsNormEpsilon);
+        Named("attn_norm", layer, a.H, n);
         b.QuantizeActivations(a.H, a.HiddenQuantized, n);
         b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Query, a.Q), (w.Key, a.K), (w.Value, a.V)]);
+        Named("Vcur", layer, a.V, n);
         b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
         b.Rope(a.K, n, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+        Named("Qcur", layer, a.Q, n); // after RoPE, as llama.cpp's last Qcur/Kcur
+        Named("Kcur", layer, a.K, n);
         b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
+        Named("kqv_out", layer, a.AttentionOut, n);
         if (w.AttentionSubNorm is not null)
+        {
             b.RmsNorm(a.AttentionOut, w.AttentionSubNorm, a.AttentionOut, n, _hp.RmsNormEpsilon);
+            Named("attn_sub_norm", layer, a.AttentionOut, n);
+        }
         b.QuantizeActivations(a.AttentionOut, a.AttentionQuantized, n);
         b.TernaryMatMul(w.AttentionOutput, a.AttentionQuantized, a.H, n);
+        Named("attn_o_out", layer, a.H, n);
         b.Add(a.X, a.H, n);
+        Named("ffn_inp", layer, a.X, n);
     }
 
     // x += down(ffn_sub_norm(act(gate(h)) * up(h)))  with h = ffn_norm(x)
@@ -139,14 +162,23 @@ public sealed class TransformerGraph : IDisposable
         var a = _activations;
         var w = _weights.Layers[layer];
         b.RmsNorm(a.X, w.FeedForwardNorm, a.H, n, _hp.RmsNormEpsilon);
+        Named("ffn_norm", layer, a.H, n);
         b.QuantizeActivations(a.H, a.HiddenQuantized, n);
         b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Gate, a.Gate), (w.Up, a.Up)]);
+        Named("ffn_gate", layer, a.Gate, n);
+        Named("ffn_up", layer, a.Up, n);
         b.GateActivation(a.Gate, a.Up, n, _model.Architecture.Activation);
+        Named("ffn_out", layer, a.Gate, n);
         if (w.FeedForwardSubNorm is not null)
+        {
             b.RmsNorm(a.Gate, w.FeedForwardSubNorm, a.Gate, n, _hp.RmsNormEpsilon);
+            Named("ffn_sub_norm", layer, a.Gate, n);
+        }
         b.QuantizeActivations(a.Gate, a.FeedForwardQuantized, n);
         b.TernaryMatMul(w.Down, a.FeedForwardQuantized, a.H, n);
+        Named("ffn_down", layer, a.H, n);
         b.Add(a.X, a.H, n);
+        Named("l_out", layer, a.X, n);
     }
 
     public void Dispose()

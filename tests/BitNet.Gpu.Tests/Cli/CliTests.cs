@@ -57,6 +57,26 @@ public class CliTests
     }
 
     [Fact]
+    public void EvalDumpsEveryNamedIntermediate()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.File("tensors");
+        var r = CliRunner.Run("eval", "-m", Model, "--tokens", "256 10 300", "--dump-logits", dir.File("logits.bin"),
+                              "--dump-tensors", folder, "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var index = File.ReadAllLines(Path.Combine(folder, "index.tsv")).Skip(1).Select(line => line.Split('\t')).ToArray();
+        Assert.Contains(index, row => row[0] == "attn_norm-0");
+        Assert.Equal("result_output", index[^1][0]);
+        foreach (var row in index) // every listed tensor is there, rows × cols float32
+            Assert.Equal(long.Parse(row[1]) * long.Parse(row[2]) * sizeof(float), new FileInfo(Path.Combine(folder, row[0] + ".f32")).Length);
+        Assert.Equal(File.ReadAllBytes(dir.File("logits.bin")), File.ReadAllBytes(Path.Combine(folder, "result_output.f32")));
+
+        var split = CliRunner.Run("eval", "-m", Model, "--tokens", "256 10 300", "--dump-logits", dir.File("x.bin"),
+                                  "--dump-tensors", folder, "--batch-size", "2");
+        AssertCleanError(split, 1, "--batch-size 3");
+    }
+
+    [Fact]
     public void BenchJsonHasTheSpeeds()
     {
         var r = CliRunner.Run("bench", "-m", Model, "-p", "16", "-n", "4", "--repeat", "1", "--json", "--backend", "cpu");
