@@ -89,7 +89,23 @@ public static unsafe class TernaryMatMul
         if (unpacked != null) TernaryDot.UnpackGroup(packed, w.FullBlocks, unpacked);
         var firstBlockScales = RowScales(w, firstRow, 0); // all of them when the matrix has one scale block
 
-        for (int n0 = 0; n0 < tokens; n0 += TokenTile)
+        int n0 = 0;
+        if (unpacked != null && scaleBlocks == 1 && rows == rowsPerGroup)
+        {
+            // The common case (one scale per row, AVX-512): whole tiles straight to the unpacked-group kernel.
+            for (; n0 + TokenTile <= tokens; n0 += TokenTile)
+            {
+                sbyte* qTile = q + (long)n0 * w.Cols;
+                TernaryDot.DotGroup4Tokens(path, packed, unpacked, w.FullBlocks, qTile, w.Cols, 0, w.FullBlocks, w.HasHalfBlock, sums);
+                for (int t = 0; t < TokenTile; t++)
+                {
+                    var dots = Vector128.Load(sums + rowsPerGroup * t) - Vector128.Create(qSums[n0 + t]);
+                    (Vector128.ConvertToSingle(dots) * firstBlockScales * inverseScales[n0 + t]).Store(y + (long)(n0 + t) * w.Rows + firstRow);
+                }
+            }
+        }
+
+        for (; n0 < tokens; n0 += TokenTile)
         {
             int tileTokens = Math.Min(TokenTile, tokens - n0);
             sbyte* qTile = q + (long)n0 * w.Cols;
