@@ -3,8 +3,9 @@ using System.Buffers;
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// Causal grouped-query attention for one query position: for each head h (kv head h / (heads / kvHeads)),
-/// out_h = Σ_{p &lt; positions} softmax_p(q_h·k_p / sqrt(headDim)) · v_p. Heads run in parallel.
+/// Causal grouped-query attention: for each head h (kv head h / (heads / kvHeads)),
+/// out_h = Σ_{p &lt; positions} softmax_p(q_h·k_p / sqrt(headDim)) · v_p. One query position (a generated token) runs
+/// as <see cref="SplitAttention"/> over ranges of the cache; a prompt's positions run one (token, head) pair per item.
 /// </summary>
 public static unsafe class Attention
 {
@@ -34,33 +35,11 @@ public static unsafe class Attention
         if (values.Length != cacheLength) throw new ArgumentException($"Expected {cacheLength} values, got {values.Length}.", nameof(values));
         if (output.Length != q.Length) throw new ArgumentException($"Expected {q.Length} outputs, got {output.Length}.", nameof(output));
 
-        int heads = q.Length / headDim;
-        int headsPerKv = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
         fixed (float* qFixed = q)
         fixed (float* kFixed = keys)
         fixed (float* vFixed = values)
         fixed (float* oFixed = output)
-        {
-            float* qp = qFixed, kp = kFixed, vp = vFixed, op = oFixed;
-            pool.For(heads, (first, end) =>
-            {
-                var scores = ArrayPool<float>.Shared.Rent(positions);
-                try
-                {
-                    fixed (float* s = scores)
-                        for (int h = first; h < end; h++)
-                        {
-                            long kvOffset = (long)(h / headsPerKv) * capacity * headDim;
-                            AttendHead(qp + (long)h * headDim, kp + kvOffset, vp + kvOffset, headDim, positions, scale, s, op + (long)h * headDim);
-                        }
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(scores);
-                }
-            });
-        }
+            SplitAttention.Compute(qFixed, kFixed, vFixed, q.Length / headDim, kvHeads, capacity, headDim, positions, oFixed, pool);
     }
 
     /// <summary>

@@ -66,6 +66,7 @@ public class DenseKernelTests
     [InlineData(20, 5, 128, 37)]
     [InlineData(6, 2, 16, 100)]
     [InlineData(3, 3, 8, 5)]
+    [InlineData(4, 1, 32, 128)] // one kv head: the cache is split into ranges that are combined afterwards
     public void Attention_MatchesReference(int heads, int kvHeads, int headDim, int positions)
     {
         var random = new Random(4 + positions);
@@ -103,7 +104,7 @@ public class DenseKernelTests
     [Theory]
     [InlineData(20, 5, 128, 0, 9)]
     [InlineData(6, 2, 16, 30, 17)]
-    public void AttentionBatch_EqualsOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens)
+    public void AttentionBatch_MatchesOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens)
     {
         var random = new Random(6 + tokens);
         const int capacity = 64;
@@ -119,7 +120,8 @@ public class DenseKernelTests
         {
             var single = KernelTestData.Poisoned(width);
             Attention.Compute(q.AsSpan(t * width, width), cache, 0, firstPosition + t + 1, single, pool);
-            Assert.Equal(single, batch.AsSpan(t * width, width).ToArray());
+            // Same math; the one-query path splits the cache into ranges, so float sums differ in order.
+            KernelTestData.AssertClose(single.Select(v => (double)v).ToArray(), batch.AsSpan(t * width, width).ToArray(), 1e-5, floor: 1.0, what: $"token {t}");
         }
     }
 

@@ -1,0 +1,116 @@
+using System.Buffers;
+
+namespace BitNet.Gpu.Kernels.Cpu;
+
+/// <summary>
+/// Attention for one query position with the cached positions split into ranges (flash-decoding):
+/// out_h = Σ_p softmax_p(q_h·k_p · scale) · v_p computed per range as (max m, Σ e, Σ e·v) with e = exp(q·k·scale − m),
+/// then combined per head: M = max m_s, out = Σ_s e^(m_s−M)·(Σ e·v)_s / Σ_s e^(m_s−M)·(Σ e)_s.
+/// Work items are (kv head, range) pairs, so a generated token's attention keeps every thread busy even with 5 kv
+/// heads, and the query heads sharing a kv head read each key and value row once (then from L1).
+/// </summary>
+internal static unsafe class SplitAttention
+{
+    /// <summary>Fewest positions a range holds: below this, splitting costs more than it spreads.</summary>
+    const int MinRangePositions = 32;
+
+    /// <param name="q">heads × headDim.</param>
+    /// <param name="keys">This layer's keys for kvHeads × capacity × headDim.</param>
+    /// <param name="output">heads × headDim, overwritten.</param>
+    public static void Compute(float* q, float* keys, float* values, int heads, int kvHeads, int capacity, int headDim, int positions,
+                               float* output, KernelThreadPool pool)
+    {
+        int headsPerKv = heads / kvHeads;
+        int ranges = RangeCount(positions, kvHeads, pool.ThreadCount);
+        int partialWidth = headDim + 2; // Σ e·v, then m, then Σ e
+        var partials = ArrayPool<float>.Shared.Rent(heads * ranges * partialWidth); // [head][range][partialWidth]
+        float scale = 1f / MathF.Sqrt(headDim);
+        try
+        {
+            fixed (float* partial = partials)
+            {
+                float* p = partial;
+                pool.For(kvHeads * ranges, (first, end) =>
+                {
+                    var scores = ArrayPool<float>.Shared.Rent(headsPerKv * (positions / ranges + 1));
+                    try
+                    {
+                        fixed (float* s = scores)
+                            for (int item = first; item < end; item++)
+                            {
+                                int kvHead = item / ranges, range = item % ranges;
+                                int start = (int)((long)positions * range / ranges), stop = (int)((long)positions * (range + 1) / ranges);
+                                long kvOffset = (long)kvHead * capacity * headDim;
+                                AttendRange(q + (long)kvHead * headsPerKv * headDim, headsPerKv, keys + kvOffset, values + kvOffset, headDim,
+                                            start, stop, scale, s, p + ((long)kvHead * headsPerKv * ranges + range) * partialWidth, ranges * partialWidth);
+                            }
+                    }
+                    finally
+                    {
+                        ArrayPool<float>.Shared.Return(scores);
+                    }
+                });
+                for (int h = 0; h < heads; h++)
+                    Combine(partial + (long)h * ranges * partialWidth, ranges, headDim, output + (long)h * headDim);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>Ranges per kv head: enough items for every thread (a few each), none shorter than <see cref="MinRangePositions"/>.</summary>
+    internal static int RangeCount(int positions, int kvHeads, int threads)
+    {
+        int wanted = (4 * threads + kvHeads - 1) / kvHeads;
+        return Math.Clamp(Math.Min(wanted, positions / MinRangePositions), 1, positions);
+    }
+
+    /// <summary>
+    /// The partial results of <paramref name="group"/> query heads over positions [start, stop): for head h, at
+    /// partials + h·headStride: Σ e·v (headDim values), m, Σ e. scores holds group × (stop − start) floats.
+    /// </summary>
+    static void AttendRange(float* q, int group, float* keys, float* values, int headDim, int start, int stop, float scale,
+                            float* scores, float* partials, int headStride)
+    {
+        int count = stop - start;
+        for (int p = start; p < stop; p++)
+        {
+            float* key = keys + (long)p * headDim;
+            for (int h = 0; h < group; h++) scores[h * count + p - start] = FloatMath.Dot(q + h * headDim, key, headDim) * scale;
+        }
+        for (int h = 0; h < group; h++)
+        {
+            float* headScores = scores + h * count;
+            float* result = partials + (long)h * headStride;
+            float max = FloatMath.Max(headScores, count);
+            result[headDim] = max;
+            result[headDim + 1] = FloatMath.ExpShiftedInPlace(headScores, max, count);
+            new Span<float>(result, headDim).Clear();
+        }
+        for (int p = start; p < stop; p++)
+        {
+            float* value = values + (long)p * headDim;
+            for (int h = 0; h < group; h++)
+                FloatMath.MultiplyAdd(partials + (long)h * headStride, scores[h * count + p - start], value, headDim);
+        }
+    }
+
+    /// <summary>One head's output from its ranges' partials (each headDim + 2 floats: Σ e·v, m, Σ e).</summary>
+    static void Combine(float* partials, int ranges, int headDim, float* output)
+    {
+        int width = headDim + 2;
+        float max = float.NegativeInfinity;
+        for (int r = 0; r < ranges; r++) max = MathF.Max(max, partials[r * width + headDim]);
+        float total = 0f;
+        new Span<float>(output, headDim).Clear();
+        for (int r = 0; r < ranges; r++)
+        {
+            float weight = MathF.Exp(partials[r * width + headDim] - max);
+            total += weight * partials[r * width + headDim + 1];
+            FloatMath.MultiplyAdd(output, weight, partials + r * width, headDim);
+        }
+        FloatMath.Scale(output, 1f / total, output, headDim);
+    }
+}
