@@ -96,9 +96,8 @@ public static unsafe class Attention
     /// <summary>One head: scores = q·k_p·scale, softmax, out = Σ_p score_p · v_p.</summary>
     static void AttendHead(float* q, float* keys, float* values, int headDim, int positions, float scale, float* scores, float* output)
     {
-        for (int p = 0; p < positions; p++) scores[p] = FloatMath.Dot(q, keys + (long)p * headDim, headDim) * scale;
+        FloatMath.DotRows(q, keys, positions, headDim, scale, scores);
         Softmax.Apply(scores, positions);
-        new Span<float>(output, headDim).Clear();
-        for (int p = 0; p < positions; p++) FloatMath.MultiplyAdd(output, scores[p], values + (long)p * headDim, headDim);
+        FloatMath.WeightedSum(scores, values, positions, headDim, output);
     }
 }

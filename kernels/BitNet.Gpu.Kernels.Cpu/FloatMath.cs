@@ -31,6 +31,69 @@ internal static unsafe class FloatMath
         return sum;
     }
 
+    /// <summary>
+    /// results[r] = scale · Σ_i q[i]·rows[r·dim + i] for <paramref name="count"/> consecutive rows (attention scores):
+    /// four rows at a time share each load of q.
+    /// </summary>
+    public static void DotRows(float* q, float* rows, int count, int dim, float scale, float* results)
+    {
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && dim % 16 == 0)
+            for (; r + 4 <= count; r += 4)
+            {
+                float* row0 = rows + (long)r * dim, row1 = row0 + dim, row2 = row1 + dim, row3 = row2 + dim;
+                var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+                for (int i = 0; i < dim; i += 16)
+                {
+                    var x = Vector512.Load(q + i);
+                    a0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row0 + i), a0);
+                    a1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row1 + i), a1);
+                    a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row2 + i), a2);
+                    a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row3 + i), a3);
+                }
+                results[r] = Vector512.Sum(a0) * scale;
+                results[r + 1] = Vector512.Sum(a1) * scale;
+                results[r + 2] = Vector512.Sum(a2) * scale;
+                results[r + 3] = Vector512.Sum(a3) * scale;
+            }
+        for (; r < count; r++) results[r] = Dot(q, rows + (long)r * dim, dim) * scale;
+    }
+
+    /// <summary>
+    /// output[i] = Σ_r weights[r]·rows[r·dim + i], overwriting output (attention's weighted sum of values): 128 columns
+    /// at a time stay in registers while every row passes, instead of a load and store of the output per row.
+    /// </summary>
+    public static void WeightedSum(float* weights, float* rows, int count, int dim, float* output)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 128 <= dim; i += 128)
+            {
+                var a0 = Vector512<float>.Zero; var a1 = Vector512<float>.Zero; var a2 = Vector512<float>.Zero; var a3 = Vector512<float>.Zero;
+                var a4 = Vector512<float>.Zero; var a5 = Vector512<float>.Zero; var a6 = Vector512<float>.Zero; var a7 = Vector512<float>.Zero;
+                for (int r = 0; r < count; r++)
+                {
+                    var w = Vector512.Create(weights[r]);
+                    float* row = rows + (long)r * dim + i;
+                    a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row), a0);
+                    a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 16), a1);
+                    a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 32), a2);
+                    a3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 48), a3);
+                    a4 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 64), a4);
+                    a5 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 80), a5);
+                    a6 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 96), a6);
+                    a7 = Vector512.FusedMultiplyAdd(w, Vector512.Load(row + 112), a7);
+                }
+                a0.Store(output + i); a1.Store(output + i + 16); a2.Store(output + i + 32); a3.Store(output + i + 48);
+                a4.Store(output + i + 64); a5.Store(output + i + 80); a6.Store(output + i + 96); a7.Store(output + i + 112);
+            }
+        // Remaining columns (all of them without AVX-512): one row at a time into the output.
+        int rest = dim - i;
+        if (rest == 0) return;
+        new Span<float>(output + i, rest).Clear();
+        for (int r = 0; r < count; r++) MultiplyAdd(output + i, weights[r], rows + (long)r * dim + i, rest);
+    }
+
     /// <summary>y[i] += a · x[i].</summary>
     public static void MultiplyAdd(float* y, float a, float* x, int n)
     {

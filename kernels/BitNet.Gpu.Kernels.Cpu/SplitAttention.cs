@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// out_h = Σ_p softmax_p(q_h·k_p · scale) · v_p computed per range as (max m, Σ e, Σ e·v) with e = exp(q·k·scale − m),
 /// then combined per head: M = max m_s, out = Σ_s e^(m_s−M)·(Σ e·v)_s / Σ_s e^(m_s−M)·(Σ e)_s.
 /// Work items are (kv head, range) pairs, so a generated token's attention keeps every thread busy even with 5 kv
-/// heads, and the query heads sharing a kv head read each key and value row once (then from L1).
+/// heads, and the query heads sharing a kv head reuse its keys and values from cache.
 /// </summary>
 internal static unsafe class SplitAttention
 {
@@ -75,25 +75,16 @@ internal static unsafe class SplitAttention
                             float* scores, float* partials, int headStride)
     {
         int count = stop - start;
-        for (int p = start; p < stop; p++)
-        {
-            float* key = keys + (long)p * headDim;
-            for (int h = 0; h < group; h++) scores[h * count + p - start] = FloatMath.Dot(q + h * headDim, key, headDim) * scale;
-        }
+        float* rangeKeys = keys + (long)start * headDim, rangeValues = values + (long)start * headDim;
         for (int h = 0; h < group; h++)
         {
             float* headScores = scores + h * count;
             float* result = partials + (long)h * headStride;
+            FloatMath.DotRows(q + h * headDim, rangeKeys, count, headDim, scale, headScores);
             float max = FloatMath.Max(headScores, count);
             result[headDim] = max;
             result[headDim + 1] = FloatMath.ExpShiftedInPlace(headScores, max, count);
-            new Span<float>(result, headDim).Clear();
-        }
-        for (int p = start; p < stop; p++)
-        {
-            float* value = values + (long)p * headDim;
-            for (int h = 0; h < group; h++)
-                FloatMath.MultiplyAdd(partials + (long)h * headStride, scores[h * count + p - start], value, headDim);
+            FloatMath.WeightedSum(headScores, rangeValues, count, headDim, result);
         }
     }
 
