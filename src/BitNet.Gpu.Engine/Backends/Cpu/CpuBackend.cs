@@ -45,7 +45,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             // Copied out of the mapped file into large pages: the output projection is the biggest read of every token.
             var copy = (Half*)LargePageMemory.Allocate(tensor.ByteSize);
             Buffer.MemoryCopy(file.GetTensorPointer(tensor), copy, tensor.ByteSize, tensor.ByteSize);
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy, OwnsF16 = true };
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy };
         }
         var floats = new float[tensor.ElementCount];
         Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), floats);

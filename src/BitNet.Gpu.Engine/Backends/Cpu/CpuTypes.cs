@@ -4,22 +4,24 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 
 /// <summary>
 /// A weight on the CPU backend: a packed ternary matrix (2 bits per weight, unpacked on the fly by the kernels),
-/// an F16 matrix (in large pages, or in place in the mapped file when <see cref="OwnsF16"/> is false), or floats for the
-/// other dense types and norms.
+/// an F16 matrix copied into large pages (<see cref="LargePageMemory"/>), or floats for the other dense types and norms.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
     public TernaryMatrix? Ternary { get; init; }
-    public Half* F16 { get; init; }            // rows × cols
-    public bool OwnsF16 { get; init; }         // F16 came from LargePageMemory.Allocate
+    public Half* F16 { get; init; }            // rows × cols, from LargePageMemory.Allocate
     public float[]? Floats { get; init; }      // rows × cols
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
+    bool _disposed;
+
     public override void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Ternary?.Dispose();
-        if (OwnsF16 && F16 != null) LargePageMemory.Free(F16);
+        LargePageMemory.Free(F16); // null (no F16 matrix) is ignored
     }
 }
 
