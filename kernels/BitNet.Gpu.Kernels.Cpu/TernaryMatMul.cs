@@ -89,12 +89,8 @@ public static unsafe class TernaryMatMul
         if (unpacked != null) TernaryDot.UnpackGroup(packed, w.FullBlocks, unpacked);
         var firstBlockScales = RowScales(w, firstRow, 0); // all of them when the matrix has one scale block
 
-        // The common case (one scale per row, AVX-512, 4 real rows) takes the whole tiles; the loop below does the rest.
-        int n0 = unpacked != null && scaleBlocks == 1 && rows == rowsPerGroup
-            ? WholeTilesOneScale(w, packed, unpacked, firstRow, firstBlockScales, q, tokens, qSums, inverseScales, y, path, sums)
-            : 0;
 
-        for (; n0 < tokens; n0 += TokenTile)
+        for (int n0 = 0; n0 < tokens; n0 += TokenTile)
         {
             int tileTokens = Math.Min(TokenTile, tokens - n0);
             sbyte* qTile = q + (long)n0 * w.Cols;
@@ -129,26 +125,6 @@ public static unsafe class TernaryMatMul
                 else for (int r = 0; r < rows; r++) yRow[r] = outputs[r];
             }
         }
-    }
-
-    /// <summary>
-    /// Every whole 4-token tile of a group whose rows have one scale each, straight from the unpacked-group kernel to y
-    /// (the same arithmetic as the general loop: (Σ code·q − Σ q) · scale · 1/activationScale). Returns the tokens done.
-    /// </summary>
-    static int WholeTilesOneScale(TernaryMatrix w, byte* packed, byte* unpacked, int firstRow, Vector128<float> rowScales,
-                                  sbyte* q, int tokens, int* qSums, float* inverseScales, float* y, SimdPath path, int* sums)
-    {
-        int n0 = 0;
-        for (; n0 + TokenTile <= tokens; n0 += TokenTile)
-        {
-            TernaryDot.DotGroup4Tokens(path, packed, unpacked, w.FullBlocks, q + (long)n0 * w.Cols, w.Cols, 0, w.FullBlocks, w.HasHalfBlock, sums);
-            for (int t = 0; t < TokenTile; t++)
-            {
-                var dots = Vector128.Load(sums + TernaryMatrix.GroupRows * t) - Vector128.Create(qSums[n0 + t]);
-                (Vector128.ConvertToSingle(dots) * rowScales * inverseScales[n0 + t]).Store(y + (long)(n0 + t) * w.Rows + firstRow);
-            }
-        }
-        return n0;
     }
 
     /// <summary>The scales of scale block sb for the 4 rows of a group.</summary>
