@@ -74,30 +74,25 @@ public static unsafe class Attention
             pool.For(tokens * heads, (first, end) =>
             {
                 var scores = ArrayPool<float>.Shared.Rent(firstPosition + tokens);
+                var partials = ArrayPool<float>.Shared.Rent(headDim + 2);
                 try
                 {
                     fixed (float* s = scores)
+                    fixed (float* partial = partials)
                         for (int item = first; item < end; item++) // item = token · heads + head
                         {
                             int token = item / heads, head = item % heads;
                             long kvOffset = (long)(head / headsPerKv) * capacity * headDim;
-                            AttendHead(qp + (long)item * headDim, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1, scale, s,
-                                       op + (long)item * headDim);
+                            SplitAttention.AttendAll(qp + (long)item * headDim, 1, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1,
+                                                     scale, s, partial, op + (long)item * headDim);
                         }
                 }
                 finally
                 {
                     ArrayPool<float>.Shared.Return(scores);
+                    ArrayPool<float>.Shared.Return(partials);
                 }
             });
         }
-    }
-
-    /// <summary>One head: scores = q·k_p·scale, softmax, out = Σ_p score_p · v_p.</summary>
-    static void AttendHead(float* q, float* keys, float* values, int headDim, int positions, float scale, float* scores, float* output)
-    {
-        FloatMath.DotRows(q, keys, positions, headDim, scale, scores);
-        Softmax.Apply(scores, positions);
-        FloatMath.WeightedSum(scores, values, positions, headDim, output);
     }
 }

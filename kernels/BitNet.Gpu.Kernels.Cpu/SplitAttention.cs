@@ -60,6 +60,18 @@ internal static unsafe class SplitAttention
         }
     }
 
+    /// <summary>
+    /// <paramref name="group"/> query heads over all positions [0, positions) as one range, for callers that spread
+    /// their own items over the threads (a prompt's (token, head) pairs). partials holds group × (headDim + 2) floats.
+    /// </summary>
+    internal static void AttendAll(float* q, int group, float* keys, float* values, int headDim, int positions, float scale,
+                                   float* scores, float* partials, float* output)
+    {
+        int partialWidth = headDim + 2;
+        AttendRange(q, group, keys, values, headDim, 0, positions, scale, scores, partials, partialWidth);
+        for (int h = 0; h < group; h++) Combine(partials + h * partialWidth, 1, headDim, output + (long)h * headDim);
+    }
+
     /// <summary>Ranges per kv head: enough items for every thread (a few each), none shorter than <see cref="MinRangePositions"/>.</summary>
     internal static int RangeCount(int positions, int kvHeads, int threads)
     {
