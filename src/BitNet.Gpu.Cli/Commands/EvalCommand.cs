@@ -29,16 +29,21 @@ public static class EvalCommand
                 throw new UsageException($"--tokens: {ids.Length} tokens do not fit the context of {model.Graph.ContextLength} (use --ctx)");
 
             string? tensorFolder = parse.GetValue(tensors);
+            System.Text.StringBuilder? index = null;
             if (tensorFolder is not null)
             {
                 if (ids.Length > model.Graph.MaxBatch)
                     throw new UsageException($"--dump-tensors needs the {ids.Length} tokens in one batch: use --batch-size {ids.Length} or more");
-                DumpIntermediates(model, tensorFolder);
+                index = DumpIntermediates(model, tensorFolder);
             }
 
             var logits = new float[(long)ids.Length * vocab];
             model.Graph.Forward(ids, logits, allLogits: true);
-            if (tensorFolder is not null) Console.Error.WriteLine($"eval: wrote the intermediates to {tensorFolder} (list in index.tsv)");
+            if (index is not null)
+            {
+                File.WriteAllText(Path.Combine(tensorFolder!, "index.tsv"), index.ToString());
+                Console.Error.WriteLine($"eval: wrote the intermediates to {tensorFolder} (list in index.tsv)");
+            }
             using (var stream = File.Create(parse.GetValue(dump)!))
                 stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(logits.AsSpan()));
             Console.Error.WriteLine($"eval: wrote {ids.Length} × {vocab} float32 logits to {parse.GetValue(dump)}");
@@ -47,8 +52,11 @@ public static class EvalCommand
         return command;
     }
 
-    /// <summary>Has the graph write each named intermediate to folder/name.f32 as it is computed, listed in index.tsv.</summary>
-    static void DumpIntermediates(Engine.Hosting.LoadedModel model, string folder)
+    /// <summary>
+    /// Has the graph write each named intermediate to folder/name.f32 as it is computed; returns the index.tsv lines
+    /// (name, rows, cols), filled as the intermediates arrive and written once the run is over.
+    /// </summary>
+    static System.Text.StringBuilder DumpIntermediates(Engine.Hosting.LoadedModel model, string folder)
     {
         Directory.CreateDirectory(folder);
         var index = new System.Text.StringBuilder("name\trows\tcols\n");
@@ -56,10 +64,11 @@ public static class EvalCommand
         {
             var values = new float[(long)rows * buffer.Cols];
             model.Backend.Read(buffer, rows, values);
-            File.WriteAllBytes(Path.Combine(folder, name + ".f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+            using (var file = File.Create(Path.Combine(folder, name + ".f32")))
+                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
             index.Append($"{name}\t{rows}\t{buffer.Cols}\n");
-            File.WriteAllText(Path.Combine(folder, "index.tsv"), index.ToString());
         };
+        return index;
     }
 
     internal static int[] ParseIds(string text)
