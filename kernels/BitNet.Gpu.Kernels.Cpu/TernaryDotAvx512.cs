@@ -22,6 +22,9 @@ internal static unsafe class TernaryDotAvx512
         var even0 = Vector512<int>.Zero; var even1 = Vector512<int>.Zero; var even2 = Vector512<int>.Zero; var even3 = Vector512<int>.Zero;
         var odd0 = Vector512<int>.Zero; var odd1 = Vector512<int>.Zero; var odd2 = Vector512<int>.Zero; var odd3 = Vector512<int>.Zero;
         var ones = Vector512.Create((short)1);
+        // Made once here and passed down: created inside the inlined helper, the JIT re-broadcasts them every block.
+        var lowMask = Vector512.Create((byte)0x03);
+        var highMask = Vector512.Create((byte)0x0C);
 
         for (int b = blockStart; b < blockEnd;)
         {
@@ -36,10 +39,10 @@ internal static unsafe class TernaryDotAvx512
                 var a1 = Vector512.Load(qb + 64);
                 var a2 = Vector512.Load(qb + 128);
                 var a3 = Vector512.Load(qb + 192);
-                AccumulateRow(Vector512.Load(block), a0, a1, a2, a3, ref e0, ref o0);
-                AccumulateRow(Vector512.Load(block + 64), a0, a1, a2, a3, ref e1, ref o1);
-                AccumulateRow(Vector512.Load(block + 128), a0, a1, a2, a3, ref e2, ref o2);
-                AccumulateRow(Vector512.Load(block + 192), a0, a1, a2, a3, ref e3, ref o3);
+                AccumulateRow(Vector512.Load(block), a0, a1, a2, a3, lowMask, highMask, ref e0, ref o0);
+                AccumulateRow(Vector512.Load(block + 64), a0, a1, a2, a3, lowMask, highMask, ref e1, ref o1);
+                AccumulateRow(Vector512.Load(block + 128), a0, a1, a2, a3, lowMask, highMask, ref e2, ref o2);
+                AccumulateRow(Vector512.Load(block + 192), a0, a1, a2, a3, lowMask, highMask, ref e3, ref o3);
             }
             even0 += Avx512BW.MultiplyAddAdjacent(e0, ones); odd0 += Avx512BW.MultiplyAddAdjacent(o0, ones);
             even1 += Avx512BW.MultiplyAddAdjacent(e1, ones); odd1 += Avx512BW.MultiplyAddAdjacent(o1, ones);
@@ -47,23 +50,19 @@ internal static unsafe class TernaryDotAvx512
             even3 += Avx512BW.MultiplyAddAdjacent(e3, ones); odd3 += Avx512BW.MultiplyAddAdjacent(o3, ones);
         }
 
-        sums[0] = Vector512.Sum(even0 + Vector512.ShiftRightArithmetic(odd0, 2));
-        sums[1] = Vector512.Sum(even1 + Vector512.ShiftRightArithmetic(odd1, 2));
-        sums[2] = Vector512.Sum(even2 + Vector512.ShiftRightArithmetic(odd2, 2));
-        sums[3] = Vector512.Sum(even3 + Vector512.ShiftRightArithmetic(odd3, 2));
+        SumEach(even0 + Vector512.ShiftRightArithmetic(odd0, 2), even1 + Vector512.ShiftRightArithmetic(odd1, 2),
+                even2 + Vector512.ShiftRightArithmetic(odd2, 2), even3 + Vector512.ShiftRightArithmetic(odd3, 2)).Store(sums);
         if (withHalfBlock) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q, sums);
     }
 
     /// <summary>even += code_0·a0 + code_2·a2; odd += 4·(code_1·a1 + code_3·a3), for one row's 64 packed bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void AccumulateRow(Vector512<byte> packed, Vector512<sbyte> a0, Vector512<sbyte> a1, Vector512<sbyte> a2, Vector512<sbyte> a3,
-        ref Vector512<short> even, ref Vector512<short> odd)
+        Vector512<byte> lowMask, Vector512<byte> highMask, ref Vector512<short> even, ref Vector512<short> odd)
     {
-        var low = Vector512.Create((byte)0x03);
-        var high = Vector512.Create((byte)0x0C);
         var upper = Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte(); // bits 4..7 of each byte moved to 0..3
-        even += Avx512BW.MultiplyAddAdjacent(packed & low, a0) + Avx512BW.MultiplyAddAdjacent(upper & low, a2);
-        odd += Avx512BW.MultiplyAddAdjacent(packed & high, a1) + Avx512BW.MultiplyAddAdjacent(upper & high, a3);
+        even += Avx512BW.MultiplyAddAdjacent(packed & lowMask, a0) + Avx512BW.MultiplyAddAdjacent(upper & lowMask, a2);
+        odd += Avx512BW.MultiplyAddAdjacent(packed & highMask, a1) + Avx512BW.MultiplyAddAdjacent(upper & highMask, a3);
     }
 
     /// <summary>Bytes <see cref="UnpackGroup"/> writes for a group of <paramref name="fullBlocks"/> full blocks: a byte per value.</summary>

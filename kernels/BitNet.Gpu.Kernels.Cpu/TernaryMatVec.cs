@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
@@ -19,21 +22,9 @@ public static unsafe class TernaryMatVec
         if (q.Length != w.Cols) throw new ArgumentException($"Expected {w.Cols} activations, got {q.Length}.", nameof(q));
         if (y.Length != w.Rows) throw new ArgumentException($"Expected {w.Rows} outputs, got {y.Length}.", nameof(y));
         SimdSupport.ThrowIfUnsupported(path);
-
-        int* qSums = stackalloc int[w.ScaleBlocksPerRow]; // Σ q per scale block, to turn Σ code·q into Σ t·q
-        fixed (sbyte* qFixed = q)
-        fixed (float* yFixed = y)
-        {
-            sbyte* qPtr = qFixed;
-            float* yPtr = yFixed;
-            for (int sb = 0; sb < w.ScaleBlocksPerRow; sb++)
-                qSums[sb] = TernaryDot.Sum(qPtr, sb * w.ScaleBlockCols, (sb + 1) * w.ScaleBlockCols);
-            float inverseScale = 1f / activationScale;
-            pool.For(w.RowGroups, (first, end) =>
-            {
-                for (int g = first; g < end; g++) MultiplyGroup(w, g, qPtr, qSums, inverseScale, yPtr, path);
-            });
-        }
+        fixed (sbyte* qPtr = q)
+        fixed (float* yPtr = y)
+            MultiplyPinned([w], qPtr, activationScale, [(nint)yPtr], pool, path);
     }
 
     /// <summary>
@@ -48,57 +39,87 @@ public static unsafe class TernaryMatVec
         ArgumentNullException.ThrowIfNull(ys);
         ArgumentNullException.ThrowIfNull(pool);
         if (ws.Length != ys.Length) throw new ArgumentException($"Expected one output per matrix ({ws.Length}), got {ys.Length}.", nameof(ys));
-        var firstGroups = new int[ws.Length + 1]; // matrix i owns global groups firstGroups[i] .. firstGroups[i + 1] - 1
-        int maxScaleBlocks = 1;
         for (int i = 0; i < ws.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(ws[i]);
             if (ws[i].Cols != q.Length) throw new ArgumentException($"Matrix {i} expects {ws[i].Cols} activations, got {q.Length}.", nameof(q));
             if (ys[i] is null || ys[i].Length < ws[i].Rows) throw new ArgumentException($"Output {i} needs {ws[i].Rows} values.", nameof(ys));
-            firstGroups[i + 1] = firstGroups[i] + ws[i].RowGroups;
-            maxScaleBlocks = Math.Max(maxScaleBlocks, ws[i].ScaleBlocksPerRow);
         }
-        var path = SimdSupport.Best;
-        int* qSums = stackalloc int[ws.Length * maxScaleBlocks]; // [matrix · maxScaleBlocks + scale block]
-        fixed (sbyte* qFixed = q)
+        var pins = new MemoryHandle[ys.Length];
+        try
         {
-            sbyte* qPtr = qFixed;
-            for (int i = 0; i < ws.Length; i++)
-                for (int sb = 0; sb < ws[i].ScaleBlocksPerRow; sb++)
-                    qSums[i * maxScaleBlocks + sb] = TernaryDot.Sum(qPtr, sb * ws[i].ScaleBlockCols, (sb + 1) * ws[i].ScaleBlockCols);
-            float inverseScale = 1f / activationScale;
-            pool.For(firstGroups[^1], (first, end) =>
+            var outputs = new nint[ys.Length];
+            for (int i = 0; i < ys.Length; i++)
             {
-                for (int global = first; global < end; global++)
-                {
-                    int i = 0;
-                    while (global >= firstGroups[i + 1]) i++;
-                    fixed (float* y = ys[i])
-                        MultiplyGroup(ws[i], global - firstGroups[i], qPtr, qSums + i * maxScaleBlocks, inverseScale, y, path);
-                }
-            });
+                pins[i] = ys[i].AsMemory().Pin();
+                outputs[i] = (nint)pins[i].Pointer;
+            }
+            fixed (sbyte* qPtr = q)
+                MultiplyPinned(ws, qPtr, activationScale, outputs, pool, SimdSupport.Best);
         }
+        finally
+        {
+            foreach (var pin in pins) pin.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The shared body: the row groups of all matrices are numbered one after another and shared out over the pool.
+    /// <paramref name="outputs"/> are pinned float pointers, one per matrix.
+    /// </summary>
+    static void MultiplyPinned(TernaryMatrix[] ws, sbyte* q, float activationScale, nint[] outputs, KernelThreadPool pool, SimdPath path)
+    {
+        var firstGroups = new int[ws.Length + 1]; // matrix i owns global groups firstGroups[i] .. firstGroups[i + 1] - 1
+        var qSumOffsets = new int[ws.Length + 1];  // matrix i's Σ q per scale block at qSums[qSumOffsets[i] ..]
+        for (int i = 0; i < ws.Length; i++)
+        {
+            firstGroups[i + 1] = firstGroups[i] + ws[i].RowGroups;
+            qSumOffsets[i + 1] = qSumOffsets[i] + ws[i].ScaleBlocksPerRow;
+        }
+        int* qSums = stackalloc int[qSumOffsets[^1]]; // Σ q per scale block, to turn Σ code·q into Σ t·q
+        for (int i = 0; i < ws.Length; i++)
+            for (int sb = 0; sb < ws[i].ScaleBlocksPerRow; sb++)
+                qSums[qSumOffsets[i] + sb] = TernaryDot.Sum(q, sb * ws[i].ScaleBlockCols, (sb + 1) * ws[i].ScaleBlockCols);
+
+        float inverseScale = 1f / activationScale;
+        pool.For(firstGroups[^1], (first, end) =>
+        {
+            int i = 0;
+            for (int global = first; global < end; global++)
+            {
+                while (global >= firstGroups[i + 1]) i++;
+                MultiplyGroup(ws[i], global - firstGroups[i], q, qSums + qSumOffsets[i], inverseScale, (float*)outputs[i], path);
+            }
+        });
     }
 
     static void MultiplyGroup(TernaryMatrix w, int group, sbyte* q, int* qSums, float inverseScale, float* y, SimdPath path)
     {
-        int* sums = stackalloc int[TernaryMatrix.GroupRows];
-        float* acc = stackalloc float[TernaryMatrix.GroupRows];
-        int blocksPerScale = Math.Max(1, w.ScaleBlockCols / TernaryMatrix.BlockCols);
-        int firstRow = group * TernaryMatrix.GroupRows;
+        const int groupRows = TernaryMatrix.GroupRows;
+        int* sums = stackalloc int[groupRows];
+        int firstRow = group * groupRows;
         byte* packed = w.Group(group);
-        for (int r = 0; r < TernaryMatrix.GroupRows; r++) acc[r] = 0f;
+        if (w.ScaleBlocksPerRow == 1 && firstRow + groupRows <= w.Rows)
+        {
+            // The common case (one scale per row, a whole group): the 4 outputs in one vector expression.
+            TernaryDot.DotGroup(path, packed, w.FullBlocks, q, 0, w.FullBlocks, w.HasHalfBlock, sums);
+            var dots = Vector128.ConvertToSingle(Vector128.Load(sums) - Vector128.Create(qSums[0]));
+            (dots * Vector128.Load(w.RowScales(firstRow)) * inverseScale).Store(y + firstRow);
+            return;
+        }
 
+        float* acc = stackalloc float[groupRows];
+        int blocksPerScale = Math.Max(1, w.ScaleBlockCols / TernaryMatrix.BlockCols);
+        for (int r = 0; r < groupRows; r++) acc[r] = 0f;
         for (int sb = 0; sb < w.ScaleBlocksPerRow; sb++)
         {
             bool last = sb == w.ScaleBlocksPerRow - 1;
             int blockEnd = last ? w.FullBlocks : (sb + 1) * blocksPerScale;
             TernaryDot.DotGroup(path, packed, w.FullBlocks, q, sb * blocksPerScale, blockEnd, last && w.HasHalfBlock, sums);
-            for (int r = 0; r < TernaryMatrix.GroupRows; r++)
+            for (int r = 0; r < groupRows; r++)
                 acc[r] += (sums[r] - qSums[sb]) * w.RowScales(firstRow + r)[sb];
         }
-
-        int rows = Math.Min(TernaryMatrix.GroupRows, w.Rows - firstRow);
+        int rows = Math.Min(groupRows, w.Rows - firstRow);
         for (int r = 0; r < rows; r++) y[firstRow + r] = acc[r] * inverseScale;
     }
 }
