@@ -8,10 +8,12 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <summary>
 /// Dense f16 matrix × f32 vector (the tied output projection): y[r] = Σ_c W[r, c]·x[c].
 /// <para>
-/// Memory bound, so the f16 → f32 conversion must cost a few instructions: each half is placed in the top 16 bits of an int32
-/// lane (unpack with zero), shifted right arithmetically by 3 and masked, which gives sign | exponent | mantissa as a float
-/// equal to W · 2^-112 (see <see cref="HalfConversion"/>). That scale is moved onto x (x · 2^64) and the result (y · 2^48),
-/// both exact powers of two. The in-lane unpack permutes columns, so x is permuted the same way once per call.
+/// Memory bound, so the f16 → f32 conversion must cost a few instructions. Each int32 lane of a load holds two halves:
+/// the odd column in its top 16 bits, the even one in its low 16 bits. A half in the top 16 bits, shifted right
+/// arithmetically by 3 and masked, is sign | exponent | mantissa as a float equal to W · 2^-112 (see
+/// <see cref="HalfConversion"/>); the even half gets there by a shift left of 16 first. That scale is moved onto x (x · 2^64)
+/// and the result (y · 2^48), both exact powers of two. The loop multiplies even columns with one vector of x and odd
+/// columns with another, so x is reordered that way once per call.
 /// Limits: weights must be finite (an Inf/NaN half reads as a large finite value), and |x| &lt; 2^64.
 /// </para>
 /// </summary>
@@ -37,25 +39,19 @@ public static unsafe class F16MatVec
         var scratch = ArrayPool<float>.Shared.Rent(cols);
         try
         {
-            PermuteAndScale(x, scratch, vectorCols, chunk);
+            SplitEvenOddAndScale(x, scratch, vectorCols, chunk);
             fixed (Half* wFixed = w)
             fixed (float* xFixed = x)
             fixed (float* yFixed = y)
-            fixed (float* xPermuted = scratch)
+            fixed (float* xSplit = scratch)
             {
                 ushort* wp = (ushort*)wFixed;
-                float* xp = xFixed, yp = yFixed, xs = xPermuted;
+                float* xp = xFixed, yp = yFixed, xs = xSplit;
                 int tiles = (rows + RowTile - 1) / RowTile;
                 pool.For(tiles, (first, end) =>
                 {
                     for (int tile = first; tile < end; tile++)
-                    {
-                        int row0 = tile * RowTile;
-                        int tileRows = Math.Min(RowTile, rows - row0);
-                        for (int r = row0; r < row0 + tileRows; r++)
-                            yp[r] = DotRow(path, wp + (long)r * cols, xs, vectorCols) * YScale
-                                + DotScalar(wp + (long)r * cols, xp, vectorCols, cols);
-                    }
+                        MultiplyTile(path, wp, rows, cols, xp, xs, vectorCols, yp, tile * RowTile);
                 });
             }
         }
@@ -83,32 +79,37 @@ public static unsafe class F16MatVec
         _ => 0,
     };
 
-    /// <summary>
-    /// x·2^64 in the column order the unpack produces: for each chunk, first the low 4 halves of every 8, then the high 4
-    /// (Vector128 widens in order, so its order is unchanged).
-    /// </summary>
-    static void PermuteAndScale(ReadOnlySpan<float> x, float[] permuted, int vectorCols, int chunk)
+    /// <summary>x·2^64 in the order the loop reads it: for each chunk, its even columns, then its odd columns.</summary>
+    static void SplitEvenOddAndScale(ReadOnlySpan<float> x, float[] split, int vectorCols, int chunk)
     {
-        if (chunk == 8)
-        {
-            for (int c = 0; c < vectorCols; c++) permuted[c] = x[c] * XScale;
-            return;
-        }
         for (int start = 0; start < vectorCols; start += chunk)
             for (int e = 0; e < chunk / 2; e++)
             {
-                int source = start + 8 * (e / 4) + e % 4;
-                permuted[start + e] = x[source] * XScale;
-                permuted[start + chunk / 2 + e] = x[source + 4] * XScale;
+                split[start + e] = x[start + 2 * e] * XScale;
+                split[start + chunk / 2 + e] = x[start + 2 * e + 1] * XScale;
             }
     }
 
-    /// <summary>Σ W·x·2^-48 over the first <paramref name="vectorCols"/> columns of one row.</summary>
-    static float DotRow(SimdPath path, ushort* row, float* xPermuted, int vectorCols) => path switch
+    /// <summary>y for the rows of one tile (4, or fewer at the end): four at a time on AVX-512, so each x load serves four rows.</summary>
+    static void MultiplyTile(SimdPath path, ushort* w, int rows, int cols, float* x, float* xSplit, int vectorCols, float* y, int row0)
     {
-        SimdPath.Avx512 => Dot512(row, xPermuted, vectorCols),
-        SimdPath.Avx2 => Dot256(row, xPermuted, vectorCols),
-        SimdPath.Vector128 => Dot128(row, xPermuted, vectorCols),
+        if (path == SimdPath.Avx512 && row0 + RowTile <= rows)
+        {
+            var dots = Dot512Rows4(w + (long)row0 * cols, cols, xSplit, vectorCols) * YScale;
+            for (int r = 0; r < RowTile; r++)
+                y[row0 + r] = dots[r] + DotScalar(w + (long)(row0 + r) * cols, x, vectorCols, cols);
+            return;
+        }
+        for (int r = row0; r < Math.Min(row0 + RowTile, rows); r++)
+            y[r] = DotRow(path, w + (long)r * cols, xSplit, vectorCols) * YScale + DotScalar(w + (long)r * cols, x, vectorCols, cols);
+    }
+
+    /// <summary>Σ W·x·2^-48 over the first <paramref name="vectorCols"/> columns of one row.</summary>
+    static float DotRow(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
+    {
+        SimdPath.Avx512 => Dot512(row, xSplit, vectorCols),
+        SimdPath.Avx2 => Dot256(row, xSplit, vectorCols),
+        SimdPath.Vector128 => Dot128(row, xSplit, vectorCols),
         _ => 0f,
     };
 
@@ -119,59 +120,68 @@ public static unsafe class F16MatVec
         return sum;
     }
 
-    static float Dot512(ushort* row, float* x, int cols)
+    /// <summary>The same as <see cref="Dot512"/> for rows row0 .. row0 + 3 (<paramref name="rowStride"/> halves apart).</summary>
+    static Vector128<float> Dot512Rows4(ushort* row0, long rowStride, float* xSplit, int cols)
     {
-        var acc0 = Vector512<float>.Zero;
-        var acc1 = Vector512<float>.Zero;
+        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
+        ushort* row1 = row0 + rowStride, row2 = row1 + rowStride, row3 = row2 + rowStride;
+        Vector512<float> even0 = default, odd0 = default, even1 = default, odd1 = default;
+        Vector512<float> even2 = default, odd2 = default, even3 = default, odd3 = default;
         for (int c = 0; c < cols; c += 32)
         {
-            var halves = Vector512.Load(row + c);
-            var low = Avx512BW.UnpackLow(Vector512<ushort>.Zero, halves).AsInt32();   // half << 16 per int32 lane
-            var high = Avx512BW.UnpackHigh(Vector512<ushort>.Zero, halves).AsInt32();
-            acc0 = Vector512.FusedMultiplyAdd(ScaledFloat(low), Vector512.Load(x + c), acc0);
-            acc1 = Vector512.FusedMultiplyAdd(ScaledFloat(high), Vector512.Load(x + c + 16), acc1);
+            var xEven = Vector512.Load(xSplit + c);
+            var xOdd = Vector512.Load(xSplit + c + 16);
+            Accumulate(Vector512.Load((int*)(row0 + c)), xEven, xOdd, mask, ref even0, ref odd0);
+            Accumulate(Vector512.Load((int*)(row1 + c)), xEven, xOdd, mask, ref even1, ref odd1);
+            Accumulate(Vector512.Load((int*)(row2 + c)), xEven, xOdd, mask, ref even2, ref odd2);
+            Accumulate(Vector512.Load((int*)(row3 + c)), xEven, xOdd, mask, ref even3, ref odd3);
         }
-        return Vector512.Sum(acc0 + acc1);
+        return FloatMath.SumEach(even0 + odd0, even1 + odd1, even2 + odd2, even3 + odd3);
     }
 
-    static float Dot256(ushort* row, float* x, int cols)
+    /// <summary>even += W_even·x_even, odd += W_odd·x_odd for 32 halves read as 16 int32 lanes (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Accumulate(Vector512<int> lanes, Vector512<float> xEven, Vector512<float> xOdd, Vector512<int> mask,
+        ref Vector512<float> even, ref Vector512<float> odd)
     {
-        var acc0 = Vector256<float>.Zero;
-        var acc1 = Vector256<float>.Zero;
+        var evenHalves = (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
+        var oddHalves = (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
+        even = Vector512.FusedMultiplyAdd(evenHalves, xEven, even);
+        odd = Vector512.FusedMultiplyAdd(oddHalves, xOdd, odd);
+    }
+
+    static float Dot512(ushort* row, float* xSplit, int cols)
+    {
+        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
+        Vector512<float> even = default, odd = default;
+        for (int c = 0; c < cols; c += 32)
+            Accumulate(Vector512.Load((int*)(row + c)), Vector512.Load(xSplit + c), Vector512.Load(xSplit + c + 16), mask, ref even, ref odd);
+        return Vector512.Sum(even + odd);
+    }
+
+    static float Dot256(ushort* row, float* xSplit, int cols)
+    {
+        var mask = Vector256.Create(unchecked((int)0x8FFFE000));
+        Vector256<float> even = default, odd = default;
         for (int c = 0; c < cols; c += 16)
         {
-            var halves = Vector256.Load(row + c);
-            var low = Avx2.UnpackLow(Vector256<ushort>.Zero, halves).AsInt32();
-            var high = Avx2.UnpackHigh(Vector256<ushort>.Zero, halves).AsInt32();
-            acc0 = Vector256.FusedMultiplyAdd(ScaledFloat(low), Vector256.Load(x + c), acc0);
-            acc1 = Vector256.FusedMultiplyAdd(ScaledFloat(high), Vector256.Load(x + c + 8), acc1);
+            var lanes = Vector256.Load((int*)(row + c));
+            even = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle(), Vector256.Load(xSplit + c), even);
+            odd = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(lanes, 3) & mask).AsSingle(), Vector256.Load(xSplit + c + 8), odd);
         }
-        return Vector256.Sum(acc0 + acc1);
+        return Vector256.Sum(even + odd);
     }
 
-    static float Dot128(ushort* row, float* x, int cols)
+    static float Dot128(ushort* row, float* xSplit, int cols)
     {
-        var acc0 = Vector128<float>.Zero;
-        var acc1 = Vector128<float>.Zero;
+        var mask = Vector128.Create(unchecked((int)0x8FFFE000));
+        Vector128<float> even = default, odd = default;
         for (int c = 0; c < cols; c += 8)
         {
-            var (low, high) = Vector128.Widen(Vector128.Load(row + c));
-            acc0 += ScaledFloat((low << 16).AsInt32()) * Vector128.Load(x + c);
-            acc1 += ScaledFloat((high << 16).AsInt32()) * Vector128.Load(x + c + 4);
+            var lanes = Vector128.Load((int*)(row + c));
+            even += (Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(lanes, 16), 3) & mask).AsSingle() * Vector128.Load(xSplit + c);
+            odd += (Vector128.ShiftRightArithmetic(lanes, 3) & mask).AsSingle() * Vector128.Load(xSplit + c + 4);
         }
-        return Vector128.Sum(acc0 + acc1);
+        return Vector128.Sum(even + odd);
     }
-
-    /// <summary>From half bits in the top 16 bits of each lane: the float W·2^-112 (sign | 000 | exponent | mantissa).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> ScaledFloat(Vector512<int> halfHigh) =>
-        (Vector512.ShiftRightArithmetic(halfHigh, 3) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> ScaledFloat(Vector256<int> halfHigh) =>
-        (Vector256.ShiftRightArithmetic(halfHigh, 3) & Vector256.Create(unchecked((int)0x8FFFE000))).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector128<float> ScaledFloat(Vector128<int> halfHigh) =>
-        (Vector128.ShiftRightArithmetic(halfHigh, 3) & Vector128.Create(unchecked((int)0x8FFFE000))).AsSingle();
 }
