@@ -49,10 +49,7 @@ public static unsafe class F16MatVec
                 float* xp = xFixed, yp = yFixed, xs = xSplit;
                 int tiles = (rows + RowTile - 1) / RowTile;
                 pool.For(tiles, (first, end) =>
-                {
-                    for (int tile = first; tile < end; tile++)
-                        MultiplyTile(path, wp, rows, cols, xp, xs, vectorCols, yp, tile * RowTile);
-                });
+                    MultiplyRows(path, wp, cols, xp, xs, vectorCols, yp, first * RowTile, Math.Min(end * RowTile, rows)));
             }
         }
         finally
@@ -90,18 +87,32 @@ public static unsafe class F16MatVec
             }
     }
 
-    /// <summary>y for the rows of one tile (4, or fewer at the end): four at a time on AVX-512, so each x load serves four rows.</summary>
-    static void MultiplyTile(SimdPath path, ushort* w, int rows, int cols, float* x, float* xSplit, int vectorCols, float* y, int row0)
+    /// <summary>
+    /// y for rows [rowStart, rowEnd). On AVX-512 four rows go at once, so each load of x serves four, and they are taken a
+    /// quarter of the range apart: each of the four reads then runs on through consecutive rows, one long sequential stream
+    /// each, which the hardware prefetcher follows (four adjacent rows would restart all four streams every 20 KB, and measured
+    /// ~40% slower from memory).
+    /// </summary>
+    static void MultiplyRows(SimdPath path, ushort* w, int cols, float* x, float* xSplit, int vectorCols, float* y, int rowStart, int rowEnd)
     {
-        if (path == SimdPath.Avx512 && row0 + RowTile <= rows)
+        int row = rowStart;
+        if (path == SimdPath.Avx512)
         {
-            var dots = Dot512Rows4(w + (long)row0 * cols, cols, xSplit, vectorCols) * YScale;
-            for (int r = 0; r < RowTile; r++)
-                y[row0 + r] = dots[r] + DotScalar(w + (long)(row0 + r) * cols, x, vectorCols, cols);
-            return;
+            int quarter = (rowEnd - rowStart) / RowTile;
+            for (int i = 0; i < quarter; i++)
+            {
+                int first = rowStart + i;
+                var dots = Dot512Rows4(w + (long)first * cols, (long)quarter * cols, xSplit, vectorCols) * YScale;
+                for (int r = 0; r < RowTile; r++)
+                {
+                    int rowIndex = first + r * quarter;
+                    y[rowIndex] = dots[r] + DotScalar(w + (long)rowIndex * cols, x, vectorCols, cols);
+                }
+            }
+            row = rowStart + RowTile * quarter;
         }
-        for (int r = row0; r < Math.Min(row0 + RowTile, rows); r++)
-            y[r] = DotRow(path, w + (long)r * cols, xSplit, vectorCols) * YScale + DotScalar(w + (long)r * cols, x, vectorCols, cols);
+        for (; row < rowEnd; row++)
+            y[row] = DotRow(path, w + (long)row * cols, xSplit, vectorCols) * YScale + DotScalar(w + (long)row * cols, x, vectorCols, cols);
     }
 
     /// <summary>Σ W·x·2^-48 over the first <paramref name="vectorCols"/> columns of one row.</summary>
@@ -120,7 +131,7 @@ public static unsafe class F16MatVec
         return sum;
     }
 
-    /// <summary>The same as <see cref="Dot512"/> for rows row0 .. row0 + 3 (<paramref name="rowStride"/> halves apart).</summary>
+    /// <summary>The same as <see cref="Dot512"/> for four rows, <paramref name="rowStride"/> halves apart.</summary>
     static Vector128<float> Dot512Rows4(ushort* row0, long rowStride, float* xSplit, int cols)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
