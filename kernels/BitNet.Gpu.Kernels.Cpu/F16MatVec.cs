@@ -58,6 +58,48 @@ public static unsafe class F16MatVec
         }
     }
 
+    /// <summary>
+    /// y[r] for the rows in <paramref name="selected"/> only, with exactly the arithmetic of <see cref="Multiply"/> (the same
+    /// value to the bit); other outputs are left as they are.
+    /// </summary>
+    internal static void MultiplyRows(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<int> selected, Span<float> y,
+        KernelThreadPool pool)
+    {
+        ValidateShape(w, rows, cols, x.Length, y.Length, tokens: 1);
+        foreach (int row in selected)
+            if ((uint)row >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(selected), row, $"Row must be in [0, {rows}).");
+        var path = SimdSupport.Best;
+        int chunk = ChunkCols(path);
+        int vectorCols = chunk == 0 ? 0 : cols / chunk * chunk;
+        var scratch = ArrayPool<float>.Shared.Rent(cols);
+        try
+        {
+            SplitEvenOddAndScale(x, scratch, vectorCols, chunk);
+            fixed (Half* wFixed = w)
+            fixed (float* xFixed = x)
+            fixed (float* yFixed = y)
+            fixed (float* xSplit = scratch)
+            fixed (int* selectedFixed = selected)
+            {
+                ushort* wp = (ushort*)wFixed;
+                float* xp = xFixed, yp = yFixed, xs = xSplit;
+                int* rowList = selectedFixed;
+                pool.For(selected.Length, (first, end) =>
+                {
+                    for (int i = first; i < end; i++)
+                    {
+                        ushort* row = wp + (long)rowList[i] * cols;
+                        yp[rowList[i]] = DotRow(path, row, xs, vectorCols) * YScale + DotScalar(row, xp, vectorCols, cols);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
     internal static void ValidateShape(ReadOnlySpan<Half> w, int rows, int cols, int xLength, int yLength, int tokens)
     {
         if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Rows must be positive.");
@@ -167,7 +209,8 @@ public static unsafe class F16MatVec
         Vector512<float> even = default, odd = default;
         for (int c = 0; c < cols; c += 32)
             Accumulate(Vector512.Load((int*)(row + c)), Vector512.Load(xSplit + c), Vector512.Load(xSplit + c + 16), mask, ref even, ref odd);
-        return Vector512.Sum(even + odd);
+        var sum = even + odd;
+        return FloatMath.SumEach(sum, sum, sum, sum).GetElement(0); // the four-row step's reduction: a row's y never depends on its tile
     }
 
     static float Dot256(ushort* row, float* xSplit, int cols)

@@ -1,0 +1,131 @@
+using BitNet.Gpu.Kernels.Cpu;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>
+/// The screened f16 product against the full one (<see cref="F16MatVec"/>, itself checked against a double reference):
+/// no tolerance, since every row the screen keeps must equal the full product to the bit, and the k largest rows of the
+/// full product must all be kept.
+/// </summary>
+public class ScreenedF16MatVecTests
+{
+    /// <summary>Rows of different magnitudes (so the largest outputs stand out, as logits do) and random signs.</summary>
+    static Half[] Weights(Random random, int rows, int cols)
+    {
+        var w = new Half[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            double rowScale = 0.02 + 0.08 * random.NextDouble();
+            for (int c = 0; c < cols; c++) w[r * cols + c] = (Half)((random.NextDouble() * 2 - 1) * rowScale);
+        }
+        return w;
+    }
+
+    /// <summary>The k rows with the largest values, ties to the lower index (the sampler's order).</summary>
+    static int[] TopRows(float[] y, int k) =>
+        Enumerable.Range(0, y.Length).OrderByDescending(r => y[r]).ThenBy(r => r).Take(k).ToArray();
+
+    static void AssertScreenKeepsTopRows(Half[] w, int rows, int cols, float[] x, int k, int[] alwaysExact, KernelThreadPool pool, string what)
+    {
+        var full = KernelTestData.Poisoned(rows);
+        F16MatVec.Multiply(w, rows, cols, x, full, pool);
+        using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
+        var screened = KernelTestData.Poisoned(rows);
+        int exactRows = screen.Multiply(w, x, k, alwaysExact, screened, pool);
+
+        int finite = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            if (float.IsNegativeInfinity(screened[r])) continue;
+            Assert.True(BitConverter.SingleToInt32Bits(full[r]) == BitConverter.SingleToInt32Bits(screened[r]),
+                $"{what}: row {r} screened {screened[r]} but the full product is {full[r]}");
+            finite++;
+        }
+        Assert.True(finite <= exactRows, $"{what}: {finite} finite outputs but only {exactRows} rows computed");
+        foreach (int r in TopRows(full, k))
+            Assert.False(float.IsNegativeInfinity(screened[r]), $"{what}: row {r} is among the {k} largest but was screened out");
+        foreach (int r in alwaysExact)
+            Assert.Equal(full[r], screened[r]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void KeepsTheLargestRowsExactly_AndReadsFewRows(int k)
+    {
+        var random = new Random(11 + k);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 4099, cols = 520; // a tail of rows and of columns
+        var w = Weights(random, rows, cols);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var x = KernelTestData.Floats(random, cols, 2f);
+            int[] alwaysExact = [random.Next(rows), random.Next(rows), 7];
+            AssertScreenKeepsTopRows(w, rows, cols, x, k, alwaysExact, pool, $"k {k} trial {trial}");
+
+            using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
+            int exactRows = screen.Multiply(w, x, k, alwaysExact, new float[rows], pool);
+            Assert.True(exactRows < rows / 8, $"the screen kept {exactRows} of {rows} rows: it does not screen");
+        }
+    }
+
+    [Fact]
+    public void NearTies_AreAllKept()
+    {
+        // Many rows equal but for one weight a step of the f16 grid apart: the screen cannot tell them apart, so it must keep
+        // them all, and the exact values then decide.
+        var random = new Random(3);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 2048, cols = 256;
+        var w = Weights(random, rows, cols);
+        var twin = w.AsSpan(0, cols).ToArray();
+        for (int r = 100; r < 164; r++)
+        {
+            twin.CopyTo(w, r * cols);
+            int c = random.Next(cols);
+            w[r * cols + c] = BitConverter.UInt16BitsToHalf((ushort)(BitConverter.HalfToUInt16Bits(w[r * cols + c]) + random.Next(-1, 2)));
+        }
+        var x = new float[cols];
+        for (int c = 0; c < cols; c++) x[c] = (float)w[c] * 40; // aligned with the twins: they are the largest outputs
+        foreach (int k in new[] { 1, 10, 40 })
+            AssertScreenKeepsTopRows(w, rows, cols, x, k, [], pool, $"twins k {k}");
+    }
+
+    [Fact]
+    public void LargeK_OrNonFiniteInput_FallsBackToTheFullProduct()
+    {
+        var random = new Random(4);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 300, cols = 128;
+        var w = Weights(random, rows, cols);
+        using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
+
+        var x = KernelTestData.Floats(random, cols);
+        var full = new float[rows];
+        F16MatVec.Multiply(w, rows, cols, x, full, pool);
+        var y = KernelTestData.Poisoned(rows);
+        Assert.Equal(rows, screen.Multiply(w, x, rows / 4, [], y, pool));
+        Assert.Equal(full, y);
+
+        x[5] = float.NaN;
+        y = KernelTestData.Poisoned(rows);
+        Assert.Equal(rows, screen.Multiply(w, x, 1, [], y, pool));
+        Assert.All(y, value => Assert.True(float.IsNaN(value)));
+    }
+
+    [Fact]
+    public void NonFiniteWeights_HaveNoScreen_AndBadArgumentsAreNamed()
+    {
+        using var pool = new KernelThreadPool(1);
+        var w = new Half[4 * 128];
+        w[130] = Half.PositiveInfinity;
+        Assert.Null(ScreenedF16MatVec.Create(w, 4, 128, pool));
+
+        w[130] = Half.One;
+        using var screen = ScreenedF16MatVec.Create(w, 4, 128, pool)!;
+        Assert.Throws<ArgumentOutOfRangeException>("k", () => screen.Multiply(w, new float[128], 0, [], new float[4], pool));
+        Assert.Throws<ArgumentOutOfRangeException>("alwaysExact", () => screen.Multiply(w, new float[128], 1, [4], new float[4], pool));
+        Assert.Throws<ArgumentException>("x", () => screen.Multiply(w, new float[127], 1, [], new float[4], pool));
+    }
+}
