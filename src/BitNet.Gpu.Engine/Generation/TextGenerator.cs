@@ -12,6 +12,11 @@ public sealed record GenerationRequest
     public int MaxTokens { get; init; } = 128;
     public SamplerOptions Sampling { get; init; } = new();
     public IReadOnlyList<string> StopStrings { get; init; } = [];
+    /// <summary>
+    /// Compute every logit, even those the sampler cannot pick (see <see cref="TransformerGraph.ForwardTop"/>): the tokens
+    /// are the same either way, only slower. For comparisons.
+    /// </summary>
+    public bool FullLogits { get; init; }
 }
 
 /// <summary>Counts and times of one generation (prompt processing and token generation separately).</summary>
@@ -34,6 +39,7 @@ public sealed class TextGenerator
     readonly float[] _logits;
     readonly List<int> _cached = new();   // the tokens whose keys and values are in the KV cache, in order
     readonly List<int> _recent = new();   // prompt and generated tokens, for the repetition penalties
+    readonly List<int> _adjusted = new(); // tokens whose logits the sampler adjusts: always computed exactly
 
     public TextGenerator(LoadedModel model)
     {
@@ -75,9 +81,9 @@ public sealed class TextGenerator
 
         var clock = Stopwatch.StartNew();
         var newTokens = ReuseCachedPrefix(prompt);
-        Graph.Forward(newTokens, _logits);
-        _cached.AddRange(newTokens);
         _recent.AddRange(newTokens);
+        Forward(newTokens, sampler, request);
+        _cached.AddRange(newTokens);
         var promptTime = clock.Elapsed;
 
         clock.Restart();
@@ -96,7 +102,7 @@ public sealed class TextGenerator
             if (scan.Stopped) { reason = $"stop string {scan.StopString}"; break; }
             if (generated == request.MaxTokens) break;
             if (Graph.Position >= Graph.ContextLength) { reason = "context full"; break; }
-            Graph.Forward([token], _logits);
+            Forward([token], sampler, request);
             _cached.Add(token);
         }
         if (stops.StoppedBy is null)
@@ -105,6 +111,23 @@ public sealed class TextGenerator
             if (rest.Length > 0) onText(rest);
         }
         return new GenerationStats(newTokens.Length, promptTime, generated, clock.Elapsed, reason);
+    }
+
+    /// <summary>
+    /// Runs tokens through the graph into the logits; when the sampler only looks at the largest few, only those (and the
+    /// ones it adjusts) are computed exactly, which skips most of the output projection on backends that can.
+    /// </summary>
+    void Forward(int[] tokens, Sampler sampler, GenerationRequest request)
+    {
+        int topK = sampler.LargestLogitsUsed;
+        if (topK == 0 || request.FullLogits)
+        {
+            Graph.Forward(tokens, _logits);
+            return;
+        }
+        _adjusted.Clear();
+        sampler.AddAdjustedTokens(PenaltyWindow(request.Sampling.PenaltyWindow), _adjusted);
+        Graph.ForwardTop(tokens, _logits, topK, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_adjusted));
     }
 
     /// <summary>Keeps the longest cached prefix of <paramref name="prompt"/> (leaving at least one token to run) and returns the rest.</summary>

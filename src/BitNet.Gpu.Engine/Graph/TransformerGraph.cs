@@ -72,7 +72,25 @@ public sealed class TransformerGraph : IDisposable
     /// <paramref name="logits"/> receives the last token's logits [vocab], or every token's [tokens × vocab] when
     /// <paramref name="allLogits"/> is set.
     /// </summary>
-    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits = false)
+    public void Forward(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits = false) =>
+        Forward(tokens, logits, allLogits, topK: 0, alwaysExact: []);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{int}, Span{float}, bool)"/> for a sampler that only looks at the <paramref name="topK"/>
+    /// largest logits (top-k sampling, or 1 when greedy) after adjusting those of <paramref name="alwaysExact"/> (logit
+    /// bias, repetition penalties): the last token's logits are exact for those tokens and for every token that can be
+    /// among the topK largest; the backend may set the rest to -inf, which skips most of the output projection's reads.
+    /// </summary>
+    public void ForwardTop(ReadOnlySpan<int> tokens, Span<float> logits, int topK, ReadOnlySpan<int> alwaysExact)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topK);
+        foreach (int token in alwaysExact)
+            if ((uint)token >= (uint)VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(alwaysExact), token, $"token id out of range (vocabulary has {VocabSize})");
+        Forward(tokens, logits, allLogits: false, topK, alwaysExact);
+    }
+
+    void Forward(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits, int topK, ReadOnlySpan<int> alwaysExact)
     {
         if (tokens.IsEmpty) throw new ArgumentException("no tokens to run", nameof(tokens));
         if (Position + tokens.Length > ContextLength)
@@ -89,12 +107,15 @@ public sealed class TransformerGraph : IDisposable
             int count = Math.Min(MaxBatch, tokens.Length - start);
             bool last = start + count == tokens.Length;
             var chunkLogits = allLogits ? logits.Slice(start * VocabSize, count * VocabSize) : logits[..VocabSize];
-            Step(tokens.Slice(start, count), chunkLogits, allLogits, last);
+            Step(tokens.Slice(start, count), chunkLogits, allLogits, last, topK, alwaysExact);
         }
     }
 
-    /// <summary>One batch: every layer, then the logits of all tokens or of the last one (only when it is the final batch).</summary>
-    void Step(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits, bool lastBatch)
+    /// <summary>
+    /// One batch: every layer, then the logits of all tokens or of the last one (only when it is the final batch; only the
+    /// top ones when <paramref name="topK"/> is positive).
+    /// </summary>
+    void Step(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits, bool lastBatch, int topK, ReadOnlySpan<int> alwaysExact)
     {
         var b = _backend;
         var a = _activations;
@@ -120,7 +141,8 @@ public sealed class TransformerGraph : IDisposable
         else
         {
             b.CopyRow(a.H, n - 1, a.LastHidden);
-            b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
+            if (topK > 0) b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact);
+            else b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
             Named("result_output", -1, a.Logits, 1);
             b.Read(a.Logits, 1, logits);
         }

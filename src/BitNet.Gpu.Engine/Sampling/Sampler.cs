@@ -45,6 +45,21 @@ public sealed class Sampler
 
     public SamplerOptions Options => _options;
 
+    /// <summary>
+    /// How many of the largest logits a draw can depend on, once the logits of <see cref="AddAdjustedTokens"/> are exact:
+    /// 1 when greedy, K with top-k (top-p and min-p only cut inside those), 0 when it can be any of them.
+    /// </summary>
+    public int LargestLogitsUsed => _options.IsGreedy ? 1 : _topK is not null ? _options.TopK : 0;
+
+    /// <summary>Adds the tokens whose logits the bias or the penalties change (for <paramref name="recentTokens"/>) to <paramref name="tokens"/>.</summary>
+    public void AddAdjustedTokens(ReadOnlySpan<int> recentTokens, List<int> tokens)
+    {
+        foreach (int token in _options.LogitBias.Keys) tokens.Add(token);
+        if (!_penalties.IsActive) return;
+        var window = recentTokens.Length > _options.PenaltyWindow ? recentTokens[^_options.PenaltyWindow..] : recentTokens;
+        foreach (int token in window) tokens.Add(token);
+    }
+
     /// <param name="logits">one step's logits, vocab long; not modified</param>
     /// <param name="recentTokens">the tokens so far (prompt and generated); the penalties look at the last PenaltyWindow</param>
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recentTokens)

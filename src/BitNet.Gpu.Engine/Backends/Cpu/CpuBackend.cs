@@ -139,6 +139,20 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             F16MatMul.Multiply(w.F16Span, w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
     }
 
+    public void DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
+    {
+        var w = (CpuWeight)weight;
+        if (w.GetOrCreateScreen(_pool) is not { } screen)
+        {
+            DenseMatMul(weight, x, y, 1);
+            return;
+        }
+        LastExactRows = screen.Multiply(w.F16Span, ((CpuBuffer)x).Row(0), topK, alwaysExact, ((CpuBuffer)y).Row(0), _pool);
+    }
+
+    /// <summary>Rows the last <see cref="DenseMatMulTop"/> computed from the f16 weights (for bench's byte count and tests).</summary>
+    public int LastExactRows { get; private set; }
+
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
     {
         var buffer = (CpuBuffer)x;

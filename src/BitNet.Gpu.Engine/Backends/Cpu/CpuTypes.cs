@@ -14,6 +14,24 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
+    /// <summary>
+    /// The int8 screen of the F16 matrix for products that only need the largest rows (<see cref="ScreenedF16MatVec"/>),
+    /// made on first use: only the output projection needs it, and only when sampling with top-k or greedily.
+    /// Null before that, or when the matrix has no screen (not F16, or a weight is not finite).
+    /// </summary>
+    public ScreenedF16MatVec? Screen { get; private set; }
+    bool _screenTried;
+
+    public ScreenedF16MatVec? GetOrCreateScreen(KernelThreadPool pool)
+    {
+        if (!_screenTried && F16 != null)
+        {
+            _screenTried = true;
+            Screen = ScreenedF16MatVec.Create(F16Span, Rows, Cols, pool);
+        }
+        return Screen;
+    }
+
     bool _disposed;
 
     public override void Dispose()
@@ -21,6 +39,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
         if (_disposed) return;
         _disposed = true;
         Ternary?.Dispose();
+        Screen?.Dispose();
         LargePageMemory.Free(F16); // null (no F16 matrix) is ignored
     }
 }

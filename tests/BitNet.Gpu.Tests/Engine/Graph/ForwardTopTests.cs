@@ -1,0 +1,79 @@
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Backends.Cpu;
+using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Hosting;
+using BitNet.Gpu.Engine.Sampling;
+using BitNet.Gpu.Model.Synthetic;
+
+namespace BitNet.Gpu.Tests.Engine.Graph;
+
+/// <summary>
+/// TransformerGraph.ForwardTop and its use by the generator: the logits a top-k or greedy sampler can use are the same to
+/// the bit as a full Forward's, the rest are -inf, and generation picks the same tokens either way.
+/// </summary>
+public class ForwardTopTests
+{
+    static readonly BackendRegistry Registry = new();
+
+    /// <summary>A tiny model with an 8192-token output layer (F16, tied), big enough for the screen to skip most rows.</summary>
+    static readonly Lazy<string> Model = new(() =>
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("bitnet-gpu-forwardtop-").FullName, "tiny-vocab8192.gguf");
+        SyntheticModel.Write(SyntheticModelOptions.Tiny with { VocabSize = 8192, Seed = 21, ContextLength = 128 }, path);
+        return path;
+    });
+
+    static LoadedModel Load() => LoadedModel.Load(Model.Value, new LoadOptions { Backend = "cpu", ContextLength = 64, BatchSize = 8 }, Registry);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(40)]
+    public void ForwardTop_KeepsEveryLogitTheSamplerCanUse(int topK)
+    {
+        using var model = Load();
+        int vocab = model.Graph.VocabSize;
+        var random = new Random(topK);
+        int[] prompt = Enumerable.Range(0, 5).Select(_ => random.Next(vocab)).ToArray();
+        int[] adjusted = [prompt[0], 17, vocab - 1];
+
+        var full = new float[vocab];
+        model.Graph.Forward(prompt, full);
+        model.Graph.Reset();
+        var top = new float[vocab];
+        Array.Fill(top, float.NaN);
+        model.Graph.ForwardTop(prompt, top, topK, adjusted);
+
+        int exactRows = ((CpuBackend)model.Backend).LastExactRows;
+        Assert.True(exactRows < vocab / 8, $"{exactRows} of {vocab} output rows were computed: nothing was skipped");
+        for (int t = 0; t < vocab; t++)
+            if (!float.IsNegativeInfinity(top[t])) Assert.Equal(full[t], top[t]);
+        foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => full[t]).ThenBy(t => t).Take(topK).Concat(adjusted))
+            Assert.Equal(full[t], top[t]);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.8f)]
+    public void Generation_PicksTheSameTokensWithAndWithoutScreening(float temperature)
+    {
+        var sampling = new SamplerOptions
+        {
+            Temperature = temperature, TopK = 40, RepeatPenalty = 1.3f, PresencePenalty = 0.5f, Seed = 5,
+            LogitBias = new Dictionary<int, float> { [300] = 3f, [301] = float.NegativeInfinity },
+        };
+        var request = new GenerationRequest { MaxTokens = 24, Sampling = sampling };
+        int[] prompt = [1, 72, 101, 108, 108, 111];
+
+        using var model = Load();
+        var runs = new List<(string Text, int Tokens)>();
+        foreach (bool full in new[] { true, false })
+        {
+            var text = new System.Text.StringBuilder();
+            var stats = new TextGenerator(model).Generate(prompt, request with { FullLogits = full }, piece => text.Append(piece));
+            runs.Add((text.ToString(), stats.GeneratedTokens));
+        }
+        Assert.True(runs[0].Tokens > 1, "nothing generated");
+        Assert.Equal(runs[0], runs[1]);
+        Assert.True(((CpuBackend)model.Backend).LastExactRows < model.Graph.VocabSize / 8, "the screened run did not skip rows");
+    }
+}
