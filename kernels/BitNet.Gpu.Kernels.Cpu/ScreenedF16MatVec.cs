@@ -169,13 +169,17 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         float sum = 0;
         if (Avx512F.IsSupported)
         {
-            Vector512<float> a0 = default, a1 = default;
-            for (; c + 32 <= cols; c += 32)
+            // Four accumulators: with two, the FMA latency and not the memory set the pace.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; c + 64 <= cols; c += 64)
             {
-                a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(codes + c))), Vector512.Load(x + c), a0);
-                a1 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(codes + c + 16))), Vector512.Load(x + c + 16), a1);
+                a0 = Vector512.FusedMultiplyAdd(Widen512(codes + c), Vector512.Load(x + c), a0);
+                a1 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 16), Vector512.Load(x + c + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 32), Vector512.Load(x + c + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 48), Vector512.Load(x + c + 48), a3);
             }
-            sum = Vector512.Sum(a0 + a1);
+            for (; c + 16 <= cols; c += 16) a0 = Vector512.FusedMultiplyAdd(Widen512(codes + c), Vector512.Load(x + c), a0);
+            sum = Vector512.Sum((a0 + a1) + (a2 + a3));
         }
         else if (Avx2.IsSupported)
         {
@@ -190,6 +194,9 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         for (; c < cols; c++) sum += codes[c] * x[c];
         return sum;
     }
+
+    /// <summary>16 int8 codes as floats.</summary>
+    static Vector512<float> Widen512(sbyte* codes) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(codes)));
 
     public void Dispose()
     {

@@ -19,19 +19,27 @@ public static class BenchCommand
         var generate = new Option<int>("-n", "--n-gen") { Description = "generated tokens (tg test)", DefaultValueFactory = _ => 64 };
         var repeat = new Option<int>("--repeat", "-r") { Description = "runs of each test; the median is reported", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "print one JSON object instead of a table" };
-        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json };
+        var topK = new Option<int>("--top-k")
+        {
+            Description = "generate as a top-K sampler needs (logits that cannot be among the K largest are skipped, as run does); " +
+                          "0 = every logit, like llama-bench",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
             int p = parse.GetValue(prompt), n = parse.GetValue(generate), r = parse.GetValue(repeat);
             if (p < 0 || n < 0 || p + n == 0) throw new UsageException("-p and -n must be zero or more, and not both zero");
             if (r is <= 0 or > 1000) throw new UsageException($"--repeat must be between 1 and 1000, got {r}");
+            int k = parse.GetValue(topK);
+            if (k < 0) throw new UsageException($"--top-k must be zero (every logit) or positive, got {k}");
 
             using var model = engine.Load(parse);
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : () => HostMemoryBandwidth.Measure(threads);
-            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe);
-            var report = new BenchReport(model, result, threads);
+            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k);
+            var report = new BenchReport(model, result, threads, k);
             if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
             else report.WriteTable();
             return 0;
@@ -39,8 +47,11 @@ public static class BenchCommand
         return command;
     }
 
-    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads)
+    /// <summary>With a top-k generation test the bytes read per token depend on how many output rows survive, so GB/s and
+    /// the roofline share are left out (null in JSON) rather than computed from the full count.</summary>
+    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK)
     {
+        bool FullLogits => TopK == 0;
         long BytesPerToken => Model.Description.WeightBytesPerToken;
         double Bandwidth => Result.Bandwidth;
         double RooflinePercent => 100 * Result.RooflineFraction(BytesPerToken);
@@ -60,11 +71,12 @@ public static class BenchCommand
             ["repeats"] = Result.Repeats,
             ["prompt_tokens_per_second"] = Result.PromptTokensPerSecond,
             ["generation_tokens_per_second"] = Result.GenerationTokensPerSecond,
+            ["generation_top_k"] = TopK,
             ["weight_bytes_per_token"] = BytesPerToken,
-            ["generation_gb_per_second"] = GenerationBytesPerSecond / 1e9,
+            ["generation_gb_per_second"] = FullLogits ? GenerationBytesPerSecond / 1e9 : null,
             ["memory_bandwidth_gb_per_second"] = Bandwidth / 1e9,
             ["roofline_tokens_per_second"] = RooflineTokensPerSecond,
-            ["roofline_percent"] = RooflinePercent,
+            ["roofline_percent"] = FullLogits ? RooflinePercent : null,
             ["memory_bandwidth_runs_gb_per_second"] = Result.BandwidthRuns.Select(b => b / 1e9).ToArray(),
             ["prompt_runs"] = Result.PromptRuns,
             ["generation_runs"] = Result.GenerationRuns,
@@ -79,13 +91,17 @@ public static class BenchCommand
                 table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"pp{Result.PromptTokens}",
                     $"{Result.PromptTokensPerSecond:F1}", "", "");
             if (Result.GeneratedTokens > 0)
-                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"tg{Result.GeneratedTokens}",
-                    $"{Result.GenerationTokensPerSecond:F1}", $"{GenerationBytesPerSecond / 1e9:F1}", $"{RooflinePercent:F0}%");
+                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(),
+                    FullLogits ? $"tg{Result.GeneratedTokens}" : $"tg{Result.GeneratedTokens} top-{TopK}",
+                    $"{Result.GenerationTokensPerSecond:F1}",
+                    FullLogits ? $"{GenerationBytesPerSecond / 1e9:F1}" : "", FullLogits ? $"{RooflinePercent:F0}%" : "");
             AnsiConsole.Write(table);
             string bandwidth = Result.BandwidthRuns.Length == 0 ? "" :
                 $"read bandwidth measured after each run {Result.BandwidthRuns.Min() / 1e9:F1}–{Result.BandwidthRuns.Max() / 1e9:F1} GB/s " +
                 $"(median {Bandwidth / 1e9:F1}: roofline {RooflineTokensPerSecond:F1} tok/s); ";
-            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; weights read per token {BytesPerToken / 1e6:F1} MB; " +
+            string weights = FullLogits ? $"weights read per token {BytesPerToken / 1e6:F1} MB" :
+                $"weights per token {BytesPerToken / 1e6:F1} MB with every logit (top-{TopK} reads the output layer's rows that can matter)";
+            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; {weights}; " +
                                   $"{bandwidth}median of {Result.Repeats}");
         }
     }

@@ -31,9 +31,12 @@ public sealed record BenchmarkResult(
 public static class ModelBenchmark
 {
     /// <param name="bandwidthProbe">Measures the device's read bandwidth (bytes/s); run after every generation run.</param>
+    /// <param name="generationTopK">0: generation computes every logit, as llama-bench does; K &gt; 0: only those a top-K
+    /// sampler can use (<see cref="TransformerGraph.ForwardTop"/>), as <c>run</c> does.</param>
     public static BenchmarkResult Run(TransformerGraph graph, int promptTokens, int generatedTokens, int repeats,
-                                      Func<double>? bandwidthProbe = null, int seed = 1234)
+                                      Func<double>? bandwidthProbe = null, int seed = 1234, int generationTopK = 0)
     {
+        if (generationTopK < 0) throw new ArgumentException($"--top-k must be zero or more, got {generationTopK}");
         if (promptTokens < 0 || generatedTokens < 0 || promptTokens + generatedTokens == 0)
             throw new ArgumentException("-p and -n must be zero or more, and not both zero");
         if (Math.Max(promptTokens, generatedTokens) > graph.ContextLength)
@@ -46,7 +49,7 @@ public static class ModelBenchmark
 
         // Warm-up: compiles kernels, touches every weight once.
         if (promptTokens > 0) TimePrompt(graph, prompt, logits);
-        if (generatedTokens > 0) TimeGeneration(graph, Math.Min(generatedTokens, 4), random, logits);
+        if (generatedTokens > 0) TimeGeneration(graph, Math.Min(generatedTokens, 4), random, logits, generationTopK);
 
         var pp = new double[promptTokens > 0 ? repeats : 0];
         var tg = new double[generatedTokens > 0 ? repeats : 0];
@@ -54,7 +57,7 @@ public static class ModelBenchmark
         for (int r = 0; r < repeats; r++)
         {
             if (promptTokens > 0) pp[r] = promptTokens / TimePrompt(graph, prompt, logits);
-            if (generatedTokens > 0) tg[r] = generatedTokens / TimeGeneration(graph, generatedTokens, random, logits);
+            if (generatedTokens > 0) tg[r] = generatedTokens / TimeGeneration(graph, generatedTokens, random, logits, generationTopK);
             if (bandwidth.Length > 0) bandwidth[r] = bandwidthProbe!();
         }
         return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth);
@@ -68,14 +71,15 @@ public static class ModelBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    static double TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits)
+    static double TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits, int topK)
     {
         graph.Reset();
         int token = random.Next(graph.VocabSize);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
-            graph.Forward([token], logits);
+            if (topK > 0) graph.ForwardTop([token], logits, topK, []);
+            else graph.Forward([token], logits);
             token = (token * 31 + 7) % graph.VocabSize; // no sampler: only the graph is measured
         }
         return clock.Elapsed.TotalSeconds;
