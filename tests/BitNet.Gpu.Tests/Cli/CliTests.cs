@@ -85,6 +85,15 @@ public class CliTests
         Assert.True(json.RootElement.GetProperty("prompt_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("memory_bandwidth_gb_per_second").GetDouble() > 0);
+
+        var topK = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "4", "--repeat", "1", "--json", "--backend", "cpu", "--top-k", "5");
+        Assert.True(topK.ExitCode == 0, topK.Stderr);
+        using var topJson = JsonDocument.Parse(topK.Stdout);
+        Assert.Equal(5, topJson.RootElement.GetProperty("generation_top_k").GetInt32());
+        Assert.True(topJson.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, topJson.RootElement.GetProperty("roofline_percent").ValueKind);
+
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--top-k", "-1"), 1, "--top-k");
     }
 
     [Fact]
