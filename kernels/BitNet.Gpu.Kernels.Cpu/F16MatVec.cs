@@ -34,28 +34,9 @@ public static unsafe class F16MatVec
         ValidateShape(w, rows, cols, x.Length, y.Length, tokens: 1);
         ArgumentNullException.ThrowIfNull(pool);
         SimdSupport.ThrowIfUnsupported(path);
-        int chunk = ChunkCols(path);
-        int vectorCols = chunk == 0 ? 0 : cols / chunk * chunk;
-        var scratch = ArrayPool<float>.Shared.Rent(cols);
-        try
-        {
-            SplitEvenOddAndScale(x, scratch, vectorCols, chunk);
-            fixed (Half* wFixed = w)
-            fixed (float* xFixed = x)
-            fixed (float* yFixed = y)
-            fixed (float* xSplit = scratch)
-            {
-                ushort* wp = (ushort*)wFixed;
-                float* xp = xFixed, yp = yFixed, xs = xSplit;
-                int tiles = (rows + RowTile - 1) / RowTile;
-                pool.For(tiles, (first, end) =>
-                    MultiplyRows(path, wp, cols, xp, xs, vectorCols, yp, first * RowTile, Math.Min(end * RowTile, rows)));
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scratch);
-        }
+        int tiles = (rows + RowTile - 1) / RowTile;
+        WithOperands(w, cols, x, y, path, o => pool.For(tiles, (first, end) =>
+            MultiplyRowRange(path, o, cols, first * RowTile, Math.Min(end * RowTile, rows))));
     }
 
     /// <summary>
@@ -69,6 +50,31 @@ public static unsafe class F16MatVec
         foreach (int row in selected)
             if ((uint)row >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(selected), row, $"Row must be in [0, {rows}).");
         var path = SimdSupport.Best;
+        fixed (int* selectedFixed = selected)
+        {
+            int* rowList = selectedFixed;
+            int count = selected.Length;
+            WithOperands(w, cols, x, y, path, o => pool.For(count, (first, end) =>
+            {
+                for (int i = first; i < end; i++) o.Y[rowList[i]] = DotRow(path, o, cols, rowList[i]);
+            }));
+        }
+    }
+
+    /// <summary>What one product's rows work on, pinned: the weights, x, x split and scaled for the vector loop, and y.</summary>
+    readonly struct Operands(ushort* w, float* x, float* xSplit, float* y, int vectorCols)
+    {
+        public readonly ushort* W = w;
+        public readonly float* X = x;
+        public readonly float* XSplit = xSplit;
+        public readonly float* Y = y;
+        /// <summary>Columns the vector loop covers; the rest go through the scalar tail.</summary>
+        public readonly int VectorCols = vectorCols;
+    }
+
+    /// <summary>Splits and scales x into pooled scratch, pins everything and runs <paramref name="body"/> on it.</summary>
+    static void WithOperands(ReadOnlySpan<Half> w, int cols, ReadOnlySpan<float> x, Span<float> y, SimdPath path, Action<Operands> body)
+    {
         int chunk = ChunkCols(path);
         int vectorCols = chunk == 0 ? 0 : cols / chunk * chunk;
         var scratch = ArrayPool<float>.Shared.Rent(cols);
@@ -79,20 +85,7 @@ public static unsafe class F16MatVec
             fixed (float* xFixed = x)
             fixed (float* yFixed = y)
             fixed (float* xSplit = scratch)
-            fixed (int* selectedFixed = selected)
-            {
-                ushort* wp = (ushort*)wFixed;
-                float* xp = xFixed, yp = yFixed, xs = xSplit;
-                int* rowList = selectedFixed;
-                pool.For(selected.Length, (first, end) =>
-                {
-                    for (int i = first; i < end; i++)
-                    {
-                        ushort* row = wp + (long)rowList[i] * cols;
-                        yp[rowList[i]] = DotRow(path, row, xs, vectorCols) * YScale + DotScalar(row, xp, vectorCols, cols);
-                    }
-                });
-            }
+                body(new Operands((ushort*)wFixed, xFixed, xSplit, yFixed, vectorCols));
         }
         finally
         {
@@ -135,7 +128,7 @@ public static unsafe class F16MatVec
     /// each, which the hardware prefetcher follows (four adjacent rows would restart all four streams every 20 KB, and measured
     /// ~40% slower from memory).
     /// </summary>
-    static void MultiplyRows(SimdPath path, ushort* w, int cols, float* x, float* xSplit, int vectorCols, float* y, int rowStart, int rowEnd)
+    static void MultiplyRowRange(SimdPath path, Operands o, int cols, int rowStart, int rowEnd)
     {
         int row = rowStart;
         if (path == SimdPath.Avx512)
@@ -144,21 +137,27 @@ public static unsafe class F16MatVec
             for (int i = 0; i < quarter; i++)
             {
                 int first = rowStart + i;
-                var dots = Dot512Rows4(w + (long)first * cols, (long)quarter * cols, xSplit, vectorCols) * YScale;
+                var dots = Dot512Rows4(o.W + (long)first * cols, (long)quarter * cols, o.XSplit, o.VectorCols) * YScale;
                 for (int r = 0; r < RowTile; r++)
                 {
                     int rowIndex = first + r * quarter;
-                    y[rowIndex] = dots[r] + DotScalar(w + (long)rowIndex * cols, x, vectorCols, cols);
+                    o.Y[rowIndex] = dots[r] + DotScalar(o.W + (long)rowIndex * cols, o.X, o.VectorCols, cols);
                 }
             }
             row = rowStart + RowTile * quarter;
         }
-        for (; row < rowEnd; row++)
-            y[row] = DotRow(path, w + (long)row * cols, xSplit, vectorCols) * YScale + DotScalar(w + (long)row * cols, x, vectorCols, cols);
+        for (; row < rowEnd; row++) o.Y[row] = DotRow(path, o, cols, row);
+    }
+
+    /// <summary>y[row] one row at a time: the vector loop, scaled back, plus the scalar tail.</summary>
+    static float DotRow(SimdPath path, Operands o, int cols, int row)
+    {
+        ushort* w = o.W + (long)row * cols;
+        return DotVector(path, w, o.XSplit, o.VectorCols) * YScale + DotScalar(w, o.X, o.VectorCols, cols);
     }
 
     /// <summary>Σ W·x·2^-48 over the first <paramref name="vectorCols"/> columns of one row.</summary>
-    static float DotRow(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
+    static float DotVector(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
     {
         SimdPath.Avx512 => Dot512(row, xSplit, vectorCols),
         SimdPath.Avx2 => Dot256(row, xSplit, vectorCols),

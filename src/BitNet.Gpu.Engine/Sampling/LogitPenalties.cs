@@ -22,12 +22,16 @@ internal sealed class LogitPenalties
 
     public bool IsActive { get; }
 
+    /// <summary>The recent tokens the penalties look at: the last PenaltyWindow of them.</summary>
+    public ReadOnlySpan<int> Window(ReadOnlySpan<int> recentTokens) =>
+        recentTokens.Length > _window ? recentTokens[^_window..] : recentTokens;
+
     // For a token seen count > 0 times in the window:
     //   logit = logit <= 0 ? logit × repeat : logit / repeat;  logit -= count × frequency + presence
     public void Apply(Span<float> logits, ReadOnlySpan<int> recentTokens)
     {
         if (!IsActive) return;
-        var window = recentTokens.Length > _window ? recentTokens[^_window..] : recentTokens;
+        var window = Window(recentTokens);
         foreach (int token in window)
         {
             if ((uint)token >= (uint)logits.Length)

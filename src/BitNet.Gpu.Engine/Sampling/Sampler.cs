@@ -56,8 +56,7 @@ public sealed class Sampler
     {
         foreach (int token in _options.LogitBias.Keys) tokens.Add(token);
         if (!_penalties.IsActive) return;
-        var window = recentTokens.Length > _options.PenaltyWindow ? recentTokens[^_options.PenaltyWindow..] : recentTokens;
-        foreach (int token in window) tokens.Add(token);
+        foreach (int token in _penalties.Window(recentTokens)) tokens.Add(token);
     }
 
     /// <param name="logits">one step's logits, vocab long; not modified</param>
