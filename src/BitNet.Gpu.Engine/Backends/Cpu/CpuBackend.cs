@@ -145,6 +145,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         if (w.GetOrCreateScreen(_pool) is not { } screen)
         {
             DenseMatMul(weight, x, y, 1);
+            LastExactRows = w.Rows;
             return;
         }
         LastExactRows = screen.Multiply(w.F16Span, ((CpuBuffer)x).Row(0), topK, alwaysExact, ((CpuBuffer)y).Row(0), _pool);
