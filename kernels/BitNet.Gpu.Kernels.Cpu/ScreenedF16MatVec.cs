@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
@@ -8,11 +8,12 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// y[r] = Σ_c W[r, c]·x[c] for every row that can be among the k largest, computed from the f16 weights exactly as
 /// <see cref="F16MatVec"/> computes it; every other y[r] = -∞.
 /// <para>
-/// How. An int8 copy of the matrix (one scale per row, half the bytes of f16) gives every row an estimate e[r] with a
-/// guaranteed error bound b[r] = errorPerAbsX[r] · Σ|x| (the row's largest rounding error of its int8 weights, plus the
-/// float rounding of both sums). Let τ be the k-th largest lower bound e − b. A row with e + b &lt; τ has k rows certainly
-/// above it, so it cannot be among the k largest; only the others are read again in f16. For the 2B4T output layer about
-/// 1% of the rows survive (top-40), so a token reads ~0.33 GB instead of 0.66 GB.
+/// How. An int8 copy of the matrix (one scale per row, half the bytes of f16) gives every row an estimate e[r], computed
+/// with integer arithmetic against x rounded to int16 (x ≈ step·q), with a guaranteed error bound
+/// b[r] = errorPerAbsX[r]·Σ|x| + 127·scale[r]·Σ|x − step·q|: the row's largest rounding error of its int8 weights and the
+/// float rounding of both products, plus what rounding x can change. Let τ be the k-th largest lower bound e − b. A row
+/// with e + b &lt; τ has k rows certainly above it, so it cannot be among the k largest; only the others are read again in
+/// f16. For the 2B4T output layer about 1% of the rows survive (top-40), so a token reads ~0.33 GB instead of 0.66 GB.
 /// </para>
 /// </summary>
 public sealed unsafe class ScreenedF16MatVec : IDisposable
@@ -103,26 +104,31 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
         foreach (int row in alwaysExact)
             if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(alwaysExact), row, $"Row must be in [0, {Rows}).");
+        if (k >= Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool);
 
-        float absSum = 0;
-        foreach (float value in x) absSum += Math.Abs(value);
-        if (k >= Rows / FullProductDivisor || !float.IsFinite(absSum))
-            return MultiplyAll(w, x, y, pool);
+        var q = (short*)NativeMemory.AlignedAlloc((nuint)Cols * sizeof(short), 64); // aligned: the dot loads it every row
+        var excluded = alwaysExact.ToArray();
+        var survivors = ArrayPool<int>.Shared.Rent(Rows / FullProductDivisor + 1);
+        try
+        {
+            var input = QuantizeInput(x, new Span<short>(q, Cols));
+            if (!input.IsFinite) return MultiplyAll(w, x, y, pool);
 
-        Estimate(x, y, pool); // y = estimates for now
-        float absSumBound = absSum * (1 + 2 * Cols * MathF.ScaleB(1, -24)); // Σ|x| as computed may be a little low
-        float threshold = KthLargestLowerBound(y, absSumBound, k, alwaysExact);
+            Array.Sort(excluded);
+            float threshold = EstimateAll(q, input, k, excluded, y, pool); // y = estimates for now
+            int count = CollectSurvivors(y, input, threshold, survivors);  // y = -∞ from here on
+            if (count < 0 || count + excluded.Length > Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool);
 
-        var survivors = new List<int>(4 * k + alwaysExact.Length);
-        for (int r = 0; r < Rows; r++)
-            if (y[r] + _errorPerAbsX[r] * absSumBound >= threshold) survivors.Add(r);
-        foreach (int row in alwaysExact) survivors.Add(row); // a duplicate is computed twice, to the same value
-        if (survivors.Count > Rows / FullProductDivisor)
-            return MultiplyAll(w, x, y, pool);
-
-        y.Fill(float.NegativeInfinity);
-        F16MatVec.MultiplyRows(w, Rows, Cols, x, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(survivors), y, pool);
-        return survivors.Count;
+            excluded.CopyTo(survivors, count); // a duplicate is computed twice, to the same value
+            count += excluded.Length;
+            F16MatVec.MultiplyRows(w, Rows, Cols, x, survivors.AsSpan(0, count), y, pool);
+            return count;
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(q);
+            ArrayPool<int>.Shared.Return(survivors);
+        }
     }
 
     int MultiplyAll(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool)
@@ -131,72 +137,88 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         return Rows;
     }
 
-    /// <summary>The k-th largest of estimate − bound over the rows not in <paramref name="alwaysExact"/> (a min-heap of k).</summary>
-    float KthLargestLowerBound(ReadOnlySpan<float> estimates, float absSumBound, int k, ReadOnlySpan<int> alwaysExact)
+    /// <summary>
+    /// x as int16 codes for the estimate pass, x ≈ step·q, and what the bounds need: Σ|x| and Σ|x − step·q|, both rounded up.
+    /// </summary>
+    readonly record struct QuantizedInput(float Step, float AbsSumBound, float RoundingBound)
     {
-        var excluded = new HashSet<int>();
-        foreach (int row in alwaysExact) excluded.Add(row);
-        var largest = new PriorityQueue<int, float>(k + 1); // priority = lower bound; the smallest kept is at the top
-        for (int r = 0; r < Rows; r++)
-        {
-            float lower = estimates[r] - _errorPerAbsX[r] * absSumBound;
-            if (largest.Count == k && largest.TryPeek(out _, out float kth) && lower <= kth) continue;
-            if (excluded.Count > 0 && excluded.Contains(r)) continue;
-            largest.Enqueue(r, lower);
-            if (largest.Count > k) largest.Dequeue();
-        }
-        return largest.Count == k && largest.TryPeek(out _, out float threshold) ? threshold : float.NegativeInfinity;
+        public bool IsFinite => float.IsFinite(AbsSumBound) && float.IsFinite(RoundingBound);
+
+        /// <summary>Row r's guaranteed |estimate − exact f16 product|.</summary>
+        public float ErrorBound(float errorPerAbsX, float scale) => errorPerAbsX * AbsSumBound + LargestCodeWithMargin * scale * RoundingBound;
+
+        // |Σ code·(x − step·q)| ≤ 127·scale·Σ|x − step·q|; the 0.1% covers the float rounding of this bound and of the estimate.
+        const float LargestCodeWithMargin = 127 * 1.001f;
     }
 
-    // e[r] = scale[r] · Σ_c code[r, c]·x[c]
-    void Estimate(ReadOnlySpan<float> x, Span<float> estimates, KernelThreadPool pool)
+    QuantizedInput QuantizeInput(ReadOnlySpan<float> x, Span<short> q)
     {
-        fixed (float* xFixed = x)
+        float largest = 0;
+        foreach (float value in x) largest = Math.Max(largest, Math.Abs(value)); // NaN is caught by the sums below
+        int largestCode = Int8Int16Dot.LargestActivation(Cols);
+        float step = largest / largestCode;
+        double absSum = 0, roundingSum = 0;
+        for (int c = 0; c < Cols; c++)
+        {
+            float value = x[c];
+            int code = step > 0 && float.IsFinite(step) ? (int)Math.Clamp(MathF.Round(value / step), -largestCode, largestCode) : 0;
+            q[c] = (short)code;
+            absSum += Math.Abs(value);
+            roundingSum += Math.Abs(value - (double)step * code); // exact in double: 24-bit step times a 16-bit code
+        }
+        // Rounded up: a double sum of Cols terms is within Cols·2^-53 of exact, and the cast to float within 2^-24.
+        const double up = 1 + 1.0 / (1 << 20);
+        return new QuantizedInput(step, (float)(absSum * up), (float)(roundingSum * up));
+    }
+
+    /// <summary>
+    /// Every row's estimate into <paramref name="estimates"/>; returns τ, the k-th largest lower bound (estimate − bound)
+    /// over the rows not in <paramref name="excludedSorted"/> (-∞ when there are fewer such rows).
+    /// </summary>
+    // e[r] = scale[r] · step · Σ_c code[r, c]·q[c]
+    float EstimateAll(short* q, QuantizedInput input, int k, int[] excludedSorted, Span<float> estimates, KernelThreadPool pool)
+    {
+        var largest = new LargestValues(k); // over all rows: each range's k largest, merged
+        var merge = new object();
+        var path = SimdSupport.Best;
         fixed (float* eFixed = estimates)
         {
-            float* xp = xFixed, ep = eFixed;
+            float* ep = eFixed;
             pool.For(Rows, (first, end) =>
             {
-                for (int r = first; r < end; r++) ep[r] = _scales[r] * DotCodes(_codes + (long)r * Cols, xp, Cols);
+                var rangeLargest = new LargestValues(k);
+                for (int r = first; r < end; r++)
+                {
+                    float scale = _scales[r];
+                    float estimate = (float)(Int8Int16Dot.Dot(path, _codes + (long)r * Cols, q, Cols) * ((double)scale * input.Step));
+                    ep[r] = estimate;
+                    float lower = estimate - input.ErrorBound(_errorPerAbsX[r], scale);
+                    if (rangeLargest.WouldKeep(lower) && Array.BinarySearch(excludedSorted, r) < 0) rangeLargest.Add(lower);
+                }
+                lock (merge) largest.AddAll(rangeLargest.Values);
             });
         }
+        return largest.Smallest;
     }
 
-    /// <summary>Σ code[c]·x[c] for one row of int8 codes.</summary>
-    static float DotCodes(sbyte* codes, float* x, int cols)
+    /// <summary>
+    /// Writes the rows whose upper bound (estimate + bound) reaches <paramref name="threshold"/> into
+    /// <paramref name="survivors"/> and sets every output to -∞. Returns the count, or -1 when they do not fit.
+    /// </summary>
+    int CollectSurvivors(Span<float> estimates, QuantizedInput input, float threshold, int[] survivors)
     {
-        int c = 0;
-        float sum = 0;
-        if (Avx512F.IsSupported)
+        int count = 0;
+        for (int r = 0; r < Rows; r++)
         {
-            // Four accumulators: with two, the FMA latency and not the memory set the pace.
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; c + 64 <= cols; c += 64)
+            if (estimates[r] + input.ErrorBound(_errorPerAbsX[r], _scales[r]) >= threshold)
             {
-                a0 = Vector512.FusedMultiplyAdd(Widen512(codes + c), Vector512.Load(x + c), a0);
-                a1 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 16), Vector512.Load(x + c + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 32), Vector512.Load(x + c + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(Widen512(codes + c + 48), Vector512.Load(x + c + 48), a3);
+                if (count == survivors.Length) return -1;
+                survivors[count++] = r;
             }
-            for (; c + 16 <= cols; c += 16) a0 = Vector512.FusedMultiplyAdd(Widen512(codes + c), Vector512.Load(x + c), a0);
-            sum = Vector512.Sum((a0 + a1) + (a2 + a3));
+            estimates[r] = float.NegativeInfinity;
         }
-        else if (Avx2.IsSupported)
-        {
-            Vector256<float> a0 = default, a1 = default;
-            for (; c + 16 <= cols; c += 16)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + c)), Vector256.Load(x + c), a0);
-                a1 = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + c + 8)), Vector256.Load(x + c + 8), a1);
-            }
-            sum = Vector256.Sum(a0 + a1);
-        }
-        for (; c < cols; c++) sum += codes[c] * x[c];
-        return sum;
+        return count;
     }
-
-    /// <summary>16 int8 codes as floats.</summary>
-    static Vector512<float> Widen512(sbyte* codes) => Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(codes)));
 
     public void Dispose()
     {

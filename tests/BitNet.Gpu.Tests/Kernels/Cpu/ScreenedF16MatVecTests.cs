@@ -93,6 +93,30 @@ public class ScreenedF16MatVecTests
     }
 
     [Fact]
+    public void AnOutlierInX_StillKeepsTheLargestRows()
+    {
+        // Hidden states have a few huge dimensions. One here makes the int16 step of x coarse (~0.08), so the small entries,
+        // which decide the ranking, are rounded by up to half their size: the bound must cover what that rounding changes.
+        // The weights are int8 codes times 2^-7, exact in int8, so that rounding x is the screen's only real error.
+        var random = new Random(8);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 3000, cols = 384;
+        var w = new Half[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++) w[r * cols + c] = (Half)(random.Next(-127, 128) / 128.0);
+            w[r * cols] = (Half)(127 / 128.0); // the outlier column: the same in every row, and each row's largest weight
+        }
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var x = KernelTestData.Floats(random, cols, 0.3f);
+            x[0] = 2000;
+            foreach (int k in new[] { 1, 40 })
+                AssertScreenKeepsTopRows(w, rows, cols, x, k, [], pool, $"outlier trial {trial} k {k}");
+        }
+    }
+
+    [Fact]
     public void LargeK_OrNonFiniteInput_FallsBackToTheFullProduct()
     {
         var random = new Random(4);

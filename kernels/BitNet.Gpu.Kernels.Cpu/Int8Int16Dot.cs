@@ -1,0 +1,76 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace BitNet.Gpu.Kernels.Cpu;
+
+/// <summary>
+/// Exact integer dot product of int8 codes with int16 activations: Σ_c code[c]·q[c].
+/// <para>
+/// Used by <see cref="ScreenedF16MatVec"/> to estimate every row of the output layer: a widen, a multiply-add and an add
+/// per 16 columns (256 bits), against a widen, a convert and an FMA per 8 for int8 × f32; in cache it runs 1.6× as fast,
+/// which lets the pass keep up with memory. Exact when every code
+/// is in [-127, 127] and every |q| ≤ <see cref="LargestActivation"/>(cols): no 32-bit lane sums more than ⌈cols/4⌉
+/// products, so none can overflow, and lanes are added in 64 bits.
+/// </para>
+/// </summary>
+public static unsafe class Int8Int16Dot
+{
+    /// <summary>The largest |q| for which the product of <paramref name="cols"/> columns is exact.</summary>
+    public static int LargestActivation(int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        long productsPerLane = (cols + 3L) / 4;
+        return (int)Math.Max(1, Math.Min(short.MaxValue, int.MaxValue / (127 * productsPerLane)));
+    }
+
+    // Σ_c code[c]·q[c]
+    public static long Dot(SimdPath path, sbyte* codes, short* q, int cols) => path switch
+    {
+        // 256 bits on AVX-512 too: measured on Zen 4, a 512-bit loop ran at the same speed in cache but 30–60% slower from
+        // memory (23–38 GB/s against 35–56 for this loop, 2 threads, 128,256 × 2560 codes).
+        SimdPath.Avx512 or SimdPath.Avx2 => DotAvx2(codes, q, cols),
+        SimdPath.Vector128 => DotVector128(codes, q, cols),
+        _ => DotScalar(codes, q, 0, cols),
+    };
+
+    static long DotScalar(sbyte* codes, short* q, int first, int cols)
+    {
+        long sum = 0;
+        for (int c = first; c < cols; c++) sum += codes[c] * q[c];
+        return sum;
+    }
+
+    static long DotAvx2(sbyte* codes, short* q, int cols)
+    {
+        // Two accumulators of 8 lanes: each lane gets 2 products per 32 columns, cols/8 in all.
+        Vector256<int> a0 = default, a1 = default;
+        int c = 0;
+        for (; c + 32 <= cols; c += 32)
+        {
+            a0 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.Load(codes + c)), Vector256.Load(q + c));
+            a1 += Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(Vector128.Load(codes + c + 16)), Vector256.Load(q + c + 16));
+        }
+        return SumLanes(a0) + SumLanes(a1) + DotScalar(codes, q, c, cols);
+    }
+
+    static long DotVector128(sbyte* codes, short* q, int cols)
+    {
+        // Portable: widen both to 32 bits (|code·q| < 2^22). Each of the 4 lanes gets 4 products per 16 columns, cols/4 in all.
+        Vector128<int> sum = default;
+        int c = 0;
+        for (; c + 16 <= cols; c += 16)
+        {
+            var codes16 = Vector128.Load(codes + c);
+            var low = Vector128.WidenLower(codes16);
+            var high = Vector128.WidenUpper(codes16);
+            var q0 = Vector128.Load(q + c);
+            var q1 = Vector128.Load(q + c + 8);
+            sum += Vector128.WidenLower(low) * Vector128.WidenLower(q0) + Vector128.WidenUpper(low) * Vector128.WidenUpper(q0)
+                 + Vector128.WidenLower(high) * Vector128.WidenLower(q1) + Vector128.WidenUpper(high) * Vector128.WidenUpper(q1);
+        }
+        return SumLanes(sum) + DotScalar(codes, q, c, cols);
+    }
+
+    static long SumLanes(Vector256<int> lanes) => Vector256.Sum(Vector256.WidenLower(lanes) + Vector256.WidenUpper(lanes));
+    static long SumLanes(Vector128<int> lanes) => Vector128.Sum(Vector128.WidenLower(lanes) + Vector128.WidenUpper(lanes));
+}

@@ -1,0 +1,73 @@
+using BitNet.Gpu.Kernels.Cpu;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>
+/// The int8 × int16 dot product against a plain long-integer sum: exact, so compared for equality, on random inputs and
+/// on the worst case for overflow (every product at its largest, one sign).
+/// </summary>
+public class Int8Int16DotTests
+{
+    public static TheoryData<SimdPath> Paths() => KernelTestData.SupportedPaths();
+
+    static long Reference(sbyte[] codes, short[] q)
+    {
+        long sum = 0;
+        for (int c = 0; c < codes.Length; c++) sum += (long)codes[c] * q[c];
+        return sum;
+    }
+
+    static unsafe long Dot(SimdPath path, sbyte[] codes, short[] q)
+    {
+        fixed (sbyte* cp = codes)
+        fixed (short* qp = q)
+            return Int8Int16Dot.Dot(path, cp, qp, codes.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RandomInputs_MatchTheIntegerSum(SimdPath path)
+    {
+        var random = new Random(71);
+        foreach (int cols in new[] { 1, 15, 16, 31, 33, 64, 100, 2560, 2563 })
+        {
+            int largest = Int8Int16Dot.LargestActivation(cols);
+            var codes = new sbyte[cols];
+            var q = new short[cols];
+            for (int c = 0; c < cols; c++)
+            {
+                codes[c] = (sbyte)random.Next(-127, 128);
+                q[c] = (short)random.Next(-largest, largest + 1);
+            }
+            Assert.Equal(Reference(codes, q), Dot(path, codes, q));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void LargestProducts_DoNotOverflow(SimdPath path)
+    {
+        foreach (int cols in new[] { 2560, 6912, 20000 })
+        {
+            int largest = Int8Int16Dot.LargestActivation(cols);
+            var codes = Enumerable.Repeat((sbyte)-127, cols).ToArray();
+            var q = Enumerable.Repeat((short)largest, cols).ToArray();
+            long expected = -127L * largest * cols;
+            Assert.Equal(expected, Reference(codes, q));
+            Assert.Equal(expected, Dot(path, codes, q));
+        }
+    }
+
+    [Fact]
+    public void LargestActivation_KeepsEveryLaneBelowTwoToThe31()
+    {
+        Assert.Equal(short.MaxValue, Int8Int16Dot.LargestActivation(64));
+        foreach (int cols in new[] { 1, 2560, 6912, 20000, 1 << 20 })
+        {
+            long largest = Int8Int16Dot.LargestActivation(cols);
+            Assert.InRange(largest, 1, short.MaxValue);
+            Assert.True(127 * largest * ((cols + 3) / 4) <= int.MaxValue, $"cols {cols}");
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Int16Dot.LargestActivation(0));
+    }
+}
