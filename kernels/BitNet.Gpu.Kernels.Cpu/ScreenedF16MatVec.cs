@@ -95,8 +95,8 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     /// outputs and for every row in <paramref name="alwaysExact"/>; -∞ for the others.
     /// </summary>
     /// <param name="w">The f16 matrix this screen was built from.</param>
-    /// <returns>How many rows were computed from the f16 weights (<see cref="Rows"/> when the full product was cheaper).</returns>
-    public int Multiply(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, int k, ReadOnlySpan<int> alwaysExact, Span<float> y, KernelThreadPool pool)
+    /// <returns>How many rows were computed from the f16 weights, and the bytes of weights read.</returns>
+    public ScreenedProduct Multiply(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, int k, ReadOnlySpan<int> alwaysExact, Span<float> y, KernelThreadPool pool)
     {
         F16MatVec.ValidateShape(w, Rows, Cols, x.Length, y.Length, tokens: 1);
         ArgumentNullException.ThrowIfNull(pool);
@@ -104,7 +104,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be positive.");
         foreach (int row in alwaysExact)
             if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(alwaysExact), row, $"Row must be in [0, {Rows}).");
-        if (k >= Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool);
+        if (k >= Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool, screened: false);
 
         var q = (short*)NativeMemory.AlignedAlloc((nuint)Cols * sizeof(short), 64); // aligned: the dot loads it every row
         var excluded = alwaysExact.ToArray();
@@ -112,17 +112,17 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         try
         {
             var input = QuantizeInput(x, new Span<short>(q, Cols));
-            if (!input.IsFinite) return MultiplyAll(w, x, y, pool);
+            if (!input.IsFinite) return MultiplyAll(w, x, y, pool, screened: false);
 
             Array.Sort(excluded);
             float threshold = EstimateAll(q, input, k, excluded, y, pool); // y = estimates for now
             int count = CollectSurvivors(y, input, threshold, survivors);  // y = -∞ from here on
-            if (count < 0 || count + excluded.Length > Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool);
+            if (count < 0 || count + excluded.Length > Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool, screened: true);
 
             excluded.CopyTo(survivors, count); // a duplicate is computed twice, to the same value
             count += excluded.Length;
             F16MatVec.MultiplyRows(w, Rows, Cols, x, survivors.AsSpan(0, count), y, pool);
-            return count;
+            return new ScreenedProduct(count, ScreenBytes + (long)count * Cols * sizeof(ushort));
         }
         finally
         {
@@ -131,11 +131,14 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         }
     }
 
-    int MultiplyAll(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool)
+    ScreenedProduct MultiplyAll(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, bool screened)
     {
         F16MatVec.Multiply(w, Rows, Cols, x, y, pool);
-        return Rows;
+        return new ScreenedProduct(Rows, (screened ? ScreenBytes : 0) + (long)Rows * Cols * sizeof(ushort));
     }
+
+    /// <summary>What the estimate pass reads: the codes, and a scale and an error bound per row.</summary>
+    long ScreenBytes => ByteSize + (long)Rows * 2 * sizeof(float);
 
     /// <summary>
     /// x as int16 codes for the estimate pass, x ≈ step·q, and what the bounds need: Σ|x| and Σ|x − step·q|, both rounded up.
@@ -226,3 +229,6 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         _codes = null;
     }
 }
+
+/// <summary>What one screened product did: rows computed from the f16 weights, and bytes of weights read in all.</summary>
+public readonly record struct ScreenedProduct(int ExactRows, long BytesRead);

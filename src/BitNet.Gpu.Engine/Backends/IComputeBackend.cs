@@ -49,9 +49,13 @@ public interface IComputeBackend : IDisposable
     // y[t, r] = Σ_c w[r, c] · x[t, c]  (dense output projection)
     void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount);
     // y = DenseMatMul(w, x) for one token where it matters to a sampler keeping the topK largest: exact for every row that
-    // can be among them and for the rows in alwaysExact; a backend may set the others to -inf (the default computes all)
-    void DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact) =>
+    // can be among them and for the rows in alwaysExact; a backend may set the others to -inf (the default computes all).
+    // Returns the bytes of weights read (for the benchmark's bytes per token).
+    long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
+    {
         DenseMatMul(weight, x, y, 1);
+        return weight.ByteSize;
+    }
     // rotates each head of x[t, :] by position startPosition + t
     void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style);
     // stores k, v at positions [start, start+n) of the layer, then causal attention of q over positions [0, start+t]

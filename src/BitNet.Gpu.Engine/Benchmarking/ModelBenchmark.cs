@@ -6,11 +6,14 @@ namespace BitNet.Gpu.Engine.Benchmarking;
 /// <summary>
 /// Median speeds of prompt processing and generation, measured like llama-bench, and the memory read bandwidth
 /// (bytes/s) measured right after each generation run when a probe was given (else empty).
+/// <see cref="GenerationOutputReadFraction"/> is the mean share of the output projection's bytes each generated token read
+/// (1 with every logit; about half with a top-k screen).
 /// </summary>
 public sealed record BenchmarkResult(
     int PromptTokens, int GeneratedTokens, int Repeats,
     double PromptTokensPerSecond, double GenerationTokensPerSecond,
-    double[] PromptRuns, double[] GenerationRuns, double[] BandwidthRuns)
+    double[] PromptRuns, double[] GenerationRuns, double[] BandwidthRuns,
+    double GenerationOutputReadFraction = 1)
 {
     /// <summary>Median of the bandwidth probes (0 when none ran).</summary>
     public double Bandwidth => ModelBenchmark.Median(BandwidthRuns);
@@ -54,13 +57,20 @@ public static class ModelBenchmark
         var pp = new double[promptTokens > 0 ? repeats : 0];
         var tg = new double[generatedTokens > 0 ? repeats : 0];
         var bandwidth = new double[generatedTokens > 0 && bandwidthProbe is not null ? repeats : 0];
+        double outputReadSum = 0;
         for (int r = 0; r < repeats; r++)
         {
             if (promptTokens > 0) pp[r] = promptTokens / TimePrompt(graph, prompt, logits);
-            if (generatedTokens > 0) tg[r] = generatedTokens / TimeGeneration(graph, generatedTokens, random, logits, generationTopK);
+            if (generatedTokens > 0)
+            {
+                var (seconds, outputRead) = TimeGeneration(graph, generatedTokens, random, logits, generationTopK);
+                tg[r] = generatedTokens / seconds;
+                outputReadSum += outputRead;
+            }
             if (bandwidth.Length > 0) bandwidth[r] = bandwidthProbe!();
         }
-        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth);
+        double outputReadFraction = generatedTokens > 0 ? outputReadSum / ((double)generatedTokens * repeats) : 1;
+        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth, outputReadFraction);
     }
 
     static double TimePrompt(TransformerGraph graph, int[] prompt, float[] logits)
@@ -71,18 +81,21 @@ public static class ModelBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    static double TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits, int topK)
+    /// <returns>The seconds taken, and the sum over tokens of the share of the output projection read.</returns>
+    static (double Seconds, double OutputRead) TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits, int topK)
     {
         graph.Reset();
         int token = random.Next(graph.VocabSize);
+        double outputRead = 0;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
             if (topK > 0) graph.ForwardTop([token], logits, topK, []);
             else graph.Forward([token], logits);
+            outputRead += graph.LastOutputReadFraction;
             token = (token * 31 + 7) % graph.VocabSize; // no sampler: only the graph is measured
         }
-        return clock.Elapsed.TotalSeconds;
+        return (clock.Elapsed.TotalSeconds, outputRead);
     }
 
     internal static double Median(double[] values)

@@ -49,6 +49,12 @@ public sealed class TransformerGraph : IDisposable
     public int VocabSize => _hp.VocabSize;
 
     /// <summary>
+    /// The share of the output projection's weight bytes the last step read: 1 when every logit was computed, less when
+    /// <see cref="ForwardTop"/> let the backend skip rows (the benchmark's bytes per token).
+    /// </summary>
+    public double LastOutputReadFraction { get; private set; } = 1;
+
+    /// <summary>
     /// Called with each named intermediate as soon as it is computed: (name, buffer, rows), rows = the batch's tokens.
     /// Names follow llama.cpp's graph names with the layer appended (attn_norm-0, Qcur-0, kqv_out-0, ..., l_out-29,
     /// result_norm, result_output), so a dump lines up with llama.cpp/bitnet.cpp's eval callback. For debugging and
@@ -135,14 +141,22 @@ public sealed class TransformerGraph : IDisposable
         if (allLogits)
         {
             b.DenseMatMul(_weights.Output, a.H, a.AllLogits, n);
+            LastOutputReadFraction = 1;
             Named("result_output", -1, a.AllLogits, n);
             b.Read(a.AllLogits, n, logits);
         }
         else
         {
             b.CopyRow(a.H, n - 1, a.LastHidden);
-            if (topK > 0) b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact);
-            else b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
+            if (topK > 0)
+            {
+                LastOutputReadFraction = (double)b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact) / _weights.Output.ByteSize;
+            }
+            else
+            {
+                b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
+                LastOutputReadFraction = 1;
+            }
             Named("result_output", -1, a.Logits, 1);
             b.Read(a.Logits, 1, logits);
         }

@@ -91,7 +91,12 @@ public class CliTests
         using var topJson = JsonDocument.Parse(topK.Stdout);
         Assert.Equal(5, topJson.RootElement.GetProperty("generation_top_k").GetInt32());
         Assert.True(topJson.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
-        Assert.Equal(JsonValueKind.Null, topJson.RootElement.GetProperty("roofline_percent").ValueKind);
+        // Bytes per token count what the output layer read: its share is the screen's half plus the exact rows (1.5 at most,
+        // when the screen runs and then falls back to every row).
+        double outputShare = topJson.RootElement.GetProperty("output_read_fraction").GetDouble();
+        Assert.InRange(outputShare, 0.5, 1.5);
+        Assert.True(topJson.RootElement.GetProperty("roofline_percent").GetDouble() > 0);
+        Assert.Equal(1.0, json.RootElement.GetProperty("output_read_fraction").GetDouble());
 
         AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--top-k", "-1"), 1, "--top-k");
     }

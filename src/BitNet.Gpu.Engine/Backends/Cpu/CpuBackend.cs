@@ -139,19 +139,21 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             F16MatMul.Multiply(w.F16Span, w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
     }
 
-    public void DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
+    public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
     {
         var w = (CpuWeight)weight;
         if (w.GetOrCreateScreen(_pool) is not { } screen)
         {
             DenseMatMul(weight, x, y, 1);
             LastExactRows = w.Rows;
-            return;
+            return w.ByteSize;
         }
-        LastExactRows = screen.Multiply(w.F16Span, ((CpuBuffer)x).Row(0), topK, alwaysExact, ((CpuBuffer)y).Row(0), _pool);
+        var product = screen.Multiply(w.F16Span, ((CpuBuffer)x).Row(0), topK, alwaysExact, ((CpuBuffer)y).Row(0), _pool);
+        LastExactRows = product.ExactRows;
+        return product.BytesRead;
     }
 
-    /// <summary>Rows the last <see cref="DenseMatMulTop"/> computed from the f16 weights (for bench's byte count and tests).</summary>
+    /// <summary>Rows the last <see cref="DenseMatMulTop"/> computed from the f16 weights (for tests).</summary>
     public int LastExactRows { get; private set; }
 
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)

@@ -31,7 +31,7 @@ public class ScreenedF16MatVecTests
         F16MatVec.Multiply(w, rows, cols, x, full, pool);
         using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
         var screened = KernelTestData.Poisoned(rows);
-        int exactRows = screen.Multiply(w, x, k, alwaysExact, screened, pool);
+        int exactRows = screen.Multiply(w, x, k, alwaysExact, screened, pool).ExactRows;
 
         int finite = 0;
         for (int r = 0; r < rows; r++)
@@ -65,8 +65,10 @@ public class ScreenedF16MatVecTests
             AssertScreenKeepsTopRows(w, rows, cols, x, k, alwaysExact, pool, $"k {k} trial {trial}");
 
             using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
-            int exactRows = screen.Multiply(w, x, k, alwaysExact, new float[rows], pool);
+            var product = screen.Multiply(w, x, k, alwaysExact, new float[rows], pool);
+            int exactRows = product.ExactRows;
             Assert.True(exactRows < rows / 8, $"the screen kept {exactRows} of {rows} rows: it does not screen");
+            Assert.Equal(screen.ByteSize + rows * 8L + exactRows * cols * 2L, product.BytesRead); // int8 codes, 2 floats a row, f16 rows
         }
     }
 
@@ -129,12 +131,12 @@ public class ScreenedF16MatVecTests
         var full = new float[rows];
         F16MatVec.Multiply(w, rows, cols, x, full, pool);
         var y = KernelTestData.Poisoned(rows);
-        Assert.Equal(rows, screen.Multiply(w, x, rows / 4, [], y, pool));
+        Assert.Equal(new ScreenedProduct(rows, rows * cols * 2L), screen.Multiply(w, x, rows / 4, [], y, pool));
         Assert.Equal(full, y);
 
         x[5] = float.NaN;
         y = KernelTestData.Poisoned(rows);
-        Assert.Equal(rows, screen.Multiply(w, x, 1, [], y, pool));
+        Assert.Equal(new ScreenedProduct(rows, rows * cols * 2L), screen.Multiply(w, x, 1, [], y, pool));
         Assert.All(y, value => Assert.True(float.IsNaN(value)));
     }
 
