@@ -17,7 +17,8 @@ public static class SynthCommand
         var layers = new Option<int?>("--layers") { Description = "override the layer count" };
         var hidden = new Option<int?>("--hidden") { Description = "override the hidden size" };
         var ffn = new Option<int?>("--ffn") { Description = "override the FFN size" };
-        var command = new Command("synth", "Write a model with random ternary weights (for tests and benchmarks)") { preset, type, output, arch, vocabulary, seed, layers, hidden, ffn };
+        var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32, bf16, q8_0 or q6_k", DefaultValueFactory = _ => "f16" };
+        var command = new Command("synth", "Write a model with random ternary weights (for tests and benchmarks)") { preset, type, output, arch, vocabulary, seed, layers, hidden, ffn, embedding };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             SyntheticModelOptions options;
@@ -26,6 +27,7 @@ public static class SynthCommand
             options = options with
             {
                 TernaryType = TernaryTypeNames.Parse(parse.GetValue(type)!),
+                EmbeddingType = TernaryTypeNames.ParseDense(parse.GetValue(embedding)!),
                 Architecture = parse.GetValue(arch) ?? options.Architecture,
                 VocabularyPath = parse.GetValue(vocabulary),
                 Seed = parse.GetValue(seed),

@@ -18,6 +18,8 @@ public static class TernaryTypeNames
         "f16" => GgmlType.F16,
         "f32" => GgmlType.F32,
         "bf16" => GgmlType.BF16,
-        _ => throw new UsageException($"--embedding-type '{name}' is not supported (choose f16, f32 or bf16)"),
+        "q8_0" => GgmlType.Q8_0,
+        "q6_k" => GgmlType.Q6_K,
+        _ => throw new UsageException($"--embedding-type '{name}' is not supported (choose f16, f32, bf16, q8_0 or q6_k)"),
     };
 }

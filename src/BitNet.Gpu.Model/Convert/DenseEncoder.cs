@@ -3,14 +3,18 @@ using BitNet.Gpu.Model.Formats;
 
 namespace BitNet.Gpu.Model.Convert;
 
-/// <summary>Writes float tensors (embeddings, norms) as F32, F16 or BF16, a chunk of values at a time.</summary>
+/// <summary>
+/// Writes float tensors (embeddings, norms) as F32, F16, BF16, or quantized as Q8_0 or Q6_K (the smaller embeddings
+/// bitnet.cpp users make with llama-quantize), a chunk of values at a time.
+/// </summary>
 public static class DenseEncoder
 {
-    public static bool IsDenseType(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
+    public static bool IsDenseType(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q6_K;
 
-    public static int ElementSize(GgmlType type) => type == GgmlType.F32 ? 4 : 2;
+    /// <summary>Values that must be encoded together (a row's length must be a multiple of it).</summary>
+    public static int ValuesPerBlock(GgmlType type) => TensorSizes.ValuesPerBlock(type);
 
-    /// <summary>Encodes <paramref name="values"/> into <paramref name="destination"/> (values.Length × element size bytes).</summary>
+    /// <summary>Encodes <paramref name="values"/> into <paramref name="destination"/> (the type's byte size for that many values).</summary>
     public static void Encode(ReadOnlySpan<float> values, GgmlType type, Span<byte> destination)
     {
         switch (type)
@@ -24,8 +28,14 @@ public static class DenseEncoder
             case GgmlType.BF16:
                 BF16.FromFloat(values, destination);
                 break;
+            case GgmlType.Q8_0:
+                Q8_0.Quantize(values, destination);
+                break;
+            case GgmlType.Q6_K:
+                Q6_K.Quantize(values, destination);
+                break;
             default:
-                throw new ArgumentException($"{type} is not a dense float type (F32, F16, BF16)", nameof(type));
+                throw new ArgumentException($"{type} is not a dense type (F32, F16, BF16, Q8_0, Q6_K)", nameof(type));
         }
     }
 
@@ -35,15 +45,15 @@ public static class DenseEncoder
     /// </summary>
     public static byte[] Encode(long count, GgmlType type, ReadChunk read)
     {
-        const int chunk = 1 << 20;
-        int size = ElementSize(type);
-        var bytes = new byte[checked(count * size)];
+        const int chunk = 1 << 20; // a multiple of every block size
+        var bytes = new byte[checked(TensorSizes.ByteSize(type, count))];
         var buffer = new float[(int)Math.Min(chunk, count)];
         for (long first = 0; first < count; first += chunk)
         {
             int n = (int)Math.Min(chunk, count - first);
             read(first, buffer.AsSpan(0, n));
-            Encode(buffer.AsSpan(0, n), type, bytes.AsSpan(checked((int)(first * size)), n * size));
+            int offset = checked((int)TensorSizes.ByteSize(type, first));
+            Encode(buffer.AsSpan(0, n), type, bytes.AsSpan(offset, checked((int)TensorSizes.ByteSize(type, n))));
         }
         return bytes;
     }

@@ -33,7 +33,7 @@ public static class HuggingFaceConverter
         if (!File.Exists(configPath))
             throw new ModelFormatException(configPath, "missing config.json: not a Hugging Face checkpoint folder");
         var config = HuggingFaceConfig.Read(configPath);
-        CheckShapeFitsType(configPath, config, ternaryType);
+        CheckShapeFitsType(configPath, config, ternaryType, options.EmbeddingType);
 
         using var checkpoint = SafeTensorsCheckpoint.OpenDirectory(hfDir);
         var writer = new GgufWriter();
@@ -57,16 +57,22 @@ public static class HuggingFaceConverter
         if (!TernaryEncoder.IsTernaryType(ternaryType))
             throw new ArgumentException($"{ternaryType} is not a ternary type (I2_S, TQ2_0, TQ1_0)", nameof(ternaryType));
         if (!DenseEncoder.IsDenseType(options.EmbeddingType))
-            throw new ArgumentException($"embedding type {options.EmbeddingType} is not F32, F16 or BF16", nameof(options));
+            throw new ArgumentException($"embedding type {options.EmbeddingType} is not F32, F16, BF16, Q8_0 or Q6_K", nameof(options));
     }
 
-    /// <summary>GGUF rows of a ternary type hold whole blocks: 128 values for I2_S, 256 for TQ1_0/TQ2_0.</summary>
-    static void CheckShapeFitsType(string configPath, HuggingFaceConfig config, GgmlType ternaryType)
+    /// <summary>
+    /// GGUF rows of a block type hold whole blocks: 128 values for I2_S, 256 for TQ1_0/TQ2_0 (and a Q6_K embedding),
+    /// 32 for a Q8_0 embedding.
+    /// </summary>
+    static void CheckShapeFitsType(string configPath, HuggingFaceConfig config, GgmlType ternaryType, GgmlType embeddingType)
     {
         int block = TensorSizes.ValuesPerBlock(ternaryType);
         foreach (var (what, columns) in new[] { ("hidden_size", config.HiddenSize), ("intermediate_size", config.IntermediateSize), ("query width", config.HeadCount * config.HeadDim) })
             if (columns % block != 0)
                 throw new ModelFormatException(configPath, $"{what} {columns} is not a multiple of {block}, the block size of {ternaryType}");
+        int embeddingBlock = TensorSizes.ValuesPerBlock(embeddingType);
+        if (config.HiddenSize % embeddingBlock != 0)
+            throw new ModelFormatException(configPath, $"hidden_size {config.HiddenSize} is not a multiple of {embeddingBlock}, the block size of the {embeddingType} embedding");
     }
 
     static void AddVocabulary(GgufWriter writer, string hfDir, HuggingFaceConfig config)

@@ -22,6 +22,26 @@ public static class Q8_0
         }
     }
 
+    /// <summary>Values that share one scale in <see cref="ToCodes"/> (a block).</summary>
+    public const int ValuesPerGroup = ValuesPerBlock;
+
+    /// <summary>
+    /// The blocks as their int8 codes and one float scale d per block: value = groupScales[i / 32] · codes[i], exactly
+    /// <see cref="Dequantize"/>'s value. Lets a kernel read one byte a value instead of a float.
+    /// </summary>
+    public static void ToCodes(ReadOnlySpan<byte> source, Span<sbyte> codes, Span<float> groupScales)
+    {
+        int blocks = CheckSizes(codes.Length, source.Length, nameof(codes), nameof(source));
+        SpanChecks.RequireLength(groupScales.Length, blocks, nameof(groupScales));
+        for (int b = 0; b < blocks; b++)
+        {
+            var block = source.Slice(b * BytesPerBlock, BytesPerBlock);
+            groupScales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(block);
+            for (int j = 0; j < ValuesPerBlock; j++)
+                codes[b * ValuesPerBlock + j] = (sbyte)block[CodesOffset + j];
+        }
+    }
+
     /// <summary>
     /// gguf-py's (and ggml's reference) Q8_0 quantizer, in float32: d = max|x| / 127, q = round_half_away(x · (1/d)),
     /// d stored as f16.

@@ -65,8 +65,10 @@ public sealed record SyntheticModelOptions
             throw new ArgumentException($"unsupported architecture '{Architecture}' (supported: {SupportedArchitectures.Names})", nameof(Architecture));
         if (!TensorSizes.IsTernary(TernaryType))
             throw new ArgumentException($"{TernaryType} is not a ternary type (I2_S, TQ2_0, TQ1_0)", nameof(TernaryType));
-        if (EmbeddingType is not (GgmlType.F16 or GgmlType.F32 or GgmlType.BF16))
-            throw new ArgumentException($"embedding type {EmbeddingType} is not F16, F32 or BF16", nameof(EmbeddingType));
+        if (!Convert.DenseEncoder.IsDenseType(EmbeddingType))
+            throw new ArgumentException($"embedding type {EmbeddingType} is not F16, F32, BF16, Q8_0 or Q6_K", nameof(EmbeddingType));
+        if (HiddenSize % Convert.DenseEncoder.ValuesPerBlock(EmbeddingType) != 0)
+            throw new ArgumentException($"hidden size {HiddenSize} is not a multiple of {EmbeddingType}'s block of {Convert.DenseEncoder.ValuesPerBlock(EmbeddingType)}", nameof(EmbeddingType));
         Positive(HiddenSize, nameof(HiddenSize));
         Positive(FeedForwardLength, nameof(FeedForwardLength));
         Positive(LayerCount, nameof(LayerCount), 1024);

@@ -10,15 +10,20 @@ public static class SyntheticModels
     static readonly Dictionary<string, string> Written = new();
     static readonly object Gate = new();
 
-    /// <summary>The tiny preset for an architecture and ternary type (hidden 256, FFN 768, 2 layers, 4/2 heads, vocab 512).</summary>
-    public static string Tiny(string architecture, GgmlType type, ulong seed = 7)
+    /// <summary>
+    /// The tiny preset for an architecture and ternary type (hidden 256, FFN 768, 2 layers, 4/2 heads, vocab 512), with
+    /// an F16 embedding unless another is asked for (untied: a separate output matrix of the same type).
+    /// </summary>
+    public static string Tiny(string architecture, GgmlType type, ulong seed = 7, GgmlType embedding = GgmlType.F16, bool untied = false)
     {
-        string key = $"{architecture}-{type}-{seed}";
+        string key = $"{architecture}-{type}-{seed}" + (embedding == GgmlType.F16 ? "" : $"-{embedding}") + (untied ? "-untied" : "");
         lock (Gate)
         {
             if (Written.TryGetValue(key, out var path)) return path;
             path = Path.Combine(Folder, key + ".gguf");
-            SyntheticModel.Write(SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = 128 }, path);
+            var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = 128, EmbeddingType = embedding };
+            if (untied) options = options with { TiedEmbedding = false };
+            SyntheticModel.Write(options, path);
             Written[key] = path;
             return path;
         }

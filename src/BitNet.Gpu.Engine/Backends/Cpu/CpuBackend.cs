@@ -47,12 +47,31 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             Buffer.MemoryCopy(file.GetTensorPointer(tensor), copy, tensor.ByteSize, tensor.ByteSize);
             return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy };
         }
-        var floats = new float[tensor.ElementCount];
-        Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), floats);
-        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = floats.Length * 4L, Floats = floats };
+        if (tensor.Type == GgmlType.Q6_K)
+        {
+            // Read as is (0.82 bytes a weight): bitnet.cpp users quantize the embedding to Q6_K for speed.
+            var q6k = Q6KMatrix.FromBlocks(new ReadOnlySpan<byte>(file.GetTensorPointer(tensor), checked((int)tensor.ByteSize)), rows, cols);
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = q6k.ByteSize, Q6K = q6k };
+        }
+        if (tensor.Type == GgmlType.Q8_0)
+        {
+            // int8 codes and a float scale per block, exactly the dequantized values: a byte a weight instead of a float.
+            byte* source = file.GetTensorPointer(tensor);
+            int bytes = checked((int)tensor.ByteSize);
+            var matrix = Int8GroupMatrix.Create(rows, cols, Q8_0.ValuesPerGroup, (codes, scales) => Q8_0.ToCodes(new ReadOnlySpan<byte>(source, bytes), codes, scales));
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.ByteSize, Groups = matrix };
+        }
+        return UploadFloats(file, tensor);
     }
 
-    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => UploadDense(file, tensor);
+    public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => UploadFloats(file, tensor);
+
+    static CpuWeight UploadFloats(GgufFile file, GgufTensorInfo tensor)
+    {
+        var floats = new float[tensor.ElementCount];
+        Dequantize.ToFloat(tensor.Type, file.GetTensorBytes(tensor), floats);
+        return new CpuWeight { Name = tensor.Name, Rows = (int)tensor.Rows, Cols = (int)tensor.Columns, ByteSize = floats.Length * 4L, Floats = floats };
+    }
 
     public DeviceBuffer AllocateActivations(int rows, int cols) => new CpuBuffer(rows, cols, quantized: false);
     public DeviceBuffer AllocateQuantized(int rows, int cols) => new CpuBuffer(rows, cols, quantized: true);
@@ -73,6 +92,8 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         {
             int token = _tokens[t];
             if (w.Floats is not null) w.Floats.AsSpan(token * w.Cols, w.Cols).CopyTo(y.Row(t));
+            else if (w.Groups is not null) w.Groups.CopyRow(token, y.Row(t));
+            else if (w.Q6K is not null) w.Q6K.CopyRow(token, y.Row(t));
             else HalfConversion.ToSingle(w.F16Span.Slice(token * w.Cols, w.Cols), y.Row(t));
         }
     }
@@ -132,6 +153,15 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         {
             for (int t = 0; t < tokenCount; t++)
                 F32MatVec.Multiply(w.Floats, w.Rows, w.Cols, input.Values.AsMemory(t * w.Cols, w.Cols), output.Values.AsMemory(t * w.Rows, w.Rows), _pool);
+        }
+        else if (w.Groups is not null)
+        {
+            // One pass over the matrix per token: only eval/perplexity ask for many tokens' logits at once.
+            for (int t = 0; t < tokenCount; t++) Int8GroupMatVec.Multiply(w.Groups, input.Row(t), output.Row(t), _pool);
+        }
+        else if (w.Q6K is not null)
+        {
+            for (int t = 0; t < tokenCount; t++) Q6KMatVec.Multiply(w.Q6K, input.Row(t), output.Row(t), _pool);
         }
         else if (tokenCount == 1)
             F16MatVec.Multiply(w.F16Span, w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);

@@ -78,6 +78,20 @@ public class GraphNumericsTests
         AssertLogitsClose(cpuPrompt, cpuSteps, $"{architecture} {type}: cpu prompt vs steps");
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q8_0, false)]
+    [InlineData(GgmlType.Q6_K, false)]
+    [InlineData(GgmlType.Q6_K, true)]
+    public void CpuMatchesReference_WithAQuantizedEmbedding(GgmlType embedding, bool untied)
+    {
+        // The CPU backend keeps Q8_0/Q6_K matrices as int8 codes with group scales; the reference dequantizes to floats.
+        string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, embedding: embedding, untied: untied);
+        var tokens = Tokens(13, 512, seed: 6);
+        var reference = PromptLogits(path, "reference", tokens, batchSize: 13);
+        AssertLogitsClose(reference, PromptLogits(path, "cpu", tokens, batchSize: 8), $"{embedding} untied={untied} prompt: cpu vs reference");
+        AssertLogitsClose(reference, StepLogits(path, "cpu", tokens), $"{embedding} untied={untied} steps: cpu vs reference");
+    }
+
     [Fact]
     public void ReferencePromptMatchesReferenceSteps()
     {

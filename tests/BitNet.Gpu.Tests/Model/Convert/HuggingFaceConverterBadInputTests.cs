@@ -130,6 +130,6 @@ public class HuggingFaceConverterBadInputTests
         WriteGood(dir);
         Assert.Equal("ternaryType", Assert.Throws<ArgumentException>(() => HuggingFaceConverter.Convert(dir.Path, dir.File("o.gguf"), GgmlType.F16)).ParamName);
         Assert.Equal("options", Assert.Throws<ArgumentException>(() =>
-            HuggingFaceConverter.Convert(dir.Path, dir.File("o.gguf"), GgmlType.I2_S, new ConversionOptions { EmbeddingType = GgmlType.Q8_0 })).ParamName);
+            HuggingFaceConverter.Convert(dir.Path, dir.File("o.gguf"), GgmlType.I2_S, new ConversionOptions { EmbeddingType = GgmlType.TQ2_0 })).ParamName);
     }
 }

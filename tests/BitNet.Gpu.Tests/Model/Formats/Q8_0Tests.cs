@@ -27,6 +27,25 @@ public class Q8_0Tests
     }
 
     [Fact]
+    public void ToCodes_TimesBlockScales_IsTheDequantizedValueExactly()
+    {
+        var random = new Random(14);
+        const int blocks = 5;
+        var data = FormatTestData.RandomBytes(random, 34 * blocks);
+        var scales = FormatTestData.RandomScales(random, blocks);
+        for (int b = 0; b < blocks; b++)
+            BinaryPrimitives.WriteHalfLittleEndian(data.AsSpan(34 * b), scales[b]);
+        var values = new float[32 * blocks];
+        Q8_0.Dequantize(data, values);
+
+        var codes = new sbyte[32 * blocks];
+        var blockScales = FormatTestData.Poisoned(blocks);
+        Q8_0.ToCodes(data, codes, blockScales);
+        for (int i = 0; i < values.Length; i++) Assert.Equal(values[i], blockScales[i / 32] * codes[i]);
+        Assert.Throws<ArgumentException>("codes", () => Q8_0.ToCodes(data, new sbyte[32 * blocks + 1], blockScales));
+    }
+
+    [Fact]
     public void Quantize_ScalesBy127AndRoundsHalvesAwayFromZero()
     {
         var weights = new float[32];

@@ -169,6 +169,10 @@ public class SyntheticModelTests
         Assert.Equal("TernaryType", Assert.Throws<ArgumentException>(() => (tiny with { HiddenSize = 128, HeadCount = 2, KeyValueHeadCount = 2, TernaryType = GgmlType.TQ2_0 }).Validate()).ParamName);
         Assert.Equal("KeyValueHeadCount", Assert.Throws<ArgumentException>(() => (tiny with { KeyValueHeadCount = 3 }).Validate()).ParamName);
         Assert.Equal("LayerCount", Assert.Throws<ArgumentException>(() => (tiny with { LayerCount = 0 }).Validate()).ParamName);
+        Assert.Equal("EmbeddingType", Assert.Throws<ArgumentException>(() => (tiny with { EmbeddingType = GgmlType.TQ2_0 }).Validate()).ParamName);
+        Assert.Equal("EmbeddingType", Assert.Throws<ArgumentException>(() => // rows of 128 cannot hold Q6_K's 256-value blocks
+            (tiny with { HiddenSize = 128, HeadCount = 2, KeyValueHeadCount = 2, EmbeddingType = GgmlType.Q6_K }).Validate()).ParamName);
+        (tiny with { EmbeddingType = GgmlType.Q8_0 }).Validate();
         using var dir = new TempDirectory();
         Assert.Throws<ArgumentException>(() => SyntheticModel.Write(tiny with { VocabSize = 100 }, dir.File("m.gguf")));
         Assert.False(File.Exists(dir.File("m.gguf")));

@@ -1,0 +1,85 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace BitNet.Gpu.Kernels.Cpu;
+
+/// <summary>
+/// A Q6_K matrix kept in its own 210-byte super-blocks (0.82 bytes a weight, read as is by <see cref="Q6KMatVec"/>),
+/// with each super-block's f16 scale d converted to float once at load.
+/// Block layout (ggml's): ql[128] low 4 bits, qh[64] high 2 bits, scales[16] int8 (one per 16 values), d (f16);
+/// value = d · scale · (q − 32). In half h, value l + 32·g (g = 0..3) takes its low nibble from ql[64h + l + 32·(g mod 2)]
+/// (low nibble for g &lt; 2, high for g ≥ 2), its high bits from qh[32h + l] at shift 2g, and scales[8h + 2g + l/16].
+/// </summary>
+public sealed unsafe class Q6KMatrix : IDisposable
+{
+    public const int BlockValues = 256;
+    public const int BlockBytes = 210;
+    internal const int QhOffset = 128, ScalesOffset = 192, DOffset = 208;
+
+    byte* _blocks;     // rows × blocksPerRow × 210 bytes, in large pages
+    float* _blockScales; // rows × blocksPerRow: d as float
+
+    Q6KMatrix(int rows, int cols)
+    {
+        Rows = rows;
+        Cols = cols;
+        _blocks = (byte*)LargePageMemory.Allocate(ByteSize);
+        _blockScales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * sizeof(float)), 64);
+    }
+
+    public int Rows { get; }
+    public int Cols { get; }
+    public int BlocksPerRow => Cols / BlockValues;
+
+    /// <summary>Bytes of the super-blocks: what a full product reads.</summary>
+    public long ByteSize => (long)Rows * BlocksPerRow * BlockBytes;
+
+    /// <param name="blocks">rows × (cols / 256) super-blocks, row-major, as a GGUF Q6_K tensor stores them.</param>
+    public static Q6KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols)
+    {
+        if (rows < 1 || cols < 1 || cols % BlockValues != 0)
+            throw new ArgumentException($"Shape {rows}×{cols} must be positive with cols a multiple of {BlockValues}.", nameof(cols));
+        long expected = (long)rows * (cols / BlockValues) * BlockBytes;
+        if (blocks.Length != expected) throw new ArgumentException($"Expected {expected} bytes of Q6_K blocks, got {blocks.Length}.", nameof(blocks));
+        var matrix = new Q6KMatrix(rows, cols);
+        blocks.CopyTo(new Span<byte>(matrix._blocks, blocks.Length));
+        long count = (long)rows * matrix.BlocksPerRow;
+        for (long b = 0; b < count; b++)
+            matrix._blockScales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(blocks.Slice((int)(b * BlockBytes + DOffset), 2));
+        return matrix;
+    }
+
+    internal byte* RowBlocks(int row) => _blocks + (long)row * BlocksPerRow * BlockBytes;
+    internal float* RowBlockScales(int row) => _blockScales + (long)row * BlocksPerRow;
+
+    /// <summary>Row r as floats (an embedding lookup), exactly as ggml dequantizes it.</summary>
+    public void CopyRow(int row, Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(_blocks == null, this);
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {Rows}).");
+        if (destination.Length != Cols) throw new ArgumentException($"Expected {Cols} outputs, got {destination.Length}.", nameof(destination));
+        byte* blocks = RowBlocks(row);
+        float* d = RowBlockScales(row);
+        for (int c = 0; c < Cols; c++) destination[c] = Weight(blocks, d, c);
+    }
+
+    /// <summary>W[row, c] from the block layout: d · scale · (q − 32).</summary>
+    internal static float Weight(byte* rowBlocks, float* rowBlockScales, int c)
+    {
+        byte* block = rowBlocks + (long)(c / BlockValues) * BlockBytes;
+        int v = c % BlockValues, half = v / 128, g = v % 128 / 32, l = v % 32;
+        byte lowByte = block[64 * half + l + 32 * (g % 2)];
+        int low = g < 2 ? lowByte & 0xF : lowByte >> 4;
+        int high = (block[QhOffset + 32 * half + l] >> (2 * g)) & 3;
+        sbyte scale = (sbyte)block[ScalesOffset + 8 * half + 2 * g + l / 16];
+        return rowBlockScales[c / BlockValues] * scale * ((low | high << 4) - 32);
+    }
+
+    public void Dispose()
+    {
+        LargePageMemory.Free(_blocks);
+        NativeMemory.AlignedFree(_blockScales);
+        _blocks = null;
+        _blockScales = null;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+using BitNet.Gpu.Kernels.Cpu;
+using BitNet.Gpu.Model.Formats;
+
+namespace BitNet.Gpu.Tests.Kernels.Cpu;
+
+/// <summary>
+/// The Q6_K product on every SIMD path against a double-precision sum over the weights as ggml dequantizes them
+/// (<see cref="Q6_K.Dequantize"/>), on random blocks. Tolerance: the SIMD path rounds x to int16, so a row may move by
+/// up to Σ|w|·step/2 (step = max|x| / 32767); both paths also sum floats in another order (1e-5 of Σ|w·x|).
+/// </summary>
+public class Q6KMatVecTests
+{
+    public static TheoryData<SimdPath> Paths() => KernelTestData.SupportedPaths();
+
+    /// <summary>rows × cols of random Q6_K blocks (every code, scale sign and nibble pattern) and their dequantized values.</summary>
+    static (byte[] Blocks, float[] Weights) RandomMatrix(Random random, int rows, int cols)
+    {
+        int blocks = rows * cols / 256;
+        var data = new byte[blocks * 210];
+        random.NextBytes(data);
+        for (int b = 0; b < blocks; b++)
+            BinaryPrimitives.WriteHalfLittleEndian(data.AsSpan(210 * b + 208), (Half)((random.NextDouble() * 2 - 1) * 0.001));
+        var weights = new float[rows * cols];
+        Q6_K.Dequantize(data, weights);
+        return (data, weights);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void MatchesTheDequantizedReference(SimdPath path)
+    {
+        var random = new Random(31);
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rows, cols) in new[] { (37, 256), (9, 2560), (130, 512) })
+        {
+            var (blocks, weights) = RandomMatrix(random, rows, cols);
+            var x = KernelTestData.Floats(random, cols, 2f);
+            x[random.Next(cols)] = 60; // an outlier, as hidden states have: it sets the int16 step
+            using var matrix = Q6KMatrix.FromBlocks(blocks, rows, cols);
+            var y = KernelTestData.Poisoned(rows);
+            Q6KMatVec.Multiply(matrix, x, y, pool, path);
+
+            double step = x.Max(Math.Abs) / short.MaxValue;
+            for (int r = 0; r < rows; r++)
+            {
+                double expected = 0, magnitude = 0, absWeights = 0;
+                for (int c = 0; c < cols; c++)
+                {
+                    double w = weights[r * cols + c];
+                    expected += w * x[c];
+                    magnitude += Math.Abs(w * x[c]);
+                    absWeights += Math.Abs(w);
+                }
+                double tolerance = absWeights * step / 2 * 1.01 + 1e-5 * magnitude + 1e-30;
+                Assert.True(Math.Abs(y[r] - expected) <= tolerance,
+                    $"{path} {rows}×{cols}: row {r} is {y[r]}, expected {expected} (tolerance {tolerance:E2})");
+            }
+        }
+    }
+
+    [Fact]
+    public void CopyRow_IsTheDequantizedRow_AndShapesAreChecked()
+    {
+        var (blocks, weights) = RandomMatrix(new Random(32), 3, 512);
+        using var matrix = Q6KMatrix.FromBlocks(blocks, 3, 512);
+        var row = KernelTestData.Poisoned(512);
+        matrix.CopyRow(2, row);
+        Assert.Equal(weights.AsSpan(1024, 512).ToArray(), row);
+        Assert.Equal(3 * 2 * 210, matrix.ByteSize);
+
+        Assert.Throws<ArgumentOutOfRangeException>("row", () => matrix.CopyRow(3, row));
+        Assert.Throws<ArgumentException>("cols", () => Q6KMatrix.FromBlocks(blocks, 6, 100));
+        Assert.Throws<ArgumentException>("blocks", () => Q6KMatrix.FromBlocks(blocks.AsSpan(1).ToArray(), 3, 512));
+        using var pool = new KernelThreadPool(1);
+        Assert.Throws<ArgumentException>("y", () => Q6KMatVec.Multiply(matrix, new float[512], new float[2], pool));
+    }
+}
