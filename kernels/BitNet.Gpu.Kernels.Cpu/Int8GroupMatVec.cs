@@ -1,12 +1,17 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// Int8-group matrix × f32 vector (a Q8_0 or Q6_K output projection):
-/// y[r] = Σ_c (scale[r, c / groupCols] · code[r, c]) · x[c]. Each weight is formed exactly (an int8 code times a float
-/// scale) and multiplied with x in float, so only the order of the sum differs from the dequantized reference.
+/// Int8-group matrix × f32 vector (a Q8_0 output projection): y[r] = Σ_c (scale[r, c / groupCols] · code[r, c]) · x[c].
+/// <para>
+/// On x86 x is rounded to int16 once per call (<see cref="Int16Rounding"/>), each 16 codes are an exact vpmaddwd sum,
+/// and the group's float scale is applied to that sum: a widen, a multiply-add, a convert and an FMA per 16 weights,
+/// against a widen, a convert, a multiply and an FMA per 8 in float, which could not keep up with memory. The portable and
+/// scalar paths form each weight exactly and multiply with x in float.
+/// </para>
 /// </summary>
 public static unsafe class Int8GroupMatVec
 {
@@ -22,65 +27,55 @@ public static unsafe class Int8GroupMatVec
         if (x.Length != w.Cols) throw new ArgumentException($"Expected {w.Cols} inputs, got {x.Length}.", nameof(x));
         if (y.Length != w.Rows) throw new ArgumentException($"Expected {w.Rows} outputs, got {y.Length}.", nameof(y));
         SimdSupport.ThrowIfUnsupported(path);
-        fixed (float* xFixed = x)
-        fixed (float* yFixed = y)
+        bool integer = path is SimdPath.Avx2 or SimdPath.Avx512; // 256 bits on AVX-512 too, as Q6KMatVec
+        var xq = (short*)NativeMemory.AlignedAlloc((nuint)w.Cols * sizeof(short), 64);
+        try
         {
-            float* xp = xFixed, yp = yFixed;
-            pool.For(w.Rows, (first, end) =>
+            float step = integer ? Int16Rounding.Round(x, xq) : 0;
+            fixed (float* xFixed = x)
+            fixed (float* yFixed = y)
             {
-                for (int r = first; r < end; r++) yp[r] = DotRow(path, w.Row(r), w.RowScales(r), xp, w.Cols, w.GroupCols);
-            });
+                float* xp = xFixed, yp = yFixed;
+                pool.For(w.Rows, (first, end) =>
+                {
+                    for (int r = first; r < end; r++)
+                        yp[r] = integer ? step * DotRowInt16(w.Row(r), w.RowScales(r), xq, w.Cols, w.GroupCols)
+                                        : DotRow(path, w.Row(r), w.RowScales(r), xp, w.Cols, w.GroupCols);
+                });
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(xq);
         }
     }
 
-    // Σ_c (scales[c / groupCols] · codes[c]) · x[c]
-    static float DotRow(SimdPath path, sbyte* codes, float* scales, float* x, int cols, int groupCols) => path switch
+    // Σ_g scale_g · Σ_{c in g} code_c·xq_c; the caller multiplies by step
+    static float DotRowInt16(sbyte* codes, float* scales, short* xq, int cols, int groupCols)
     {
-        SimdPath.Avx512 => DotAvx512(codes, scales, x, cols, groupCols),
-        SimdPath.Avx2 => DotAvx2(codes, scales, x, cols, groupCols),
-        SimdPath.Vector128 => DotVector128(codes, scales, x, cols, groupCols),
-        _ => DotScalar(codes, scales, x, cols, groupCols),
-    };
+        Vector256<float> even = default, odd = default; // alternate 16-column steps: two FMA chains
+        for (int group = 0, c = 0; group < cols / groupCols; group++)
+        {
+            var scale = Vector256.Create(scales[group]);
+            for (int end = c + groupCols; c < end; c += 16)
+            {
+                var sum = Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(codes + c), Vector256.Load(xq + c)));
+                if ((c & 16) == 0) even = Vector256.FusedMultiplyAdd(sum, scale, even);
+                else odd = Vector256.FusedMultiplyAdd(sum, scale, odd);
+            }
+        }
+        return Vector256.Sum(even + odd);
+    }
+
+    // Σ_c (scales[c / groupCols] · codes[c]) · x[c]
+    static float DotRow(SimdPath path, sbyte* codes, float* scales, float* x, int cols, int groupCols) =>
+        path == SimdPath.Vector128 ? DotVector128(codes, scales, x, cols, groupCols) : DotScalar(codes, scales, x, cols, groupCols);
 
     static float DotScalar(sbyte* codes, float* scales, float* x, int cols, int groupCols)
     {
         float sum = 0;
         for (int c = 0; c < cols; c++) sum += scales[c / groupCols] * codes[c] * x[c]; // the plain formula: the tests' reference path
         return sum;
-    }
-
-    static float DotAvx512(sbyte* codes, float* scales, float* x, int cols, int groupCols)
-    {
-        // Two chains, taking alternate 16-column steps: with one, the FMA latency and not the memory would set the pace.
-        Vector512<float> even = default, odd = default;
-        for (int group = 0, c = 0; group < cols / groupCols; group++)
-        {
-            var scale = Vector512.Create(scales[group]);
-            for (int end = c + groupCols; c < end; c += 16)
-            {
-                var weights = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(codes + c))) * scale;
-                if ((c & 16) == 0) even = Vector512.FusedMultiplyAdd(weights, Vector512.Load(x + c), even);
-                else odd = Vector512.FusedMultiplyAdd(weights, Vector512.Load(x + c), odd);
-            }
-        }
-        return Vector512.Sum(even + odd);
-    }
-
-    static float DotAvx2(sbyte* codes, float* scales, float* x, int cols, int groupCols)
-    {
-        Vector256<float> even = default, odd = default;
-        for (int group = 0, c = 0; group < cols / groupCols; group++)
-        {
-            var scale = Vector256.Create(scales[group]);
-            for (int end = c + groupCols; c < end; c += 16)
-            {
-                var w0 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + c)) * scale;
-                var w1 = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(codes + c + 8)) * scale;
-                even = Vector256.FusedMultiplyAdd(w0, Vector256.Load(x + c), even);
-                odd = Vector256.FusedMultiplyAdd(w1, Vector256.Load(x + c + 8), odd);
-            }
-        }
-        return Vector256.Sum(even + odd);
     }
 
     static float DotVector128(sbyte* codes, float* scales, float* x, int cols, int groupCols)

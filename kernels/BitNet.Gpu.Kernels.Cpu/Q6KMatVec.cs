@@ -15,8 +15,6 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// </summary>
 public static unsafe class Q6KMatVec
 {
-    const int LargestCode = short.MaxValue;
-
     /// <param name="x">Cols values.</param>
     /// <param name="y">Rows outputs, overwritten.</param>
     public static void Multiply(Q6KMatrix w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) =>
@@ -33,7 +31,7 @@ public static unsafe class Q6KMatVec
         var xq = (short*)NativeMemory.AlignedAlloc((nuint)w.Cols * sizeof(short), 64);
         try
         {
-            float step = simd ? RoundToInt16(x, xq) : 0;
+            float step = simd ? Int16Rounding.Round(x, xq) : 0;
             fixed (float* xFixed = x)
             fixed (float* yFixed = y)
             {
@@ -50,17 +48,6 @@ public static unsafe class Q6KMatVec
         {
             NativeMemory.AlignedFree(xq);
         }
-    }
-
-    /// <summary>xq = round(x / step) with step = max|x| / 32767; returns step (0 when x is all zeros).</summary>
-    static float RoundToInt16(ReadOnlySpan<float> x, short* xq)
-    {
-        float largest = 0;
-        foreach (float value in x) largest = MathF.Max(largest, MathF.Abs(value));
-        float step = largest / LargestCode;
-        float inverse = step > 0 ? 1 / step : 0;
-        for (int c = 0; c < x.Length; c++) xq[c] = (short)Math.Clamp(MathF.Round(x[c] * inverse), -LargestCode, LargestCode);
-        return step;
     }
 
     // Σ_c W[r, c]·x[c], the weights read one at a time from the layout
