@@ -48,14 +48,16 @@ public static class BenchCommand
     }
 
     /// <summary>
-    /// With a top-k generation test the output projection reads only part of its bytes (the screen and the rows that can
-    /// matter); bytes per token count what was measured to be read, so GB/s and the roofline share stay comparable.
+    /// Bytes per token are the weights as the backend stores them (a TQ1_0 file repacked to 2 bits reads more than the
+    /// file holds). With a top-k generation test the output projection reads only part of its bytes (the screen and the
+    /// rows that can matter); bytes per token count what was measured to be read, so GB/s and the roofline share stay
+    /// comparable.
     /// </summary>
     sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK)
     {
         bool FullLogits => TopK == 0;
-        long OutputBytes => Model.Description.Output.ByteSize;
-        long BytesPerToken => Model.Description.WeightBytesPerToken - OutputBytes + (long)(OutputBytes * Result.GenerationOutputReadFraction);
+        long OutputBytes => Model.Graph.OutputBytes;
+        long BytesPerToken => Model.Graph.WeightBytesPerToken - OutputBytes + (long)(OutputBytes * Result.GenerationOutputReadFraction);
         double Bandwidth => Result.Bandwidth;
         double RooflinePercent => 100 * Result.RooflineFraction(BytesPerToken);
         double GenerationBytesPerSecond => BytesPerToken * Result.GenerationTokensPerSecond;

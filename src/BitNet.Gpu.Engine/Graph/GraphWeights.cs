@@ -45,6 +45,14 @@ internal sealed class GraphWeights : IDisposable
         };
     }
 
+    /// <summary>
+    /// Bytes of weights one generated token reads, as the backend stores them: every ternary projection, the output
+    /// projection and one embedding row (a TQ1_0 file repacked to 2 bits reads more than the file holds).
+    /// </summary>
+    public long BytesReadPerToken =>
+        Layers.Sum(l => new[] { l.Query, l.Key, l.Value, l.AttentionOutput, l.Gate, l.Up, l.Down }.Sum(w => w.ByteSize)) +
+        Output.ByteSize + TokenEmbedding.ByteSize / TokenEmbedding.Rows;
+
     public long ByteSize =>
         TokenEmbedding.ByteSize + (ReferenceEquals(Output, TokenEmbedding) ? 0 : Output.ByteSize) + OutputNorm.ByteSize +
         Layers.Sum(l => All(l).Sum(w => w.ByteSize));

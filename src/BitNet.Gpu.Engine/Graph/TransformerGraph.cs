@@ -48,6 +48,12 @@ public sealed class TransformerGraph : IDisposable
     public int MaxBatch { get; }
     public int VocabSize => _hp.VocabSize;
 
+    /// <summary>Bytes of weights one generated token reads with every logit, as the backend stores them.</summary>
+    public long WeightBytesPerToken => _weights.BytesReadPerToken;
+
+    /// <summary>Bytes of the output projection as the backend stores it.</summary>
+    public long OutputBytes => _weights.Output.ByteSize;
+
     /// <summary>
     /// The share of the output projection's weight bytes the last step read: 1 when every logit was computed, less when
     /// <see cref="ForwardTop"/> let the backend skip rows (the benchmark's bytes per token).
