@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -23,31 +22,11 @@ public static unsafe class Int8GroupMatVec
     internal static void Multiply(Int8GroupMatrix w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, SimdPath path)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(pool);
-        if (x.Length != w.Cols) throw new ArgumentException($"Expected {w.Cols} inputs, got {x.Length}.", nameof(x));
-        if (y.Length != w.Rows) throw new ArgumentException($"Expected {w.Rows} outputs, got {y.Length}.", nameof(y));
         SimdSupport.ThrowIfUnsupported(path);
         bool integer = path is SimdPath.Avx2 or SimdPath.Avx512; // 256 bits on AVX-512 too, as Q6KMatVec
-        var xq = (short*)NativeMemory.AlignedAlloc((nuint)w.Cols * sizeof(short), 64);
-        try
-        {
-            float step = integer ? Int16Rounding.Round(x, xq) : 0;
-            fixed (float* xFixed = x)
-            fixed (float* yFixed = y)
-            {
-                float* xp = xFixed, yp = yFixed;
-                pool.For(w.Rows, (first, end) =>
-                {
-                    for (int r = first; r < end; r++)
-                        yp[r] = integer ? step * DotRowInt16(w.Row(r), w.RowScales(r), xq, w.Cols, w.GroupCols)
-                                        : DotRow(path, w.Row(r), w.RowScales(r), xp, w.Cols, w.GroupCols);
-                });
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(xq);
-        }
+        Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: integer, (r, xp, xq, step) => integer
+            ? step * DotRowInt16(w.Row(r), w.RowScales(r), xq, w.Cols, w.GroupCols)
+            : DotRow(path, w.Row(r), w.RowScales(r), xp, w.Cols, w.GroupCols));
     }
 
     // Σ_g scale_g · Σ_{c in g} code_c·xq_c; the caller multiplies by step

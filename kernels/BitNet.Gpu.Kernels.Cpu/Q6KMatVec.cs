@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -23,31 +22,11 @@ public static unsafe class Q6KMatVec
     internal static void Multiply(Q6KMatrix w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, SimdPath path)
     {
         ArgumentNullException.ThrowIfNull(w);
-        ArgumentNullException.ThrowIfNull(pool);
-        if (x.Length != w.Cols) throw new ArgumentException($"Expected {w.Cols} inputs, got {x.Length}.", nameof(x));
-        if (y.Length != w.Rows) throw new ArgumentException($"Expected {w.Rows} outputs, got {y.Length}.", nameof(y));
         SimdSupport.ThrowIfUnsupported(path);
         bool simd = path is SimdPath.Avx2 or SimdPath.Avx512; // 256 bits on AVX-512 too: nothing here needs wider
-        var xq = (short*)NativeMemory.AlignedAlloc((nuint)w.Cols * sizeof(short), 64);
-        try
-        {
-            float step = simd ? Int16Rounding.Round(x, xq) : 0;
-            fixed (float* xFixed = x)
-            fixed (float* yFixed = y)
-            {
-                float* xp = xFixed, yp = yFixed;
-                pool.For(w.Rows, (first, end) =>
-                {
-                    for (int r = first; r < end; r++)
-                        yp[r] = simd ? step * DotRowAvx2(w.RowBlocks(r), w.RowBlockScales(r), xq, w.BlocksPerRow)
-                                     : DotRowScalar(w.RowBlocks(r), w.RowBlockScales(r), xp, w.Cols);
-                });
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(xq);
-        }
+        Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: simd, (r, xp, xq, step) => simd
+            ? step * DotRowAvx2(w.RowBlocks(r), w.RowBlockScales(r), xq, w.BlocksPerRow)
+            : DotRowScalar(w.RowBlocks(r), w.RowBlockScales(r), xp, w.Cols));
     }
 
     // Σ_c W[r, c]·x[c], the weights read one at a time from the layout
