@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// x rounded to int16 for the integer dot products of the dense kernels (Q6_K, Q8_0): x ≈ step·q with
-/// step = max|x| / 32767, so each value moves by at most step/2, 2^-16 of max|x|.
+/// x rounded to int16 for the integer dot products of the dense kernels (Q6_K, Q8_0, the output screen): x ≈ step·q
+/// with step = max|x| / 32767 (or a smaller largest code), so each value moves by at most step/2.
 /// </summary>
 internal static unsafe class Int16Rounding
 {
@@ -20,7 +20,8 @@ internal static unsafe class Int16Rounding
         ArgumentNullException.ThrowIfNull(pool);
         if (x.Length != cols) throw new ArgumentException($"Expected {cols} inputs, got {x.Length}.", nameof(x));
         if (y.Length != rows) throw new ArgumentException($"Expected {rows} outputs, got {y.Length}.", nameof(y));
-        var xq = (short*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(short), 64); // aligned: every row loads it
+        // Aligned: every row loads it. Only the integer paths need it.
+        var xq = roundX ? (short*)NativeMemory.AlignedAlloc((nuint)cols * sizeof(short), 64) : null;
         try
         {
             float step = roundX ? Round(x, xq) : 0;
@@ -40,14 +41,17 @@ internal static unsafe class Int16Rounding
         }
     }
 
-    /// <summary>q = round(x / step), |q| ≤ 32767; returns step (0 when x is all zeros).</summary>
-    static float Round(ReadOnlySpan<float> x, short* q)
+    /// <summary>
+    /// q = round(x / step), |q| ≤ <paramref name="largest"/>, step = max|x| / largest; returns step. When step is 0 or not
+    /// finite (x all zeros, or an Inf/NaN in x) every q is 0.
+    /// </summary>
+    public static float Round(ReadOnlySpan<float> x, short* q, int largest = short.MaxValue)
     {
         float largestAbs = 0;
         foreach (float value in x) largestAbs = MathF.Max(largestAbs, MathF.Abs(value));
-        float step = largestAbs / short.MaxValue;
-        float inverse = step > 0 ? 1 / step : 0;
-        for (int c = 0; c < x.Length; c++) q[c] = (short)Math.Clamp(MathF.Round(x[c] * inverse), -short.MaxValue, short.MaxValue);
+        float step = largestAbs / largest;
+        float inverse = step > 0 && float.IsFinite(step) ? 1 / step : 0;
+        for (int c = 0; c < x.Length; c++) q[c] = (short)Math.Clamp(MathF.Round(x[c] * inverse), -largest, largest);
         return step;
     }
 }

@@ -111,7 +111,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         var survivors = ArrayPool<int>.Shared.Rent(Rows / FullProductDivisor + 1);
         try
         {
-            var input = QuantizeInput(x, new Span<short>(q, Cols));
+            var input = QuantizeInput(x, q);
             if (!input.IsFinite) return MultiplyAll(w, x, y, pool, screened: false);
 
             Array.Sort(excluded);
@@ -154,20 +154,14 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         const float LargestCodeWithMargin = 127 * 1.001f;
     }
 
-    QuantizedInput QuantizeInput(ReadOnlySpan<float> x, Span<short> q)
+    QuantizedInput QuantizeInput(ReadOnlySpan<float> x, short* q)
     {
-        float largest = 0;
-        foreach (float value in x) largest = Math.Max(largest, Math.Abs(value)); // NaN is caught by the sums below
-        int largestCode = Int8Int16Dot.LargestActivation(Cols);
-        float step = largest / largestCode;
-        double absSum = 0, roundingSum = 0;
+        float step = Int16Rounding.Round(x, q, Int8Int16Dot.LargestActivation(Cols));
+        double absSum = 0, roundingSum = 0; // NaN or Inf in x make these non-finite: the caller then runs the full product
         for (int c = 0; c < Cols; c++)
         {
-            float value = x[c];
-            int code = step > 0 && float.IsFinite(step) ? (int)Math.Clamp(MathF.Round(value / step), -largestCode, largestCode) : 0;
-            q[c] = (short)code;
-            absSum += Math.Abs(value);
-            roundingSum += Math.Abs(value - (double)step * code); // exact in double: 24-bit step times a 16-bit code
+            absSum += Math.Abs(x[c]);
+            roundingSum += Math.Abs(x[c] - (double)step * q[c]); // exact in double: 24-bit step times a 16-bit code
         }
         // Rounded up: a double sum of Cols terms is within Cols·2^-53 of exact, and the cast to float within 2^-24.
         const double up = 1 + 1.0 / (1 << 20);
