@@ -54,9 +54,11 @@ public static unsafe class F16MatVec
         {
             int* rowList = selectedFixed;
             int count = selected.Length;
-            WithOperands(w, cols, x, y, path, o => pool.For(count, (first, end) =>
+            int tiles = (count + RowTile - 1) / RowTile;
+            WithOperands(w, cols, x, y, path, o => pool.For(tiles, (first, end) =>
             {
-                for (int i = first; i < end; i++) o.Y[rowList[i]] = DotRow(path, o, cols, rowList[i]);
+                for (int tile = first; tile < end; tile++)
+                    MultiplySelectedTile(path, o, cols, rowList + tile * RowTile, Math.Min(RowTile, count - tile * RowTile));
             }));
         }
     }
@@ -137,7 +139,9 @@ public static unsafe class F16MatVec
             for (int i = 0; i < quarter; i++)
             {
                 int first = rowStart + i;
-                var dots = Dot512Rows4(o.W + (long)first * cols, (long)quarter * cols, o.XSplit, o.VectorCols) * YScale;
+                ushort* row0 = o.W + (long)first * cols;
+                long stride = (long)quarter * cols;
+                var dots = Dot512Rows4(row0, row0 + stride, row0 + 2 * stride, row0 + 3 * stride, o.XSplit, o.VectorCols) * YScale;
                 for (int r = 0; r < RowTile; r++)
                 {
                     int rowIndex = first + r * quarter;
@@ -147,6 +151,23 @@ public static unsafe class F16MatVec
             row = rowStart + RowTile * quarter;
         }
         for (; row < rowEnd; row++) o.Y[row] = DotRow(path, o, cols, row);
+    }
+
+    /// <summary>
+    /// y for up to four selected rows. On AVX-512 a full tile goes through <see cref="Dot512Rows4"/>: the rows lie anywhere in
+    /// the matrix, and four reads in flight at once wait on memory a quarter as long as one row after another (the hardware
+    /// prefetcher cannot guess the next row).
+    /// </summary>
+    static void MultiplySelectedTile(SimdPath path, Operands o, int cols, int* rows, int count)
+    {
+        if (path == SimdPath.Avx512 && count == RowTile)
+        {
+            var dots = Dot512Rows4(o.W + (long)rows[0] * cols, o.W + (long)rows[1] * cols, o.W + (long)rows[2] * cols,
+                                   o.W + (long)rows[3] * cols, o.XSplit, o.VectorCols) * YScale;
+            for (int r = 0; r < RowTile; r++) o.Y[rows[r]] = dots[r] + DotScalar(o.W + (long)rows[r] * cols, o.X, o.VectorCols, cols);
+            return;
+        }
+        for (int r = 0; r < count; r++) o.Y[rows[r]] = DotRow(path, o, cols, rows[r]);
     }
 
     /// <summary>y[row] one row at a time: the vector loop, scaled back, plus the scalar tail.</summary>
@@ -172,11 +193,10 @@ public static unsafe class F16MatVec
         return sum;
     }
 
-    /// <summary>The same as <see cref="Dot512"/> for four rows, <paramref name="rowStride"/> halves apart.</summary>
-    static Vector128<float> Dot512Rows4(ushort* row0, long rowStride, float* xSplit, int cols)
+    /// <summary>The same as <see cref="Dot512"/> for four rows at once, each row's value to the bit.</summary>
+    static Vector128<float> Dot512Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* row1 = row0 + rowStride, row2 = row1 + rowStride, row3 = row2 + rowStride;
         Vector512<float> even0 = default, odd0 = default, even1 = default, odd1 = default;
         Vector512<float> even2 = default, odd2 = default, even3 = default, odd3 = default;
         for (int c = 0; c < cols; c += 32)

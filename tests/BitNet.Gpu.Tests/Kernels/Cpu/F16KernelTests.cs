@@ -64,6 +64,34 @@ public class F16KernelTests
     }
 
     [Fact]
+    public void SelectedRows_EqualTheFullProductToTheBit_AndLeaveTheOthers()
+    {
+        // The screened output layer relies on this: a row computed alone must equal the same row of the full product.
+        var random = new Random(11);
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rows, cols, selectedCount) in new[] { (130, 2560, 23), (37, 100, 9), (600, 64, 2) })
+        {
+            var w = RandomHalves(random, rows * cols);
+            var x = KernelTestData.Floats(random, cols, 4f);
+            var full = KernelTestData.Poisoned(rows);
+            F16MatVec.Multiply(w, rows, cols, x, full, pool);
+            var selected = new int[selectedCount];
+            for (int i = 0; i < selected.Length; i++) selected[i] = random.Next(rows); // unsorted, maybe repeated
+            selected[^1] = selected[0];
+
+            var y = KernelTestData.Poisoned(rows);
+            F16MatVec.MultiplyRows(w, rows, cols, x, selected, y, pool);
+            for (int r = 0; r < rows; r++)
+            {
+                if (selected.Contains(r))
+                    Assert.Equal(BitConverter.SingleToInt32Bits(full[r]), BitConverter.SingleToInt32Bits(y[r]));
+                else
+                    Assert.True(float.IsNaN(y[r]), $"{rows}x{cols}: row {r} was not selected but was written");
+            }
+        }
+    }
+
+    [Fact]
     public void MatMul_MatchesReference()
     {
         var random = new Random(6);
