@@ -37,7 +37,8 @@ public static class BenchCommand
 
             using var model = engine.Load(parse);
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
-            Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : () => HostMemoryBandwidth.Measure(threads);
+            using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
+            Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;
             var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k);
             var report = new BenchReport(model, result, threads, k);
             if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());

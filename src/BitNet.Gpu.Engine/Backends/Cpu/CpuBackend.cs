@@ -14,6 +14,7 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 {
     readonly KernelThreadPool _pool;
+    HostMemoryBandwidth? _bandwidth; // made by the first MeasureReadBandwidth (a benchmark), 512 MiB
     int[] _tokens = [];
     int _startPosition;
     readonly RopeAngleTable _ropeAngles = new(); // this step's cos/sin, shared by every layer's q and k
@@ -249,7 +250,12 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         else _pool.For(tokenCount, (first, end) => { for (int t = first; t < end; t++) perToken(t); });
     }
 
-    public double MeasureReadBandwidth() => HostMemoryBandwidth.Measure(Threads);
+    /// <summary>The host's read bandwidth with this backend's threads; the probe's buffer is kept for the next call.</summary>
+    public double MeasureReadBandwidth() => (_bandwidth ??= new HostMemoryBandwidth(Threads)).Measure();
 
-    public void Dispose() => _pool.Dispose();
+    public void Dispose()
+    {
+        _pool.Dispose();
+        _bandwidth?.Dispose();
+    }
 }
