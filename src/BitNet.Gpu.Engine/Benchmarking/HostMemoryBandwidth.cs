@@ -24,7 +24,10 @@ public sealed unsafe class HostMemoryBandwidth : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, 1L << 20);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(passes);
         _threads = Math.Max(1, threads);
-        _bufferBytes = bufferBytes - bufferBytes % (_threads * 64L * 64);
+        long sliceUnit = _threads * 64L * 64; // every thread's slice a whole number of 4 KiB
+        if (bufferBytes < sliceUnit)
+            throw new ArgumentOutOfRangeException(nameof(bufferBytes), bufferBytes, $"{threads} threads need a buffer of at least {sliceUnit} bytes.");
+        _bufferBytes = bufferBytes - bufferBytes % sliceUnit;
         _passes = passes;
     }
 

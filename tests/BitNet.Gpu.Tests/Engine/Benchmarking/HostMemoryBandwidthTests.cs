@@ -18,10 +18,11 @@ public class HostMemoryBandwidthTests
     }
 
     [Fact]
-    public void RejectsTinyBuffers_AndUseAfterDispose()
+    public void RejectsTinyBuffers_ZeroPasses_AndUseAfterDispose()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HostMemoryBandwidth(1, bufferBytes: 4096));
         Assert.Throws<ArgumentOutOfRangeException>(() => new HostMemoryBandwidth(1, passes: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HostMemoryBandwidth(1024, bufferBytes: 2L << 20)); // < 4 KiB a thread
         var probe = new HostMemoryBandwidth(1, bufferBytes: 4L << 20, passes: 1);
         probe.Measure();
         probe.Dispose();
