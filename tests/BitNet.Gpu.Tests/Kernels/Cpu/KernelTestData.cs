@@ -42,6 +42,29 @@ internal static class KernelTestData
         return values;
     }
 
+    /// <summary>
+    /// Asserts y = W·x (rows × cols, <paramref name="weights"/> row-major) for a product that may round x to int16
+    /// (step = max|x| / 32767): each row within Σ|w|·step/2 (1% margin for the bound's own rounding) plus 1e-5 of Σ|w·x|
+    /// for the float summation order.
+    /// </summary>
+    public static void AssertWithinInt16Rounding(double[] weights, int rows, int cols, float[] x, ReadOnlySpan<float> y, string what)
+    {
+        double step = x.Max(Math.Abs) / short.MaxValue;
+        for (int r = 0; r < rows; r++)
+        {
+            double expected = 0, magnitude = 0, absWeights = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                double w = weights[r * cols + c];
+                expected += w * x[c];
+                magnitude += Math.Abs(w * x[c]);
+                absWeights += Math.Abs(w);
+            }
+            double tolerance = absWeights * step / 2 * 1.01 + 1e-5 * magnitude + 1e-30;
+            Assert.True(Math.Abs(y[r] - expected) <= tolerance, $"{what}: row {r} is {y[r]}, expected {expected} (tolerance {tolerance:E2})");
+        }
+    }
+
     /// <summary>Asserts |actual - expected| ≤ relative · max(|expected|, floor) element-wise.</summary>
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double relative, double floor = 1e-6, string what = "")
     {

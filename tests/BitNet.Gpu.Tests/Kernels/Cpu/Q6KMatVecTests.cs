@@ -41,21 +41,7 @@ public class Q6KMatVecTests
             var y = KernelTestData.Poisoned(rows);
             Q6KMatVec.Multiply(matrix, x, y, pool, path);
 
-            double step = x.Max(Math.Abs) / short.MaxValue;
-            for (int r = 0; r < rows; r++)
-            {
-                double expected = 0, magnitude = 0, absWeights = 0;
-                for (int c = 0; c < cols; c++)
-                {
-                    double w = weights[r * cols + c];
-                    expected += w * x[c];
-                    magnitude += Math.Abs(w * x[c]);
-                    absWeights += Math.Abs(w);
-                }
-                double tolerance = absWeights * step / 2 * 1.01 + 1e-5 * magnitude + 1e-30;
-                Assert.True(Math.Abs(y[r] - expected) <= tolerance,
-                    $"{path} {rows}×{cols}: row {r} is {y[r]}, expected {expected} (tolerance {tolerance:E2})");
-            }
+            KernelTestData.AssertWithinInt16Rounding(Array.ConvertAll(weights, w => (double)w), rows, cols, x, y, $"{path} {rows}×{cols}");
         }
     }
 
