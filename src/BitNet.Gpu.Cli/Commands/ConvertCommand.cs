@@ -11,7 +11,7 @@ public static class ConvertCommand
         var input = new Argument<string>("HF_DIR") { Description = "folder with config.json, *.safetensors, tokenizer.json, tokenizer_config.json" };
         var output = new Option<string>("--output", "-o") { Description = "the GGUF file to write", Required = true };
         var type = new Option<string>("--type") { Description = "ternary format: i2_s (bitnet.cpp), tq2_0 or tq1_0 (llama.cpp)", DefaultValueFactory = _ => "i2_s" };
-        var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32, bf16, q8_0 or q6_k", DefaultValueFactory = _ => "f16" };
+        var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32, bf16, q8_0, q4_k or q6_k", DefaultValueFactory = _ => "f16" };
         var name = new Option<string?>("--name") { Description = "general.name of the model (default: the folder's name)" };
         var command = new Command("convert", "Convert a Hugging Face checkpoint to GGUF with ternary weights") { input, output, type, embedding, name };
         command.SetAction(parse => CliErrors.Run(() =>

@@ -17,8 +17,9 @@ public static class SynthCommand
         var layers = new Option<int?>("--layers") { Description = "override the layer count" };
         var hidden = new Option<int?>("--hidden") { Description = "override the hidden size" };
         var ffn = new Option<int?>("--ffn") { Description = "override the FFN size" };
-        var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32, bf16, q8_0 or q6_k", DefaultValueFactory = _ => "f16" };
-        var command = new Command("synth", "Write a model with random ternary weights (for tests and benchmarks)") { preset, type, output, arch, vocabulary, seed, layers, hidden, ffn, embedding };
+        var embedding = new Option<string>("--embedding-type") { Description = "embedding type: f16, f32, bf16, q8_0, q4_k or q6_k", DefaultValueFactory = _ => "f16" };
+        var untied = new Option<bool>("--untied") { Description = "write a separate output matrix (of the embedding type) instead of reusing the embedding" };
+        var command = new Command("synth", "Write a model with random ternary weights (for tests and benchmarks)") { preset, type, output, arch, vocabulary, seed, layers, hidden, ffn, embedding, untied };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             SyntheticModelOptions options;
@@ -34,6 +35,7 @@ public static class SynthCommand
                 LayerCount = parse.GetValue(layers) ?? options.LayerCount,
                 HiddenSize = parse.GetValue(hidden) ?? options.HiddenSize,
                 FeedForwardLength = parse.GetValue(ffn) ?? options.FeedForwardLength,
+                TiedEmbedding = !parse.GetValue(untied),
             };
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message.Split(" (Parameter")[0]); }

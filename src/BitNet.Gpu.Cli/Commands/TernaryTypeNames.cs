@@ -19,7 +19,8 @@ public static class TernaryTypeNames
         "f32" => GgmlType.F32,
         "bf16" => GgmlType.BF16,
         "q8_0" => GgmlType.Q8_0,
+        "q4_k" => GgmlType.Q4_K,
         "q6_k" => GgmlType.Q6_K,
-        _ => throw new UsageException($"--embedding-type '{name}' is not supported (choose f16, f32, bf16, q8_0 or q6_k)"),
+        _ => throw new UsageException($"--embedding-type '{name}' is not supported (choose f16, f32, bf16, q8_0, q4_k or q6_k)"),
     };
 }

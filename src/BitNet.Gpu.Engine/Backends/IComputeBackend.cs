@@ -18,7 +18,7 @@ public interface IComputeBackend : IDisposable
 
     /// <summary>A ternary projection (I2_S, TQ2_0 or TQ1_0), kept packed at about 2 bits per weight.</summary>
     DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor);
-    /// <summary>An embedding or output matrix (F32, F16, BF16, Q8_0, Q6_K) [rows × cols].</summary>
+    /// <summary>An embedding or output matrix (F32, F16, BF16, Q8_0, Q4_K, Q6_K) [rows × cols].</summary>
     DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor);
     /// <summary>A norm weight vector (F32).</summary>
     DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor);

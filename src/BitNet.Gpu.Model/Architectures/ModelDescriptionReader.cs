@@ -157,7 +157,7 @@ public static class ModelDescriptionReader
 
     static void ExpectDense(GgufFile file, GgufTensorInfo tensor)
     {
-        if (tensor.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q6_K))
-            throw new ModelFormatException(file.Path, $"tensor '{tensor.Name}' is {tensor.Type}; embeddings and output must be F32, F16, BF16, Q8_0 or Q6_K");
+        if (tensor.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K))
+            throw new ModelFormatException(file.Path, $"tensor '{tensor.Name}' is {tensor.Type}; embeddings and output must be F32, F16, BF16, Q8_0, Q4_K or Q6_K");
     }
 }

@@ -4,12 +4,12 @@ using BitNet.Gpu.Model.Formats;
 namespace BitNet.Gpu.Model.Convert;
 
 /// <summary>
-/// Writes float tensors (embeddings, norms) as F32, F16, BF16, or quantized as Q8_0 or Q6_K (the smaller embeddings
-/// bitnet.cpp users make with llama-quantize), a chunk of values at a time.
+/// Writes float tensors (embeddings, norms) as F32, F16, BF16, or quantized as Q8_0, Q4_K or Q6_K (the smaller embeddings
+/// llama-quantize makes), a chunk of values at a time.
 /// </summary>
 public static class DenseEncoder
 {
-    public static bool IsDenseType(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q6_K;
+    public static bool IsDenseType(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
 
     /// <summary>Values that must be encoded together (a row's length must be a multiple of it).</summary>
     public static int ValuesPerBlock(GgmlType type) => TensorSizes.ValuesPerBlock(type);
@@ -31,11 +31,14 @@ public static class DenseEncoder
             case GgmlType.Q8_0:
                 Q8_0.Quantize(values, destination);
                 break;
+            case GgmlType.Q4_K:
+                Q4_K.Quantize(values, destination);
+                break;
             case GgmlType.Q6_K:
                 Q6_K.Quantize(values, destination);
                 break;
             default:
-                throw new ArgumentException($"{type} is not a dense type (F32, F16, BF16, Q8_0, Q6_K)", nameof(type));
+                throw new ArgumentException($"{type} is not a dense type (F32, F16, BF16, Q8_0, Q4_K, Q6_K)", nameof(type));
         }
     }
 

@@ -57,11 +57,11 @@ public static class HuggingFaceConverter
         if (!TernaryEncoder.IsTernaryType(ternaryType))
             throw new ArgumentException($"{ternaryType} is not a ternary type (I2_S, TQ2_0, TQ1_0)", nameof(ternaryType));
         if (!DenseEncoder.IsDenseType(options.EmbeddingType))
-            throw new ArgumentException($"embedding type {options.EmbeddingType} is not F32, F16, BF16, Q8_0 or Q6_K", nameof(options));
+            throw new ArgumentException($"embedding type {options.EmbeddingType} is not F32, F16, BF16, Q8_0, Q4_K or Q6_K", nameof(options));
     }
 
     /// <summary>
-    /// GGUF rows of a block type hold whole blocks: 128 values for I2_S, 256 for TQ1_0/TQ2_0 (and a Q6_K embedding),
+    /// GGUF rows of a block type hold whole blocks: 128 values for I2_S, 256 for TQ1_0/TQ2_0 (and a Q4_K or Q6_K embedding),
     /// 32 for a Q8_0 embedding.
     /// </summary>
     static void CheckShapeFitsType(string configPath, HuggingFaceConfig config, GgmlType ternaryType, GgmlType embeddingType)

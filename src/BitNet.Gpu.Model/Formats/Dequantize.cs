@@ -19,6 +19,7 @@ public static class Dequantize
             case GgmlType.F16: F16.ToFloat(source, destination); break;
             case GgmlType.BF16: BF16.ToFloat(source, destination); break;
             case GgmlType.Q8_0: Q8_0.Dequantize(source, destination); break;
+            case GgmlType.Q4_K: Q4_K.Dequantize(source, destination); break;
             case GgmlType.Q6_K: Q6_K.Dequantize(source, destination); break;
             case GgmlType.TQ1_0: TQ1_0.Dequantize(source, destination); break;
             case GgmlType.TQ2_0: TQ2_0.Dequantize(source, destination); break;

@@ -11,6 +11,7 @@ public enum GgmlType : uint
     F16 = 1,
     Q4_0 = 2,
     Q8_0 = 8,
+    Q4_K = 12,
     Q6_K = 14,
     BF16 = 30,
     TQ1_0 = 34,

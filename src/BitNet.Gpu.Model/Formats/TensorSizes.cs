@@ -10,7 +10,7 @@ public static class TensorSizes
     public static int BytesPerBlock(GgmlType type) => Layout(type).Bytes;
 
     public static bool IsKnown(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16
-        or GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q6_K or GgmlType.TQ1_0 or GgmlType.TQ2_0 or GgmlType.I2_S;
+        or GgmlType.Q4_0 or GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K or GgmlType.TQ1_0 or GgmlType.TQ2_0 or GgmlType.I2_S;
 
     public static bool IsTernary(GgmlType type) => type is GgmlType.TQ1_0 or GgmlType.TQ2_0 or GgmlType.I2_S;
 
@@ -45,6 +45,7 @@ public static class TensorSizes
         GgmlType.BF16 => (1, 2),
         GgmlType.Q4_0 => (32, 18),                       // f16 d, 16 bytes of 4-bit codes
         GgmlType.Q8_0 => (Q8_0.ValuesPerBlock, Q8_0.BytesPerBlock),
+        GgmlType.Q4_K => (Q4_K.ValuesPerBlock, Q4_K.BytesPerBlock),
         GgmlType.Q6_K => (Q6_K.ValuesPerBlock, Q6_K.BytesPerBlock),
         GgmlType.TQ1_0 => (TQ1_0.ValuesPerBlock, TQ1_0.BytesPerBlock),
         GgmlType.TQ2_0 => (TQ2_0.ValuesPerBlock, TQ2_0.BytesPerBlock),

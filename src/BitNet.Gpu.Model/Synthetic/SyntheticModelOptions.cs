@@ -12,7 +12,7 @@ public sealed record SyntheticModelOptions
     /// <summary>GGUF architecture: bitnet-b1.58, bitnet or llama.</summary>
     public string Architecture { get; init; } = SupportedArchitectures.BitNetB158.Name;
     public GgmlType TernaryType { get; init; } = GgmlType.I2_S;
-    /// <summary>Token embedding (and untied output) type: F16, F32 or BF16.</summary>
+    /// <summary>Token embedding (and untied output) type: F16, F32, BF16, Q8_0, Q4_K or Q6_K.</summary>
     public GgmlType EmbeddingType { get; init; } = GgmlType.F16;
     public int HiddenSize { get; init; } = 256;
     public int FeedForwardLength { get; init; } = 768;
@@ -66,7 +66,7 @@ public sealed record SyntheticModelOptions
         if (!TensorSizes.IsTernary(TernaryType))
             throw new ArgumentException($"{TernaryType} is not a ternary type (I2_S, TQ2_0, TQ1_0)", nameof(TernaryType));
         if (!Convert.DenseEncoder.IsDenseType(EmbeddingType))
-            throw new ArgumentException($"embedding type {EmbeddingType} is not F16, F32, BF16, Q8_0 or Q6_K", nameof(EmbeddingType));
+            throw new ArgumentException($"embedding type {EmbeddingType} is not F16, F32, BF16, Q8_0, Q4_K or Q6_K", nameof(EmbeddingType));
         if (HiddenSize % Convert.DenseEncoder.ValuesPerBlock(EmbeddingType) != 0)
             throw new ArgumentException($"hidden size {HiddenSize} is not a multiple of {EmbeddingType}'s block of {Convert.DenseEncoder.ValuesPerBlock(EmbeddingType)}", nameof(EmbeddingType));
         Positive(HiddenSize, nameof(HiddenSize));

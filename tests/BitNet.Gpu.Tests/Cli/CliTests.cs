@@ -41,6 +41,26 @@ public class CliTests
     }
 
     [Fact]
+    public void SynthWritesAnUntiedLlamaWithTheAskedEmbeddingType()
+    {
+        // The shape llama.cpp gives an untied ternary llama quantized to TQ2_0: a Q4_K token embedding.
+        using var dir = new TempDirectory();
+        string path = dir.File("llama-q4k.gguf");
+        var r = CliRunner.Run("synth", "--arch", "llama", "--type", "tq2_0", "--embedding-type", "q4_k", "--untied", "-o", path);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+
+        using (var file = BitNet.Gpu.Model.Gguf.GgufFile.Open(path))
+        {
+            Assert.Equal(GgmlType.Q4_K, file.GetTensor("token_embd.weight").Type);
+            Assert.Equal(GgmlType.Q4_K, file.GetTensor("output.weight").Type);
+            Assert.Equal(GgmlType.TQ2_0, file.GetTensor("blk.0.attn_q.weight").Type);
+        }
+        var run = CliRunner.Run("run", "-m", path, "-p", "abc", "-n", "4", "--temp", "0", "--backend", "cpu");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Matches(@"generation:\s+4 tokens", run.Stderr);
+    }
+
+    [Fact]
     public void EvalDumpsEveryPositionsLogits()
     {
         using var dir = new TempDirectory();

@@ -1,3 +1,4 @@
+using BitNet.Gpu.Model.Convert;
 using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Model.Gguf;
 
@@ -56,15 +57,7 @@ public sealed class WeightFile : IDisposable
         var values = new float[rows * cols];
         for (int i = 0; i < values.Length; i++) values[i] = offset + scale * Normal();
         var bytes = new byte[TensorSizes.ByteSize(type, values.Length)];
-        switch (type)
-        {
-            case GgmlType.F32: System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes); break;
-            case GgmlType.F16: F16.FromFloat(values, bytes); break;
-            case GgmlType.BF16: BF16.FromFloat(values, bytes); break;
-            case GgmlType.Q8_0: Q8_0.Quantize(values, bytes); break;
-            case GgmlType.Q6_K: Q6_K.Quantize(values, bytes); break;
-            default: throw new ArgumentException($"{type} is not a dense type", nameof(type));
-        }
+        DenseEncoder.Encode(values, type, bytes);
         _writer.AddTensor(name, type, asVector ? [cols] : [cols, rows], bytes);
         return name;
     }

@@ -54,6 +54,12 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             var q6k = Q6KMatrix.FromBlocks(new ReadOnlySpan<byte>(file.GetTensorPointer(tensor), checked((int)tensor.ByteSize)), rows, cols);
             return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = q6k.ByteSize, Q6K = q6k };
         }
+        if (tensor.Type == GgmlType.Q4_K)
+        {
+            // Read as is (0.56 bytes a weight): llama.cpp's TQ1_0/TQ2_0 files carry a Q4_K token embedding.
+            var q4k = Q4KMatrix.FromBlocks(new ReadOnlySpan<byte>(file.GetTensorPointer(tensor), checked((int)tensor.ByteSize)), rows, cols);
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = q4k.ByteSize, Q4K = q4k };
+        }
         if (tensor.Type == GgmlType.Q8_0)
         {
             // int8 codes and a float scale per block, exactly the dequantized values: a byte a weight instead of a float.
@@ -95,6 +101,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             if (w.Floats is not null) w.Floats.AsSpan(token * w.Cols, w.Cols).CopyTo(y.Row(t));
             else if (w.Groups is not null) w.Groups.CopyRow(token, y.Row(t));
             else if (w.Q6K is not null) w.Q6K.CopyRow(token, y.Row(t));
+            else if (w.Q4K is not null) w.Q4K.CopyRow(token, y.Row(t));
             else HalfConversion.ToSingle(w.F16Span.Slice(token * w.Cols, w.Cols), y.Row(t));
         }
     }
@@ -163,6 +170,10 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         else if (w.Q6K is not null)
         {
             for (int t = 0; t < tokenCount; t++) Q6KMatVec.Multiply(w.Q6K, input.Row(t), output.Row(t), _pool);
+        }
+        else if (w.Q4K is not null)
+        {
+            for (int t = 0; t < tokenCount; t++) Q4KMatVec.Multiply(w.Q4K, input.Row(t), output.Row(t), _pool);
         }
         else if (tokenCount == 1)
             F16MatVec.Multiply(w.F16Span, w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);

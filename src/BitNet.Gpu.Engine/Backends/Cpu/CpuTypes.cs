@@ -5,8 +5,8 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 /// <summary>
 /// A weight on the CPU backend: a packed ternary matrix (2 bits per weight, unpacked on the fly by the kernels),
 /// an F16 matrix copied into large pages (<see cref="LargePageMemory"/>), a Q8_0 matrix as int8 codes with block scales
-/// (<see cref="Int8GroupMatrix"/>), a Q6_K matrix as its super-blocks (<see cref="Q6KMatrix"/>), or floats for the other
-/// dense types and norms.
+/// (<see cref="Int8GroupMatrix"/>), a Q6_K or Q4_K matrix as its super-blocks (<see cref="Q6KMatrix"/>, <see cref="Q4KMatrix"/>),
+/// or floats for the other dense types and norms.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
@@ -15,6 +15,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     public float[]? Floats { get; init; }      // rows × cols
     public Int8GroupMatrix? Groups { get; init; } // Q8_0: int8 codes and a scale per block
     public Q6KMatrix? Q6K { get; init; }       // Q6_K super-blocks as stored
+    public Q4KMatrix? Q4K { get; init; }       // Q4_K super-blocks as stored
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
@@ -45,6 +46,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
         Ternary?.Dispose();
         Groups?.Dispose();
         Q6K?.Dispose();
+        Q4K?.Dispose();
         Screen?.Dispose();
         LargePageMemory.Free(F16); // null (no F16 matrix) is ignored
     }

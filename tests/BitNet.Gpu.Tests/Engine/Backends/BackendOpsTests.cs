@@ -104,6 +104,7 @@ public abstract class BackendOpsTests : IDisposable
     [InlineData(GgmlType.BF16)]
     [InlineData(GgmlType.Q8_0)]
     [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.Q4_K)]
     public void Embed(GgmlType type)
     {
         using var weights = new WeightFile(seed: 11);
@@ -224,6 +225,7 @@ public abstract class BackendOpsTests : IDisposable
     [InlineData(GgmlType.BF16, 50, 96, 1)]
     [InlineData(GgmlType.Q8_0, 41, 512, 2)]
     [InlineData(GgmlType.Q6_K, 41, 512, 1)]
+    [InlineData(GgmlType.Q4_K, 41, 512, 2)]
     public void DenseMatMul(GgmlType type, int rows, int cols, int tokens)
     {
         using var weights = new WeightFile(seed: 17);

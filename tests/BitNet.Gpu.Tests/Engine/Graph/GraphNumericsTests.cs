@@ -82,9 +82,11 @@ public class GraphNumericsTests
     [InlineData(GgmlType.Q8_0, false)]
     [InlineData(GgmlType.Q6_K, false)]
     [InlineData(GgmlType.Q6_K, true)]
+    [InlineData(GgmlType.Q4_K, false)]
+    [InlineData(GgmlType.Q4_K, true)]
     public void CpuMatchesReference_WithAQuantizedEmbedding(GgmlType embedding, bool untied)
     {
-        // The CPU backend keeps Q8_0/Q6_K matrices as int8 codes with group scales; the reference dequantizes to floats.
+        // The CPU backend reads Q8_0 as int8 codes with group scales and Q6_K/Q4_K as their super-blocks; the reference dequantizes to floats.
         string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, embedding: embedding, untied: untied);
         var tokens = Tokens(13, 512, seed: 6);
         var reference = PromptLogits(path, "reference", tokens, batchSize: 13);

@@ -84,21 +84,18 @@ public class DequantizeTests
     [Theory]
     [InlineData(GgmlType.Q8_0, 64)]
     [InlineData(GgmlType.Q6_K, 256)]
+    [InlineData(GgmlType.Q4_K, 512)]
     public void BlockFormats_DispatchToTheirDequantizer(GgmlType type, int count)
     {
         var random = new Random(18);
         var weights = FormatTestData.RandomFloats(random, count);
         var bytes = new byte[TensorSizes.ByteSize(type, count)];
         var expected = new float[count];
-        if (type == GgmlType.Q8_0)
+        switch (type)
         {
-            Q8_0.Quantize(weights, bytes);
-            Q8_0.Dequantize(bytes, expected);
-        }
-        else
-        {
-            Q6_K.Quantize(weights, bytes);
-            Q6_K.Dequantize(bytes, expected);
+            case GgmlType.Q8_0: Q8_0.Quantize(weights, bytes); Q8_0.Dequantize(bytes, expected); break;
+            case GgmlType.Q6_K: Q6_K.Quantize(weights, bytes); Q6_K.Dequantize(bytes, expected); break;
+            case GgmlType.Q4_K: Q4_K.Quantize(weights, bytes); Q4_K.Dequantize(bytes, expected); break;
         }
         var values = FormatTestData.Poisoned(count);
 

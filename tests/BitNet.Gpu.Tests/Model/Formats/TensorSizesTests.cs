@@ -11,6 +11,7 @@ public class TensorSizesTests
     [InlineData(GgmlType.Q4_0, 64L, 36L)]
     [InlineData(GgmlType.Q8_0, 64L, 68L)]
     [InlineData(GgmlType.Q6_K, 512L, 420L)]
+    [InlineData(GgmlType.Q4_K, 512L, 288L)]
     [InlineData(GgmlType.TQ1_0, 256L, 54L)]
     [InlineData(GgmlType.TQ2_0, 512L, 132L)]
     [InlineData(GgmlType.I2_S, 256L, 96L)]                    // 64 code bytes + 32-byte scale trailer
@@ -23,6 +24,7 @@ public class TensorSizesTests
     [Theory]
     [InlineData(GgmlType.Q8_0, 33L)]
     [InlineData(GgmlType.Q6_K, 128L)]
+    [InlineData(GgmlType.Q4_K, 384L)]
     [InlineData(GgmlType.TQ2_0, 300L)]
     [InlineData(GgmlType.TQ1_0, 255L)]
     [InlineData(GgmlType.I2_S, 64L)]
