@@ -24,7 +24,7 @@ public static class ChatCommand
         sampling.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var request = new GenerationRequest { MaxTokens = parse.GetValue(count), Sampling = sampling.Read(parse), StopStrings = sampling.StopStrings(parse) };
+            var request = sampling.Request(parse, parse.GetValue(count));
             if (request.MaxTokens <= 0) throw new UsageException($"-n must be positive, got {request.MaxTokens}");
             using var model = engine.Load(parse);
             var template = ChooseTemplate(model.Tokenizer.Vocabulary, parse.GetValue(templateFile), parse.GetValue(templateName));

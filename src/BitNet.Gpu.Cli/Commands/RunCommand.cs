@@ -25,7 +25,7 @@ public static class RunCommand
                 ?? throw new UsageException("run needs a prompt: -p \"text\" or -f FILE");
             int n = parse.GetValue(count);
             if (n < 0) throw new UsageException($"-n must be zero or more, got {n}");
-            var request = new GenerationRequest { MaxTokens = n, Sampling = sampling.Read(parse), StopStrings = sampling.StopStrings(parse) };
+            var request = sampling.Request(parse, n);
 
             using var model = engine.Load(parse);
             var tokens = model.Tokenizer.Encode(text, addBos: model.Tokenizer.Vocabulary.AddBos && !parse.GetValue(noBos), parseSpecial: parse.GetValue(special));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Sampling;
 
 namespace BitNet.Gpu.Cli.Commands;
@@ -20,10 +21,11 @@ public sealed class SamplingOptions
     public Option<ulong?> Seed { get; } = new("--seed", "-s") { Description = "random seed for reproducible sampling (default: random)" };
     public Option<string[]> LogitBias { get; } = new("--logit-bias", "-l") { Description = "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 15043-inf; repeatable", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Stop { get; } = new("--stop") { Description = "stop when this text is generated; repeatable" };
+    public Option<bool> FullLogits { get; } = new("--full-logits") { Description = "compute every logit at each step, even those top-k or greedy sampling cannot pick (the same tokens, slower)" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop })
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits })
             command.Options.Add(option);
     }
 
@@ -54,6 +56,15 @@ public sealed class SamplingOptions
     }
 
     public IReadOnlyList<string> StopStrings(ParseResult parse) => parse.GetValue(Stop) ?? [];
+
+    /// <summary>The generation settings these options carry besides the sampler's.</summary>
+    public GenerationRequest Request(ParseResult parse, int maxTokens) => new()
+    {
+        MaxTokens = maxTokens,
+        Sampling = Read(parse),
+        StopStrings = StopStrings(parse),
+        FullLogits = parse.GetValue(FullLogits),
+    };
 
     static Dictionary<int, float> ParseBias(string[] entries)
     {

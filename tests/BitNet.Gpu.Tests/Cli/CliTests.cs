@@ -41,6 +41,17 @@ public class CliTests
     }
 
     [Fact]
+    public void RunWithFullLogitsGeneratesTheSameTokens()
+    {
+        // Greedy and top-k sampling skip the logits they cannot pick; --full-logits computes them all, and changes nothing else.
+        string[] args = ["run", "-m", Model, "-p", "the tea", "-n", "12", "--temp", "0", "--backend", "cpu"];
+        var screened = CliRunner.Run(args);
+        var full = CliRunner.Run([.. args, "--full-logits"]);
+        Assert.True(full.ExitCode == 0, full.Stderr);
+        Assert.Equal(screened.Stdout, full.Stdout);
+    }
+
+    [Fact]
     public void SynthWritesAnUntiedLlamaWithTheAskedEmbeddingType()
     {
         // The shape llama.cpp gives an untied ternary llama quantized to TQ2_0: a Q4_K token embedding.
