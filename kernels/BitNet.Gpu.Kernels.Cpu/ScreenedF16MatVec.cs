@@ -54,8 +54,10 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
             Half* wp = wFixed;
             pool.For(rows, (first, end) =>
             {
+                var values = ArrayPool<float>.Shared.Rent(cols);
                 for (int r = first; r < end; r++)
-                    if (!screen.QuantizeRow(r, new ReadOnlySpan<Half>(wp + (long)r * cols, cols))) Volatile.Write(ref failed, 1);
+                    if (!screen.QuantizeRow(r, new ReadOnlySpan<Half>(wp + (long)r * cols, cols), values.AsSpan(0, cols))) Volatile.Write(ref failed, 1);
+                ArrayPool<float>.Shared.Return(values);
             });
         }
         if (failed == 0) return screen;
@@ -63,33 +65,86 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         return null;
     }
 
-    /// <summary>Row r's int8 codes, scale and error bound; false for an Inf or NaN weight.</summary>
-    bool QuantizeRow(int r, ReadOnlySpan<Half> row)
+    /// <summary>Row r's int8 codes, scale and error bound; false for an Inf or NaN weight. <paramref name="values"/> is scratch.</summary>
+    bool QuantizeRow(int r, ReadOnlySpan<Half> row, Span<float> values)
     {
-        double max = 0;
-        foreach (var h in row)
-        {
-            if (!Half.IsFinite(h)) return false;
-            max = Math.Max(max, Math.Abs((double)h));
-        }
-        float scale = (float)(max / 127);
-        sbyte* codes = _codes + (long)r * Cols;
-        double largestError = 0;
-        for (int c = 0; c < row.Length; c++)
-        {
-            double value = (double)row[c];
-            int code = scale == 0 ? 0 : (int)Math.Clamp(Math.Round(value / scale), -127, 127);
-            codes[c] = (sbyte)code;
-            largestError = Math.Max(largestError, Math.Abs(value - (double)scale * code));
-        }
-        // Float rounding of the estimate and of the exact f16 sum: each ≤ γ·Σ|term| with γ = n·u/(1 − n·u), u = 2^-24, and
-        // |term| ≤ 127·scale·|x| (the largest weight is 127·scale); three such terms cover both sums and the final products.
-        // The factor 1.001 covers the rounding of e ± b itself; the absolute term, products too small for a normal float.
+        HalfConversion.ToSingle(row, values); // exact: every f16 value is a float
+        float largest = LargestMagnitude(values);
+        if (!float.IsFinite(largest)) return false;
+        float scale = (float)(largest / 127.0);
+        float largestError = WriteCodes(values, scale, new Span<sbyte>(_codes + (long)r * Cols, Cols));
+        // |v − scale·code| was evaluated in float: the product and the difference each round by at most 2^-24 of a value
+        // ≤ 128·scale. Float rounding of the estimate and of the exact f16 sum: each ≤ γ·Σ|term| with γ = n·u/(1 − n·u),
+        // u = 2^-24, and |term| ≤ 127·scale·|x| (the largest weight is 127·scale); three such terms cover both sums and
+        // the final products. The factor 1.001 covers the rounding of e ± b itself; the absolute term, products too small
+        // for a normal float.
+        double evaluation = Math.ScaleB(2 * 128.0 * scale, -24);
         double gamma = (Cols + 2) * Math.ScaleB(1, -24) / (1 - (Cols + 2) * Math.ScaleB(1, -24));
         double rounding = 3 * gamma * 127 * scale;
         _scales[r] = scale;
-        _errorPerAbsX[r] = (float)((largestError + rounding) * 1.001 + 1e-24);
+        _errorPerAbsX[r] = (float)((largestError + evaluation + rounding) * 1.001 + 1e-24);
         return true;
+    }
+
+    /// <summary>max |v|, or NaN when a value is not finite.</summary>
+    static float LargestMagnitude(ReadOnlySpan<float> values)
+    {
+        var infinity = Vector256.Create(float.PositiveInfinity);
+        var largest = Vector256<float>.Zero;
+        var finite = Vector256<float>.AllBitsSet; // lanes stay set while every |v| < ∞ (false for NaN too)
+        int c = 0;
+        for (; c + 8 <= values.Length; c += 8)
+        {
+            var magnitude = Vector256.Abs(Vector256.Create(values.Slice(c, 8)));
+            largest = Vector256.Max(largest, magnitude);
+            finite &= Vector256.LessThan(magnitude, infinity);
+        }
+        if (finite.AsUInt32() != Vector256<uint>.AllBitsSet) return float.NaN; // compared as bits: all-ones is a NaN as a float
+        float max = 0;
+        for (int i = 0; i < 8; i++) max = MathF.Max(max, largest[i]);
+        for (; c < values.Length; c++)
+        {
+            if (!float.IsFinite(values[c])) return float.NaN;
+            max = MathF.Max(max, MathF.Abs(values[c]));
+        }
+        return max;
+    }
+
+    /// <summary>codes = round(v / scale) in [-127, 127]; returns max |v − scale·code| as evaluated in float.</summary>
+    static float WriteCodes(ReadOnlySpan<float> values, float scale, Span<sbyte> codes)
+    {
+        if (scale == 0)
+        {
+            codes.Clear(); // every value is 0
+            return 0;
+        }
+        var scaleVector = Vector256.Create(scale);
+        var inverse = Vector256.Create(1 / scale); // codes need not be the nearest: the error is measured for the ones chosen
+        var limit = Vector256.Create(127f);
+        var largestError = Vector256<float>.Zero;
+        Span<Vector256<int>> quarters = stackalloc Vector256<int>[4];
+        int c = 0;
+        for (; c + 32 <= values.Length; c += 32)
+        {
+            for (int q = 0; q < 4; q++)
+            {
+                var v = Vector256.Create(values.Slice(c + 8 * q, 8));
+                var code = Vector256.Clamp(Vector256.Round(v * inverse), -limit, limit);
+                largestError = Vector256.Max(largestError, Vector256.Abs(v - scaleVector * code));
+                quarters[q] = Vector256.ConvertToInt32(code);
+            }
+            var packed = Vector256.Narrow(Vector256.Narrow(quarters[0], quarters[1]), Vector256.Narrow(quarters[2], quarters[3]));
+            packed.CopyTo(codes.Slice(c, 32));
+        }
+        float error = 0;
+        for (int i = 0; i < 8; i++) error = MathF.Max(error, largestError[i]);
+        for (; c < values.Length; c++)
+        {
+            float code = Math.Clamp(MathF.Round(values[c] * inverse[0]), -127f, 127f);
+            codes[c] = (sbyte)code;
+            error = MathF.Max(error, MathF.Abs(values[c] - scale * code));
+        }
+        return error;
     }
 
     /// <summary>

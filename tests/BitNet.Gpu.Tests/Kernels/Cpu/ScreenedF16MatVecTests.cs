@@ -119,6 +119,46 @@ public class ScreenedF16MatVecTests
     }
 
     [Fact]
+    public void ARowWhoseRoundingErrorsAllAlignWithX_IsStillKept()
+    {
+        // The worst case the weight bound exists for. Row 0's weights all sit ~half an int8 step off its grid, and x takes
+        // the sign of each error, so its estimate falls short by E ≈ 94% of the bound. Row 1 is exact in int8 and its
+        // true value is E/4 below row 0's. So row 0 is the top row and its estimate is lower than row 1's: only a bound of
+        // at least 3E/4 keeps it (halving the weight bound screens it out; checked). The other rows are small, exact in
+        // int8, and make the screen worth running (with few rows per k it computes them all).
+        const int rows = 64, cols = 264; // a tail of columns past the 32-wide vector loop
+        var random = new Random(21);
+        var w = new Half[rows * cols];
+        var x = new float[cols];
+        float scale = (float)(1.0 / 127);      // row 0's int8 scale: its largest weight is 1
+        w[0] = (Half)1.0;
+        x[0] = 1;
+        double exact0 = 1, shortfall = 0;
+        for (int c = 1; c < cols; c++)
+        {
+            w[c] = (Half)((random.Next(0, 101) + 0.47) * scale);
+            double error = (double)w[c] - scale * Math.Round((double)w[c] / scale);
+            x[c] = error >= 0 ? 1 : -1;
+            exact0 += (double)w[c] * x[c];
+            shortfall += Math.Abs(error);
+        }
+        // Row 1: codes/128 (exact in int8 with scale 1/128), summing against x to about exact0 − shortfall/4.
+        int remaining = (int)Math.Floor((exact0 - shortfall / 4) * 128) - 127;
+        w[cols] = (Half)(127 / 128.0);
+        for (int c = 1; c < cols; c++)
+        {
+            int code = Math.Clamp(remaining, -100, 100) * (int)x[c];
+            w[cols + c] = (Half)(code / 128.0);
+            remaining -= code * (int)x[c];
+        }
+        Assert.Equal(0, remaining); // row 1 reached its target
+        for (int i = 2 * cols; i < w.Length; i++) w[i] = (Half)(random.Next(-3, 4) / 128.0);
+
+        using var pool = new KernelThreadPool(1);
+        AssertScreenKeepsTopRows(w, rows, cols, x, 1, [], pool, "aligned errors");
+    }
+
+    [Fact]
     public void LargeK_OrNonFiniteInput_FallsBackToTheFullProduct()
     {
         var random = new Random(4);
@@ -147,6 +187,11 @@ public class ScreenedF16MatVecTests
         var w = new Half[4 * 128];
         w[130] = Half.PositiveInfinity;
         Assert.Null(ScreenedF16MatVec.Create(w, 4, 128, pool));
+        w[130] = Half.NaN;
+        Assert.Null(ScreenedF16MatVec.Create(w, 4, 128, pool));
+        var tail = new Half[2 * 131];          // past the 8-wide vector loop
+        tail[131 + 130] = Half.NegativeInfinity;
+        Assert.Null(ScreenedF16MatVec.Create(tail, 2, 131, pool));
 
         w[130] = Half.One;
         using var screen = ScreenedF16MatVec.Create(w, 4, 128, pool)!;
