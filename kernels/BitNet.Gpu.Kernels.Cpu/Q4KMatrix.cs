@@ -38,10 +38,7 @@ public sealed unsafe class Q4KMatrix : IDisposable
     /// <param name="blocks">rows × (cols / 256) super-blocks, row-major, as a GGUF Q4_K tensor stores them.</param>
     public static Q4KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols)
     {
-        if (rows < 1 || cols < 1 || cols % BlockValues != 0)
-            throw new ArgumentException($"Shape {rows}×{cols} must be positive with cols a multiple of {BlockValues}.", nameof(cols));
-        long expected = (long)rows * (cols / BlockValues) * BlockBytes;
-        if (blocks.Length != expected) throw new ArgumentException($"Expected {expected} bytes of Q4_K blocks, got {blocks.Length}.", nameof(blocks));
+        SuperBlockShape.Check(blocks.Length, rows, cols, BlockValues, BlockBytes, "Q4_K");
         var matrix = new Q4KMatrix(rows, cols);
         blocks.CopyTo(new Span<byte>(matrix._blocks, blocks.Length));
         long count = (long)rows * matrix.BlocksPerRow;

@@ -35,6 +35,18 @@ internal static class FormatTestData
         return bytes;
     }
 
+    /// <summary>Σ (actual − expected)² / Σ expected²: how far a quantizer's round trip moved the values.</summary>
+    public static double RelativeSquaredError(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        double error = 0, norm = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            error += Math.Pow(actual[i] - expected[i], 2);
+            norm += Math.Pow(expected[i], 2);
+        }
+        return error / norm;
+    }
+
     public static float[] Poisoned(int count) => Enumerable.Repeat(float.NaN, count).ToArray();
 
     public static sbyte[] PoisonedTernary(int count) => Enumerable.Repeat((sbyte)0x7F, count).ToArray();

@@ -69,13 +69,7 @@ public class Q4_KTests
         var values = FormatTestData.Poisoned(weights.Length);
         Q4_K.Dequantize(data, values);
 
-        double error = 0, norm = 0;
-        for (int i = 0; i < weights.Length; i++)
-        {
-            error += Math.Pow(values[i] - weights[i], 2);
-            norm += Math.Pow(weights[i], 2);
-        }
-        Assert.InRange(error / norm, 0, 1e-2);   // 4-bit codes over a sub-block's range: about 1/15 of it per step
+        Assert.InRange(FormatTestData.RelativeSquaredError(values, weights), 0, 1e-2);   // 4-bit codes over a sub-block's range: about 1/15 of it per step
     }
 
     [Fact]

@@ -46,13 +46,7 @@ public class Q6_KTests
         var values = FormatTestData.Poisoned(weights.Length);
         Q6_K.Dequantize(data, values);
 
-        double error = 0, norm = 0;
-        for (int i = 0; i < weights.Length; i++)
-        {
-            error += Math.Pow(values[i] - weights[i], 2);
-            norm += Math.Pow(weights[i], 2);
-        }
-        Assert.InRange(error / norm, 0, 1e-3);   // 6-bit codes: about 1/31 of a group's range per step
+        Assert.InRange(FormatTestData.RelativeSquaredError(values, weights), 0, 1e-3);   // 6-bit codes: about 1/31 of a group's range per step
     }
 
     [Fact]
