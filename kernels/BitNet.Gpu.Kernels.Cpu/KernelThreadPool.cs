@@ -55,8 +55,11 @@ public sealed class KernelThreadPool : IDisposable
         }
     }
 
-    /// <summary>Chunks per thread: enough to even out speed differences, few enough to keep each chunk a long sequential read.</summary>
-    const int ChunksPerThread = 8;
+    /// <summary>
+    /// Chunks per thread unless a caller asks otherwise: enough to even out speed differences (compute-bound kernels such
+    /// as the prompt's matmuls gain from it), few enough to keep each chunk a long sequential read.
+    /// </summary>
+    public const int DefaultChunksPerThread = 8;
 
     /// <param name="threadCount">Threads doing the work, the calling thread included (1 = run inline).</param>
     public KernelThreadPool(int threadCount)
@@ -77,13 +80,15 @@ public sealed class KernelThreadPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>
-    /// Splits [0, count) into contiguous ranges (a few per thread) and runs <paramref name="rangeBody"/>(start, end) for
-    /// each, in parallel; returns when all are done. The first exception thrown by a range is rethrown here.
+    /// Splits [0, count) into contiguous ranges (<paramref name="chunksPerThread"/> per thread) and runs
+    /// <paramref name="rangeBody"/>(start, end) for each, in parallel; returns when all are done. The first exception
+    /// thrown by a range is rethrown here.
     /// </summary>
-    public void For(int count, Action<int, int> rangeBody)
+    public void For(int count, Action<int, int> rangeBody, int chunksPerThread = DefaultChunksPerThread)
     {
         ArgumentNullException.ThrowIfNull(rangeBody);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunksPerThread, 1);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count == 0) return;
         if (ThreadCount == 1 || count == 1)
@@ -94,7 +99,7 @@ public sealed class KernelThreadPool : IDisposable
 
         lock (_callLock)
         {
-            var job = new Job(rangeBody, count, Math.Min(count, ThreadCount * ChunksPerThread));
+            var job = new Job(rangeBody, count, (int)Math.Min(count, (long)ThreadCount * chunksPerThread));
             Volatile.Write(ref _job, job);
             foreach (var worker in _workers) worker.WakeIfSleeping();
 

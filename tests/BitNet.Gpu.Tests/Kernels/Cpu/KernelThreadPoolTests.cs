@@ -24,6 +24,25 @@ public class KernelThreadPoolTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(int.MaxValue)] // more chunks than indices: one index each
+    public void For_CoversEveryIndexExactlyOnce_WithAnyChunking(int chunksPerThread)
+    {
+        using var pool = new KernelThreadPool(3);
+        var hits = new int[1001];
+        var ranges = new System.Collections.Concurrent.ConcurrentBag<int>();
+        pool.For(hits.Length, (start, end) =>
+        {
+            ranges.Add(end - start);
+            for (int i = start; i < end; i++) Interlocked.Increment(ref hits[i]);
+        }, chunksPerThread);
+        Assert.All(hits, h => Assert.Equal(1, h));
+        Assert.Equal((int)Math.Min(hits.Length, 3L * chunksPerThread), ranges.Count);
+        Assert.Throws<ArgumentOutOfRangeException>("chunksPerThread", () => pool.For(10, (_, _) => { }, 0));
+    }
+
     [Fact]
     public void For_WakesWorkersAfterTheyBlocked()
     {
