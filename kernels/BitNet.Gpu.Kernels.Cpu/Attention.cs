@@ -44,8 +44,8 @@ public static unsafe class Attention
 
     /// <summary>
     /// A prompt's consecutive query positions at once: token t (position firstPosition + t) attends positions
-    /// 0 .. firstPosition + t, whose keys and values are already in the cache. Every (token, head) pair is one item of a
-    /// single parallel loop, instead of one loop over heads per token.
+    /// 0 .. firstPosition + t, whose keys and values are already in the cache. Every (token, kv head) pair is one item of
+    /// a single parallel loop, its query heads taken together so each block of keys and values is read once for all.
     /// </summary>
     /// <param name="q">tokens × heads × headDim queries (RoPE applied).</param>
     /// <param name="output">tokens × heads × headDim, overwritten.</param>
@@ -71,20 +71,22 @@ public static unsafe class Attention
         fixed (float* oFixed = output)
         {
             float* qp = qFixed, kp = kFixed, vp = vFixed, op = oFixed;
-            pool.For(tokens * heads, (first, end) =>
+            int kvHeads = cache.KvHeads;
+            pool.For(tokens * kvHeads, (first, end) =>
             {
-                var scores = ArrayPool<float>.Shared.Rent(firstPosition + tokens);
-                var partials = ArrayPool<float>.Shared.Rent(headDim + 2);
+                var scores = ArrayPool<float>.Shared.Rent(SplitAttention.ScratchLength(headsPerKv, firstPosition + tokens, headDim));
+                var partials = ArrayPool<float>.Shared.Rent(headsPerKv * (headDim + 2));
                 try
                 {
                     fixed (float* s = scores)
                     fixed (float* partial = partials)
-                        for (int item = first; item < end; item++) // item = token · heads + head
+                        for (int item = first; item < end; item++) // item = token · kvHeads + kvHead
                         {
-                            int token = item / heads, head = item % heads;
-                            long kvOffset = (long)(head / headsPerKv) * capacity * headDim;
-                            SplitAttention.AttendAll(qp + (long)item * headDim, 1, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1,
-                                                     scale, s, partial, op + (long)item * headDim);
+                            int token = item / kvHeads, kvHead = item % kvHeads;
+                            long kvOffset = (long)kvHead * capacity * headDim;
+                            long firstHead = ((long)token * heads + kvHead * headsPerKv) * headDim; // the group's query heads are consecutive
+                            SplitAttention.AttendAll(qp + firstHead, headsPerKv, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1,
+                                                     scale, s, partial, op + firstHead);
                         }
                 }
                 finally

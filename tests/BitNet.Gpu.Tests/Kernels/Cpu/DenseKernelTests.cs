@@ -73,10 +73,11 @@ public class DenseKernelTests
     [InlineData(6, 2, 16, 100)]
     [InlineData(3, 3, 8, 5)]
     [InlineData(4, 1, 32, 128)] // one kv head: the cache is split into ranges that are combined afterwards
+    [InlineData(8, 2, 128, 1100)] // a long history: ranges bounded by L2 (256 positions of 128 floats), 5 per kv head
     public void Attention_MatchesReference(int heads, int kvHeads, int headDim, int positions)
     {
         var random = new Random(4 + positions);
-        const int capacity = 128;
+        int capacity = Math.Max(128, positions + 3);
         var cache = new KvCache(layers: 2, kvHeads, capacity, headDim);
         for (int p = 0; p < capacity; p++) // positions beyond the attended ones hold data too: they must be ignored
             cache.Store(1, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
@@ -110,10 +111,11 @@ public class DenseKernelTests
     [Theory]
     [InlineData(20, 5, 128, 0, 9)]
     [InlineData(6, 2, 16, 30, 17)]
+    [InlineData(8, 2, 128, 600, 5)] // past 256 positions: the prompt path goes block by block, the one-query path range by range
     public void AttentionBatch_MatchesOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens)
     {
         var random = new Random(6 + tokens);
-        const int capacity = 64;
+        int capacity = Math.Max(64, firstPosition + tokens + 3);
         var cache = new KvCache(layers: 1, kvHeads, capacity, headDim);
         for (int p = 0; p < capacity; p++)
             cache.Store(0, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
