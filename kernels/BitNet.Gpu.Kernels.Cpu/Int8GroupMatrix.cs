@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// W[r, c] = scale[r, c / groupCols] · code[r, c]. Q8_0 (groups of 32) and Q6_K (groups of 16) weights convert to it
 /// exactly, so their products read one byte a weight (plus a float a group) instead of a float.
 /// </summary>
-public sealed unsafe class Int8GroupMatrix : IDisposable
+public sealed unsafe class Int8GroupMatrix : IQuantizedMatrix
 {
     sbyte* _codes;   // rows × cols, in large pages
     float* _scales;  // rows × groupsPerRow
@@ -84,6 +84,9 @@ public sealed unsafe class Int8GroupMatrix : IDisposable
         float* scales = RowScales(row);
         for (int c = 0; c < Cols; c++) destination[c] = scales[c / GroupCols] * codes[c];
     }
+
+    /// <summary>y = W·x (<see cref="Int8GroupMatVec"/>).</summary>
+    public void Multiply(ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) => Int8GroupMatVec.Multiply(this, x, y, pool);
 
     public void Dispose()
     {

@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Sub-block j (values 32j .. 32j + 31): value = d·scale_j · q − dmin·min_j. Chunk i (values 64i .. 64i + 63) keeps its
 /// first 32 codes in the low nibbles of qs[32i ..] and its last 32 in the high nibbles.
 /// </summary>
-public sealed unsafe class Q4KMatrix : IDisposable
+public sealed unsafe class Q4KMatrix : IQuantizedMatrix
 {
     public const int BlockValues = 256;
     public const int BlockBytes = 144;
@@ -84,6 +84,9 @@ public sealed unsafe class Q4KMatrix : IDisposable
     internal static (int Scale, int Min) ScaleAndMin(byte* scales, int j) => j < 4
         ? (scales[j] & 63, scales[j + 4] & 63)
         : ((scales[j + 4] & 0xF) | (scales[j - 4] >> 6) << 4, (scales[j + 4] >> 4) | (scales[j] >> 6) << 4);
+
+    /// <summary>y = W·x (<see cref="Q4KMatVec"/>).</summary>
+    public void Multiply(ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) => Q4KMatVec.Multiply(this, x, y, pool);
 
     public void Dispose()
     {

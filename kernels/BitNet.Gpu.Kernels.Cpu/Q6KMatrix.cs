@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// value = d · scale · (q − 32). In half h, value l + 32·g (g = 0..3) takes its low nibble from ql[64h + l + 32·(g mod 2)]
 /// (low nibble for g &lt; 2, high for g ≥ 2), its high bits from qh[32h + l] at shift 2g, and scales[8h + 2g + l/16].
 /// </summary>
-public sealed unsafe class Q6KMatrix : IDisposable
+public sealed unsafe class Q6KMatrix : IQuantizedMatrix
 {
     public const int BlockValues = 256;
     public const int BlockBytes = 210;
@@ -71,6 +71,9 @@ public sealed unsafe class Q6KMatrix : IDisposable
         sbyte scale = (sbyte)block[ScalesOffset + 8 * half + 2 * g + l / 16];
         return rowBlockScales[c / BlockValues] * scale * ((low | high << 4) - 32);
     }
+
+    /// <summary>y = W·x (<see cref="Q6KMatVec"/>).</summary>
+    public void Multiply(ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) => Q6KMatVec.Multiply(this, x, y, pool);
 
     public void Dispose()
     {

@@ -48,27 +48,27 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             Buffer.MemoryCopy(file.GetTensorPointer(tensor), copy, tensor.ByteSize, tensor.ByteSize);
             return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy };
         }
-        if (tensor.Type == GgmlType.Q6_K)
+        if (UploadQuantized(file, tensor, rows, cols) is { } matrix)
+            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.ByteSize, Quantized = matrix };
+        return UploadFloats(file, tensor);
+    }
+
+    /// <summary>A Q6_K, Q4_K or Q8_0 tensor in a compact layout the kernels read directly; null for other types.</summary>
+    static unsafe IQuantizedMatrix? UploadQuantized(GgufFile file, GgufTensorInfo tensor, int rows, int cols)
+    {
+        if (tensor.Type is not (GgmlType.Q6_K or GgmlType.Q4_K or GgmlType.Q8_0)) return null;
+        byte* source = file.GetTensorPointer(tensor);
+        int bytes = checked((int)tensor.ByteSize);
+        var blocks = new ReadOnlySpan<byte>(source, bytes);
+        return tensor.Type switch
         {
             // Read as is (0.82 bytes a weight): bitnet.cpp users quantize the embedding to Q6_K for speed.
-            var q6k = Q6KMatrix.FromBlocks(new ReadOnlySpan<byte>(file.GetTensorPointer(tensor), checked((int)tensor.ByteSize)), rows, cols);
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = q6k.ByteSize, Q6K = q6k };
-        }
-        if (tensor.Type == GgmlType.Q4_K)
-        {
+            GgmlType.Q6_K => Q6KMatrix.FromBlocks(blocks, rows, cols),
             // Read as is (0.56 bytes a weight): llama.cpp's TQ1_0/TQ2_0 files carry a Q4_K token embedding.
-            var q4k = Q4KMatrix.FromBlocks(new ReadOnlySpan<byte>(file.GetTensorPointer(tensor), checked((int)tensor.ByteSize)), rows, cols);
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = q4k.ByteSize, Q4K = q4k };
-        }
-        if (tensor.Type == GgmlType.Q8_0)
-        {
+            GgmlType.Q4_K => Q4KMatrix.FromBlocks(blocks, rows, cols),
             // int8 codes and a float scale per block, exactly the dequantized values: a byte a weight instead of a float.
-            byte* source = file.GetTensorPointer(tensor);
-            int bytes = checked((int)tensor.ByteSize);
-            var matrix = Int8GroupMatrix.Create(rows, cols, Q8_0.ValuesPerGroup, (codes, scales) => Q8_0.ToCodes(new ReadOnlySpan<byte>(source, bytes), codes, scales));
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.ByteSize, Groups = matrix };
-        }
-        return UploadFloats(file, tensor);
+            _ => Int8GroupMatrix.Create(rows, cols, Q8_0.ValuesPerGroup, (codes, scales) => Q8_0.ToCodes(new ReadOnlySpan<byte>(source, bytes), codes, scales)),
+        };
     }
 
     public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => UploadFloats(file, tensor);
@@ -99,9 +99,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         {
             int token = _tokens[t];
             if (w.Floats is not null) w.Floats.AsSpan(token * w.Cols, w.Cols).CopyTo(y.Row(t));
-            else if (w.Groups is not null) w.Groups.CopyRow(token, y.Row(t));
-            else if (w.Q6K is not null) w.Q6K.CopyRow(token, y.Row(t));
-            else if (w.Q4K is not null) w.Q4K.CopyRow(token, y.Row(t));
+            else if (w.Quantized is not null) w.Quantized.CopyRow(token, y.Row(t));
             else HalfConversion.ToSingle(w.F16Span.Slice(token * w.Cols, w.Cols), y.Row(t));
         }
     }
@@ -162,18 +160,10 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             for (int t = 0; t < tokenCount; t++)
                 F32MatVec.Multiply(w.Floats, w.Rows, w.Cols, input.Values.AsMemory(t * w.Cols, w.Cols), output.Values.AsMemory(t * w.Rows, w.Rows), _pool);
         }
-        else if (w.Groups is not null)
+        else if (w.Quantized is not null)
         {
             // One pass over the matrix per token: only eval/perplexity ask for many tokens' logits at once.
-            for (int t = 0; t < tokenCount; t++) Int8GroupMatVec.Multiply(w.Groups, input.Row(t), output.Row(t), _pool);
-        }
-        else if (w.Q6K is not null)
-        {
-            for (int t = 0; t < tokenCount; t++) Q6KMatVec.Multiply(w.Q6K, input.Row(t), output.Row(t), _pool);
-        }
-        else if (w.Q4K is not null)
-        {
-            for (int t = 0; t < tokenCount; t++) Q4KMatVec.Multiply(w.Q4K, input.Row(t), output.Row(t), _pool);
+            for (int t = 0; t < tokenCount; t++) w.Quantized.Multiply(input.Row(t), output.Row(t), _pool);
         }
         else if (tokenCount == 1)
             F16MatVec.Multiply(w.F16Span, w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);

@@ -4,18 +4,15 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 
 /// <summary>
 /// A weight on the CPU backend: a packed ternary matrix (2 bits per weight, unpacked on the fly by the kernels),
-/// an F16 matrix copied into large pages (<see cref="LargePageMemory"/>), a Q8_0 matrix as int8 codes with block scales
-/// (<see cref="Int8GroupMatrix"/>), a Q6_K or Q4_K matrix as its super-blocks (<see cref="Q6KMatrix"/>, <see cref="Q4KMatrix"/>),
-/// or floats for the other dense types and norms.
+/// an F16 matrix copied into large pages (<see cref="LargePageMemory"/>), a quantized matrix (<see cref="IQuantizedMatrix"/>:
+/// Q8_0 as int8 codes with block scales, Q6_K and Q4_K as their super-blocks), or floats for the other dense types and norms.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
     public TernaryMatrix? Ternary { get; init; }
     public Half* F16 { get; init; }            // rows × cols, from LargePageMemory.Allocate
     public float[]? Floats { get; init; }      // rows × cols
-    public Int8GroupMatrix? Groups { get; init; } // Q8_0: int8 codes and a scale per block
-    public Q6KMatrix? Q6K { get; init; }       // Q6_K super-blocks as stored
-    public Q4KMatrix? Q4K { get; init; }       // Q4_K super-blocks as stored
+    public IQuantizedMatrix? Quantized { get; init; } // Q8_0, Q6_K or Q4_K
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
@@ -44,9 +41,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
         if (_disposed) return;
         _disposed = true;
         Ternary?.Dispose();
-        Groups?.Dispose();
-        Q6K?.Dispose();
-        Q4K?.Dispose();
+        Quantized?.Dispose();
         Screen?.Dispose();
         LargePageMemory.Free(F16); // null (no F16 matrix) is ignored
     }
