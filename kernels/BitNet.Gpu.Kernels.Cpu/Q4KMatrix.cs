@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
@@ -15,52 +12,31 @@ public sealed unsafe class Q4KMatrix : IQuantizedMatrix
     public const int BlockValues = 256;
     public const int BlockBytes = 144;
     public const int SubBlockValues = 32;
-    internal const int ScalesOffset = 4, QsOffset = 16;
+    internal const int DOffset = 0, DMinOffset = 2, ScalesOffset = 4, QsOffset = 16;
 
-    byte* _blocks;        // rows × blocksPerRow × 144 bytes, in large pages
-    float* _superScales;  // rows × blocksPerRow × (d, dmin) as floats
+    readonly SuperBlockRows _rows;
 
-    Q4KMatrix(int rows, int cols)
-    {
-        Rows = rows;
-        Cols = cols;
-        _blocks = (byte*)LargePageMemory.Allocate(ByteSize);
-        _superScales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * 2 * sizeof(float)), 64);
-    }
+    Q4KMatrix(SuperBlockRows rows) => _rows = rows;
 
-    public int Rows { get; }
-    public int Cols { get; }
-    public int BlocksPerRow => Cols / BlockValues;
+    public int Rows => _rows.Rows;
+    public int Cols => _rows.Cols;
+    public int BlocksPerRow => _rows.BlocksPerRow;
 
     /// <summary>Bytes of the super-blocks: what a full product reads.</summary>
-    public long ByteSize => (long)Rows * BlocksPerRow * BlockBytes;
+    public long ByteSize => _rows.ByteSize;
 
     /// <param name="blocks">rows × (cols / 256) super-blocks, row-major, as a GGUF Q4_K tensor stores them.</param>
-    public static Q4KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols)
-    {
-        SuperBlockShape.Check(blocks.Length, rows, cols, BlockValues, BlockBytes, "Q4_K");
-        var matrix = new Q4KMatrix(rows, cols);
-        blocks.CopyTo(new Span<byte>(matrix._blocks, blocks.Length));
-        long count = (long)rows * matrix.BlocksPerRow;
-        for (long b = 0; b < count; b++)
-        {
-            var block = blocks.Slice((int)(b * BlockBytes), BlockBytes);
-            matrix._superScales[2 * b] = (float)BinaryPrimitives.ReadHalfLittleEndian(block);
-            matrix._superScales[2 * b + 1] = (float)BinaryPrimitives.ReadHalfLittleEndian(block[2..]);
-        }
-        return matrix;
-    }
+    public static Q4KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols) =>
+        new(new SuperBlockRows(blocks, rows, cols, BlockValues, BlockBytes, "Q4_K", [DOffset, DMinOffset]));
 
-    internal byte* RowBlocks(int row) => _blocks + (long)row * BlocksPerRow * BlockBytes;
+    internal byte* RowBlocks(int row) => _rows.RowBlocks(row);
     /// <summary>The row's (d, dmin) pairs, one per super-block.</summary>
-    internal float* RowSuperScales(int row) => _superScales + (long)row * BlocksPerRow * 2;
+    internal float* RowSuperScales(int row) => _rows.RowScales(row);
 
     /// <summary>Row r as floats (an embedding lookup), exactly as ggml dequantizes it.</summary>
     public void CopyRow(int row, Span<float> destination)
     {
-        ObjectDisposedException.ThrowIf(_blocks == null, this);
-        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {Rows}).");
-        if (destination.Length != Cols) throw new ArgumentException($"Expected {Cols} outputs, got {destination.Length}.", nameof(destination));
+        _rows.CheckRowCopy(this, row, destination.Length);
         byte* blocks = RowBlocks(row);
         float* superScales = RowSuperScales(row);
         for (int c = 0; c < Cols; c++) destination[c] = Weight(blocks, superScales, c);
@@ -88,11 +64,5 @@ public sealed unsafe class Q4KMatrix : IQuantizedMatrix
     /// <summary>y = W·x (<see cref="Q4KMatVec"/>).</summary>
     public void Multiply(ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) => Q4KMatVec.Multiply(this, x, y, pool);
 
-    public void Dispose()
-    {
-        LargePageMemory.Free(_blocks);
-        NativeMemory.AlignedFree(_superScales);
-        _blocks = null;
-        _superScales = null;
-    }
+    public void Dispose() => _rows.Dispose();
 }

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
@@ -16,45 +13,28 @@ public sealed unsafe class Q6KMatrix : IQuantizedMatrix
     public const int BlockBytes = 210;
     internal const int QhOffset = 128, ScalesOffset = 192, DOffset = 208;
 
-    byte* _blocks;     // rows × blocksPerRow × 210 bytes, in large pages
-    float* _blockScales; // rows × blocksPerRow: d as float
+    readonly SuperBlockRows _rows;
 
-    Q6KMatrix(int rows, int cols)
-    {
-        Rows = rows;
-        Cols = cols;
-        _blocks = (byte*)LargePageMemory.Allocate(ByteSize);
-        _blockScales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * sizeof(float)), 64);
-    }
+    Q6KMatrix(SuperBlockRows rows) => _rows = rows;
 
-    public int Rows { get; }
-    public int Cols { get; }
-    public int BlocksPerRow => Cols / BlockValues;
+    public int Rows => _rows.Rows;
+    public int Cols => _rows.Cols;
+    public int BlocksPerRow => _rows.BlocksPerRow;
 
     /// <summary>Bytes of the super-blocks: what a full product reads.</summary>
-    public long ByteSize => (long)Rows * BlocksPerRow * BlockBytes;
+    public long ByteSize => _rows.ByteSize;
 
     /// <param name="blocks">rows × (cols / 256) super-blocks, row-major, as a GGUF Q6_K tensor stores them.</param>
-    public static Q6KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols)
-    {
-        SuperBlockShape.Check(blocks.Length, rows, cols, BlockValues, BlockBytes, "Q6_K");
-        var matrix = new Q6KMatrix(rows, cols);
-        blocks.CopyTo(new Span<byte>(matrix._blocks, blocks.Length));
-        long count = (long)rows * matrix.BlocksPerRow;
-        for (long b = 0; b < count; b++)
-            matrix._blockScales[b] = (float)BinaryPrimitives.ReadHalfLittleEndian(blocks.Slice((int)(b * BlockBytes + DOffset), 2));
-        return matrix;
-    }
+    public static Q6KMatrix FromBlocks(ReadOnlySpan<byte> blocks, int rows, int cols) =>
+        new(new SuperBlockRows(blocks, rows, cols, BlockValues, BlockBytes, "Q6_K", [DOffset]));
 
-    internal byte* RowBlocks(int row) => _blocks + (long)row * BlocksPerRow * BlockBytes;
-    internal float* RowBlockScales(int row) => _blockScales + (long)row * BlocksPerRow;
+    internal byte* RowBlocks(int row) => _rows.RowBlocks(row);
+    internal float* RowBlockScales(int row) => _rows.RowScales(row);
 
     /// <summary>Row r as floats (an embedding lookup), exactly as ggml dequantizes it.</summary>
     public void CopyRow(int row, Span<float> destination)
     {
-        ObjectDisposedException.ThrowIf(_blocks == null, this);
-        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {Rows}).");
-        if (destination.Length != Cols) throw new ArgumentException($"Expected {Cols} outputs, got {destination.Length}.", nameof(destination));
+        _rows.CheckRowCopy(this, row, destination.Length);
         byte* blocks = RowBlocks(row);
         float* d = RowBlockScales(row);
         for (int c = 0; c < Cols; c++) destination[c] = Weight(blocks, d, c);
@@ -75,11 +55,5 @@ public sealed unsafe class Q6KMatrix : IQuantizedMatrix
     /// <summary>y = W·x (<see cref="Q6KMatVec"/>).</summary>
     public void Multiply(ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) => Q6KMatVec.Multiply(this, x, y, pool);
 
-    public void Dispose()
-    {
-        LargePageMemory.Free(_blocks);
-        NativeMemory.AlignedFree(_blockScales);
-        _blocks = null;
-        _blockScales = null;
-    }
+    public void Dispose() => _rows.Dispose();
 }
