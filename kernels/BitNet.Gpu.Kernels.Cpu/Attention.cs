@@ -15,31 +15,17 @@ public static unsafe class Attention
     public static void Compute(ReadOnlySpan<float> q, KvCache cache, int layer, int positions, Span<float> output, KernelThreadPool pool)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
-        Compute(q, cache.Keys(layer), cache.Values(layer), cache.KvHeads, cache.Capacity, cache.HeadDim, positions, output, pool);
-    }
-
-    /// <param name="keys">kvHeads × capacity × headDim.</param>
-    /// <param name="values">kvHeads × capacity × headDim.</param>
-    public static void Compute(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
-        int kvHeads, int capacity, int headDim, int positions, Span<float> output, KernelThreadPool pool)
-    {
         ArgumentNullException.ThrowIfNull(pool);
-        if (headDim < 1) throw new ArgumentOutOfRangeException(nameof(headDim));
-        if (kvHeads < 1) throw new ArgumentOutOfRangeException(nameof(kvHeads));
-        if (positions < 1 || positions > capacity) throw new ArgumentOutOfRangeException(nameof(positions), positions, $"Must be in 1..{capacity}.");
-        if (q.Length % headDim != 0 || q.Length / headDim % kvHeads != 0)
-            throw new ArgumentException($"Query length {q.Length} is not heads × {headDim} with heads a multiple of {kvHeads}.", nameof(q));
-        long cacheLength = (long)kvHeads * capacity * headDim;
-        if (keys.Length != cacheLength) throw new ArgumentException($"Expected {cacheLength} keys, got {keys.Length}.", nameof(keys));
-        if (values.Length != cacheLength) throw new ArgumentException($"Expected {cacheLength} values, got {values.Length}.", nameof(values));
+        if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
+        int headDim = cache.HeadDim;
+        if (positions < 1 || positions > cache.Capacity) throw new ArgumentOutOfRangeException(nameof(positions), positions, $"Must be in 1..{cache.Capacity}.");
+        if (q.Length % headDim != 0 || q.Length / headDim % cache.KvHeads != 0)
+            throw new ArgumentException($"Query length {q.Length} is not heads × {headDim} with heads a multiple of {cache.KvHeads}.", nameof(q));
         if (output.Length != q.Length) throw new ArgumentException($"Expected {q.Length} outputs, got {output.Length}.", nameof(output));
 
         fixed (float* qFixed = q)
-        fixed (float* kFixed = keys)
-        fixed (float* vFixed = values)
         fixed (float* oFixed = output)
-            SplitAttention.Compute(qFixed, kFixed, vFixed, q.Length / headDim, kvHeads, capacity, headDim, positions, oFixed, pool);
+            SplitAttention.Compute(qFixed, cache, layer, q.Length / headDim, positions, oFixed, pool);
     }
 
     /// <summary>
@@ -63,14 +49,11 @@ public static unsafe class Attention
 
         int heads = q.Length / (tokens * headDim);
         int headsPerKv = heads / cache.KvHeads;
-        int capacity = cache.Capacity;
         float scale = 1f / MathF.Sqrt(headDim);
         fixed (float* qFixed = q)
-        fixed (float* kFixed = cache.Keys(layer))
-        fixed (float* vFixed = cache.Values(layer))
         fixed (float* oFixed = output)
         {
-            float* qp = qFixed, kp = kFixed, vp = vFixed, op = oFixed;
+            float* qp = qFixed, op = oFixed;
             int kvHeads = cache.KvHeads;
             pool.For(tokens * kvHeads, (first, end) =>
             {
@@ -83,9 +66,8 @@ public static unsafe class Attention
                         for (int item = first; item < end; item++) // item = token · kvHeads + kvHead
                         {
                             int token = item / kvHeads, kvHead = item % kvHeads;
-                            long kvOffset = (long)kvHead * capacity * headDim;
                             long firstHead = ((long)token * heads + kvHead * headsPerKv) * headDim; // the group's query heads are consecutive
-                            SplitAttention.AttendAll(qp + firstHead, headsPerKv, kp + kvOffset, vp + kvOffset, headDim, firstPosition + token + 1,
+                            SplitAttention.AttendAll(qp + firstHead, headsPerKv, cache.Keys(layer, kvHead), cache.Values(layer, kvHead), headDim, firstPosition + token + 1,
                                                      scale, s, partial, op + firstHead);
                         }
                 }

@@ -26,15 +26,18 @@ internal static unsafe class SplitAttention
     /// <summary>Positions in a block of <see cref="BlockKeyBytes"/>.</summary>
     static int BlockPositions(int headDim) => Math.Max(1, BlockKeyBytes / (headDim * sizeof(float)));
 
-    /// <summary>Scratch floats <see cref="AttendRange"/> needs for <paramref name="group"/> heads over <paramref name="count"/> positions.</summary>
-    internal static int ScratchLength(int group, int count, int headDim) => group * count + headDim;
+    /// <summary>
+    /// Scratch floats <see cref="AttendRange"/> needs for <paramref name="group"/> heads over <paramref name="count"/> positions:
+    /// the scores, a block's weighted sum, and a block of keys or values converted from f16.
+    /// </summary>
+    internal static int ScratchLength(int group, int count, int headDim) =>
+        group * count + headDim + CachedRows.ScratchLength(Math.Min(count, BlockPositions(headDim)), headDim);
 
     /// <param name="q">heads × headDim.</param>
-    /// <param name="keys">This layer's keys for kvHeads × capacity × headDim.</param>
     /// <param name="output">heads × headDim, overwritten.</param>
-    public static void Compute(float* q, float* keys, float* values, int heads, int kvHeads, int capacity, int headDim, int positions,
-                               float* output, KernelThreadPool pool)
+    public static void Compute(float* q, KvCache cache, int layer, int heads, int positions, float* output, KernelThreadPool pool)
     {
+        int kvHeads = cache.KvHeads, headDim = cache.HeadDim;
         int headsPerKv = heads / kvHeads;
         int ranges = RangeCount(positions, kvHeads, headDim, pool.ThreadCount);
         int partialWidth = headDim + 2; // Σ e·v, then m, then Σ e
@@ -55,8 +58,7 @@ internal static unsafe class SplitAttention
                             {
                                 int kvHead = item / ranges, range = item % ranges;
                                 int start = (int)((long)positions * range / ranges), stop = (int)((long)positions * (range + 1) / ranges);
-                                long kvOffset = (long)kvHead * capacity * headDim;
-                                AttendRange(q + (long)kvHead * headsPerKv * headDim, headsPerKv, keys + kvOffset, values + kvOffset, headDim,
+                                AttendRange(q + (long)kvHead * headsPerKv * headDim, headsPerKv, cache.Keys(layer, kvHead), cache.Values(layer, kvHead), headDim,
                                             start, stop, scale, s, p + ((long)kvHead * headsPerKv * ranges + range) * partialWidth, ranges * partialWidth);
                             }
                     }
@@ -80,7 +82,7 @@ internal static unsafe class SplitAttention
     /// their own items over the threads (a prompt's (token, kv head) pairs). partials holds group × (headDim + 2) floats,
     /// scores <see cref="ScratchLength"/>(group, positions, headDim).
     /// </summary>
-    internal static void AttendAll(float* q, int group, float* keys, float* values, int headDim, int positions, float scale,
+    internal static void AttendAll(float* q, int group, CachedRows keys, CachedRows values, int headDim, int positions, float scale,
                                    float* scores, float* partials, float* output)
     {
         int partialWidth = headDim + 2;
@@ -106,18 +108,19 @@ internal static unsafe class SplitAttention
     /// floats. Keys and values are taken a block of positions at a time for every head of the group, so each block is
     /// read from memory once however many query heads share it.
     /// </summary>
-    static void AttendRange(float* q, int group, float* keys, float* values, int headDim, int start, int stop, float scale,
+    static void AttendRange(float* q, int group, CachedRows keys, CachedRows values, int headDim, int start, int stop, float scale,
                             float* scores, float* partials, int headStride)
     {
         int count = stop - start;
-        float* rangeKeys = keys + (long)start * headDim, rangeValues = values + (long)start * headDim;
         float* blockSum = scores + group * count; // headDim floats
+        float* rowScratch = blockSum + headDim;   // a block of f16 keys or values as floats
         int block = BlockPositions(headDim);
         for (int b = 0; b < count; b += block)
         {
             int n = Math.Min(block, count - b);
+            float* blockKeys = keys.Floats(start + b, n, rowScratch);
             for (int h = 0; h < group; h++)
-                FloatMath.DotRows(q + h * headDim, rangeKeys + (long)b * headDim, n, headDim, scale, scores + h * count + b);
+                FloatMath.DotRows(q + h * headDim, blockKeys, n, headDim, scale, scores + h * count + b);
         }
         for (int h = 0; h < group; h++)
         {
@@ -129,14 +132,15 @@ internal static unsafe class SplitAttention
         for (int b = 0; b < count; b += block)
         {
             int n = Math.Min(block, count - b);
+            float* blockValues = values.Floats(start + b, n, rowScratch);
             for (int h = 0; h < group; h++)
             {
                 float* result = partials + (long)h * headStride;
                 if (b == 0)
-                    FloatMath.WeightedSum(scores + h * count, rangeValues, n, headDim, result); // the first block writes the sum
+                    FloatMath.WeightedSum(scores + h * count, blockValues, n, headDim, result); // the first block writes the sum
                 else
                 {
-                    FloatMath.WeightedSum(scores + h * count + b, rangeValues + (long)b * headDim, n, headDim, blockSum);
+                    FloatMath.WeightedSum(scores + h * count + b, blockValues, n, headDim, blockSum);
                     FloatMath.MultiplyAdd(result, 1f, blockSum, headDim);
                 }
             }

@@ -159,8 +159,9 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim)
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
+        if (type != KvCacheType.F32) throw new NotSupportedException($"the {Name} backend keeps its KV cache in f32, not {type.Name()}");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keyValueHeads);
@@ -171,7 +172,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         try
         {
             var values = _memory.Allocate<float>(count, $"KV cache values ({layers} layers × {contextLength} positions)");
-            return new IlgpuKvCache(_memory) { Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = keys, Values = values };
+            return new IlgpuKvCache(_memory) { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = keys, Values = values };
         }
         catch
         {

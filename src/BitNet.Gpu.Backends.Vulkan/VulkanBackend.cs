@@ -111,8 +111,9 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim)
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
+        if (type != KvCacheType.F32) throw new NotSupportedException($"the vulkan backend keeps its KV cache in f32, not {type.Name()}");
         RequirePositive(layers, contextLength);
         RequirePositive(keyValueHeads, headDim);
         long bytes = (long)contextLength * keyValueHeads * headDim * 4;
@@ -120,7 +121,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             throw new ArgumentException($"a KV cache layer of {bytes:N0} bytes exceeds the device's binding limit of {_context.MaxBindingBytes:N0} bytes: use a shorter context", nameof(contextLength));
         return new VulkanKvCache
         {
-            Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim,
+            Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim,
             Keys = Enumerable.Range(0, layers).Select(_ => new GpuBuffer(_context, bytes, hostVisible: false)).ToArray(),
             Values = Enumerable.Range(0, layers).Select(_ => new GpuBuffer(_context, bytes, hostVisible: false)).ToArray(),
         };

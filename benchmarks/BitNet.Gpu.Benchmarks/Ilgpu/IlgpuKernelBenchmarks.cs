@@ -56,7 +56,7 @@ public class IlgpuKernelBenchmarks
         _k = Filled(1, _kvHeads * _headDim);
         _v = Filled(1, _kvHeads * _headDim);
         _attention = _backend.AllocateActivations(1, _heads * _headDim);
-        _cache = _backend.AllocateKvCache(1, _position + 1, _kvHeads, _headDim);
+        _cache = _backend.AllocateKvCache(1, _position + 1, _kvHeads, _headDim, KvCacheType.F32);
 
         _backend.BeginStep(new int[Batch], _position);
         _backend.QuantizeActivations(_hidden, _quantized, 1);

@@ -72,6 +72,7 @@ public static class BenchCommand
             ["backend"] = Model.Backend.Name,
             ["device"] = Model.Backend.DeviceDescription,
             ["threads"] = Threads,
+            ["kv_cache_type"] = Model.Graph.CacheType.Name(),
             ["prompt_tokens"] = Result.PromptTokens,
             ["generated_tokens"] = Result.GeneratedTokens,
             ["repeats"] = Result.Repeats,
@@ -109,7 +110,7 @@ public static class BenchCommand
             string weights = FullLogits ? $"weights read per token {BytesPerToken / 1e6:F1} MB" :
                 $"weights read per token {BytesPerToken / 1e6:F1} MB (top-{TopK}: the output layer read {100 * Result.GenerationOutputReadFraction:F0}% " +
                 $"of its {OutputBytes / 1e6:F0} MB, its int8 screen and the rows that can matter)";
-            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; {weights}; " +
+            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; KV cache {Model.Graph.CacheType.Name()}; {weights}; " +
                                   $"{bandwidth}median of {Result.Repeats}");
         }
     }

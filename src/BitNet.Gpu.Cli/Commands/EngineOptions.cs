@@ -4,7 +4,7 @@ using BitNet.Gpu.Engine.Hosting;
 
 namespace BitNet.Gpu.Cli.Commands;
 
-/// <summary>The options every verb that loads a model shares: -m, --backend, --device, --threads, --ctx, --batch-size.</summary>
+/// <summary>The options every verb that loads a model shares: -m, --backend, --device, --threads, --ctx, --batch-size, --cache-type.</summary>
 public sealed class EngineOptions
 {
     public Option<string?> Model { get; } = new("--model", "-m") { Description = "GGUF model file (default: the model bundled in models/)" };
@@ -13,10 +13,11 @@ public sealed class EngineOptions
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: one per core)" };
     public Option<int> Context { get; } = new("--ctx", "-c") { Description = "context length in tokens (default: the model's, at most 4096)" };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "prompt tokens per batch", DefaultValueFactory = _ => 128 };
+    public Option<string> CacheType { get; } = new("--cache-type") { Description = "KV cache type: auto (the backend's: f16 on cpu, f32 on the GPU backends), f16 or f32", DefaultValueFactory = _ => "auto" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Backend, Device, Threads, Context, BatchSize })
+        foreach (var option in new Option[] { Model, Backend, Device, Threads, Context, BatchSize, CacheType })
             command.Options.Add(option);
     }
 
@@ -35,12 +36,18 @@ public sealed class EngineOptions
         if (!Backends.Registry.Names.Contains(backend, StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"--backend '{backend}' is not known (choose from {string.Join(", ", Backends.Registry.Names)})");
 
+        string cacheName = parse.GetValue(CacheType)!;
+        KvCacheType? cacheType = null;
+        if (!cacheName.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            cacheType = KvCacheTypes.Parse(cacheName) ?? throw new UsageException($"--cache-type '{cacheName}' is not known (choose from auto, f16, f32)");
+
         var load = new LoadOptions
         {
             Backend = backend,
             BackendOptions = new BackendOptions { Threads = threads, Device = device },
             ContextLength = context,
             BatchSize = batch,
+            CacheType = cacheType,
         };
         return (parse.GetValue(Model) ?? DefaultModel.Resolve(), load);
     }

@@ -27,8 +27,11 @@ public interface IComputeBackend : IDisposable
     DeviceBuffer AllocateActivations(int rows, int cols);
     /// <summary>Int8-quantized activations (with one scale per row) for up to rows tokens.</summary>
     DeviceBuffer AllocateQuantized(int rows, int cols);
-    /// <summary>Keys and values for every layer, for positions 0 .. contextLength-1.</summary>
-    KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim);
+    /// <summary>The KV cache types this backend keeps; the first is its default.</summary>
+    IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32];
+    /// <summary>Keys and values for every layer, for positions 0 .. contextLength-1, stored as <paramref name="type"/>
+    /// (one of <see cref="KvCacheTypes"/>; others are a NotSupportedException).</summary>
+    KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type);
 
     /// <summary>Called before the operations of one forward step over n tokens starting at startPosition.</summary>
     void BeginStep(ReadOnlySpan<int> tokens, int startPosition);
@@ -103,5 +106,6 @@ public abstract class KvCache : IDisposable
     public int ContextLength { get; init; }
     public int KeyValueHeads { get; init; }
     public int HeadDim { get; init; }
+    public KvCacheType Type { get; init; }
     public virtual void Dispose() { }
 }

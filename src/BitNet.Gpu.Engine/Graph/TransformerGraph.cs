@@ -23,14 +23,19 @@ public sealed class TransformerGraph : IDisposable
     readonly GraphActivations _activations;
     readonly KvCache _cache;
 
+    /// <param name="cacheType">How the KV cache is stored; null = the backend's default (its first <see cref="IComputeBackend.KvCacheTypes"/>).</param>
     public TransformerGraph(ModelDescription model, IComputeBackend backend, int contextLength, int maxBatch,
-                            Action<int, int, string>? uploadProgress = null)
+                            Action<int, int, string>? uploadProgress = null, KvCacheType? cacheType = null)
     {
         if (contextLength <= 0 || contextLength > model.Hyperparameters.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength,
                 $"--ctx must be between 1 and the model's context length {model.Hyperparameters.ContextLength}");
         if (maxBatch <= 0)
             throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "batch size must be positive");
+
+        var cacheTypes = backend.KvCacheTypes;
+        if (cacheType is { } requested && !cacheTypes.Contains(requested))
+            throw new ArgumentException($"--cache-type {requested.Name()} is not supported by the {backend.Name} backend (it keeps {string.Join(" or ", cacheTypes.Select(t => t.Name()))})", nameof(cacheType));
 
         _backend = backend;
         _model = model;
@@ -39,7 +44,7 @@ public sealed class TransformerGraph : IDisposable
         MaxBatch = Math.Min(maxBatch, contextLength);
         _weights = GraphWeights.Upload(model, backend, uploadProgress);
         _activations = new GraphActivations(backend, _hp, MaxBatch);
-        _cache = backend.AllocateKvCache(_hp.BlockCount, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim);
+        _cache = backend.AllocateKvCache(_hp.BlockCount, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim, cacheType ?? cacheTypes[0]);
     }
 
     public ModelDescription Model => _model;
@@ -47,6 +52,8 @@ public sealed class TransformerGraph : IDisposable
     public int ContextLength { get; }
     public int MaxBatch { get; }
     public int VocabSize => _hp.VocabSize;
+    /// <summary>How the KV cache stores keys and values.</summary>
+    public KvCacheType CacheType => _cache.Type;
 
     /// <summary>Bytes of weights one generated token reads with every logit, as the backend stores them.</summary>
     public long WeightBytesPerToken => _weights.BytesReadPerToken;

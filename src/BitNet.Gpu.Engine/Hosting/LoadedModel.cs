@@ -16,6 +16,8 @@ public sealed record LoadOptions
     public int ContextLength { get; init; }
     /// <summary>Prompt tokens processed per batch.</summary>
     public int BatchSize { get; init; } = 128;
+    /// <summary>--cache-type: how the KV cache is stored; null = the backend's default.</summary>
+    public KvCacheType? CacheType { get; init; }
 
     public const int DefaultMaxContext = 4096;
 }
@@ -52,7 +54,7 @@ public sealed class LoadedModel : IDisposable
                 throw new ArgumentException($"--ctx {context} is larger than the model's context length {modelContext}", nameof(options));
 
             backend = registry.Create(options.Backend, options.BackendOptions);
-            var graph = new TransformerGraph(description, backend, context, options.BatchSize, progress);
+            var graph = new TransformerGraph(description, backend, context, options.BatchSize, progress, options.CacheType);
             return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph };
         }
         catch

@@ -116,6 +116,12 @@ public class CliTests
         Assert.True(json.RootElement.GetProperty("prompt_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("memory_bandwidth_gb_per_second").GetDouble() > 0);
+        Assert.Equal("f16", json.RootElement.GetProperty("kv_cache_type").GetString()); // the cpu backend's default
+
+        var f32 = CliRunner.Run("bench", "-m", Model, "-p", "4", "-n", "2", "--repeat", "1", "--json", "--backend", "cpu", "--cache-type", "f32");
+        Assert.True(f32.ExitCode == 0, f32.Stderr);
+        using var f32Json = JsonDocument.Parse(f32.Stdout);
+        Assert.Equal("f32", f32Json.RootElement.GetProperty("kv_cache_type").GetString());
 
         var topK = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "4", "--repeat", "1", "--json", "--backend", "cpu", "--top-k", "5");
         Assert.True(topK.ExitCode == 0, topK.Stderr);
@@ -182,6 +188,7 @@ public class CliTests
         AssertCleanError(CliRunner.Run("run", "-m", "/no/such/model.gguf", "-p", "x"), 2, "/no/such/model.gguf");
         AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", string.Concat(Enumerable.Repeat("the tea ", 40)), "--ctx", "16"), 1, "longer than the context");
         AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--ctx", "100000"), 1, "--ctx");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--cache-type", "q4_0"), 1, "--cache-type 'q4_0'");
         AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 x", "--dump-logits", "/tmp/x"), 1, "'x' is not a token id");
         AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 99999", "--dump-logits", "/tmp/x"), 1, "99999");
         AssertCleanError(CliRunner.Run("synth", "--preset", "huge", "-o", "/tmp/x.gguf"), 1, "--preset 'huge'");

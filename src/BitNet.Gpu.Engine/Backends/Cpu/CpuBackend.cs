@@ -82,8 +82,11 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 
     public DeviceBuffer AllocateActivations(int rows, int cols) => new CpuBuffer(rows, cols, quantized: false);
     public DeviceBuffer AllocateQuantized(int rows, int cols) => new CpuBuffer(rows, cols, quantized: true);
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim) =>
-        new CpuKvCache(layers, contextLength, keyValueHeads, headDim);
+    /// <summary>f16 first, as llama.cpp: attention reads half the bytes, and converting them costs less than it saves.</summary>
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F16, KvCacheType.F32];
+
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        new CpuKvCache(layers, contextLength, keyValueHeads, headDim, type);
 
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
     {

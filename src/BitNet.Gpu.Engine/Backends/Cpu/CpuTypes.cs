@@ -67,16 +67,23 @@ internal sealed class CpuBuffer : DeviceBuffer
     public Span<float> FirstRows(int count) => Values.AsSpan(0, count * Cols);
 }
 
-/// <summary>The kernels' float KV cache: per layer kvHeads × contextLength × headDim keys and values.</summary>
+/// <summary>The kernels' KV cache (float or f16): per layer kvHeads × contextLength × headDim keys and values.</summary>
 internal sealed class CpuKvCache : KvCache
 {
-    public CpuKvCache(int layers, int contextLength, int keyValueHeads, int headDim)
+    public CpuKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
         Layers = layers;
         ContextLength = contextLength;
         KeyValueHeads = keyValueHeads;
         HeadDim = headDim;
-        Cache = new Kernels.Cpu.KvCache(layers, keyValueHeads, contextLength, headDim);
+        Type = type;
+        var element = type switch
+        {
+            KvCacheType.F32 => Kernels.Cpu.KvCacheElement.Single,
+            KvCacheType.F16 => Kernels.Cpu.KvCacheElement.Half,
+            _ => throw new NotSupportedException($"the cpu backend has no {type} KV cache"),
+        };
+        Cache = new Kernels.Cpu.KvCache(layers, keyValueHeads, contextLength, headDim, element);
     }
 
     public Kernels.Cpu.KvCache Cache { get; }

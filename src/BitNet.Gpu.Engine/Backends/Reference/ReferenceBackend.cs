@@ -38,8 +38,10 @@ public sealed class ReferenceBackend : IComputeBackend
     public DeviceBuffer AllocateActivations(int rows, int cols) => new ReferenceBuffer(rows, cols);
     public DeviceBuffer AllocateQuantized(int rows, int cols) => new ReferenceBuffer(rows, cols);
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim) =>
-        new ReferenceKvCache(layers, contextLength, keyValueHeads, headDim);
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
+
+    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        new ReferenceKvCache(layers, contextLength, keyValueHeads, headDim, type);
 
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => _step = new ReferenceStep(tokens.ToArray(), startPosition);
 
@@ -160,8 +162,8 @@ public sealed class ReferenceBackend : IComputeBackend
         for (int t = 0; t < tokenCount; t++)
         {
             int position = _step.StartPosition + t;
-            ((ReferenceBuffer)k).Row(t).CopyTo(c.Keys[layer].AsSpan(position * kvWidth, kvWidth));
-            ((ReferenceBuffer)v).Row(t).CopyTo(c.Values[layer].AsSpan(position * kvWidth, kvWidth));
+            c.Store(((ReferenceBuffer)k).Row(t), c.Keys[layer].AsSpan(position * kvWidth, kvWidth));
+            c.Store(((ReferenceBuffer)v).Row(t), c.Values[layer].AsSpan(position * kvWidth, kvWidth));
         }
         for (int t = 0; t < tokenCount; t++)
         {

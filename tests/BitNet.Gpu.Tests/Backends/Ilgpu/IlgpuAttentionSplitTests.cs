@@ -43,7 +43,7 @@ public sealed class IlgpuAttentionSplitTests : IDisposable
 
         float[] Run(IComputeBackend b)
         {
-            using var cache = b.AllocateKvCache(layers: 2, Context, KvHeads, HeadDim);
+            using var cache = b.AllocateKvCache(layers: 2, Context, KvHeads, HeadDim, KvCacheType.F32);
             FillLayer(cache, layer: 1, cachedKeys, cachedValues);
             using var qb = Upload(b, tokens, Heads * HeadDim, q);
             using var kb = Upload(b, tokens, kvWidth, k);

@@ -43,10 +43,23 @@ public sealed class IlgpuGraphTests
         }
     }
 
+    [Fact]
+    public void AnF16CacheIsRefusedNamingTheOption()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("tiny-bitnet.gguf");
+        WriteTinyModel(path);
+        using var file = GgufFile.Open(path);
+        using var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions: true);
+        var error = Assert.Throws<ArgumentException>(() => new TransformerGraph(ModelDescriptionReader.Read(file), backend, Context, maxBatch: 8, cacheType: KvCacheType.F16));
+        Assert.Contains("--cache-type f16", error.Message);
+        Assert.Equal([KvCacheType.F32], ((IComputeBackend)backend).KvCacheTypes);
+    }
+
     static List<float[]> Run(ModelDescription model, IComputeBackend backend, int[] prompt, int[] generated)
     {
         using var _ = backend;
-        using var graph = new TransformerGraph(model, backend, Context, maxBatch: 8);
+        using var graph = new TransformerGraph(model, backend, Context, maxBatch: 8, cacheType: KvCacheType.F32); // the cache the ILGPU backend keeps
         var steps = new List<float[]>();
         var logits = new float[Vocab];
         graph.Forward(prompt, logits);

@@ -20,8 +20,9 @@ public class VulkanGraphTests
         return registry;
     }
 
+    // Both with the f32 cache the Vulkan backend keeps.
     static float[] Logits(string path, string backend, int[] tokens, int batchSize) =>
-        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, Registry());
+        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, KvCacheType.F32, Registry());
 
     [VulkanTheory]
     [MemberData(nameof(GraphNumericsTests.Models), MemberType = typeof(GraphNumericsTests))]

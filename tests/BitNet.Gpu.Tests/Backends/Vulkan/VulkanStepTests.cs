@@ -30,7 +30,7 @@ public sealed class VulkanStepTests
         public readonly DeviceWeight Up = b.UploadTernary(w.File, w["ffn_up.weight"]);
         public readonly DeviceWeight Down = b.UploadTernary(w.File, w["ffn_down.weight"]);
         public readonly DeviceWeight Output = b.UploadDense(w.File, w["output.weight"]);
-        public readonly KvCache Cache = b.AllocateKvCache(1, Context, KvHeads, HeadDim);
+        public readonly KvCache Cache = b.AllocateKvCache(1, Context, KvHeads, HeadDim, KvCacheType.F32);
         public readonly DeviceBuffer X = b.AllocateActivations(8, Dim), H = b.AllocateActivations(8, Dim);
         public readonly DeviceBuffer Q = b.AllocateActivations(8, Heads * HeadDim), K = b.AllocateActivations(8, KvHeads * HeadDim);
         public readonly DeviceBuffer V = b.AllocateActivations(8, KvHeads * HeadDim), A = b.AllocateActivations(8, Heads * HeadDim);

@@ -261,16 +261,21 @@ public abstract class BackendOpsTests : IDisposable
     }
 
     [SkippableTheory]
-    [InlineData(4, 2, 32)]
-    [InlineData(20, 5, 128)]
-    [InlineData(3, 3, 64)]
-    public void Attention_OverSeveralStepsOfTheCache(int heads, int kvHeads, int headDim)
+    [InlineData(4, 2, 32, KvCacheType.F32)]
+    [InlineData(20, 5, 128, KvCacheType.F32)]
+    [InlineData(3, 3, 64, KvCacheType.F32)]
+    [InlineData(4, 2, 32, KvCacheType.F16)]
+    [InlineData(20, 5, 128, KvCacheType.F16)]
+    [InlineData(3, 3, 48, KvCacheType.F16)] // 48: one interleaved run of 32 and a tail of 16 in order
+    public void Attention_OverSeveralStepsOfTheCache(int heads, int kvHeads, int headDim, KvCacheType cacheType)
     {
-        // Steps of 5, 1 and 3 tokens: prompt, one generated token, a second batch on top of the cache.
+        Skip.IfNot(Backend.KvCacheTypes.Contains(cacheType), $"the {Backend.Name} backend has no {cacheType.Name()} KV cache");
+        // Steps of 5, 1 and 3 tokens: prompt, one generated token, a second batch on top of the cache. The reference rounds
+        // what it stores to f16 in an f16 cache, so the two agree as closely as with f32.
         int[] stepSizes = [5, 1, 3];
         Compare(b =>
         {
-            using var cache = b.AllocateKvCache(layers: 2, contextLength: 16, kvHeads, headDim);
+            using var cache = b.AllocateKvCache(layers: 2, contextLength: 16, kvHeads, headDim, cacheType);
             var outputs = new List<float>();
             int position = 0, seed = 20;
             foreach (int n in stepSizes)

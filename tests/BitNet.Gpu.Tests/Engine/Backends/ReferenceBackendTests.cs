@@ -79,7 +79,7 @@ public class ReferenceBackendTests
     [Fact]
     public void AttentionOverOnePositionReturnsItsValue()
     {
-        using var cache = _b.AllocateKvCache(1, 4, 1, 2);
+        using var cache = _b.AllocateKvCache(1, 4, 1, 2, KvCacheType.F32);
         using var q = Input(1, 4, [1, 2, 3, 4]);
         using var k = Input(1, 2, [5, 6]);
         using var v = Input(1, 2, [7, -8]);

@@ -104,7 +104,8 @@ public class BitnetCppGoldenTests
         public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => inner.UploadVector(file, tensor);
         public DeviceBuffer AllocateActivations(int rows, int cols) => inner.AllocateActivations(rows, cols);
         public DeviceBuffer AllocateQuantized(int rows, int cols) => inner.AllocateQuantized(rows, cols);
-        public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim) => inner.AllocateKvCache(layers, contextLength, keyValueHeads, headDim);
+        public IReadOnlyList<KvCacheType> KvCacheTypes => inner.KvCacheTypes;
+        public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) => inner.AllocateKvCache(layers, contextLength, keyValueHeads, headDim, type);
         public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => inner.BeginStep(tokens, startPosition);
         public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount) => inner.Embed(table, output, tokenCount);
         public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon) => inner.RmsNorm(x, weight, y, tokenCount, epsilon);

@@ -18,7 +18,7 @@ public class GraphInspectionTests
     /// <summary>Runs 5 tokens as one batch and returns (name, values) of every intermediate, plus the logits.</summary>
     static (List<(string Name, float[] Values)> Intermediates, float[] Logits) Run(string path, string backend)
     {
-        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, ContextLength = 32 }, Registry);
+        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, ContextLength = 32, CacheType = KvCacheType.F32 }, Registry);
         var seen = new List<(string, float[])>();
         model.Graph.Inspect = (name, buffer, rows) =>
         {

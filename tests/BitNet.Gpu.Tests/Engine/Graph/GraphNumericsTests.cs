@@ -44,18 +44,21 @@ public class GraphNumericsTests
         return Enumerable.Range(0, count).Select(_ => random.Next(vocab)).ToArray();
     }
 
-    /// <summary>Every position's logits of <paramref name="tokens"/> run as one prompt in batches of <paramref name="batchSize"/>.</summary>
-    internal static float[] PromptLogits(string path, string backend, int[] tokens, int batchSize, BackendRegistry? registry = null)
+    /// <summary>
+    /// Every position's logits of <paramref name="tokens"/> run as one prompt in batches of <paramref name="batchSize"/>.
+    /// Backends compared with each other keep the same <paramref name="cacheType"/> (the reference rounds to f16 in an f16 cache).
+    /// </summary>
+    internal static float[] PromptLogits(string path, string backend, int[] tokens, int batchSize, KvCacheType cacheType, BackendRegistry? registry = null)
     {
-        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, BatchSize = batchSize, ContextLength = 64 }, registry ?? Registry);
+        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, BatchSize = batchSize, ContextLength = 64, CacheType = cacheType }, registry ?? Registry);
         var logits = new float[tokens.Length * model.Graph.VocabSize];
         model.Graph.Forward(tokens, logits, allLogits: true);
         return logits;
     }
 
-    static float[] StepLogits(string path, string backend, int[] tokens)
+    static float[] StepLogits(string path, string backend, int[] tokens, KvCacheType cacheType)
     {
-        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, ContextLength = 64 }, Registry);
+        using var model = LoadedModel.Load(path, new LoadOptions { Backend = backend, ContextLength = 64, CacheType = cacheType }, Registry);
         int vocab = model.Graph.VocabSize;
         var logits = new float[tokens.Length * vocab];
         for (int t = 0; t < tokens.Length; t++)
@@ -65,17 +68,27 @@ public class GraphNumericsTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void CpuMatchesReference_PromptAndStepByStep(string architecture, GgmlType type)
+    public void CpuMatchesReference_PromptAndStepByStep(string architecture, GgmlType type) =>
+        CpuMatchesReference(architecture, type, KvCacheType.F16); // the CPU backend's default cache
+
+    [Theory]
+    [InlineData("bitnet-b1.58", GgmlType.I2_S)]
+    [InlineData("llama", GgmlType.TQ2_0)]
+    public void CpuMatchesReference_WithAnF32Cache(string architecture, GgmlType type) =>
+        CpuMatchesReference(architecture, type, KvCacheType.F32);
+
+    static void CpuMatchesReference(string architecture, GgmlType type, KvCacheType cacheType)
     {
         string path = SyntheticModels.Tiny(architecture, type);
         var tokens = Tokens(21, 512, seed: 3);
-        var reference = PromptLogits(path, "reference", tokens, batchSize: 21);
-        var cpuPrompt = PromptLogits(path, "cpu", tokens, batchSize: 8); // batches of 8, 8, 5
-        var cpuSteps = StepLogits(path, "cpu", tokens);
+        var reference = PromptLogits(path, "reference", tokens, batchSize: 21, cacheType);
+        var cpuPrompt = PromptLogits(path, "cpu", tokens, batchSize: 8, cacheType); // batches of 8, 8, 5
+        var cpuSteps = StepLogits(path, "cpu", tokens, cacheType);
 
-        AssertLogitsClose(reference, cpuPrompt, $"{architecture} {type} prompt: cpu vs reference");
-        AssertLogitsClose(reference, cpuSteps, $"{architecture} {type} steps: cpu vs reference");
-        AssertLogitsClose(cpuPrompt, cpuSteps, $"{architecture} {type}: cpu prompt vs steps");
+        string what = $"{architecture} {type} {cacheType.Name()} cache";
+        AssertLogitsClose(reference, cpuPrompt, $"{what} prompt: cpu vs reference");
+        AssertLogitsClose(reference, cpuSteps, $"{what} steps: cpu vs reference");
+        AssertLogitsClose(cpuPrompt, cpuSteps, $"{what}: cpu prompt vs steps");
     }
 
     [Theory]
@@ -89,9 +102,9 @@ public class GraphNumericsTests
         // The CPU backend reads Q8_0 as int8 codes with group scales and Q6_K/Q4_K as their super-blocks; the reference dequantizes to floats.
         string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, embedding: embedding, untied: untied);
         var tokens = Tokens(13, 512, seed: 6);
-        var reference = PromptLogits(path, "reference", tokens, batchSize: 13);
-        AssertLogitsClose(reference, PromptLogits(path, "cpu", tokens, batchSize: 8), $"{embedding} untied={untied} prompt: cpu vs reference");
-        AssertLogitsClose(reference, StepLogits(path, "cpu", tokens), $"{embedding} untied={untied} steps: cpu vs reference");
+        var reference = PromptLogits(path, "reference", tokens, batchSize: 13, KvCacheType.F16);
+        AssertLogitsClose(reference, PromptLogits(path, "cpu", tokens, batchSize: 8, KvCacheType.F16), $"{embedding} untied={untied} prompt: cpu vs reference");
+        AssertLogitsClose(reference, StepLogits(path, "cpu", tokens, KvCacheType.F16), $"{embedding} untied={untied} steps: cpu vs reference");
     }
 
     [Fact]
@@ -99,7 +112,7 @@ public class GraphNumericsTests
     {
         string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S);
         var tokens = Tokens(9, 512, seed: 4);
-        BackendOpsTests.AssertClose(PromptLogits(path, "reference", tokens, 4), StepLogits(path, "reference", tokens), 1e-4, "reference prompt vs steps");
+        BackendOpsTests.AssertClose(PromptLogits(path, "reference", tokens, 4, KvCacheType.F32), StepLogits(path, "reference", tokens, KvCacheType.F32), 1e-4, "reference prompt vs steps");
     }
 
     [Fact]

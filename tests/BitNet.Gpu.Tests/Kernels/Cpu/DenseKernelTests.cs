@@ -68,26 +68,39 @@ public class DenseKernelTests
     }
 
     [Theory]
-    [InlineData(20, 5, 128, 1)]
-    [InlineData(20, 5, 128, 37)]
-    [InlineData(6, 2, 16, 100)]
-    [InlineData(3, 3, 8, 5)]
-    [InlineData(4, 1, 32, 128)] // one kv head: the cache is split into ranges that are combined afterwards
-    [InlineData(8, 2, 128, 1100)] // a long history: ranges bounded by L2 (256 positions of 128 floats), 5 per kv head
-    public void Attention_MatchesReference(int heads, int kvHeads, int headDim, int positions)
+    [InlineData(20, 5, 128, 1, KvCacheElement.Single)]
+    [InlineData(20, 5, 128, 37, KvCacheElement.Single)]
+    [InlineData(6, 2, 16, 100, KvCacheElement.Single)]
+    [InlineData(3, 3, 8, 5, KvCacheElement.Single)]
+    [InlineData(4, 1, 32, 128, KvCacheElement.Single)] // one kv head: the cache is split into ranges that are combined afterwards
+    [InlineData(8, 2, 128, 1100, KvCacheElement.Single)] // a long history: ranges bounded by L2 (256 positions of 128 floats), 5 per kv head
+    [InlineData(20, 5, 128, 37, KvCacheElement.Half)]
+    [InlineData(6, 2, 16, 100, KvCacheElement.Half)] // rows shorter than one interleaved run: stored in order
+    [InlineData(6, 2, 80, 70, KvCacheElement.Half)]  // two runs and a tail of 16
+    [InlineData(8, 2, 128, 1100, KvCacheElement.Half)]
+    public void Attention_MatchesReference(int heads, int kvHeads, int headDim, int positions, KvCacheElement element)
     {
         var random = new Random(4 + positions);
         int capacity = Math.Max(128, positions + 3);
-        var cache = new KvCache(layers: 2, kvHeads, capacity, headDim);
+        var cache = new KvCache(layers: 2, kvHeads, capacity, headDim, element);
+        int kvWidth = kvHeads * headDim;
+        var keys = new float[capacity * kvWidth];   // [position][kvHead][d], as stored
+        var values = new float[capacity * kvWidth];
         for (int p = 0; p < capacity; p++) // positions beyond the attended ones hold data too: they must be ignored
-            cache.Store(1, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
+        {
+            var k = KernelTestData.Floats(random, kvWidth);
+            var v = KernelTestData.Floats(random, kvWidth);
+            cache.Store(1, p, k, v);
+            k.CopyTo(keys, p * kvWidth);
+            v.CopyTo(values, p * kvWidth);
+        }
         var q = KernelTestData.Floats(random, heads * headDim, 2f);
         var output = KernelTestData.Poisoned(heads * headDim);
         using var pool = new KernelThreadPool(2);
         Attention.Compute(q, cache, 1, positions, output, pool);
 
-        var keys = cache.Keys(1).ToArray();
-        var values = cache.Values(1).ToArray();
+        // An f16 cache holds each value rounded to the nearest f16: the reference attends over exactly those.
+        Func<float, double> held = element == KvCacheElement.Half ? x => (double)(Half)x : x => x;
         var expected = new double[heads * headDim];
         for (int h = 0; h < heads; h++)
         {
@@ -96,27 +109,28 @@ public class DenseKernelTests
             for (int p = 0; p < positions; p++)
             {
                 double dot = 0;
-                for (int d = 0; d < headDim; d++) dot += q[h * headDim + d] * keys[(kv * capacity + p) * headDim + d];
+                for (int d = 0; d < headDim; d++) dot += q[h * headDim + d] * held(keys[p * kvWidth + kv * headDim + d]);
                 scores[p] = dot / Math.Sqrt(headDim);
             }
             double max = scores.Max();
             double sum = scores.Sum(s => Math.Exp(s - max));
             for (int p = 0; p < positions; p++)
                 for (int d = 0; d < headDim; d++)
-                    expected[h * headDim + d] += Math.Exp(scores[p] - max) / sum * values[(kv * capacity + p) * headDim + d];
+                    expected[h * headDim + d] += Math.Exp(scores[p] - max) / sum * held(values[p * kvWidth + kv * headDim + d]);
         }
         KernelTestData.AssertClose(expected, output, 1e-4, floor: 1.0, what: "attention"); // absolute 1e-4 for values in [-1, 1]
     }
 
     [Theory]
-    [InlineData(20, 5, 128, 0, 9)]
-    [InlineData(6, 2, 16, 30, 17)]
-    [InlineData(8, 2, 128, 600, 5)] // past 256 positions: the prompt path goes block by block, the one-query path range by range
-    public void AttentionBatch_MatchesOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens)
+    [InlineData(20, 5, 128, 0, 9, KvCacheElement.Single)]
+    [InlineData(6, 2, 16, 30, 17, KvCacheElement.Single)]
+    [InlineData(8, 2, 128, 600, 5, KvCacheElement.Single)] // past 256 positions: the prompt path goes block by block, the one-query path range by range
+    [InlineData(8, 2, 128, 600, 5, KvCacheElement.Half)]
+    public void AttentionBatch_MatchesOneQueryAtATime(int heads, int kvHeads, int headDim, int firstPosition, int tokens, KvCacheElement element)
     {
         var random = new Random(6 + tokens);
         int capacity = Math.Max(64, firstPosition + tokens + 3);
-        var cache = new KvCache(layers: 1, kvHeads, capacity, headDim);
+        var cache = new KvCache(layers: 1, kvHeads, capacity, headDim, element);
         for (int p = 0; p < capacity; p++)
             cache.Store(0, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
         int width = heads * headDim;
