@@ -50,6 +50,7 @@ public static unsafe class Attention
         int heads = q.Length / (tokens * headDim);
         int headsPerKv = heads / cache.KvHeads;
         float scale = 1f / MathF.Sqrt(headDim);
+        var history = cache.FloatsUpTo(layer, firstPosition + tokens, pool); // f16 converted once, not once per token
         fixed (float* qFixed = q)
         fixed (float* oFixed = output)
         {
@@ -67,7 +68,7 @@ public static unsafe class Attention
                         {
                             int token = item / kvHeads, kvHead = item % kvHeads;
                             long firstHead = ((long)token * heads + kvHead * headsPerKv) * headDim; // the group's query heads are consecutive
-                            SplitAttention.AttendAll(qp + firstHead, headsPerKv, cache.Keys(layer, kvHead), cache.Values(layer, kvHead), headDim, firstPosition + token + 1,
+                            SplitAttention.AttendAll(qp + firstHead, headsPerKv, history.Keys(kvHead), history.Values(kvHead), headDim, firstPosition + token + 1,
                                                      scale, s, partial, op + firstHead);
                         }
                 }

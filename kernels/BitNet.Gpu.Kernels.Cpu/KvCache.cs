@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace BitNet.Gpu.Kernels.Cpu;
@@ -14,12 +13,14 @@ public enum KvCacheElement
 
 /// <summary>
 /// Keys and values of past positions, per layer laid out [kvHead][position][headDim] so one head's history is contiguous.
-/// The arrays are pinned, so the kernels can hold pointers to them while a parallel loop runs.
+/// Each layer's keys and values are a block of <see cref="LargePageMemory"/>: a generated token reads the whole history
+/// of every layer, up to 630 MB at 4096 positions in float32, and with 4 KiB pages the page walks alone halved the rate
+/// attention read it at (benchmarks/README).
 /// </summary>
-public sealed unsafe class KvCache
+public sealed unsafe class KvCache : IDisposable
 {
-    readonly Array[] _keys;   // layers × (kvHeads × capacity × headDim), float[] or ushort[] (f16 bits)
-    readonly Array[] _values;
+    readonly byte*[] _keys;   // per layer: kvHeads × capacity × headDim floats, or f16 bits in HalfRows order
+    readonly byte*[] _values;
 
     public KvCache(int layers, int kvHeads, int capacity, int headDim, KvCacheElement element = KvCacheElement.Single)
     {
@@ -35,18 +36,32 @@ public sealed unsafe class KvCache
         Capacity = capacity;
         HeadDim = headDim;
         Element = element;
-        _keys = new Array[layers];
-        _values = new Array[layers];
-        for (int l = 0; l < layers; l++)
+        ElementsPerLayer = perLayer;
+        _keys = new byte*[layers];
+        _values = new byte*[layers];
+        try
         {
-            _keys[l] = Allocate((int)perLayer);
-            _values[l] = Allocate((int)perLayer);
+            for (int l = 0; l < layers; l++)
+            {
+                _keys[l] = AllocateLayer();
+                _values[l] = AllocateLayer();
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
-    Array Allocate(int length) => Element == KvCacheElement.Half
-        ? GC.AllocateArray<ushort>(length, pinned: true)
-        : GC.AllocateArray<float>(length, pinned: true);
+    /// <summary>A zeroed layer block (positions never stored are never read, but zeros keep a stray read harmless).</summary>
+    byte* AllocateLayer()
+    {
+        long bytes = ElementsPerLayer * ElementBytes;
+        var block = (byte*)LargePageMemory.Allocate(bytes);
+        NativeMemory.Clear(block, (nuint)bytes);
+        return block;
+    }
 
     public int Layers { get; }
     public int KvHeads { get; }
@@ -54,13 +69,16 @@ public sealed unsafe class KvCache
     public int Capacity { get; }
     public int HeadDim { get; }
     public KvCacheElement Element { get; }
+    long ElementsPerLayer { get; }
+    int ElementBytes => Element == KvCacheElement.Half ? sizeof(ushort) : sizeof(float);
 
     /// <summary>Bytes of keys and values one position of one layer takes.</summary>
-    public int BytesPerPosition => 2 * KvHeads * HeadDim * (Element == KvCacheElement.Half ? sizeof(ushort) : sizeof(float));
+    public int BytesPerPosition => 2 * KvHeads * HeadDim * ElementBytes;
 
     /// <summary>Stores one position's keys and values (each kvHeads × headDim), rounded to f16 in a half cache.</summary>
     public void Store(int layer, int position, ReadOnlySpan<float> keys, ReadOnlySpan<float> values)
     {
+        ThrowIfDisposed();
         if ((uint)layer >= (uint)Layers) throw new ArgumentOutOfRangeException(nameof(layer));
         if ((uint)position >= (uint)Capacity) throw new ArgumentOutOfRangeException(nameof(position), position, $"Cache holds {Capacity} positions.");
         int rowLength = KvHeads * HeadDim;
@@ -74,10 +92,10 @@ public sealed unsafe class KvCache
         }
     }
 
-    void StoreRow(Array layer, long offset, ReadOnlySpan<float> row)
+    void StoreRow(byte* layer, long offset, ReadOnlySpan<float> row)
     {
-        if (layer is float[] floats) row.CopyTo(floats.AsSpan((int)offset, row.Length));
-        else fixed (ushort* halves = (ushort[])layer) HalfRows.StoreRow(row, halves + offset);
+        if (Element == KvCacheElement.Half) HalfRows.StoreRow(row, (ushort*)layer + offset);
+        else row.CopyTo(new Span<float>((float*)layer + offset, row.Length));
     }
 
     /// <summary>One layer's keys as floats in natural order, kvHeads × capacity × headDim (a copy, for tests and tools).</summary>
@@ -86,13 +104,15 @@ public sealed unsafe class KvCache
     /// <summary>One layer's values as floats in natural order, kvHeads × capacity × headDim (a copy, for tests and tools).</summary>
     public float[] CopyValues(int layer) => CopyOut(_values[layer]);
 
-    float[] CopyOut(Array layer)
+    float[] CopyOut(byte* layer)
     {
-        if (layer is float[] floats) return (float[])floats.Clone();
-        var result = new float[layer.Length];
-        fixed (ushort* halves = (ushort[])layer)
+        ThrowIfDisposed();
+        var result = new float[ElementsPerLayer];
         fixed (float* output = result)
-            HalfRows.LoadRows(halves, layer.Length / HeadDim, HeadDim, output);
+        {
+            if (Element == KvCacheElement.Half) HalfRows.LoadRows((ushort*)layer, (int)(ElementsPerLayer / HeadDim), HeadDim, output);
+            else new ReadOnlySpan<float>(layer, result.Length).CopyTo(result);
+        }
         return result;
     }
 
@@ -102,14 +122,66 @@ public sealed unsafe class KvCache
     /// <summary>One kv head's values in one layer (positions × headDim from position 0).</summary>
     internal CachedRows Values(int layer, int kvHead) => Rows(_values[layer], kvHead);
 
-    CachedRows Rows(Array layer, int kvHead)
+    CachedRows Rows(byte* layer, int kvHead)
     {
+        ThrowIfDisposed();
         long offset = (long)kvHead * Capacity * HeadDim;
-        // The arrays were allocated pinned: their addresses never change.
-        return layer is float[] floats
-            ? new CachedRows((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(floats)) + offset, null, HeadDim)
-            : new CachedRows(null, (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference((ushort[])layer)) + offset, HeadDim);
+        return Element == KvCacheElement.Half
+            ? new CachedRows(null, (ushort*)layer + offset, HeadDim)
+            : new CachedRows((float*)layer + offset, null, HeadDim);
     }
+
+    /// <summary>
+    /// One layer's keys and values for positions [0, positions) as floats, for a prompt's queries that each read all of
+    /// them: an f16 cache converts them once per call (into a buffer the next call reuses) instead of once per query.
+    /// A float cache gives its own rows.
+    /// </summary>
+    internal FloatLayer FloatsUpTo(int layer, int positions, KernelThreadPool pool)
+    {
+        ThrowIfDisposed();
+        if (Element == KvCacheElement.Single) return new FloatLayer((float*)_keys[layer], (float*)_values[layer], Capacity, HeadDim);
+        if (_prefixFloats == null) _prefixFloats = (float*)LargePageMemory.Allocate(2 * ElementsPerLayer * sizeof(float));
+        float* keys = _prefixFloats, values = _prefixFloats + ElementsPerLayer;
+        ushort* halfKeys = (ushort*)_keys[layer], halfValues = (ushort*)_values[layer];
+        long headStride = (long)Capacity * HeadDim;
+        pool.For(2 * KvHeads, (first, end) =>
+        {
+            for (int item = first; item < end; item++) // item = 2 · kvHead + (0 keys, 1 values)
+            {
+                long offset = item / 2 * headStride;
+                if (item % 2 == 0) HalfRows.LoadRows(halfKeys + offset, positions, HeadDim, keys + offset);
+                else HalfRows.LoadRows(halfValues + offset, positions, HeadDim, values + offset);
+            }
+        });
+        return new FloatLayer(keys, values, Capacity, HeadDim);
+    }
+
+    float* _prefixFloats; // an f16 cache's float copy of one layer's prefix, made by FloatsUpTo
+
+    bool _disposed;
+
+    void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        for (int l = 0; l < Layers; l++)
+        {
+            LargePageMemory.Free(_keys[l]); // null (a failed allocation) is ignored
+            LargePageMemory.Free(_values[l]);
+            _keys[l] = _values[l] = null;
+        }
+        LargePageMemory.Free(_prefixFloats);
+        _prefixFloats = null;
+    }
+}
+
+/// <summary>One layer's keys and values as floats, [kvHead][position][headDim] with room for capacity positions per head.</summary>
+internal readonly unsafe struct FloatLayer(float* keys, float* values, int capacity, int headDim)
+{
+    public CachedRows Keys(int kvHead) => new(keys + (long)kvHead * capacity * headDim, null, headDim);
+    public CachedRows Values(int kvHead) => new(values + (long)kvHead * capacity * headDim, null, headDim);
 }
 
 /// <summary>

@@ -87,4 +87,6 @@ internal sealed class CpuKvCache : KvCache
     }
 
     public Kernels.Cpu.KvCache Cache { get; }
+
+    public override void Dispose() => Cache.Dispose();
 }

@@ -82,7 +82,7 @@ public class DenseKernelTests
     {
         var random = new Random(4 + positions);
         int capacity = Math.Max(128, positions + 3);
-        var cache = new KvCache(layers: 2, kvHeads, capacity, headDim, element);
+        using var cache = new KvCache(layers: 2, kvHeads, capacity, headDim, element);
         int kvWidth = kvHeads * headDim;
         var keys = new float[capacity * kvWidth];   // [position][kvHead][d], as stored
         var values = new float[capacity * kvWidth];
@@ -130,7 +130,7 @@ public class DenseKernelTests
     {
         var random = new Random(6 + tokens);
         int capacity = Math.Max(64, firstPosition + tokens + 3);
-        var cache = new KvCache(layers: 1, kvHeads, capacity, headDim, element);
+        using var cache = new KvCache(layers: 1, kvHeads, capacity, headDim, element);
         for (int p = 0; p < capacity; p++)
             cache.Store(0, p, KernelTestData.Floats(random, kvHeads * headDim), KernelTestData.Floats(random, kvHeads * headDim));
         int width = heads * headDim;
@@ -174,7 +174,7 @@ public class DenseKernelTests
         Assert.Throws<ArgumentException>("weight", () => RmsNorm.Apply(new float[4], new float[3], 1e-5f, new float[4]));
         Assert.Throws<ArgumentOutOfRangeException>("headDim", () => Rope.Apply(new float[6], 3, 0, 10000f));
         Assert.Throws<ArgumentException>("result", () => ElementWise.Add(new float[4], new float[4], new float[3]));
-        var cache = new KvCache(1, 1, 4, 8);
+        using var cache = new KvCache(1, 1, 4, 8);
         using var pool = new KernelThreadPool(1);
         Assert.Throws<ArgumentOutOfRangeException>("positions", () => Attention.Compute(new float[8], cache, 0, 5, new float[8], pool));
         Assert.Throws<ArgumentOutOfRangeException>("position", () => cache.Store(0, 4, new float[8], new float[8]));

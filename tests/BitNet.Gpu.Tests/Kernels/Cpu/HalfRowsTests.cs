@@ -106,8 +106,8 @@ public unsafe class HalfRowsTests
     public void HalfCache_HoldsEachValueRoundedToF16_InHalfTheBytes()
     {
         var random = new Random(3);
-        var half = new KvCache(layers: 2, kvHeads: 2, capacity: 5, headDim: 48, KvCacheElement.Half);
-        var single = new KvCache(layers: 2, kvHeads: 2, capacity: 5, headDim: 48);
+        using var half = new KvCache(layers: 2, kvHeads: 2, capacity: 5, headDim: 48, KvCacheElement.Half);
+        using var single = new KvCache(layers: 2, kvHeads: 2, capacity: 5, headDim: 48);
         var keys = KernelTestData.Floats(random, 96, 300f);
         var values = KernelTestData.Floats(random, 96, 1e-3f);
         half.Store(1, 3, keys, values);
