@@ -65,10 +65,7 @@ internal static unsafe class FloatMath
                     a2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row2 + i), a2);
                     a3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(row3 + i), a3);
                 }
-                results[r] = Vector512.Sum(a0) * scale;
-                results[r + 1] = Vector512.Sum(a1) * scale;
-                results[r + 2] = Vector512.Sum(a2) * scale;
-                results[r + 3] = Vector512.Sum(a3) * scale;
+                (SumEach(a0, a1, a2, a3) * scale).Store(results + r);
             }
         for (; r < count; r++) results[r] = Dot(q, rows + (long)r * dim, dim) * scale;
     }
