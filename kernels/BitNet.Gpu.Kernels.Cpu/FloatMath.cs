@@ -46,6 +46,49 @@ internal static unsafe class FloatMath
     }
 
     /// <summary>
+    /// <see cref="DotRows"/> for four queries (the query heads sharing a kv head) over the same rows:
+    /// results[h·resultStride + r] = scale · Σ_i q[h·dim + i]·rows[r·dim + i]. Each 64 bytes of a row are loaded once for
+    /// all four (16 accumulators: 4 rows × 4 queries), where four DotRows calls load every row four times.
+    /// </summary>
+    public static void DotRowsFourQueries(float* q, float* rows, int count, int dim, float scale, float* results, int resultStride)
+    {
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && dim % 16 == 0)
+            for (; r + 4 <= count; r += 4)
+            {
+                float* row0 = rows + (long)r * dim, row1 = row0 + dim, row2 = row1 + dim, row3 = row2 + dim;
+                Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default; // a{query}{row}
+                Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+                Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+                Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+                for (int i = 0; i < dim; i += 16)
+                {
+                    var k0 = Vector512.Load(row0 + i); var k1 = Vector512.Load(row1 + i);
+                    var k2 = Vector512.Load(row2 + i); var k3 = Vector512.Load(row3 + i);
+                    var x = Vector512.Load(q + i);
+                    a00 = Vector512.FusedMultiplyAdd(x, k0, a00); a01 = Vector512.FusedMultiplyAdd(x, k1, a01);
+                    a02 = Vector512.FusedMultiplyAdd(x, k2, a02); a03 = Vector512.FusedMultiplyAdd(x, k3, a03);
+                    x = Vector512.Load(q + dim + i);
+                    a10 = Vector512.FusedMultiplyAdd(x, k0, a10); a11 = Vector512.FusedMultiplyAdd(x, k1, a11);
+                    a12 = Vector512.FusedMultiplyAdd(x, k2, a12); a13 = Vector512.FusedMultiplyAdd(x, k3, a13);
+                    x = Vector512.Load(q + 2 * dim + i);
+                    a20 = Vector512.FusedMultiplyAdd(x, k0, a20); a21 = Vector512.FusedMultiplyAdd(x, k1, a21);
+                    a22 = Vector512.FusedMultiplyAdd(x, k2, a22); a23 = Vector512.FusedMultiplyAdd(x, k3, a23);
+                    x = Vector512.Load(q + 3 * dim + i);
+                    a30 = Vector512.FusedMultiplyAdd(x, k0, a30); a31 = Vector512.FusedMultiplyAdd(x, k1, a31);
+                    a32 = Vector512.FusedMultiplyAdd(x, k2, a32); a33 = Vector512.FusedMultiplyAdd(x, k3, a33);
+                }
+                (SumEach(a00, a01, a02, a03) * scale).Store(results + r);
+                (SumEach(a10, a11, a12, a13) * scale).Store(results + resultStride + r);
+                (SumEach(a20, a21, a22, a23) * scale).Store(results + 2 * resultStride + r);
+                (SumEach(a30, a31, a32, a33) * scale).Store(results + 3 * resultStride + r);
+            }
+        if (r == count) return;
+        for (int h = 0; h < 4; h++)
+            DotRows(q + h * dim, rows + (long)r * dim, count - r, dim, scale, results + h * resultStride + r);
+    }
+
+    /// <summary>
     /// results[r] = scale · Σ_i q[i]·rows[r·dim + i] for <paramref name="count"/> consecutive rows (attention scores):
     /// four rows at a time share each load of q.
     /// </summary>

@@ -147,6 +147,30 @@ public class DenseKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(256, 128)]
+    [InlineData(7, 128)] // rows past the last group of four go through DotRows
+    [InlineData(5, 24)]  // a width the 16-wide loop cannot take: all through DotRows
+    public unsafe void DotRowsFourQueries_MatchesDoubleDots(int count, int dim)
+    {
+        var random = new Random(count + dim);
+        var q = KernelTestData.Floats(random, 4 * dim, 2f);
+        var rows = KernelTestData.Floats(random, count * dim);
+        const int stride = 300; // results of query h start at h·stride: the gaps stay poisoned
+        var results = KernelTestData.Poisoned(4 * stride);
+        fixed (float* qp = q)
+        fixed (float* rp = rows)
+        fixed (float* op = results)
+            FloatMath.DotRowsFourQueries(qp, rp, count, dim, 0.25f, op, stride);
+        for (int h = 0; h < 4; h++)
+        {
+            var expected = Enumerable.Range(0, count)
+                .Select(r => 0.25 * Enumerable.Range(0, dim).Sum(i => (double)q[h * dim + i] * rows[r * dim + i])).ToArray();
+            KernelTestData.AssertClose(expected, results.AsSpan(h * stride, count).ToArray(), 1e-5, floor: 1.0, what: $"query {h}");
+            Assert.True(float.IsNaN(results[h * stride + count]), "a result past the rows was written");
+        }
+    }
+
     [Fact]
     public void ElementWise_MatchReference()
     {
