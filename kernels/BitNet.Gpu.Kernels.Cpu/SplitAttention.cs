@@ -31,7 +31,7 @@ internal static unsafe class SplitAttention
     /// the scores, a block's weighted sum, and a block of keys or values converted from f16.
     /// </summary>
     internal static int ScratchLength(int group, int count, int headDim) =>
-        group * count + headDim + CachedRows.ScratchLength(Math.Min(count, BlockPositions(headDim)), headDim);
+        group * count + group * headDim + CachedRows.ScratchLength(Math.Min(count, BlockPositions(headDim)), headDim);
 
     /// <param name="q">heads × headDim.</param>
     /// <param name="output">heads × headDim, overwritten.</param>
@@ -112,8 +112,8 @@ internal static unsafe class SplitAttention
                             float* scores, float* partials, int headStride)
     {
         int count = stop - start;
-        float* blockSum = scores + group * count; // headDim floats
-        float* rowScratch = blockSum + headDim;   // a block of f16 keys or values as floats
+        float* blockSums = scores + group * count;        // group × headDim: a later block's weighted sums
+        float* rowScratch = blockSums + group * headDim;  // a block of f16 keys or values as floats
         int block = BlockPositions(headDim);
         for (int b = 0; b < count; b += block)
         {
@@ -136,17 +136,17 @@ internal static unsafe class SplitAttention
         {
             int n = Math.Min(block, count - b);
             float* blockValues = values.Floats(start + b, n, rowScratch);
-            for (int h = 0; h < group; h++)
-            {
-                float* result = partials + (long)h * headStride;
-                if (b == 0)
-                    FloatMath.WeightedSum(scores + h * count, blockValues, n, headDim, result); // the first block writes the sum
-                else
-                {
-                    FloatMath.WeightedSum(scores + h * count + b, blockValues, n, headDim, blockSum);
-                    FloatMath.MultiplyAdd(result, 1f, blockSum, headDim);
-                }
-            }
+            // The first block writes each head's sum into its partials; a later one writes to blockSums and is added.
+            float* sums = b == 0 ? partials : blockSums;
+            int sumStride = b == 0 ? headStride : headDim;
+            int h = 0;
+            for (; h + 4 <= group; h += 4) // query heads four at a time: each value row loaded once for the four
+                FloatMath.WeightedSumFourQueries(scores + h * count + b, count, blockValues, n, headDim, sums + (long)h * sumStride, sumStride);
+            for (; h < group; h++)
+                FloatMath.WeightedSum(scores + h * count + b, blockValues, n, headDim, sums + (long)h * sumStride);
+            if (b > 0)
+                for (h = 0; h < group; h++)
+                    FloatMath.MultiplyAdd(partials + (long)h * headStride, 1f, blockSums + h * headDim, headDim);
         }
     }
 

@@ -171,6 +171,30 @@ public class DenseKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(256, 128)]
+    [InlineData(3, 64)]
+    [InlineData(9, 48)] // a width the 64-column loop cannot take: four WeightedSum calls
+    public unsafe void WeightedSumFourQueries_MatchesDoubleSums(int count, int dim)
+    {
+        var random = new Random(count * dim);
+        const int weightStride = 260, outputStride = 140; // gaps between the queries' weights and outputs
+        var weights = KernelTestData.Floats(random, 4 * weightStride);
+        var rows = KernelTestData.Floats(random, count * dim, 3f);
+        var output = KernelTestData.Poisoned(4 * outputStride);
+        fixed (float* wp = weights)
+        fixed (float* rp = rows)
+        fixed (float* op = output)
+            FloatMath.WeightedSumFourQueries(wp, weightStride, rp, count, dim, op, outputStride);
+        for (int h = 0; h < 4; h++)
+        {
+            var expected = Enumerable.Range(0, dim)
+                .Select(i => Enumerable.Range(0, count).Sum(r => (double)weights[h * weightStride + r] * rows[r * dim + i])).ToArray();
+            KernelTestData.AssertClose(expected, output.AsSpan(h * outputStride, dim).ToArray(), 1e-5, floor: 1.0, what: $"query {h}");
+            Assert.True(float.IsNaN(output[h * outputStride + dim]), "an output past the row width was written");
+        }
+    }
+
     [Fact]
     public void ElementWise_MatchReference()
     {
