@@ -11,15 +11,17 @@ public static partial class GpuKernels
     /// Causal attention over one split of the cached sequence, for one (token, head): an online softmax over tiles
     /// of key positions scored in shared memory. Grid (splits, heads, tokens), one group of GroupSize threads each;
     /// thread d owns output dimensions d and d + GroupSize. <see cref="AttentionCombine"/> merges the splits.
+    /// The cache is read through <typeparamref name="TCache"/>: floats, or f16 widened as it is read.
     /// </summary>
-    public static void AttentionPartial(
+    public static void AttentionPartial<TCache>(
         ArrayView<float> queries,           // tokens × heads·headDim
-        ArrayView<float> cacheKeys,         // layers × contextLength × kvWidth
-        ArrayView<float> cacheValues,       // layers × contextLength × kvWidth
+        TCache cacheKeys,                   // layers × contextLength × kvWidth
+        TCache cacheValues,                 // layers × contextLength × kvWidth
         ArrayView<float> partialOutput,     // tokens × heads × splits × headDim
         ArrayView<float> partialMax,        // tokens × heads × splits
         ArrayView<float> partialSum,        // tokens × heads × splits
         long layerStart, int heads, int kvHeads, int headDim, int startPosition, int positionsPerSplit)
+        where TCache : struct, IDenseWeights
     {
         int split = Grid.IdxX, head = Grid.IdxY, token = Grid.IdxZ, splits = Grid.DimX;
         int tid = Group.IdxX;
@@ -42,7 +44,7 @@ public static partial class GpuKernels
             {
                 long keyStart = headOffset + (long)position * kvWidth;
                 float dot = 0f;
-                for (int i = 0; i < headDim; i++) dot += queries[queryStart + i] * cacheKeys[keyStart + i];
+                for (int i = 0; i < headDim; i++) dot += queries[queryStart + i] * cacheKeys.Get(keyStart + i);
                 score = dot * scoreScale;
             }
             float newMax = IntrinsicMath.Max(runningMax, Reductions.GroupMax(score));
@@ -57,8 +59,8 @@ public static partial class GpuKernels
             for (int j = 0; j < count; j++)
             {
                 long valueStart = headOffset + (long)(tileStart + j) * kvWidth;
-                if (d0 < headDim) out0 += weights[j] * cacheValues[valueStart + d0];
-                if (d1 < headDim) out1 += weights[j] * cacheValues[valueStart + d1];
+                if (d0 < headDim) out0 += weights[j] * cacheValues.Get(valueStart + d0);
+                if (d1 < headDim) out1 += weights[j] * cacheValues.Get(valueStart + d1);
             }
             runningMax = newMax;
             Group.Barrier();   // every thread has read weights[] before the next tile rewrites it

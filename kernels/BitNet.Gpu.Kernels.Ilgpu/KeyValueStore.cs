@@ -19,4 +19,20 @@ public static partial class GpuKernels
         cacheKeys[target] = keys[source];
         cacheValues[target] = values[source];
     }
+
+    // cacheK[layer, start + t, i] = f16(k[t, i]);  cacheV[layer, start + t, i] = f16(v[t, i])
+    /// <summary><see cref="StoreKeyValue"/> for an f16 cache: nearest half, saturated (<see cref="HalfBits.FromFloat"/>).</summary>
+    public static void StoreKeyValueHalf(
+        Index2D index,
+        ArrayView<float> keys,              // tokens × kvWidth
+        ArrayView<float> values,            // tokens × kvWidth
+        ArrayView<ushort> cacheKeys,        // layers × contextLength × kvWidth f16 bits
+        ArrayView<ushort> cacheValues,      // layers × contextLength × kvWidth f16 bits
+        long layerStart, int kvWidth, int startPosition)
+    {
+        long source = (long)index.Y * kvWidth + index.X;
+        long target = layerStart + (long)(startPosition + index.Y) * kvWidth + index.X;
+        cacheKeys[target] = HalfBits.FromFloat(keys[source]);
+        cacheValues[target] = HalfBits.FromFloat(values[source]);
+    }
 }

@@ -97,15 +97,24 @@ public sealed partial class IlgpuBackend
         if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
 
         int kvWidth = keyValueHeads * headDim;
-        _kernels.StoreKeyValue(_stream, new Index2D(kvWidth, tokenCount), ((IlgpuBuffer)k).Values.View, ((IlgpuBuffer)v).Values.View,
-            c.Keys.View, c.Values.View, c.LayerStart(layer), kvWidth, _startPosition);
+        var storeIndex = new Index2D(kvWidth, tokenCount);
+        var newKeys = ((IlgpuBuffer)k).Values.View;
+        var newValues = ((IlgpuBuffer)v).Values.View;
+        if (c.HalfKeys is not null)
+            _kernels.StoreKeyValueHalf(_stream, storeIndex, newKeys, newValues, c.HalfKeys.View, c.HalfValues!.View, c.LayerStart(layer), kvWidth, _startPosition);
+        else
+            _kernels.StoreKeyValue(_stream, storeIndex, newKeys, newValues, c.Keys!.View, c.Values!.View, c.LayerStart(layer), kvWidth, _startPosition);
 
         int splits = AttentionSplits(tokenCount * heads, length);
         int positionsPerSplit = (length + splits - 1) / splits;
         var scratch = _attention.Get(tokenCount * heads * splits, headDim);
-        _kernels.AttentionPartial(_stream, new KernelConfig(new Index3D(splits, heads, tokenCount), Group1D),
-            queries.Values.View, c.Keys.View, c.Values.View, scratch.Output, scratch.Max, scratch.Sum,
-            c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
+        var config = new KernelConfig(new Index3D(splits, heads, tokenCount), Group1D);
+        if (c.HalfKeys is not null)
+            _kernels.AttentionPartialHalf(_stream, config, queries.Values.View, new HalfWeights(c.HalfKeys.View), new HalfWeights(c.HalfValues!.View),
+                scratch.Output, scratch.Max, scratch.Sum, c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
+        else
+            _kernels.AttentionPartial(_stream, config, queries.Values.View, new FloatWeights(c.Keys!.View), new FloatWeights(c.Values!.View),
+                scratch.Output, scratch.Max, scratch.Sum, c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
         _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
             scratch.Output, scratch.Max, scratch.Sum, ((IlgpuBuffer)output).Values.View, headDim, splits);
     }

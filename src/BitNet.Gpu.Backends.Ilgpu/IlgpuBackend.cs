@@ -159,20 +159,35 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
+    /// <summary>f32 by default, as before; f16 on request (half the memory and the bytes attention reads).</summary>
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
+
     public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
-        if (type != KvCacheType.F32) throw new NotSupportedException($"the {Name} backend keeps its KV cache in f32, not {type.Name()}");
+        if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the {Name} backend has no {type} KV cache");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keyValueHeads);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
         long count = (long)layers * contextLength * keyValueHeads * headDim;
         _contextLength = Math.Max(_contextLength, contextLength);
-        var keys = _memory.Allocate<float>(count, $"KV cache keys ({layers} layers × {contextLength} positions)");
+        string keysName = $"KV cache keys ({layers} layers × {contextLength} positions, {type.Name()})";
+        string valuesName = $"KV cache values ({layers} layers × {contextLength} positions, {type.Name()})";
+        return type == KvCacheType.F16
+            ? AllocatePair<ushort>(count, keysName, valuesName, (k, v) => new IlgpuKvCache(_memory)
+                { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, HalfKeys = k, HalfValues = v })
+            : AllocatePair<float>(count, keysName, valuesName, (k, v) => new IlgpuKvCache(_memory)
+                { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = k, Values = v });
+    }
+
+    /// <summary>Two buffers of <paramref name="count"/> elements; the first is freed if the second does not fit.</summary>
+    IlgpuKvCache AllocatePair<T>(long count, string first, string second, Func<MemoryBuffer1D<T, Stride1D.Dense>, MemoryBuffer1D<T, Stride1D.Dense>, IlgpuKvCache> make)
+        where T : unmanaged
+    {
+        var keys = _memory.Allocate<T>(count, first);
         try
         {
-            var values = _memory.Allocate<float>(count, $"KV cache values ({layers} layers × {contextLength} positions)");
-            return new IlgpuKvCache(_memory) { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = keys, Values = values };
+            return make(keys, _memory.Allocate<T>(count, second));
         }
         catch
         {

@@ -19,7 +19,9 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int> EmbedFloat { get; }
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int> Rope { get; }
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int> StoreKeyValue { get; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartial { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int> StoreKeyValueHalf { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartial { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartialHalf { get; }
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> AttentionCombine { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> GateActivation { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> ResidualAdd { get; }
@@ -47,7 +49,9 @@ sealed class IlgpuKernelSet
         EmbedFloat = accelerator.LoadAutoGroupedKernel<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>(GpuKernels.Embed);
         Rope = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(GpuKernels.Rope);
         StoreKeyValue = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>(GpuKernels.StoreKeyValue);
-        AttentionPartial = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial);
+        StoreKeyValueHalf = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int>(GpuKernels.StoreKeyValueHalf);
+        AttentionPartial = accelerator.LoadKernel<ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial<FloatWeights>);
+        AttentionPartialHalf = accelerator.LoadKernel<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial<HalfWeights>);
         AttentionCombine = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.AttentionCombine);
         GateActivation = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.GateActivation);
         ResidualAdd = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.ResidualAdd);

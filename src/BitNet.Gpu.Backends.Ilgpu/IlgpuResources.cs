@@ -43,12 +43,17 @@ sealed class IlgpuQuantizedBuffer(DeviceMemory memory) : DeviceBuffer
     public override void Dispose() { memory.Free(Packed); memory.Free(Scales); }
 }
 
-/// <summary>Keys and values of all layers, F32: layers × contextLength × keyValueHeads·headDim each.</summary>
+/// <summary>
+/// Keys and values of all layers, layers × contextLength × keyValueHeads·headDim each: floats (F32) or f16 bits (F16),
+/// whichever <see cref="KvCache.Type"/> says; the other pair is null.
+/// </summary>
 sealed class IlgpuKvCache(DeviceMemory memory) : KvCache
 {
-    public required MemoryBuffer1D<float, Stride1D.Dense> Keys { get; init; }
-    public required MemoryBuffer1D<float, Stride1D.Dense> Values { get; init; }
+    public MemoryBuffer1D<float, Stride1D.Dense>? Keys { get; init; }
+    public MemoryBuffer1D<float, Stride1D.Dense>? Values { get; init; }
+    public MemoryBuffer1D<ushort, Stride1D.Dense>? HalfKeys { get; init; }
+    public MemoryBuffer1D<ushort, Stride1D.Dense>? HalfValues { get; init; }
 
     public long LayerStart(int layer) => (long)layer * ContextLength * KeyValueHeads * HeadDim;
-    public override void Dispose() { memory.Free(Keys); memory.Free(Values); }
+    public override void Dispose() { memory.Free(Keys); memory.Free(Values); memory.Free(HalfKeys); memory.Free(HalfValues); }
 }

@@ -44,22 +44,29 @@ public sealed class IlgpuGraphTests
     }
 
     [Fact]
-    public void AnF16CacheIsRefusedNamingTheOption()
+    public void WithAnF16Cache_MatchesTheReferencesF16Cache()
     {
         using var directory = new TempDirectory();
         string path = directory.File("tiny-bitnet.gguf");
         WriteTinyModel(path);
         using var file = GgufFile.Open(path);
-        using var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions: true);
-        var error = Assert.Throws<ArgumentException>(() => new TransformerGraph(ModelDescriptionReader.Read(file), backend, Context, maxBatch: 8, cacheType: KvCacheType.F16));
-        Assert.Contains("--cache-type f16", error.Message);
-        Assert.Equal([KvCacheType.F32], ((IComputeBackend)backend).KvCacheTypes);
+        var model = ModelDescriptionReader.Read(file);
+
+        int[] prompt = [5, 11, 40, 2];
+        int[] generated = [33, 7];
+        var expected = Run(model, new ReferenceBackend(), prompt, generated, KvCacheType.F16);
+        var actual = Run(model, IlgpuAccelerators.CreateCpuBackend(portableReductions: true), prompt, generated, KvCacheType.F16);
+        for (int step = 0; step < expected.Count; step++)
+        {
+            BackendOpsTests.AssertClose(expected[step], actual[step], 1e-3, $"f16 cache: logits after step {step}");
+            Assert.Equal(ArgMax(expected[step]), ArgMax(actual[step]));
+        }
     }
 
-    static List<float[]> Run(ModelDescription model, IComputeBackend backend, int[] prompt, int[] generated)
+    static List<float[]> Run(ModelDescription model, IComputeBackend backend, int[] prompt, int[] generated, KvCacheType cacheType = KvCacheType.F32)
     {
         using var _ = backend;
-        using var graph = new TransformerGraph(model, backend, Context, maxBatch: 8, cacheType: KvCacheType.F32); // the cache the ILGPU backend keeps
+        using var graph = new TransformerGraph(model, backend, Context, maxBatch: 8, cacheType: cacheType);
         var steps = new List<float[]>();
         var logits = new float[Vocab];
         graph.Forward(prompt, logits);

@@ -19,6 +19,19 @@ public sealed class IlgpuKernelHelperTests
     }
 
     [Fact]
+    public void HalfBitsFromFloat_IsNetsNearestHalf_SaturatedAt65504()
+    {
+        // The same hard values as the CPU cache's conversion: ties, subnormals, ±0, saturation, random magnitudes.
+        foreach (float value in BitNet.Gpu.Tests.Kernels.Cpu.HalfRowsTests.HardValues())
+        {
+            ushort expected = BitConverter.HalfToUInt16Bits((Half)Math.Clamp(value, -65504f, 65504f));
+            ushort actual = HalfBits.FromFloat(value);
+            Assert.True(expected == actual, $"{value:R}: 0x{actual:X4}, expected 0x{expected:X4}");
+        }
+        Assert.True(Half.IsNaN(BitConverter.UInt16BitsToHalf(HalfBits.FromFloat(float.NaN))));
+    }
+
+    [Fact]
     public void PortableDot4_IsTheSignedByteDotProduct()
     {
         var random = new Random(41);

@@ -12,7 +12,7 @@ public unsafe class HalfRowsTests
 
     /// <summary>Values that exercise every branch of the conversion: normal and subnormal f16 results, exact ties
     /// between two f16 values and their float neighbours, zeros of both signs, saturation, and random magnitudes.</summary>
-    static float[] HardValues()
+    internal static float[] HardValues()
     {
         var values = new List<float> { 0f, -0f, 65504f, -65504f, 65519.99f, 65520f, 1e9f, -1e9f, float.PositiveInfinity, float.NegativeInfinity,
                                         float.Epsilon, 6e-8f, 3e-8f, 2.9802322e-8f /* 2^-25: ties to 0 */, 6.1035156e-5f /* 2^-14 */ };
