@@ -111,12 +111,17 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
+    /// <summary>f32 by default, as before; f16 on request (two halves per uint, so kvHeads × headDim must be even).</summary>
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
+
     public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
-        if (type != KvCacheType.F32) throw new NotSupportedException($"the vulkan backend keeps its KV cache in f32, not {type.Name()}");
+        if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the vulkan backend has no {type} KV cache");
         RequirePositive(layers, contextLength);
         RequirePositive(keyValueHeads, headDim);
-        long bytes = (long)contextLength * keyValueHeads * headDim * 4;
+        if (type == KvCacheType.F16 && keyValueHeads * headDim % 2 != 0)
+            throw new NotSupportedException($"the vulkan backend's f16 cache packs values in pairs: kv heads × head size ({keyValueHeads}×{headDim}) must be even");
+        long bytes = (long)contextLength * keyValueHeads * headDim * type.ElementBytes();
         if (bytes > _context.MaxBindingBytes)
             throw new ArgumentException($"a KV cache layer of {bytes:N0} bytes exceeds the device's binding limit of {_context.MaxBindingBytes:N0} bytes: use a shorter context", nameof(contextLength));
         return new VulkanKvCache
@@ -249,15 +254,16 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         // The position comes from a buffer, not the command, so this step's recording replays at the next position.
         var step = _stream.HostData<uint>([(uint)_startPosition]);
         int count = tokenCount * c.Width;
-        var (groupsX, groupsY) = LinearGroups(count);
+        uint isHalf = c.Type == KvCacheType.F16 ? 1u : 0u;
+        var (groupsX, groupsY) = LinearGroups(isHalf != 0 ? count / 2 : count); // an f16 invocation stores a pair
         _stream.Dispatch(_kernels.KvStore, [keys.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), step],
-            [(uint)count, (uint)c.Width], groupsX, groupsY);
+            [(uint)count, (uint)c.Width, isHalf], groupsX, groupsY);
         _stream.Dispatch(_kernels.KvStore, [values.RowsWindow(0, tokenCount), c.Values[layer].Window(0, c.Values[layer].Size), step],
-            [(uint)count, (uint)c.Width], groupsX, groupsY);
+            [(uint)count, (uint)c.Width, isHalf], groupsX, groupsY);
         _stream.Dispatch(_kernels.Attention,
             [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size),
              result.RowsWindow(0, tokenCount), step],
-            [(uint)heads, (uint)keyValueHeads, (uint)headDim], (uint)heads, (uint)tokenCount);
+            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf], (uint)heads, (uint)tokenCount);
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)

@@ -59,7 +59,7 @@ internal sealed class VulkanQuantized : DeviceBuffer
     }
 }
 
-/// <summary>Keys and values per layer: [contextLength × kvHeads·headDim] floats each.</summary>
+/// <summary>Keys and values per layer: [contextLength × kvHeads·headDim] floats each, or f16 pairs in an f16 cache.</summary>
 internal sealed class VulkanKvCache : KvCache
 {
     public required GpuBuffer[] Keys { get; init; }

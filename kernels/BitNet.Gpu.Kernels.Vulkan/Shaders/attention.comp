@@ -6,8 +6,8 @@ const uint MAX_HEAD_DIM = 256;
 const uint DIMS_PER_LANE = MAX_HEAD_DIM / GROUP;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };          // tokens × heads·headDim
-layout(std430, binding = 1) readonly buffer Keys { float keys[]; };    // contextLength × kvHeads·headDim
-layout(std430, binding = 2) readonly buffer Values { float values[]; };// contextLength × kvHeads·headDim
+layout(std430, binding = 1) readonly buffer Keys { uint keys[]; };     // contextLength × kvHeads·headDim: f32 bits, or f16 pairs
+layout(std430, binding = 2) readonly buffer Values { uint values[]; }; // the same for values
 layout(std430, binding = 3) writeonly buffer Output { float outputs[]; }; // tokens × heads·headDim
 layout(std430, binding = 4) readonly buffer Step { uint startPosition; };   // read from a buffer, so a recorded step replays at any position
 
@@ -15,7 +15,16 @@ layout(push_constant) uniform Shape {
     uint heads;
     uint kvHeads;
     uint headDim;
+    uint cacheIsHalf;  // 1: the cache holds two f16 per uint
 };
+
+float keyAt(uint index) {
+    return cacheIsHalf != 0 ? unpackHalf2x16(keys[index >> 1])[index & 1u] : uintBitsToFloat(keys[index]);
+}
+
+float valueAt(uint index) {
+    return cacheIsHalf != 0 ? unpackHalf2x16(values[index >> 1])[index & 1u] : uintBitsToFloat(values[index]);
+}
 
 shared float query[MAX_HEAD_DIM];
 shared float tileValues[GROUP];   // scores, then weights, of this tile's positions
@@ -68,7 +77,7 @@ void main() {
         float score = -1.0 / 0.0;
         if (p < length) {
             float dot = 0.0;
-            for (uint i = 0; i < headDim; i++) dot += query[i] * keys[p * kvWidth + kvStart + i];
+            for (uint i = 0; i < headDim; i++) dot += query[i] * keyAt(p * kvWidth + kvStart + i);
             score = dot * scale;
         }
         float newMax = max(runningMax, reduceMax(score, lane));
@@ -83,7 +92,7 @@ void main() {
             uint i = lane + k * GROUP;
             if (i >= headDim) break;
             float sum = 0.0;
-            for (uint j = 0; j < tileLength; j++) sum += tileValues[j] * values[(tileStart + j) * kvWidth + kvStart + i];
+            for (uint j = 0; j < tileLength; j++) sum += tileValues[j] * valueAt((tileStart + j) * kvWidth + kvStart + i);
             accumulated[k] = accumulated[k] * correction + sum;
         }
         barrier();   // tileValues is rewritten by the next tile

@@ -20,9 +20,23 @@ public class VulkanGraphTests
         return registry;
     }
 
-    // Both with the f32 cache the Vulkan backend keeps.
-    static float[] Logits(string path, string backend, int[] tokens, int batchSize) =>
-        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, KvCacheType.F32, Registry());
+    // Both with the same cache type: f32 unless a test asks for f16.
+    static float[] Logits(string path, string backend, int[] tokens, int batchSize, KvCacheType cacheType = KvCacheType.F32) =>
+        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, cacheType, Registry());
+
+    [VulkanTheory]
+    [InlineData("bitnet-b1.58", GgmlType.I2_S)]
+    [InlineData("llama", GgmlType.TQ1_0)]
+    public void VulkanMatchesCpu_WithAnF16Cache(string architecture, GgmlType type)
+    {
+        // Both round what they store to the nearest f16; the shader packs pairs and unpacks them as it reads.
+        string path = SyntheticModels.Tiny(architecture, type);
+        var random = new Random(8);
+        var tokens = Enumerable.Range(0, 13).Select(_ => random.Next(512)).ToArray();
+        var cpu = Logits(path, "cpu", tokens, batchSize: 13, KvCacheType.F16);
+        var vulkan = Logits(path, "vulkan", tokens, batchSize: 5, KvCacheType.F16);
+        GraphNumericsTests.AssertLogitsClose(cpu, vulkan, $"{architecture} {type} f16 cache: vulkan vs cpu");
+    }
 
     [VulkanTheory]
     [MemberData(nameof(GraphNumericsTests.Models), MemberType = typeof(GraphNumericsTests))]
