@@ -24,9 +24,6 @@ public static unsafe class HalfRows
     /// <summary>The f16 bits the cache stores for <paramref name="value"/>: nearest, ties to even, saturated to ±65504.</summary>
     public static ushort ToBits(float value) => BitConverter.HalfToUInt16Bits((Half)Math.Clamp(value, -MaxValue, MaxValue));
 
-    /// <summary>The float a stored value stands for (what attention reads back).</summary>
-    public static float Stored(float value) => (float)BitConverter.UInt16BitsToHalf(ToBits(value));
-
     /// <summary>Index in the stored row of value <paramref name="i"/> of a row of <paramref name="length"/> values.</summary>
     public static int StoredIndex(int i, int length)
     {

@@ -120,7 +120,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         RequirePositive(layers, contextLength);
         RequirePositive(keyValueHeads, headDim);
         if (type == KvCacheType.F16 && keyValueHeads * headDim % 2 != 0)
-            throw new NotSupportedException($"the vulkan backend's f16 cache packs values in pairs: kv heads × head size ({keyValueHeads}×{headDim}) must be even");
+            throw new NotSupportedException($"the vulkan backend's f16 cache packs values in pairs: kv heads × head size ({keyValueHeads}×{headDim}) must be even (use --cache-type f32)");
         long bytes = (long)contextLength * keyValueHeads * headDim * type.ElementBytes();
         if (bytes > _context.MaxBindingBytes)
             throw new ArgumentException($"a KV cache layer of {bytes:N0} bytes exceeds the device's binding limit of {_context.MaxBindingBytes:N0} bytes: use a shorter context", nameof(contextLength));
