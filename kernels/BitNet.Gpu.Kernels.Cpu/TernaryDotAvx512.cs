@@ -8,20 +8,19 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// AVX-512BW ternary dot products. A 64-byte load holds 4 codes for each of 64 consecutive columns (bits 2k: columns +64k);
 /// vpmaddubsw (u8 code × s8 q, pairs summed to int16) does 64 products per instruction.
 /// <para>
-/// Matvec trick: codes are masked in place rather than shifted down: k = 1 and 3 give 4·code (mask 0x0C), so they go to a
-/// separate "odd" accumulator that is divided by 4 (exactly) at the end. int16 sums are widened to int32 every 8 blocks,
-/// before they can overflow (|odd| ≤ 8 blocks × 2 × 2 × 8 × 128 = 32768, reached only at -32768).
+/// Matvec trick: codes are masked in place rather than shifted down: k = 1 and 3 give 4·code (mask 0x0C), so they go to
+/// separate "odd" accumulators that are divided by 4 (exactly) when widened. One int16 accumulator per odd field, rather
+/// than one for both, lets the sums run 16 blocks (a whole 2560-column row) before they are widened to int32: the same
+/// number of adds, and 3–5% fewer cycles per 64 bytes in cache.
 /// </para>
 /// </summary>
 internal static unsafe class TernaryDotAvx512
 {
-    const int BlocksPerFlush = 8;
+    const int BlocksPerFlush = 16;
 
     public static void DotGroup(byte* group, int fullBlocks, sbyte* q, int blockStart, int blockEnd, bool withHalfBlock, int* sums)
     {
-        var even0 = Vector512<int>.Zero; var even1 = Vector512<int>.Zero; var even2 = Vector512<int>.Zero; var even3 = Vector512<int>.Zero;
-        var odd0 = Vector512<int>.Zero; var odd1 = Vector512<int>.Zero; var odd2 = Vector512<int>.Zero; var odd3 = Vector512<int>.Zero;
-        var ones = Vector512.Create((short)1);
+        var total0 = Vector512<int>.Zero; var total1 = Vector512<int>.Zero; var total2 = Vector512<int>.Zero; var total3 = Vector512<int>.Zero;
         // Made once here and passed down: created inside the inlined helper, the JIT re-broadcasts them every block.
         var lowMask = Vector512.Create((byte)0x03);
         var highMask = Vector512.Create((byte)0x0C);
@@ -29,8 +28,7 @@ internal static unsafe class TernaryDotAvx512
         for (int b = blockStart; b < blockEnd;)
         {
             int flushAt = Math.Min(b + BlocksPerFlush, blockEnd);
-            var e0 = Vector512<short>.Zero; var e1 = Vector512<short>.Zero; var e2 = Vector512<short>.Zero; var e3 = Vector512<short>.Zero;
-            var o0 = Vector512<short>.Zero; var o1 = Vector512<short>.Zero; var o2 = Vector512<short>.Zero; var o3 = Vector512<short>.Zero;
+            Int16Sums s0 = default, s1 = default, s2 = default, s3 = default;
             for (; b < flushAt; b++)
             {
                 byte* block = group + b * TernaryMatrix.BlockCols; // 4 rows × 64 bytes
@@ -39,30 +37,45 @@ internal static unsafe class TernaryDotAvx512
                 var a1 = Vector512.Load(qb + 64);
                 var a2 = Vector512.Load(qb + 128);
                 var a3 = Vector512.Load(qb + 192);
-                AccumulateRow(Vector512.Load(block), a0, a1, a2, a3, lowMask, highMask, ref e0, ref o0);
-                AccumulateRow(Vector512.Load(block + 64), a0, a1, a2, a3, lowMask, highMask, ref e1, ref o1);
-                AccumulateRow(Vector512.Load(block + 128), a0, a1, a2, a3, lowMask, highMask, ref e2, ref o2);
-                AccumulateRow(Vector512.Load(block + 192), a0, a1, a2, a3, lowMask, highMask, ref e3, ref o3);
+                AccumulateRow(Vector512.Load(block), a0, a1, a2, a3, lowMask, highMask, ref s0);
+                AccumulateRow(Vector512.Load(block + 64), a0, a1, a2, a3, lowMask, highMask, ref s1);
+                AccumulateRow(Vector512.Load(block + 128), a0, a1, a2, a3, lowMask, highMask, ref s2);
+                AccumulateRow(Vector512.Load(block + 192), a0, a1, a2, a3, lowMask, highMask, ref s3);
             }
-            even0 += Avx512BW.MultiplyAddAdjacent(e0, ones); odd0 += Avx512BW.MultiplyAddAdjacent(o0, ones);
-            even1 += Avx512BW.MultiplyAddAdjacent(e1, ones); odd1 += Avx512BW.MultiplyAddAdjacent(o1, ones);
-            even2 += Avx512BW.MultiplyAddAdjacent(e2, ones); odd2 += Avx512BW.MultiplyAddAdjacent(o2, ones);
-            even3 += Avx512BW.MultiplyAddAdjacent(e3, ones); odd3 += Avx512BW.MultiplyAddAdjacent(o3, ones);
+            total0 += s0.Widen(); total1 += s1.Widen(); total2 += s2.Widen(); total3 += s3.Widen();
         }
 
-        SumEach(even0 + Vector512.ShiftRightArithmetic(odd0, 2), even1 + Vector512.ShiftRightArithmetic(odd1, 2),
-                even2 + Vector512.ShiftRightArithmetic(odd2, 2), even3 + Vector512.ShiftRightArithmetic(odd3, 2)).Store(sums);
+        SumEach(total0, total1, total2, total3).Store(sums);
         if (withHalfBlock) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q, sums);
     }
 
-    /// <summary>even += code_0·a0 + code_2·a2; odd += 4·(code_1·a1 + code_3·a3), for one row's 64 packed bytes.</summary>
+    /// <summary>
+    /// One row's int16 partial sums over at most <see cref="BlocksPerFlush"/> blocks: Even = Σ code_0·a0 + code_2·a2,
+    /// Odd1 = Σ 4·code_1·a1 and Odd3 = Σ 4·code_3·a3 (each bounded by 16 blocks × 2 × 4·2·128 = 32768, reached only at -32768).
+    /// </summary>
+    struct Int16Sums
+    {
+        public Vector512<short> Even, Odd1, Odd3;
+
+        /// <summary>The row's Σ code·a as int32 lanes; the odd sums are multiples of 4, so the shift is exact.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly Vector512<int> Widen()
+        {
+            var ones = Vector512.Create((short)1);
+            return Avx512BW.MultiplyAddAdjacent(Even, ones)
+                + Vector512.ShiftRightArithmetic(Avx512BW.MultiplyAddAdjacent(Odd1, ones) + Avx512BW.MultiplyAddAdjacent(Odd3, ones), 2);
+        }
+    }
+
+    /// <summary>Adds one row's 64 packed bytes (256 columns) into its sums. Codes are masked in place: fields 1 and 3 come out as 4·code.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void AccumulateRow(Vector512<byte> packed, Vector512<sbyte> a0, Vector512<sbyte> a1, Vector512<sbyte> a2, Vector512<sbyte> a3,
-        Vector512<byte> lowMask, Vector512<byte> highMask, ref Vector512<short> even, ref Vector512<short> odd)
+        Vector512<byte> lowMask, Vector512<byte> highMask, ref Int16Sums sums)
     {
         var upper = Vector512.ShiftRightLogical(packed.AsUInt16(), 4).AsByte(); // bits 4..7 of each byte moved to 0..3
-        even += Avx512BW.MultiplyAddAdjacent(packed & lowMask, a0) + Avx512BW.MultiplyAddAdjacent(upper & lowMask, a2);
-        odd += Avx512BW.MultiplyAddAdjacent(packed & highMask, a1) + Avx512BW.MultiplyAddAdjacent(upper & highMask, a3);
+        sums.Even += Avx512BW.MultiplyAddAdjacent(packed & lowMask, a0) + Avx512BW.MultiplyAddAdjacent(upper & lowMask, a2);
+        sums.Odd1 += Avx512BW.MultiplyAddAdjacent(packed & highMask, a1);
+        sums.Odd3 += Avx512BW.MultiplyAddAdjacent(upper & highMask, a3);
     }
 
     /// <summary>Bytes <see cref="UnpackGroup"/> writes for a group of <paramref name="fullBlocks"/> full blocks: a byte per value.</summary>
