@@ -25,7 +25,11 @@ public static class BenchCommand
                           "0 = every logit, like llama-bench",
             DefaultValueFactory = _ => 0,
         };
-        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "also time every operation of the generation runs and print a table per kind (each operation waits for the device, so the run is slower)",
+        };
+        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK, profile };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -35,14 +39,20 @@ public static class BenchCommand
             int k = parse.GetValue(topK);
             if (k < 0) throw new UsageException($"--top-k must be zero (every logit) or positive, got {k}");
 
-            using var model = engine.Load(parse);
+            bool profiled = parse.GetValue(profile);
+            if (profiled && n == 0) throw new UsageException("--profile times the generation test: -n must be positive");
+            using var model = engine.Load(parse, profiled);
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;
-            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k);
+            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k, generationProfile: model.Profile);
             var report = new BenchReport(model, result, threads, k);
             if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
-            else report.WriteTable();
+            else
+            {
+                report.WriteTable();
+                if (model.Profile is { } operations) ProfileTable.Write(operations, result);
+            }
             return 0;
         }));
         return command;
@@ -88,6 +98,7 @@ public static class BenchCommand
             ["memory_bandwidth_runs_gb_per_second"] = Result.BandwidthRuns.Select(b => b / 1e9).ToArray(),
             ["prompt_runs"] = Result.PromptRuns,
             ["generation_runs"] = Result.GenerationRuns,
+            ["profile"] = Model.Profile is { } profile ? ProfileTable.ToJson(profile) : null,
         }, new JsonSerializerOptions { WriteIndented = false });
 
         public void WriteTable()

@@ -52,10 +52,11 @@ public sealed class EngineOptions
         return (parse.GetValue(Model) ?? DefaultModel.Resolve(), load);
     }
 
-    /// <summary>Loads the model with a progress bar on stderr.</summary>
-    public LoadedModel Load(ParseResult parse)
+    /// <summary>Loads the model with a progress bar on stderr; <paramref name="profile"/> times each operation (bench --profile).</summary>
+    public LoadedModel Load(ParseResult parse, bool profile = false)
     {
         var (path, load) = Read(parse);
+        load = load with { Profile = profile };
         return Progress.Run($"loading {Path.GetFileName(path)}", report => LoadedModel.Load(path, load, Backends.Registry, report));
     }
 }

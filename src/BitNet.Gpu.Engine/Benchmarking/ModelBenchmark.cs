@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Backends;
 using System.Diagnostics;
 using BitNet.Gpu.Engine.Graph;
 
@@ -36,8 +37,11 @@ public static class ModelBenchmark
     /// <param name="bandwidthProbe">Measures the device's read bandwidth (bytes/s); run after every generation run.</param>
     /// <param name="generationTopK">0: generation computes every logit, as llama-bench does; K &gt; 0: only those a top-K
     /// sampler can use (<see cref="TransformerGraph.ForwardTop"/>), as <c>run</c> does.</param>
+    /// <param name="generationProfile">When given, records the operations of the timed generation runs (not the warm-up
+    /// or the prompt runs).</param>
     public static BenchmarkResult Run(TransformerGraph graph, int promptTokens, int generatedTokens, int repeats,
-                                      Func<double>? bandwidthProbe = null, int seed = 1234, int generationTopK = 0)
+                                      Func<double>? bandwidthProbe = null, int seed = 1234, int generationTopK = 0,
+                                      OperationProfile? generationProfile = null)
     {
         if (generationTopK < 0) throw new ArgumentException($"--top-k must be zero or more, got {generationTopK}");
         if (promptTokens < 0 || generatedTokens < 0 || promptTokens + generatedTokens == 0)
@@ -63,7 +67,9 @@ public static class ModelBenchmark
             if (promptTokens > 0) pp[r] = promptTokens / TimePrompt(graph, prompt, logits);
             if (generatedTokens > 0)
             {
+                generationProfile?.Start();
                 var (seconds, outputRead) = TimeGeneration(graph, generatedTokens, random, logits, generationTopK);
+                generationProfile?.Stop();
                 tg[r] = generatedTokens / seconds;
                 outputReadSum += outputRead;
             }

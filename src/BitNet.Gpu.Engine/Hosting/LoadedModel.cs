@@ -18,6 +18,8 @@ public sealed record LoadOptions
     public int BatchSize { get; init; } = 128;
     /// <summary>--cache-type: how the KV cache is stored; null = the backend's default.</summary>
     public KvCacheType? CacheType { get; init; }
+    /// <summary>Run the graph through a <see cref="ProfilingBackend"/> so each operation can be timed (bench --profile).</summary>
+    public bool Profile { get; init; }
 
     public const int DefaultMaxContext = 4096;
 }
@@ -30,6 +32,10 @@ public sealed class LoadedModel : IDisposable
     public required Tokenizer Tokenizer { get; init; }
     public required IComputeBackend Backend { get; init; }
     public required TransformerGraph Graph { get; init; }
+    /// <summary>The per-operation timings when loaded with <see cref="LoadOptions.Profile"/>; else null.</summary>
+    public OperationProfile? Profile => _profiler?.Profile;
+
+    ProfilingBackend? _profiler;
 
     /// <summary>Opens, checks and uploads a model. <paramref name="progress"/> gets (tensors done, total, name).</summary>
     public static LoadedModel Load(string path, LoadOptions options, BackendRegistry registry, Action<int, int, string>? progress = null)
@@ -41,6 +47,7 @@ public sealed class LoadedModel : IDisposable
 
         var file = GgufFile.Open(path);
         IComputeBackend? backend = null;
+        ProfilingBackend? profiler = null;
         try
         {
             var description = ModelDescriptionReader.Read(file);
@@ -54,11 +61,13 @@ public sealed class LoadedModel : IDisposable
                 throw new ArgumentException($"--ctx {context} is larger than the model's context length {modelContext}", nameof(options));
 
             backend = registry.Create(options.Backend, options.BackendOptions);
-            var graph = new TransformerGraph(description, backend, context, options.BatchSize, progress, options.CacheType);
-            return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph };
+            if (options.Profile) profiler = new ProfilingBackend(backend);
+            var graph = new TransformerGraph(description, (IComputeBackend?)profiler ?? backend, context, options.BatchSize, progress, options.CacheType);
+            return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph, _profiler = profiler };
         }
         catch
         {
+            profiler?.Dispose();
             backend?.Dispose();
             file.Dispose();
             throw;
@@ -68,6 +77,7 @@ public sealed class LoadedModel : IDisposable
     public void Dispose()
     {
         Graph.Dispose();
+        _profiler?.Dispose();
         Backend.Dispose();
         File.Dispose();
     }

@@ -139,6 +139,28 @@ public class CliTests
     }
 
     [Fact]
+    public void BenchProfile_PrintsATableOfOperations_AndTheirJson()
+    {
+        var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "3", "--repeat", "1", "--backend", "cpu", "--profile");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        foreach (var row in new[] { "ternary attn_q+attn_k+attn_v", "ternary ffn_down", "attention", "rms_norm", "all operations", "3 generated tokens" })
+            Assert.Contains(row, table.Stdout);
+
+        var json = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "2", "--repeat", "1", "--backend", "cpu", "--profile", "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var operations = doc.RootElement.GetProperty("profile").EnumerateArray().ToArray();
+        var down = operations.Single(o => o.GetProperty("operation").GetString() == "ternary ffn_down");
+        Assert.True(down.GetProperty("ms_per_token").GetDouble() > 0);
+        Assert.True(down.GetProperty("weight_bytes_per_token").GetDouble() > 0);
+        // Every weight byte of a token is in some row of the profile.
+        Assert.Equal(doc.RootElement.GetProperty("weight_bytes_per_token").GetDouble(),
+                     operations.Sum(o => o.GetProperty("weight_bytes_per_token").GetDouble()), 3);
+
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-p", "8", "-n", "0", "--profile"), 1, "--profile");
+    }
+
+    [Fact]
     public void TokenizeInfoDevicesAndPerplexity()
     {
         var tokens = CliRunner.Run("tokenize", "-m", Model, "the tea");
