@@ -142,8 +142,13 @@ public sealed class Tokenizer
         return new UTF8Encoding(false, false).GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
     }
 
-    /// <summary>A decoder for a stream of generated ids, as if decoding from the start of a text.</summary>
-    public StreamingDecoder CreateStreamingDecoder(bool renderSpecial = false) => new(this, renderSpecial, StripsLeadingSpace);
+    /// <summary>
+    /// A decoder for a stream of ids. From the start of a text (the default) SentencePiece's leading space comes off, as
+    /// <see cref="Decode"/> does; text that <paramref name="continuesText"/> (tokens generated after a prompt) keeps it,
+    /// so "the" + "▁United" streams as "the United".
+    /// </summary>
+    public StreamingDecoder CreateStreamingDecoder(bool renderSpecial = false, bool continuesText = false) =>
+        new(this, renderSpecial, StripsLeadingSpace && !continuesText);
 
     // SentencePiece puts ▁ before the text; decoding takes that space off again.
     bool StripsLeadingSpace => _sentencePiece is not null && Vocabulary.AddSpacePrefix;

@@ -76,7 +76,7 @@ public sealed class TextGenerator
             throw new ContextOverflowException(prompt.Count, Graph.ContextLength);
 
         var sampler = new Sampler(request.Sampling, Graph.VocabSize);
-        var decoder = _model.Tokenizer.CreateStreamingDecoder();
+        var decoder = _model.Tokenizer.CreateStreamingDecoder(continuesText: true); // the prompt came first
         var stops = new StopStringDetector(request.StopStrings);
 
         var clock = Stopwatch.StartNew();

@@ -42,6 +42,23 @@ public class TextGeneratorTests
     }
 
     [Fact]
+    public void GeneratedText_ContinuesThePrompt_KeepingTheFirstTokensSpace()
+    {
+        // The bundled model's SentencePiece vocabulary marks word starts with ▁; decoding strips it only at the start of a
+        // text, so the streamed continuation must equal decode(prompt + generated) after decode(prompt).
+        using var model = LoadedModel.Load(BundledModel.Path, new LoadOptions { Backend = "cpu", ContextLength = 64 }, new BackendRegistry());
+        var prompt = model.Tokenizer.Encode("The state of the", addBos: true, parseSpecial: false);
+        var generator = new TextGenerator(model);
+        string streamed = Generate(generator, prompt, Greedy with { MaxTokens = 8 }, out _);
+
+        string promptText = model.Tokenizer.Decode(prompt);
+        string fullText = model.Tokenizer.Decode(generator.CachedTokens.ToArray()); // all but the last generated token
+        string expected = fullText[promptText.Length..];
+        Assert.True(expected.Length > 0 && expected.StartsWith(' '), $"continuation '{expected}'");
+        Assert.StartsWith(expected, streamed);
+    }
+
+    [Fact]
     public void StopsOnAStopStringAndDoesNotPrintIt()
     {
         using var model = Load();
