@@ -39,6 +39,8 @@ internal sealed unsafe class MappedFile : IDisposable
     /// </summary>
     public static MappedFile Open(string path, string kind, long minimumLength, string tooShort)
     {
+        if (Directory.Exists(path))
+            throw new ModelFormatException(path, $"is a folder, not a {kind}", 0);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{kind} not found: {path}", path);
         long length = new FileInfo(path).Length;

@@ -18,8 +18,10 @@ public static class ConvertCommand
         {
             var ternary = TernaryTypeNames.Parse(parse.GetValue(type)!);
             var options = new ConversionOptions { EmbeddingType = TernaryTypeNames.ParseDense(parse.GetValue(embedding)!), Name = parse.GetValue(name) };
-            string dir = parse.GetValue(input)!, path = parse.GetValue(output)!;
+            string dir = parse.GetValue(input)!;
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"checkpoint folder not found: {dir}");
+            string path = OutputPath.ForFile(parse.GetValue(output), "-o");
+            OutputPath.RefuseInput(path, Directory.EnumerateFiles(dir).Where(IsCheckpointFile), "-o");
             Progress.Run($"converting {Path.GetFileName(Path.GetFullPath(dir))}", report =>
                 HuggingFaceConverter.Convert(dir, path, ternary, options, p => report(p.TensorsDone, p.TensorCount, p.TensorName)));
             Console.Error.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
@@ -27,4 +29,8 @@ public static class ConvertCommand
         }));
         return command;
     }
+
+    /// <summary>The files of a checkpoint folder the converter may read.</summary>
+    static bool IsCheckpointFile(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
 }

@@ -21,6 +21,8 @@ public static class EvalCommand
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var ids = ParseIds(parse.GetValue(tokens)!);
+            string logitsPath = OutputPath.ForFile(parse.GetValue(dump), "--dump-logits");
+            string? tensorFolder = parse.GetValue(tensors) is { } folder ? OutputPath.ForFolder(folder, "--dump-tensors") : null;
             using var model = engine.Load(parse);
             int vocab = model.Graph.VocabSize;
             foreach (int id in ids)
@@ -28,7 +30,6 @@ public static class EvalCommand
             if (ids.Length > model.Graph.ContextLength)
                 throw new UsageException($"--tokens: {ids.Length} tokens do not fit the context of {model.Graph.ContextLength} (use --ctx)");
 
-            string? tensorFolder = parse.GetValue(tensors);
             System.Text.StringBuilder? index = null;
             if (tensorFolder is not null)
             {
@@ -44,9 +45,9 @@ public static class EvalCommand
                 File.WriteAllText(Path.Combine(tensorFolder!, "index.tsv"), index.ToString());
                 Console.Error.WriteLine($"eval: wrote the intermediates to {tensorFolder} (list in index.tsv)");
             }
-            using (var stream = File.Create(parse.GetValue(dump)!))
+            using (var stream = File.Create(logitsPath))
                 stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(logits.AsSpan()));
-            Console.Error.WriteLine($"eval: wrote {ids.Length} × {vocab} float32 logits to {parse.GetValue(dump)}");
+            Console.Error.WriteLine($"eval: wrote {ids.Length} × {vocab} float32 logits to {logitsPath}");
             return 0;
         }));
         return command;
@@ -58,7 +59,6 @@ public static class EvalCommand
     /// </summary>
     static System.Text.StringBuilder DumpIntermediates(Engine.Hosting.LoadedModel model, string folder)
     {
-        Directory.CreateDirectory(folder);
         var index = new System.Text.StringBuilder("name\trows\tcols\n");
         model.Graph.Inspect = (name, buffer, rows) =>
         {

@@ -61,6 +61,7 @@ public sealed class LoadedModel : IDisposable
                 throw new ArgumentException($"--ctx {context} is larger than the model's context length {modelContext}", nameof(options));
 
             backend = registry.Create(options.Backend, options.BackendOptions);
+            CheckKvCacheFits(description.Hyperparameters, context, options.CacheType ?? backend.KvCacheTypes[0]);
             if (options.Profile) profiler = new ProfilingBackend(backend);
             var graph = new TransformerGraph(description, (IComputeBackend?)profiler ?? backend, context, options.BatchSize, progress, options.CacheType);
             return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph, _profiler = profiler };
@@ -72,6 +73,20 @@ public sealed class LoadedModel : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The KV cache is allocated whole, up front: a context the memory cannot hold (a file may claim any context length,
+    /// and --ctx may ask for it) is an error naming --ctx instead of an allocation that fails or swaps. Host memory is
+    /// the bound: it is what the CPU backends use, and no GPU here has more.
+    /// </summary>
+    static void CheckKvCacheFits(Hyperparameters hp, int context, KvCacheType type)
+    {
+        long bytes = 2L * hp.BlockCount * context * hp.KeyValueHeadCount * hp.HeadDim * type.ElementBytes(); // keys and values
+        long memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (memory > 0 && bytes > memory)
+            throw new ArgumentException($"--ctx {context} needs a {bytes / 1e9:F1} GB KV cache ({type.Name()}), more than this machine's " +
+                                        $"{memory / 1e9:F1} GB of memory; use a smaller --ctx", "options");
     }
 
     public void Dispose()

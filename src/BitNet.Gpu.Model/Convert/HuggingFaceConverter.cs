@@ -31,7 +31,7 @@ public static class HuggingFaceConverter
         if (!Directory.Exists(hfDir))
             throw new DirectoryNotFoundException($"checkpoint folder not found: {hfDir}");
         if (!File.Exists(configPath))
-            throw new ModelFormatException(configPath, "missing config.json: not a Hugging Face checkpoint folder");
+            throw new ModelFormatException(configPath, "not found: the folder is not a Hugging Face checkpoint");
         var config = HuggingFaceConfig.Read(configPath);
         CheckShapeFitsType(configPath, config, ternaryType, options.EmbeddingType);
 

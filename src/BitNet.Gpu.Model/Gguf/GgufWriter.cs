@@ -45,15 +45,27 @@ public sealed class GgufWriter
     public void AddTensor(string name, GgmlType type, long[] dimensions, ReadOnlyMemory<byte> data) =>
         AddTensor(name, type, dimensions, () => data);
 
-    /// <summary>Writes the file. <paramref name="progress"/> gets (tensors written, tensor count, name) after each tensor.</summary>
+    /// <summary>
+    /// Writes the file. <paramref name="progress"/> gets (tensors written, tensor count, name) after each tensor.
+    /// A new file is written beside the path and renamed into place when complete, so an interrupted run leaves no
+    /// half-written model under the final name. An existing path is written through, as any tool opening it for writing
+    /// would: a symbolic link keeps pointing at its (rewritten) target and a device such as /dev/null stays a device,
+    /// where a rename would have replaced them.
+    /// </summary>
     public void Write(string path, Action<int, int, string>? progress = null)
     {
+        if (File.Exists(path))
+        {
+            using var existing = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            WriteTo(existing, progress);
+            return;
+        }
         string temporary = path + ".partial";
         try
         {
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
                 WriteTo(stream, progress);
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: false);
         }
         finally
         {
