@@ -43,12 +43,12 @@ public static class ModelBenchmark
                                       Func<double>? bandwidthProbe = null, int seed = 1234, int generationTopK = 0,
                                       OperationProfile? generationProfile = null)
     {
-        if (generationTopK < 0) throw new ArgumentException($"--top-k must be zero or more, got {generationTopK}");
+        if (generationTopK < 0) throw new ArgumentException($"--top-k must be zero or more, got {generationTopK}", nameof(generationTopK));
         if (promptTokens < 0 || generatedTokens < 0 || promptTokens + generatedTokens == 0)
-            throw new ArgumentException("-p and -n must be zero or more, and not both zero");
+            throw new ArgumentException("-p and -n must be zero or more, and not both zero (--n-prompt, --n-gen)", nameof(promptTokens));
         if (Math.Max(promptTokens, generatedTokens) > graph.ContextLength)
-            throw new ArgumentException($"-p {promptTokens} / -n {generatedTokens} do not fit the context of {graph.ContextLength} (use --ctx)");
-        if (repeats <= 0) throw new ArgumentException($"--repeat must be positive, got {repeats}");
+            throw new ArgumentException($"-p {promptTokens} / -n {generatedTokens} do not fit the context of {graph.ContextLength} (use --ctx)", nameof(promptTokens));
+        if (repeats <= 0) throw new ArgumentException($"--repeat must be positive, got {repeats}", nameof(repeats));
 
         var random = new Random(seed);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(graph.VocabSize)).ToArray();

@@ -136,6 +136,7 @@ public class CliTests
         Assert.Equal(1.0, json.RootElement.GetProperty("output_read_fraction").GetDouble());
 
         AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--top-k", "-1"), 1, "--top-k");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-p", "100000", "-n", "8", "--repeat", "1"), 1, "do not fit the context");
     }
 
     [Fact]
