@@ -229,7 +229,7 @@ public class CliTests
         Assert.Equal(fromText.Stdout, fromFile.Stdout);
 
         File.WriteAllBytes(dir.File("bad.txt"), [0x61, 0xC3, 0x28, 0x62]);
-        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("bad.txt")), 1, "not valid UTF-8 (at byte 1)");
+        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("bad.txt")), 2, "not valid UTF-8 (at byte 1)");
     }
 
     [Fact]

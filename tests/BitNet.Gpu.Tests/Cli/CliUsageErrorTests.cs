@@ -97,4 +97,114 @@ public class CliUsageErrorTests
         Assert.True(bench.ExitCode == 0, bench.Stderr);
         Assert.Contains("calls/token", bench.Stdout); // a column header, not squeezed to "calls/t…"
     }
+
+    // --- run ------------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void RunsSpeedDividesTheTokensItNames()
+    {
+        var r = CliRunner.Run("run", "-m", Model, "-p", "the tea", "-n", "8", "--temp", "0", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var line = Regex.Match(r.Stderr, @"generation:\s+(\d+) tokens; the (\d+) after the first in ([\d.]+) ms = ([\d.]+) tok/s");
+        Assert.True(line.Success, r.Stderr);
+        int generated = int.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
+        int timed = int.Parse(line.Groups[2].Value, CultureInfo.InvariantCulture);
+        double ms = double.Parse(line.Groups[3].Value, CultureInfo.InvariantCulture);
+        double rate = double.Parse(line.Groups[4].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(generated - 1, timed);
+        Assert.Equal(timed / (ms / 1000), rate, rate * 0.01 + 0.1); // the printed figures agree (up to their rounding)
+    }
+
+    [Fact]
+    public void RunWithOneGeneratedTokenPrintsNoSpeed()
+    {
+        // "a" is BOS and one token: the context of 2 is full after the first generated token, which needs no model run.
+        var r = CliRunner.Run("run", "-m", Model, "-p", "a", "--ctx", "2", "-n", "4", "--temp", "0", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Matches(@"generation:\s+1 token; no speed", r.Stderr);
+        Assert.DoesNotContain("0.0 tok/s", r.Stderr);
+    }
+
+    [Fact]
+    public void RunRejectsAPromptAndAPromptFileTogether()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("prompt.txt"), "the tea");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "-f", dir.File("prompt.txt"), "-n", "1"), 1, "give -p PROMPT or -f FILE, not both");
+    }
+
+    [Fact]
+    public void RunRejectsAnEmptyStopString()
+    {
+        var r = CliRunner.Run("run", "-m", Model, "-p", "x", "--stop", "", "-n", "4", "--backend", "cpu");
+        AssertCleanError(r, 1, "--stop must not be empty");
+    }
+
+    // --- text files -----------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void InvalidUtf8IsTheSameBadInputFileErrorForRunPerplexityAndTokenize()
+    {
+        using var dir = new TempDirectory();
+        string bad = dir.File("bad.txt");
+        File.WriteAllBytes(bad, [0x61, 0xC3, 0x28, 0x62]); // 0xC3 starts a two-byte sequence that 0x28 does not continue
+        string expected = $"{bad}: not valid UTF-8 (at byte 1)";
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-f", bad, "-n", "1", "--backend", "cpu"), 2, expected);
+        AssertCleanError(CliRunner.Run("perplexity", "-m", Model, "-f", bad, "--backend", "cpu"), 2, expected);
+        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", bad), 2, expected);
+    }
+
+    [Fact]
+    public void AMissingTextFileNamesIt()
+    {
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-f", "/no/such/prompt.txt"), 2, "/no/such/prompt.txt: no such file");
+    }
+
+    // --- perplexity -----------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void PerplexityOfATextShorterThanAChunkNamesCtxAndTheCount()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("short.txt"), "the tea");
+        var shortText = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("short.txt"), "--ctx", "64", "--backend", "cpu");
+        AssertCleanError(shortText, 1, "--ctx 64");
+        Assert.Matches(@"the text has \d+ tokens; perplexity needs at least 63", shortText.Stderr);
+
+        File.WriteAllText(dir.File("empty.txt"), "");
+        var empty = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("empty.txt"), "--ctx", "64", "--backend", "cpu");
+        AssertCleanError(empty, 1, "the text has no tokens");
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void PerplexityRefusesAContextThatScoresNoToken(string context)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the tea is hot. ", 20)));
+        var r = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("text.txt"), "--ctx", context, "--chunks", "3", "--backend", "cpu");
+        AssertCleanError(r, 1, $"--ctx {context} scores no tokens");
+        Assert.Contains("at least 3", r.Stderr);
+        Assert.DoesNotContain("NaN", r.Stderr + r.Stdout);
+    }
+
+    [Fact]
+    public void PerplexityWithTheSmallestContextScoresOneTokenPerChunk()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the tea is hot. ", 20)));
+        var r = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("text.txt"), "--ctx", "3", "--chunks", "2", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Matches(@"perplexity: \d+\.\d+ over 2 tokens in 2 chunks of 3", r.Stdout);
+    }
+
+    [Fact]
+    public void PerplexityRefusesANegativeChunkCount()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the tea is hot. ", 20)));
+        var r = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("text.txt"), "--ctx", "16", "--chunks", "-1", "--backend", "cpu");
+        AssertCleanError(r, 1, "--chunks must be 0 (all) or more, got -1");
+    }
 }
