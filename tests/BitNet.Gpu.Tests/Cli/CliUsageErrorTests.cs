@@ -140,6 +140,18 @@ public class CliUsageErrorTests
         AssertCleanError(r, 1, "--stop must not be empty");
     }
 
+    [Fact]
+    public void ALogitBiasOutsideTheVocabularyIsRefusedBeforeAnyOutput()
+    {
+        var run = CliRunner.Run("run", "-m", Model, "-p", "the tea", "--logit-bias", "99999999+1", "-n", "2", "--backend", "cpu");
+        AssertCleanError(run, 1, "--logit-bias token id 99999999 is outside the vocabulary");
+        Assert.Equal("", run.Stdout);
+
+        var chat = CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--chat-template-name", "llama3", "--logit-bias", "512+1", "--backend", "cpu");
+        AssertCleanError(chat, 1, "--logit-bias token id 512");
+        Assert.Equal("", chat.Stdout);
+    }
+
     // --- text files -----------------------------------------------------------------------------------------------
 
     [Fact]
@@ -206,5 +218,54 @@ public class CliUsageErrorTests
         File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the tea is hot. ", 20)));
         var r = CliRunner.Run("perplexity", "-m", Model, "-f", dir.File("text.txt"), "--ctx", "16", "--chunks", "-1", "--backend", "cpu");
         AssertCleanError(r, 1, "--chunks must be 0 (all) or more, got -1");
+    }
+
+    // --- chat -----------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void AnUnknownTemplateNameIsAUsageErrorBeforeTheModelLoads()
+    {
+        var r = CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--chat-template-name", "bogus", "--backend", "cpu");
+        AssertCleanError(r, 1, "--chat-template-name 'bogus' is not known (choose from llama3, bitnet, bitnet-hf, falcon3)");
+        Assert.DoesNotContain("loading", r.Stderr);
+    }
+
+    [Fact]
+    public void ABadTemplateFileIsABadInputFileBeforeTheModelLoads()
+    {
+        using var dir = new TempDirectory();
+        string template = dir.File("bad.jinja");
+        File.WriteAllText(template, "{% if messages %}never closed");
+        var r = CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--chat-template", template, "--backend", "cpu");
+        AssertCleanError(r, 2, $"--chat-template {template}: not a supported chat template");
+        Assert.DoesNotContain("loading", r.Stderr);
+    }
+
+    [Fact]
+    public void AModelWithoutATemplateIsABadInputFileBeforeItLoads()
+    {
+        var r = CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--backend", "cpu");
+        AssertCleanError(r, 2, "has no chat template");
+        Assert.Contains("--chat-template-name", r.Stderr);
+        Assert.DoesNotContain("loading", r.Stderr);
+    }
+
+    [Fact]
+    public void ASystemMessageLongerThanTheContextIsRefusedAtTheStart()
+    {
+        string system = string.Concat(Enumerable.Repeat("the tea is hot. ", 40));
+        var r = CliRunner.RunWithInput("hi\n/reset\nhello\n", "chat", "-m", Model, "--chat-template-name", "llama3", "--system", system,
+                                       "--ctx", "64", "-n", "4", "--backend", "cpu");
+        AssertCleanError(r, 1, "--system");
+        Assert.Contains("--ctx", r.Stderr);
+        Assert.DoesNotContain("no longer fits", r.Stdout);
+    }
+
+    [Fact]
+    public void AWhitespaceOnlyLineIsNotATurn()
+    {
+        var r = CliRunner.RunWithInput("   \n\t\n/exit\n", "chat", "-m", Model, "--chat-template-name", "llama3", "-n", "4", "--temp", "0", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotMatch(@"\(\d+ tokens?, ", r.Stderr); // no answer was generated
     }
 }
