@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using BitNet.Gpu.Cli.Commands;
+using BitNet.Gpu.Cli.Parsing;
+using Spectre.Console;
 
 namespace BitNet.Gpu.Cli;
 
@@ -9,13 +12,30 @@ namespace BitNet.Gpu.Cli;
 /// </summary>
 public static class Program
 {
+    /// <summary>
+    /// The width Spectre.Console lays out in when stdout is a pipe or file. It assumes 80 columns there and would wrap
+    /// lines and squeeze table columns; a pipe has no width, so make it wide enough that nothing real wraps.
+    /// </summary>
+    const int RedirectedWidth = 4096;
+
     public static int Main(string[] args)
     {
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = RedirectedWidth;
         var root = new RootCommand("bitnet-gpu: a .NET inference engine for 1.58-bit (ternary) language models.\n" +
                                    "Example: bitnet-gpu run -p \"The state of the Union\" -n 64");
         foreach (var command in Verbs())
             root.Subcommands.Add(command);
-        return root.Parse(args).Invoke();
+
+        // No arguments: the help, as a usage error (a verb is needed).
+        if (args.Length == 0)
+        {
+            root.Parse(["--help"]).Invoke();
+            return CliErrors.Usage;
+        }
+        var parse = root.Parse(args);
+        // The library's own error action prints every message (with .NET type names) and then the whole help.
+        if (parse.Action is ParseErrorAction) return ParseErrorReport.Print(parse);
+        return parse.Invoke();
     }
 
     static IEnumerable<Command> Verbs() =>

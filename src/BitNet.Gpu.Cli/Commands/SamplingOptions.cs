@@ -55,7 +55,24 @@ public sealed class SamplingOptions
         return options;
     }
 
-    public IReadOnlyList<string> StopStrings(ParseResult parse) => parse.GetValue(Stop) ?? [];
+    public IReadOnlyList<string> StopStrings(ParseResult parse)
+    {
+        var stops = parse.GetValue(Stop) ?? [];
+        // An empty stop string would match before any text: surely a mistake (an unset shell variable, say).
+        if (stops.Any(stop => stop.Length == 0)) throw new UsageException("--stop must not be empty");
+        return stops;
+    }
+
+    /// <summary>
+    /// Checks the --logit-bias token ids against the model's vocabulary, once it is loaded and before anything is printed
+    /// (the sampler would refuse them too, but only after the prompt has been echoed).
+    /// </summary>
+    public static void CheckVocabulary(SamplerOptions options, int vocabSize)
+    {
+        foreach (int token in options.LogitBias.Keys.Order())
+            if (token >= vocabSize)
+                throw new UsageException($"--logit-bias token id {token} is outside the vocabulary (ids 0 to {vocabSize - 1})");
+    }
 
     /// <summary>The generation settings these options carry besides the sampler's.</summary>
     public GenerationRequest Request(ParseResult parse, int maxTokens) => new()

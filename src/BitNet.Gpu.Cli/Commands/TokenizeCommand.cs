@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using BitNet.Gpu.Tokenizers;
 
 namespace BitNet.Gpu.Cli.Commands;
@@ -33,15 +32,7 @@ public static class TokenizeCommand
     {
         if (text is not null && file is not null) throw new UsageException("give TEXT or --file, not both");
         if (file is null) return text ?? throw new UsageException("tokenize needs TEXT or --file PATH");
-        var bytes = File.ReadAllBytes(file);
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new UsageException($"{file}: not valid UTF-8 (at byte {e.Index})");
-        }
+        return Utf8TextFile.Read(file);
     }
 
     static string Escape(string piece) => piece.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("'", "\\'");

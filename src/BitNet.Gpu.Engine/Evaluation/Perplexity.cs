@@ -12,15 +12,36 @@ public sealed record PerplexityResult(double Perplexity, double StandardError, i
 /// </summary>
 public static class Perplexity
 {
+    /// <summary>
+    /// The shortest context that scores a token: a chunk of n scores the predictions from position n/2 up to n-2 (the
+    /// last position has no next token in the chunk), n - 1 - n/2 tokens, which is 0 for n = 2 and 1 for n = 3.
+    /// </summary>
+    public const int MinimumContext = 3;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming --ctx when <paramref name="contextLength"/> scores no tokens.</summary>
+    public static void CheckContext(int contextLength)
+    {
+        if (contextLength < MinimumContext)
+            throw new ArgumentException($"--ctx {contextLength} scores no tokens: perplexity scores the second half of each chunk, so --ctx must be at least {MinimumContext}", nameof(contextLength));
+    }
+
+    /// <summary>
+    /// Perplexity of <paramref name="text"/> over at most <paramref name="maxChunks"/> chunks (0 = all). A context too
+    /// short to score a token, a text shorter than one chunk or a negative chunk count is an <see cref="ArgumentException"/>
+    /// naming the option (--ctx, --chunks).
+    /// </summary>
     public static PerplexityResult Compute(LoadedModel model, string text, int maxChunks = 0, Action<int, int, double>? progress = null)
     {
         var tokenizer = model.Tokenizer;
         var graph = model.Graph;
         int n = graph.ContextLength;
-        var tokens = tokenizer.Encode(text, addBos: tokenizer.Vocabulary.AddBos, parseSpecial: false);
+        if (maxChunks < 0)
+            throw new ArgumentException($"--chunks must be 0 (all) or more, got {maxChunks}", nameof(maxChunks));
+        CheckContext(n);
+        bool addBos = tokenizer.Vocabulary.AddBos;
+        var tokens = tokenizer.Encode(text, addBos: addBos, parseSpecial: false);
         int chunks = tokens.Length / n;
-        if (chunks == 0)
-            throw new ArgumentException($"the text has {tokens.Length} tokens; perplexity needs at least one chunk of --ctx {n} tokens");
+        if (chunks == 0) throw TextTooShort(tokens.Length, addBos && tokenizer.BosId is not null, n);
         if (maxChunks > 0) chunks = Math.Min(chunks, maxChunks);
 
         int vocab = graph.VocabSize;
@@ -30,7 +51,7 @@ public static class Perplexity
         for (int c = 0; c < chunks; c++)
         {
             var chunk = tokens.AsSpan(c * n, n).ToArray();
-            if (tokenizer.BosId is int bos && tokenizer.Vocabulary.AddBos) chunk[0] = bos;
+            if (tokenizer.BosId is int bos && addBos) chunk[0] = bos;
             graph.Reset();
             graph.Forward(chunk, logits, allLogits: true);
             for (int j = n / 2; j < n - 1; j++)
@@ -46,6 +67,16 @@ public static class Perplexity
         double variance = Math.Max(totalNllSquared / scored - mean * mean, 0);
         double standardError = Math.Exp(mean) * Math.Sqrt(variance / Math.Max(scored - 1, 1));
         return new PerplexityResult(Math.Exp(mean), standardError, scored, chunks, n);
+    }
+
+    // Counts the text's own tokens: the BOS the tokenizer adds is not in the file, but it does take a chunk's first place.
+    static ArgumentException TextTooShort(int tokenCount, bool withBos, int contextLength)
+    {
+        int textTokens = tokenCount - (withBos ? 1 : 0);
+        int needed = contextLength - (withBos ? 1 : 0);
+        string has = textTokens switch { 0 => "no tokens", 1 => "1 token", _ => $"{textTokens} tokens" };
+        string chunk = withBos ? $"one chunk of --ctx {contextLength} with the BOS" : $"one chunk of --ctx {contextLength}";
+        return new ArgumentException($"the text has {has}; perplexity needs at least {needed} ({chunk}): use a longer text or a smaller --ctx", "text");
     }
 
     // -log softmax(logits)[target], computed stably in double

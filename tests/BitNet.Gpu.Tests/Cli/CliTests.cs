@@ -198,7 +198,7 @@ public class CliTests
 
     [Fact]
     public void ChatWithoutATemplateSaysHowToPassOne() =>
-        AssertCleanError(CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--backend", "cpu"), 3, "--chat-template");
+        AssertCleanError(CliRunner.RunWithInput("hi\n", "chat", "-m", Model, "--backend", "cpu"), 2, "--chat-template");
 
     [Fact]
     public void ErrorsAreOneClearLine()
@@ -230,7 +230,7 @@ public class CliTests
         Assert.Equal(fromText.Stdout, fromFile.Stdout);
 
         File.WriteAllBytes(dir.File("bad.txt"), [0x61, 0xC3, 0x28, 0x62]);
-        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("bad.txt")), 1, "not valid UTF-8 (at byte 1)");
+        AssertCleanError(CliRunner.Run("tokenize", "-m", Model, "--file", dir.File("bad.txt")), 2, "not valid UTF-8 (at byte 1)");
     }
 
     [Fact]
