@@ -12,13 +12,7 @@ namespace BitNet.Gpu.Tests.Cli;
 /// </summary>
 public class CliOutputPathTests
 {
-    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment)
-    {
-        Assert.True(exitCode == r.ExitCode, $"exit {r.ExitCode}: {r.Stderr}");
-        Assert.Contains(fragment, r.Stderr);
-        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
-        Assert.DoesNotContain("Exception", r.Stderr);
-    }
+    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment) => CliAssert.CleanError(r, exitCode, fragment);
 
     [Fact]
     public void Synth_CreatesMissingFolders_AndOverwritesAnExistingFile()

@@ -11,12 +11,7 @@ public class CliTests
 {
     static readonly string Model = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S);
 
-    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment)
-    {
-        Assert.Equal(exitCode, r.ExitCode);
-        Assert.Contains(fragment, r.Stderr);
-        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
-    }
+    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment) => CliAssert.CleanError(r, exitCode, fragment);
 
     [Fact]
     public void RunStreamsTheGenerationAndReportsSpeeds()

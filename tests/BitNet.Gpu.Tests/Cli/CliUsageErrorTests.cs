@@ -14,19 +14,7 @@ public class CliUsageErrorTests
 {
     static readonly string Model = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S); // context 128, no chat template
 
-    /// <summary>The exit code, the fragment, and exactly one error line with nothing of .NET's in it.</summary>
-    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment)
-    {
-        Assert.True(exitCode == r.ExitCode, $"exit {r.ExitCode}, expected {exitCode}; stderr: {r.Stderr}");
-        Assert.Contains(fragment, r.Stderr);
-        Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
-        Assert.DoesNotContain("Exception", r.Stderr);
-        Assert.DoesNotContain("System.", r.Stderr);
-        Assert.Single(ErrorLines(r));
-    }
-
-    static string[] ErrorLines(CliRunner.Result r) =>
-        r.Stderr.Split('\n').Where(line => line.StartsWith("bitnet-gpu: error: ", StringComparison.Ordinal)).ToArray();
+    static void AssertCleanError(CliRunner.Result r, int exitCode, string fragment) => CliAssert.CleanError(r, exitCode, fragment);
 
     static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
 
@@ -76,7 +64,7 @@ public class CliUsageErrorTests
         Assert.Equal(1, bare.ExitCode); // a command is needed
         Assert.Contains("Usage:", bare.Stdout);
         Assert.Contains("perplexity", bare.Stdout);
-        Assert.Empty(ErrorLines(bare));
+        Assert.Empty(CliAssert.ErrorLines(bare));
     }
 
     // --- piped output ---------------------------------------------------------------------------------------------
