@@ -21,10 +21,7 @@ public static class Program
     public static int Main(string[] args)
     {
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = RedirectedWidth;
-        var root = new RootCommand("bitnet-gpu: a .NET inference engine for 1.58-bit (ternary) language models.\n" +
-                                   "Example: bitnet-gpu run -p \"The state of the Union\" -n 64");
-        foreach (var command in Verbs())
-            root.Subcommands.Add(command);
+        var root = CreateRoot();
 
         // No arguments: the help, as a usage error (a verb is needed).
         if (args.Length == 0)
@@ -36,6 +33,16 @@ public static class Program
         // The library's own error action prints every message (with .NET type names) and then the whole help.
         if (parse.Action is ParseErrorAction) return ParseErrorReport.Print(parse);
         return parse.Invoke();
+    }
+
+    /// <summary>The root command with every verb: what Main parses (and what tests parse in process).</summary>
+    internal static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("bitnet-gpu: a .NET inference engine for 1.58-bit (ternary) language models.\n" +
+                                   "Example: bitnet-gpu run -p \"The state of the Union\" -n 64");
+        foreach (var command in Verbs())
+            root.Subcommands.Add(command);
+        return root;
     }
 
     static IEnumerable<Command> Verbs() =>

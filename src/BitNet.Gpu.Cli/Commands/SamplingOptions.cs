@@ -1,22 +1,23 @@
 using System.CommandLine;
 using System.Globalization;
+using BitNet.Gpu.Cli.Parsing;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Sampling;
 
 namespace BitNet.Gpu.Cli.Commands;
 
-/// <summary>The sampling options of run and chat, with llama.cpp's names and defaults.</summary>
+/// <summary>The sampling options of run and chat, with llama.cpp's names and defaults; numbers are read as <see cref="PlainNumber"/>s.</summary>
 public sealed class SamplingOptions
 {
     static readonly SamplerOptions Defaults = new();
 
-    public Option<float> Temperature { get; } = new("--temp") { Description = "temperature; 0 = greedy", DefaultValueFactory = _ => Defaults.Temperature };
+    public Option<float> Temperature { get; } = new Option<float>("--temp") { Description = "temperature; 0 = greedy", DefaultValueFactory = _ => Defaults.Temperature }.AsPlainNumber();
     public Option<int> TopK { get; } = new("--top-k") { Description = "keep the k most likely tokens; 0 = off", DefaultValueFactory = _ => Defaults.TopK };
-    public Option<float> TopP { get; } = new("--top-p") { Description = "keep the smallest set with this probability mass; 1 = off", DefaultValueFactory = _ => Defaults.TopP };
-    public Option<float> MinP { get; } = new("--min-p") { Description = "drop tokens below this fraction of the top probability; 0 = off", DefaultValueFactory = _ => Defaults.MinP };
-    public Option<float> RepeatPenalty { get; } = new("--repeat-penalty") { Description = "penalize recent tokens; 1 = off", DefaultValueFactory = _ => Defaults.RepeatPenalty };
-    public Option<float> FrequencyPenalty { get; } = new("--frequency-penalty") { Description = "subtract this × count of a recent token", DefaultValueFactory = _ => Defaults.FrequencyPenalty };
-    public Option<float> PresencePenalty { get; } = new("--presence-penalty") { Description = "subtract this once for a recent token", DefaultValueFactory = _ => Defaults.PresencePenalty };
+    public Option<float> TopP { get; } = new Option<float>("--top-p") { Description = "keep the smallest set with this probability mass; 1 = off", DefaultValueFactory = _ => Defaults.TopP }.AsPlainNumber();
+    public Option<float> MinP { get; } = new Option<float>("--min-p") { Description = "drop tokens below this fraction of the top probability; 0 = off", DefaultValueFactory = _ => Defaults.MinP }.AsPlainNumber();
+    public Option<float> RepeatPenalty { get; } = new Option<float>("--repeat-penalty") { Description = "penalize recent tokens; 1 = off", DefaultValueFactory = _ => Defaults.RepeatPenalty }.AsPlainNumber();
+    public Option<float> FrequencyPenalty { get; } = new Option<float>("--frequency-penalty") { Description = "subtract this × count of a recent token", DefaultValueFactory = _ => Defaults.FrequencyPenalty }.AsPlainNumber();
+    public Option<float> PresencePenalty { get; } = new Option<float>("--presence-penalty") { Description = "subtract this once for a recent token", DefaultValueFactory = _ => Defaults.PresencePenalty }.AsPlainNumber();
     public Option<int> PenaltyWindow { get; } = new("--repeat-last-n") { Description = "tokens the penalties look back over", DefaultValueFactory = _ => Defaults.PenaltyWindow };
     public Option<ulong?> Seed { get; } = new("--seed", "-s") { Description = "random seed for reproducible sampling (default: random)" };
     public Option<string[]> LogitBias { get; } = new("--logit-bias", "-l") { Description = "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 15043-inf; repeatable", AllowMultipleArgumentsPerToken = false };

@@ -53,7 +53,7 @@ public static class ParseErrorReport
         if (tokens.Count == 0) return kind is null ? $"{name} needs a value" : $"{name} needs a value: {kind}";
         if (tokens.Count > option.Arity.MaximumNumberOfValues)
             return $"{name} takes one value, got {tokens.Count} ({string.Join(", ", tokens.Select(t => $"'{t.Value}'"))})";
-        return $"{name} expects {kind ?? "a value"}, got '{tokens[0].Value}'";
+        return $"{name} expects {kind ?? "a value"}, got '{tokens[0].Value}'{PlainNumber.Hint(option.ValueType, tokens[0].Value)}";
     }
 
     static string DescribeArgument(ArgumentResult result, string verb)
