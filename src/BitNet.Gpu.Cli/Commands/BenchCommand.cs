@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Backends.Reference;
 using BitNet.Gpu.Engine.Benchmarking;
 using Spectre.Console;
 
@@ -46,7 +47,7 @@ public static class BenchCommand
             using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;
             var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k, generationProfile: model.Profile);
-            var report = new BenchReport(model, result, threads, k);
+            var report = new BenchReport(model, result, ThreadsUsed(model.Backend, threads), k);
             if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
             else
             {
@@ -57,6 +58,12 @@ public static class BenchCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// The threads column: the reference backend computes on one thread and ignores --threads (as run does), so it is 1
+    /// there, a number like every other row's rather than a blank llama-bench users would not expect.
+    /// </summary>
+    static int ThreadsUsed(IComputeBackend backend, int requested) => backend is ReferenceBackend ? 1 : requested;
 
     /// <summary>
     /// Bytes per token are the weights as the backend stores them (a TQ1_0 file repacked to 2 bits reads more than the

@@ -14,7 +14,8 @@ public sealed class ReferenceBackend : IComputeBackend
     ReferenceStep _step = new([], 0);
 
     public string Name => "reference";
-    public string DeviceDescription => "host (plain C#, for checking)";
+    // One thread whatever --threads says: said here so that run's and bench's device lines show it.
+    public string DeviceDescription => "host (plain C#, 1 thread, for checking)";
 
     public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor)
     {
