@@ -75,15 +75,20 @@ internal unsafe ref struct GgufCursor
     }
 
     /// <summary>
-    /// A count of items that each take at least <paramref name="minBytesEach"/> bytes: checked against the
-    /// bytes left so that nothing is ever allocated for items that cannot be in the file.
+    /// A count of <paramref name="items"/> that each take at least <paramref name="minBytesEach"/> bytes: checked against
+    /// the bytes left so that nothing is ever allocated for items that cannot be in the file.
     /// </summary>
-    public int ReadCount(string field, int minBytesEach)
+    public int ReadCount(string field, string items, int minBytesEach)
     {
         long at = Position;
         ulong count = ReadUInt64(field);
-        if (count > (ulong)(Remaining / minBytesEach) || count > int.MaxValue)
-            throw new ModelFormatException(_path, $"file is truncated or corrupt: {field} = {count} is more than the {Remaining} bytes left can hold", at);
+        // UInt128: a corrupt count times the bytes per item must not wrap around to a small number.
+        UInt128 needed = (UInt128)count * (uint)minBytesEach;
+        if (needed > (ulong)Remaining)
+            throw new ModelFormatException(_path,
+                $"file is truncated or corrupt: {field} = {count} needs at least {needed} bytes of {items} but only {Remaining} bytes are left", at);
+        if (count > int.MaxValue)
+            throw new ModelFormatException(_path, $"{field} = {count} is more than the {int.MaxValue} this reader supports", at);
         return (int)count;
     }
 

@@ -87,8 +87,8 @@ public sealed unsafe class GgufFile : IDisposable
             throw new ModelFormatException(Path, $"unsupported GGUF version {version} (2 and 3 are supported)", 4);
         const int minTensorInfoBytes = 8 + 4 + 8 + 4 + 8; // name length, n_dims, one dim, type, offset
         const int minKeyValueBytes = 8 + 4 + 1;            // key length, value type, one byte of value
-        tensorCount = cursor.ReadCount("tensor count", minTensorInfoBytes);
-        keyCount = cursor.ReadCount("metadata key count", minKeyValueBytes);
+        tensorCount = cursor.ReadCount("tensor count", "tensor infos", minTensorInfoBytes);
+        keyCount = cursor.ReadCount("metadata key count", "metadata key-value pairs", minKeyValueBytes);
         return version;
     }
 
@@ -120,7 +120,7 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new ModelFormatException(Path, $"metadata '{key}': arrays of arrays are not supported", at);
             if (!Enum.IsDefined(elementType))
                 throw new ModelFormatException(Path, $"metadata '{key}': unknown array element type {(uint)elementType}", at);
-            int count = cursor.ReadCount($"element count of '{key}'", ElementSize(elementType));
+            int count = cursor.ReadCount($"element count of '{key}'", "array elements", ElementSize(elementType));
             return new GgufValue(type, ReadArray(ref cursor, key, elementType, count), elementType);
         }
         if (!Enum.IsDefined(type))

@@ -79,6 +79,29 @@ public class GgufBadInputTests
     public void AbsurdCounts(int offset, string field) =>
         Assert.Contains(field, OpenFails(Patch(b => PutU64(b, offset, ulong.MaxValue / 3))).Message);
 
+    /// <summary>
+    /// A count the file is too short for says how many bytes its items need at the least and how many are left
+    /// (it used to say the count "is more than the N bytes left can hold", comparing a count with bytes).
+    /// </summary>
+    [Theory]
+    [InlineData(8, "tensor count", 32, "tensor infos")]                   // name length, n_dims, one dim, type, offset
+    [InlineData(16, "metadata key count", 13, "metadata key-value pairs")] // key length, value type, one byte of value
+    public void ACountTooLargeForTheFileNamesTheBytesItNeeds(int offset, string field, int minBytesEach, string items)
+    {
+        const ulong count = 1_000_000;
+        long left = Valid.Length - (offset + 8); // the count itself has been read
+        var error = OpenFails(Patch(b => PutU64(b, offset, count)));
+        Assert.Contains($"file is truncated or corrupt: {field} = {count} needs at least {count * (ulong)minBytesEach} bytes of {items} " +
+                        $"but only {left} bytes are left (at byte {offset})", error.Message);
+    }
+
+    [Fact]
+    public void TheBytesAnAbsurdCountNeedsDoNotOverflow()
+    {
+        var error = OpenFails(Patch(b => PutU64(b, 8, ulong.MaxValue)));
+        Assert.Contains($"tensor count = {ulong.MaxValue} needs at least {new System.Numerics.BigInteger(ulong.MaxValue) * 32} bytes", error.Message);
+    }
+
     [Fact]
     public void StringLengthPastTheEnd() =>
         // The first key's length field follows the 24-byte header.
@@ -92,7 +115,7 @@ public class GgufBadInputTests
             int at = b.AsSpan().IndexOf("strings"u8) + "strings".Length + 4 + 4; // value type, element type
             PutU64(b, at, 1UL << 60);
         }));
-        Assert.Contains("element count of 'strings'", error.Message);
+        Assert.Contains($"element count of 'strings' = {1UL << 60} needs at least {(1UL << 60) * 8} bytes of array elements", error.Message);
     }
 
     [Fact]
