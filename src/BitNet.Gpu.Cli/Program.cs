@@ -32,6 +32,7 @@ public static class Program
         var parse = root.Parse(args);
         // The library's own error action prints every message (with .NET type names) and then the whole help.
         if (parse.Action is ParseErrorAction) return ParseErrorReport.Print(parse);
+        if (OptionLikeArgument.Find(parse) is { } option) return ParseErrorReport.PrintOptionLikeArgument(parse, option);
         return parse.Invoke();
     }
 

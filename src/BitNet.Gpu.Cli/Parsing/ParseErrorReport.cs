@@ -13,9 +13,18 @@ public static class ParseErrorReport
     /// <summary>Prints the first error of <paramref name="parse"/> to stderr and returns the usage exit code.</summary>
     public static int Print(ParseResult parse)
     {
+        bool atRoot = parse.CommandResult.Command == parse.RootCommandResult.Command;
+        return Report(parse, atRoot ? UnknownVerb(parse) : Describe(FirstError(parse), parse));
+    }
+
+    /// <summary>Reports <paramref name="token"/>, which the library gave to a verb's argument, as the unknown option it looks like.</summary>
+    public static int PrintOptionLikeArgument(ParseResult parse, string token) =>
+        Report(parse, $"{Unmatched(token, parse.CommandResult.Command.Name)} (put -- before an argument that starts with a dash)");
+
+    static int Report(ParseResult parse, string message)
+    {
         var command = parse.CommandResult.Command;
         bool atRoot = command == parse.RootCommandResult.Command;
-        string message = atRoot ? UnknownVerb(parse) : Describe(FirstError(parse), parse);
         CliErrors.Fail(CliErrors.Usage, message);
         Console.Error.WriteLine(atRoot ? "see 'bitnet-gpu --help'" : $"see 'bitnet-gpu {command.Name} --help'");
         return CliErrors.Usage;
