@@ -19,14 +19,6 @@ public sealed record GenerationRequest
     public bool FullLogits { get; init; }
 }
 
-/// <summary>Counts and times of one generation (prompt processing and token generation separately).</summary>
-public sealed record GenerationStats(int PromptTokens, TimeSpan PromptTime, int GeneratedTokens, TimeSpan GenerationTime, string StopReason)
-{
-    public double PromptTokensPerSecond => PromptTokens / Math.Max(PromptTime.TotalSeconds, 1e-9);
-    /// <summary>Tokens per second of the generation loop; the first token comes from the prompt's logits, so it is not counted as a step.</summary>
-    public double GenerationTokensPerSecond => Math.Max(GeneratedTokens - 1, 0) / Math.Max(GenerationTime.TotalSeconds, 1e-9);
-}
-
 /// <summary>
 /// The generation loop: process the prompt in batches, then sample a token on the host, run it through the graph
 /// (one synchronization per token), decode it as a stream and stop on an end-of-generation token, a stop string,
