@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// x rounded to int16 for the integer dot products of the dense kernels (Q6_K, Q8_0, the output screen): x ≈ step·q
+/// x rounded to int16 for the integer dot products of the dense kernels (Q8_0, Q4_K, the output screen): x ≈ step·q
 /// with step = max|x| / 32767 (or a smaller largest code), so each value moves by at most step/2.
 /// </summary>
 internal static unsafe class Int16Rounding

@@ -1,5 +1,6 @@
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Backends.Cpu;
+using BitNet.Gpu.Model.Formats;
 
 namespace BitNet.Gpu.Tests.Engine.Backends;
 
@@ -7,4 +8,11 @@ namespace BitNet.Gpu.Tests.Engine.Backends;
 public class CpuBackendOpsTests : BackendOpsTests
 {
     protected override IComputeBackend CreateBackend() => new CpuBackend(threads: 2);
+
+    /// <summary>
+    /// Q6_K rounds x to int8 per 256 values first, as llama.cpp's Q8_K (each value within max|x_b|/254), which moved an
+    /// output of this op by 4.6e-3 of the largest here; Q6KMatVecTests holds the kernel to that rounding's exact bound.
+    /// The other types keep x to 16 bits or more.
+    /// </summary>
+    protected override double DenseTolerance(GgmlType type) => type == GgmlType.Q6_K ? 1e-2 : Tolerance;
 }

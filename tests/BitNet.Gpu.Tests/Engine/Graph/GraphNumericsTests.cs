@@ -21,13 +21,20 @@ public class GraphNumericsTests
     /// rounding boundary, which moves later logits of these random-weight models by up to ~0.25%; such flips are rare,
     /// so the mean stays far below the max.
     /// </summary>
-    public static void AssertLogitsClose(float[] expected, float[] actual, string what)
+    public static void AssertLogitsClose(float[] expected, float[] actual, string what, double meanRelative = 5e-4)
     {
         BackendOpsTests.AssertClose(expected, actual, 1e-2, what);
         double scale = expected.Max(v => Math.Abs(v));
         double mean = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Average();
-        Assert.True(mean <= 5e-4 * scale, $"{what}: mean |Δlogit| {mean:E2} > 5e-4 × {scale:F2}");
+        Assert.True(mean <= meanRelative * scale, $"{what}: mean |Δlogit| {mean:E2} > {meanRelative} × {scale:F2}");
     }
+
+    /// <summary>
+    /// The mean tolerance for a model whose output layer is <paramref name="embedding"/>: the CPU backend rounds a Q6_K
+    /// output layer's input to int8 per 256 values, as llama.cpp does (measured ~1.7e-3 of the largest logit on these
+    /// models), and keeps 16 bits or more for the other types.
+    /// </summary>
+    static double MeanTolerance(GgmlType embedding) => embedding == GgmlType.Q6_K ? 3e-3 : 5e-4;
 
     public static TheoryData<string, GgmlType> Models()
     {
@@ -103,8 +110,10 @@ public class GraphNumericsTests
         string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, embedding: embedding, untied: untied);
         var tokens = Tokens(13, 512, seed: 6);
         var reference = PromptLogits(path, "reference", tokens, batchSize: 13, KvCacheType.F16);
-        AssertLogitsClose(reference, PromptLogits(path, "cpu", tokens, batchSize: 8, KvCacheType.F16), $"{embedding} untied={untied} prompt: cpu vs reference");
-        AssertLogitsClose(reference, StepLogits(path, "cpu", tokens, KvCacheType.F16), $"{embedding} untied={untied} steps: cpu vs reference");
+        AssertLogitsClose(reference, PromptLogits(path, "cpu", tokens, batchSize: 8, KvCacheType.F16), $"{embedding} untied={untied} prompt: cpu vs reference",
+            MeanTolerance(embedding));
+        AssertLogitsClose(reference, StepLogits(path, "cpu", tokens, KvCacheType.F16), $"{embedding} untied={untied} steps: cpu vs reference",
+            MeanTolerance(embedding));
     }
 
     [Fact]

@@ -6,8 +6,9 @@ namespace BitNet.Gpu.Tests.Kernels.Cpu;
 
 /// <summary>
 /// The Q6_K product on every SIMD path against a double-precision sum over the weights as ggml dequantizes them
-/// (<see cref="Q6_K.Dequantize"/>), on random blocks. Tolerance: the SIMD path rounds x to int16, so a row may move by
-/// up to Σ|w|·step/2 (step = max|x| / 32767); both paths also sum floats in another order (1e-5 of Σ|w·x|).
+/// (<see cref="Q6_K.Dequantize"/>), on random blocks. Tolerance: the SIMD paths round x to int8 per 256 values, as
+/// llama.cpp does, so a row may move by up to Σ|w|·step_b/2 (step_b = max|x in block b| / 127); every path also sums
+/// floats in another order (1e-5 of Σ|w·x|).
 /// </summary>
 public class Q6KMatVecTests
 {
@@ -36,13 +37,43 @@ public class Q6KMatVecTests
         {
             var (blocks, weights) = RandomMatrix(random, rows, cols);
             var x = KernelTestData.Floats(random, cols, 2f);
-            x[random.Next(cols)] = 60; // an outlier, as hidden states have: it sets the int16 step
+            x[random.Next(cols)] = 60; // an outlier, as hidden states have: it sets its block's step
             using var matrix = Q6KMatrix.FromBlocks(blocks, rows, cols);
             var y = KernelTestData.Poisoned(rows);
             Q6KMatVec.Multiply(matrix, x, y, pool, path);
 
-            KernelTestData.AssertWithinInt16Rounding(Array.ConvertAll(weights, w => (double)w), rows, cols, x, y, $"{path} {rows}×{cols}");
+            KernelTestData.AssertWithinBlockInt8Rounding(Array.ConvertAll(weights, w => (double)w), rows, cols, x, y,
+                rounded: path is SimdPath.Avx2 or SimdPath.Avx512, $"{path} {rows}×{cols}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ExtremeCodesAndActivations_StayExact(SimdPath path)
+    {
+        // Every code 63 or 0 with scale ±128/127 against x at ±max: the int16 and int32 partial sums at their limits.
+        using var pool = new KernelThreadPool(1);
+        const int cols = 2560;
+        foreach (byte code in new byte[] { 0x00, 0xFF })
+            foreach (sbyte scale in new sbyte[] { -128, 127 })
+            {
+                var blocks = new byte[cols / 256 * 210];
+                for (int b = 0; b < cols / 256; b++)
+                {
+                    var block = blocks.AsSpan(210 * b, 210);
+                    block[..192].Fill(code);
+                    block.Slice(192, 16).Fill((byte)scale);
+                    BinaryPrimitives.WriteHalfLittleEndian(block[208..], (Half)0.5);
+                }
+                var weights = new float[cols];
+                Q6_K.Dequantize(blocks, weights);
+                var x = Enumerable.Range(0, cols).Select(c => c % 3 == 0 ? -4f : 4f).ToArray(); // every code ±127 after rounding
+                using var matrix = Q6KMatrix.FromBlocks(blocks, 1, cols);
+                var y = KernelTestData.Poisoned(1);
+                Q6KMatVec.Multiply(matrix, x, y, pool, path);
+                KernelTestData.AssertWithinBlockInt8Rounding(Array.ConvertAll(weights, w => (double)w), 1, cols, x, y,
+                    rounded: path is SimdPath.Avx2 or SimdPath.Avx512, $"{path} code {code:X2} scale {scale}");
+            }
     }
 
     [Fact]
