@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -8,13 +9,17 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Q4_K matrix × f32 vector (a Q4_K embedding used as the output projection), reading the 144-byte super-blocks as
 /// they are: y[r] = Σ_c (d·scale·q − dmin·min)·x[c].
 /// <para>
-/// The SIMD path rounds x to int16 once per call, as <see cref="Q6KMatVec"/> does, and splits each 32-value sub-block j
-/// into d·scale_j · Σ q·xq (an exact integer sum, vpmaddwd) − dmin·min_j · Σ xq; the sums Σ xq are the same for every
-/// row, so they are taken once per call. The scalar path multiplies in float with x as is.
+/// The SIMD path rounds x to int8 per 256 values once per call, as llama.cpp's Q8_K does (<see cref="BlockInt8Activations"/>),
+/// and takes each super-block in integers: Σ_j scale_j·Σ q·xq (vpmaddubsw of the 4-bit codes and int8 x, then vpmaddwd
+/// by the sub-block's scale) and Σ_j min_j·Σ xq_j (from the per-16 sums of x, the same for every row); a block then costs
+/// two float multiply-adds. Rounding x to int16 instead (until 2026-12-02) needed the codes widened to 16 bits and ran
+/// at 14 GB/s. The scalar path multiplies in float with x as is.
 /// </para>
 /// </summary>
 public static unsafe class Q4KMatVec
 {
+    const int SubBlocks = Q4KMatrix.BlockValues / Q4KMatrix.SubBlockValues; // 8 a super-block
+
     /// <param name="x">Cols values.</param>
     /// <param name="y">Rows outputs, overwritten.</param>
     public static void Multiply(Q4KMatrix w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool) =>
@@ -24,30 +29,32 @@ public static unsafe class Q4KMatVec
     {
         ArgumentNullException.ThrowIfNull(w);
         SimdSupport.ThrowIfUnsupported(path);
-        bool simd = path is SimdPath.Avx2 or SimdPath.Avx512; // 256 bits on AVX-512 too, as Q6KMatVec
-        int subBlocks = w.Cols / Q4KMatrix.SubBlockValues;
-        var xqSums = (int*)NativeMemory.AlignedAlloc((nuint)subBlocks * sizeof(int), 64); // Σ xq per sub-block
+        if (path is not (SimdPath.Avx2 or SimdPath.Avx512)) // 256 bits on AVX-512 too, as Q6KMatVec
+        {
+            Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: false,
+                (r, xp, _, _) => DotRowScalar(w.RowBlocks(r), w.RowSuperScales(r), xp, w.Cols));
+            return;
+        }
+        if (x.Length != w.Cols) throw new ArgumentException($"Expected {w.Cols} inputs, got {x.Length}.", nameof(x));
+        using var rounded = BlockInt8Activations.Round(x);
+        var subBlockSums = (short*)NativeMemory.AlignedAlloc((nuint)(w.Cols / Q4KMatrix.SubBlockValues * sizeof(short)), 64);
         try
         {
-            Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: simd, (r, xp, xq, step) => simd
-                ? step * DotRowAvx2(w.RowBlocks(r), w.RowSuperScales(r), xq, xqSums, w.BlocksPerRow)
-                : DotRowScalar(w.RowBlocks(r), w.RowSuperScales(r), xp, w.Cols),
-                afterRounding: xq => SumSubBlocks((short*)xq, subBlocks, xqSums));
+            SumSubBlocks(rounded, subBlockSums);
+            Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: false,
+                (r, _, _, _) => DotRowAvx2(w.RowBlocks(r), w.RowSuperScales(r), rounded, subBlockSums, w.BlocksPerRow));
         }
         finally
         {
-            NativeMemory.AlignedFree(xqSums);
+            NativeMemory.AlignedFree(subBlockSums);
         }
     }
 
-    static void SumSubBlocks(short* xq, int subBlocks, int* sums)
+    /// <summary>Σ xq per 32-value sub-block: two of the per-16 sums (|Σ| ≤ 4064).</summary>
+    static void SumSubBlocks(BlockInt8Activations x, short* sums)
     {
-        for (int j = 0; j < subBlocks; j++)
-        {
-            int sum = 0;
-            for (int l = 0; l < Q4KMatrix.SubBlockValues; l++) sum += xq[Q4KMatrix.SubBlockValues * j + l];
-            sums[j] = sum;
-        }
+        for (int j = 0; j < x.Cols / Q4KMatrix.SubBlockValues; j++)
+            sums[j] = (short)(x.Sums[2 * j] + x.Sums[2 * j + 1]);
     }
 
     // Σ_c W[r, c]·x[c], the weights read one at a time from the layout
@@ -58,42 +65,51 @@ public static unsafe class Q4KMatVec
         return sum;
     }
 
-    // Σ_b d_b·Σ_j scale_j·(Σ_{c in j} q_c·xq_c) − dmin_b·Σ_j min_j·(Σ_{c in j} xq_c); the caller multiplies by step
-    static float DotRowAvx2(byte* blocks, float* superScales, short* xq, int* xqSums, int blockCount)
+    // Σ_b step_b·(d_b·Σ_j scale_j·(Σ_{c in j} q_c·xq_c) − dmin_b·Σ_j min_j·(Σ_{c in j} xq_c)), the inner sums exact in int32
+    static float DotRowAvx2(byte* blocks, float* superScales, BlockInt8Activations x, short* subBlockSums, int blockCount)
     {
         var low4 = Vector256.Create((byte)0x0F);
-        Vector256<float> scaled = default, offsets = default; // the two terms, summed across lanes at the end
-        byte* scaleCodes = stackalloc byte[16];               // 8 scales then 8 mins of one super-block
-        float* scales = stackalloc float[8];
+        Vector256<float> scaled = default;
+        Vector128<float> offsets = default;
+        byte* scaleCodes = stackalloc byte[16]; // 8 scales then 8 mins of one super-block
         for (int b = 0; b < blockCount; b++)
         {
             byte* block = blocks + (long)b * Q4KMatrix.BlockBytes;
             UnpackScales(block + Q4KMatrix.ScalesOffset, scaleCodes);
-            Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(scaleCodes)).Store(scales);
-            var mins = Avx2.ConvertToVector256Int32(scaleCodes + 8);
-            var sums = Vector256.Load(xqSums + b * (Q4KMatrix.BlockValues / Q4KMatrix.SubBlockValues));
-            offsets = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(mins * sums), Vector256.Create(superScales[2 * b + 1]), offsets);
-
-            short* x = xq + b * Q4KMatrix.BlockValues;
-            Vector256<float> even = default, odd = default; // sub-blocks 0, 2, ... and 1, 3, ...: two FMA chains
+            sbyte* xq = x.Codes + b * Q4KMatrix.BlockValues;
+            var sums = Vector256<int>.Zero;
             for (int chunk = 0; chunk < 4; chunk++)
             {
                 var packed = Vector256.Load(block + Q4KMatrix.QsOffset + 32 * chunk);
                 var lowCodes = packed & low4;                                                 // sub-block 2·chunk
                 var highCodes = Avx2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte() & low4; // sub-block 2·chunk + 1
-                even = Vector256.FusedMultiplyAdd(SubBlockDot(lowCodes, x + 64 * chunk), Vector256.Create(scales[2 * chunk]), even);
-                odd = Vector256.FusedMultiplyAdd(SubBlockDot(highCodes, x + 64 * chunk + 32), Vector256.Create(scales[2 * chunk + 1]), odd);
+                sums += SubBlockSum(lowCodes, xq + 64 * chunk, scaleCodes[2 * chunk])
+                      + SubBlockSum(highCodes, xq + 64 * chunk + 32, scaleCodes[2 * chunk + 1]);
             }
-            scaled = Vector256.FusedMultiplyAdd(even + odd, Vector256.Create(superScales[2 * b]), scaled);
+            float step = x.Steps[b];
+            scaled = Vector256.FusedMultiplyAdd(Avx.ConvertToVector256Single(sums), Vector256.Create(superScales[2 * b] * step), scaled);
+            // Σ_j min_j·Σ xq_j: eight int16 products summed in pairs
+            var mins = Sse41.ConvertToVector128Int16(scaleCodes + 8);
+            var minSums = Sse2.MultiplyAddAdjacent(mins, Vector128.Load(subBlockSums + SubBlocks * b));
+            offsets = Vector128.FusedMultiplyAdd(Sse2.ConvertToVector128Single(minSums), Vector128.Create(superScales[2 * b + 1] * step), offsets);
         }
-        return Vector256.Sum(scaled) - Vector256.Sum(offsets);
+        return Vector256.Sum(scaled) - Vector128.Sum(offsets);
     }
+
+    /// <summary>
+    /// One sub-block's 32 codes (0..15) against its 32 xq, times its scale (0..63): eight int32 partial sums.
+    /// |q·x| pairs ≤ 15·127·2 fit int16; a block's int32 lanes stay under 2^23.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> SubBlockSum(Vector256<byte> codes, sbyte* x, byte scale) =>
+        Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(codes, Vector256.Load(x)), Vector256.Create((short)scale));
 
     /// <summary>
     /// The 12 packed bytes to 8 scales then 8 mins, a byte each (<see cref="Q4KMatrix.ScaleAndMin"/> for all eight at
     /// once): with words a, b, c = bytes 0-3, 4-7, 8-11, scales 0-3 are a's low 6 bits, mins 0-3 b's, scales 4-7 c's low
     /// nibbles under a's top 2 bits, mins 4-7 c's high nibbles under b's top 2 bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // called once a super-block: a call spilled the block loop's registers
     static void UnpackScales(byte* packed, byte* codes)
     {
         uint a = *(uint*)packed, b = *(uint*)(packed + 4), c = *(uint*)(packed + 8);
@@ -101,13 +117,5 @@ public static unsafe class Q4KMatVec
         *(uint*)(codes + 4) = (c & 0x0F0F0F0F) | ((a >> 2) & 0x30303030);
         *(uint*)(codes + 8) = b & 0x3F3F3F3F;
         *(uint*)(codes + 12) = ((c >> 4) & 0x0F0F0F0F) | ((b >> 2) & 0x30303030);
-    }
-
-    /// <summary>32 codes (0..15) against their 32 xq: eight exact int32 partial sums, as floats.</summary>
-    static Vector256<float> SubBlockDot(Vector256<byte> codes, short* x)
-    {
-        var first = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(codes.GetLower()), Vector256.Load(x));
-        var second = Avx2.MultiplyAddAdjacent(Avx2.ConvertToVector256Int16(codes.GetUpper()), Vector256.Load(x + 16));
-        return Avx.ConvertToVector256Single(first + second);
     }
 }

@@ -6,8 +6,9 @@ namespace BitNet.Gpu.Tests.Kernels.Cpu;
 
 /// <summary>
 /// The Q4_K product on every SIMD path against a double-precision sum over the weights as ggml dequantizes them
-/// (<see cref="Q4_K.Dequantize"/>), on random blocks. Tolerance as for Q6_K: the SIMD path rounds x to int16, so a row
-/// may move by up to Σ|w|·step/2 (step = max|x| / 32767); both paths also sum floats in another order (1e-5 of Σ|w·x|).
+/// (<see cref="Q4_K.Dequantize"/>), on random blocks. Tolerance as for Q6_K: the SIMD paths round x to int8 per 256
+/// values, as llama.cpp does, so a row may move by up to Σ|w|·step_b/2 (step_b = max|x in block b| / 127); every path
+/// also sums floats in another order (1e-5 of Σ|w·x|).
 /// </summary>
 public class Q4KMatVecTests
 {
@@ -40,13 +41,44 @@ public class Q4KMatVecTests
             var (blocks, weights) = RandomMatrix(random, rows, cols);
             // Not centred on zero: the mins' term dmin·min·Σx would mostly cancel out for a zero-mean x.
             var x = Array.ConvertAll(KernelTestData.Floats(random, cols, 2f), v => v + 1.5f);
-            x[random.Next(cols)] = 60; // an outlier, as hidden states have: it sets the int16 step
+            x[random.Next(cols)] = 60; // an outlier, as hidden states have: it sets its block's step
             using var matrix = Q4KMatrix.FromBlocks(blocks, rows, cols);
             var y = KernelTestData.Poisoned(rows);
             Q4KMatVec.Multiply(matrix, x, y, pool, path);
 
-            KernelTestData.AssertWithinInt16Rounding(Array.ConvertAll(weights, w => (double)w), rows, cols, x, y, $"{path} {rows}×{cols}");
+            KernelTestData.AssertWithinBlockInt8Rounding(Array.ConvertAll(weights, w => (double)w), rows, cols, x, y,
+                rounded: path is SimdPath.Avx2 or SimdPath.Avx512, $"{path} {rows}×{cols}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ExtremeCodesScalesAndActivations_StayExact(SimdPath path)
+    {
+        // Every code 15 (or 0), every scale and min 63, against x at ±max: the int16 and int32 partial sums at their limits.
+        using var pool = new KernelThreadPool(1);
+        const int cols = 2560;
+        foreach (byte codes in new byte[] { 0x00, 0xFF })
+            foreach (float sign in new[] { 1f, -1f })
+            {
+                var blocks = new byte[cols / 256 * 144];
+                for (int b = 0; b < cols / 256; b++)
+                {
+                    var block = blocks.AsSpan(144 * b, 144);
+                    BinaryPrimitives.WriteHalfLittleEndian(block, (Half)0.01);
+                    BinaryPrimitives.WriteHalfLittleEndian(block[2..], (Half)0.02);
+                    block.Slice(4, 12).Fill(0xFF); // scales and mins all 63
+                    block[16..].Fill(codes);
+                }
+                var weights = new float[cols];
+                Q4_K.Dequantize(blocks, weights);
+                var x = Enumerable.Range(0, cols).Select(c => sign * (c % 5 == 0 ? -3f : 3f)).ToArray(); // codes ±127 after rounding
+                using var matrix = Q4KMatrix.FromBlocks(blocks, 1, cols);
+                var y = KernelTestData.Poisoned(1);
+                Q4KMatVec.Multiply(matrix, x, y, pool, path);
+                KernelTestData.AssertWithinBlockInt8Rounding(Array.ConvertAll(weights, w => (double)w), 1, cols, x, y,
+                    rounded: path is SimdPath.Avx2 or SimdPath.Avx512, $"{path} codes {codes:X2} sign {sign}");
+            }
     }
 
     [Fact]
