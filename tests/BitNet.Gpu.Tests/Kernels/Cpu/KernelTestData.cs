@@ -50,25 +50,13 @@ internal static class KernelTestData
     public static void AssertWithinInt16Rounding(double[] weights, int rows, int cols, float[] x, ReadOnlySpan<float> y, string what)
     {
         double step = x.Max(Math.Abs) / short.MaxValue;
-        for (int r = 0; r < rows; r++)
-        {
-            double expected = 0, magnitude = 0, absWeights = 0;
-            for (int c = 0; c < cols; c++)
-            {
-                double w = weights[r * cols + c];
-                expected += w * x[c];
-                magnitude += Math.Abs(w * x[c]);
-                absWeights += Math.Abs(w);
-            }
-            double tolerance = absWeights * step / 2 * 1.01 + 1e-5 * magnitude + 1e-30;
-            Assert.True(Math.Abs(y[r] - expected) <= tolerance, $"{what}: row {r} is {y[r]}, expected {expected} (tolerance {tolerance:E2})");
-        }
+        AssertWithinRounding(weights, rows, cols, x, y, _ => step, what);
     }
 
     /// <summary>
-    /// Asserts y = W·x for a product that may round x to int8 per block of <paramref name="blockValues"/>
-    /// (step_b = max|x in b| / 127, as llama.cpp's Q8_K): each row within Σ_c |w_c|·step_b(c)/2 (1% margin) plus 1e-5 of
-    /// Σ|w·x| for the float summation order. <paramref name="rounded"/> false: x used as is, only the 1e-5.
+    /// The same for a product that may round x to int8 per block of <paramref name="blockValues"/>
+    /// (step_b = max|x in b| / 127, as llama.cpp's Q8_K): each row within Σ_c |w_c|·step_b(c)/2 plus 1e-5 of Σ|w·x|.
+    /// <paramref name="rounded"/> false: x used as is, only the 1e-5.
     /// </summary>
     public static void AssertWithinBlockInt8Rounding(double[] weights, int rows, int cols, float[] x, ReadOnlySpan<float> y, bool rounded,
         string what, int blockValues = 256)
@@ -76,6 +64,12 @@ internal static class KernelTestData
         var steps = new double[cols / blockValues];
         for (int b = 0; b < steps.Length; b++)
             steps[b] = rounded ? x.Skip(b * blockValues).Take(blockValues).Max(Math.Abs) / 127 : 0;
+        AssertWithinRounding(weights, rows, cols, x, y, c => steps[c / blockValues], what);
+    }
+
+    /// <summary>Each row within Σ_c |w_c|·step(c)/2 (1% margin) plus 1e-5 of Σ|w·x|.</summary>
+    static void AssertWithinRounding(double[] weights, int rows, int cols, float[] x, ReadOnlySpan<float> y, Func<int, double> stepOf, string what)
+    {
         for (int r = 0; r < rows; r++)
         {
             double expected = 0, magnitude = 0, roundingBound = 0;
@@ -84,7 +78,7 @@ internal static class KernelTestData
                 double w = weights[r * cols + c];
                 expected += w * x[c];
                 magnitude += Math.Abs(w * x[c]);
-                roundingBound += Math.Abs(w) * steps[c / blockValues] / 2;
+                roundingBound += Math.Abs(w) * stepOf(c) / 2;
             }
             double tolerance = roundingBound * 1.01 + 1e-5 * magnitude + 1e-30;
             Assert.True(Math.Abs(y[r] - expected) <= tolerance, $"{what}: row {r} is {y[r]}, expected {expected} (tolerance {tolerance:E2})");
