@@ -13,11 +13,9 @@ internal static unsafe class Int16Rounding
 
     /// <summary>
     /// The frame the dense kernels share: checks the shapes, rounds x into aligned scratch when
-    /// <paramref name="roundX"/> (then hands it to <paramref name="afterRounding"/>, for sums every row shares),
-    /// and computes every y[r] = <paramref name="dot"/>(r, ...) in one parallel loop.
+    /// <paramref name="roundX"/>, and computes every y[r] = <paramref name="dot"/>(r, ...) in one parallel loop.
     /// </summary>
-    public static void MultiplyRows(int rows, int cols, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, bool roundX, RowDot dot,
-        Action<nint>? afterRounding = null)
+    public static void MultiplyRows(int rows, int cols, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, bool roundX, RowDot dot)
     {
         ArgumentNullException.ThrowIfNull(pool);
         if (x.Length != cols) throw new ArgumentException($"Expected {cols} inputs, got {x.Length}.", nameof(x));
@@ -27,7 +25,6 @@ internal static unsafe class Int16Rounding
         try
         {
             float step = roundX ? Round(x, xq) : 0;
-            if (roundX) afterRounding?.Invoke((nint)xq);
             fixed (float* xFixed = x)
             fixed (float* yFixed = y)
             {
