@@ -12,20 +12,22 @@ public static unsafe class Attention
     /// <param name="q">heads × headDim queries (RoPE applied).</param>
     /// <param name="positions">Positions attended: 0 .. positions-1 (the current one included, already stored in the cache).</param>
     /// <param name="output">heads × headDim, overwritten.</param>
-    public static void Compute(ReadOnlySpan<float> q, KvCache cache, int layer, int positions, Span<float> output, KernelThreadPool pool)
+    /// <param name="firstRow">The cache row of position 0: a sequence's first row when the cache holds several.</param>
+    public static void Compute(ReadOnlySpan<float> q, KvCache cache, int layer, int positions, Span<float> output, KernelThreadPool pool, int firstRow = 0)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(pool);
         if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
         int headDim = cache.HeadDim;
-        if (positions < 1 || positions > cache.Capacity) throw new ArgumentOutOfRangeException(nameof(positions), positions, $"Must be in 1..{cache.Capacity}.");
+        if (firstRow < 0 || firstRow >= cache.Capacity) throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"Must be in 0..{cache.Capacity - 1}.");
+        if (positions < 1 || firstRow + positions > cache.Capacity) throw new ArgumentOutOfRangeException(nameof(positions), positions, $"Must be in 1..{cache.Capacity - firstRow}.");
         if (q.Length % headDim != 0 || q.Length / headDim % cache.KvHeads != 0)
             throw new ArgumentException($"Query length {q.Length} is not heads × {headDim} with heads a multiple of {cache.KvHeads}.", nameof(q));
         if (output.Length != q.Length) throw new ArgumentException($"Expected {q.Length} outputs, got {output.Length}.", nameof(output));
 
         fixed (float* qFixed = q)
         fixed (float* oFixed = output)
-            SplitAttention.Compute(qFixed, cache, layer, q.Length / headDim, positions, oFixed, pool);
+            SplitAttention.Compute(qFixed, cache, layer, q.Length / headDim, positions, oFixed, pool, firstRow);
     }
 
     /// <summary>
@@ -35,13 +37,16 @@ public static unsafe class Attention
     /// </summary>
     /// <param name="q">tokens × heads × headDim queries (RoPE applied).</param>
     /// <param name="output">tokens × heads × headDim, overwritten.</param>
-    public static void ComputeBatch(ReadOnlySpan<float> q, KvCache cache, int layer, int firstPosition, int tokens, Span<float> output, KernelThreadPool pool)
+    /// <param name="firstRow">The cache row of position 0: a sequence's first row when the cache holds several.</param>
+    public static void ComputeBatch(ReadOnlySpan<float> q, KvCache cache, int layer, int firstPosition, int tokens, Span<float> output, KernelThreadPool pool,
+                                    int firstRow = 0)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(pool);
         if ((uint)layer >= (uint)cache.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
-        if (tokens < 1 || firstPosition < 0 || firstPosition + tokens > cache.Capacity)
-            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"Positions {firstPosition}..{firstPosition + tokens - 1} must lie in 0..{cache.Capacity - 1}.");
+        if (firstRow < 0 || firstRow >= cache.Capacity) throw new ArgumentOutOfRangeException(nameof(firstRow), firstRow, $"Must be in 0..{cache.Capacity - 1}.");
+        if (tokens < 1 || firstPosition < 0 || firstRow + firstPosition + tokens > cache.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(tokens), tokens, $"Positions {firstPosition}..{firstPosition + tokens - 1} must lie in 0..{cache.Capacity - firstRow - 1}.");
         int headDim = cache.HeadDim;
         if (q.Length % (tokens * headDim) != 0 || q.Length / (tokens * headDim) % cache.KvHeads != 0)
             throw new ArgumentException($"Query length {q.Length} is not {tokens} tokens × heads × {headDim} with heads a multiple of {cache.KvHeads}.", nameof(q));
@@ -50,7 +55,7 @@ public static unsafe class Attention
         int heads = q.Length / (tokens * headDim);
         int headsPerKv = heads / cache.KvHeads;
         float scale = 1f / MathF.Sqrt(headDim);
-        var history = cache.FloatsUpTo(layer, firstPosition + tokens, pool); // f16 converted once, not once per token
+        var history = cache.FloatsUpTo(layer, firstRow, firstPosition + tokens, pool); // f16 converted once, not once per token
         fixed (float* qFixed = q)
         fixed (float* oFixed = output)
         {

@@ -116,30 +116,32 @@ public sealed unsafe class KvCache : IDisposable
         return result;
     }
 
-    /// <summary>One kv head's keys in one layer (positions × headDim from position 0).</summary>
-    internal CachedRows Keys(int layer, int kvHead) => Rows(_keys[layer], kvHead);
+    /// <summary>One kv head's keys in one layer (positions × headDim from row <paramref name="firstRow"/>).</summary>
+    internal CachedRows Keys(int layer, int kvHead, int firstRow = 0) => Rows(_keys[layer], kvHead, firstRow);
 
-    /// <summary>One kv head's values in one layer (positions × headDim from position 0).</summary>
-    internal CachedRows Values(int layer, int kvHead) => Rows(_values[layer], kvHead);
+    /// <summary>One kv head's values in one layer (positions × headDim from row <paramref name="firstRow"/>).</summary>
+    internal CachedRows Values(int layer, int kvHead, int firstRow = 0) => Rows(_values[layer], kvHead, firstRow);
 
-    CachedRows Rows(byte* layer, int kvHead)
+    CachedRows Rows(byte* layer, int kvHead, int firstRow)
     {
         ThrowIfDisposed();
-        long offset = (long)kvHead * Capacity * HeadDim;
+        long offset = ((long)kvHead * Capacity + firstRow) * HeadDim;
         return Element == KvCacheElement.Half
             ? new CachedRows(null, (ushort*)layer + offset, HeadDim)
             : new CachedRows((float*)layer + offset, null, HeadDim);
     }
 
     /// <summary>
-    /// One layer's keys and values for positions [0, positions) as floats, for a prompt's queries that each read all of
-    /// them: an f16 cache converts them once per call (into a buffer the next call reuses) instead of once per query.
-    /// A float cache gives its own rows.
+    /// One layer's keys and values for rows [firstRow, firstRow + positions) as floats, for a prompt's queries that each
+    /// read all of them: an f16 cache converts them once per call (into a buffer the next call reuses) instead of once per
+    /// query. A float cache gives its own rows. The result's row 0 is <paramref name="firstRow"/>.
     /// </summary>
-    internal FloatLayer FloatsUpTo(int layer, int positions, KernelThreadPool pool)
+    internal FloatLayer FloatsUpTo(int layer, int firstRow, int positions, KernelThreadPool pool)
     {
         ThrowIfDisposed();
-        if (Element == KvCacheElement.Single) return new FloatLayer((float*)_keys[layer], (float*)_values[layer], Capacity, HeadDim);
+        long rowOffset = (long)firstRow * HeadDim;
+        if (Element == KvCacheElement.Single)
+            return new FloatLayer((float*)_keys[layer] + rowOffset, (float*)_values[layer] + rowOffset, Capacity, HeadDim);
         if (_prefixFloats == null) _prefixFloats = (float*)LargePageMemory.Allocate(2 * ElementsPerLayer * sizeof(float));
         float* keys = _prefixFloats, values = _prefixFloats + ElementsPerLayer;
         ushort* halfKeys = (ushort*)_keys[layer], halfValues = (ushort*)_values[layer];
@@ -148,12 +150,12 @@ public sealed unsafe class KvCache : IDisposable
         {
             for (int item = first; item < end; item++) // item = 2 · kvHead + (0 keys, 1 values)
             {
-                long offset = item / 2 * headStride;
+                long offset = item / 2 * headStride + rowOffset;
                 if (item % 2 == 0) HalfRows.LoadRows(halfKeys + offset, positions, HeadDim, keys + offset);
                 else HalfRows.LoadRows(halfValues + offset, positions, HeadDim, values + offset);
             }
         });
-        return new FloatLayer(keys, values, Capacity, HeadDim);
+        return new FloatLayer(keys + rowOffset, values + rowOffset, Capacity, HeadDim);
     }
 
     float* _prefixFloats; // an f16 cache's float copy of one layer's prefix, made by FloatsUpTo

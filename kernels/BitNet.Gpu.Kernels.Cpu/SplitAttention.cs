@@ -35,7 +35,8 @@ internal static unsafe class SplitAttention
 
     /// <param name="q">heads × headDim.</param>
     /// <param name="output">heads × headDim, overwritten.</param>
-    public static void Compute(float* q, KvCache cache, int layer, int heads, int positions, float* output, KernelThreadPool pool)
+    /// <param name="firstRow">The cache row of position 0 (a sequence's first row in a cache of several).</param>
+    public static void Compute(float* q, KvCache cache, int layer, int heads, int positions, float* output, KernelThreadPool pool, int firstRow = 0)
     {
         int kvHeads = cache.KvHeads, headDim = cache.HeadDim;
         int headsPerKv = heads / kvHeads;
@@ -58,7 +59,7 @@ internal static unsafe class SplitAttention
                             {
                                 int kvHead = item / ranges, range = item % ranges;
                                 int start = (int)((long)positions * range / ranges), stop = (int)((long)positions * (range + 1) / ranges);
-                                AttendRange(q + (long)kvHead * headsPerKv * headDim, headsPerKv, cache.Keys(layer, kvHead), cache.Values(layer, kvHead), headDim,
+                                AttendRange(q + (long)kvHead * headsPerKv * headDim, headsPerKv, cache.Keys(layer, kvHead, firstRow), cache.Values(layer, kvHead, firstRow), headDim,
                                             start, stop, scale, s, p + ((long)kvHead * headsPerKv * ranges + range) * partialWidth, ranges * partialWidth);
                             }
                     }

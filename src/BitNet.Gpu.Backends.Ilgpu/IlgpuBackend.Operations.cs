@@ -143,13 +143,14 @@ public sealed partial class IlgpuBackend
         _kernels.ResidualAdd(_stream, tokenCount * a.Cols, a.Values.View, ((IlgpuBuffer)y).Values.View);
     }
 
-    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination)
+    public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow)
     {
         var from = (IlgpuBuffer)source;
         var to = (IlgpuBuffer)destination;
-        if ((uint)row >= (uint)from.Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"source has {from.Rows} rows");
+        if ((uint)sourceRow >= (uint)from.Rows) throw new ArgumentOutOfRangeException(nameof(sourceRow), sourceRow, $"source has {from.Rows} rows");
+        if ((uint)destinationRow >= (uint)to.Rows) throw new ArgumentOutOfRangeException(nameof(destinationRow), destinationRow, $"destination has {to.Rows} rows");
         if (to.Cols != from.Cols) throw new ArgumentException($"destination has {to.Cols} columns, source {from.Cols}", nameof(destination));
-        from.Row(row).CopyTo(_stream, to.Row(0));
+        from.Row(sourceRow).CopyTo(_stream, to.Row(destinationRow));
     }
 
     static void RequireTokens(int tokenCount, params DeviceBuffer[] buffers)

@@ -162,8 +162,9 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     /// <summary>f32 by default, as before; f16 on request (half the memory and the bytes attention reads).</summary>
     public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
+    public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
+        if (sequences != 1) throw new NotSupportedException($"the {Name} backend runs one sequence at a time (--parallel 1)");
         if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the {Name} backend has no {type} KV cache");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
@@ -194,6 +195,14 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
             _memory.Free(keys);
             throw;
         }
+    }
+
+    public void BeginStep(StepTokens step)
+    {
+        var runs = step.Runs();
+        if (runs.Count > 1 || (step.Count > 0 && step.Sequences[0] != 0))
+            throw new NotSupportedException($"the {Name} backend runs one sequence at a time (--parallel 1)");
+        BeginStep(step.Tokens, step.Count > 0 ? step.Positions[0] : 0);
     }
 
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)

@@ -114,8 +114,9 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     /// <summary>f32 by default, as before; f16 on request (two halves per uint, so kvHeads × headDim must be even).</summary>
     public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
+    public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
+        if (sequences != 1) throw new NotSupportedException("the vulkan backend runs one sequence at a time (--parallel 1)");
         if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the vulkan backend has no {type} KV cache");
         RequirePositive(layers, contextLength);
         RequirePositive(keyValueHeads, headDim);
@@ -133,6 +134,14 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     }
 
     // ---- operations (queued; nothing waits until Read) ----
+
+    public void BeginStep(StepTokens step)
+    {
+        var runs = step.Runs();
+        if (runs.Count > 1 || (step.Count > 0 && step.Sequences[0] != 0))
+            throw new NotSupportedException("the vulkan backend runs one sequence at a time (--parallel 1)");
+        BeginStep(step.Tokens, step.Count > 0 ? step.Positions[0] : 0);
+    }
 
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
     {
@@ -285,12 +294,13 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         _stream.Dispatch(_kernels.Add, [a.RowsWindow(0, tokenCount), b.RowsWindow(0, tokenCount)], [(uint)count], groupsX, groupsY);
     }
 
-    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination)
+    public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow)
     {
-        var from = Activations(source, row + 1, source.Cols);
-        var to = Activations(destination, 1, source.Cols);
-        // The row is a push constant, not a window offset: row starts need not meet the descriptor offset alignment.
-        _stream.Dispatch(_kernels.CopyRow, [from.RowsWindow(0, row + 1), to.RowsWindow(0, 1)], [(uint)from.Cols, (uint)row], GroupsFor(from.Cols));
+        var from = Activations(source, sourceRow + 1, source.Cols);
+        var to = Activations(destination, destinationRow + 1, source.Cols);
+        // The rows are push constants, not window offsets: row starts need not meet the descriptor offset alignment.
+        _stream.Dispatch(_kernels.CopyRow, [from.RowsWindow(0, sourceRow + 1), to.RowsWindow(0, destinationRow + 1)],
+                         [(uint)from.Cols, (uint)sourceRow, (uint)destinationRow], GroupsFor(from.Cols));
     }
 
     /// <summary>Bytes per second one shader streams from device memory (the median of 5 passes over up to 256 MiB,

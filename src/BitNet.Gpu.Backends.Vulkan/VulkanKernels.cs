@@ -32,7 +32,7 @@ internal sealed class VulkanKernels : IDisposable
         Attention = new Kernel(context, "attention", 5, 4);
         Gate = new Kernel(context, "gate", 2, 2);
         Add = new Kernel(context, "add", 2, 1);
-        CopyRow = new Kernel(context, "copy_row", 2, 2);
+        CopyRow = new Kernel(context, "copy_row", 2, 3);
         ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2);
     }
 

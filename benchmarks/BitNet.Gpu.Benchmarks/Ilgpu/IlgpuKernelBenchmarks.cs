@@ -56,7 +56,7 @@ public class IlgpuKernelBenchmarks
         _k = Filled(1, _kvHeads * _headDim);
         _v = Filled(1, _kvHeads * _headDim);
         _attention = _backend.AllocateActivations(1, _heads * _headDim);
-        _cache = _backend.AllocateKvCache(1, _position + 1, _kvHeads, _headDim, KvCacheType.F32);
+        _cache = _backend.AllocateKvCache(1, 1, _position + 1, _kvHeads, _headDim, KvCacheType.F32);
 
         _backend.BeginStep(new int[Batch], _position);
         _backend.QuantizeActivations(_hidden, _quantized, 1);
@@ -110,5 +110,5 @@ public class IlgpuKernelBenchmarks
     public void OutputProjection() { _backend.DenseMatMul(_output, _hidden, _logits, 1); _backend.Synchronize(); }
 
     [Benchmark(Description = "copy row")]
-    public void CopyRow() { _backend.CopyRow(_hiddenBatch, Batch - 1, _hidden); _backend.Synchronize(); }
+    public void CopyRow() { _backend.CopyRow(_hiddenBatch, Batch - 1, _hidden, 0); _backend.Synchronize(); }
 }

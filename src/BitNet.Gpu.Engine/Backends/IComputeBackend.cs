@@ -29,12 +29,21 @@ public interface IComputeBackend : IDisposable
     DeviceBuffer AllocateQuantized(int rows, int cols);
     /// <summary>The KV cache types this backend keeps; the first is its default.</summary>
     IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32];
-    /// <summary>Keys and values for every layer, for positions 0 .. contextLength-1, stored as <paramref name="type"/>
-    /// (one of <see cref="KvCacheTypes"/>; others are a NotSupportedException).</summary>
-    KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type);
+    /// <summary>Keys and values for every layer of <paramref name="sequences"/> sequences, each with positions
+    /// 0 .. contextLength-1, stored as <paramref name="type"/> (one of <see cref="KvCacheTypes"/>; others are a
+    /// NotSupportedException). Sequence s, position p is cache row s·contextLength + p.</summary>
+    KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type);
 
-    /// <summary>Called before the operations of one forward step over n tokens starting at startPosition.</summary>
-    void BeginStep(ReadOnlySpan<int> tokens, int startPosition);
+    /// <summary>A cache for one sequence.</summary>
+    KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        AllocateKvCache(layers, 1, contextLength, keyValueHeads, headDim, type);
+
+    /// <summary>Called before the operations of one forward step: token t is step.Tokens[t], at position step.Positions[t]
+    /// of sequence step.Sequences[t]. The tokens of one sequence are consecutive positions in order.</summary>
+    void BeginStep(StepTokens step);
+
+    /// <summary>A step of one sequence (sequence 0): n tokens at positions startPosition .. startPosition+n-1.</summary>
+    void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
     // output[t, :] = table[tokens[t], :]
     void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount);
@@ -59,17 +68,20 @@ public interface IComputeBackend : IDisposable
         DenseMatMul(weight, x, y, 1);
         return weight.ByteSize;
     }
-    // rotates each head of x[t, :] by position startPosition + t
+    // rotates each head of x[t, :] by the position of token t
     void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style);
-    // stores k, v at positions [start, start+n) of the layer, then causal attention of q over positions [0, start+t]
+    // stores k[t], v[t] at (sequence[t], position[t]) of the layer, then causal attention of q[t] over positions
+    // [0, position[t]] of its own sequence
     void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
                    int tokenCount, int heads, int keyValueHeads, int headDim);
     // gate[t, i] = act(gate[t, i]) * up[t, i]
     void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation);
     // x += y
     void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount);
-    // copies row `row` of source to row 0 of destination (the last token's hidden state before the output projection)
-    void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination);
+    // destination[destinationRow, :] = source[sourceRow, :]  (gathers the hidden states whose logits are needed)
+    void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow);
+    // destination[0, :] = source[row, :]
+    void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) => CopyRow(source, row, destination, 0);
 
     /// <summary>Copies host values into the first rows of a float buffer (inputs for tests and tools; the graph never needs it).</summary>
     void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values);
@@ -103,6 +115,9 @@ public abstract class DeviceBuffer : IDisposable
 public abstract class KvCache : IDisposable
 {
     public int Layers { get; init; }
+    /// <summary>Sequences the cache holds side by side, each with <see cref="ContextLength"/> positions.</summary>
+    public int Sequences { get; init; } = 1;
+    /// <summary>Positions per sequence.</summary>
     public int ContextLength { get; init; }
     public int KeyValueHeads { get; init; }
     public int HeadDim { get; init; }

@@ -35,13 +35,13 @@ public sealed class ProfilingBackend : IComputeBackend
     public DeviceWeight UploadVector(GgufFile file, GgufTensorInfo tensor) => _inner.UploadVector(file, tensor);
     public DeviceBuffer AllocateActivations(int rows, int cols) => _inner.AllocateActivations(rows, cols);
     public DeviceBuffer AllocateQuantized(int rows, int cols) => _inner.AllocateQuantized(rows, cols);
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
-        _inner.AllocateKvCache(layers, contextLength, keyValueHeads, headDim, type);
+    public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        _inner.AllocateKvCache(layers, sequences, contextLength, keyValueHeads, headDim, type);
 
-    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
+    public void BeginStep(StepTokens step)
     {
-        _inner.BeginStep(tokens, startPosition);
-        if (Profile.Recording) Profile.AddStep(tokens.Length);
+        _inner.BeginStep(step);
+        if (Profile.Recording) Profile.AddStep(step.Count);
     }
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
@@ -130,10 +130,10 @@ public sealed class ProfilingBackend : IComputeBackend
         End("add", start, bytes: 0);
     }
 
-    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination)
+    public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow)
     {
         long start = Begin();
-        _inner.CopyRow(source, row, destination);
+        _inner.CopyRow(source, sourceRow, destination, destinationRow);
         End("copy_row", start, bytes: 0);
     }
 

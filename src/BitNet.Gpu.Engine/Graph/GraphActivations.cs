@@ -19,9 +19,10 @@ internal sealed class GraphActivations : IDisposable
     public DeviceBuffer FeedForwardQuantized { get; } // [batch × ffn] int8
     public DeviceBuffer LastHidden { get; }           // [1 × hidden]
     public DeviceBuffer Logits { get; }               // [1 × vocab] the last token's logits
-    DeviceBuffer? _allLogits;                         // [batch × vocab] only when every position's logits are asked for
+    DeviceBuffer? _allLogits;                         // [batch × vocab] when several tokens' logits are asked for
+    DeviceBuffer? _selected;                          // [batch × hidden] the normed hidden states whose logits are needed
     readonly IComputeBackend _backend;
-    readonly int _batch, _vocab;
+    readonly int _batch, _vocab, _hidden;
 
     public GraphActivations(IComputeBackend b, Hyperparameters hp, int batch)
     {
@@ -38,15 +39,19 @@ internal sealed class GraphActivations : IDisposable
         FeedForwardQuantized = b.AllocateQuantized(batch, hp.FeedForwardLength);
         LastHidden = b.AllocateActivations(1, hp.EmbeddingLength);
         Logits = b.AllocateActivations(1, hp.VocabSize);
-        (_backend, _batch, _vocab) = (b, batch, hp.VocabSize);
+        (_backend, _batch, _vocab, _hidden) = (b, batch, hp.VocabSize, hp.EmbeddingLength);
     }
 
     /// <summary>Logits for every token of a batch, allocated on first use (they are large: batch × vocab).</summary>
     public DeviceBuffer AllLogits => _allLogits ??= _backend.AllocateActivations(_batch, _vocab);
 
+    /// <summary>The hidden states of the tokens whose logits a batched step needs, gathered (allocated on first use).</summary>
+    public DeviceBuffer Selected => _selected ??= _backend.AllocateActivations(_batch, _hidden);
+
     public void Dispose()
     {
         _allLogits?.Dispose();
+        _selected?.Dispose();
         foreach (var buffer in new[] { X, H, HiddenQuantized, Q, K, V, AttentionOut, AttentionQuantized, Gate, Up, FeedForwardQuantized, LastHidden, Logits })
             buffer.Dispose();
     }

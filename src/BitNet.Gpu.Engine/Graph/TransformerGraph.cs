@@ -24,9 +24,12 @@ public sealed class TransformerGraph : IDisposable
     readonly KvCache _cache;
 
     /// <param name="cacheType">How the KV cache is stored; null = the backend's default (its first <see cref="IComputeBackend.KvCacheTypes"/>).</param>
+    /// <param name="sequences">Sequences the KV cache holds at once (slots for <see cref="ForwardBatch"/>), each of contextLength positions.</param>
     public TransformerGraph(ModelDescription model, IComputeBackend backend, int contextLength, int maxBatch,
-                            Action<int, int, string>? uploadProgress = null, KvCacheType? cacheType = null)
+                            Action<int, int, string>? uploadProgress = null, KvCacheType? cacheType = null, int sequences = 1)
     {
+        if (sequences < 1 || sequences > MaxSequences)
+            throw new ArgumentOutOfRangeException(nameof(sequences), sequences, $"--parallel must be between 1 and {MaxSequences}");
         if (contextLength <= 0 || contextLength > model.Hyperparameters.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength,
                 $"--ctx must be between 1 and the model's context length {model.Hyperparameters.ContextLength}");
@@ -44,8 +47,17 @@ public sealed class TransformerGraph : IDisposable
         MaxBatch = Math.Min(maxBatch, contextLength);
         _weights = GraphWeights.Upload(model, backend, uploadProgress);
         _activations = new GraphActivations(backend, _hp, MaxBatch);
-        _cache = backend.AllocateKvCache(_hp.BlockCount, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim, cacheType ?? cacheTypes[0]);
+        _cache = backend.AllocateKvCache(_hp.BlockCount, sequences, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim, cacheType ?? cacheTypes[0]);
+        _lengths = new int[sequences];
     }
+
+    /// <summary>The most sequences one graph holds.</summary>
+    public const int MaxSequences = 1024;
+
+    readonly int[] _lengths; // per sequence: positions held in the KV cache
+
+    /// <summary>Sequences the KV cache holds (slots).</summary>
+    public int Sequences => _lengths.Length;
 
     public ModelDescription Model => _model;
     public IComputeBackend Backend => _backend;
@@ -77,14 +89,20 @@ public sealed class TransformerGraph : IDisposable
 
     void Named(string name, int layer, DeviceBuffer buffer, int rows) => Inspect?.Invoke(layer < 0 ? name : $"{name}-{layer}", buffer, rows);
 
-    /// <summary>Tokens held in the KV cache: the position of the next token.</summary>
-    public int Position { get; private set; }
+    /// <summary>Tokens held in the KV cache for sequence 0: the position of its next token.</summary>
+    public int Position => _lengths[0];
 
-    /// <summary>Forgets the KV cache (a new conversation).</summary>
-    public void Reset() => Position = 0;
+    /// <summary>Forgets the KV cache of every sequence (a new conversation).</summary>
+    public void Reset() => Array.Clear(_lengths);
 
-    /// <summary>Drops cached positions from <paramref name="position"/> on.</summary>
-    public void Truncate(int position) => Position = Math.Clamp(position, 0, Position);
+    /// <summary>Drops sequence 0's cached positions from <paramref name="position"/> on.</summary>
+    public void Truncate(int position) => TruncateSequence(0, position);
+
+    /// <summary>Tokens held in the KV cache for <paramref name="sequence"/>: the position of its next token.</summary>
+    public int SequenceLength(int sequence) => _lengths[sequence];
+
+    /// <summary>Drops a sequence's cached positions from <paramref name="length"/> on (0 frees the slot for a new sequence).</summary>
+    public void TruncateSequence(int sequence, int length) => _lengths[sequence] = Math.Clamp(length, 0, _lengths[sequence]);
 
     /// <summary>
     /// Runs <paramref name="tokens"/> at the next positions, in batches of up to <see cref="MaxBatch"/>.
@@ -117,62 +135,120 @@ public sealed class TransformerGraph : IDisposable
         int expected = (allLogits ? tokens.Length : 1) * VocabSize;
         if (logits.Length < expected)
             throw new ArgumentException($"logits needs {expected} floats, got {logits.Length}", nameof(logits));
-        foreach (int token in tokens)
-            if ((uint)token >= (uint)VocabSize)
-                throw new ArgumentOutOfRangeException(nameof(tokens), token, $"token id out of range (vocabulary has {VocabSize})");
+        CheckVocabulary(tokens);
 
+        var sequences = new int[Math.Min(MaxBatch, tokens.Length)]; // all sequence 0
+        var positions = new int[sequences.Length];
         for (int start = 0; start < tokens.Length; start += MaxBatch)
         {
             int count = Math.Min(MaxBatch, tokens.Length - start);
+            for (int t = 0; t < count; t++) positions[t] = Position + t;
+            var step = new StepTokens(tokens.Slice(start, count), sequences.AsSpan(0, count), positions.AsSpan(0, count));
             bool last = start + count == tokens.Length;
+            int[] logitRows = allLogits ? Enumerable.Range(0, count).ToArray() : last ? [count - 1] : [];
             var chunkLogits = allLogits ? logits.Slice(start * VocabSize, count * VocabSize) : logits[..VocabSize];
-            Step(tokens.Slice(start, count), chunkLogits, allLogits, last, topK, alwaysExact);
+            Step(step, logitRows, chunkLogits, topK, alwaysExact);
         }
     }
 
     /// <summary>
-    /// One batch: every layer, then the logits of all tokens or of the last one (only when it is the final batch; only the
-    /// top ones when <paramref name="topK"/> is positive).
+    /// One step over several sequences at once (continuous batching): each chunk's tokens continue its sequence from
+    /// <see cref="SequenceLength"/>, and every token reads only its own sequence's keys and values. The ternary products,
+    /// norms and the output projection run once over all the step's tokens. <paramref name="logits"/> receives, in chunk
+    /// order, the last token's logits [vocab] of each chunk that <see cref="SequenceChunk.WantsLogits"/>. With exactly one
+    /// such chunk and a positive <paramref name="topK"/>, only the logits a top-k sampler can use are exact (as
+    /// <see cref="ForwardTop"/>); with several, the output projection is one pass shared by all of them.
     /// </summary>
-    void Step(ReadOnlySpan<int> tokens, Span<float> logits, bool allLogits, bool lastBatch, int topK, ReadOnlySpan<int> alwaysExact)
+    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits, int topK = 0, ReadOnlySpan<int> alwaysExact = default)
+    {
+        int total = 0, wanted = 0;
+        var seen = new HashSet<int>();
+        foreach (var chunk in chunks)
+        {
+            if ((uint)chunk.Sequence >= (uint)Sequences)
+                throw new ArgumentOutOfRangeException(nameof(chunks), chunk.Sequence, $"sequence must be between 0 and {Sequences - 1}");
+            if (!seen.Add(chunk.Sequence)) throw new ArgumentException($"sequence {chunk.Sequence} appears twice in one step", nameof(chunks));
+            if (chunk.Tokens.IsEmpty) throw new ArgumentException($"sequence {chunk.Sequence} has no tokens in this step", nameof(chunks));
+            int end = _lengths[chunk.Sequence] + chunk.Tokens.Length;
+            if (end > ContextLength) throw new ContextOverflowException(end, ContextLength);
+            CheckVocabulary(chunk.Tokens.Span);
+            total += chunk.Tokens.Length;
+            if (chunk.WantsLogits) wanted++;
+        }
+        if (total == 0) throw new ArgumentException("no tokens to run", nameof(chunks));
+        if (total > MaxBatch) throw new ArgumentException($"a step holds at most {MaxBatch} tokens (--batch-size), got {total}", nameof(chunks));
+        if (logits.Length < wanted * VocabSize)
+            throw new ArgumentException($"logits needs {wanted * VocabSize} floats, got {logits.Length}", nameof(logits));
+
+        var tokens = new int[total];
+        var sequences = new int[total];
+        var positions = new int[total];
+        var logitRows = new int[wanted];
+        int t = 0, row = 0;
+        foreach (var chunk in chunks)
+        {
+            var span = chunk.Tokens.Span;
+            for (int i = 0; i < span.Length; i++, t++)
+            {
+                tokens[t] = span[i];
+                sequences[t] = chunk.Sequence;
+                positions[t] = _lengths[chunk.Sequence] + i;
+            }
+            if (chunk.WantsLogits) logitRows[row++] = t - 1;
+        }
+        Step(new StepTokens(tokens, sequences, positions), logitRows, logits, wanted == 1 ? topK : 0, alwaysExact);
+    }
+
+    void CheckVocabulary(ReadOnlySpan<int> tokens)
+    {
+        foreach (int token in tokens)
+            if ((uint)token >= (uint)VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(tokens), token, $"token id out of range (vocabulary has {VocabSize})");
+    }
+
+    /// <summary>
+    /// One batch: every layer, then the logits of the tokens in <paramref name="logitRows"/> (ascending; only the top ones
+    /// when there is one row and <paramref name="topK"/> is positive).
+    /// </summary>
+    void Step(StepTokens step, int[] logitRows, Span<float> logits, int topK, ReadOnlySpan<int> alwaysExact)
     {
         var b = _backend;
         var a = _activations;
-        int n = tokens.Length;
-        b.BeginStep(tokens, Position);
+        int n = step.Count;
+        b.BeginStep(step);
         b.Embed(_weights.TokenEmbedding, a.X, n);
         for (int layer = 0; layer < _hp.BlockCount; layer++)
         {
             Attention(layer, n);
             FeedForward(layer, n);
         }
-        Position += n;
+        for (int t = 0; t < n; t++) _lengths[step.Sequences[t]] = Math.Max(_lengths[step.Sequences[t]], step.Positions[t] + 1);
 
-        if (!allLogits && !lastBatch) return;
+        if (logitRows.Length == 0) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
         Named("result_norm", -1, a.H, n);
-        if (allLogits)
+        LastOutputReadFraction = 1;
+        if (logitRows.Length == 1)
         {
-            b.DenseMatMul(_weights.Output, a.H, a.AllLogits, n);
-            LastOutputReadFraction = 1;
-            Named("result_output", -1, a.AllLogits, n);
-            b.Read(a.AllLogits, n, logits);
-        }
-        else
-        {
-            b.CopyRow(a.H, n - 1, a.LastHidden);
+            b.CopyRow(a.H, logitRows[0], a.LastHidden);
             if (topK > 0)
-            {
                 LastOutputReadFraction = (double)b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact) / _weights.Output.ByteSize;
-            }
             else
-            {
                 b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
-                LastOutputReadFraction = 1;
-            }
             Named("result_output", -1, a.Logits, 1);
-            b.Read(a.Logits, 1, logits);
+            b.Read(a.Logits, 1, logits[..VocabSize]);
+            return;
         }
+        int m = logitRows.Length;
+        var hidden = a.H;
+        if (m != n) // gather the rows whose logits are needed, so the projection reads its weights once for just those
+        {
+            hidden = a.Selected;
+            for (int i = 0; i < m; i++) b.CopyRow(a.H, logitRows[i], hidden, i);
+        }
+        b.DenseMatMul(_weights.Output, hidden, a.AllLogits, m);
+        Named("result_output", -1, a.AllLogits, m);
+        b.Read(a.AllLogits, m, logits[..(m * VocabSize)]);
     }
 
     // x += o_proj(attn_sub_norm(attention(rope(q), rope(k), v)))  with q,k,v = projections of attn_norm(x)

@@ -14,8 +14,10 @@ public sealed record LoadOptions
     public BackendOptions BackendOptions { get; init; } = new();
     /// <summary>--ctx: tokens the KV cache holds; 0 = the model's context, at most 4096.</summary>
     public int ContextLength { get; init; }
-    /// <summary>Prompt tokens processed per batch.</summary>
+    /// <summary>Prompt tokens processed per batch: the most tokens one step carries.</summary>
     public int BatchSize { get; init; } = 128;
+    /// <summary>--parallel: sequences generated at once, each with its own slot of <see cref="ContextLength"/> positions in the KV cache.</summary>
+    public int Parallel { get; init; } = 1;
     /// <summary>--cache-type: how the KV cache is stored; null = the backend's default.</summary>
     public KvCacheType? CacheType { get; init; }
     /// <summary>Run the graph through a <see cref="ProfilingBackend"/> so each operation can be timed (bench --profile).</summary>
@@ -44,6 +46,8 @@ public sealed class LoadedModel : IDisposable
             throw new ArgumentException($"--ctx must be positive, got {options.ContextLength}", nameof(options));
         if (options.BatchSize <= 0 || options.BatchSize > 1 << 16)
             throw new ArgumentException($"--batch-size must be between 1 and 65536, got {options.BatchSize}", nameof(options));
+        if (options.Parallel < 1 || options.Parallel > TransformerGraph.MaxSequences)
+            throw new ArgumentException($"--parallel must be between 1 and {TransformerGraph.MaxSequences}, got {options.Parallel}", nameof(options));
 
         var file = GgufFile.Open(path);
         IComputeBackend? backend = null;
@@ -61,9 +65,9 @@ public sealed class LoadedModel : IDisposable
                 throw new ArgumentException($"--ctx {context} is larger than the model's context length {modelContext}", nameof(options));
 
             backend = registry.Create(options.Backend, options.BackendOptions);
-            CheckKvCacheFits(description.Hyperparameters, context, options.CacheType ?? backend.KvCacheTypes[0]);
+            CheckKvCacheFits(description.Hyperparameters, context, options.Parallel, options.CacheType ?? backend.KvCacheTypes[0]);
             if (options.Profile) profiler = new ProfilingBackend(backend);
-            var graph = new TransformerGraph(description, (IComputeBackend?)profiler ?? backend, context, options.BatchSize, progress, options.CacheType);
+            var graph = new TransformerGraph(description, (IComputeBackend?)profiler ?? backend, context, options.BatchSize, progress, options.CacheType, options.Parallel);
             return new LoadedModel { File = file, Description = description, Tokenizer = tokenizer, Backend = backend, Graph = graph, _profiler = profiler };
         }
         catch
@@ -80,13 +84,14 @@ public sealed class LoadedModel : IDisposable
     /// and --ctx may ask for it) is an error naming --ctx instead of an allocation that fails or swaps. Host memory is
     /// the bound: it is what the CPU backends use, and no GPU here has more.
     /// </summary>
-    static void CheckKvCacheFits(Hyperparameters hp, int context, KvCacheType type)
+    static void CheckKvCacheFits(Hyperparameters hp, int context, int sequences, KvCacheType type)
     {
-        long bytes = 2L * hp.BlockCount * context * hp.KeyValueHeadCount * hp.HeadDim * type.ElementBytes(); // keys and values
+        long bytes = 2L * hp.BlockCount * context * sequences * hp.KeyValueHeadCount * hp.HeadDim * type.ElementBytes(); // keys and values
         long memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        string what = sequences == 1 ? $"--ctx {context}" : $"--ctx {context} with --parallel {sequences}";
         if (memory > 0 && bytes > memory)
-            throw new ArgumentException($"--ctx {context} needs a {bytes / 1e9:F1} GB KV cache ({type.Name()}), more than this machine's " +
-                                        $"{memory / 1e9:F1} GB of memory; use a smaller --ctx", "options");
+            throw new ArgumentException($"{what} needs a {bytes / 1e9:F1} GB KV cache ({type.Name()}), more than this machine's " +
+                                        $"{memory / 1e9:F1} GB of memory; use a smaller --ctx" + (sequences == 1 ? "" : " or --parallel"), "options");
     }
 
     public void Dispose()

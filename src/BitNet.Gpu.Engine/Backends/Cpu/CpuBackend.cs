@@ -15,8 +15,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 {
     readonly KernelThreadPool _pool;
     HostMemoryBandwidth? _bandwidth; // made by the first MeasureReadBandwidth (a benchmark), 512 MiB
-    int[] _tokens = [];
-    int _startPosition;
+    int[] _tokens = [], _sequences = [], _positions = [];
     readonly RopeAngleTable _ropeAngles = new(); // this step's cos/sin, shared by every layer's q and k
 
     public CpuBackend(int threads = 0)
@@ -85,14 +84,18 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     /// <summary>f16 first, as llama.cpp: attention reads half the bytes, and converting them costs less than it saves.</summary>
     public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F16, KvCacheType.F32];
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
-        new CpuKvCache(layers, contextLength, keyValueHeads, headDim, type);
+    public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        new CpuKvCache(layers, sequences, contextLength, keyValueHeads, headDim, type);
 
-    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
+    public void BeginStep(StepTokens step)
     {
-        _tokens = tokens.ToArray();
-        _startPosition = startPosition;
+        _tokens = step.Tokens.ToArray();
+        _sequences = step.Sequences.ToArray();
+        _positions = step.Positions.ToArray();
+        _runs = step.Runs();
     }
+
+    List<(int First, int Count)> _runs = []; // the step's runs of consecutive positions of one sequence
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
     {
@@ -194,7 +197,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
     {
         var buffer = (CpuBuffer)x;
-        var angles = _ropeAngles.For(_startPosition, tokenCount, ropeDims, freqBase);
+        var angles = _ropeAngles.For(_positions.AsSpan(0, tokenCount), ropeDims, freqBase);
         bool interleaved = style == RopeStyle.Interleaved;
         ForEachToken(tokenCount, t => Kernels.Cpu.Rope.Rotate(buffer.Row(t), headDim, angles.Cos(t), angles.Sin(t), interleaved));
     }
@@ -202,14 +205,25 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
                           int tokenCount, int heads, int keyValueHeads, int headDim)
     {
-        var kv = ((CpuKvCache)cache).Cache;
+        var slots = (CpuKvCache)cache;
+        var kv = slots.Cache;
         for (int t = 0; t < tokenCount; t++)
-            kv.Store(layer, _startPosition + t, ((CpuBuffer)k).Row(t), ((CpuBuffer)v).Row(t));
-        if (tokenCount == 1)
-            Kernels.Cpu.Attention.Compute(((CpuBuffer)q).Row(0), kv, layer, _startPosition + 1, ((CpuBuffer)output).Row(0), _pool);
-        else
-            Kernels.Cpu.Attention.ComputeBatch(((CpuBuffer)q).FirstRows(tokenCount), kv, layer, _startPosition, tokenCount,
-                                               ((CpuBuffer)output).FirstRows(tokenCount), _pool);
+            kv.Store(layer, slots.FirstRow(_sequences[t]) + _positions[t], ((CpuBuffer)k).Row(t), ((CpuBuffer)v).Row(t));
+        // Each run (one sequence's consecutive tokens) attends its own sequence's rows only.
+        var queries = (CpuBuffer)q;
+        var results = (CpuBuffer)output;
+        int width = queries.Cols;
+        foreach (var (first, runLength) in _runs)
+        {
+            if (first >= tokenCount) break;
+            int count = Math.Min(runLength, tokenCount - first);
+            int firstRow = slots.FirstRow(_sequences[first]), firstPosition = _positions[first];
+            if (count == 1)
+                Kernels.Cpu.Attention.Compute(queries.Row(first), kv, layer, firstPosition + 1, results.Row(first), _pool, firstRow);
+            else
+                Kernels.Cpu.Attention.ComputeBatch(queries.Values.AsSpan(first * width, count * width), kv, layer, firstPosition, count,
+                                                   results.Values.AsSpan(first * width, count * width), _pool, firstRow);
+        }
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
@@ -231,8 +245,8 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         ForEachToken(tokenCount, t => ElementWise.Add(a.Row(t), b.Row(t), a.Row(t)));
     }
 
-    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) =>
-        ((CpuBuffer)source).Row(row).CopyTo(((CpuBuffer)destination).Row(0));
+    public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow) =>
+        ((CpuBuffer)source).Row(sourceRow).CopyTo(((CpuBuffer)destination).Row(destinationRow));
 
     public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values) =>
         values[..(rows * buffer.Cols)].CopyTo(((CpuBuffer)buffer).Values);

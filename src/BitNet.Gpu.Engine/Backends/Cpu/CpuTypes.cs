@@ -67,12 +67,16 @@ internal sealed class CpuBuffer : DeviceBuffer
     public Span<float> FirstRows(int count) => Values.AsSpan(0, count * Cols);
 }
 
-/// <summary>The kernels' KV cache (float or f16): per layer kvHeads × contextLength × headDim keys and values.</summary>
+/// <summary>
+/// The kernels' KV cache (float or f16): per layer kvHeads × (sequences·contextLength) × headDim keys and values, a
+/// sequence's positions being the rows [sequence·contextLength, (sequence + 1)·contextLength).
+/// </summary>
 internal sealed class CpuKvCache : KvCache
 {
-    public CpuKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
+    public CpuKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
         Layers = layers;
+        Sequences = sequences;
         ContextLength = contextLength;
         KeyValueHeads = keyValueHeads;
         HeadDim = headDim;
@@ -83,8 +87,11 @@ internal sealed class CpuKvCache : KvCache
             KvCacheType.F16 => Kernels.Cpu.KvCacheElement.Half,
             _ => throw new NotSupportedException($"the cpu backend has no {type} KV cache"),
         };
-        Cache = new Kernels.Cpu.KvCache(layers, keyValueHeads, contextLength, headDim, element);
+        Cache = new Kernels.Cpu.KvCache(layers, keyValueHeads, checked(sequences * contextLength), headDim, element);
     }
+
+    /// <summary>The cache row of a sequence's position 0.</summary>
+    public int FirstRow(int sequence) => sequence * ContextLength;
 
     public Kernels.Cpu.KvCache Cache { get; }
 

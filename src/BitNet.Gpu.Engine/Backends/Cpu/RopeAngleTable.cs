@@ -8,26 +8,33 @@ internal sealed class RopeAngleTable
 {
     float[] _cos = [];
     float[] _sin = [];
-    (int Start, int Count, int Dims, float Theta) _key = (-1, 0, 0, 0f);
+    int[] _positions = [];
+    int _count = -1, _dims;
+    float _theta;
 
-    /// <summary>The table for positions start .. start + count - 1, rebuilt only when the step or the rope settings change.</summary>
-    public RopeAngleTable For(int start, int count, int ropeDims, float theta)
+    /// <summary>Forgets the table: the next <see cref="For"/> rebuilds it (a new step's positions).</summary>
+    public void Invalidate() => _count = -1;
+
+    /// <summary>The table for the step's token positions, rebuilt only when the step or the rope settings change.</summary>
+    public RopeAngleTable For(ReadOnlySpan<int> positions, int ropeDims, float theta)
     {
-        var key = (start, count, ropeDims, theta);
-        if (key == _key) return this;
+        if (_count == positions.Length && _dims == ropeDims && _theta == theta && positions.SequenceEqual(_positions.AsSpan(0, _count)))
+            return this;
         int half = ropeDims / 2;
-        if (_cos.Length < count * half)
+        if (_cos.Length < positions.Length * half)
         {
-            _cos = new float[count * half];
-            _sin = new float[count * half];
+            _cos = new float[positions.Length * half];
+            _sin = new float[positions.Length * half];
         }
-        for (int t = 0; t < count; t++)
-            Kernels.Cpu.Rope.Angles(start + t, theta, ropeDims, _cos.AsSpan(t * half, half), _sin.AsSpan(t * half, half));
-        _key = key;
+        for (int t = 0; t < positions.Length; t++)
+            Kernels.Cpu.Rope.Angles(positions[t], theta, ropeDims, _cos.AsSpan(t * half, half), _sin.AsSpan(t * half, half));
+        if (_positions.Length < positions.Length) _positions = new int[positions.Length];
+        positions.CopyTo(_positions);
+        (_count, _dims, _theta) = (positions.Length, ropeDims, theta);
         return this;
     }
 
-    int Half => _key.Dims / 2;
+    int Half => _dims / 2;
     public ReadOnlySpan<float> Cos(int token) => _cos.AsSpan(token * Half, Half);
     public ReadOnlySpan<float> Sin(int token) => _sin.AsSpan(token * Half, Half);
 }

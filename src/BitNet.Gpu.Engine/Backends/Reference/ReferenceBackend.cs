@@ -11,7 +11,7 @@ namespace BitNet.Gpu.Engine.Backends.Reference;
 /// </summary>
 public sealed class ReferenceBackend : IComputeBackend
 {
-    ReferenceStep _step = new([], 0);
+    ReferenceStep _step = new([], [], []);
 
     public string Name => "reference";
     // One thread whatever --threads says: said here so that run's and bench's device lines show it.
@@ -41,10 +41,11 @@ public sealed class ReferenceBackend : IComputeBackend
 
     public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
 
-    public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
-        new ReferenceKvCache(layers, contextLength, keyValueHeads, headDim, type);
+    public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type) =>
+        new ReferenceKvCache(layers, sequences, contextLength, keyValueHeads, headDim, type);
 
-    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => _step = new ReferenceStep(tokens.ToArray(), startPosition);
+    public void BeginStep(StepTokens step) =>
+        _step = new ReferenceStep(step.Tokens.ToArray(), step.Sequences.ToArray(), step.Positions.ToArray());
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
     {
@@ -132,7 +133,7 @@ public sealed class ReferenceBackend : IComputeBackend
     {
         for (int t = 0; t < tokenCount; t++)
         {
-            int position = _step.StartPosition + t;
+            int position = _step.Positions[t];
             var row = ((ReferenceBuffer)x).Row(t);
             for (int h = 0; h < heads; h++)
                 RotateHead(row.Slice(h * headDim, headDim), position, ropeDims, freqBase, style);
@@ -162,25 +163,27 @@ public sealed class ReferenceBackend : IComputeBackend
         int kvWidth = keyValueHeads * headDim;
         for (int t = 0; t < tokenCount; t++)
         {
-            int position = _step.StartPosition + t;
-            c.Store(((ReferenceBuffer)k).Row(t), c.Keys[layer].AsSpan(position * kvWidth, kvWidth));
-            c.Store(((ReferenceBuffer)v).Row(t), c.Values[layer].AsSpan(position * kvWidth, kvWidth));
+            long row = c.Row(_step.Sequences[t], _step.Positions[t]);
+            c.Store(((ReferenceBuffer)k).Row(t), c.Keys[layer].AsSpan((int)(row * kvWidth), kvWidth));
+            c.Store(((ReferenceBuffer)v).Row(t), c.Values[layer].AsSpan((int)(row * kvWidth), kvWidth));
         }
         for (int t = 0; t < tokenCount; t++)
         {
-            int position = _step.StartPosition + t;
+            int firstRow = c.Row(_step.Sequences[t], 0); // the sequence's own history only
             for (int h = 0; h < heads; h++)
             {
                 int kvHead = h / (heads / keyValueHeads);
                 var query = ((ReferenceBuffer)q).Row(t).Slice(h * headDim, headDim);
                 var result = ((ReferenceBuffer)output).Row(t).Slice(h * headDim, headDim);
-                AttendOneHead(query, c.Keys[layer], c.Values[layer], kvHead * headDim, kvWidth, position + 1, result);
+                var keys = c.Keys[layer].AsSpan(firstRow * kvWidth, c.ContextLength * kvWidth);
+                var values = c.Values[layer].AsSpan(firstRow * kvWidth, c.ContextLength * kvWidth);
+                AttendOneHead(query, keys, values, kvHead * headDim, kvWidth, _step.Positions[t] + 1, result);
             }
         }
     }
 
     // out = Σ_p softmax_p(q·k_p / sqrt(d)) v_p over positions p < length
-    static void AttendOneHead(ReadOnlySpan<float> query, float[] keys, float[] values, int headOffset, int kvWidth, int length, Span<float> result)
+    static void AttendOneHead(ReadOnlySpan<float> query, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int headOffset, int kvWidth, int length, Span<float> result)
     {
         int d = query.Length;
         var scores = new double[length];
@@ -227,8 +230,8 @@ public sealed class ReferenceBackend : IComputeBackend
         }
     }
 
-    public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) =>
-        ((ReferenceBuffer)source).Row(row).CopyTo(((ReferenceBuffer)destination).Row(0));
+    public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow) =>
+        ((ReferenceBuffer)source).Row(sourceRow).CopyTo(((ReferenceBuffer)destination).Row(destinationRow));
 
     public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values) =>
         values[..(rows * buffer.Cols)].CopyTo(((ReferenceBuffer)buffer).Values);
@@ -245,5 +248,5 @@ public sealed class ReferenceBackend : IComputeBackend
 
     public void Dispose() { }
 
-    sealed record ReferenceStep(int[] Tokens, int StartPosition);
+    sealed record ReferenceStep(int[] Tokens, int[] Sequences, int[] Positions);
 }

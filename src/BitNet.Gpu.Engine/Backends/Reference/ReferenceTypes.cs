@@ -29,22 +29,27 @@ internal sealed class ReferenceBuffer : DeviceBuffer
     public Span<sbyte> QuantizedRow(int t) => Quantized.AsSpan(t * Cols, Cols);
 }
 
-/// <summary>Keys and values per layer: [contextLength × kvHeads·headDim] floats (holding f16 values in an f16 cache).</summary>
+/// <summary>Keys and values per layer: [sequences·contextLength × kvHeads·headDim] floats (holding f16 values in an f16 cache).</summary>
 internal sealed class ReferenceKvCache : KvCache
 {
-    public ReferenceKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
+    public ReferenceKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
         if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the reference backend has no {type} KV cache");
         Layers = layers;
+        Sequences = sequences;
         ContextLength = contextLength;
         KeyValueHeads = keyValueHeads;
         HeadDim = headDim;
         Type = type;
-        Keys = Enumerable.Range(0, layers).Select(_ => new float[(long)contextLength * keyValueHeads * headDim]).ToArray();
-        Values = Enumerable.Range(0, layers).Select(_ => new float[(long)contextLength * keyValueHeads * headDim]).ToArray();
+        Keys = Enumerable.Range(0, layers).Select(_ => new float[(long)sequences * contextLength * keyValueHeads * headDim]).ToArray();
+        Values = Enumerable.Range(0, layers).Select(_ => new float[(long)sequences * contextLength * keyValueHeads * headDim]).ToArray();
     }
 
     public float[][] Keys { get; }
+
+    /// <summary>The cache row of a sequence's position.</summary>
+    public int Row(int sequence, int position) => sequence * ContextLength + position;
+
     public float[][] Values { get; }
 
     /// <summary>Copies a row in; an f16 cache keeps the nearest f16 (ties to even), saturated to the largest finite ±65504.</summary>

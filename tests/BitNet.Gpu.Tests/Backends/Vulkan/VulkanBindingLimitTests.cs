@@ -82,7 +82,7 @@ public sealed class VulkanBindingLimitTests
     public void KvCacheLayerLargerThanOneBinding_IsRejectedWithTheLimit()
     {
         using var vulkan = VulkanTestDevice.CreateBackend(ReducedLimit);
-        var error = Assert.Throws<ArgumentException>(() => vulkan.AllocateKvCache(layers: 1, contextLength: 64, keyValueHeads: 2, headDim: 64, KvCacheType.F32));
+        var error = Assert.Throws<ArgumentException>(() => vulkan.AllocateKvCache(layers: 1, sequences: 1, contextLength: 64, keyValueHeads: 2, headDim: 64, KvCacheType.F32));
         Assert.Contains("16,384", error.Message);
     }
 

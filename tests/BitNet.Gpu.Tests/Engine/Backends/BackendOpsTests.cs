@@ -25,6 +25,18 @@ public abstract class BackendOpsTests : IDisposable
     /// <summary>Why this backend cannot run here (no device or driver), or null: the tests then skip with this reason.</summary>
     protected virtual string? SkipReason => null;
 
+    /// <summary>Why this backend cannot yet run several sequences in one step, or null (the mixed-batch cases then skip).</summary>
+    protected virtual string? ManySequencesSkipReason => null;
+
+    IComputeBackend BatchingBackend
+    {
+        get
+        {
+            Skip.If(ManySequencesSkipReason is not null, ManySequencesSkipReason);
+            return Backend;
+        }
+    }
+
     /// <summary>Relative tolerance for float ops (sums in another order).</summary>
     protected virtual double Tolerance => 1e-4;
 
@@ -330,5 +342,99 @@ public abstract class BackendOpsTests : IDisposable
             b.CopyRow(a, rows - 1, last);
             return [.. ReadAll(b, a, rows), .. ReadAll(b, last, 1)];
         }, 1e-6, "add + copy row");
+    }
+
+    // ---- several sequences in one step (continuous batching) ----
+
+    /// <summary>A step's tokens as (sequence, first position, count) runs.</summary>
+    static StepTokens Step(params (int Sequence, int FirstPosition, int Count)[] runs)
+    {
+        var sequences = new List<int>();
+        var positions = new List<int>();
+        foreach (var (sequence, first, count) in runs)
+            for (int i = 0; i < count; i++)
+            {
+                sequences.Add(sequence);
+                positions.Add(first + i);
+            }
+        return new StepTokens(new int[sequences.Count], sequences.ToArray(), positions.ToArray());
+    }
+
+    [SkippableTheory]
+    [InlineData(RopeStyle.Neox)]
+    [InlineData(RopeStyle.Interleaved)]
+    public void Rope_TokensOfSeveralSequencesAtTheirOwnPositions(RopeStyle style)
+    {
+        _ = BatchingBackend;
+        const int heads = 3, headDim = 64;
+        (int, int, int)[] runs = [(2, 7, 3), (0, 0, 1), (5, 4000, 1), (1, 33, 2)];
+        int tokens = runs.Sum(r => r.Item3);
+        var x = RandomValues(34, tokens * heads * headDim);
+        Compare(b =>
+        {
+            using var buffer = Input(b, tokens, heads * headDim, x);
+            b.BeginStep(Step(runs));
+            b.Rope(buffer, tokens, heads, headDim, headDim, 500000f, style);
+            return ReadAll(b, buffer, tokens);
+        }, Tolerance, $"rope {style} over mixed positions");
+    }
+
+    /// <summary>
+    /// Steps that mix sequences as a scheduler does: prompts of different lengths, a prompt chunk beside generated tokens,
+    /// a finished sequence's slot reused by a new prompt while the others go on, one sequence alone, and every slot at once.
+    /// Each token must read only its own sequence's keys and values.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(4, 2, 32, KvCacheType.F32)]
+    [InlineData(20, 5, 128, KvCacheType.F32)]
+    [InlineData(4, 2, 32, KvCacheType.F16)]
+    [InlineData(3, 3, 48, KvCacheType.F16)]
+    public void Attention_SeveralSequencesInOneStep(int heads, int kvHeads, int headDim, KvCacheType cacheType)
+    {
+        Skip.IfNot(BatchingBackend.KvCacheTypes.Contains(cacheType), $"the {Backend.Name} backend has no {cacheType.Name()} KV cache");
+        (int, int, int)[][] steps =
+        [
+            [(0, 0, 5), (2, 0, 3)],                        // two prompts of different lengths
+            [(0, 5, 1), (1, 0, 4), (2, 3, 1), (3, 0, 2)],  // generated tokens beside new prompts
+            [(1, 4, 1), (0, 0, 3), (2, 4, 1)],             // sequence 0 ended: its slot holds a new prompt
+            [(3, 2, 1)],                                   // one sequence alone
+            [(0, 3, 1), (1, 5, 1), (2, 5, 1), (3, 3, 1)],  // every slot
+            [(2, 6, 10)],                                  // a long chunk to the end of its slot's context
+        ];
+        Compare(b =>
+        {
+            using var cache = b.AllocateKvCache(layers: 2, sequences: 4, contextLength: 16, kvHeads, headDim, cacheType);
+            var outputs = new List<float>();
+            int seed = 40;
+            foreach (var runs in steps)
+            {
+                int n = runs.Sum(r => r.Item3);
+                using var q = Input(b, n, heads * headDim, RandomValues(seed++, n * heads * headDim));
+                using var k = Input(b, n, kvHeads * headDim, RandomValues(seed++, n * kvHeads * headDim));
+                using var v = Input(b, n, kvHeads * headDim, RandomValues(seed++, n * kvHeads * headDim));
+                using var output = Poisoned(b, n, heads * headDim);
+                b.BeginStep(Step(runs));
+                b.Attention(q, k, v, cache, layer: 1, output, n, heads, kvHeads, headDim);
+                outputs.AddRange(ReadAll(b, output, n));
+            }
+            return outputs.ToArray();
+        }, Tolerance, $"attention over 4 sequences {heads}/{kvHeads}×{headDim} {cacheType.Name()}");
+    }
+
+    [SkippableFact]
+    public void CopyRow_GathersRowsIntoAnyRow()
+    {
+        const int rows = 5, cols = 129;
+        var x = RandomValues(50, rows * cols);
+        Compare(b =>
+        {
+            using var source = Input(b, rows, cols, x);
+            using var gathered = Poisoned(b, 3, cols);
+            b.BeginStep(new int[rows], 0);
+            b.CopyRow(source, 4, gathered, 0);
+            b.CopyRow(source, 1, gathered, 1);
+            b.CopyRow(source, 2, gathered, 2);
+            return ReadAll(b, gathered, 3);
+        }, 0, "gathered rows");
     }
 }

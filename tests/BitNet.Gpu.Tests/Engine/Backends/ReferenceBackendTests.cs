@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Tests.Engine.Backends;
 /// <summary>The reference backend on cases small enough to work out by hand: the oracle is itself checked.</summary>
 public class ReferenceBackendTests
 {
-    readonly ReferenceBackend _b = new();
+    readonly IComputeBackend _b = new ReferenceBackend();
 
     DeviceBuffer Input(int rows, int cols, float[] values)
     {

@@ -105,8 +105,8 @@ public class BitnetCppGoldenTests
         public DeviceBuffer AllocateActivations(int rows, int cols) => inner.AllocateActivations(rows, cols);
         public DeviceBuffer AllocateQuantized(int rows, int cols) => inner.AllocateQuantized(rows, cols);
         public IReadOnlyList<KvCacheType> KvCacheTypes => inner.KvCacheTypes;
-        public KvCache AllocateKvCache(int layers, int contextLength, int keyValueHeads, int headDim, KvCacheType type) => inner.AllocateKvCache(layers, contextLength, keyValueHeads, headDim, type);
-        public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => inner.BeginStep(tokens, startPosition);
+        public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type) => inner.AllocateKvCache(layers, sequences, contextLength, keyValueHeads, headDim, type);
+        public void BeginStep(StepTokens step) => inner.BeginStep(step);
         public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount) => inner.Embed(table, output, tokenCount);
         public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon) => inner.RmsNorm(x, weight, y, tokenCount, epsilon);
         public void QuantizeActivations(DeviceBuffer x, DeviceBuffer quantized, int tokenCount) => inner.QuantizeActivations(x, quantized, tokenCount);
@@ -114,7 +114,7 @@ public class BitnetCppGoldenTests
         public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style) => inner.Rope(x, tokenCount, heads, headDim, ropeDims, freqBase, style);
         public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation) => inner.GateActivation(gate, up, tokenCount, activation);
         public void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount) => inner.Add(x, y, tokenCount);
-        public void CopyRow(DeviceBuffer source, int row, DeviceBuffer destination) => inner.CopyRow(source, row, destination);
+        public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow) => inner.CopyRow(source, sourceRow, destination, destinationRow);
         public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values) => inner.Write(buffer, rows, values);
         public void Read(DeviceBuffer buffer, int rows, Span<float> destination) => inner.Read(buffer, rows, destination);
         public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales) => inner.ReadQuantized(quantized, rows, values, scales);
