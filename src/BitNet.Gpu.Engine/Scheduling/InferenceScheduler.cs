@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Graph;
+using BitNet.Gpu.Engine.Hosting;
+
+namespace BitNet.Gpu.Engine.Scheduling;
+
+/// <summary>
+/// Runs many generation requests at once on one model (continuous batching, as llama.cpp's server slots and vLLM do).
+/// Requests wait in a bounded queue; a loop on its own thread admits them into free KV cache slots (one per
+/// <see cref="LoadOptions.Parallel"/> sequence), and each step carries the next token of every generating request
+/// beside prompt chunks of newly admitted ones, up to the batch size, in one pass over the weights. Each request has its
+/// own sampler, stop strings, token limit and seed, and streams its text as it comes. A cancelled request frees its slot
+/// by the next step. A finished request's tokens stay in its slot: a later request that starts with them (the next turn
+/// of a chat) runs only what follows. Safe to call from many threads.
+/// <code>using var scheduler = new InferenceScheduler(model);
+/// var stream = scheduler.Submit(model.Tokenizer.Encode("Hello"), new GenerationRequest { MaxTokens = 32 });
+/// await foreach (var piece in stream.ReadAllAsync()) Console.Write(piece);</code>
+/// </summary>
+public sealed class InferenceScheduler : IDisposable
+{
+    readonly LoadedModel _model;
+    readonly SchedulerOptions _options;
+    readonly KvSlot[] _slots;
+    readonly Queue<ScheduledRequest> _queue = new();
+    readonly List<ScheduledRequest> _running = [];
+    readonly object _gate = new();
+    readonly Thread _loop;
+    readonly float[] _logits;
+    readonly RateWindow _rate = new(TimeSpan.FromSeconds(5));
+    bool _stopping;
+    long _promptTokens, _generatedTokens, _completed, _cancelled, _failed, _steps, _clock;
+
+    public InferenceScheduler(LoadedModel model, SchedulerOptions? options = null)
+    {
+        _model = model;
+        _options = options ?? new SchedulerOptions();
+        if (_options.MaxQueuedRequests < 0) throw new ArgumentOutOfRangeException(nameof(options), _options.MaxQueuedRequests, "the queue limit must be zero or more");
+        _slots = Enumerable.Range(0, Graph.Sequences).Select(i => new KvSlot(i)).ToArray();
+        _logits = new float[Graph.Sequences * Graph.VocabSize];
+        _loop = new Thread(Loop) { IsBackground = true, Name = "bitnet-gpu scheduler" };
+        _loop.Start();
+    }
+
+    TransformerGraph Graph => _model.Graph;
+
+    /// <summary>
+    /// Queues a request to generate after <paramref name="prompt"/> and returns its stream at once. Refused before it
+    /// queues: a prompt that cannot fit the context (<see cref="ContextOverflowException"/>), an invalid request
+    /// (<see cref="ArgumentException"/>), a full queue (<see cref="SchedulerQueueFullException"/>).
+    /// </summary>
+    public GenerationStream Submit(IReadOnlyList<int> prompt, GenerationRequest request, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.MaxTokens < 0)
+            throw new ArgumentException($"the token limit must be zero or more, got {request.MaxTokens}", nameof(request));
+        if (prompt.Count == 0)
+            throw new ArgumentException("the prompt is empty (no tokens)", nameof(prompt));
+        if (prompt.Count > Graph.ContextLength)
+            throw new ContextOverflowException(prompt.Count, Graph.ContextLength);
+        foreach (int token in prompt)
+            if ((uint)token >= (uint)Graph.VocabSize)
+                throw new ArgumentException($"prompt token {token} is outside the vocabulary (0..{Graph.VocabSize - 1})", nameof(prompt));
+        request.Sampling.Validate();
+
+        var scheduled = new ScheduledRequest(prompt, request, _model.Tokenizer, Graph.VocabSize, cancel);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            // Queued requests take the free slots first; what is left of the queue waits.
+            int waitingWithThis = _queue.Count + 1 - FreeSlots();
+            if (waitingWithThis > _options.MaxQueuedRequests)
+                throw new SchedulerQueueFullException(_options.MaxQueuedRequests);
+            _queue.Enqueue(scheduled);
+            Monitor.PulseAll(_gate);
+        }
+        if (cancel.CanBeCanceled) cancel.Register(() => Wake());
+        return scheduled.Stream;
+    }
+
+    int FreeSlots() => _slots.Count(s => s.Request is null);
+
+    void Wake()
+    {
+        lock (_gate) Monitor.PulseAll(_gate);
+    }
+
+    /// <summary>What the scheduler is doing and has done.</summary>
+    public SchedulerCounters Counters
+    {
+        get
+        {
+            lock (_gate)
+                return new SchedulerCounters(_queue.Count, _running.Count, _slots.Length, _promptTokens, _generatedTokens,
+                                             _completed, _cancelled, _failed, _steps, _rate.PerSecond());
+        }
+    }
+
+    /// <summary>Empties every free slot's cached tokens (a new conversation: nothing is reused).</summary>
+    public void ForgetCachedPrompts()
+    {
+        lock (_gate)
+            foreach (var slot in _slots.Where(s => s.Request is null)) slot.Cached.Clear();
+    }
+
+    /// <summary>The tokens slot <paramref name="index"/> holds in the KV cache (a copy).</summary>
+    public int[] CachedTokens(int index)
+    {
+        lock (_gate) return [.. _slots[index].Cached];
+    }
+
+    // ---- the loop ----
+
+    void Loop()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (!_stopping && _queue.Count == 0 && _running.Count == 0) Monitor.Wait(_gate);
+                if (_stopping) break;
+                DropCancelled();
+                Admit();
+            }
+            if (_running.Count == 0) continue;
+            try
+            {
+                RunStep();
+            }
+            catch (Exception error)
+            {
+                lock (_gate) FailRunning(error);
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var request in _running.Concat(_queue)) request.FinishCancelled();
+            _running.Clear();
+            _queue.Clear();
+        }
+    }
+
+    void DropCancelled()
+    {
+        foreach (var request in _queue.Where(r => r.IsCancelled).ToList())
+        {
+            request.FinishCancelled();
+            _cancelled++;
+        }
+        if (_queue.Any(r => r.IsCancelled))
+        {
+            var keep = _queue.Where(r => !r.IsCancelled).ToList();
+            _queue.Clear();
+            foreach (var r in keep) _queue.Enqueue(r);
+        }
+        foreach (var request in _running.Where(r => r.IsCancelled).ToList())
+        {
+            Release(request);
+            request.FinishCancelled();
+            _cancelled++;
+        }
+    }
+
+    /// <summary>Gives queued requests free slots: the slot whose cached tokens share the longest prefix with the prompt,
+    /// else the one idle longest.</summary>
+    void Admit()
+    {
+        while (_queue.Count > 0 && _slots.FirstOrDefault(s => s.Request is null) is not null)
+        {
+            var request = _queue.Dequeue();
+            var slot = _slots.Where(s => s.Request is null)
+                             .OrderByDescending(s => s.CommonPrefix(request.Prompt))
+                             .ThenBy(s => s.LastUsed)
+                             .First();
+            int reused = slot.CommonPrefix(request.Prompt);
+            slot.Cached.RemoveRange(reused, slot.Cached.Count - reused);
+            Graph.TruncateSequence(slot.Index, reused);
+            slot.Request = request;
+            request.Slot = slot;
+            request.Prefilled = reused;
+            request.StartClock();
+            _running.Add(request);
+        }
+    }
+
+    void Release(ScheduledRequest request)
+    {
+        _running.Remove(request);
+        if (request.Slot is { } slot)
+        {
+            slot.Request = null;
+            slot.LastUsed = ++_clock;
+        }
+    }
+
+    void FailRunning(Exception error)
+    {
+        foreach (var request in _running.ToList())
+        {
+            Release(request);
+            // The slot's cache may hold half a step: forget it.
+            request.Slot!.Cached.Clear();
+            Graph.TruncateSequence(request.Slot.Index, 0);
+            request.Fail(error);
+            _failed++;
+        }
+    }
+
+    /// <summary>One forward step: every generating request's next token first, then prompt chunks up to the batch size.</summary>
+    void RunStep()
+    {
+        var chunks = new List<SequenceChunk>();
+        var wantLogits = new List<ScheduledRequest>();
+        int budget = Graph.MaxBatch, promptTokens = 0;
+        foreach (var request in _running.Where(r => r.PromptDone && r.PendingToken >= 0))
+        {
+            chunks.Add(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true));
+            wantLogits.Add(request);
+            budget--;
+        }
+        foreach (var request in _running.Where(r => !r.PromptDone))
+        {
+            if (budget == 0) break;
+            int take = Math.Min(budget, request.Prompt.Length - request.Prefilled);
+            bool ends = request.Prefilled + take == request.Prompt.Length;
+            chunks.Add(new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends));
+            if (ends) wantLogits.Add(request);
+            budget -= take;
+            promptTokens += take;
+        }
+        if (chunks.Count == 0) return;
+
+        // One sequence's logits: the top-k screen reads only the output rows its sampler can use (run's default path).
+        var (topK, alwaysExact) = wantLogits.Count == 1 ? wantLogits[0].ScreenArguments() : (0, []);
+        Graph.ForwardBatch(chunks.ToArray(), _logits, topK, alwaysExact);
+
+        lock (_gate)
+        {
+            _steps++;
+            _promptTokens += promptTokens;
+            foreach (var chunk in chunks)
+            {
+                var owner = _running.First(r => r.Slot!.Index == chunk.Sequence);
+                owner.Slot!.Cached.AddRange(chunk.Tokens.Span);
+                if (!owner.PromptDone)
+                {
+                    owner.Prefilled += chunk.Tokens.Length;
+                    owner.PromptTokensRun += chunk.Tokens.Length;
+                }
+            }
+            int generated = 0;
+            for (int i = 0; i < wantLogits.Count; i++)
+            {
+                var request = wantLogits[i];
+                if (request.IsCancelled) continue; // dropped before the next step
+                if (request.Request.MaxTokens == 0)
+                {
+                    Complete(request, "length");
+                    continue;
+                }
+                string? reason = request.Advance(_logits.AsSpan(i * Graph.VocabSize, Graph.VocabSize), Graph.SequenceLength(request.Slot!.Index), Graph.ContextLength);
+                generated++;
+                if (reason is not null) Complete(request, reason);
+            }
+            _generatedTokens += generated;
+            _rate.Add(generated);
+        }
+    }
+
+    void Complete(ScheduledRequest request, string reason)
+    {
+        Release(request);
+        request.Finish(reason);
+        _completed++;
+    }
+
+    /// <summary>Stops the loop: requests still queued or running are cancelled.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_stopping) return;
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+        _loop.Join();
+    }
+
+    /// <summary>Events per second over a sliding window.</summary>
+    sealed class RateWindow(TimeSpan window)
+    {
+        readonly Queue<(long Ticks, int Count)> _events = new();
+        readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public void Add(int count)
+        {
+            if (count == 0) return;
+            _events.Enqueue((_clock.ElapsedTicks, count));
+            Trim();
+        }
+
+        public double PerSecond()
+        {
+            Trim();
+            if (_events.Count < 2) return 0;
+            double seconds = (double)(_clock.ElapsedTicks - _events.Peek().Ticks) / Stopwatch.Frequency;
+            return seconds <= 0 ? 0 : (_events.Sum(e => e.Count) - _events.Peek().Count) / seconds;
+        }
+
+        void Trim()
+        {
+            long oldest = _clock.ElapsedTicks - (long)(window.TotalSeconds * Stopwatch.Frequency);
+            while (_events.Count > 0 && _events.Peek().Ticks < oldest) _events.Dequeue();
+        }
+    }
+}

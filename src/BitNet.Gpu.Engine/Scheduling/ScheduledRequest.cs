@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Sampling;
+using BitNet.Gpu.Tokenizers;
+
+namespace BitNet.Gpu.Engine.Scheduling;
+
+/// <summary>
+/// One request inside the scheduler: its prompt, sampler, stop strings and streaming decoder, how far its prompt has run,
+/// and the channel its text goes out on. Only the scheduler's loop touches it after it is queued, except
+/// <see cref="Cancel"/>, which any thread may call.
+/// </summary>
+internal sealed class ScheduledRequest
+{
+    readonly Channel<string> _text = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    readonly TaskCompletionSource<GenerationStats> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly Tokenizer _tokenizer;
+    readonly StreamingDecoder _decoder;
+    readonly StopStringDetector _stops;
+    readonly List<int> _history; // prompt and generated tokens, for the repetition penalties
+    readonly List<int> _adjusted = [];
+    readonly Stopwatch _clock = new();
+    TimeSpan _promptTime;
+    volatile bool _cancelled;
+
+    public ScheduledRequest(IReadOnlyList<int> prompt, GenerationRequest request, Tokenizer tokenizer, int vocabSize, CancellationToken cancel)
+    {
+        Prompt = prompt.ToArray();
+        Request = request;
+        Sampler = new Sampler(request.Sampling, vocabSize);
+        _tokenizer = tokenizer;
+        _decoder = tokenizer.CreateStreamingDecoder(continuesText: true); // the prompt came first
+        _stops = new StopStringDetector(request.StopStrings);
+        _history = [.. Prompt];
+        Cancellation = cancel;
+        Stream = new GenerationStream(_text.Reader, _completion.Task);
+    }
+
+    public int[] Prompt { get; }
+    public GenerationRequest Request { get; }
+    public Sampler Sampler { get; }
+    public CancellationToken Cancellation { get; }
+    public GenerationStream Stream { get; }
+    public KvSlot? Slot { get; set; }
+
+    /// <summary>Prompt tokens already in the slot (reused or run).</summary>
+    public int Prefilled { get; set; }
+    /// <summary>Prompt tokens this request ran itself (not reused from the slot's cache).</summary>
+    public int PromptTokensRun { get; set; }
+    public bool PromptDone => Prefilled == Prompt.Length;
+    /// <summary>The last sampled token, to run in the next step; -1 before the first.</summary>
+    public int PendingToken { get; private set; } = -1;
+    public int Generated { get; private set; }
+    public bool IsCancelled => _cancelled || Cancellation.IsCancellationRequested;
+
+    public void Cancel() => _cancelled = true;
+
+    public void StartClock() => _clock.Start();
+
+    /// <summary>The top-k screen's arguments for this request's next logits: (k, tokens always exact); k = 0 for all logits.</summary>
+    public (int TopK, int[] AlwaysExact) ScreenArguments()
+    {
+        int topK = Sampler.LargestLogitsUsed;
+        if (topK == 0 || Request.FullLogits) return (0, []);
+        _adjusted.Clear();
+        Sampler.AddAdjustedTokens(PenaltyWindow(), _adjusted);
+        return (topK, _adjusted.ToArray());
+    }
+
+    ReadOnlySpan<int> PenaltyWindow()
+    {
+        var all = CollectionsMarshal.AsSpan(_history);
+        return all[Math.Max(0, all.Length - Request.Sampling.PenaltyWindow)..];
+    }
+
+    /// <summary>
+    /// Samples the next token from this request's logits and streams its text. Returns the stop reason when the request
+    /// is done ("end of text", "stop string S", "length", "context full"), else null with <see cref="PendingToken"/> set.
+    /// </summary>
+    public string? Advance(ReadOnlySpan<float> logits, int slotLength, int contextLength)
+    {
+        if (Generated == 0)
+        {
+            _promptTime = _clock.Elapsed;
+            _clock.Restart();
+        }
+        int token = Sampler.Sample(logits, PenaltyWindow());
+        Generated++;
+        _history.Add(token);
+        if (_tokenizer.IsEndOfGeneration(token)) return "end of text";
+
+        var scan = _stops.Push(_decoder.Append(token));
+        if (scan.SafeText.Length > 0) _text.Writer.TryWrite(scan.SafeText);
+        if (scan.Stopped) return $"stop string {scan.StopString}";
+        if (Generated == Request.MaxTokens) return "length";
+        if (slotLength >= contextLength) return "context full";
+        PendingToken = token;
+        return null;
+    }
+
+    /// <summary>Ends the request with its stats (flushing text a stop string might still have completed).</summary>
+    public GenerationStats Finish(string reason)
+    {
+        if (_stops.StoppedBy is null)
+        {
+            var rest = _stops.Push(_decoder.Flush()).SafeText + _stops.Flush();
+            if (rest.Length > 0) _text.Writer.TryWrite(rest);
+        }
+        var generationTime = Generated == 0 ? TimeSpan.Zero : _clock.Elapsed;
+        var promptTime = Generated == 0 ? _clock.Elapsed : _promptTime;
+        var stats = new GenerationStats(PromptTokensRun, promptTime, Generated, generationTime, reason);
+        _text.Writer.TryComplete();
+        _completion.TrySetResult(stats);
+        return stats;
+    }
+
+    public void FinishCancelled()
+    {
+        _text.Writer.TryComplete();
+        _completion.TrySetCanceled(Cancellation.IsCancellationRequested ? Cancellation : new CancellationToken(true));
+    }
+
+    public void Fail(Exception error)
+    {
+        _text.Writer.TryComplete(error);
+        _completion.TrySetException(error);
+    }
+}
