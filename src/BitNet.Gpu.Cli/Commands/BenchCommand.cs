@@ -30,7 +30,13 @@ public static class BenchCommand
         {
             Description = "also time every operation of the generation runs and print a table per kind (each operation waits for the device, so the run is slower)",
         };
-        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK, profile };
+        var parallel = new Option<string>("--parallel", "-np")
+        {
+            Description = "sequences generating at once in the tg test, or a list (1,4,8,16): tok/s is then the sum over sequences; " +
+                          "each step carries one token of every sequence",
+            DefaultValueFactory = _ => "1",
+        };
+        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK, profile, parallel };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -42,21 +48,51 @@ public static class BenchCommand
 
             bool profiled = parse.GetValue(profile);
             if (profiled && n == 0) throw new UsageException("--profile times the generation test: -n must be positive");
-            using var model = engine.Load(parse, profiled);
+            int[] sequences = ParallelList(parse.GetValue(parallel)!);
+            if (sequences.Max() > 1 && n == 0) throw new UsageException("--parallel runs the generation test: -n must be positive");
+            int batch = parse.GetValue(engine.BatchSize);
+            if (sequences.Max() > batch) throw new UsageException($"--parallel {sequences.Max()} is more than the {batch} tokens a step holds (raise --batch-size)");
+
+            var (path, load) = engine.Read(parse);
+            // Many slots: each needs only the test's positions unless --ctx says otherwise (the KV cache is slots × context).
+            if (sequences.Max() > 1 && load.ContextLength == 0) load = load with { ContextLength = Math.Max(p, n) };
+            load = load with { Profile = profiled, Parallel = sequences.Max() };
+            using var model = Progress.Run($"loading {Path.GetFileName(path)}", report => Engine.Hosting.LoadedModel.Load(path, load, Backends.Registry, report));
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;
-            var result = ModelBenchmark.Run(model.Graph, p, n, r, bandwidthProbe, generationTopK: k, generationProfile: model.Profile);
-            var report = new BenchReport(model, result, ThreadsUsed(model.Backend, threads), k);
-            if (parse.GetValue(json)) Console.Out.WriteLine(report.ToJson());
+            var reports = new List<BenchReport>();
+            foreach (int count in sequences)
+            {
+                var result = ModelBenchmark.Run(model.Graph, reports.Count == 0 ? p : 0, n, r, bandwidthProbe, generationTopK: k,
+                                                generationProfile: model.Profile, parallel: count);
+                if (reports.Count > 0) // the prompt test ran once, with the first
+                    result = result with { PromptTokens = p, PromptTokensPerSecond = reports[0].Result.PromptTokensPerSecond, PromptRuns = reports[0].Result.PromptRuns };
+                reports.Add(new BenchReport(model, result, ThreadsUsed(model.Backend, threads), k));
+            }
+            if (parse.GetValue(json)) foreach (var report in reports) Console.Out.WriteLine(report.ToJson()); // one object per line
             else
             {
-                report.WriteTable();
-                if (model.Profile is { } operations) ProfileTable.Write(operations, result);
+                BenchReport.WriteTable(reports);
+                if (model.Profile is { } operations) ProfileTable.Write(operations, reports[^1].Result);
             }
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>--parallel: one count or a comma-separated list, each between 1 and the most sequences a graph holds.</summary>
+    static int[] ParallelList(string text)
+    {
+        var counts = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count)
+                || count < 1 || count > Engine.Graph.TransformerGraph.MaxSequences)
+                throw new UsageException($"--parallel takes counts between 1 and {Engine.Graph.TransformerGraph.MaxSequences} separated by commas (1,4,8), got '{text}'");
+            counts.Add(count);
+        }
+        return [.. counts];
     }
 
     /// <summary>
@@ -73,9 +109,10 @@ public static class BenchCommand
     /// </summary>
     sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK)
     {
-        bool FullLogits => TopK == 0;
+        bool FullLogits => TopK == 0 || Result.Parallel > 1; // several sequences' logits come from one full pass
         long OutputBytes => Model.Graph.OutputBytes;
-        long BytesPerToken => Model.Graph.WeightBytesPerToken - OutputBytes + (long)(OutputBytes * Result.GenerationOutputReadFraction);
+        /// <summary>Weight bytes per generated token: a step's bytes shared by the sequences it carries.</summary>
+        long BytesPerToken => (Model.Graph.WeightBytesPerToken - OutputBytes + (long)(OutputBytes * Result.GenerationOutputReadFraction)) / Result.Parallel;
         double Bandwidth => Result.Bandwidth;
         double RooflinePercent => 100 * Result.RooflineFraction(BytesPerToken);
         double GenerationBytesPerSecond => BytesPerToken * Result.GenerationTokensPerSecond;
@@ -94,6 +131,7 @@ public static class BenchCommand
             ["generated_tokens"] = Result.GeneratedTokens,
             ["repeats"] = Result.Repeats,
             ["prompt_tokens_per_second"] = Result.PromptTokensPerSecond,
+            ["parallel"] = Result.Parallel,
             ["generation_tokens_per_second"] = Result.GenerationTokensPerSecond,
             ["generation_top_k"] = TopK,
             ["weight_bytes_per_token"] = BytesPerToken,
@@ -108,28 +146,35 @@ public static class BenchCommand
             ["profile"] = Model.Profile is { } profile ? ProfileTable.ToJson(profile) : null,
         }, new JsonSerializerOptions { WriteIndented = false });
 
-        public void WriteTable()
+        string GenerationTest => (FullLogits ? $"tg{Result.GeneratedTokens}" : $"tg{Result.GeneratedTokens} top-{TopK}") +
+                                 (Result.Parallel > 1 ? $" x{Result.Parallel}" : "");
+
+        /// <summary>One table for the runs of one model: the prompt test once, then a generation row per --parallel count.</summary>
+        public static void WriteTable(IReadOnlyList<BenchReport> reports)
         {
-            var d = Model.Description;
+            var first = reports[0];
+            var d = first.Model.Description;
             var table = new Table().AddColumns("type", "backend", "threads", "test", "tok/s", "GB/s", "% roofline");
-            Console.Out.WriteLine($"model: {Model.File.Path} ({d.ArchitectureName}, {d.Layers.Count} layers, hidden {d.Hyperparameters.EmbeddingLength})");
-            if (Result.PromptTokens > 0)
-                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(), $"pp{Result.PromptTokens}",
-                    $"{Result.PromptTokensPerSecond:F1}", "", "");
-            if (Result.GeneratedTokens > 0)
-                table.AddRow(d.TernaryType.ToString(), Model.Backend.Name, Threads.ToString(),
-                    FullLogits ? $"tg{Result.GeneratedTokens}" : $"tg{Result.GeneratedTokens} top-{TopK}",
-                    $"{Result.GenerationTokensPerSecond:F1}",
-                    $"{GenerationBytesPerSecond / 1e9:F1}", $"{RooflinePercent:F0}%");
+            Console.Out.WriteLine($"model: {first.Model.File.Path} ({d.ArchitectureName}, {d.Layers.Count} layers, hidden {d.Hyperparameters.EmbeddingLength})");
+            string type = d.TernaryType.ToString(), backend = first.Model.Backend.Name, threads = first.Threads.ToString();
+            if (first.Result.PromptTokens > 0)
+                table.AddRow(type, backend, threads, $"pp{first.Result.PromptTokens}", $"{first.Result.PromptTokensPerSecond:F1}", "", "");
+            foreach (var report in reports.Where(r => r.Result.GeneratedTokens > 0))
+                table.AddRow(type, backend, threads, report.GenerationTest, $"{report.Result.GenerationTokensPerSecond:F1}",
+                             $"{report.GenerationBytesPerSecond / 1e9:F1}", $"{report.RooflinePercent:F0}%");
             AnsiConsole.Write(table);
-            string bandwidth = Result.BandwidthRuns.Length == 0 ? "" :
-                $"read bandwidth measured after each run {Result.BandwidthRuns.Min() / 1e9:F1}–{Result.BandwidthRuns.Max() / 1e9:F1} GB/s " +
-                $"(median {Bandwidth / 1e9:F1}: roofline {RooflineTokensPerSecond:F1} tok/s); ";
-            string weights = FullLogits ? $"weights read per token {BytesPerToken / 1e6:F1} MB" :
-                $"weights read per token {BytesPerToken / 1e6:F1} MB (top-{TopK}: the output layer read {100 * Result.GenerationOutputReadFraction:F0}% " +
-                $"of its {OutputBytes / 1e6:F0} MB, its int8 screen and the rows that can matter)";
-            Console.Out.WriteLine($"device: {Model.Backend.DeviceDescription}; KV cache {Model.Graph.CacheType.Name()}; {weights}; " +
-                                  $"{bandwidth}median of {Result.Repeats}");
+            var last = reports[^1];
+            string bandwidth = last.Result.BandwidthRuns.Length == 0 ? "" :
+                $"read bandwidth measured after each run {reports.SelectMany(r => r.Result.BandwidthRuns).Min() / 1e9:F1}–" +
+                $"{reports.SelectMany(r => r.Result.BandwidthRuns).Max() / 1e9:F1} GB/s (median {first.Bandwidth / 1e9:F1}: roofline {first.RooflineTokensPerSecond:F1} tok/s); ";
+            string weights = first.FullLogits ? $"weights read per token {first.BytesPerToken / 1e6:F1} MB" :
+                $"weights read per token {first.BytesPerToken / 1e6:F1} MB (top-{first.TopK}: the output layer read {100 * first.Result.GenerationOutputReadFraction:F0}% " +
+                $"of its {first.OutputBytes / 1e6:F0} MB, its int8 screen and the rows that can matter)";
+            string parallel = reports.Any(r => r.Result.Parallel > 1)
+                ? "; xN: N sequences generating at once, tok/s summed over them, weights read once per step for all"
+                : "";
+            Console.Out.WriteLine($"device: {first.Model.Backend.DeviceDescription}; KV cache {first.Model.Graph.CacheType.Name()}; {weights}; " +
+                                  $"{bandwidth}median of {first.Result.Repeats}{parallel}");
         }
     }
 }

@@ -8,13 +8,14 @@ namespace BitNet.Gpu.Engine.Benchmarking;
 /// Median speeds of prompt processing and generation, measured like llama-bench, and the memory read bandwidth
 /// (bytes/s) measured right after each generation run when a probe was given (else empty).
 /// <see cref="GenerationOutputReadFraction"/> is the mean share of the output projection's bytes each generated token read
-/// (1 with every logit; about half with a top-k screen).
+/// (1 with every logit; about half with a top-k screen). With <see cref="Parallel"/> sequences generating at once, the
+/// generation figures are aggregates: tokens of all sequences per second.
 /// </summary>
 public sealed record BenchmarkResult(
     int PromptTokens, int GeneratedTokens, int Repeats,
     double PromptTokensPerSecond, double GenerationTokensPerSecond,
     double[] PromptRuns, double[] GenerationRuns, double[] BandwidthRuns,
-    double GenerationOutputReadFraction = 1)
+    double GenerationOutputReadFraction = 1, int Parallel = 1)
 {
     /// <summary>Median of the bandwidth probes (0 when none ran).</summary>
     public double Bandwidth => ModelBenchmark.Median(BandwidthRuns);
@@ -39,10 +40,16 @@ public static class ModelBenchmark
     /// sampler can use (<see cref="TransformerGraph.ForwardTop"/>), as <c>run</c> does.</param>
     /// <param name="generationProfile">When given, records the operations of the timed generation runs (not the warm-up
     /// or the prompt runs).</param>
+    /// <param name="parallel">Sequences generating at once in the tg test, each its own slot and each step carrying one token
+    /// of every sequence (the graph must hold that many sequences); the tg figures are then aggregates.</param>
     public static BenchmarkResult Run(TransformerGraph graph, int promptTokens, int generatedTokens, int repeats,
                                       Func<double>? bandwidthProbe = null, int seed = 1234, int generationTopK = 0,
-                                      OperationProfile? generationProfile = null)
+                                      OperationProfile? generationProfile = null, int parallel = 1)
     {
+        if (parallel < 1 || parallel > graph.Sequences)
+            throw new ArgumentException($"--parallel {parallel} needs a graph of at least that many sequences (it holds {graph.Sequences})", nameof(parallel));
+        if (parallel > graph.MaxBatch)
+            throw new ArgumentException($"--parallel {parallel} is more than the {graph.MaxBatch} tokens a step holds (--batch-size)", nameof(parallel));
         if (generationTopK < 0) throw new ArgumentException($"--top-k must be zero or more, got {generationTopK}", nameof(generationTopK));
         if (promptTokens < 0 || generatedTokens < 0 || promptTokens + generatedTokens == 0)
             throw new ArgumentException("-p and -n must be zero or more, and not both zero (--n-prompt, --n-gen)", nameof(promptTokens));
@@ -56,7 +63,8 @@ public static class ModelBenchmark
 
         // Warm-up: compiles kernels, touches every weight once.
         if (promptTokens > 0) TimePrompt(graph, prompt, logits);
-        if (generatedTokens > 0) TimeGeneration(graph, Math.Min(generatedTokens, 4), random, logits, generationTopK);
+        if (parallel > 1) logits = new float[parallel * graph.VocabSize];
+        if (generatedTokens > 0) TimeGeneration(graph, Math.Min(generatedTokens, 4), random, logits, generationTopK, parallel);
 
         var pp = new double[promptTokens > 0 ? repeats : 0];
         var tg = new double[generatedTokens > 0 ? repeats : 0];
@@ -68,15 +76,15 @@ public static class ModelBenchmark
             if (generatedTokens > 0)
             {
                 generationProfile?.Start();
-                var (seconds, outputRead) = TimeGeneration(graph, generatedTokens, random, logits, generationTopK);
+                var (seconds, outputRead) = TimeGeneration(graph, generatedTokens, random, logits, generationTopK, parallel);
                 generationProfile?.Stop();
-                tg[r] = generatedTokens / seconds;
+                tg[r] = (double)generatedTokens * parallel / seconds;
                 outputReadSum += outputRead;
             }
             if (bandwidth.Length > 0) bandwidth[r] = bandwidthProbe!();
         }
         double outputReadFraction = generatedTokens > 0 ? outputReadSum / ((double)generatedTokens * repeats) : 1;
-        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth, outputReadFraction);
+        return new BenchmarkResult(promptTokens, generatedTokens, repeats, Median(pp), Median(tg), pp, tg, bandwidth, outputReadFraction, parallel);
     }
 
     static double TimePrompt(TransformerGraph graph, int[] prompt, float[] logits)
@@ -87,19 +95,28 @@ public static class ModelBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <returns>The seconds taken, and the sum over tokens of the share of the output projection read.</returns>
-    static (double Seconds, double OutputRead) TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits, int topK)
+    /// <returns>The seconds taken, and the sum over steps of the share of the output projection read.</returns>
+    static (double Seconds, double OutputRead) TimeGeneration(TransformerGraph graph, int count, Random random, float[] logits, int topK, int parallel)
     {
         graph.Reset();
-        int token = random.Next(graph.VocabSize);
+        var tokens = Enumerable.Range(0, parallel).Select(_ => random.Next(graph.VocabSize)).ToArray();
+        var chunks = new SequenceChunk[parallel];
         double outputRead = 0;
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < count; i++)
         {
-            if (topK > 0) graph.ForwardTop([token], logits, topK, []);
-            else graph.Forward([token], logits);
+            if (parallel == 1)
+            {
+                if (topK > 0) graph.ForwardTop([tokens[0]], logits, topK, []);
+                else graph.Forward([tokens[0]], logits);
+            }
+            else
+            {
+                for (int s = 0; s < parallel; s++) chunks[s] = new SequenceChunk(s, new[] { tokens[s] }, WantsLogits: true);
+                graph.ForwardBatch(chunks, logits);
+            }
             outputRead += graph.LastOutputReadFraction;
-            token = (token * 31 + 7) % graph.VocabSize; // no sampler: only the graph is measured
+            for (int s = 0; s < parallel; s++) tokens[s] = (tokens[s] * 31 + 7) % graph.VocabSize; // no sampler: only the graph is measured
         }
         return (clock.Elapsed.TotalSeconds, outputRead);
     }

@@ -135,6 +135,30 @@ public class CliTests
     }
 
     [Fact]
+    public void BenchParallel_ReportsAggregateGenerationPerCount()
+    {
+        var r = CliRunner.Run("bench", "-m", Model, "-p", "8", "-n", "4", "--repeat", "1", "--json", "--backend", "cpu", "--parallel", "1,3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length); // one JSON object per count
+        using var one = JsonDocument.Parse(lines[0]);
+        using var three = JsonDocument.Parse(lines[1]);
+        Assert.Equal(1, one.RootElement.GetProperty("parallel").GetInt32());
+        Assert.Equal(3, three.RootElement.GetProperty("parallel").GetInt32());
+        Assert.True(three.RootElement.GetProperty("generation_tokens_per_second").GetDouble() > 0);
+        // The prompt test runs once and is reported with every count.
+        Assert.Equal(one.RootElement.GetProperty("prompt_tokens_per_second").GetDouble(), three.RootElement.GetProperty("prompt_tokens_per_second").GetDouble());
+
+        var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "2", "--repeat", "1", "--backend", "cpu", "--parallel", "2");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains("tg2 x2", table.Stdout);
+
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--parallel", "0"), 1, "--parallel");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--parallel", "4,x"), 1, "--parallel");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--parallel", "8", "--batch-size", "4"), 1, "--batch-size");
+    }
+
+    [Fact]
     public void BenchProfile_PrintsATableOfOperations_AndTheirJson()
     {
         var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "3", "--repeat", "1", "--backend", "cpu", "--profile");
