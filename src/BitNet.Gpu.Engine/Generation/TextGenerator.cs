@@ -84,6 +84,7 @@ public sealed class TextGenerator
         while (generated < request.MaxTokens)
         {
             cancel.ThrowIfCancellationRequested();
+            RequireFiniteLogits();
             int token = sampler.Sample(_logits, PenaltyWindow(request.Sampling.PenaltyWindow));
             generated++;
             _recent.Add(token);
@@ -103,6 +104,13 @@ public sealed class TextGenerator
             if (rest.Length > 0) onText(rest);
         }
         return new GenerationStats(newTokens.Length, promptTime, generated, clock.Elapsed, reason);
+    }
+
+    /// <summary>Stops with a <see cref="NonFiniteLogitsException"/> when the last step's logits include NaN or +infinity.</summary>
+    void RequireFiniteLogits()
+    {
+        int bad = LogitScan.FirstNaNOrPositiveInfinity(_logits);
+        if (bad >= 0) throw new NonFiniteLogitsException(Graph.Position - 1, bad, _logits[bad]);
     }
 
     /// <summary>
