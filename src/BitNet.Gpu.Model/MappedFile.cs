@@ -43,11 +43,27 @@ internal sealed unsafe class MappedFile : IDisposable
             throw new ModelFormatException(path, $"is a folder, not a {kind}", 0);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{kind} not found: {path}", path);
-        long length = new FileInfo(path).Length;
-        if (length < minimumLength)
-            throw new ModelFormatException(path, $"file is truncated: {length} bytes; {tooShort}", 0);
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // The length comes from the opened file, not from the path's directory entry: a symbolic link (the Hugging Face
+        // cache stores every file as one) has its own, tiny length, and opening follows it, through any chain of links.
+        var stream = OpenFollowingLinks(path, kind);
+        long length = stream.Length;
+        if (length < minimumLength)
+        {
+            stream.Dispose();
+            throw new ModelFormatException(path, $"file is truncated: {length} bytes; {tooShort}", 0);
+        }
+
+        MemoryMappedFile map;
+        try
+        {
+            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
         MemoryMappedViewAccessor? view = null;
         try
         {
@@ -61,6 +77,21 @@ internal sealed unsafe class MappedFile : IDisposable
             view?.Dispose();
             map.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Opens the file a path names for reading; a link whose target is missing is reported as a missing file.</summary>
+    static FileStream OpenFollowingLinks(string path, string kind)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        }
+        catch (FileNotFoundException)
+        {
+            string? target = new FileInfo(path).LinkTarget;
+            string why = target is null ? "" : $" (a symbolic link to {target}, which does not exist)";
+            throw new FileNotFoundException($"{kind} not found: {path}{why}", path);
         }
     }
 

@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Model;
 
 namespace BitNet.Gpu.Cli.Commands;
@@ -23,6 +24,10 @@ public static class CliErrors
         catch (ArgumentException e) when (e.ParamName is not null && e.Message.Contains("--"))
         {
             return Fail(Usage, e.Message.Split(" (Parameter")[0]);
+        }
+        catch (NonFiniteLogitsException e)
+        {
+            return Fail(Failure, e.Message);
         }
         catch (ModelFormatException e)
         {

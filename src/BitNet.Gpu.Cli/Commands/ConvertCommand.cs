@@ -24,7 +24,7 @@ public static class ConvertCommand
             OutputPath.RefuseInput(path, Directory.EnumerateFiles(dir).Where(IsCheckpointFile), "-o");
             Progress.Run($"converting {Path.GetFileName(Path.GetFullPath(dir))}", report =>
                 HuggingFaceConverter.Convert(dir, path, ternary, options, p => report(p.TensorsDone, p.TensorCount, p.TensorName)));
-            Console.Error.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
+            WrittenFile.Report(path);
             return 0;
         }));
         return command;

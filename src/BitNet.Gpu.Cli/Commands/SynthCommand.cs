@@ -43,7 +43,7 @@ public static class SynthCommand
             string path = OutputPath.ForFile(parse.GetValue(output), "-o");
             Progress.Run($"writing {Path.GetFileName(path)}", report =>
                 SyntheticModel.Write(options, path, p => report(p.TensorsDone, p.TensorCount, p.TensorName)));
-            Console.Error.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
+            WrittenFile.Report(path);
             return 0;
         }));
         return command;

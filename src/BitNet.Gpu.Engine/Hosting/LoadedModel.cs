@@ -39,7 +39,9 @@ public sealed class LoadedModel : IDisposable
 
     ProfilingBackend? _profiler;
 
-    /// <summary>Opens, checks and uploads a model. <paramref name="progress"/> gets (tensors done, total, name).</summary>
+    /// <summary>
+    /// Opens, checks (structure, then every float for NaN and infinity) and uploads a model. <paramref name="progress"/> gets (tensors done, total, name).
+    /// </summary>
     public static LoadedModel Load(string path, LoadOptions options, BackendRegistry registry, Action<int, int, string>? progress = null)
     {
         if (options.ContextLength < 0)
@@ -55,6 +57,7 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var description = ModelDescriptionReader.Read(file);
+            FiniteTensorCheck.Check(file);
             var tokenizer = new Tokenizer(GgufVocabularyReader.Read(file.Metadata, path));
             if (tokenizer.Count > description.Hyperparameters.VocabSize)
                 throw new Model.ModelFormatException(path, $"the vocabulary has {tokenizer.Count} tokens but token_embd.weight has only {description.Hyperparameters.VocabSize} rows");

@@ -34,6 +34,23 @@ internal static class LogitScan
         return result;
     }
 
+    /// <summary>Lowest token id whose logit is NaN or +infinity, or -1 when there is none (-infinity is a skipped logit).</summary>
+    public static int FirstNaNOrPositiveInfinity(ReadOnlySpan<float> logits)
+    {
+        int width = Vector<float>.Count;
+        var positiveInfinity = new Vector<float>(float.PositiveInfinity);
+        int i = 0;
+        for (; i <= logits.Length - width; i += width)
+        {
+            if (!Vector.LessThanAll(new Vector<float>(logits[i..]), positiveInfinity)) break;
+        }
+        for (; i < logits.Length; i++)
+        {
+            if (!(logits[i] < float.PositiveInfinity)) return i;
+        }
+        return -1;
+    }
+
     /// <summary>Lowest token id whose logit equals <paramref name="max"/>.</summary>
     public static int FirstIndexOf(ReadOnlySpan<float> logits, float max)
     {

@@ -259,7 +259,18 @@ public sealed class InferenceScheduler : IDisposable
                     Complete(request, "length");
                     continue;
                 }
-                string? reason = request.Advance(_logits.AsSpan(i * Graph.VocabSize, Graph.VocabSize), Graph.SequenceLength(request.Slot!.Index), Graph.ContextLength);
+                string? reason;
+                try
+                {
+                    reason = request.Advance(_logits.AsSpan(i * Graph.VocabSize, Graph.VocabSize), Graph.SequenceLength(request.Slot!.Index), Graph.ContextLength);
+                }
+                catch (Exception error) // this request's logits or sampler failed: it ends, the others go on
+                {
+                    Release(request);
+                    request.Fail(error);
+                    _failed++;
+                    continue;
+                }
                 generated++;
                 if (reason is not null) Complete(request, reason);
             }

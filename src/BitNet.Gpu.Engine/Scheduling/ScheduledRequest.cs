@@ -86,6 +86,8 @@ internal sealed class ScheduledRequest
             _promptTime = _clock.Elapsed;
             _clock.Restart();
         }
+        int bad = LogitScan.FirstNaNOrPositiveInfinity(logits);
+        if (bad >= 0) throw new NonFiniteLogitsException(slotLength - 1, bad, logits[bad]);
         int token = Sampler.Sample(logits, PenaltyWindow());
         Generated++;
         _history.Add(token);
