@@ -19,6 +19,8 @@ public static class IlgpuAccelerators
     /// </summary>
     public static readonly CPUDevice SimulatedGpu = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
 
+    static IlgpuAccelerators() => DriverLibraries.Install();   // libcuda.so.1 / libOpenCL.so.1 where only the driver is installed
+
     /// <summary>The usable devices of one kind; empty (never an exception) when the driver or hardware is missing.
     /// For OpenCL only GPUs with the generic address space (which ILGPU requires) are listed.</summary>
     public static IReadOnlyList<Device> Devices(IlgpuDeviceKind kind)
@@ -33,6 +35,10 @@ public static class IlgpuAccelerators
             return [];   // no driver, no runtime library, or a broken installation: no devices of this kind
         }
     }
+
+    /// <summary>Null when the driver library of <paramref name="kind"/> loads (or the kind needs none); otherwise one line
+    /// naming the library and the loader's reason, e.g. "libcuda.so.1 could not be loaded: … No such file or directory".</summary>
+    public static string? DriverLoadError(IlgpuDeviceKind kind) => DriverLibraries.LoadError(kind);
 
     /// <summary>Creates a backend on device <paramref name="index"/> of <paramref name="kind"/>.</summary>
     public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false)

@@ -7,8 +7,15 @@ public sealed class IlgpuBackendProvider(IlgpuDeviceKind kind) : IBackendProvide
 {
     public string Name => IlgpuAccelerators.BackendName(kind);
 
-    public IReadOnlyList<BackendDevice> Devices() =>
-        [.. IlgpuAccelerators.Devices(kind).Select((d, i) => new BackendDevice(Name, i, d.Name, IlgpuAccelerators.Describe(d)))];
+    /// <summary>The usable devices; a <see cref="BackendUnavailableException"/> naming the library when there are none
+    /// because the driver library cannot be loaded (libcuda.so.1, libOpenCL.so.1).</summary>
+    public IReadOnlyList<BackendDevice> Devices()
+    {
+        var devices = IlgpuAccelerators.Devices(kind);
+        if (devices.Count == 0 && IlgpuAccelerators.DriverLoadError(kind) is { } reason)
+            throw new BackendUnavailableException(Name, reason);
+        return [.. devices.Select((d, i) => new BackendDevice(Name, i, d.Name, IlgpuAccelerators.Describe(d)))];
+    }
 
     public IComputeBackend Create(BackendOptions options) => IlgpuAccelerators.CreateBackend(kind, options.Device);
 

@@ -34,37 +34,38 @@ sealed class IlgpuKernelSet
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
     public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
     {
+        var loader = new IlgpuKernelLoader(accelerator);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
         switch (UsesDp4a, UsesWarpShuffles)
         {
-            case (true, true): LoadRowKernels<CudaDot4, WarpShuffleTeamSum>(accelerator); break;
-            case (true, false): LoadRowKernels<CudaDot4, SharedMemoryTeamSum>(accelerator); break;
-            case (false, true): LoadRowKernels<PortableDot4, WarpShuffleTeamSum>(accelerator); break;
-            default: LoadRowKernels<PortableDot4, SharedMemoryTeamSum>(accelerator); break;
+            case (true, true): LoadRowKernels<CudaDot4, WarpShuffleTeamSum>(loader); break;
+            case (true, false): LoadRowKernels<CudaDot4, SharedMemoryTeamSum>(loader); break;
+            case (false, true): LoadRowKernels<PortableDot4, WarpShuffleTeamSum>(loader); break;
+            default: LoadRowKernels<PortableDot4, SharedMemoryTeamSum>(loader); break;
         }
-        QuantizeActivations = accelerator.LoadKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(GpuKernels.QuantizeActivations);
-        RmsNorm = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(GpuKernels.RmsNorm);
-        EmbedHalf = accelerator.LoadAutoGroupedKernel<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>(GpuKernels.Embed);
-        EmbedFloat = accelerator.LoadAutoGroupedKernel<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>(GpuKernels.Embed);
-        Rope = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(GpuKernels.Rope);
-        StoreKeyValue = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>(GpuKernels.StoreKeyValue);
-        StoreKeyValueHalf = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int>(GpuKernels.StoreKeyValueHalf);
-        AttentionPartial = accelerator.LoadKernel<ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial<FloatWeights>);
-        AttentionPartialHalf = accelerator.LoadKernel<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>(GpuKernels.AttentionPartial<HalfWeights>);
-        AttentionCombine = accelerator.LoadAutoGroupedKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.AttentionCombine);
-        GateActivation = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GpuKernels.GateActivation);
-        ResidualAdd = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>>(GpuKernels.ResidualAdd);
+        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
+        EmbedHalf = loader.Load<Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<HalfWeights>);
+        EmbedFloat = loader.Load<Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<FloatWeights>);
+        Rope = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(GpuKernels.Rope);
+        StoreKeyValue = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>>(GpuKernels.StoreKeyValue);
+        StoreKeyValueHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int>>(GpuKernels.StoreKeyValueHalf);
+        AttentionPartial = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<FloatWeights>);
+        AttentionPartialHalf = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<HalfWeights>);
+        AttentionCombine = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.AttentionCombine);
+        GateActivation = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int>>(GpuKernels.GateActivation);
+        ResidualAdd = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>>>(GpuKernels.ResidualAdd);
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
     [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
-    void LoadRowKernels<TDot, TSum>(Accelerator accelerator) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
+    void LoadRowKernels<TDot, TSum>(IlgpuKernelLoader loader) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
     {
-        TernaryMatVec = accelerator.LoadKernel<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(GpuKernels.TernaryMatVec<TDot, TSum>);
-        TernaryMatMat = accelerator.LoadKernel<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>(GpuKernels.TernaryMatMat<TDot, TSum>);
-        DenseMatVecHalf = accelerator.LoadKernel<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
-        DenseMatVecFloat = accelerator.LoadKernel<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
+        TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
+        TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        DenseMatVecHalf = loader.Load<Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
+        DenseMatVecFloat = loader.Load<Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
     }
 
     static bool SupportsDp4a(Accelerator accelerator) =>

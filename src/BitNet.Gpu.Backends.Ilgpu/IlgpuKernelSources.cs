@@ -19,13 +19,14 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 public static class IlgpuKernelSources
 {
     /// <summary>OpenCL C for each kernel, for the least capable device ILGPU accepts: OpenCL C 2.0 (ILGPU emits
-    /// work_group_barrier) with the generic address space (ILGPU's accelerator requires it); no subgroups, fp16 or fp64.</summary>
+    /// work_group_barrier) with the generic address space (ILGPU's accelerator requires it); no subgroups, fp16 or fp64.
+    /// As a device builds it: every barrier fences local memory too (<see cref="IlgpuKernelLoader.Prepare"/>).</summary>
     public static IReadOnlyList<(string Name, string Source)> OpenCl()
     {
         using var context = CreateContext();
         var capabilities = new CLCapabilityContext(float16: false, float64: false, genericAddressSpace: true, int64_Atomics: false, subGroups: false);
         using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL20);
-        return [.. KernelCatalog.All(cuda: false).Select(k => (k.Name, ((CLCompiledKernel)Compile(backend, k)).Source))];
+        return [.. KernelCatalog.All(cuda: false).Select(k => (k.Name, ((CLCompiledKernel)IlgpuKernelLoader.Prepare(Compile(backend, k))).Source))];
     }
 
     /// <summary>PTX for each kernel for an sm_75 device, with dp4a and warp-shuffle row sums.</summary>

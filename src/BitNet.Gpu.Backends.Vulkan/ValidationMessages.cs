@@ -19,6 +19,8 @@ internal sealed unsafe class ValidationMessages : IDisposable
 
     public const string ExtensionName = "VK_EXT_debug_utils";
     public const string LayerName = "VK_LAYER_KHRONOS_validation";
+    /// <summary>The layer's extension that turns on GPU-assisted validation.</summary>
+    public const string FeaturesExtensionName = "VK_EXT_validation_features";
 
     public ValidationMessages(Vk vk, Instance instance)
     {

@@ -59,14 +59,21 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor)
     {
         var (rows, cols) = Shape(tensor);
+        return UploadTernary(tensor.Name, tensor.Type, file.GetTensorBytes(tensor), rows, cols);
+    }
+
+    /// <summary>A ternary matrix from its encoded bytes. Rows of any length pack (I2_S encodes the tensor as one run), so
+    /// tests can reach widths no GGUF holds, e.g. cols % 16 ≠ 0.</summary>
+    internal DeviceWeight UploadTernary(string name, GgmlType type, ReadOnlySpan<byte> encoded, int rows, int cols)
+    {
         if (rows > MaxGroupsPerDimension)
-            throw new ArgumentException($"{tensor.Name}: ternary matrices of more than {MaxGroupsPerDimension} rows are not supported", nameof(tensor));
-        var packed = TernaryPacking.Pack(tensor.Type, file.GetTensorBytes(tensor), rows, cols);
+            throw new ArgumentException($"{name}: ternary matrices of more than {MaxGroupsPerDimension} rows are not supported", nameof(rows));
+        var packed = TernaryPacking.Pack(type, encoded, rows, cols);
         var codes = DeviceCopy(MemoryMarshal.AsBytes(packed.Codes.AsSpan()));
         var scales = DeviceCopy(MemoryMarshal.AsBytes(packed.RowBlockScales.AsSpan()));
         return new VulkanTernaryWeight
         {
-            Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = codes.Size + scales.Size,
+            Name = name, Rows = rows, Cols = cols, ByteSize = codes.Size + scales.Size,
             Codes = codes, BlockScales = scales, RowWords = packed.RowWords, BlockWords = packed.BlockWords, BlocksPerRow = packed.BlocksPerRow,
         };
     }
@@ -106,7 +113,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         return new VulkanQuantized
         {
             Rows = rows, Cols = cols,
-            Values = new GpuBuffer(_context, (long)rows * ((cols + 3) / 4) * 4, hostVisible: false),
+            Values = new GpuBuffer(_context, (long)rows * VulkanQuantized.RowWordsFor(cols) * 4, hostVisible: false),
             Scales = new GpuBuffer(_context, rows * 4L, hostVisible: false),
         };
     }
@@ -348,7 +355,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var q = Quantized(quantized, rows, quantized.Cols);
         if (values.Length < rows * q.Cols || scales.Length < rows)
             throw new ArgumentException($"{rows} rows need {rows * q.Cols} values and {rows} scales", nameof(values));
-        var packed = new sbyte[rows * q.RowWords * 4];   // rows padded to whole uints
+        var packed = new sbyte[rows * q.RowWords * 4];   // rows padded to whole weight words
         _stream.Download(q.Values, 0, MemoryMarshal.AsBytes(packed.AsSpan()));
         _stream.Download(q.Scales, 0, MemoryMarshal.AsBytes(scales[..rows]));
         for (int t = 0; t < rows; t++) packed.AsSpan(t * q.RowWords * 4, q.Cols).CopyTo(values.Slice(t * q.Cols, q.Cols));

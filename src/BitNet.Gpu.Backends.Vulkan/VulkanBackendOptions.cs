@@ -7,6 +7,9 @@ public sealed record VulkanBackendOptions
     public int Device { get; init; }
     /// <summary>Enables VK_LAYER_KHRONOS_validation; its warnings and errors throw <see cref="VulkanValidationException"/>.</summary>
     public bool Validation { get; init; }
+    /// <summary>With <see cref="Validation"/>: the layer's GPU-assisted validation (VK_EXT_validation_features) too, which
+    /// instruments every shader to check each storage-buffer access against its binding's range. Slow; for tests.</summary>
+    public bool GpuAssistedValidation { get; init; }
     /// <summary>When the ternary products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
     /// unpack each int8 with bit operations. Lavapipe has the extension but emulates it, slower than the portable path.</summary>
     public IntegerDotProductUse IntegerDotProduct { get; init; } = IntegerDotProductUse.WhenAccelerated;

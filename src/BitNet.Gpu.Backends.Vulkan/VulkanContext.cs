@@ -32,7 +32,7 @@ internal sealed unsafe class VulkanContext : IDisposable
     public VulkanContext(VulkanBackendOptions options)
     {
         Vk = Vk.GetApi();
-        Instance = CreateInstance(Vk, options.Validation);
+        Instance = CreateInstance(Vk, options.Validation, options.Validation && options.GpuAssistedValidation);
         try
         {
             if (options.Validation) _validation = new ValidationMessages(Vk, Instance);
@@ -67,23 +67,28 @@ internal sealed unsafe class VulkanContext : IDisposable
     /// <summary>Throws if the validation layer has reported anything since the last check.</summary>
     public void ThrowIfValidationFailed() => _validation?.ThrowIfAny();
 
-    public static Instance CreateInstance(Vk vk, bool validation)
+    /// <param name="gpuAssisted">Also GPU-assisted validation: shaders instrumented to check buffer accesses (needs <paramref name="validation"/>).</param>
+    public static Instance CreateInstance(Vk vk, bool validation, bool gpuAssisted = false)
     {
         using var appName = new NativeString("bitnet-gpu");
         using var layer = new NativeString(ValidationMessages.LayerName);
         using var extension = new NativeString(ValidationMessages.ExtensionName);
+        using var featuresExtension = new NativeString(ValidationMessages.FeaturesExtensionName);
         var app = new ApplicationInfo
         {
             SType = StructureType.ApplicationInfo, PApplicationName = appName.Pointer, PEngineName = appName.Pointer,
             ApiVersion = Vk.Version11,
         };
         var layers = stackalloc byte*[] { layer.Pointer };
-        var extensions = stackalloc byte*[] { extension.Pointer };
+        var extensions = stackalloc byte*[] { extension.Pointer, featuresExtension.Pointer };
+        // GPU-assisted validation instruments shaders in a descriptor set of its own, the last the device allows.
+        var enabled = stackalloc ValidationFeatureEnableEXT[] { ValidationFeatureEnableEXT.GpuAssistedExt, ValidationFeatureEnableEXT.GpuAssistedReserveBindingSlotExt };
+        var features = new ValidationFeaturesEXT { SType = StructureType.ValidationFeaturesExt, EnabledValidationFeatureCount = 2, PEnabledValidationFeatures = enabled };
         var info = new InstanceCreateInfo
         {
-            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app,
+            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app, PNext = gpuAssisted ? &features : null,
             EnabledLayerCount = validation ? 1u : 0u, PpEnabledLayerNames = validation ? layers : null,
-            EnabledExtensionCount = validation ? 1u : 0u, PpEnabledExtensionNames = validation ? extensions : null,
+            EnabledExtensionCount = validation ? (gpuAssisted ? 2u : 1u) : 0u, PpEnabledExtensionNames = validation ? extensions : null,
         };
         var result = vk.CreateInstance(in info, null, out var instance);
         if (result == Result.ErrorLayerNotPresent)

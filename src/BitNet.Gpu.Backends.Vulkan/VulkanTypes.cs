@@ -45,12 +45,17 @@ internal sealed class VulkanActivations : DeviceBuffer
     public override void Dispose() => Values.Dispose();
 }
 
-/// <summary>Int8 activations packed 4 per uint (rows padded to whole uints) and one scale per row.</summary>
+/// <summary>Int8 activations packed 4 per uint and one scale per row. Each row is padded with zeros to whole ternary
+/// weight words (16 values): the ternary shaders read the activations of a weight word together, so a row of
+/// cols % 16 ≠ 0 values would otherwise end inside the last one.</summary>
 internal sealed class VulkanQuantized : DeviceBuffer
 {
     public required GpuBuffer Values { get; init; }   // rows × RowWords uints
     public required GpuBuffer Scales { get; init; }   // rows floats
-    public int RowWords => (Cols + 3) / 4;
+    public int RowWords => RowWordsFor(Cols);
+
+    /// <summary>Uints per quantized row: 4 · ceil(cols / 16), four per ternary weight word.</summary>
+    public static int RowWordsFor(int cols) => (cols + TernaryPacking.CodesPerWord - 1) / TernaryPacking.CodesPerWord * (TernaryPacking.CodesPerWord / 4);
 
     public override void Dispose()
     {

@@ -9,7 +9,7 @@ layout(std430, binding = 2) writeonly buffer Scales { float scales[]; };  // tok
 
 layout(push_constant) uniform Shape {
     uint cols;
-    uint rowWords;   // ceil(cols / 4)
+    uint rowWords;   // 4·ceil(cols / 16): rows padded with zeros to whole ternary weight words
 };
 
 shared float partial[GROUP];

@@ -20,7 +20,7 @@ layout(push_constant) uniform Shape {
     uint rowWords;      // ceil(cols / 16)
     uint blockWords;    // weight words per scale block
     uint blocksPerRow;
-    uint qRowWords;     // ceil(cols / 4)
+    uint qRowWords;     // 4·rowWords: quantized rows are padded with zeros to whole weight words
     uint tokenCount;
 };
 

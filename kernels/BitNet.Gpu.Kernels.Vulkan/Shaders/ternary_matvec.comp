@@ -10,7 +10,7 @@ const uint ROWS_PER_GROUP = GROUP / LANES_PER_ROW;
 
 layout(std430, binding = 0) readonly buffer Weights { uint weights[]; };         // rows × rowWords, 16 two-bit codes (w + 1) per uint
 layout(std430, binding = 1) readonly buffer BlockScales { float blockScales[]; }; // rows × blocksPerRow
-layout(std430, binding = 2) readonly buffer Quantized { uint q[]; };              // qRowWords, 4 int8 per uint
+layout(std430, binding = 2) readonly buffer Quantized { uint q[]; };              // 4·rowWords, 4 int8 per uint (zero padded)
 layout(std430, binding = 3) readonly buffer ActScales { float actScales[]; };     // 1
 layout(std430, binding = 4) writeonly buffer Y { float y[]; };                    // rows
 

@@ -16,6 +16,7 @@ public static class DevicesCommand
             {
                 IReadOnlyList<Engine.Backends.BackendDevice> devices;
                 try { devices = provider.Devices(); }
+                catch (Engine.Backends.BackendUnavailableException e) { table.AddRow(provider.Name, "-", "unavailable", Markup.Escape(e.Reason)); continue; }
                 catch (Exception e) { table.AddRow(provider.Name, "-", "unavailable", Markup.Escape(e.Message)); continue; }
                 if (devices.Count == 0) table.AddRow(provider.Name, "-", "none found", "");
                 foreach (var d in devices)

@@ -15,9 +15,17 @@ public interface IBackendProvider
 {
     /// <summary>The --backend name.</summary>
     string Name { get; }
-    /// <summary>The devices found; empty when the driver or hardware is missing.</summary>
+    /// <summary>The devices found; empty when the hardware is missing, a <see cref="BackendUnavailableException"/> saying
+    /// why when the backend cannot look (its driver library does not load).</summary>
     IReadOnlyList<BackendDevice> Devices();
     IComputeBackend Create(BackendOptions options);
+}
+
+/// <summary>A backend that cannot list devices on this machine, and why (e.g. its driver library does not load).</summary>
+public sealed class BackendUnavailableException(string backend, string reason) : Exception($"{backend} is unavailable: {reason}")
+{
+    public string Backend { get; } = backend;
+    public string Reason { get; } = reason;
 }
 
 /// <summary>Options every backend understands.</summary>
@@ -58,15 +66,26 @@ public sealed class BackendRegistry
     public IComputeBackend Create(string name, BackendOptions options)
     {
         if (name.Equals("auto", StringComparison.OrdinalIgnoreCase))
-            name = AutoOrder.First(n => _providers.TryGetValue(n, out var p) && (n == "cpu" || p.Devices().Any(d => d.IsGpu)));
+            name = AutoOrder.First(n => _providers.TryGetValue(n, out var p) && (n == "cpu" || HasGpu(p)));
         if (!_providers.TryGetValue(name, out var provider))
             throw new ArgumentException($"--backend '{name}' is not known (choose from {string.Join(", ", Names)})", nameof(name));
-        var devices = provider.Devices();
+        IReadOnlyList<BackendDevice> devices;
+        try { devices = provider.Devices(); }
+        catch (BackendUnavailableException e)
+        {
+            throw new ArgumentException($"--backend {name}: no {name} device was found on this machine ({e.Reason})", nameof(name));
+        }
         if (devices.Count == 0)
             throw new ArgumentException($"--backend {name}: no {name} device was found on this machine", nameof(name));
         if (options.Device < 0 || options.Device >= devices.Count)
             throw new ArgumentException($"--device {options.Device} is out of range: {name} has {devices.Count} device(s)", nameof(options));
         return provider.Create(options);
+    }
+
+    static bool HasGpu(IBackendProvider provider)
+    {
+        try { return provider.Devices().Any(d => d.IsGpu); }
+        catch (BackendUnavailableException) { return false; }   // auto moves on to the next backend
     }
 
     /// <summary>A provider from two delegates, for backends that need no class of their own.</summary>

@@ -22,7 +22,11 @@ public sealed class IlgpuRegistrationTests
         var registry = new BackendRegistry();
         var provider = new IlgpuBackendProvider(kind);
         registry.Register(provider);
-        if (provider.Devices().Count > 0) return;   // this machine has one: nothing to check here
+        try
+        {
+            if (provider.Devices().Count > 0) return;   // this machine has one: nothing to check here
+        }
+        catch (BackendUnavailableException) { }   // no driver library: Create says so
         var error = Assert.Throws<ArgumentException>(() => registry.Create(provider.Name, new BackendOptions()));
         Assert.Contains($"no {provider.Name} device", error.Message);
     }

@@ -33,6 +33,32 @@ public sealed class KernelSourceTests
     }
 
     [Fact]
+    public void OpenCl_EveryBarrierFencesLocalMemory()
+    {
+        // The shared-memory row sums and attention's tiles exchange values through local arrays across these barriers.
+        int barriers = 0;
+        foreach (var (name, source) in IlgpuKernelSources.OpenCl())
+            foreach (var (call, fencesLocalMemory) in OpenClBarriers.Barriers(source))
+            {
+                barriers++;
+                Assert.True(fencesLocalMemory, $"{name}: '{call}' does not fence local memory (CLK_LOCAL_MEM_FENCE)");
+            }
+        Assert.True(barriers >= 8, $"only {barriers} barriers found in the OpenCL C: the check no longer sees ILGPU's barrier calls");
+    }
+
+    [Theory]
+    [InlineData("\t work_group_barrier ( CLK_GLOBAL_MEM_FENCE );", "\t work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);")]
+    [InlineData("work_group_barrier(CLK_GLOBAL_MEM_FENCE, memory_scope_work_group);", "work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE, memory_scope_work_group);")]
+    [InlineData("barrier(CLK_GLOBAL_MEM_FENCE);", "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);")]
+    [InlineData("work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);", "work_group_barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);")]
+    [InlineData("sub_group_barrier(CLK_GLOBAL_MEM_FENCE); my_barrier_count = 1;", "sub_group_barrier(CLK_GLOBAL_MEM_FENCE); my_barrier_count = 1;")]
+    public void OpenClBarrierFlags_GainTheLocalFence(string source, string expected)
+    {
+        Assert.Equal(expected, OpenClBarriers.FenceLocalMemory(source));
+        Assert.All(OpenClBarriers.Barriers(expected), b => Assert.True(b.FencesLocalMemory, b.Call));
+    }
+
+    [Fact]
     public void Ptx_EveryKernelGenerates_WithDp4aAndWarpShuffles()
     {
         var sources = IlgpuKernelSources.Ptx().ToDictionary(s => s.Name, s => s.Source);

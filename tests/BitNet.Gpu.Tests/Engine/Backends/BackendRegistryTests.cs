@@ -34,4 +34,16 @@ public class BackendRegistryTests
         registry.Register(new BackendRegistry.DelegateProvider("cuda", () => [], _ => throw new InvalidOperationException()));
         Assert.Contains("no cuda device", Assert.Throws<ArgumentException>(() => registry.Create("cuda", new BackendOptions())).Message);
     }
+
+    [Fact]
+    public void UnavailableBackends_AreSkippedByAutoAndExplainedWhenNamed()
+    {
+        var registry = new BackendRegistry();
+        registry.Register(new BackendRegistry.DelegateProvider("cuda",
+            () => throw new BackendUnavailableException("cuda", "libcuda.so.1 could not be loaded: no such file"), _ => throw new InvalidOperationException()));
+        using (var b = registry.Create("auto", new BackendOptions())) Assert.Equal("cpu", b.Name);
+        var error = Assert.Throws<ArgumentException>(() => registry.Create("cuda", new BackendOptions()));
+        Assert.Contains("no cuda device", error.Message);
+        Assert.Contains("libcuda.so.1 could not be loaded: no such file", error.Message);
+    }
 }
