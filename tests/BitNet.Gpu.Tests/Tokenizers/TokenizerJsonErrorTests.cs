@@ -70,6 +70,20 @@ public class TokenizerJsonErrorTests
     }
 
     [Fact]
+    public void NestingPastTheReadersDepthLimit_IsAFormatError()
+    {
+        // System.Text.Json's reader is bounded (MaxDepth 256), so 100,000 nested arrays are refused, not recursed into.
+        string deep = new string('[', 100_000) + new string(']', 100_000);
+        var e = Assert.Throws<ModelFormatException>(() => Read(ValidJson(extra: $"\"normalizer\": {deep},")));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("depth of 256", e.Message);
+
+        e = Assert.Throws<ModelFormatException>(() => Read(ValidJson(), $"{{ \"chat_template\": {deep} }}"));
+        Assert.Contains("tok_config.json", e.Message);
+        Assert.Contains("depth of 256", e.Message);
+    }
+
+    [Fact]
     public void MergeOfUnknownTokens_IsRejected()
     {
         string json = ValidJson().Replace("\"merges\": [\"a b\"]", "\"merges\": [\"a b\", \"q zz\"]");

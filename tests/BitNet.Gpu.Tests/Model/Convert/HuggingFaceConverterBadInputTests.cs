@@ -31,6 +31,17 @@ public class HuggingFaceConverterBadInputTests
         Assert.Contains("config.json", e.Message);
     }
 
+    [Fact]
+    public void ConfigNestedPastTheReadersDepthLimit()
+    {
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        File.WriteAllText(dir.File("config.json"), "{\"x\": " + new string('[', 100_000) + new string(']', 100_000) + "}");
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("config.json"), e.FilePath);
+        Assert.Contains("depth of 64", e.Message);
+    }
+
     [Theory]
     [InlineData("GPT2LMHeadModel", false, "unsupported architecture 'GPT2LMHeadModel'")]
     [InlineData("LlamaForCausalLM", false, "without a bitnet quantization_config")]
