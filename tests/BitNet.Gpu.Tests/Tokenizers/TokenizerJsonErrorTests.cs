@@ -84,6 +84,22 @@ public class TokenizerJsonErrorTests
     }
 
     [Fact]
+    public void InvalidUtf8InAString_IsAFormatErrorNamingTheByte()
+    {
+        // Found by fuzzing: the JSON reader checks only structure, and reading the string threw InvalidOperationException.
+        byte[] json = [.. "{\"model\":{\"type\":\"BPE\",\"vocab\":{}},\"decoder\":\""u8, 0x88, .. "\"}"u8];
+        var e = Assert.Throws<ModelFormatException>(() => HuggingFaceVocabularyReader.Read(new MemoryStream(json), "tok.json"));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("not valid UTF-8 (at byte 46)", e.Message);
+
+        byte[] config = [.. "{\"bos_token\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        e = Assert.Throws<ModelFormatException>(() => HuggingFaceVocabularyReader.Read(
+            new MemoryStream(Encoding.UTF8.GetBytes(ValidJson())), "tok.json", new MemoryStream(config), "tok_config.json"));
+        Assert.Contains("tok_config.json", e.Message);
+        Assert.Contains("not valid UTF-8 (at byte 14)", e.Message);
+    }
+
+    [Fact]
     public void MergeOfUnknownTokens_IsRejected()
     {
         string json = ValidJson().Replace("\"merges\": [\"a b\"]", "\"merges\": [\"a b\", \"q zz\"]");

@@ -105,7 +105,11 @@ static class CorpusSeeds
         yield return ("byte-level.json", Join(ByteLevel(), null));
         yield return ("byte-level+config.json", Join(ByteLevel(), smallConfig.ToJsonString()));
         yield return ("byte-level+llama3-config.json", Join(ByteLevel(), llama3Config));
-        yield return ("sentencepiece+config.json", Join(SentencePiece(), smallConfig.ToJsonString()));
+        var sentencePieceConfig = new JsonObject
+        {
+            ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["add_bos_token"] = true, ["chat_template"] = BuiltInChatTemplates.Get("falcon3"),
+        };
+        yield return ("sentencepiece+config.json", Join(SentencePiece(), sentencePieceConfig.ToJsonString()));
     }
 
     static byte[] Join(JsonObject tokenizer, string? config) =>

@@ -42,6 +42,18 @@ public class HuggingFaceConverterBadInputTests
         Assert.Contains("depth of 64", e.Message);
     }
 
+    [Fact]
+    public void TokenizerJsonWithInvalidUtf8()
+    {
+        // Found by fuzzing the tokenizer.json readers: an invalid byte inside a string threw InvalidOperationException.
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        File.WriteAllBytes(dir.File("tokenizer.json"), [.. "{\"model\":{\"type\":\"BPE\",\"vocab\":{}},\"decoder\":\""u8, 0x88, .. "\"}"u8]);
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("tokenizer.json"), e.FilePath);
+        Assert.Contains("not valid UTF-8 (at byte 46)", e.Message);
+    }
+
     [Theory]
     [InlineData("GPT2LMHeadModel", false, "unsupported architecture 'GPT2LMHeadModel'")]
     [InlineData("LlamaForCausalLM", false, "without a bitnet quantization_config")]
