@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the parsers with AFL++ and SharpFuzz (see README.md).
 #   tests/Fuzz/fuzz.sh TARGET|all SECONDS
-# Publishes the runner to tests/Fuzz/out/bin, instruments the parsers' assemblies (BitNet.Gpu.Model,
-# BitNet.Gpu.Tokenizers), then runs afl-fuzz on each target for SECONDS from tests/Fuzz/corpus/TARGET, with findings
-# in tests/Fuzz/out/TARGET. Prints one line per target: executions, paths, crashes, hangs. Exit 1 if any target
-# crashed, 2 if afl-fuzz or SharpFuzz is not available, 3 if a run could not start.
+# Publishes the runner to OUT/bin, instruments the parsers' assemblies (BitNet.Gpu.Model, BitNet.Gpu.Tokenizers),
+# then runs afl-fuzz on each target for SECONDS from tests/Fuzz/corpus/TARGET, with findings in OUT/TARGET (OUT is
+# $FUZZ_OUT, by default tests/Fuzz/out). Prints one line per target: executions, paths, crashes, hangs, and each
+# crashing input's exception. Exit 1 if any target crashed, 2 if afl-fuzz or SharpFuzz is not available, 3 if a run
+# could not start.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 targets=(gguf safetensors tokenizer-json chat-template tokenizer)
@@ -20,13 +21,14 @@ seconds=$2
 
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz not found (apt-get install afl++)" >&2; exit 2; }
 
-out="$here/out"
+out="${FUZZ_OUT:-$here/out}"
+mkdir -p "$out"
 bin="$out/bin"
 cd "$here"
 dotnet tool restore >/dev/null || { echo "fuzz: dotnet tool restore failed (SharpFuzz.CommandLine)" >&2; exit 2; }
 rm -rf "$bin"
-dotnet publish BitNet.Gpu.Fuzz/BitNet.Gpu.Fuzz.csproj -c Release -o "$bin" --nologo -v quiet >"$out.publish.log" 2>&1 \
-  || { cat "$out.publish.log" >&2; echo "fuzz: publish failed" >&2; exit 3; }
+dotnet publish BitNet.Gpu.Fuzz/BitNet.Gpu.Fuzz.csproj -c Release -o "$bin" --nologo -v quiet >"$out/publish.log" 2>&1 \
+  || { cat "$out/publish.log" >&2; echo "fuzz: publish failed" >&2; exit 3; }
 for dll in BitNet.Gpu.Model.dll BitNet.Gpu.Tokenizers.dll; do
   dotnet sharpfuzz "$bin/$dll" >/dev/null || { echo "fuzz: instrumenting $dll failed" >&2; exit 3; }
 done
@@ -40,7 +42,7 @@ crashed=0
 for target in "${run[@]}"; do
   findings="$out/$target"
   rm -rf "$findings"
-  afl-fuzz -i "corpus/$target" -o "$findings" -t 10000 -m none -V "$seconds" -- dotnet "$bin/bitnet-gpu-fuzz.dll" run "$target" \
+  afl-fuzz -i "$here/corpus/$target" -o "$findings" -t 10000 -m none -V "$seconds" -- dotnet "$bin/bitnet-gpu-fuzz.dll" run "$target" \
     >"$findings.log" 2>&1
   stats="$findings/default/fuzzer_stats"
   if [[ ! -f "$stats" ]]; then
