@@ -146,6 +146,7 @@ public static class HuggingFaceVocabularyReader
         }
         int count = byId.Count == 0 ? 0 : byId.Keys.Max() + 1;
         if (count > 16_000_000) throw new ModelFormatException(file.Name, $"token id {count - 1} is implausibly large");
+        if (count > 0) BitNet.Gpu.Model.Convert.TokenIdHoles.Check(file.Name, byId.Count, count - 1);
         var tokens = new string[count];
         var types = new TokenType[count];
         for (int id = 0; id < count; id++)

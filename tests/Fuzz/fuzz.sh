@@ -36,7 +36,7 @@ done
 # afl-fuzz runs `dotnet` (not itself instrumented: the instrumentation is in the assemblies); the machine is shared,
 # so no CPU binding and no CPU governor check; crashes are exceptions reported by SharpFuzz, not core dumps.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
-export AFL_FORKSRV_INIT_TMOUT=60000 AFL_SUPPRESS_REPORT=1 DOTNET_TieredPGO=0
+export AFL_FORKSRV_INIT_TMOUT=60000 DOTNET_TieredPGO=0
 
 crashed=0
 for target in "${run[@]}"; do
@@ -50,6 +50,13 @@ for target in "${run[@]}"; do
   fi
   stat() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
   crashes=$(stat saved_crashes)
+  # SharpFuzz runs the inputs in one process: if it dies (stack overflow, out of memory, an input past the timeout)
+  # afl-fuzz stops early. The input it was running is the finding.
+  if grep -q "Unable to communicate with fork server" "$findings.log"; then
+    cp "$findings/default/.cur_input" "$findings/process-died-input"
+    echo "$target: the target process died after $(stat run_time)s (a stack overflow, out of memory, or an input past the 10 s timeout); input: $findings/process-died-input"
+    crashes=$((crashes + 1))
+  fi
   printf '%-15s %10s executions in %4ss (%s/s), %5s paths, %s crashes, %s hangs\n' "$target" \
     "$(stat execs_done)" "$(stat run_time)" "$(stat execs_per_sec)" "$(stat corpus_count)" "$crashes" "$(stat saved_hangs)"
   if ((crashes > 0)); then

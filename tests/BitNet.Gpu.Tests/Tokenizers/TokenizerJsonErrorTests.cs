@@ -100,6 +100,21 @@ public class TokenizerJsonErrorTests
     }
 
     [Fact]
+    public void AnIdFarPastTheTokens_IsAFormatError()
+    {
+        // Found by fuzzing: one added token with id 8,966,666 made millions of placeholder tokens (20 s to load).
+        string json = ValidJson().Replace("\"id\": 257", "\"id\": 8966666");
+        var e = Assert.Throws<ModelFormatException>(() => Read(json));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("token id 8966666 leaves 8,966,409 ids without a token, more than the 1,024 allowed for 258 tokens", e.Message);
+
+        // A few holes are placeholders, as llama.cpp's converter writes them.
+        var v = Read(ValidJson().Replace("\"id\": 257", "\"id\": 300"));
+        Assert.Equal(301, v.Count);
+        Assert.Equal("[PAD280]", v.Tokens[280]);
+    }
+
+    [Fact]
     public void MergeOfUnknownTokens_IsRejected()
     {
         string json = ValidJson().Replace("\"merges\": [\"a b\"]", "\"merges\": [\"a b\", \"q zz\"]");

@@ -43,6 +43,20 @@ public class HuggingFaceConverterBadInputTests
     }
 
     [Fact]
+    public void TokenizerIdFarPastTheTokens()
+    {
+        // Found by fuzzing: the exporter padded a vocabulary of a few hundred tokens to one id in the millions.
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        var tokenizer = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("tokenizer.json")))!;
+        tokenizer["added_tokens"]![0]!["id"] = 8_966_666;
+        File.WriteAllText(dir.File("tokenizer.json"), tokenizer.ToJsonString());
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("tokenizer.json"), e.FilePath);
+        Assert.Contains("token id 8966666 leaves", e.Message);
+    }
+
+    [Fact]
     public void TokenizerJsonWithInvalidUtf8()
     {
         // Found by fuzzing the tokenizer.json readers: an invalid byte inside a string threw InvalidOperationException.
