@@ -19,7 +19,7 @@ sealed class JinjaInterpreter
     readonly List<Dictionary<string, object?>> _scopes = [];
     readonly StringBuilder _output = new();
     int _depth, _steps;
-    long _built;
+    long _handled;
 
     public static string Render(IReadOnlyList<Node> template, Dictionary<string, object?> variables)
     {
@@ -88,20 +88,30 @@ sealed class JinjaInterpreter
             throw new ChatTemplateException($"rendering takes more than the limit of {JinjaLimits.MaxSteps:N0} steps (statements, expressions and loop iterations)");
     }
 
-    // Counts what an operation built against the render's total, so repeated copies of large strings stay bounded.
+    // What an operation built: within the length limit, and counted as handled.
     object? Built(object? value)
     {
-        long size = value switch { string s => s.Length, System.Collections.ICollection c => c.Count, _ => 0 };
-        JinjaLimits.CheckLength(size);
-        _built += size;
-        if (_built > JinjaLimits.MaxBuilt)
-            throw new ChatTemplateException($"rendering builds more than the limit of {JinjaLimits.MaxBuilt:N0} characters in total");
+        JinjaLimits.CheckLength(Size(value));
+        Handle(Size(value));
         return value;
     }
 
+    // Counts characters (or items) an operation reads or writes against the render's total, so a loop that copies or
+    // compares large strings stays quick: the step limit alone bounds the count of operations, not their size.
+    void Handle(long characters)
+    {
+        _handled += characters;
+        if (_handled > JinjaLimits.MaxHandled)
+            throw new ChatTemplateException($"rendering handles more than the limit of {JinjaLimits.MaxHandled:N0} characters in total");
+    }
+
+    static long Size(object? value) => value switch { string s => s.Length, System.Collections.ICollection c => c.Count, _ => 0 };
+
     void ExecuteFor(ForNode loop)
     {
-        var items = JinjaValues.Iterate(Evaluate(loop.Iterable)).ToList();
+        var iterable = Evaluate(loop.Iterable);
+        Handle(Size(iterable));
+        var items = JinjaValues.Iterate(iterable).ToList();
         if (loop.Filter is not null)
             items = items.Where(item => { Step(); using var _ = PushScope(Bind(loop.Targets, item)); return JinjaValues.IsTrue(Evaluate(loop.Filter)); }).ToList();
         if (items.Count == 0) { Execute(loop.Else); return; }
@@ -173,15 +183,31 @@ sealed class JinjaInterpreter
         Index i => JinjaValues.Item(Evaluate(i.Target), Evaluate(i.Key)),
         Slice s => JinjaValues.Slice(Evaluate(s.Target), s.Start is null ? null : Evaluate(s.Start), s.Stop is null ? null : Evaluate(s.Stop)),
         Call c => Built(CallFunction(c)),
-        Filter f => Built(JinjaBuiltins.ApplyFilter(f.FilterName, Evaluate(f.Value), f.Args.Select(Evaluate).ToList())),
+        Filter f => ApplyFilter(f),
         Test t => JinjaBuiltins.ApplyTest(t.TestName, Evaluate(t.Value)) != t.Negated,
         Unary { Op: "not" } u => !JinjaValues.IsTrue(Evaluate(u.Operand)),
         Unary u => JinjaValues.Negate(Evaluate(u.Operand)),
         Binary { Op: "and" or "or" } b => ShortCircuit(b),
-        Binary b => Built(JinjaValues.BinaryOp(b.Op, Evaluate(b.Left), Evaluate(b.Right))),
+        Binary b => BinaryOp(b),
         Conditional c => JinjaValues.IsTrue(Evaluate(c.Condition)) ? Evaluate(c.Then) : c.Else is null ? null : Evaluate(c.Else),
         _ => throw new ChatTemplateException($"cannot evaluate {expr.GetType().Name}"),
     };
+
+    object? ApplyFilter(Filter f)
+    {
+        object? value = Evaluate(f.Value);
+        var args = f.Args.Select(Evaluate).ToList();
+        Handle(Size(value) + args.Sum(Size));
+        return Built(JinjaBuiltins.ApplyFilter(f.FilterName, value, args));
+    }
+
+    // Comparing and searching read both sides: 'in' a list compares the item with each element.
+    object? BinaryOp(Binary b)
+    {
+        object? left = Evaluate(b.Left), right = Evaluate(b.Right);
+        Handle(b.Op == "in" && right is System.Collections.ICollection list ? list.Count * (1 + Size(left)) : Size(left) + Size(right));
+        return Built(JinjaValues.BinaryOp(b.Op, left, right));
+    }
 
     // 'and' gives its left side when that is false, 'or' when it is true; the left side is evaluated once.
     object? ShortCircuit(Binary b)
@@ -207,7 +233,9 @@ sealed class JinjaInterpreter
         foreach (var (name, value) in call.Kwargs)
             if (!kwargs.TryAdd(name, Evaluate(value)))
                 throw new ChatTemplateException($"keyword argument '{name}' is given twice in a call to '{Describe(call.Callee)}'");
-        return function(call.Args.Select(Evaluate).ToList(), kwargs);
+        var args = call.Args.Select(Evaluate).ToList();
+        Handle(args.Sum(Size) + kwargs.Values.Sum(Size));
+        return function(args, kwargs);
     }
 
     static string Describe(Expr e) => e switch

@@ -16,8 +16,11 @@ static class JinjaLimits
     /// <summary>Most steps in one render: each statement executed, expression evaluated and loop iteration is a step.</summary>
     public const int MaxSteps = 1_000_000;
 
-    /// <summary>Most characters or items one render may build in total, so a loop that copies large strings stays quick.</summary>
-    public const long MaxBuilt = 64L * MaxLength;
+    /// <summary>
+    /// Most characters or items one render may read and build in operations (concatenation, comparison, filters, calls,
+    /// loops) in total, so a loop that copies or compares large strings stays quick.
+    /// </summary>
+    public const long MaxHandled = 64L * MaxLength;
 
     public static ChatTemplateException NestingExceeded() =>
         new($"statements and expressions nest deeper than the limit of {MaxNesting} levels");

@@ -90,6 +90,18 @@ public class ChatTemplateLimitTests
                 "{% for c in '" + Repeat("x", 500) + "' %}{% set t = s ~ s %}{% endfor %}", "characters in total");
 
     [Fact]
+    public void ComparingLargeStringsInALoop_IsRefused() =>
+        // Each 'in' reads 2 MiB and builds nothing: the characters handled bound it.
+        Refused("{% set s = 'abcdefgh' %}" + Repeat("{% set s = s ~ s %}", 16) +
+                "{% for c in '" + Repeat("x", 500) + "' %}{% if s in s %}{% endif %}{% endfor %}", "characters in total");
+
+    [Fact]
+    public void SearchingALongListInALoop_IsRefused() =>
+        // A list of 2^20 references to one string, searched for an equal string 500 times.
+        Refused("{% set s = 'abcdefghabcdefgh' %}{% set l = [s] %}" + Repeat("{% set l = l + l %}", 20) +
+                "{% for c in '" + Repeat("x", 500) + "' %}{% if 'abcdefghabcdefgi' in l %}{% endif %}{% endfor %}", "characters in total");
+
+    [Fact]
     public void ANamespaceHoldingItself_IsRefusedWhenWritten() =>
         Refused("{% set ns = namespace(a=1) %}{% set ns.a = ns %}{{ ns }}", "nests deeper than the limit of 100 levels");
 
