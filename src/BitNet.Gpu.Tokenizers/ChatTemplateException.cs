@@ -10,4 +10,7 @@ public sealed class ChatTemplateException : Exception
         "Pass a template with --chat-template FILE (a Jinja file) or pick a built-in one with --chat-template-name llama3|bitnet|bitnet-hf|falcon3.";
 
     public ChatTemplateException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>The template's own <c>raise_exception(...)</c>: it refuses the conversation, the renderer did not fail.</summary>
+    public bool RaisedByTemplate { get; init; }
 }

@@ -75,9 +75,17 @@ public static class HuggingFaceVocabularyReader
         }
     }
 
+    // Checked as UTF-8 first: the JSON reader checks only the structure, and a string with invalid bytes would throw
+    // when read, wherever that is.
     static JsonDocument Parse(Stream stream, string name)
     {
-        try { return JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 }); }
+        var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..]; // a UTF-8 byte-order mark, as Windows editors write
+        int invalid = Utf8Bytes.FirstInvalid(bytes.Span);
+        if (invalid >= 0) throw new ModelFormatException(name, $"is not valid UTF-8 (at byte {invalid})");
+        try { return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 }); }
         catch (JsonException e)
         {
             throw new ModelFormatException(name, $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", null, e);
@@ -138,6 +146,7 @@ public static class HuggingFaceVocabularyReader
         }
         int count = byId.Count == 0 ? 0 : byId.Keys.Max() + 1;
         if (count > 16_000_000) throw new ModelFormatException(file.Name, $"token id {count - 1} is implausibly large");
+        if (count > 0) BitNet.Gpu.Model.Convert.TokenIdHoles.Check(file.Name, byId.Count, count - 1);
         var tokens = new string[count];
         var types = new TokenType[count];
         for (int id = 0; id < count; id++)

@@ -31,6 +31,11 @@ sealed class SentencePieceBpe
             else if (type == TokenType.Unknown && _unknownId < 0) _unknownId = id;
             else if (type is TokenType.Normal or TokenType.Undefined or TokenType.UserDefined) _pieceToId.TryAdd(piece, id);
         }
+        // Every text must encode: a character that is no piece is spelled in byte tokens, or becomes the unknown token.
+        int missing = Array.IndexOf(_byteToId, -1);
+        if (missing >= 0 && _unknownId < 0)
+            throw new BitNet.Gpu.Model.ModelFormatException(vocabulary.Source,
+                $"SentencePiece vocabulary has no byte token <0x{missing:X2}> and no unknown token, so text with that byte cannot be encoded");
     }
 
     /// <summary>Parses <c>&lt;0xNN&gt;</c>.</summary>
@@ -101,7 +106,7 @@ sealed class SentencePieceBpe
         {
             if (_byteToId[b] >= 0) ids.Add(_byteToId[b]);
             else if (_unknownId >= 0) { ids.Add(_unknownId); return; }
-            else throw new InvalidOperationException($"text needs byte 0x{b:X2}, which the vocabulary has neither as <0x{b:X2}> nor as an unknown token");
+            else throw new InvalidOperationException($"byte 0x{b:X2} has no token (the constructor checks for this)");
         }
     }
 }

@@ -75,7 +75,7 @@ public static class ChatCommand
     {
         try
         {
-            return new ChatTemplate(source, BosText(vocabulary), EosText(vocabulary));
+            return new ChatTemplate(source, BosText(vocabulary), EosText(vocabulary), file);
         }
         catch (ChatTemplateException e)
         {

@@ -52,6 +52,7 @@ public static class HuggingFaceVocabularyExporter
         var added = ReadAddedTokens(path, root);
         var byId = ReadVocab(path, model, added);
         int count = byId.Count == 0 ? 0 : byId.Keys.Max() + 1;
+        if (count > 0) TokenIdHoles.Check(path, byId.Count, count - 1);
         if (vocabSize is { } size)
         {
             if (size < count)

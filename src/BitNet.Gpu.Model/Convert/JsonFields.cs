@@ -13,6 +13,9 @@ internal static class JsonFields
         {
             var bytes = File.ReadAllBytes(path).AsMemory();
             if (bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..]; // a UTF-8 byte-order mark, as Windows editors write
+            // The JSON reader checks only the structure: a string with invalid bytes would throw when read.
+            int invalid = Utf8Bytes.FirstInvalid(bytes.Span);
+            if (invalid >= 0) throw new ModelFormatException(path, $"not valid UTF-8 (at byte {invalid})");
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
         }
         catch (JsonException e)

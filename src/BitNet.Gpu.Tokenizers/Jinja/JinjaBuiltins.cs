@@ -23,7 +23,7 @@ static class JinjaBuiltins
         "first" => JinjaValues.Iterate(value).FirstOrDefault(JinjaValues.Undefined),
         "last" => JinjaValues.Iterate(value).LastOrDefault(JinjaValues.Undefined),
         "default" or "d" => value == JinjaValues.Undefined ? args.FirstOrDefault(JinjaValues.Undefined) : value,
-        "join" => string.Join(args.Count > 0 ? JinjaValues.ToText(args[0]) : "", JinjaValues.Iterate(value).Select(JinjaValues.ToText)),
+        "join" => Join(JinjaValues.Iterate(value), args.Count > 0 ? JinjaValues.ToText(args[0]) : ""),
         "tojson" => ToJson(value),
         _ => throw new ChatTemplateException($"unsupported filter '{name}'"),
     };
@@ -58,11 +58,44 @@ static class JinjaBuiltins
             "lower" => (_, _) => s.ToLowerInvariant(),
             "startswith" => (a, _) => s.StartsWith(Arg(a), StringComparison.Ordinal),
             "endswith" => (a, _) => s.EndsWith(Arg(a), StringComparison.Ordinal),
-            "replace" => (a, _) => a.Count == 2 ? s.Replace(JinjaValues.ToText(a[0]), JinjaValues.ToText(a[1]), StringComparison.Ordinal)
+            "replace" => (a, _) => a.Count == 2 ? Replace(s, JinjaValues.ToText(a[0]), JinjaValues.ToText(a[1]))
                 : throw new ChatTemplateException("'replace' needs two arguments"),
             "split" => (a, _) => (a.Count > 0 ? s.Split(Arg(a)) : s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Select(x => (object?)x).ToList(),
             _ => null,
         };
+    }
+
+    static string Join(IEnumerable<object?> items, string separator)
+    {
+        var text = new StringBuilder();
+        bool first = true;
+        foreach (var item in items)
+        {
+            string piece = JinjaValues.ToText(item);
+            JinjaLimits.CheckLength((long)text.Length + separator.Length + piece.Length);
+            if (!first) text.Append(separator);
+            text.Append(piece);
+            first = false;
+        }
+        return text.ToString();
+    }
+
+    // Python's str.replace: an empty old string matches between every character and at both ends.
+    static string Replace(string s, string old, string replacement)
+    {
+        long matches = old.Length == 0 ? s.Length + 1L : Count(s, old);
+        JinjaLimits.CheckLength(s.Length + matches * (replacement.Length - old.Length));
+        if (old.Length > 0) return s.Replace(old, replacement, StringComparison.Ordinal);
+        var text = new StringBuilder(replacement);
+        foreach (char c in s) text.Append(c).Append(replacement);
+        return text.ToString();
+    }
+
+    static long Count(string s, string part)
+    {
+        long count = 0;
+        for (int i = s.IndexOf(part, StringComparison.Ordinal); i >= 0; i = s.IndexOf(part, i + part.Length, StringComparison.Ordinal)) count++;
+        return count;
     }
 
     static string Text(object? value, string filter) => value switch
@@ -72,33 +105,49 @@ static class JinjaBuiltins
         _ => throw new ChatTemplateException($"filter '{filter}' needs a string, not {JinjaValues.TypeName(value)}"),
     };
 
+    /// <summary>
+    /// The value as JSON. Values nested deeper than <see cref="JinjaLimits.MaxNesting"/> (a namespace can hold itself) and
+    /// text longer than <see cref="JinjaLimits.MaxLength"/> are refused.
+    /// </summary>
     public static string ToJson(object? value)
     {
         var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            Write(writer, value);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+               {
+                   Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                   MaxDepth = JinjaLimits.MaxNesting + 1,
+               }))
+            Write(writer, value, 0);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    static void Write(Utf8JsonWriter w, object? value)
+    static void Write(Utf8JsonWriter w, object? value, int depth)
     {
+        if (depth > JinjaLimits.MaxNesting)
+            throw new ChatTemplateException($"a value nests deeper than the limit of {JinjaLimits.MaxNesting} levels");
+        JinjaLimits.CheckLength(w.BytesCommitted + w.BytesPending);
         switch (value)
         {
             case null: w.WriteNullValue(); break;
             case bool b: w.WriteBooleanValue(b); break;
             case long n: w.WriteNumberValue(n); break;
-            case string s: w.WriteStringValue(s); break;
+            case string s: w.WriteStringValue(WellFormed(s)); break;
             case IDictionary<string, object?> d:
                 w.WriteStartObject();
-                foreach (var (k, v) in d) { w.WritePropertyName(k); Write(w, v); }
+                foreach (var (k, v) in d) { w.WritePropertyName(WellFormed(k)); Write(w, v, depth + 1); }
                 w.WriteEndObject();
                 break;
             case IReadOnlyList<object?> list:
                 w.WriteStartArray();
-                foreach (var item in list) Write(w, item);
+                foreach (var item in list) Write(w, item, depth + 1);
                 w.WriteEndArray();
                 break;
             default: w.WriteNullValue(); break;
         }
     }
+
+    // A string cut between the halves of a surrogate pair (by indexing or looping over characters) has a lone surrogate,
+    // which UTF-8 JSON text cannot hold: it is written as U+FFFD.
+    static string WellFormed(string s) =>
+        s.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(s)) : s;
 }

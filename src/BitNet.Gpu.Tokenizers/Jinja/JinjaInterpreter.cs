@@ -11,12 +11,15 @@ sealed class JinjaNamespace : Dictionary<string, object?>;
 /// <summary>
 /// Renders a parsed template. Values are null (undefined/none), bool, long, string, lists, string-keyed dictionaries,
 /// namespaces and functions. As in Jinja, a for loop body is its own scope each iteration, so a plain
-/// <c>set</c> inside it does not outlive the iteration.
+/// <c>set</c> inside it does not outlive the iteration. A render stays within <see cref="JinjaLimits"/>: its nesting, the
+/// length of the output and of every string or list it builds, its steps, and the characters it builds in total.
 /// </summary>
 sealed class JinjaInterpreter
 {
     readonly List<Dictionary<string, object?>> _scopes = [];
     readonly StringBuilder _output = new();
+    int _depth, _steps;
+    long _handled;
 
     public static string Render(IReadOnlyList<Node> template, Dictionary<string, object?> variables)
     {
@@ -24,7 +27,7 @@ sealed class JinjaInterpreter
         interpreter._scopes.Add(new Dictionary<string, object?>
         {
             ["raise_exception"] = (JinjaFunction)((args, _) =>
-                throw new ChatTemplateException($"the template raised an error: {JinjaValues.ToText(args.FirstOrDefault())}")),
+                throw new ChatTemplateException($"the template raised an error: {JinjaValues.ToText(args.FirstOrDefault())}") { RaisedByTemplate = true }),
             ["namespace"] = (JinjaFunction)((_, kwargs) =>
             {
                 var ns = new JinjaNamespace();
@@ -44,10 +47,11 @@ sealed class JinjaInterpreter
 
     void Execute(Node node)
     {
+        using var _ = Enter();
         switch (node)
         {
-            case TextNode t: _output.Append(t.Text); break;
-            case OutputNode o: _output.Append(JinjaValues.ToText(Evaluate(o.Value))); break;
+            case TextNode t: Write(t.Text); break;
+            case OutputNode o: Write(JinjaValues.ToText(Evaluate(o.Value))); break;
             case IfNode i:
                 foreach (var (condition, body) in i.Branches)
                     if (JinjaValues.IsTrue(Evaluate(condition))) { Execute(body); return; }
@@ -58,14 +62,62 @@ sealed class JinjaInterpreter
         }
     }
 
+    void Write(string text)
+    {
+        JinjaLimits.CheckLength((long)_output.Length + text.Length);
+        _output.Append(text);
+    }
+
+    // One step deeper: counts the step and bounds the recursion (a parsed tree is already within MaxNesting, values
+    // written as JSON are bounded in JinjaBuiltins.ToJson; this keeps the interpreter itself bounded too).
+    DepthGuard Enter()
+    {
+        Step();
+        if (++_depth > JinjaLimits.MaxNesting) throw JinjaLimits.NestingExceeded();
+        return new DepthGuard(this);
+    }
+
+    readonly struct DepthGuard(JinjaInterpreter interpreter) : IDisposable
+    {
+        public void Dispose() => interpreter._depth--;
+    }
+
+    void Step()
+    {
+        if (++_steps > JinjaLimits.MaxSteps)
+            throw new ChatTemplateException($"rendering takes more than the limit of {JinjaLimits.MaxSteps:N0} steps (statements, expressions and loop iterations)");
+    }
+
+    // What an operation built: within the length limit, and counted as handled.
+    object? Built(object? value)
+    {
+        JinjaLimits.CheckLength(Size(value));
+        Handle(Size(value));
+        return value;
+    }
+
+    // Counts characters (or items) an operation reads or writes against the render's total, so a loop that copies or
+    // compares large strings stays quick: the step limit alone bounds the count of operations, not their size.
+    void Handle(long characters)
+    {
+        _handled += characters;
+        if (_handled > JinjaLimits.MaxHandled)
+            throw new ChatTemplateException($"rendering handles more than the limit of {JinjaLimits.MaxHandled:N0} characters in total");
+    }
+
+    static long Size(object? value) => value switch { string s => s.Length, System.Collections.ICollection c => c.Count, _ => 0 };
+
     void ExecuteFor(ForNode loop)
     {
-        var items = JinjaValues.Iterate(Evaluate(loop.Iterable)).ToList();
+        var iterable = Evaluate(loop.Iterable);
+        Handle(Size(iterable));
+        var items = JinjaValues.Iterate(iterable).ToList();
         if (loop.Filter is not null)
-            items = items.Where(item => { using var _ = PushScope(Bind(loop.Targets, item)); return JinjaValues.IsTrue(Evaluate(loop.Filter)); }).ToList();
+            items = items.Where(item => { Step(); using var _ = PushScope(Bind(loop.Targets, item)); return JinjaValues.IsTrue(Evaluate(loop.Filter)); }).ToList();
         if (items.Count == 0) { Execute(loop.Else); return; }
         for (int i = 0; i < items.Count; i++)
         {
+            Step();
             var scope = Bind(loop.Targets, items[i]);
             scope["loop"] = new Dictionary<string, object?>
             {
@@ -115,34 +167,75 @@ sealed class JinjaInterpreter
         return JinjaValues.Undefined; // renders as empty and is false, as in Jinja's default mode
     }
 
-    object? Evaluate(Expr expr) => expr switch
+    object? Evaluate(Expr expr)
+    {
+        using var _ = Enter();
+        return EvaluateHere(expr);
+    }
+
+    object? EvaluateHere(Expr expr) => expr switch
     {
         Literal l => l.Value,
         Name n => Lookup(n.Identifier),
         ListExpr l => l.Items.Select(Evaluate).ToList(),
-        DictExpr d => d.Items.ToDictionary(p => JinjaValues.ToText(Evaluate(p.Key)), p => Evaluate(p.Value)),
+        DictExpr d => Dict(d),
         Attribute a => JinjaValues.Member(Evaluate(a.Target), a.Member),
         Index i => JinjaValues.Item(Evaluate(i.Target), Evaluate(i.Key)),
         Slice s => JinjaValues.Slice(Evaluate(s.Target), s.Start is null ? null : Evaluate(s.Start), s.Stop is null ? null : Evaluate(s.Stop)),
-        Call c => CallFunction(c),
-        Filter f => JinjaBuiltins.ApplyFilter(f.FilterName, Evaluate(f.Value), f.Args.Select(Evaluate).ToList()),
+        Call c => Built(CallFunction(c)),
+        Filter f => ApplyFilter(f),
         Test t => JinjaBuiltins.ApplyTest(t.TestName, Evaluate(t.Value)) != t.Negated,
         Unary { Op: "not" } u => !JinjaValues.IsTrue(Evaluate(u.Operand)),
         Unary u => JinjaValues.Negate(Evaluate(u.Operand)),
-        Binary { Op: "and" } b => JinjaValues.IsTrue(Evaluate(b.Left)) ? Evaluate(b.Right) : Evaluate(b.Left),
-        Binary { Op: "or" } b => JinjaValues.IsTrue(Evaluate(b.Left)) ? Evaluate(b.Left) : Evaluate(b.Right),
-        Binary b => JinjaValues.BinaryOp(b.Op, Evaluate(b.Left), Evaluate(b.Right)),
+        Binary { Op: "and" or "or" } b => ShortCircuit(b),
+        Binary b => BinaryOp(b),
         Conditional c => JinjaValues.IsTrue(Evaluate(c.Condition)) ? Evaluate(c.Then) : c.Else is null ? null : Evaluate(c.Else),
         _ => throw new ChatTemplateException($"cannot evaluate {expr.GetType().Name}"),
     };
+
+    object? ApplyFilter(Filter f)
+    {
+        object? value = Evaluate(f.Value);
+        var args = f.Args.Select(Evaluate).ToList();
+        Handle(Size(value) + args.Sum(Size));
+        return Built(JinjaBuiltins.ApplyFilter(f.FilterName, value, args));
+    }
+
+    // Comparing and searching read both sides: 'in' a list compares the item with each element.
+    object? BinaryOp(Binary b)
+    {
+        object? left = Evaluate(b.Left), right = Evaluate(b.Right);
+        Handle(b.Op == "in" && right is System.Collections.ICollection list ? list.Count * (1 + Size(left)) : Size(left) + Size(right));
+        return Built(JinjaValues.BinaryOp(b.Op, left, right));
+    }
+
+    // 'and' gives its left side when that is false, 'or' when it is true; the left side is evaluated once.
+    object? ShortCircuit(Binary b)
+    {
+        object? left = Evaluate(b.Left);
+        return JinjaValues.IsTrue(left) == (b.Op == "or") ? left : Evaluate(b.Right);
+    }
+
+    // As in Python, a later duplicate key wins.
+    Dictionary<string, object?> Dict(DictExpr d)
+    {
+        var dict = new Dictionary<string, object?>();
+        foreach (var (key, value) in d.Items) dict[JinjaValues.ToText(Evaluate(key))] = Evaluate(value);
+        return dict;
+    }
 
     object? CallFunction(Call call)
     {
         object? callee = Evaluate(call.Callee);
         if (callee is not JinjaFunction function)
             throw new ChatTemplateException($"'{Describe(call.Callee)}' is not a function this renderer knows");
-        var kwargs = call.Kwargs.ToDictionary(k => k.Name, k => Evaluate(k.Value));
-        return function(call.Args.Select(Evaluate).ToList(), kwargs);
+        var kwargs = new Dictionary<string, object?>();
+        foreach (var (name, value) in call.Kwargs)
+            if (!kwargs.TryAdd(name, Evaluate(value)))
+                throw new ChatTemplateException($"keyword argument '{name}' is given twice in a call to '{Describe(call.Callee)}'");
+        var args = call.Args.Select(Evaluate).ToList();
+        Handle(args.Sum(Size) + kwargs.Values.Sum(Size));
+        return function(args, kwargs);
     }
 
     static string Describe(Expr e) => e switch

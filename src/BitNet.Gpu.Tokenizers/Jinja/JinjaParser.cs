@@ -4,6 +4,8 @@ namespace BitNet.Gpu.Tokenizers.Jinja;
 /// Recursive-descent parser for the Jinja subset chat templates use: text, <c>{{ expr }}</c>, if/elif/else, for (with
 /// loop.*, an optional <c>if</c> filter and else), set (names and namespace attributes). Expressions follow Jinja's
 /// precedence: conditional, or, and, not, comparisons/in/is, + -, ~, * / // %, unary minus, then postfix . [] () and |filters.
+/// Nesting is bounded (<see cref="JinjaLimits.MaxNesting"/>): the parser's own recursion here, and the depth of the tree
+/// it builds (chains such as <c>a + a + …</c> nest without recursing) in the syntax nodes.
 /// </summary>
 sealed class JinjaParser
 {
@@ -11,11 +13,14 @@ sealed class JinjaParser
     int _segment;
     List<Token> _tokens = [];
     int _pos;
+    int _depth; // how deeply the parser is recursing into blocks and expressions
 
     JinjaParser(List<Segment> segments) => _segments = segments;
 
     public static IReadOnlyList<Node> Parse(string source)
     {
+        if (source.Length > JinjaLimits.MaxLength)
+            throw new ChatTemplateException($"the template is {source.Length:N0} characters, longer than the limit of {JinjaLimits.MaxLength:N0}");
         var parser = new JinjaParser(JinjaLexer.Segments(source));
         var nodes = parser.Block(out string? end);
         if (end is not null) throw new ChatTemplateException($"'{{% {end} %}}' without a matching opening tag");
@@ -25,6 +30,7 @@ sealed class JinjaParser
     // Parses nodes until a statement whose first word is in `terminators` (returned in `end`, its tokens left loaded).
     List<Node> Block(out string? end, params string[] terminators)
     {
+        using var _ = Deeper();
         var nodes = new List<Node>();
         while (_segment < _segments.Count)
         {
@@ -96,6 +102,7 @@ sealed class JinjaParser
 
     Expr Expression()
     {
+        using var _ = Deeper();
         Expr value = Or();
         if (!AcceptName("if")) return value;
         Expr condition = Or();
@@ -117,7 +124,12 @@ sealed class JinjaParser
         return left;
     }
 
-    Expr Not() => AcceptName("not") ? new Unary("not", Not()) : Compare();
+    Expr Not()
+    {
+        if (!AcceptName("not")) return Compare();
+        using var _ = Deeper();
+        return new Unary("not", Not());
+    }
 
     Expr Compare()
     {
@@ -157,7 +169,12 @@ sealed class JinjaParser
         return left;
     }
 
-    Expr UnaryMinus() => Accept("-") ? new Unary("-", UnaryMinus()) : FiltersAndTests(Postfix(Primary()));
+    Expr UnaryMinus()
+    {
+        if (!Accept("-")) return FiltersAndTests(Postfix(Primary()));
+        using var _ = Deeper();
+        return new Unary("-", UnaryMinus());
+    }
 
     Expr FiltersAndTests(Expr value)
     {
@@ -228,11 +245,12 @@ sealed class JinjaParser
         switch (t.Kind)
         {
             case TokenKind.String:
-                string s = t.Text;
-                while (Peek.Kind == TokenKind.String) s += Next().Text; // adjacent literals concatenate
-                return new Literal(s);
+                var s = new System.Text.StringBuilder(t.Text);
+                while (Peek.Kind == TokenKind.String) s.Append(Next().Text); // adjacent literals concatenate
+                return new Literal(s.ToString());
             case TokenKind.Integer:
-                return new Literal(long.Parse(t.Text));
+                return long.TryParse(t.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n)
+                    ? new Literal(n) : throw Error($"integer {t.Text} is out of range (at most {long.MaxValue})", t);
             case TokenKind.Name:
                 return t.Text switch
                 {
@@ -259,6 +277,17 @@ sealed class JinjaParser
     }
 
     // ---- token helpers ----
+
+    DepthGuard Deeper()
+    {
+        if (++_depth > JinjaLimits.MaxNesting) throw Error(JinjaLimits.NestingExceeded().Message);
+        return new DepthGuard(this);
+    }
+
+    readonly struct DepthGuard(JinjaParser parser) : IDisposable
+    {
+        public void Dispose() => parser._depth--;
+    }
 
     void Load(Segment s) { _tokens = JinjaLexer.Tokens(s.Content, s.Offset); _pos = 0; }
     Token Peek => _tokens[_pos];

@@ -92,19 +92,19 @@ static class JinjaValues
         "==" => AreEqual(left, right),
         "!=" => !AreEqual(left, right),
         "in" => Contains(right, left),
-        "~" => ToText(left) + ToText(right),
+        "~" => Concatenate(ToText(left), ToText(right)),
         "+" => (left, right) switch
         {
             (long a, long b) => a + b,
-            (string a, string b) => a + b,
-            (IReadOnlyList<object?> a, IReadOnlyList<object?> b) => a.Concat(b).ToList(),
+            (string a, string b) => Concatenate(a, b),
+            (IReadOnlyList<object?> a, IReadOnlyList<object?> b) => Concatenate(a, b),
             _ => throw new ChatTemplateException($"cannot add {TypeName(left)} and {TypeName(right)}"),
         },
         _ when left is long a && right is long b => op switch
         {
             "-" => a - b, "*" => a * b,
-            "/" or "//" => b != 0 ? a / b : throw new ChatTemplateException("division by zero"),
-            "%" => b != 0 ? ((a % b) + b) % b : throw new ChatTemplateException("division by zero"),
+            "/" or "//" => b == 0 ? throw new ChatTemplateException("division by zero") : b == -1 ? unchecked(-a) : a / b,
+            "%" => b == 0 ? throw new ChatTemplateException("division by zero") : b == -1 ? 0L : unchecked((a % b + b) % b),
             "<" => a < b, ">" => a > b, "<=" => a <= b, ">=" => a >= b,
             _ => throw new ChatTemplateException($"unsupported operator '{op}'"),
         },
@@ -115,6 +115,18 @@ static class JinjaValues
         },
         _ => throw new ChatTemplateException($"cannot apply '{op}' to {TypeName(left)} and {TypeName(right)}"),
     };
+
+    static string Concatenate(string a, string b)
+    {
+        JinjaLimits.CheckLength((long)a.Length + b.Length);
+        return a + b;
+    }
+
+    static List<object?> Concatenate(IReadOnlyList<object?> a, IReadOnlyList<object?> b)
+    {
+        JinjaLimits.CheckLength((long)a.Count + b.Count);
+        return [.. a, .. b];
+    }
 
     static bool AreEqual(object? a, object? b) => (a, b) switch
     {

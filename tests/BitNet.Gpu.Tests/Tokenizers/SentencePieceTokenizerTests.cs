@@ -45,6 +45,28 @@ public class SentencePieceTokenizerTests
     static readonly Tokenizer Tok = new(BuildVocabulary());
 
     [Fact]
+    public void AVocabularyThatCannotSpellEveryByte_IsRefusedWhenLoaded()
+    {
+        // Found by fuzzing: without <0xE2> and <unk>, encoding "…" threw InvalidOperationException from Encode.
+        var v = BuildVocabulary();
+        var types = v.TokenTypes.ToArray();
+        types[0] = TokenType.Control; // no unknown token
+        types[ByteId(0xE2)] = TokenType.Normal;
+        var withoutByte = new Vocabulary
+        {
+            Source = "gap.gguf", Model = v.Model, Tokens = v.Tokens, TokenTypes = types, Scores = v.Scores, BosId = 1, EosId = 2,
+        };
+        var e = Assert.Throws<BitNet.Gpu.Model.ModelFormatException>(() => new Tokenizer(withoutByte));
+        Assert.Contains("gap.gguf", e.Message);
+        Assert.Contains("no byte token <0xE2> and no unknown token", e.Message);
+
+        // With an unknown token the same gap is fine: the byte becomes <unk>.
+        types[0] = TokenType.Unknown;
+        var withUnknown = new Vocabulary { Source = "gap.gguf", Model = v.Model, Tokens = v.Tokens, TokenTypes = types, Scores = v.Scores };
+        Assert.Equal([0], new Tokenizer(withUnknown).Encode("…", addBos: false, parseSpecial: false)[1..]);
+    }
+
+    [Fact]
     public void Words_MergeByScoreWithLeadingSpaceMark()
     {
         // "▁hello▁world": ▁h, ll, llo, ▁he, ▁hello, then ▁w, or, ld, ▁wor, ▁world, by descending score.

@@ -70,6 +70,51 @@ public class TokenizerJsonErrorTests
     }
 
     [Fact]
+    public void NestingPastTheReadersDepthLimit_IsAFormatError()
+    {
+        // System.Text.Json's reader is bounded (MaxDepth 256), so 100,000 nested arrays are refused, not recursed into.
+        string deep = new string('[', 100_000) + new string(']', 100_000);
+        var e = Assert.Throws<ModelFormatException>(() => Read(ValidJson(extra: $"\"normalizer\": {deep},")));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("depth of 256", e.Message);
+
+        e = Assert.Throws<ModelFormatException>(() => Read(ValidJson(), $"{{ \"chat_template\": {deep} }}"));
+        Assert.Contains("tok_config.json", e.Message);
+        Assert.Contains("depth of 256", e.Message);
+    }
+
+    [Fact]
+    public void InvalidUtf8InAString_IsAFormatErrorNamingTheByte()
+    {
+        // Found by fuzzing: the JSON reader checks only structure, and reading the string threw InvalidOperationException.
+        byte[] json = [.. "{\"model\":{\"type\":\"BPE\",\"vocab\":{}},\"decoder\":\""u8, 0x88, .. "\"}"u8];
+        var e = Assert.Throws<ModelFormatException>(() => HuggingFaceVocabularyReader.Read(new MemoryStream(json), "tok.json"));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("not valid UTF-8 (at byte 46)", e.Message);
+
+        byte[] config = [.. "{\"bos_token\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        e = Assert.Throws<ModelFormatException>(() => HuggingFaceVocabularyReader.Read(
+            new MemoryStream(Encoding.UTF8.GetBytes(ValidJson())), "tok.json", new MemoryStream(config), "tok_config.json"));
+        Assert.Contains("tok_config.json", e.Message);
+        Assert.Contains("not valid UTF-8 (at byte 14)", e.Message);
+    }
+
+    [Fact]
+    public void AnIdFarPastTheTokens_IsAFormatError()
+    {
+        // Found by fuzzing: one added token with id 8,966,666 made millions of placeholder tokens (20 s to load).
+        string json = ValidJson().Replace("\"id\": 257", "\"id\": 8966666");
+        var e = Assert.Throws<ModelFormatException>(() => Read(json));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("token id 8966666 leaves 8,966,409 ids without a token, more than the 1,024 allowed for 258 tokens", e.Message);
+
+        // A few holes are placeholders, as llama.cpp's converter writes them.
+        var v = Read(ValidJson().Replace("\"id\": 257", "\"id\": 300"));
+        Assert.Equal(301, v.Count);
+        Assert.Equal("[PAD280]", v.Tokens[280]);
+    }
+
+    [Fact]
     public void MergeOfUnknownTokens_IsRejected()
     {
         string json = ValidJson().Replace("\"merges\": [\"a b\"]", "\"merges\": [\"a b\", \"q zz\"]");

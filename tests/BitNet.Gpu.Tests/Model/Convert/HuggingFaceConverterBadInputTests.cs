@@ -31,6 +31,43 @@ public class HuggingFaceConverterBadInputTests
         Assert.Contains("config.json", e.Message);
     }
 
+    [Fact]
+    public void ConfigNestedPastTheReadersDepthLimit()
+    {
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        File.WriteAllText(dir.File("config.json"), "{\"x\": " + new string('[', 100_000) + new string(']', 100_000) + "}");
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("config.json"), e.FilePath);
+        Assert.Contains("depth of 64", e.Message);
+    }
+
+    [Fact]
+    public void TokenizerIdFarPastTheTokens()
+    {
+        // Found by fuzzing: the exporter padded a vocabulary of a few hundred tokens to one id in the millions.
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        var tokenizer = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(dir.File("tokenizer.json")))!;
+        tokenizer["added_tokens"]![0]!["id"] = 8_966_666;
+        File.WriteAllText(dir.File("tokenizer.json"), tokenizer.ToJsonString());
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("tokenizer.json"), e.FilePath);
+        Assert.Contains("token id 8966666 leaves", e.Message);
+    }
+
+    [Fact]
+    public void TokenizerJsonWithInvalidUtf8()
+    {
+        // Found by fuzzing the tokenizer.json readers: an invalid byte inside a string threw InvalidOperationException.
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        File.WriteAllBytes(dir.File("tokenizer.json"), [.. "{\"model\":{\"type\":\"BPE\",\"vocab\":{}},\"decoder\":\""u8, 0x88, .. "\"}"u8]);
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("tokenizer.json"), e.FilePath);
+        Assert.Contains("not valid UTF-8 (at byte 46)", e.Message);
+    }
+
     [Theory]
     [InlineData("GPT2LMHeadModel", false, "unsupported architecture 'GPT2LMHeadModel'")]
     [InlineData("LlamaForCausalLM", false, "without a bitnet quantization_config")]

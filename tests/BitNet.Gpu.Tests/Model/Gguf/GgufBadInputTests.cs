@@ -119,6 +119,14 @@ public class GgufBadInputTests
     }
 
     [Fact]
+    public void ArraysOfArraysAreRefusedNotRecursedInto()
+    {
+        // An element type of 9 (array) would let a file nest arrays as deep as its bytes allow.
+        var error = OpenFails(Patch(b => PutU32(b, b.AsSpan().IndexOf("ints"u8) + "ints".Length + 4, 9)));
+        Assert.Contains("metadata 'ints': arrays of arrays are not supported", error.Message);
+    }
+
+    [Fact]
     public void UnknownValueType()
     {
         var error = OpenFails(Patch(b => PutU32(b, b.AsSpan().IndexOf("bool"u8) + 4, 99)));

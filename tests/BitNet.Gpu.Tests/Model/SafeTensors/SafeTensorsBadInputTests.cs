@@ -31,6 +31,8 @@ public class SafeTensorsBadInputTests
         { """{"w":{"dtype":"F32","shape":[6],"data_offsets":[0,24]},"w":{"dtype":"F32","shape":[6],"data_offsets":[0,24]}}""", 24, "twice" },
         { """{"__metadata__":{"format":3},"w":{"dtype":"F32","shape":[6],"data_offsets":[0,24]}}""", 24, "__metadata__" },
         { """{"__metadata__":[],"w":{"dtype":"F32","shape":[6],"data_offsets":[0,24]}}""", 24, "__metadata__" },
+        // Nesting is bounded by the JSON reader (depth 16), never recursed into.
+        { "{\"w\":" + new string('[', 100_000) + new string(']', 100_000) + "}", 24, "depth of 16" },
     };
 
     [Theory]
