@@ -60,6 +60,9 @@ public interface IComputeBackend : IDisposable
     }
     // y[t, r] = Σ_c w[r, c] · x[t, c]  (dense output projection)
     void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount);
+    /// <summary>Whether <see cref="DenseMatMul"/> rounds its input to int8 for weights of <paramref name="type"/> (as llama.cpp
+    /// does for Q6_K and Q4_K), trading precision for speed: checks then allow that rounding's error.</summary>
+    bool RoundsDenseInput(Model.Formats.GgmlType type) => false;
     // y = DenseMatMul(w, x) for one token where it matters to a sampler keeping the topK largest: exact for every row that
     // can be among them and for the rows in alwaysExact; a backend may set the others to -inf (the default computes all).
     // Returns the bytes of weights read (for the benchmark's bytes per token).

@@ -29,6 +29,7 @@ public sealed class ProfilingBackend : IComputeBackend
     public string Name => _inner.Name;
     public string DeviceDescription => _inner.DeviceDescription;
     public IReadOnlyList<KvCacheType> KvCacheTypes => _inner.KvCacheTypes;
+    public bool RoundsDenseInput(Model.Formats.GgmlType type) => _inner.RoundsDenseInput(type);
 
     public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor) => _inner.UploadTernary(file, tensor);
     public DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor) => _inner.UploadDense(file, tensor);

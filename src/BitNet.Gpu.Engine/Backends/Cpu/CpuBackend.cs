@@ -177,6 +177,9 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             F16MatMul.Multiply(w.F16Span, w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
     }
 
+    /// <summary>Q6_K and Q4_K output layers take their input rounded to int8 per 256 values, as llama.cpp's Q8_K.</summary>
+    public bool RoundsDenseInput(GgmlType type) => type is GgmlType.Q6_K or GgmlType.Q4_K;
+
     public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
     {
         var w = (CpuWeight)weight;

@@ -1,13 +1,13 @@
 using BitNet.Gpu.Backends.Ilgpu;
 using BitNet.Gpu.Engine.Backends;
-using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Engine.Checking;
 using BitNet.Gpu.Tests.Engine.Backends;
 
 namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 
 /// <summary>
 /// The matrix products with row sums through shared memory, the path OpenCL devices run (the CPU accelerator
-/// otherwise uses warp shuffles like CUDA): the suite's matrix-product cases, run by the suite's own methods.
+/// otherwise uses warp shuffles like CUDA): the suite's reduction cases (products, norms, attention), run by the suite's own method.
 /// </summary>
 public sealed class IlgpuCpuSharedMemoryReductionTests : IDisposable
 {
@@ -15,16 +15,12 @@ public sealed class IlgpuCpuSharedMemoryReductionTests : IDisposable
 
     public void Dispose() => _suite.Dispose();
 
-    [Theory]
-    [InlineData(GgmlType.I2_S, 67, 384, 1)]
-    [InlineData(GgmlType.TQ2_0, 9, 768, 7)]
-    [InlineData(GgmlType.TQ1_0, 70, 256, 4)]
-    public void TernaryMatMul(GgmlType type, int rows, int cols, int tokens) => _suite.TernaryMatMul(type, rows, cols, tokens);
+    public static TheoryData<string> Cases() =>
+        new(OperationCases.All().Where(c => c.Operation is "ternary" or "ternary q/k/v" or "dense" or "rms_norm" or "attention" && !c.ManySequences).Select(c => c.Name));
 
-    [Theory]
-    [InlineData(GgmlType.F16, 301, 256, 1)]
-    [InlineData(GgmlType.F32, 50, 96, 2)]
-    public void DenseMatMul(GgmlType type, int rows, int cols, int tokens) => _suite.DenseMatMul(type, rows, cols, tokens);
+    [SkippableTheory]
+    [MemberData(nameof(Cases))]
+    public void Operation(string name) => _suite.Operation(name);
 
     /// <summary>Not public, so xunit does not run the whole suite a second time.</summary>
     sealed class SharedMemorySuite : BackendOpsTests

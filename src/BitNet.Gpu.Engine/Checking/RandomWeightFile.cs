@@ -2,26 +2,30 @@ using BitNet.Gpu.Model.Convert;
 using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Model.Gguf;
 
-namespace BitNet.Gpu.Tests.Support;
+namespace BitNet.Gpu.Engine.Checking;
 
 /// <summary>
 /// A temporary GGUF file of seeded random weight tensors, for uploading single weights to a backend in op tests.
-/// Ternary tensors keep their exact ternary values and scales so a test can compute the expected result.
+/// Ternary tensors keep their exact ternary values and scales so a test can compute the expected result. Used by the
+/// op tests and by <c>bitnet-gpu check</c>.
+/// <code>using var weights = new RandomWeightFile(seed: 1);
+/// string name = weights.AddTernary("w", GgmlType.I2_S, rows: 64, cols: 256);
+/// var weight = backend.UploadTernary(weights.File, weights[name]);</code>
 /// </summary>
-public sealed class WeightFile : IDisposable
+public sealed class RandomWeightFile : IDisposable
 {
-    readonly TempDirectory _dir = new();
+    readonly string _folder = Directory.CreateTempSubdirectory("bitnet-gpu-weights-").FullName;
     readonly GgufWriter _writer = new();
     readonly Random _random;
     GgufFile? _file;
 
-    public WeightFile(int seed) => _random = new Random(seed);
+    public RandomWeightFile(int seed) => _random = new Random(seed);
 
     public GgufFile File => _file ??= Open();
 
     GgufFile Open()
     {
-        string path = _dir.File("weights.gguf");
+        string path = Path.Combine(_folder, "weights.gguf");
         _writer.Write(path);
         return GgufFile.Open(path);
     }
@@ -69,6 +73,6 @@ public sealed class WeightFile : IDisposable
     public void Dispose()
     {
         _file?.Dispose();
-        _dir.Dispose();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
     }
 }
