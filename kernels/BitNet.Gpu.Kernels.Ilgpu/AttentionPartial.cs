@@ -5,22 +5,23 @@ namespace BitNet.Gpu.Kernels.Ilgpu;
 
 public static partial class GpuKernels
 {
-    // over positions p of one split (p ≤ start + t):  m = max_p s_p,  l = Σ_p e^(s_p − m),  o = Σ_p e^(s_p − m) v_p,
-    // s_p = q[t, h] · k[p, h / groupSize] / sqrt(headDim)
+    // over positions p of one split (p ≤ position[t]):  m = max_p s_p,  l = Σ_p e^(s_p − m),  o = Σ_p e^(s_p − m) v_p,
+    // s_p = q[t, h] · k[sequence[t], p, h / groupSize] / sqrt(headDim)
     /// <summary>
-    /// Causal attention over one split of the cached sequence, for one (token, head): an online softmax over tiles
-    /// of key positions scored in shared memory. Grid (splits, heads, tokens), one group of GroupSize threads each;
+    /// Causal attention over one split of the token's own cached sequence, for one (token, head): an online softmax over
+    /// tiles of key positions scored in shared memory. Grid (splits, heads, tokens), one group of GroupSize threads each;
     /// thread d owns output dimensions d and d + GroupSize. <see cref="AttentionCombine"/> merges the splits.
     /// The cache is read through <typeparamref name="TCache"/>: floats, or f16 widened as it is read.
     /// </summary>
     public static void AttentionPartial<TCache>(
         ArrayView<float> queries,           // tokens × heads·headDim
-        TCache cacheKeys,                   // layers × contextLength × kvWidth
-        TCache cacheValues,                 // layers × contextLength × kvWidth
+        TCache cacheKeys,                   // layers × sequences·contextLength × kvWidth
+        TCache cacheValues,                 // layers × sequences·contextLength × kvWidth
         ArrayView<float> partialOutput,     // tokens × heads × splits × headDim
         ArrayView<float> partialMax,        // tokens × heads × splits
         ArrayView<float> partialSum,        // tokens × heads × splits
-        long layerStart, int heads, int kvHeads, int headDim, int startPosition, int positionsPerSplit)
+        TokenPlaces places,
+        long layerStart, int contextLength, int heads, int kvHeads, int headDim, int positionsPerSplit)
         where TCache : struct, IDenseWeights
     {
         int split = Grid.IdxX, head = Grid.IdxY, token = Grid.IdxZ, splits = Grid.DimX;
@@ -29,9 +30,10 @@ public static partial class GpuKernels
 
         int kvWidth = kvHeads * headDim;
         long queryStart = ((long)token * heads + head) * headDim;
-        long headOffset = layerStart + (long)(head / (heads / kvHeads)) * headDim;
+        long sequenceStart = layerStart + places.FirstRow(token, contextLength) * kvWidth;
+        long headOffset = sequenceStart + (long)(head / (heads / kvHeads)) * headDim;
         int first = split * positionsPerSplit;
-        int end = IntrinsicMath.Min(first + positionsPerSplit, startPosition + token + 1);
+        int end = IntrinsicMath.Min(first + positionsPerSplit, places.Position(token) + 1);
         float scoreScale = 1f / XMath.Sqrt((float)headDim);
 
         float runningMax = float.NegativeInfinity, runningSum = 0f, out0 = 0f, out1 = 0f;

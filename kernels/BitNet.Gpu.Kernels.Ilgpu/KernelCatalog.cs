@@ -26,13 +26,13 @@ public static class KernelCatalog
         Explicit("dense_matvec_f32", cuda
             ? (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<FloatWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<FloatWeights, SharedMemoryTeamSum>),
-        Explicit("attention_partial", (Action<ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>)GpuKernels.AttentionPartial<FloatWeights>),
-        Explicit("attention_partial_f16", (Action<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>)GpuKernels.AttentionPartial<HalfWeights>),
+        Explicit("attention_partial", (Action<ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>)GpuKernels.AttentionPartial<FloatWeights>),
+        Explicit("attention_partial_f16", (Action<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>)GpuKernels.AttentionPartial<HalfWeights>),
         Implicit("embed_f16", (Action<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
         Implicit("embed_f32", (Action<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
-        Implicit("rope", (Action<Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>)GpuKernels.Rope),
-        Implicit("store_key_value", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>)GpuKernels.StoreKeyValue),
-        Implicit("store_key_value_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int>)GpuKernels.StoreKeyValueHalf),
+        Implicit("rope", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int>)GpuKernels.Rope),
+        Implicit("store_key_value", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValue),
+        Implicit("store_key_value_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValueHalf),
         Implicit("attention_combine", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.AttentionCombine),
         Implicit("gate_activation", (Action<Index1D, ArrayView<float>, ArrayView<float>, int>)GpuKernels.GateActivation),
         Implicit("residual_add", (Action<Index1D, ArrayView<float>, ArrayView<float>>)GpuKernels.ResidualAdd),

@@ -4,16 +4,17 @@ namespace BitNet.Gpu.Kernels.Ilgpu;
 
 public static partial class GpuKernels
 {
-    // (a, b) ← (a cos θ − b sin θ, a sin θ + b cos θ),  θ = (start + t) · base^(−2i / ropeDims),  cos/sin from the table
+    // (a, b) ← (a cos θ − b sin θ, a sin θ + b cos θ),  θ = position[t] · base^(−2i / ropeDims),  cos/sin from the table
     /// <summary>
-    /// Rotary position embedding of every head, in place. index.X = head · ropeDims/2 + i (one thread per rotated pair),
-    /// index.Y = token. NEOX pairs (i, i + ropeDims/2); interleaved pairs (2i, 2i + 1).
+    /// Rotary position embedding of every head, in place, each token at its own position. index.X = head · ropeDims/2 + i
+    /// (one thread per rotated pair), index.Y = token. NEOX pairs (i, i + ropeDims/2); interleaved pairs (2i, 2i + 1).
     /// </summary>
     public static void Rope(
         Index2D index,
         ArrayView<float> x,                 // tokens × heads·headDim
         ArrayView<float> cosSin,            // positions × ropeDims/2 × (cos, sin), computed on the host in double
-        int heads, int headDim, int ropeDims, int startPosition, int neox)
+        ArrayView<int> positions,           // tokens
+        int heads, int headDim, int ropeDims, int neox)
     {
         int half = ropeDims / 2;
         int head = index.X / half, i = index.X % half;
@@ -21,7 +22,7 @@ public static partial class GpuKernels
         long headStart = ((long)token * heads + head) * headDim;
         long a = headStart + (neox != 0 ? i : 2 * i);
         long b = headStart + (neox != 0 ? i + half : 2 * i + 1);
-        long angle = ((long)(startPosition + token) * half + i) * 2;
+        long angle = ((long)positions[token] * half + i) * 2;
         float cos = cosSin[angle], sin = cosSin[angle + 1];
         float x0 = x[a], x1 = x[b];
         x[a] = x0 * cos - x1 * sin;

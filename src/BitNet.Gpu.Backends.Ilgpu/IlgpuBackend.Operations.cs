@@ -16,10 +16,10 @@ public sealed partial class IlgpuBackend
         var w = (IlgpuDenseWeight)table;
         var y = (IlgpuBuffer)output;
         RequireTokens(tokenCount, y);
-        if (_tokens is null || _tokens.Length < tokenCount) throw new InvalidOperationException("BeginStep must pass the step's tokens before Embed");
+        RequireStep(tokenCount, nameof(Embed));
         var index = new Index2D(w.Cols, tokenCount);
-        if (w.Half is not null) _kernels.EmbedHalf(_stream, index, new HalfWeights(w.Half.View), _tokens.View, y.Values.View, w.Cols);
-        else _kernels.EmbedFloat(_stream, index, new FloatWeights(w.Float!.View), _tokens.View, y.Values.View, w.Cols);
+        if (w.Half is not null) _kernels.EmbedHalf(_stream, index, new HalfWeights(w.Half.View), _step.Tokens, y.Values.View, w.Cols);
+        else _kernels.EmbedFloat(_stream, index, new FloatWeights(w.Float!.View), _step.Tokens, y.Values.View, w.Cols);
     }
 
     public void RmsNorm(DeviceBuffer x, DeviceWeight weight, DeviceBuffer y, int tokenCount, float epsilon)
@@ -78,9 +78,10 @@ public sealed partial class IlgpuBackend
         RequireTokens(tokenCount, b);
         if (heads * headDim != b.Cols || ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0)
             throw new ArgumentException($"rope of {heads} heads × {headDim} ({ropeDims} rotated) does not fit rows of {b.Cols}", nameof(ropeDims));
-        var table = _rope.Get(ropeDims, freqBase, _startPosition + tokenCount, _contextLength);
-        _kernels.Rope(_stream, new Index2D(heads * ropeDims / 2, tokenCount), b.Values.View, table,
-            heads, headDim, ropeDims, _startPosition, style == RopeStyle.Neox ? 1 : 0);
+        RequireStep(tokenCount, nameof(Rope));
+        var table = _rope.Get(ropeDims, freqBase, _step.LongestLength, _contextLength);
+        _kernels.Rope(_stream, new Index2D(heads * ropeDims / 2, tokenCount), b.Values.View, table, _step.Positions,
+            heads, headDim, ropeDims, style == RopeStyle.Neox ? 1 : 0);
     }
 
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
@@ -93,17 +94,19 @@ public sealed partial class IlgpuBackend
         if (keyValueHeads <= 0 || heads % keyValueHeads != 0 || keyValueHeads != c.KeyValueHeads || headDim != c.HeadDim)
             throw new ArgumentException($"{heads} query heads over {keyValueHeads} key/value heads do not match the cache", nameof(keyValueHeads));
         if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the cache has {c.Layers} layers");
-        int length = _startPosition + tokenCount;
+        RequireStep(tokenCount, nameof(Attention));
+        int length = _step.LongestLength;   // the longest attention of the step, which sizes the splits
         if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
+        if (_step.LastSequence >= c.Sequences) throw new ArgumentOutOfRangeException(nameof(cache), _step.LastSequence, $"the cache holds {c.Sequences} sequences");
 
         int kvWidth = keyValueHeads * headDim;
         var storeIndex = new Index2D(kvWidth, tokenCount);
         var newKeys = ((IlgpuBuffer)k).Values.View;
         var newValues = ((IlgpuBuffer)v).Values.View;
         if (c.HalfKeys is not null)
-            _kernels.StoreKeyValueHalf(_stream, storeIndex, newKeys, newValues, c.HalfKeys.View, c.HalfValues!.View, c.LayerStart(layer), kvWidth, _startPosition);
+            _kernels.StoreKeyValueHalf(_stream, storeIndex, newKeys, newValues, c.HalfKeys.View, c.HalfValues!.View, _step.Places, c.LayerStart(layer), c.ContextLength, kvWidth);
         else
-            _kernels.StoreKeyValue(_stream, storeIndex, newKeys, newValues, c.Keys!.View, c.Values!.View, c.LayerStart(layer), kvWidth, _startPosition);
+            _kernels.StoreKeyValue(_stream, storeIndex, newKeys, newValues, c.Keys!.View, c.Values!.View, _step.Places, c.LayerStart(layer), c.ContextLength, kvWidth);
 
         int splits = AttentionSplits(tokenCount * heads, length);
         int positionsPerSplit = (length + splits - 1) / splits;
@@ -111,10 +114,10 @@ public sealed partial class IlgpuBackend
         var config = new KernelConfig(new Index3D(splits, heads, tokenCount), Group1D);
         if (c.HalfKeys is not null)
             _kernels.AttentionPartialHalf(_stream, config, queries.Values.View, new HalfWeights(c.HalfKeys.View), new HalfWeights(c.HalfValues!.View),
-                scratch.Output, scratch.Max, scratch.Sum, c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
+                scratch.Output, scratch.Max, scratch.Sum, _step.Places, c.LayerStart(layer), c.ContextLength, heads, keyValueHeads, headDim, positionsPerSplit);
         else
             _kernels.AttentionPartial(_stream, config, queries.Values.View, new FloatWeights(c.Keys!.View), new FloatWeights(c.Values!.View),
-                scratch.Output, scratch.Max, scratch.Sum, c.LayerStart(layer), heads, keyValueHeads, headDim, _startPosition, positionsPerSplit);
+                scratch.Output, scratch.Max, scratch.Sum, _step.Places, c.LayerStart(layer), c.ContextLength, heads, keyValueHeads, headDim, positionsPerSplit);
         _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
             scratch.Output, scratch.Max, scratch.Sum, ((IlgpuBuffer)output).Values.View, headDim, splits);
     }
@@ -151,6 +154,12 @@ public sealed partial class IlgpuBackend
         if ((uint)destinationRow >= (uint)to.Rows) throw new ArgumentOutOfRangeException(nameof(destinationRow), destinationRow, $"destination has {to.Rows} rows");
         if (to.Cols != from.Cols) throw new ArgumentException($"destination has {to.Cols} columns, source {from.Cols}", nameof(destination));
         from.Row(sourceRow).CopyTo(_stream, to.Row(destinationRow));
+    }
+
+    void RequireStep(int tokenCount, string operation)
+    {
+        if (tokenCount > _step.Count)
+            throw new InvalidOperationException($"{operation} of {tokenCount} tokens: BeginStep gave {_step.Count}");
     }
 
     static void RequireTokens(int tokenCount, params DeviceBuffer[] buffers)

@@ -23,8 +23,8 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly IlgpuKernelSet _kernels;
     readonly RopeTable _rope;
     readonly AttentionScratch _attention;
-    MemoryBuffer1D<int, Stride1D.Dense>? _tokens;   // the step's token ids
-    int _startPosition, _contextLength = 1;
+    readonly DeviceStep _step;
+    int _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
     /// <param name="portableReductions">Sum matrix rows through shared memory even where warp shuffles work (tests).</param>
@@ -40,6 +40,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _kernels = new IlgpuKernelSet(accelerator, portableReductions);
         _rope = new RopeTable(_memory, _stream);
         _attention = new AttentionScratch(_memory, _stream);
+        _step = new DeviceStep(_memory, _stream);
     }
 
     public string Name { get; }
@@ -164,21 +165,22 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
 
     public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
-        if (sequences != 1) throw new NotSupportedException($"the {Name} backend runs one sequence at a time (--parallel 1)");
         if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the {Name} backend has no {type} KV cache");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(layers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sequences);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(contextLength);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keyValueHeads);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
-        long count = (long)layers * contextLength * keyValueHeads * headDim;
+        long count = (long)layers * sequences * contextLength * keyValueHeads * headDim;
         _contextLength = Math.Max(_contextLength, contextLength);
-        string keysName = $"KV cache keys ({layers} layers × {contextLength} positions, {type.Name()})";
-        string valuesName = $"KV cache values ({layers} layers × {contextLength} positions, {type.Name()})";
+        string shape = sequences == 1 ? $"{contextLength} positions" : $"{sequences} sequences × {contextLength} positions";
+        string keysName = $"KV cache keys ({layers} layers × {shape}, {type.Name()})";
+        string valuesName = $"KV cache values ({layers} layers × {shape}, {type.Name()})";
         return type == KvCacheType.F16
             ? AllocatePair<ushort>(count, keysName, valuesName, (k, v) => new IlgpuKvCache(_memory)
-                { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, HalfKeys = k, HalfValues = v })
+                { Type = type, Layers = layers, Sequences = sequences, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, HalfKeys = k, HalfValues = v })
             : AllocatePair<float>(count, keysName, valuesName, (k, v) => new IlgpuKvCache(_memory)
-                { Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = k, Values = v });
+                { Type = type, Layers = layers, Sequences = sequences, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim, Keys = k, Values = v });
     }
 
     /// <summary>Two buffers of <paramref name="count"/> elements; the first is freed if the second does not fit.</summary>
@@ -197,27 +199,11 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         }
     }
 
-    public void BeginStep(StepTokens step)
-    {
-        var runs = step.Runs();
-        if (runs.Count > 1 || (step.Count > 0 && step.Sequences[0] != 0))
-            throw new NotSupportedException($"the {Name} backend runs one sequence at a time (--parallel 1)");
-        BeginStep(step.Tokens, step.Count > 0 ? step.Positions[0] : 0);
-    }
+    /// <summary>Uploads the step's token ids, sequences and positions in one copy; the kernels index them per token.</summary>
+    public void BeginStep(StepTokens step) => _step.Upload(step);
 
-    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(startPosition);
-        _startPosition = startPosition;
-        if (tokens.IsEmpty) return;
-        if (_tokens is null || _tokens.Length < tokens.Length)
-        {
-            _stream.Synchronize();   // queued kernels may still read the old token buffer
-            _memory.Free(_tokens);
-            _tokens = _memory.Allocate<int>(Math.Max(tokens.Length, 64), "token ids");
-        }
-        _tokens.View.SubView(0, tokens.Length).CopyFromCPU(_stream, tokens);
-    }
+    /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
+    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
     // ---- host transfers ----
 
@@ -268,7 +254,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _stream.Synchronize();
         _rope.Dispose();
         _attention.Dispose();
-        _memory.Free(_tokens);
+        _step.Dispose();
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();

@@ -17,11 +17,11 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
     public Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int> EmbedHalf { get; }
     public Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int> EmbedFloat { get; }
-    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int> Rope { get; }
-    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int> StoreKeyValue { get; }
-    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int> StoreKeyValueHalf { get; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartial { get; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int> AttentionPartialHalf { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int> Rope { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int> StoreKeyValue { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, TokenPlaces, long, int, int> StoreKeyValueHalf { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int> AttentionPartial { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int> AttentionPartialHalf { get; }
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> AttentionCombine { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> GateActivation { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> ResidualAdd { get; }
@@ -48,11 +48,11 @@ sealed class IlgpuKernelSet
         RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
         EmbedHalf = loader.Load<Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<HalfWeights>);
         EmbedFloat = loader.Load<Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<FloatWeights>);
-        Rope = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, int, int, int, int, int>>(GpuKernels.Rope);
-        StoreKeyValue = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int>>(GpuKernels.StoreKeyValue);
-        StoreKeyValueHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, long, int, int>>(GpuKernels.StoreKeyValueHalf);
-        AttentionPartial = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<FloatWeights>);
-        AttentionPartialHalf = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<HalfWeights>);
+        Rope = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int>>(GpuKernels.Rope);
+        StoreKeyValue = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int>>(GpuKernels.StoreKeyValue);
+        StoreKeyValueHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, TokenPlaces, long, int, int>>(GpuKernels.StoreKeyValueHalf);
+        AttentionPartial = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, FloatWeights, FloatWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<FloatWeights>);
+        AttentionPartialHalf = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>>(GpuKernels.AttentionPartial<HalfWeights>);
         AttentionCombine = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.AttentionCombine);
         GateActivation = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int>>(GpuKernels.GateActivation);
         ResidualAdd = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>>>(GpuKernels.ResidualAdd);

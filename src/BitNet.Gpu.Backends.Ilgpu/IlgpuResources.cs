@@ -44,7 +44,8 @@ sealed class IlgpuQuantizedBuffer(DeviceMemory memory) : DeviceBuffer
 }
 
 /// <summary>
-/// Keys and values of all layers, layers × contextLength × keyValueHeads·headDim each: floats (F32) or f16 bits (F16),
+/// Keys and values of all layers, layers × sequences·contextLength × keyValueHeads·headDim each (sequence s, position p
+/// is row s·contextLength + p of a layer): floats (F32) or f16 bits (F16),
 /// whichever <see cref="KvCache.Type"/> says; the other pair is null.
 /// </summary>
 sealed class IlgpuKvCache(DeviceMemory memory) : KvCache
@@ -54,6 +55,6 @@ sealed class IlgpuKvCache(DeviceMemory memory) : KvCache
     public MemoryBuffer1D<ushort, Stride1D.Dense>? HalfKeys { get; init; }
     public MemoryBuffer1D<ushort, Stride1D.Dense>? HalfValues { get; init; }
 
-    public long LayerStart(int layer) => (long)layer * ContextLength * KeyValueHeads * HeadDim;
+    public long LayerStart(int layer) => (long)layer * Sequences * ContextLength * KeyValueHeads * HeadDim;
     public override void Dispose() { memory.Free(Keys); memory.Free(Values); memory.Free(HalfKeys); memory.Free(HalfValues); }
 }

@@ -32,6 +32,8 @@ internal sealed unsafe class CommandStream : IDisposable
     public int SubmitCount { get; private set; }
     /// <summary>Submissions that replayed a recorded command buffer.</summary>
     public int ReplayCount { get; private set; }
+    /// <summary>Changes at each wait, which frees host data: a window from <see cref="HostData"/> is good while this is unchanged.</summary>
+    public int HostDataGeneration { get; private set; }
 
     public CommandStream(VulkanContext context)
     {
@@ -73,6 +75,7 @@ internal sealed unsafe class CommandStream : IDisposable
             _pending.Clear();
             _pendingIsCacheable = true;
             _arena.Reset();
+            HostDataGeneration++;
         }
         _context.ThrowIfValidationFailed();
     }

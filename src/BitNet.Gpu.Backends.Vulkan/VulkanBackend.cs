@@ -24,7 +24,11 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     readonly VulkanKernels _kernels;
     readonly CommandStream _stream;
     int[] _tokens = [];
-    int _startPosition;
+    int[] _positions = [];
+    uint[] _places = [];               // per token (sequence, position), as kv_store.comp and attention.comp read them
+    int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
+    BufferWindow? _placesWindow;       // _places in this submission's host memory, shared by every layer
+    int _placesGeneration = -1;
 
     public VulkanBackend(VulkanBackendOptions options)
     {
@@ -123,18 +127,20 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
     public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {
-        if (sequences != 1) throw new NotSupportedException("the vulkan backend runs one sequence at a time (--parallel 1)");
         if (type is not (KvCacheType.F32 or KvCacheType.F16)) throw new NotSupportedException($"the vulkan backend has no {type} KV cache");
         RequirePositive(layers, contextLength);
+        RequirePositive(sequences, keyValueHeads);
         RequirePositive(keyValueHeads, headDim);
         if (type == KvCacheType.F16 && keyValueHeads * headDim % 2 != 0)
             throw new NotSupportedException($"the vulkan backend's f16 cache packs values in pairs: kv heads × head size ({keyValueHeads}×{headDim}) must be even (use --cache-type f32)");
-        long bytes = (long)contextLength * keyValueHeads * headDim * type.ElementBytes();
+        // One binding holds a layer: every sequence's positions, since a step's tokens may read any slot.
+        long bytes = (long)sequences * contextLength * keyValueHeads * headDim * type.ElementBytes();
         if (bytes > _context.MaxBindingBytes)
-            throw new ArgumentException($"a KV cache layer of {bytes:N0} bytes exceeds the device's binding limit of {_context.MaxBindingBytes:N0} bytes: use a shorter context", nameof(contextLength));
+            throw new ArgumentException($"a KV cache layer of {bytes:N0} bytes exceeds the device's binding limit of {_context.MaxBindingBytes:N0} bytes: " +
+                                        (sequences == 1 ? "use a shorter context" : $"use a shorter context or fewer than {sequences} sequences"), nameof(contextLength));
         return new VulkanKvCache
         {
-            Type = type, Layers = layers, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim,
+            Type = type, Layers = layers, Sequences = sequences, ContextLength = contextLength, KeyValueHeads = keyValueHeads, HeadDim = headDim,
             Keys = Enumerable.Range(0, layers).Select(_ => new GpuBuffer(_context, bytes, hostVisible: false)).ToArray(),
             Values = Enumerable.Range(0, layers).Select(_ => new GpuBuffer(_context, bytes, hostVisible: false)).ToArray(),
         };
@@ -142,26 +148,54 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
     // ---- operations (queued; nothing waits until Read) ----
 
+    /// <summary>Keeps the step's tokens and each token's (sequence, position): the shaders read them from host memory
+    /// bound per submission, not from the command buffer, so a recorded step replays whatever the positions.</summary>
     public void BeginStep(StepTokens step)
     {
-        var runs = step.Runs();
-        if (runs.Count > 1 || (step.Count > 0 && step.Sequences[0] != 0))
-            throw new NotSupportedException("the vulkan backend runs one sequence at a time (--parallel 1)");
-        BeginStep(step.Tokens, step.Count > 0 ? step.Positions[0] : 0);
+        int n = step.Count;
+        var places = new uint[2 * n];
+        int lastSequence = 0, longestLength = 0;
+        for (int t = 0; t < n; t++)
+        {
+            if (step.Sequences[t] < 0) throw new ArgumentOutOfRangeException(nameof(step), step.Sequences[t], $"token {t}: sequences start at 0");
+            if (step.Positions[t] < 0) throw new ArgumentOutOfRangeException(nameof(step), step.Positions[t], $"token {t}: positions start at 0");
+            places[2 * t] = (uint)step.Sequences[t];
+            places[2 * t + 1] = (uint)step.Positions[t];
+            lastSequence = Math.Max(lastSequence, step.Sequences[t]);
+            longestLength = Math.Max(longestLength, step.Positions[t] + 1);
+        }
+        _tokens = step.Tokens.ToArray();
+        _positions = step.Positions.ToArray();
+        _places = places;
+        (_lastSequence, _longestLength) = (lastSequence, longestLength);
+        _placesWindow = null;
     }
 
-    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition)
+    /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
+    public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
+
+    /// <summary>The step's (sequence, position) pairs as one binding, copied once per submission.</summary>
+    BufferWindow Places()
     {
-        if (startPosition < 0) throw new ArgumentOutOfRangeException(nameof(startPosition), startPosition, "positions start at 0");
-        _tokens = tokens.ToArray();
-        _startPosition = startPosition;
+        if (_placesWindow is not { } window || _placesGeneration != _stream.HostDataGeneration)
+        {
+            window = _stream.HostData<uint>(_places);
+            _placesWindow = window;
+            _placesGeneration = _stream.HostDataGeneration;
+        }
+        return window;
+    }
+
+    void RequireStep(int tokenCount, string operation)
+    {
+        if (tokenCount > _tokens.Length) throw new ArgumentException($"BeginStep gave {_tokens.Length} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
     }
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
     {
         var w = (VulkanDenseWeight)table;
         var y = Activations(output, tokenCount, w.Cols);
-        if (tokenCount > _tokens.Length) throw new ArgumentException($"BeginStep gave {_tokens.Length} tokens, Embed asked for {tokenCount}", nameof(tokenCount));
+        RequireStep(tokenCount, nameof(Embed));
         var tokens = _stream.HostData<int>(_tokens.AsSpan(0, tokenCount));
         foreach (var chunk in w.Chunks)
             _stream.Dispatch(_kernels.Embed, [tokens, w.Window(chunk), y.RowsWindow(0, tokenCount)],
@@ -230,22 +264,23 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var buffer = Activations(x, tokenCount, heads * headDim);
         if (ropeDims <= 0 || ropeDims % 2 != 0 || ropeDims > headDim)
             throw new ArgumentOutOfRangeException(nameof(ropeDims), ropeDims, $"RoPE dimensions must be even and at most the head size {headDim}");
-        var rotations = _stream.HostData<float>(RopeRotations(_startPosition, tokenCount, ropeDims, freqBase));
+        RequireStep(tokenCount, nameof(Rope));
+        var rotations = _stream.HostData<float>(RopeRotations(_positions.AsSpan(0, tokenCount), ropeDims, freqBase));
         _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), rotations],
             [(uint)tokenCount, (uint)heads, (uint)headDim, (uint)ropeDims, style == RopeStyle.Neox ? 1u : 0u],
             GroupsFor(heads * ropeDims / 2), (uint)tokenCount);
     }
 
-    /// <summary>(cos θ, sin θ) for θ = (start + t) · base^(−2i/ropeDims), computed in double: float angles near
+    /// <summary>(cos θ, sin θ) for θ = position[t] · base^(−2i/ropeDims), computed in double: float angles near
     /// position 4000 would lose the 1e-4 accuracy the graph needs.</summary>
-    static float[] RopeRotations(int startPosition, int tokenCount, int ropeDims, float freqBase)
+    static float[] RopeRotations(ReadOnlySpan<int> positions, int ropeDims, float freqBase)
     {
         int half = ropeDims / 2;
-        var rotations = new float[tokenCount * half * 2];
-        for (int t = 0; t < tokenCount; t++)
+        var rotations = new float[positions.Length * half * 2];
+        for (int t = 0; t < positions.Length; t++)
             for (int i = 0; i < half; i++)
             {
-                var (sin, cos) = Math.SinCos((startPosition + t) * Math.Pow(freqBase, -2.0 * i / ropeDims));
+                var (sin, cos) = Math.SinCos(positions[t] * Math.Pow(freqBase, -2.0 * i / ropeDims));
                 rotations[(t * half + i) * 2] = (float)cos;
                 rotations[(t * half + i) * 2 + 1] = (float)sin;
             }
@@ -260,26 +295,30 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         if (keyValueHeads != c.KeyValueHeads || headDim != c.HeadDim || heads % keyValueHeads != 0)
             throw new ArgumentException($"heads {heads}/{keyValueHeads}×{headDim} do not match the cache ({c.KeyValueHeads}×{c.HeadDim})", nameof(heads));
         if (headDim > MaxHeadDim) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"head size above {MaxHeadDim} is not supported");
-        if (_startPosition + tokenCount > c.ContextLength)
-            throw new ArgumentException($"positions up to {_startPosition + tokenCount} exceed the cache's {c.ContextLength}", nameof(tokenCount));
+        RequireStep(tokenCount, nameof(Attention));
+        if (_longestLength > c.ContextLength)
+            throw new ArgumentException($"positions up to {_longestLength} exceed the cache's {c.ContextLength}", nameof(tokenCount));
+        if (_lastSequence >= c.Sequences)
+            throw new ArgumentOutOfRangeException(nameof(cache), _lastSequence, $"the cache holds {c.Sequences} sequences");
         var queries = Activations(q, tokenCount, heads * headDim);
         var keys = Activations(k, tokenCount, c.Width);
         var values = Activations(v, tokenCount, c.Width);
         var result = Activations(output, tokenCount, heads * headDim);
 
-        // The position comes from a buffer, not the command, so this step's recording replays at the next position.
-        var step = _stream.HostData<uint>([(uint)_startPosition]);
+        // Each token's sequence and position come from a buffer, not the command, so this step's recording replays at
+        // the next positions.
+        var step = Places();
         int count = tokenCount * c.Width;
         uint isHalf = c.Type == KvCacheType.F16 ? 1u : 0u;
         var (groupsX, groupsY) = LinearGroups(isHalf != 0 ? count / 2 : count); // an f16 invocation stores a pair
         _stream.Dispatch(_kernels.KvStore, [keys.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), step],
-            [(uint)count, (uint)c.Width, isHalf], groupsX, groupsY);
+            [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
         _stream.Dispatch(_kernels.KvStore, [values.RowsWindow(0, tokenCount), c.Values[layer].Window(0, c.Values[layer].Size), step],
-            [(uint)count, (uint)c.Width, isHalf], groupsX, groupsY);
+            [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
         _stream.Dispatch(_kernels.Attention,
             [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size),
              result.RowsWindow(0, tokenCount), step],
-            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf], (uint)heads, (uint)tokenCount);
+            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf, (uint)c.ContextLength], (uint)heads, TokenGroups(tokenCount));
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)

@@ -28,8 +28,8 @@ internal sealed class VulkanKernels : IDisposable
         TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
         Rope = new Kernel(context, "rope", 2, 5);
-        KvStore = new Kernel(context, "kv_store", 3, 3);
-        Attention = new Kernel(context, "attention", 5, 4);
+        KvStore = new Kernel(context, "kv_store", 3, 4);
+        Attention = new Kernel(context, "attention", 5, 5);
         Gate = new Kernel(context, "gate", 2, 2);
         Add = new Kernel(context, "add", 2, 1);
         CopyRow = new Kernel(context, "copy_row", 2, 3);

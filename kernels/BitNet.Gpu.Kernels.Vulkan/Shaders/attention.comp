@@ -1,4 +1,5 @@
-// out[t, h, :] = Σ_{p ≤ start+t} softmax_p(q[t, h, :] · k[p, h/group, :] / sqrt(headDim)) v[p, h/group, :]   (online softmax over tiles of positions)
+// out[t, h, :] = Σ_{p ≤ position[t]} softmax_p(q[t, h, :] · k[sequence[t], p, h/group, :] / sqrt(headDim)) v[sequence[t], p, h/group, :]
+// (online softmax over tiles of positions; each token reads only its own sequence's rows of the cache)
 #version 450
 layout(local_size_x = 64) in;
 const uint GROUP = 64;           // positions per tile, one per invocation
@@ -6,16 +7,17 @@ const uint MAX_HEAD_DIM = 256;
 const uint DIMS_PER_LANE = MAX_HEAD_DIM / GROUP;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };          // tokens × heads·headDim
-layout(std430, binding = 1) readonly buffer Keys { uint keys[]; };     // contextLength × kvHeads·headDim: f32 bits, or f16 pairs
+layout(std430, binding = 1) readonly buffer Keys { uint keys[]; };     // sequences·contextLength × kvHeads·headDim: f32 bits, or f16 pairs
 layout(std430, binding = 2) readonly buffer Values { uint values[]; }; // the same for values
 layout(std430, binding = 3) writeonly buffer Output { float outputs[]; }; // tokens × heads·headDim
-layout(std430, binding = 4) readonly buffer Step { uint startPosition; };   // read from a buffer, so a recorded step replays at any position
+layout(std430, binding = 4) readonly buffer Step { uvec2 places[]; };  // per token (sequence, position): a buffer, so a recorded step replays at any positions
 
 layout(push_constant) uniform Shape {
     uint heads;
     uint kvHeads;
     uint headDim;
     uint cacheIsHalf;  // 1: the cache holds two f16 per uint
+    uint contextLength; // positions per sequence
 };
 
 float keyAt(uint index) {
@@ -61,7 +63,8 @@ void main() {
     uint kvWidth = kvHeads * headDim;
     uint kvStart = (h / (heads / kvHeads)) * headDim;
     uint qStart = (t * heads + h) * headDim;
-    uint length = startPosition + t + 1;
+    uint sequenceStart = places[t].x * contextLength * kvWidth;   // position 0 of the token's sequence
+    uint length = places[t].y + 1;
     float scale = 1.0 / sqrt(float(headDim));
 
     for (uint i = lane; i < headDim; i += GROUP) query[i] = q[qStart + i];
@@ -77,7 +80,7 @@ void main() {
         float score = -1.0 / 0.0;
         if (p < length) {
             float dot = 0.0;
-            for (uint i = 0; i < headDim; i++) dot += query[i] * keyAt(p * kvWidth + kvStart + i);
+            for (uint i = 0; i < headDim; i++) dot += query[i] * keyAt(sequenceStart + p * kvWidth + kvStart + i);
             score = dot * scale;
         }
         float newMax = max(runningMax, reduceMax(score, lane));
@@ -92,7 +95,7 @@ void main() {
             uint i = lane + k * GROUP;
             if (i >= headDim) break;
             float sum = 0.0;
-            for (uint j = 0; j < tileLength; j++) sum += tileValues[j] * valueAt((tileStart + j) * kvWidth + kvStart + i);
+            for (uint j = 0; j < tileLength; j++) sum += tileValues[j] * valueAt(sequenceStart + (tileStart + j) * kvWidth + kvStart + i);
             accumulated[k] = accumulated[k] * correction + sum;
         }
         barrier();   // tileValues is rewritten by the next tile

@@ -1,4 +1,4 @@
-// (x[a], x[b]) ← (x[a] cos θ − x[b] sin θ, x[a] sin θ + x[b] cos θ), θ = (start + t) · base^(−2i/ropeDims); cos, sin come from the host (double)
+// (x[a], x[b]) ← (x[a] cos θ − x[b] sin θ, x[a] sin θ + x[b] cos θ), θ = position[t] · base^(−2i/ropeDims); cos, sin come from the host (double), per token
 #version 450
 layout(local_size_x = 64) in;
 

@@ -59,6 +59,50 @@ public sealed class IlgpuAttentionSplitTests : IDisposable
         BackendOpsTests.AssertClose(Run(_reference), Run(_backend), 1e-4, $"attention from {startPosition} × {tokens} tokens in {splits} splits");
     }
 
+    /// <summary>
+    /// Splits sized by the step's longest sequence: a long prompt beside short ones, then one token of each sequence,
+    /// where the short sequences' tokens leave the later splits empty and each token reads only its own slot.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void SeveralSequences_SplitByTheLongest_MatchReference(int splits)
+    {
+        _backend.AttentionSplitsOverride = splits;
+        int kvWidth = KvHeads * HeadDim;
+        (int Sequence, int First, int Count)[][] steps =
+        [
+            [(0, 0, 140), (2, 0, 5)],                // a prompt longer than one tile beside a short one
+            [(2, 5, 1), (1, 0, 3), (0, 140, 1)],     // each sequence's next tokens, a new prompt between them
+        ];
+
+        float[] Run(IComputeBackend b)
+        {
+            using var cache = b.AllocateKvCache(layers: 2, sequences: 3, contextLength: 160, KvHeads, HeadDim, KvCacheType.F32);
+            var random = new Random(60);
+            float[] Random(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            var outputs = new List<float>();
+            foreach (var runs in steps)
+            {
+                var sequences = runs.SelectMany(r => Enumerable.Repeat(r.Sequence, r.Count)).ToArray();
+                var positions = runs.SelectMany(r => Enumerable.Range(r.First, r.Count)).ToArray();
+                int tokens = sequences.Length;
+                using var qb = Upload(b, tokens, Heads * HeadDim, Random(tokens * Heads * HeadDim));
+                using var kb = Upload(b, tokens, kvWidth, Random(tokens * kvWidth));
+                using var vb = Upload(b, tokens, kvWidth, Random(tokens * kvWidth));
+                using var output = Upload(b, tokens, Heads * HeadDim, Enumerable.Repeat(float.NaN, tokens * Heads * HeadDim).ToArray());
+                b.BeginStep(new StepTokens(new int[tokens], sequences, positions));
+                b.Attention(qb, kb, vb, cache, layer: 1, output, tokens, Heads, KvHeads, HeadDim);
+                var result = new float[tokens * Heads * HeadDim];
+                b.Read(output, tokens, result);
+                outputs.AddRange(result);
+            }
+            return outputs.ToArray();
+        }
+
+        BackendOpsTests.AssertClose(Run(_reference), Run(_backend), 1e-4, $"3 sequences in {splits} splits");
+    }
+
     static DeviceBuffer Upload(IComputeBackend b, int rows, int cols, float[] values)
     {
         var buffer = b.AllocateActivations(rows, cols);

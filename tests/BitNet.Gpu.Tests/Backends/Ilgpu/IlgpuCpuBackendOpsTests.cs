@@ -7,6 +7,5 @@ namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 /// <summary>The shared op suite on ILGPU's CPU accelerator: the same kernels the cuda and opencl backends compile.</summary>
 public sealed class IlgpuCpuBackendOpsTests : BackendOpsTests
 {
-    protected override string? ManySequencesSkipReason => "the ILGPU backend runs one sequence per step";
     protected override IComputeBackend CreateBackend() => IlgpuAccelerators.CreateCpuBackend();
 }

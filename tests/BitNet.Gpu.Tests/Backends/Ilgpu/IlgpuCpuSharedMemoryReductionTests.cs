@@ -25,7 +25,6 @@ public sealed class IlgpuCpuSharedMemoryReductionTests : IDisposable
     /// <summary>Not public, so xunit does not run the whole suite a second time.</summary>
     sealed class SharedMemorySuite : BackendOpsTests
     {
-        protected override string? ManySequencesSkipReason => "the ILGPU backend runs one sequence per step";
         protected override IComputeBackend CreateBackend()
         {
             var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions: true);

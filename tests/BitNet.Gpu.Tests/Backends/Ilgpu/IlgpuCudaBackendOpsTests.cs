@@ -13,7 +13,6 @@ namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 public sealed class IlgpuCudaBackendOpsTests : BackendOpsTests
 {
     protected override string? SkipReason => CudaPresence.SkipReason;
-    protected override string? ManySequencesSkipReason => "the ILGPU backend runs one sequence per step";
     protected override IComputeBackend CreateBackend() => IlgpuAccelerators.CreateBackend(IlgpuDeviceKind.Cuda, 0);
 }
 

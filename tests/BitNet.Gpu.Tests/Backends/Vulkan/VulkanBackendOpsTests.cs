@@ -10,7 +10,6 @@ public sealed class VulkanBackendOpsTests : BackendOpsTests
 {
     protected override string? SkipReason => VulkanTestDevice.SkipReason;
 
-    protected override string? ManySequencesSkipReason => "the Vulkan backend runs one sequence per step";
     protected override IComputeBackend CreateBackend()
     {
         var backend = VulkanBackendOpsTestsWithoutIntegerDot.Create(IntegerDotProductUse.WhenSupported);
@@ -24,7 +23,6 @@ public sealed class VulkanBackendOpsTestsWithoutIntegerDot : BackendOpsTests
 {
     protected override string? SkipReason => VulkanTestDevice.SkipReason;
 
-    protected override string? ManySequencesSkipReason => "the Vulkan backend runs one sequence per step";
     protected override IComputeBackend CreateBackend()
     {
         var backend = Create(IntegerDotProductUse.Never);

@@ -86,6 +86,17 @@ public sealed class VulkanBindingLimitTests
         Assert.Contains("16,384", error.Message);
     }
 
+    [VulkanFact]
+    public void KvCacheLayerOfSeveralSequences_CountsEverySequenceAgainstTheLimit()
+    {
+        using var vulkan = VulkanTestDevice.CreateBackend(ReducedLimit);
+        // 32 positions × 2 heads × 64 floats fill one binding exactly; a layer binds every sequence's positions at once.
+        vulkan.AllocateKvCache(layers: 1, sequences: 1, contextLength: 32, keyValueHeads: 2, headDim: 64, KvCacheType.F32).Dispose();
+        var error = Assert.Throws<ArgumentException>(() => vulkan.AllocateKvCache(layers: 1, sequences: 2, contextLength: 32, keyValueHeads: 2, headDim: 64, KvCacheType.F32));
+        Assert.Contains("32,768", error.Message);
+        Assert.Contains("fewer than 2 sequences", error.Message);
+    }
+
     [Fact]
     public void RowRangeSplit_KeepsEveryWindowWithinTheLimitAndAligned()
     {

@@ -11,14 +11,14 @@ namespace BitNet.Gpu.Tests.Backends.Vulkan;
 /// A whole transformer block as the graph calls it (embedding, norms, quantization, ternary projections, RoPE,
 /// attention, gated feed-forward, residuals, output projection), run for a prompt step and a one-token step:
 /// the logits match the reference, each step costs exactly one queue submission (at Read), and a step of a shape
-/// seen before replays the recorded command buffer.
+/// seen before replays the recorded command buffer, also when its tokens belong to several sequences.
 /// </summary>
 public sealed class VulkanStepTests
 {
     const int Vocab = 61, Dim = 256, Heads = 4, KvHeads = 2, HeadDim = 64, Hidden = 512, Context = 16;
 
     // The weights and buffers of one block; the backend frees them when it is disposed.
-    sealed class Block(IComputeBackend b, WeightFile w)
+    sealed class Block(IComputeBackend b, WeightFile w, int sequences = 1)
     {
         public readonly DeviceWeight Embedding = b.UploadDense(w.File, w["token_embd.weight"]);
         public readonly DeviceWeight Norm = b.UploadVector(w.File, w["attn_norm.weight"]);
@@ -30,18 +30,22 @@ public sealed class VulkanStepTests
         public readonly DeviceWeight Up = b.UploadTernary(w.File, w["ffn_up.weight"]);
         public readonly DeviceWeight Down = b.UploadTernary(w.File, w["ffn_down.weight"]);
         public readonly DeviceWeight Output = b.UploadDense(w.File, w["output.weight"]);
-        public readonly KvCache Cache = b.AllocateKvCache(1, Context, KvHeads, HeadDim, KvCacheType.F32);
+        public readonly KvCache Cache = b.AllocateKvCache(1, sequences, Context, KvHeads, HeadDim, KvCacheType.F32);
         public readonly DeviceBuffer X = b.AllocateActivations(8, Dim), H = b.AllocateActivations(8, Dim);
         public readonly DeviceBuffer Q = b.AllocateActivations(8, Heads * HeadDim), K = b.AllocateActivations(8, KvHeads * HeadDim);
         public readonly DeviceBuffer V = b.AllocateActivations(8, KvHeads * HeadDim), A = b.AllocateActivations(8, Heads * HeadDim);
         public readonly DeviceBuffer G = b.AllocateActivations(8, Hidden), U = b.AllocateActivations(8, Hidden);
         public readonly DeviceBuffer HiddenQ = b.AllocateQuantized(8, Dim), FeedForwardQ = b.AllocateQuantized(8, Hidden);
-        public readonly DeviceBuffer Last = b.AllocateActivations(1, Dim), Logits = b.AllocateActivations(1, Vocab);
+        public readonly DeviceBuffer Last = b.AllocateActivations(8, Dim), Logits = b.AllocateActivations(8, Vocab);
 
-        public float[] Step(int[] tokens, int start)
+        /// <summary>A step of one sequence: the last token's logits.</summary>
+        public float[] Step(int[] tokens, int start) => Step(StepTokens.Consecutive(tokens, start), [tokens.Length - 1]);
+
+        /// <summary>The logits of the given rows of the step, one after another.</summary>
+        public float[] Step(StepTokens step, int[] logitRows)
         {
-            int n = tokens.Length;
-            b.BeginStep(tokens, start);
+            int n = step.Count;
+            b.BeginStep(step);
             b.Embed(Embedding, X, n);
             b.RmsNorm(X, Norm, H, n, 1e-5f);
             b.QuantizeActivations(H, HiddenQ, n);
@@ -63,10 +67,10 @@ public sealed class VulkanStepTests
             b.TernaryMatMul(Down, FeedForwardQ, H, n);
             b.Add(X, H, n);
             b.RmsNorm(X, Norm, H, n, 1e-5f);
-            b.CopyRow(H, n - 1, Last);
-            b.DenseMatMul(Output, Last, Logits, 1);
-            var logits = new float[Vocab];
-            b.Read(Logits, 1, logits);
+            for (int i = 0; i < logitRows.Length; i++) b.CopyRow(H, logitRows[i], Last, i);
+            b.DenseMatMul(Output, Last, Logits, logitRows.Length);
+            var logits = new float[logitRows.Length * Vocab];
+            b.Read(Logits, logitRows.Length, logits);
             return logits;
         }
     }
@@ -115,6 +119,34 @@ public sealed class VulkanStepTests
             Assert.Equal(1, vulkan.SubmitCount - before);
             Assert.Equal(position == prompt.Length ? 0 : 1, vulkan.ReplayCount - replaysBefore);
             BackendOpsTests.AssertClose(expected, actual, 1e-4, $"block logits, one-token step at {position}");
+        }
+    }
+
+    [VulkanFact]
+    public void SeveralSequences_MatchReferenceAndReplayAtTheirNextPositions()
+    {
+        using var weights = Weights();
+        using var reference = new ReferenceBackend();
+        using var vulkan = VulkanTestDevice.CreateBackend();
+        var expectedBlock = new Block(reference, weights, sequences: 3);
+        var actualBlock = new Block(vulkan, weights, sequences: 3);
+
+        // Three prompts of 3, 2 and 3 tokens in one step, then two steps of each sequence's next token: the second of
+        // those has the first's shape, so it replays with every sequence one position further.
+        var prompts = new StepTokens([3, 17, 60, 0, 42, 9, 31, 5], [0, 0, 0, 1, 1, 2, 2, 2], [0, 1, 2, 0, 1, 0, 1, 2]);
+        var expected = expectedBlock.Step(prompts, [2, 4, 7]);
+        var actual = actualBlock.Step(prompts, [2, 4, 7]);
+        BackendOpsTests.AssertClose(expected, actual, 1e-4, "block logits, three prompts in one step");
+
+        for (int step = 0; step < 2; step++)
+        {
+            var next = new StepTokens([11 + step, 23 + step, 37 + step], [2, 0, 1], [3 + step, 3 + step, 2 + step]);
+            expected = expectedBlock.Step(next, [0, 1, 2]);
+            int before = vulkan.SubmitCount, replaysBefore = vulkan.ReplayCount;
+            actual = actualBlock.Step(next, [0, 1, 2]);
+            Assert.Equal(1, vulkan.SubmitCount - before);
+            Assert.Equal(step, vulkan.ReplayCount - replaysBefore);
+            BackendOpsTests.AssertClose(expected, actual, 1e-4, $"block logits, next tokens of three sequences (step {step})");
         }
     }
 }
