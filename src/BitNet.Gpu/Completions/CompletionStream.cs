@@ -39,7 +39,10 @@ public sealed class CompletionStream
         try
         {
             await foreach (var piece in _inner.ReadAllAsync(cancel).ConfigureAwait(false))
+            {
+                cancel.ThrowIfCancellationRequested(); // pieces already waiting do not outrun a cancellation
                 yield return piece;
+            }
             finished = true;
         }
         finally
