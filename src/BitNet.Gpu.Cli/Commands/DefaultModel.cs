@@ -1,8 +1,9 @@
 namespace BitNet.Gpu.Cli.Commands;
 
 /// <summary>
-/// The model used when no -m is given: the one bundled in the repository's models/ folder
-/// (found by walking up from the program's folder), or BITNET_GPU_MODEL when set.
+/// The model used when no -m is given: BITNET_GPU_MODEL when set, else the bundled one in the first models/ folder found
+/// walking up from the program's folder (the installed .NET tool carries a copy beside the program;
+/// in the repository it is models/ at the root).
 /// </summary>
 public static class DefaultModel
 {

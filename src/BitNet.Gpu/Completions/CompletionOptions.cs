@@ -1,0 +1,92 @@
+using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Sampling;
+
+namespace BitNet.Gpu;
+
+/// <summary>
+/// How one completion samples and when it stops. The defaults are llama-server's: temperature 0.8, top-k 40, top-p 0.95,
+/// min-p 0.05, no repetition penalties, a random seed, and no token limit (generation ends at the end of text, a stop
+/// string or the end of the context). Set <see cref="Temperature"/> to 0 for greedy (deterministic) output.
+/// <code>var result = await model.CompleteAsync("The state of the Union", new CompletionOptions { Temperature = 0, MaxTokens = 32 });</code>
+/// </summary>
+public sealed record CompletionOptions
+{
+    /// <summary>Divides the logits before the softmax; 0 = greedy (always the most likely token). Default 0.8.</summary>
+    public float Temperature { get; init; } = 0.8f;
+
+    /// <summary>Keep only the K most likely tokens; 0 disables. Default 40.</summary>
+    public int TopK { get; init; } = 40;
+
+    /// <summary>Keep the smallest set of most likely tokens whose probability reaches P; 1 disables. Default 0.95.</summary>
+    public float TopP { get; init; } = 0.95f;
+
+    /// <summary>Drop tokens less likely than MinP × the most likely token's probability; 0 disables. Default 0.05.</summary>
+    public float MinP { get; init; } = 0.05f;
+
+    /// <summary>Divides positive (multiplies negative) logits of the last 64 tokens; 1 disables. Default 1.</summary>
+    public float RepeatPenalty { get; init; } = 1f;
+
+    /// <summary>Subtracted from a recent token's logit once per occurrence; 0 disables. Default 0.</summary>
+    public float FrequencyPenalty { get; init; }
+
+    /// <summary>Subtracted once from the logit of any recent token; 0 disables. Default 0.</summary>
+    public float PresencePenalty { get; init; }
+
+    /// <summary>The most tokens to generate; null = until the end of text, a stop string or the end of the context.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Strings that end the completion; the text stops just before the first one found (it is not returned).</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>Seed of the random draw; the same seed, prompt and options give the same text. Null = a random seed.</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Token id → bias added to its logit; negative infinity bans the token.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense;
+    /// <paramref name="vocabularySize"/> bounds the token ids of <see cref="LogitBias"/>.
+    /// </summary>
+    public void Validate(int vocabularySize)
+    {
+        Require(float.IsFinite(Temperature) && Temperature >= 0, nameof(Temperature), $"Temperature must be a finite number >= 0 (0 = greedy), got {Temperature}");
+        Require(TopK >= 0, nameof(TopK), $"TopK must be 0 (disabled) or positive, got {TopK}");
+        Require(TopP > 0 && TopP <= 1, nameof(TopP), $"TopP must be in (0, 1], got {TopP}");
+        Require(MinP >= 0 && MinP <= 1, nameof(MinP), $"MinP must be in [0, 1], got {MinP}");
+        Require(float.IsFinite(RepeatPenalty) && RepeatPenalty > 0, nameof(RepeatPenalty), $"RepeatPenalty must be a finite number > 0 (1 = off), got {RepeatPenalty}");
+        Require(float.IsFinite(FrequencyPenalty), nameof(FrequencyPenalty), $"FrequencyPenalty must be a finite number, got {FrequencyPenalty}");
+        Require(float.IsFinite(PresencePenalty), nameof(PresencePenalty), $"PresencePenalty must be a finite number, got {PresencePenalty}");
+        Require(MaxTokens is null or > 0, nameof(MaxTokens), $"MaxTokens must be positive, got {MaxTokens}");
+        Require(Stop is not null && Stop.All(s => !string.IsNullOrEmpty(s)), nameof(Stop), "Stop must not hold null or empty strings");
+        foreach (var (token, bias) in LogitBias ?? new Dictionary<int, float>())
+        {
+            Require(token >= 0 && token < vocabularySize, nameof(LogitBias), $"LogitBias token id {token} is outside the vocabulary (0..{vocabularySize - 1})");
+            Require(!float.IsNaN(bias) && !float.IsPositiveInfinity(bias), nameof(LogitBias), $"LogitBias for token {token} must be finite or -infinity (ban), got {bias}");
+        }
+    }
+
+    /// <summary>The engine's request for these options (after <see cref="Validate"/>); no limit means the whole context.</summary>
+    internal GenerationRequest ToRequest(int contextLength) => new()
+    {
+        MaxTokens = MaxTokens ?? contextLength,
+        StopStrings = [.. Stop],
+        Sampling = new SamplerOptions
+        {
+            Temperature = Temperature,
+            TopK = TopK,
+            TopP = TopP,
+            MinP = MinP,
+            RepeatPenalty = RepeatPenalty,
+            FrequencyPenalty = FrequencyPenalty,
+            PresencePenalty = PresencePenalty,
+            Seed = Seed,
+            LogitBias = LogitBias is null ? new Dictionary<int, float>() : new Dictionary<int, float>(LogitBias),
+        },
+    };
+
+    static void Require(bool condition, string option, string message)
+    {
+        if (!condition) throw new ArgumentException(message, option);
+    }
+}

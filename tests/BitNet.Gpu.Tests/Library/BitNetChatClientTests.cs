@@ -1,0 +1,200 @@
+using System.Text;
+using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Hosting;
+using BitNet.Gpu.Engine.Sampling;
+using BitNet.Gpu.Tests.Support;
+using Microsoft.Extensions.AI;
+
+namespace BitNet.Gpu.Tests.Library;
+
+/// <summary>The IChatClient on the bundled model: the engine's text for the rendered conversation, every option reaching the sampler.</summary>
+public class BitNetChatClientTests
+{
+    static readonly ChatMessage[] Conversation = [new(ChatRole.System, "You are a speech writer."), new(ChatRole.User, "The state of the Union")];
+    static ChatOptions Greedy(int maxTokens = 24) => new() { Temperature = 0, MaxOutputTokens = maxTokens };
+
+    static BitNetModel Load(int parallel = 1) => BitNetModel.Load(BundledModel.Path, new BitNetModelOptions { Backend = "cpu", Parallel = parallel });
+
+    [Fact]
+    public async Task GreedyTextEqualsTheEngineOnTheRenderedConversation()
+    {
+        using var model = Load();
+        var prompt = model.RenderChat([("system", "You are a speech writer."), ("user", "The state of the Union")]);
+        var response = await model.AsChatClient().GetResponseAsync(Conversation, Greedy());
+
+        using var engine = LoadedModel.Load(BundledModel.Path, new LoadOptions { Backend = "cpu" }, new BackendRegistry());
+        using var generator = new TextGenerator(engine);
+        var expected = new StringBuilder();
+        generator.Generate(prompt, new GenerationRequest { MaxTokens = 24, Sampling = new SamplerOptions { Temperature = 0 } }, p => expected.Append(p));
+
+        Assert.NotEmpty(response.Text);
+        Assert.Equal(expected.ToString(), response.Text);
+        Assert.Equal(prompt.Length, response.Usage!.InputTokenCount);
+        Assert.Equal(24, response.Usage.OutputTokenCount);
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal("bitnet-sotu-6m-i2_s", response.ModelId);
+        Assert.Equal(ChatRole.Assistant, response.Messages.Single().Role);
+    }
+
+    [Fact]
+    public async Task StreamingEqualsNonStreaming()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        var whole = await client.GetResponseAsync(Conversation, Greedy());
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(Conversation, Greedy())) updates.Add(update);
+        var streamed = updates.ToChatResponse();
+
+        Assert.True(updates.Count > 2);
+        Assert.Equal(whole.Text, streamed.Text);
+        Assert.Equal(whole.FinishReason, streamed.FinishReason);
+        Assert.Equal(whole.Usage!.InputTokenCount, streamed.Usage!.InputTokenCount);
+        Assert.Equal(whole.Usage.OutputTokenCount, streamed.Usage.OutputTokenCount);
+        Assert.Equal(whole.ModelId, streamed.ModelId);
+    }
+
+    [Fact]
+    public async Task MaxOutputTokensAndStopSequencesEndTheAnswer()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        var longer = await client.GetResponseAsync(Conversation, Greedy(40));
+        var shorter = await client.GetResponseAsync(Conversation, Greedy(8));
+        Assert.Equal(8, shorter.Usage!.OutputTokenCount);
+        Assert.StartsWith(shorter.Text, longer.Text);
+        Assert.True(shorter.Text.Length < longer.Text.Length);
+
+        string stop = longer.Text.Substring(longer.Text.Length / 2, 3);
+        var options = Greedy(40);
+        options.StopSequences = [stop];
+        var stopped = await client.GetResponseAsync(Conversation, options);
+        Assert.Equal(longer.Text[..longer.Text.IndexOf(stop, StringComparison.Ordinal)], stopped.Text);
+        Assert.Equal(ChatFinishReason.Stop, stopped.FinishReason);
+    }
+
+    [Fact]
+    public async Task SeedKeepsSampledTextAndDifferentSeedsChangeIt()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        async Task<string> Sampled(long seed) =>
+            (await client.GetResponseAsync(Conversation, new ChatOptions { Temperature = 1.5f, TopK = 0, TopP = 1, MaxOutputTokens = 24, Seed = seed, AdditionalProperties = new() { ["min_p"] = 0 } })).Text;
+
+        Assert.Equal(await Sampled(7), await Sampled(7));
+        var texts = new HashSet<string>();
+        foreach (long seed in new long[] { 1, 2, 3, 4 }) texts.Add(await Sampled(seed));
+        Assert.True(texts.Count > 1, "four seeds gave the same text");
+    }
+
+    [Fact]
+    public async Task SamplingOptionsReachTheSampler()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        string greedy = (await client.GetResponseAsync(Conversation, Greedy(32))).Text;
+        async Task<string> With(ChatOptions options) => (await client.GetResponseAsync(Conversation, options)).Text;
+
+        // Hot sampling cut to the single most likely token (top-k 1, top-p near 0, min-p 1) is greedy; without the cut it is not.
+        var hot = new ChatOptions { Temperature = 5f, MaxOutputTokens = 32, Seed = 3, TopK = 0, TopP = 1, AdditionalProperties = new() { ["min_p"] = 0.0 } };
+        Assert.NotEqual(greedy, await With(hot));
+        var topK = hot.Clone(); topK.TopK = 1;
+        Assert.Equal(greedy, await With(topK));
+        var topP = hot.Clone(); topP.TopP = 1e-6f;
+        Assert.Equal(greedy, await With(topP));
+        var minP = hot.Clone(); minP.AdditionalProperties = new() { ["min_p"] = 1.0 };
+        Assert.Equal(greedy, await With(minP));
+
+        // Penalties on recent tokens change the greedy answer.
+        var repeat = Greedy(32); repeat.AdditionalProperties = new() { ["repeat_penalty"] = 3.0 };
+        Assert.NotEqual(greedy, await With(repeat));
+        var frequency = Greedy(32); frequency.FrequencyPenalty = 5;
+        Assert.NotEqual(greedy, await With(frequency));
+        var presence = Greedy(32); presence.PresencePenalty = 5;
+        Assert.NotEqual(greedy, await With(presence));
+    }
+
+    [Theory]
+    [InlineData("Temperature")]
+    [InlineData("TopP")]
+    [InlineData("TopK")]
+    [InlineData("MaxOutputTokens")]
+    [InlineData("min_p")]
+    [InlineData("repeat_penalty")]
+    public async Task AnInvalidValueIsAnErrorNamingIt(string option)
+    {
+        using var model = Load();
+        var options = option switch
+        {
+            "Temperature" => new ChatOptions { Temperature = -1 },
+            "TopP" => new ChatOptions { TopP = 1.5f },
+            "TopK" => new ChatOptions { TopK = -3 },
+            "MaxOutputTokens" => new ChatOptions { MaxOutputTokens = 0 },
+            "min_p" => new ChatOptions { AdditionalProperties = new() { ["min_p"] = "lots" } },
+            _ => new ChatOptions { AdditionalProperties = new() { ["repeat_penalty"] = -1 } },
+        };
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => model.AsChatClient().GetResponseAsync(Conversation, options));
+        string name = option switch { "MaxOutputTokens" => "MaxTokens", "repeat_penalty" => "RepeatPenalty", _ => option };
+        Assert.Equal(name, error.ParamName);
+    }
+
+    [Fact]
+    public async Task ToolsAndJsonFormatAreNotSupportedNamingTheOption()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        var tools = await Assert.ThrowsAsync<NotSupportedException>(() =>
+            client.GetResponseAsync(Conversation, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")] }));
+        Assert.Contains("Tools", tools.Message);
+        var json = await Assert.ThrowsAsync<NotSupportedException>(() =>
+            client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
+        Assert.Contains("ResponseFormat", json.Message);
+        Assert.NotEmpty((await client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 4 })).Text);
+    }
+
+    [Fact]
+    public async Task CancellingMidStreamFreesTheSequence()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        using var cancel = new CancellationTokenSource();
+        int pieces = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync(Conversation, new ChatOptions { Temperature = 0, MaxOutputTokens = 200 }, cancel.Token))
+                if (++pieces == 3) cancel.Cancel();
+        });
+        Assert.Equal(3, pieces);
+        for (int i = 0; i < 100 && model.Counters.Running > 0; i++) await Task.Delay(20);
+        Assert.Equal(0, model.Counters.Running);
+        Assert.Equal(1, model.Counters.Cancelled);
+        Assert.Equal(4, (await client.GetResponseAsync(Conversation, Greedy(4))).Usage!.OutputTokenCount); // the one slot is free again
+    }
+
+    [Fact]
+    public async Task EightConcurrentCallsEachEqualTheSameCallAlone()
+    {
+        string[] questions = ["The state of the Union", "Our economy", "The war", "Congress", "Taxes", "Schools", "Freedom", "The budget"];
+        using var model = Load(parallel: 4);
+        var client = model.AsChatClient();
+        var alone = new List<string>();
+        foreach (var q in questions) alone.Add((await client.GetResponseAsync(q, Greedy(16))).Text);
+
+        var together = await Task.WhenAll(questions.Select(q => Task.Run(() => client.GetResponseAsync(q, Greedy(16)))));
+        Assert.Equal(alone, together.Select(r => r.Text));
+        Assert.True(alone.Distinct().Count() > 1);
+    }
+
+    [Fact]
+    public void GetServiceReturnsMetadataAndTheModel()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        var metadata = client.GetService<ChatClientMetadata>();
+        Assert.Equal("bitnet-gpu", metadata!.ProviderName);
+        Assert.Equal("bitnet-sotu-6m-i2_s", metadata.DefaultModelId);
+        Assert.Same(model, client.GetService<BitNetModel>());
+        Assert.Null(client.GetService<ChatClientMetadata>("key"));
+    }
+}
