@@ -85,11 +85,19 @@ public static class HuggingFaceVocabularyReader
         if (bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..]; // a UTF-8 byte-order mark, as Windows editors write
         int invalid = Utf8Bytes.FirstInvalid(bytes.Span);
         if (invalid >= 0) throw new ModelFormatException(name, $"is not valid UTF-8 (at byte {invalid})");
-        try { return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 }); }
+        JsonDocument document;
+        try { document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 256 }); }
         catch (JsonException e)
         {
             throw new ModelFormatException(name, $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", null, e);
         }
+        try { JsonStrings.CheckReadable(bytes.Span, document.RootElement, name); }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+        return document;
     }
 
     static bool ContainsString(JsonElement e, string value) => e.ValueKind switch

@@ -16,7 +16,14 @@ internal static class JsonFields
             // The JSON reader checks only the structure: a string with invalid bytes would throw when read.
             int invalid = Utf8Bytes.FirstInvalid(bytes.Span);
             if (invalid >= 0) throw new ModelFormatException(path, $"not valid UTF-8 (at byte {invalid})");
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
+            var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64, AllowTrailingCommas = true });
+            try { JsonStrings.CheckReadable(bytes.Span, document.RootElement, path); }
+            catch
+            {
+                document.Dispose();
+                throw;
+            }
+            return document;
         }
         catch (JsonException e)
         {

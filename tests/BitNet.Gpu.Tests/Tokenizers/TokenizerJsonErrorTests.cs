@@ -100,6 +100,23 @@ public class TokenizerJsonErrorTests
     }
 
     [Fact]
+    public void AnEscapedLoneSurrogate_IsAFormatErrorNamingWhere()
+    {
+        // Found by fuzzing: "\uDDDD" parses, but reading the string threw InvalidOperationException.
+        string json = ValidJson().Replace("\"ab\": 256", "\"a\\uDDDDb\": 256");
+        var e = Assert.Throws<ModelFormatException>(() => Read(json));
+        Assert.Contains("tok.json", e.Message);
+        Assert.Contains("(root).model.vocab (a property name): a string escapes a lone surrogate", e.Message);
+
+        e = Assert.Throws<ModelFormatException>(() => Read(ValidJson(), "{ \"chat_template\": \"\\ud800\" }"));
+        Assert.Contains("tok_config.json", e.Message);
+        Assert.Contains("(root).chat_template: a string escapes a lone surrogate", e.Message);
+
+        // A surrogate pair, escaped, is text.
+        Assert.Equal("\U0001F600", Read(ValidJson(), "{ \"chat_template\": \"\\ud83d\\ude00\" }").ChatTemplate);
+    }
+
+    [Fact]
     public void AnIdFarPastTheTokens_IsAFormatError()
     {
         // Found by fuzzing: one added token with id 8,966,666 made millions of placeholder tokens (20 s to load).

@@ -46,9 +46,20 @@ static int Run(FuzzTarget target)
     return 0;
 }
 
+// The assemblies may be instrumented (fuzz.sh replays its crashes with them): their coverage map is set up by
+// Fuzzer.Run, which outside afl-fuzz runs the action once.
 static int Replay(FuzzTarget target, string[] paths)
 {
-    var files = paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Order() : (IEnumerable<string>)[p]).ToList();
+    int result = 1;
+    SharpFuzz.Fuzzer.Run(_ => result = ReplayFiles(target, paths));
+    return result;
+}
+
+static int ReplayFiles(FuzzTarget target, string[] paths)
+{
+    var files = paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Order() : (IEnumerable<string>)[p])
+        .Where(f => Path.GetFileName(f) != "README.txt") // afl-fuzz's note in its crashes folder
+        .ToList();
     int findings = 0;
     foreach (string file in files)
     {

@@ -57,6 +57,18 @@ public class HuggingFaceConverterBadInputTests
     }
 
     [Fact]
+    public void TokenizerJsonWithAnEscapedLoneSurrogate()
+    {
+        // Found by fuzzing the tokenizer.json readers: "\uDDDD" parses, but reading the string threw InvalidOperationException.
+        using var dir = new TempDirectory();
+        WriteGood(dir);
+        File.WriteAllText(dir.File("tokenizer.json"), File.ReadAllText(dir.File("tokenizer.json")).Replace("\"model\"", "\"x\": \"\\uDDDD\", \"model\""));
+        var e = ConvertFails(dir);
+        Assert.Equal(dir.File("tokenizer.json"), e.FilePath);
+        Assert.Contains("(root).x: a string escapes a lone surrogate", e.Message);
+    }
+
+    [Fact]
     public void TokenizerJsonWithInvalidUtf8()
     {
         // Found by fuzzing the tokenizer.json readers: an invalid byte inside a string threw InvalidOperationException.
