@@ -29,11 +29,12 @@ public static class IlgpuKernelSources
         return [.. KernelCatalog.All(cuda: false).Select(k => (k.Name, ((CLCompiledKernel)IlgpuKernelLoader.Prepare(Compile(backend, k))).Source))];
     }
 
-    /// <summary>PTX for each kernel for an sm_75 device, with dp4a and warp-shuffle row sums.</summary>
-    public static IReadOnlyList<(string Name, string Source)> Ptx()
+    /// <summary>PTX for each kernel, with dp4a and warp-shuffle row sums, for an sm_75 device (PTX ISA 7.5) unless another
+    /// architecture and ISA are given (tools/gpu/sass-report.sh asks for sm_90, ISA 7.8).</summary>
+    public static IReadOnlyList<(string Name, string Source)> Ptx(CudaArchitecture? architecture = null, CudaInstructionSet? instructionSet = null)
     {
         using var context = CreateContext();
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_75, CudaInstructionSet.ISA_75, nvvmAPI: null!);
+        using var backend = new PTXBackend(context, architecture ?? CudaArchitecture.SM_75, instructionSet ?? CudaInstructionSet.ISA_75, nvvmAPI: null!);
         return [.. KernelCatalog.All(cuda: true).Select(k => (k.Name, ((PTXCompiledKernel)Compile(backend, k)).PTXAssembly))];
     }
 
