@@ -23,9 +23,6 @@ public abstract class BackendOpsTests : IDisposable
     /// <summary>Why this backend cannot run here (no device or driver), or null: the tests then skip with this reason.</summary>
     protected virtual string? SkipReason => null;
 
-    /// <summary>Why this backend cannot yet run several sequences in one step, or null (the mixed-batch cases then skip).</summary>
-    protected virtual string? ManySequencesSkipReason => null;
-
     IComputeBackend Backend
     {
         get
@@ -49,7 +46,6 @@ public abstract class BackendOpsTests : IDisposable
     {
         var operation = OperationCases.All().Single(c => c.Name == name);
         var backend = Backend; // skips first where the backend cannot run
-        Skip.If(operation.ManySequences && ManySequencesSkipReason is not null, ManySequencesSkipReason);
         var outcome = BackendCheck.Run(operation, backend, _reference);
         Skip.If(outcome.SkipReason is not null, outcome.SkipReason);
         Assert.True(outcome.Passed, $"{backend.Name}: {name}: {outcome.Failure}");
