@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Hosting;
 
 namespace BitNet.Gpu.Engine.Evaluation;
@@ -57,6 +58,7 @@ public static class Perplexity
             for (int j = n / 2; j < n - 1; j++)
             {
                 double nll = NegativeLogLikelihood(logits.AsSpan(j * vocab, vocab), tokens[c * n + j + 1]);
+                if (!double.IsFinite(nll)) throw NonFinite(logits.AsSpan(j * vocab, vocab), j);
                 totalNll += nll;
                 totalNllSquared += nll * nll;
                 scored++;
@@ -67,6 +69,14 @@ public static class Perplexity
         double variance = Math.Max(totalNllSquared / scored - mean * mean, 0);
         double standardError = Math.Exp(mean) * Math.Sqrt(variance / Math.Max(scored - 1, 1));
         return new PerplexityResult(Math.Exp(mean), standardError, scored, chunks, n);
+    }
+
+    /// <summary>The error for a position whose scores include NaN or an infinity (which makes the perplexity meaningless).</summary>
+    static NonFiniteLogitsException NonFinite(ReadOnlySpan<float> logits, int position)
+    {
+        int first = 0;
+        while (first < logits.Length - 1 && float.IsFinite(logits[first])) first++;
+        return new NonFiniteLogitsException(position, first, logits[first]);
     }
 
     // Counts the text's own tokens: the BOS the tokenizer adds is not in the file, but it does take a chunk's first place.

@@ -14,7 +14,7 @@ public sealed class NonFiniteLogitsException : Exception
 
     public NonFiniteLogitsException(int position, int tokenId, float score)
         : base($"the model's scores for the token after position {position} are not finite " +
-               $"({(float.IsNaN(score) ? "NaN" : "+infinity")} for vocabulary entry {tokenId} and possibly others), so no next token " +
+               $"({(float.IsNaN(score) ? "NaN" : score > 0 ? "+infinity" : "-infinity")} for vocabulary entry {tokenId} and possibly others), so no next token " +
                "can be chosen: the computation overflowed or the backend miscomputed; try another --backend, or check the model file")
     {
         Position = position;

@@ -50,17 +50,25 @@ public static unsafe class FiniteTensorCheck
     /// <summary>How a type stores its floats: a dense element size, or the offsets of f16 scales within each block.</summary>
     readonly record struct FloatLayout(bool IsDense, int ElementBytes, int BlockBytes, int[] ScaleOffsets);
 
+    static readonly FloatLayout Float32 = new(true, 4, 0, []), Float16 = new(true, 2, 0, []), NoBlocks = new(false, 0, 0, []);
+    static readonly FloatLayout TQ2 = new(false, 0, TQ2_0.BytesPerBlock, [TQ2_0.BytesPerBlock - 2]);  // d after the codes
+    static readonly FloatLayout TQ1 = new(false, 0, TQ1_0.BytesPerBlock, [TQ1_0.BytesPerBlock - 2]);  // d after qs and qh
+    static readonly FloatLayout Q8 = new(false, 0, Q8_0.BytesPerBlock, [0]);                          // d, then 32 codes
+    static readonly FloatLayout Q4 = new(false, 0, 18, [0]);                                          // d, then 16 bytes of nibbles
+    static readonly FloatLayout Q4K = new(false, 0, Q4_K.BytesPerBlock, [0, 2]);                      // d, dmin, scales, codes
+    static readonly FloatLayout Q6K = new(false, 0, Q6_K.BytesPerBlock, [Q6_K.BytesPerBlock - 2]);    // d last
+
     static FloatLayout Layout(GgmlType type) => type switch
     {
-        GgmlType.F32 => new(true, 4, 0, []),
-        GgmlType.F16 or GgmlType.BF16 => new(true, 2, 0, []),
-        GgmlType.TQ2_0 => new(false, 0, TQ2_0.BytesPerBlock, [TQ2_0.BytesPerBlock - 2]),
-        GgmlType.TQ1_0 => new(false, 0, TQ1_0.BytesPerBlock, [TQ1_0.BytesPerBlock - 2]),
-        GgmlType.Q8_0 => new(false, 0, Q8_0.BytesPerBlock, [0]),
-        GgmlType.Q4_0 => new(false, 0, 18, [0]),
-        GgmlType.Q4_K => new(false, 0, Q4_K.BytesPerBlock, [0, 2]),
-        GgmlType.Q6_K => new(false, 0, Q6_K.BytesPerBlock, [Q6_K.BytesPerBlock - 2]),
-        _ => new(false, 0, 0, []), // I2_S (its one scale is checked apart) and types without floats
+        GgmlType.F32 => Float32,
+        GgmlType.F16 or GgmlType.BF16 => Float16,
+        GgmlType.TQ2_0 => TQ2,
+        GgmlType.TQ1_0 => TQ1,
+        GgmlType.Q8_0 => Q8,
+        GgmlType.Q4_0 => Q4,
+        GgmlType.Q4_K => Q4K,
+        GgmlType.Q6_K => Q6K,
+        _ => NoBlocks, // I2_S (its one scale is checked apart) and types without floats
     };
 
     /// <summary>Values (dense types), blocks (block types), one scale (I2_S) or nothing to check.</summary>

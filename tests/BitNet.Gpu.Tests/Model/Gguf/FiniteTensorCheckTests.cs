@@ -188,5 +188,9 @@ public class FiniteTensorCheckTests
         CliAssert.CleanError(r, 3, "after position");
         Assert.DoesNotContain("Parameter", r.Stderr);
         Assert.DoesNotContain("logits", r.Stderr);
+
+        File.WriteAllText(dir.File("text.txt"), string.Concat(Enumerable.Repeat("the state of the union is strong. ", 20)));
+        var ppl = CliRunner.Run("perplexity", "-m", path, "-f", dir.File("text.txt"), "--ctx", "32", "--backend", "cpu");
+        CliAssert.CleanError(ppl, 3, "after position 16 are not finite");
     }
 }
