@@ -58,5 +58,6 @@ public static class Program
         ConvertCommand.Create(),
         SynthCommand.Create(),
         DevicesCommand.Create(),
+        ServeCommand.Create(),
     ];
 }
