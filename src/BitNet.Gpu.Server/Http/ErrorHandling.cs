@@ -33,7 +33,7 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
                 : $"bad request: {e.Message}";
             await WriteAsync(context, new ApiException(e.StatusCode, message, code: e.StatusCode == 413 ? "request_too_large" : null));
         }
-        catch (InvalidOperationException e) when (e.Source == "System.Text.Json")
+        catch (InvalidOperationException e) when (e.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true)
         {
             // A string the JSON reader accepted but cannot turn into text (an escaped lone surrogate, say), read late from a JsonElement.
             await WriteAsync(context, ApiException.BadRequest($"the request holds a string that is not valid text: {e.Message}"));

@@ -52,17 +52,15 @@ internal static partial class JsonBody
     {
         string? field = e.Path is { Length: > 1 } path ? path.TrimStart('$').TrimStart('.') : null;
         string message = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
+        if (message.Contains("maximum configured depth"))
+            return ApiException.BadRequest($"the JSON is nested deeper than {Wire.ServerJsonContext.MaxDepth} levels");
         if (field is null && message.Contains("could not be converted to"))
             return ApiException.BadRequest("the request body must be a JSON object");
         string where = e.LineNumber is long line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
         if (message.Contains("could not be converted to"))
             message = $"'{field}' has the wrong type: expected {Expected(message)}";
-        else if (message.Contains("maximum configured depth"))
-            message = $"the JSON is nested deeper than {Wire.ServerJsonContext.MaxDepth} levels";
-        else if (field is not null && !message.Contains(field))
-            message = $"invalid JSON at '{field}': {message.TrimEnd('.')}";
         else
-            message = $"invalid JSON: {message.TrimEnd('.')}";
+            return ApiException.BadRequest($"invalid JSON{(field is null ? "" : $" at '{field}'")}: {message.TrimEnd('.')}{where}"); // malformed text: no field is at fault
         return ApiException.BadRequest(message + where, field);
     }
 
@@ -72,11 +70,11 @@ internal static partial class JsonBody
         var type = TypeName().Match(message).Groups[1].Value;
         return type switch
         {
+            _ when type.Contains("List") || type.Contains("[]") => "an array",
+            _ when type.Contains("Dictionary") => "an object",
             _ when type.Contains("Int32") || type.Contains("Int64") => "an integer",
             _ when type.Contains("Single") || type.Contains("Double") => "a number",
             _ when type.Contains("Boolean") => "true or false",
-            _ when type.Contains("String") && type.Contains("Dictionary") => "an object",
-            _ when type.Contains("List") || type.Contains("[]") => "an array",
             _ when type.Contains("String") => "a string",
             _ => "an object",
         };

@@ -8,7 +8,9 @@ namespace BitNet.Gpu.Tests.Server;
 /// <summary>A plain HTTP client of the server for what the SDKs do not reach: raw bodies, status codes, SSE lines, /metrics.</summary>
 public sealed class ServerClient(Uri address, string? apiKey = null) : IDisposable
 {
-    readonly HttpClient _http = new() { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+    // MaxResponseDrainSize 0: a response disposed before its end closes the connection, as a client that goes away
+    // does (by default the handler would read the rest to reuse the connection, and the server would see no hang-up).
+    readonly HttpClient _http = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
 
     public Uri Address => address;
 
