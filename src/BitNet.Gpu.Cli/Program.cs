@@ -59,5 +59,6 @@ public static class Program
         SynthCommand.Create(),
         DevicesCommand.Create(),
         CheckCommand.Create(),
+        ServeCommand.Create(),
     ];
 }

@@ -197,7 +197,7 @@ public sealed class BitNetModel : IDisposable
     /// <code>await foreach (var piece in model.CompleteStreamingAsync("Once upon a time")) Console.Write(piece);</code>
     /// </summary>
     public IAsyncEnumerable<string> CompleteStreamingAsync(string prompt, CompletionOptions? options = null, CancellationToken cancellationToken = default) =>
-        CompleteStreamingAsync(EncodePrompt(prompt), options, cancellationToken);
+        CompleteStreamingAsync(TokenizePrompt(prompt), options, cancellationToken);
 
     /// <summary>
     /// Streams the completion of <paramref name="promptTokens"/>; leaving the loop early cancels it.
@@ -214,7 +214,7 @@ public sealed class BitNetModel : IDisposable
     /// <code>var result = await model.CompleteAsync("Once upon a time", new CompletionOptions { MaxTokens = 32 });</code>
     /// </summary>
     public Task<CompletionResult> CompleteAsync(string prompt, CompletionOptions? options = null, CancellationToken cancellationToken = default) =>
-        CompleteAsync(EncodePrompt(prompt), options, cancellationToken);
+        CompleteAsync(TokenizePrompt(prompt), options, cancellationToken);
 
     /// <summary>
     /// Completes <paramref name="promptTokens"/> and returns the whole text with its token counts and finish reason.
@@ -228,8 +228,12 @@ public sealed class BitNetModel : IDisposable
         return new CompletionResult(text.ToString(), await stream.Completion.ConfigureAwait(false));
     }
 
-    /// <summary>A text prompt as llama-server tokenizes one: BOS when the vocabulary asks for it and the text does not start with it, control tokens parsed.</summary>
-    int[] EncodePrompt(string prompt)
+    /// <summary>
+    /// The tokens of a text prompt as llama-server tokenizes one (and as <see cref="CompleteAsync(string, CompletionOptions?, CancellationToken)"/>
+    /// does): BOS first when the vocabulary asks for it and the text does not start with it, control-token texts parsed.
+    /// <code>var stream = model.StartCompletion(model.TokenizePrompt("Once upon a time"), options);</code>
+    /// </summary>
+    public int[] TokenizePrompt(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         var v = _model.Tokenizer.Vocabulary;

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using BitNet.Gpu.Server;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace BitNet.Gpu.Cli.Commands;
+
+/// <summary>
+/// bitnet-gpu serve: an OpenAI-compatible HTTP server (see <see cref="BitNetServer"/>), with llama-server's option
+/// names. Logs go to stderr; SIGTERM or Ctrl+C stops it gracefully.
+/// </summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var host = new Option<string>("--host") { Description = "address to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every IPv4 address), :: or localhost", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "TCP port (0: a free one)", DefaultValueFactory = _ => 8080 };
+        var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once (slots, each with --ctx positions)", DefaultValueFactory = _ => 4 };
+        var queue = new Option<int>("--max-queue") { Description = "requests that may wait for a free slot; more are answered 429", DefaultValueFactory = _ => 256 };
+        var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer KEY' on every request but /health (default: $BITNET_GPU_API_KEY, else none)" };
+        var template = new Option<string?>("--chat-template") { Description = "a Jinja chat template file to use instead of the model's" };
+        var maxBody = new Option<long>("--max-body") { Description = "largest request body in bytes (larger: 413)", DefaultValueFactory = _ => 1 << 20 };
+        var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
+
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /health, /metrics)")
+        {
+            host, port, parallel, queue, apiKey, template, maxBody, shutdown,
+        };
+        engine.AddTo(command);
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var (path, load) = engine.Read(parse);
+            if (load.CacheType is not null) throw new UsageException("serve keeps the backend's own KV cache type; leave --cache-type at auto");
+            int slots = parse.GetValue(parallel);
+            if (slots < 1) throw new UsageException($"--parallel must be 1 or more, got {slots}");
+            int waiting = parse.GetValue(queue);
+            if (waiting < 0) throw new UsageException($"--max-queue must be 0 or more, got {waiting}");
+            int seconds = parse.GetValue(shutdown);
+            if (seconds < 0) throw new UsageException($"--shutdown-timeout must be 0 or more seconds, got {seconds}");
+            string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("BITNET_GPU_API_KEY");
+            if (key is not null && string.IsNullOrWhiteSpace(key)) throw new UsageException("--api-key must not be empty");
+
+            var options = new ServerOptions
+            {
+                ModelPath = path,
+                Model = new BitNetModelOptions
+                {
+                    Backend = load.Backend,
+                    Device = load.BackendOptions.Device,
+                    Threads = load.BackendOptions.Threads,
+                    ContextLength = load.ContextLength,
+                    BatchSize = load.BatchSize,
+                    Parallel = slots,
+                    MaxQueuedRequests = waiting,
+                    ChatTemplate = parse.GetValue(template) is { } file ? Utf8TextFile.Read(file) : null,
+                    BackendProviders = [.. Backends.Registry.Providers],
+                },
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                ApiKey = key,
+                MaxRequestBodyBytes = parse.GetValue(maxBody),
+                ShutdownTimeout = TimeSpan.FromSeconds(seconds),
+                ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
+                                                     .AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; }),
+            };
+            try
+            {
+                options.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(UsageMessage(e));
+            }
+            return ServeAsync(options).GetAwaiter().GetResult();
+        }));
+        return command;
+    }
+
+    /// <summary>Serves until SIGTERM or Ctrl+C; a model that fails to load stops the server and is the error.</summary>
+    static async Task<int> ServeAsync(ServerOptions options)
+    {
+        await using var server = await BitNetServer.StartAsync(options);
+        var stopped = server.WaitForShutdownAsync();
+        if (await Task.WhenAny(server.ModelLoaded, stopped) == server.ModelLoaded)
+        {
+            await server.ModelLoaded; // a load failure throws here: CliErrors names the file
+            Console.Error.WriteLine($"bitnet-gpu: serving {server.Model!.ModelId} on {server.Address} (POST {server.Address}v1/chat/completions); Ctrl+C stops");
+            await stopped;
+        }
+        return 0;
+    }
+
+    /// <summary>The option behind a <see cref="ServerOptions"/> or model option error, as the command line spells it.</summary>
+    static string UsageMessage(ArgumentException e)
+    {
+        string message = e.Message.Split(" (Parameter")[0];
+        return e.ParamName switch
+        {
+            nameof(ServerOptions.Host) => message.Replace("Host", "--host"),
+            nameof(ServerOptions.Port) => message.Replace("Port", "--port"),
+            nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
+            nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
+            _ => message,
+        };
+    }
+}

@@ -1,0 +1,138 @@
+using BitNet.Gpu.Server.Endpoints;
+using BitNet.Gpu.Server.Http;
+using BitNet.Gpu.Server.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BitNet.Gpu.Server;
+
+/// <summary>
+/// An OpenAI-compatible HTTP server over one <see cref="BitNetModel"/> (ASP.NET Core on Kestrel): POST
+/// /v1/chat/completions and /v1/completions (whole or streamed as server-sent events), GET /v1/models, GET /health,
+/// POST /tokenize and /detokenize, GET /metrics (Prometheus). Every request goes through the model's scheduler, so
+/// concurrent requests are batched; a full queue answers 429, a client that disconnects frees its slot. The model loads
+/// in the background once the server listens (/health answers 503 until it is ready). SIGTERM or Ctrl+C stops taking
+/// connections, lets requests in flight finish up to <see cref="ServerOptions.ShutdownTimeout"/>, then cancels them.
+/// <code>await using var server = await BitNetServer.StartAsync(new ServerOptions { ModelPath = "model.gguf", Port = 0 });
+/// await server.ModelLoaded;
+/// Console.WriteLine(server.Address); // http://127.0.0.1:PORT/
+/// await server.WaitForShutdownAsync();</code>
+/// </summary>
+public sealed class BitNetServer : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    readonly ModelHost _host;
+
+    BitNetServer(WebApplication app, ModelHost host, Uri address)
+    {
+        _app = app;
+        _host = host;
+        Address = address;
+    }
+
+    /// <summary>
+    /// Starts listening and begins loading the model; returns once the server accepts connections. Bad options are an
+    /// <see cref="ArgumentException"/> naming the option; a port in use is an <see cref="IOException"/>.
+    /// </summary>
+    public static async Task<BitNetServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var host = new ModelHost();
+        var app = Build(options, host);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var address = new Uri(addresses.First().TrimEnd('/') + "/");
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BitNet.Gpu.Server");
+        log.LogInformation("listening on {Address}; loading {Model}", address, options.ModelPath);
+        host.StartLoading(options.ModelPath, options.Model, log);
+        return new BitNetServer(app, host, address);
+    }
+
+    static WebApplication Build(ServerOptions options, ModelHost host)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(ListenAddress.Parse(options.Host), options.Port);
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddLogging(logging =>
+        {
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+            options.ConfigureLogging?.Invoke(logging);
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(c => c.SuppressStatusMessages = true);
+
+        var app = builder.Build();
+        var requests = new RequestCounters();
+        app.Use(requests.CountAsync);
+        app.UseMiddleware<ErrorHandling>();
+        if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
+
+        var chat = new ChatCompletionsEndpoint(host);
+        var completions = new CompletionsEndpoint(host);
+        var models = new ModelsEndpoint(host);
+        var health = new HealthEndpoint(host);
+        var tokens = new TokenizeEndpoints(host);
+        var metrics = new MetricsEndpoint(host, requests);
+        app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
+        app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
+        app.MapGet(ModelsEndpoint.Path, models.HandleAsync);
+        app.MapGet(HealthEndpoint.Path, health.HandleAsync);
+        app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);
+        app.MapPost(TokenizeEndpoints.DetokenizePath, tokens.DetokenizeAsync);
+        app.MapGet(MetricsEndpoint.Path, metrics.HandleAsync);
+        return app;
+    }
+
+    /// <summary>The address the server listens on, e.g. <c>http://127.0.0.1:8080/</c> (the real port when 0 was asked for).</summary>
+    public Uri Address { get; }
+
+    /// <summary>Completes when the model is loaded and serving; faulted with the reason when it could not be loaded.</summary>
+    public Task ModelLoaded => _host.Loaded;
+
+    /// <summary>The model once loaded, else null.</summary>
+    public BitNetModel? Model => _host.Model;
+
+    /// <summary>Waits until the server is told to stop (SIGTERM, Ctrl+C, <see cref="StopAsync"/>) and has stopped.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops taking connections and lets requests in flight finish, up to <see cref="ServerOptions.ShutdownTimeout"/>
+    /// (or until <paramref name="cancellationToken"/> is cancelled); then they are cancelled.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Stops the server (as <see cref="StopAsync"/>) and frees the model.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync();
+        }
+        finally
+        {
+            await _app.DisposeAsync();
+            try { await _host.Loaded; } catch { /* a failed load has nothing to free */ }
+            _host.Dispose();
+        }
+    }
+}

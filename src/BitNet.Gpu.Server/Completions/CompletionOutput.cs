@@ -1,0 +1,71 @@
+using System.Text;
+using System.Text.Json.Serialization.Metadata;
+using BitNet.Gpu.Server.Http;
+using BitNet.Gpu.Server.Wire;
+using Microsoft.AspNetCore.Http;
+
+namespace BitNet.Gpu.Server.Completions;
+
+/// <summary>
+/// Sends a running completion to its client, whole or as server-sent events: a chunk per piece of text, a last chunk
+/// with the finish reason, the usage chunk when asked for, then <c>data: [DONE]</c>. A client that goes away cancels
+/// the completion; a completion the server stopped (shutting down) or the engine failed ends the stream with an error
+/// event instead of [DONE], so a client never mistakes a cut answer for a whole one.
+/// </summary>
+internal static class CompletionOutput
+{
+    /// <summary>The whole text and stats; a completion cut by the server is a 503.</summary>
+    public static async Task<(string Text, CompletionStats Stats)> CollectAsync(CompletionStream stream, CancellationToken clientGone)
+    {
+        var text = new StringBuilder();
+        try
+        {
+            await foreach (var piece in stream.ReadAllAsync(clientGone)) text.Append(piece);
+            return (text.ToString(), await stream.Completion);
+        }
+        catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
+        {
+            throw new ApiException(503, "the server stopped this request (it is shutting down); retry", code: "server_stopping");
+        }
+    }
+
+    /// <summary>How one kind of response builds its chunks.</summary>
+    public sealed record Chunks<T>(JsonTypeInfo<T> Type, T? First, Func<string, T> Piece, Func<string, T> Last, Func<Usage, T> Usage);
+
+    public static async Task StreamAsync<T>(HttpContext context, CompletionStream stream, Chunks<T> chunks, bool includeUsage)
+    {
+        var cancel = context.RequestAborted;
+        var events = new ServerSentEvents(context.Response);
+        try
+        {
+            if (chunks.First is { } first && !await events.WriteAsync(first, chunks.Type, cancel)) { stream.Cancel(); return; }
+            await foreach (var piece in stream.ReadAllAsync(cancel))
+            {
+                if (!await events.WriteAsync(chunks.Piece(piece), chunks.Type, cancel)) { stream.Cancel(); return; }
+            }
+            var stats = await stream.Completion;
+            await events.WriteAsync(chunks.Last(stats.FinishReason), chunks.Type, cancel);
+            if (includeUsage) await events.WriteAsync(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type, cancel);
+            await events.DoneAsync(cancel);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            stream.Cancel(); // the client left: nothing more to send
+        }
+        catch (OperationCanceledException)
+        {
+            await events.WriteAsync(new ApiException(503, "the server stopped this request (it is shutting down); retry", code: "server_stopping").ToBody(),
+                                    ServerJsonContext.Web.ErrorBody, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not ApiException)
+        {
+            stream.Cancel();
+            await events.WriteAsync(new ApiException(500, "the engine failed while generating this answer; see the server's log").ToBody(),
+                                    ServerJsonContext.Web.ErrorBody, CancellationToken.None);
+            throw new StreamFailedException(e);
+        }
+    }
+}
+
+/// <summary>The engine failed after a stream began (the client got an error event); carries the cause to the log.</summary>
+internal sealed class StreamFailedException(Exception inner) : Exception("a streamed completion failed", inner);

@@ -1,0 +1,40 @@
+using BitNet.Gpu.Engine.Graph;
+using BitNet.Gpu.Engine.Scheduling;
+using BitNet.Gpu.Server.Http;
+
+namespace BitNet.Gpu.Server.Completions;
+
+/// <summary>
+/// Hands a request to the model's scheduler, tied to the client's connection (a client that goes away cancels it and
+/// frees its slot by the next step). What the scheduler refuses becomes an answer: a full queue 429 with Retry-After,
+/// a prompt past the context 400 (context_length_exceeded), an invalid value 400.
+/// </summary>
+internal static class CompletionStarter
+{
+    /// <summary>Seconds a client refused for a full queue is asked to wait.</summary>
+    public const int RetryAfterSeconds = 1;
+
+    public static CompletionStream Start(BitNetModel model, int[] prompt, CompletionOptions options, string promptField, CancellationToken clientGone)
+    {
+        if (options.MaxTokens is int max && prompt.Length + max > model.ContextLength)
+            throw ApiException.BadRequest($"the prompt ({prompt.Length} tokens) and max_tokens ({max}) together exceed the context length of {model.ContextLength}",
+                                          promptField, "context_length_exceeded");
+        try
+        {
+            return model.StartCompletion(prompt, options, clientGone);
+        }
+        catch (SchedulerQueueFullException e)
+        {
+            throw new ApiException(429, e.Message, code: "queue_full") { RetryAfterSeconds = RetryAfterSeconds };
+        }
+        catch (ContextOverflowException)
+        {
+            throw ApiException.BadRequest($"the prompt is {prompt.Length} tokens, more than the context length of {model.ContextLength}",
+                                          promptField, "context_length_exceeded");
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], promptField);
+        }
+    }
+}

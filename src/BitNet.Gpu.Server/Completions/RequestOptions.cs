@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using BitNet.Gpu.Server.Http;
+using BitNet.Gpu.Server.Wire;
+
+namespace BitNet.Gpu.Server.Completions;
+
+/// <summary>
+/// The <see cref="CompletionOptions"/> of a request's sampling fields, checked with the request's own field names
+/// (a bad value is a 400 naming the field). Absent fields keep the library's defaults (llama-server's).
+/// </summary>
+internal static class RequestOptions
+{
+    /// <summary>The most stop strings one request may give.</summary>
+    public const int MaxStopStrings = 16;
+
+    /// <summary>Wire names of the options <see cref="CompletionOptions.Validate"/> may name.</summary>
+    static readonly Dictionary<string, string> WireNames = new()
+    {
+        [nameof(CompletionOptions.Temperature)] = "temperature",
+        [nameof(CompletionOptions.TopP)] = "top_p",
+        [nameof(CompletionOptions.TopK)] = "top_k",
+        [nameof(CompletionOptions.MinP)] = "min_p",
+        [nameof(CompletionOptions.RepeatPenalty)] = "repeat_penalty",
+        [nameof(CompletionOptions.FrequencyPenalty)] = "frequency_penalty",
+        [nameof(CompletionOptions.PresencePenalty)] = "presence_penalty",
+        [nameof(CompletionOptions.MaxTokens)] = "max_tokens",
+        [nameof(CompletionOptions.Stop)] = "stop",
+        [nameof(CompletionOptions.Seed)] = "seed",
+        [nameof(CompletionOptions.LogitBias)] = "logit_bias",
+    };
+
+    /// <summary>
+    /// Reads the options; <paramref name="maxTokens"/> is the request's limit field (max_completion_tokens or max_tokens,
+    /// named by <paramref name="maxTokensField"/>), bounded by the context.
+    /// </summary>
+    public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField)
+    {
+        if (fields.N is int n && n != 1)
+            throw ApiException.BadRequest($"n must be 1: this server generates one choice per request, got {n}", "n");
+        if (maxTokens is int max && (max < 1 || max > model.ContextLength))
+            throw ApiException.BadRequest($"{maxTokensField} must be between 1 and the context length {model.ContextLength}, got {max}", maxTokensField);
+
+        var defaults = new CompletionOptions();
+        var options = new CompletionOptions
+        {
+            Temperature = Finite(fields.Temperature, "temperature") ?? defaults.Temperature,
+            TopP = Finite(fields.TopP, "top_p") ?? defaults.TopP,
+            TopK = fields.TopK ?? defaults.TopK,
+            MinP = Finite(fields.MinP, "min_p") ?? defaults.MinP,
+            RepeatPenalty = Finite(fields.RepeatPenalty, "repeat_penalty") ?? defaults.RepeatPenalty,
+            FrequencyPenalty = Finite(fields.FrequencyPenalty, "frequency_penalty") ?? defaults.FrequencyPenalty,
+            PresencePenalty = Finite(fields.PresencePenalty, "presence_penalty") ?? defaults.PresencePenalty,
+            MaxTokens = maxTokens,
+            Stop = StopStrings(fields.Stop),
+            Seed = Seed(fields.Seed),
+            LogitBias = LogitBias(fields.LogitBias, model.VocabularySize),
+        };
+        try
+        {
+            options.Validate(model.VocabularySize);
+        }
+        catch (ArgumentException e)
+        {
+            string? param = e.ParamName is { } name && WireNames.TryGetValue(name, out var wire) ? wire : null;
+            string message = e.Message.Split(" (Parameter")[0];
+            if (param is not null && e.ParamName is { } option) message = message.Replace(option, param);
+            throw ApiException.BadRequest(message, param);
+        }
+        return options;
+    }
+
+    static float? Finite(float? value, string field) =>
+        value is float v && !float.IsFinite(v) ? throw ApiException.BadRequest($"{field} must be a finite number, got {v}", field) : value;
+
+    /// <summary>stop: a string or an array of non-empty strings.</summary>
+    static IReadOnlyList<string> StopStrings(JsonElement? stop)
+    {
+        if (stop is not JsonElement element || element.ValueKind == JsonValueKind.Null) return [];
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            string s = element.GetString()!;
+            return s.Length == 0 ? throw ApiException.BadRequest("stop must not be an empty string", "stop") : [s];
+        }
+        if (element.ValueKind != JsonValueKind.Array)
+            throw ApiException.BadRequest($"stop must be a string or an array of strings, got {Kind(element)}", "stop");
+        var list = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } s)
+                throw ApiException.BadRequest($"stop[{list.Count}] must be a non-empty string, got {Kind(item)}", "stop");
+            list.Add(s);
+        }
+        if (list.Count > MaxStopStrings)
+            throw ApiException.BadRequest($"stop may hold at most {MaxStopStrings} strings, got {list.Count}", "stop");
+        return list;
+    }
+
+    /// <summary>seed: 0 or more; -1 (llama-server's) or absent means a random seed.</summary>
+    static ulong? Seed(long? seed) => seed switch
+    {
+        null or -1 => null,
+        < 0 => throw ApiException.BadRequest($"seed must be 0 or more (or -1 for a random seed), got {seed}", "seed"),
+        long s => (ulong)s,
+    };
+
+    /// <summary>logit_bias: token id (a string key) → bias; -100 or less bans the token, as OpenAI documents.</summary>
+    static Dictionary<int, float>? LogitBias(Dictionary<string, float>? bias, int vocabularySize)
+    {
+        if (bias is null) return null;
+        var result = new Dictionary<int, float>();
+        foreach (var (key, value) in bias)
+        {
+            if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int token) || token >= vocabularySize)
+                throw ApiException.BadRequest($"logit_bias key '{key}' is not a token id (0..{vocabularySize - 1})", "logit_bias");
+            if (!float.IsFinite(value))
+                throw ApiException.BadRequest($"logit_bias for token {token} must be a finite number, got {value}", "logit_bias");
+            result[token] = value <= -100 ? float.NegativeInfinity : value;
+        }
+        return result;
+    }
+
+    internal static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,51 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+
+namespace BitNet.Gpu.Server.Http;
+
+/// <summary>
+/// A text/event-stream response as OpenAI streams: one <c>data: {json}</c> event per chunk, flushed at once, and
+/// <c>data: [DONE]</c> at the end. Each write returns false once the client has gone.
+/// </summary>
+internal sealed class ServerSentEvents
+{
+    readonly HttpResponse _response;
+    readonly Utf8JsonWriter _json;
+
+    public ServerSentEvents(HttpResponse response)
+    {
+        _response = response;
+        _json = new Utf8JsonWriter(response.BodyWriter);
+        response.StatusCode = 200;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx and similar proxies pass each event on at once
+    }
+
+    /// <summary>Sends one event holding <paramref name="value"/>; false when the client is gone.</summary>
+    public ValueTask<bool> WriteAsync<T>(T value, JsonTypeInfo<T> type, CancellationToken cancel)
+    {
+        var writer = _response.BodyWriter;
+        writer.Write("data: "u8);
+        _json.Reset(writer);
+        JsonSerializer.Serialize(_json, value, type);
+        _json.Flush();
+        writer.Write("\n\n"u8);
+        return FlushAsync(cancel);
+    }
+
+    /// <summary>Sends <c>data: [DONE]</c>, the end of the stream.</summary>
+    public ValueTask<bool> DoneAsync(CancellationToken cancel)
+    {
+        _response.BodyWriter.Write("data: [DONE]\n\n"u8);
+        return FlushAsync(cancel);
+    }
+
+    async ValueTask<bool> FlushAsync(CancellationToken cancel)
+    {
+        var result = await _response.BodyWriter.FlushAsync(cancel);
+        return !result.IsCompleted && !result.IsCanceled;
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace BitNet.Gpu.Server;
+
+/// <summary>
+/// How <see cref="BitNetServer.StartAsync"/> serves a model: which model with what options, where to listen, the API
+/// key, the request body limit and the shutdown deadline.
+/// <code>await using var server = await BitNetServer.StartAsync(new ServerOptions { ModelPath = "model.gguf", Port = 8080 });</code>
+/// </summary>
+public sealed record ServerOptions
+{
+    /// <summary>The GGUF model file to serve.</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>How the model is loaded: backend, device, context, parallel slots, threads, queue limit.</summary>
+    public BitNetModelOptions Model { get; init; } = new();
+
+    /// <summary>The address to listen on: an IP address (127.0.0.1, 0.0.0.0, ::) or localhost. Default 127.0.0.1 (this machine only).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one (see <see cref="BitNetServer.Address"/>). Default 8080.</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>When set, every request but GET /health needs <c>Authorization: Bearer</c> this key; otherwise 401.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>The largest request body accepted, in bytes; a larger one is refused with 413. Default 1 MiB.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>On shutdown, how long requests in flight may run on before they are cancelled. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where the server logs (default: nowhere); the CLI adds a console logger.</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath)) throw new ArgumentException("ModelPath must name a GGUF model file", nameof(ModelPath));
+        ArgumentNullException.ThrowIfNull(Model, nameof(Model));
+        Model.Validate();
+        if (Port is < 0 or > 65535) throw new ArgumentException($"Port must be between 0 and 65535, got {Port}", nameof(Port));
+        if (ApiKey is { } key && string.IsNullOrWhiteSpace(key)) throw new ArgumentException("ApiKey must not be empty or blank (leave it null for no key)", nameof(ApiKey));
+        if (MaxRequestBodyBytes < 1024) throw new ArgumentException($"MaxRequestBodyBytes must be at least 1024, got {MaxRequestBodyBytes}", nameof(MaxRequestBodyBytes));
+        if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"ShutdownTimeout must not be negative, got {ShutdownTimeout}", nameof(ShutdownTimeout));
+        ListenAddress.Parse(Host);
+    }
+}

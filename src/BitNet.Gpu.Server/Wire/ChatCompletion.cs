@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace BitNet.Gpu.Server.Wire;
+
+/// <summary>The answer to a non-streaming chat request (object "chat.completion").</summary>
+internal sealed record ChatCompletion(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoice> Choices,
+    [property: JsonPropertyName("usage")] Usage Usage)
+{
+    [JsonPropertyName("object")] public string Object => "chat.completion";
+}
+
+/// <summary>One answer of a chat completion.</summary>
+internal sealed record ChatChoice(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("message")] AssistantMessage Message,
+    [property: JsonPropertyName("finish_reason")] string FinishReason)
+{
+    [JsonPropertyName("logprobs")] public object? Logprobs => null;
+}
+
+/// <summary>The assistant's message in a chat completion.</summary>
+internal sealed record AssistantMessage([property: JsonPropertyName("content")] string Content)
+{
+    [JsonPropertyName("role")] public string Role => "assistant";
+}

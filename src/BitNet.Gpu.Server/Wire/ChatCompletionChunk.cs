@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace BitNet.Gpu.Server.Wire;
+
+/// <summary>One server-sent event of a streaming chat request (object "chat.completion.chunk").</summary>
+internal sealed record ChatCompletionChunk(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("created")] long Created,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("choices")] IReadOnlyList<ChatChunkChoice> Choices,
+    [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage = null)
+{
+    [JsonPropertyName("object")] public string Object => "chat.completion.chunk";
+}
+
+/// <summary>A chunk's choice: the new text in delta, and finish_reason (null until the last chunk).</summary>
+internal sealed record ChatChunkChoice(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("delta")] ChatDelta Delta,
+    [property: JsonPropertyName("finish_reason")] string? FinishReason);
+
+/// <summary>What a chunk adds to the message: the role (first chunk only) and text.</summary>
+internal sealed record ChatDelta(
+    [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
+    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);

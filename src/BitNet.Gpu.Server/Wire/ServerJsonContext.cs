@@ -1,0 +1,39 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BitNet.Gpu.Server.Wire;
+
+/// <summary>
+/// Compile-time JSON (de)serializers of every request and response body. MaxDepth bounds nesting: a body nested
+/// deeper is refused as malformed before it costs more than its bytes.
+/// </summary>
+[JsonSourceGenerationOptions(MaxDepth = ServerJsonContext.MaxDepth, NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(DetokenizeRequest))]
+[JsonSerializable(typeof(ChatCompletion))]
+[JsonSerializable(typeof(ChatCompletionChunk))]
+[JsonSerializable(typeof(TextCompletion))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(TokenizeResponse))]
+[JsonSerializable(typeof(DetokenizeResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext
+{
+    /// <summary>The deepest nesting a request body may have.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>
+    /// The serializers the server uses: as <see cref="JsonSerializerContext"/>'s default, but writing text as it is
+    /// (an apostrophe stays an apostrophe, not \u0027), JSON's own escapes still applied; no body is embedded in HTML.
+    /// </summary>
+    public static ServerJsonContext Web { get; } = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        MaxDepth = MaxDepth,
+        NumberHandling = JsonNumberHandling.Strict,
+    });
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Text;
+
+namespace BitNet.Gpu.Tests.Server;
+
+/// <summary>
+/// Every kind of bad request is a 4xx with OpenAI's error object (message, type, param, code) naming the field at
+/// fault, never a 500 or a stack trace, and the server goes on serving.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public class BadInputTests(ServerFixture fixture)
+{
+    const string Chat = "/v1/chat/completions";
+    const string Completions = "/v1/completions";
+    const string User = """[{"role": "user", "content": "Hello"}]""";
+
+    static readonly string LongText = string.Concat(Enumerable.Repeat("the ", 400));
+
+    public static TheoryData<string, string, int, string?, string> Cases => new()
+    {
+        // path, body, status, param, a word the message holds
+        { Chat, """{"messages": [{"role": "user", "content": "Hello"}""", 400, null, "JSON" },
+        { Chat, """{"messages": "Hello"}""", 400, "messages", "array" },
+        { Chat, """{"messages": [{"role": 7, "content": "Hello"}]}""", 400, "messages[0].role", "string" },
+        { Chat, $$"""{"messages": {{User}}, "temperature": "hot"}""", 400, "temperature", "number" },
+        { Chat, $$"""{"messages": {{User}}, "stream": "yes"}""", 400, "stream", "true or false" },
+        { Chat, """{"model": "x"}""", 400, "messages", "required" },
+        { Chat, """{"messages": []}""", 400, "messages", "at least one" },
+        { Chat, """{"messages": [{"role": "wizard", "content": "Hello"}]}""", 400, "messages[0].role", "wizard" },
+        { Chat, """{"messages": [{"content": "Hello"}]}""", 400, "messages[0].role", "required" },
+        { Chat, """{"messages": [{"role": "user"}]}""", 400, "messages[0].content", "required" },
+        { Chat, """{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}""", 400, "messages[0].content[0]", "image_url" },
+        { Chat, $$"""{"messages": {{User}}, "max_tokens": -5}""", 400, "max_tokens", "between 1 and" },
+        { Chat, $$"""{"messages": {{User}}, "max_tokens": 0}""", 400, "max_tokens", "between 1 and" },
+        { Chat, $$"""{"messages": {{User}}, "max_completion_tokens": 1000000}""", 400, "max_completion_tokens", "context length" },
+        { Chat, $$"""{"messages": {{User}}, "max_tokens": 99999999999999}""", 400, "max_tokens", "integer" },
+        { Chat, $$"""{"messages": {{User}}, "n": 3}""", 400, "n", "n must be 1" },
+        { Chat, $$"""{"messages": {{User}}, "top_p": 0}""", 400, "top_p", "top_p" },
+        { Chat, $$"""{"messages": {{User}}, "temperature": -1}""", 400, "temperature", "temperature" },
+        { Chat, $$"""{"messages": {{User}}, "top_k": -1}""", 400, "top_k", "top_k" },
+        { Chat, $$"""{"messages": {{User}}, "stop": 12}""", 400, "stop", "string" },
+        { Chat, $$"""{"messages": {{User}}, "stop": ["ok", ""]}""", 400, "stop", "non-empty" },
+        { Chat, $$"""{"messages": {{User}}, "seed": -7}""", 400, "seed", "seed" },
+        { Chat, $$$"""{"messages": {{{User}}}, "logit_bias": {"hello": 1}}""", 400, "logit_bias", "hello" },
+        { Chat, $$$"""{"messages": {{{User}}}, "logit_bias": {"999999": 1}}""", 400, "logit_bias", "999999" },
+        { Chat, "{\"messages\": [{\"role\": \"user\", \"content\": \"" + LongText + "\"}]}", 400, "messages", "context length" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "extra": """ + new string('[', 40) + new string(']', 40) + "}", 400, null, "nested deeper" },
+        { Chat, "[1, 2]", 400, null, "JSON object" },
+        { Chat, "null", 400, null, "null" },
+        { Chat, "", 400, null, "empty" },
+        { Completions, """{"max_tokens": 4}""", 400, "prompt", "required" },
+        { Completions, """{"prompt": 42}""", 400, "prompt", "string" },
+        { Completions, """{"prompt": ""}""", 400, "prompt", "empty" },
+        { Completions, """{"prompt": ["one", "two"]}""", 400, "prompt", "one prompt" },
+        { Completions, """{"prompt": [1, 2, 100000]}""", 400, "prompt", "vocabulary" },
+        { Completions, """{"prompt": [1, "x"]}""", 400, "prompt", "token id" },
+        { Completions, "{\"prompt\": \"" + LongText + "\"}", 400, "prompt", "context length" },
+        { Completions, """{"prompt": "The", "max_tokens": 256}""", 400, "prompt", "together exceed" },
+        { "/tokenize", """{"text": "Hello"}""", 400, "content", "required" },
+        { "/detokenize", """{"tokens": [1, -3]}""", 400, "tokens", "vocabulary" },
+        { "/detokenize", """{"tokens": "abc"}""", 400, "tokens", "array" },
+        { "/v1/nothing", "{}", 404, null, "no endpoint" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task BadInput_IsA4xxNamingTheField_AndTheServerGoesOn(string path, string body, int status, string? param, string word)
+    {
+        var answer = await fixture.Client.PostAsync(path, body);
+        AssertError(answer, status, param, word);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync("/health")).Status);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8_IsA400()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"messages": [{"role": "user", "content": "caf""").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\"}]}")).ToArray();
+        AssertError(await fixture.Client.PostBytesAsync(Chat, body), 400, null, "UTF-8");
+    }
+
+    [Fact]
+    public async Task AnEscapedLoneSurrogate_IsA400()
+    {
+        var answer = await fixture.Client.PostAsync(Chat, """{"messages": [{"role": "user", "content": "\ud800"}]}""");
+        AssertError(answer, 400, null, "valid");
+    }
+
+    [Fact]
+    public async Task ABodyOverTheLimit_Is413()
+    {
+        var body = Encoding.UTF8.GetBytes($$"""{"prompt": "{{new string('a', 2 << 20)}}"}""");
+        AssertError(await fixture.Client.PostBytesAsync(Completions, body), 413, null, "limit of 1048576 bytes");
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync("/health")).Status);
+    }
+
+    [Fact]
+    public async Task AWrongMethod_Is405WithTheErrorObject()
+    {
+        var answer = await fixture.Client.SendAsync(HttpMethod.Delete, "/v1/models", null);
+        AssertError(answer, 405, null, "DELETE");
+    }
+
+    static void AssertError(ServerClient.Answer answer, int status, string? param, string word)
+    {
+        Assert.True((int)answer.Status == status, $"expected {status}, got {(int)answer.Status}: {answer.Text}");
+        var (message, type, actualParam, _) = answer.Error;
+        Assert.Contains(word, message);
+        Assert.Equal(param, actualParam);
+        Assert.Equal(status == 404 ? "not_found_error" : "invalid_request_error", type);
+        Assert.DoesNotContain(" at System.", message);
+        Assert.DoesNotContain(" at BitNet.", message);
+        Assert.DoesNotContain("Exception", message);
+        Assert.DoesNotContain("System.", message);
+    }
+}
