@@ -44,7 +44,7 @@ public sealed class TransformerGraph : IDisposable
         _model = model;
         _hp = model.Hyperparameters;
         ContextLength = contextLength;
-        MaxBatch = Math.Min(maxBatch, contextLength);
+        MaxBatch = (int)Math.Min(maxBatch, (long)contextLength * sequences); // a step never holds more than every slot's context
         _weights = GraphWeights.Upload(model, backend, uploadProgress);
         _activations = new GraphActivations(backend, _hp, MaxBatch);
         _cache = backend.AllocateKvCache(_hp.BlockCount, sequences, contextLength, _hp.KeyValueHeadCount, _hp.HeadDim, cacheType ?? cacheTypes[0]);

@@ -149,9 +149,10 @@ public class CliTests
         // The prompt test runs once and is reported with every count.
         Assert.Equal(one.RootElement.GetProperty("prompt_tokens_per_second").GetDouble(), three.RootElement.GetProperty("prompt_tokens_per_second").GetDouble());
 
-        var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "2", "--repeat", "1", "--backend", "cpu", "--parallel", "2");
+        // 3 sequences of 2 positions each: a step holds one token of each, more than one slot's context.
+        var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "2", "--repeat", "1", "--backend", "cpu", "--parallel", "3");
         Assert.True(table.ExitCode == 0, table.Stderr);
-        Assert.Contains("tg2 x2", table.Stdout);
+        Assert.Contains("tg2 x3", table.Stdout);
 
         AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--parallel", "0"), 1, "--parallel");
         AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "--parallel", "4,x"), 1, "--parallel");
