@@ -4,7 +4,7 @@ using BitNet.Gpu;
 using BitNet.Gpu.Benchmarks.Http;
 using BitNet.Gpu.Server;
 
-// Usage: dotnet run -c Release --project benchmarks/BitNet.Gpu.Benchmarks.Http -- [MODEL.gguf] [seconds=10] [clients=1,4,8] [rounds=2] [tokens=64]
+// Usage: dotnet run -c Release --project benchmarks/BitNet.Gpu.Benchmarks.Http -- [MODEL.gguf] [seconds=10] [clients=1,4,8] [rounds=2] [tokens=64] [ctx=0, the model's]
 // For each client count: a server with that many slots; the same streamed greedy completions (64 tokens unless told) sent by N
 // clients directly to its BitNetModel and through HTTP (POST /v1/completions, stream, include_usage), alternating.
 string model = args.Length > 0 ? args[0] : FindBundledModel();
@@ -12,6 +12,7 @@ var duration = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], Syst
 int[] counts = args.Length > 2 ? args[2].Split(',').Select(int.Parse).ToArray() : [1, 4, 8];
 int rounds = args.Length > 3 ? int.Parse(args[3]) : 2;
 int MaxTokens = args.Length > 4 ? int.Parse(args[4]) : 64;
+int context = args.Length > 5 ? int.Parse(args[5]) : 0;
 const string Prompt = "The state of the Union";
 
 Console.WriteLine($"model {Path.GetFileName(model)}, {duration.TotalSeconds:F0} s per run, {MaxTokens} tokens per request, {Environment.ProcessorCount} cores");
@@ -22,7 +23,7 @@ foreach (int clients in counts)
     await using var server = await BitNetServer.StartAsync(new ServerOptions
     {
         ModelPath = model,
-        Model = new BitNetModelOptions { Backend = "cpu", Parallel = clients, ContextLength = 512 },
+        Model = new BitNetModelOptions { Backend = "cpu", Parallel = clients, ContextLength = context },
         Port = 0,
     });
     await server.ModelLoaded;
