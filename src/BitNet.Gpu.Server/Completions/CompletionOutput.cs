@@ -38,10 +38,19 @@ internal static class CompletionOutput
         var events = new ServerSentEvents(context.Response);
         try
         {
-            if (chunks.First is { } first && !await events.WriteAsync(first, chunks.Type, cancel)) { stream.Cancel(); return; }
-            await foreach (var piece in stream.ReadAllAsync(cancel))
+            if (chunks.First is { } first) events.Write(first, chunks.Type);
+            // One event per piece, but one flush for all the pieces that are already there: the events are sent just
+            // before the stream would wait for the next piece (at once when generation is slower than the network,
+            // in fewer writes when many streams keep the server busy).
+            await using (var pieces = stream.ReadAllAsync(cancel).GetAsyncEnumerator(cancel))
             {
-                if (!await events.WriteAsync(chunks.Piece(piece), chunks.Type, cancel)) { stream.Cancel(); return; }
+                while (true)
+                {
+                    var next = pieces.MoveNextAsync();
+                    if (!next.IsCompleted && !await events.FlushAsync(cancel)) { stream.Cancel(); return; }
+                    if (!await next) break;
+                    events.Write(chunks.Piece(pieces.Current), chunks.Type);
+                }
             }
             var stats = await stream.Completion;
             await events.WriteAsync(chunks.Last(stats.FinishReason), chunks.Type, cancel);

@@ -27,13 +27,19 @@ internal sealed class ServerSentEvents
     /// <summary>Sends one event holding <paramref name="value"/>; false when the client is gone.</summary>
     public ValueTask<bool> WriteAsync<T>(T value, JsonTypeInfo<T> type, CancellationToken cancel)
     {
+        Write(value, type);
+        return FlushAsync(cancel);
+    }
+
+    /// <summary>Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>).</summary>
+    public void Write<T>(T value, JsonTypeInfo<T> type)
+    {
         var writer = _response.BodyWriter;
         writer.Write("data: "u8);
         _json.Reset(writer);
         JsonSerializer.Serialize(_json, value, type);
         _json.Flush();
         writer.Write("\n\n"u8);
-        return FlushAsync(cancel);
     }
 
     /// <summary>Sends <c>data: [DONE]</c>, the end of the stream.</summary>
@@ -43,7 +49,8 @@ internal sealed class ServerSentEvents
         return FlushAsync(cancel);
     }
 
-    async ValueTask<bool> FlushAsync(CancellationToken cancel)
+    /// <summary>Sends the events written so far; false when the client is gone.</summary>
+    public async ValueTask<bool> FlushAsync(CancellationToken cancel)
     {
         var result = await _response.BodyWriter.FlushAsync(cancel);
         return !result.IsCompleted && !result.IsCanceled;
