@@ -72,10 +72,11 @@ public sealed class InferenceScheduler : IDisposable
             int waitingWithThis = _queue.Count + 1 - FreeSlots();
             if (waitingWithThis > _options.MaxQueuedRequests)
                 throw new SchedulerQueueFullException(_options.MaxQueuedRequests);
+            // Registered before the loop can see the request, so whichever way it ends lets the registration go.
+            if (cancel.CanBeCanceled) scheduled.WakeOnCancel = cancel.Register(Wake);
             _queue.Enqueue(scheduled);
             Monitor.PulseAll(_gate);
         }
-        if (cancel.CanBeCanceled) cancel.Register(() => Wake());
         return scheduled.Stream;
     }
 
@@ -143,16 +144,16 @@ public sealed class InferenceScheduler : IDisposable
 
     void DropCancelled()
     {
-        foreach (var request in _queue.Where(r => r.IsCancelled).ToList())
+        for (int waiting = _queue.Count; waiting > 0; waiting--) // one pass, the order kept (Submit waits for the gate)
         {
+            var request = _queue.Dequeue();
+            if (!request.IsCancelled)
+            {
+                _queue.Enqueue(request);
+                continue;
+            }
             request.FinishCancelled();
             _cancelled++;
-        }
-        if (_queue.Any(r => r.IsCancelled))
-        {
-            var keep = _queue.Where(r => !r.IsCancelled).ToList();
-            _queue.Clear();
-            foreach (var r in keep) _queue.Enqueue(r);
         }
         foreach (var request in _running.Where(r => r.IsCancelled).ToList())
         {
@@ -169,11 +170,11 @@ public sealed class InferenceScheduler : IDisposable
         while (_queue.Count > 0 && _slots.FirstOrDefault(s => s.Request is null) is not null)
         {
             var request = _queue.Dequeue();
-            var slot = _slots.Where(s => s.Request is null)
-                             .OrderByDescending(s => s.CommonPrefix(request.Prompt))
-                             .ThenBy(s => s.LastUsed)
-                             .First();
-            int reused = slot.CommonPrefix(request.Prompt);
+            var (slot, reused) = _slots.Where(s => s.Request is null)
+                                       .Select(s => (Slot: s, Reused: s.CommonPrefix(request.Prompt)))
+                                       .OrderByDescending(c => c.Reused)
+                                       .ThenBy(c => c.Slot.LastUsed)
+                                       .First();
             slot.Cached.RemoveRange(reused, slot.Cached.Count - reused);
             Graph.TruncateSequence(slot.Index, reused);
             slot.Request = request;
@@ -211,11 +212,13 @@ public sealed class InferenceScheduler : IDisposable
     void RunStep()
     {
         var chunks = new List<SequenceChunk>();
+        var owners = new List<ScheduledRequest>();      // the request of each chunk
         var wantLogits = new List<ScheduledRequest>();
         int budget = Graph.MaxBatch, promptTokens = 0;
         foreach (var request in _running.Where(r => r.PromptDone && r.PendingToken >= 0))
         {
             chunks.Add(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true));
+            owners.Add(request);
             wantLogits.Add(request);
             budget--;
         }
@@ -225,6 +228,7 @@ public sealed class InferenceScheduler : IDisposable
             int take = Math.Min(budget, request.Prompt.Length - request.Prefilled);
             bool ends = request.Prefilled + take == request.Prompt.Length;
             chunks.Add(new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends));
+            owners.Add(request);
             if (ends) wantLogits.Add(request);
             budget -= take;
             promptTokens += take;
@@ -239,9 +243,9 @@ public sealed class InferenceScheduler : IDisposable
         {
             _steps++;
             _promptTokens += promptTokens;
-            foreach (var chunk in chunks)
+            for (int c = 0; c < chunks.Count; c++)
             {
-                var owner = _running.First(r => r.Slot!.Index == chunk.Sequence);
+                var (chunk, owner) = (chunks[c], owners[c]);
                 owner.Slot!.Cached.AddRange(chunk.Tokens.Span);
                 if (!owner.PromptDone)
                 {

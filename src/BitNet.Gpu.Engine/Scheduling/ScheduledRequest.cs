@@ -57,6 +57,11 @@ internal sealed class ScheduledRequest
 
     public void Cancel() => _cancelled = true;
 
+    /// <summary>Wakes the scheduler when the caller's token is cancelled; let go when the request ends, so a long-lived
+    /// token does not collect one registration per request. Unregister, not Dispose: Dispose would wait for a running
+    /// callback, which waits for the scheduler's lock that the ending request's caller holds.</summary>
+    public CancellationTokenRegistration WakeOnCancel { private get; set; }
+
     public void StartClock() => _clock.Start();
 
     /// <summary>The top-k screen's arguments for this request's next logits: (k, tokens always exact); k = 0 for all logits.</summary>
@@ -113,6 +118,7 @@ internal sealed class ScheduledRequest
         var generationTime = Generated == 0 ? TimeSpan.Zero : _clock.Elapsed;
         var promptTime = Generated == 0 ? _clock.Elapsed : _promptTime;
         var stats = new GenerationStats(PromptTokensRun, promptTime, Generated, generationTime, reason);
+        WakeOnCancel.Unregister();
         _text.Writer.TryComplete();
         _completion.TrySetResult(stats);
         return stats;
@@ -120,12 +126,14 @@ internal sealed class ScheduledRequest
 
     public void FinishCancelled()
     {
+        WakeOnCancel.Unregister();
         _text.Writer.TryComplete();
         _completion.TrySetCanceled(Cancellation.IsCancellationRequested ? Cancellation : new CancellationToken(true));
     }
 
     public void Fail(Exception error)
     {
+        WakeOnCancel.Unregister();
         _text.Writer.TryComplete(error);
         _completion.TrySetException(error);
     }

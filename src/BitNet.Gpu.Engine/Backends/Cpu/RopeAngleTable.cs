@@ -12,9 +12,6 @@ internal sealed class RopeAngleTable
     int _count = -1, _dims;
     float _theta;
 
-    /// <summary>Forgets the table: the next <see cref="For"/> rebuilds it (a new step's positions).</summary>
-    public void Invalidate() => _count = -1;
-
     /// <summary>The table for the step's token positions, rebuilt only when the step or the rope settings change.</summary>
     public RopeAngleTable For(ReadOnlySpan<int> positions, int ropeDims, float theta)
     {
