@@ -53,11 +53,12 @@ public static class BenchCommand
             int batch = parse.GetValue(engine.BatchSize);
             if (sequences.Max() > batch) throw new UsageException($"--parallel {sequences.Max()} is more than the {batch} tokens a step holds (raise --batch-size)");
 
-            var (path, load) = engine.Read(parse);
             // Many slots: each needs only the test's positions unless --ctx says otherwise (the KV cache is slots × context).
-            if (sequences.Max() > 1 && load.ContextLength == 0) load = load with { ContextLength = Math.Max(p, n) };
-            load = load with { Profile = profiled, Parallel = sequences.Max() };
-            using var model = Progress.Run($"loading {Path.GetFileName(path)}", report => Engine.Hosting.LoadedModel.Load(path, load, Backends.Registry, report));
+            using var model = engine.Load(parse, profiled, load => load with
+            {
+                Parallel = sequences.Max(),
+                ContextLength = sequences.Max() > 1 && load.ContextLength == 0 ? Math.Max(p, n) : load.ContextLength,
+            });
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;

@@ -52,11 +52,13 @@ public sealed class EngineOptions
         return (parse.GetValue(Model) ?? DefaultModel.Resolve(), load);
     }
 
-    /// <summary>Loads the model with a progress bar on stderr; <paramref name="profile"/> times each operation (bench --profile).</summary>
-    public LoadedModel Load(ParseResult parse, bool profile = false)
+    /// <summary>Loads the model with a progress bar on stderr; <paramref name="profile"/> times each operation (bench --profile);
+    /// <paramref name="adjust"/> changes the options read before loading (a verb's own settings, such as bench's slots).</summary>
+    public LoadedModel Load(ParseResult parse, bool profile = false, Func<LoadOptions, LoadOptions>? adjust = null)
     {
         var (path, load) = Read(parse);
         load = load with { Profile = profile };
+        if (adjust is not null) load = adjust(load);
         return Progress.Run($"loading {Path.GetFileName(path)}", report => LoadedModel.Load(path, load, Backends.Registry, report));
     }
 }
