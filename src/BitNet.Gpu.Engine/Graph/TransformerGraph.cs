@@ -175,6 +175,7 @@ public sealed class TransformerGraph : IDisposable
             total += chunk.Tokens.Length;
             if (chunk.WantsLogits) wanted++;
         }
+        CheckVocabulary(alwaysExact); // as ForwardTop: ids the backend indexes the output rows with
         if (total == 0) throw new ArgumentException("no tokens to run", nameof(chunks));
         if (total > MaxBatch) throw new ArgumentException($"a step holds at most {MaxBatch} tokens (--batch-size), got {total}", nameof(chunks));
         if (logits.Length < wanted * VocabSize)
