@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the parsers with AFL++ and SharpFuzz (see README.md).
-#   tests/Fuzz/fuzz.sh TARGET|all SECONDS
+#   tests/Fuzz/fuzz.sh TARGET|all SECONDS [EXECUTIONS]
 # Publishes the runner to OUT/bin, instruments the parsers' assemblies (BitNet.Gpu.Model, BitNet.Gpu.Tokenizers),
 # then runs afl-fuzz on each target for SECONDS from tests/Fuzz/corpus/TARGET, with findings in OUT/TARGET (OUT is
 # $FUZZ_OUT, by default tests/Fuzz/out). Prints one line per target: executions, paths, crashes, hangs, and each
@@ -10,9 +10,14 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 targets=(gguf safetensors tokenizer-json chat-template tokenizer)
 
-usage() { echo "usage: $0 TARGET|all SECONDS (targets: ${targets[*]})" >&2; exit 1; }
-(($# == 2)) || usage
+usage() { echo "usage: $0 TARGET|all SECONDS [EXECUTIONS] (targets: ${targets[*]})" >&2; exit 1; }
+(($# == 2 || $# == 3)) || usage
 [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage
+executions=()
+if (($# == 3)); then
+  [[ "$3" =~ ^[1-9][0-9]*$ ]] || usage
+  executions=(-E "$3")
+fi
 if [[ "$1" == all ]]; then run=("${targets[@]}"); else
   [[ " ${targets[*]} " == *" $1 "* ]] || usage
   run=("$1")
@@ -42,7 +47,7 @@ crashed=0
 for target in "${run[@]}"; do
   findings="$out/$target"
   rm -rf "$findings"
-  afl-fuzz -i "$here/corpus/$target" -o "$findings" -t 10000 -m none -V "$seconds" -- dotnet "$bin/bitnet-gpu-fuzz.dll" run "$target" \
+  afl-fuzz -i "$here/corpus/$target" -o "$findings" -t 10000 -m none -V "$seconds" "${executions[@]}" -- dotnet "$bin/bitnet-gpu-fuzz.dll" run "$target" \
     >"$findings.log" 2>&1
   stats="$findings/default/fuzzer_stats"
   if [[ ! -f "$stats" ]]; then
