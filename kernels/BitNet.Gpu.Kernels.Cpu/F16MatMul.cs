@@ -1,54 +1,210 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// Dense f16 matrix × a batch of f32 vectors: y[n, r] = Σ_c W[r, c]·x[n, c].
-/// Each group of rows is converted to f32 once (into a per-range scratch) and reused for every token.
+/// Dense f16 matrix × a batch of f32 vectors: y[t, r] = Σ_c W[r, c]·x[t, c] (the output projection of several sequences'
+/// tokens in one step).
+/// <para>
+/// Every output is computed with exactly <see cref="F16MatVec"/>'s arithmetic (the same conversion, the same order of
+/// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
+/// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of two rows is
+/// converted in registers and multiplied with a few tokens at a time (four on AVX-512, two on AVX2, as many accumulators as
+/// the registers hold), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// </para>
 /// </summary>
 public static unsafe class F16MatMul
 {
-    const int RowTile = 4;
+    /// <summary>Tokens whose x share one pass over the weights (16 × 2560 floats, 160 KB, fit in L2).</summary>
+    const int TokenGroup = 16;
+    const int RowTile = 2;
 
     /// <param name="w">rows × cols halves, row-major.</param>
     /// <param name="x">tokens × cols, row-major.</param>
     /// <param name="y">tokens × rows, row-major, overwritten.</param>
-    public static void Multiply(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, int tokens, Span<float> y, KernelThreadPool pool)
+    public static void Multiply(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, int tokens, Span<float> y, KernelThreadPool pool) =>
+        Multiply(w, rows, cols, x, tokens, y, pool, SimdSupport.Best);
+
+    internal static void Multiply(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, int tokens, Span<float> y, KernelThreadPool pool,
+        SimdPath path)
     {
         if (tokens < 0) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "Token count must not be negative.");
         F16MatVec.ValidateShape(w, rows, cols, x.Length, y.Length, tokens);
         ArgumentNullException.ThrowIfNull(pool);
+        SimdSupport.ThrowIfUnsupported(path);
         if (tokens == 0) return;
-        fixed (Half* wFixed = w)
-        fixed (float* xFixed = x)
-        fixed (float* yFixed = y)
+        if (TokensPerTile(path) == 0 || tokens == 1)
         {
-            Half* wp = wFixed;
-            float* xp = xFixed, yp = yFixed;
-            int tiles = (rows + RowTile - 1) / RowTile;
-            pool.For(tiles, (first, end) =>
-            {
-                var converted = ArrayPool<float>.Shared.Rent(RowTile * cols); // RowTile × cols
-                try
-                {
-                    fixed (float* rowsF32 = converted)
-                        for (int tile = first; tile < end; tile++)
-                            MultiplyTile(wp, rows, cols, xp, tokens, yp, tile * RowTile, rowsF32);
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(converted);
-                }
-            });
+            for (int t = 0; t < tokens; t++)
+                F16MatVec.Multiply(w, rows, cols, x.Slice(t * cols, cols), y.Slice(t * rows, rows), pool, path);
+            return;
+        }
+        for (int first = 0; first < tokens; first += TokenGroup)
+        {
+            int count = Math.Min(TokenGroup, tokens - first);
+            MultiplyGroup(w, rows, cols, x.Slice(first * cols, count * cols), count, y.Slice(first * rows, count * rows), pool, path);
         }
     }
 
-    static void MultiplyTile(Half* w, int rows, int cols, float* x, int tokens, float* y, int row0, float* rowsF32)
+    /// <summary>Tokens one register tile multiplies at once: 4 (AVX-512: 16 accumulators), 2 (AVX2: 8), 0 = one by one.</summary>
+    static int TokensPerTile(SimdPath path) => path switch
     {
-        int tileRows = Math.Min(RowTile, rows - row0);
-        HalfConversion.ToSingle(new ReadOnlySpan<Half>(w + (long)row0 * cols, tileRows * cols), new Span<float>(rowsF32, tileRows * cols));
-        for (int n = 0; n < tokens; n++)
-            for (int r = 0; r < tileRows; r++)
-                y[(long)n * rows + row0 + r] = FloatMath.Dot(rowsF32 + (long)r * cols, x + (long)n * cols, cols);
+        SimdPath.Avx512 => 4,
+        SimdPath.Avx2 => 2,
+        _ => 0,
+    };
+
+    /// <summary>What a group's row tiles work on, pinned: the weights, each token's x and its split, scaled copy, and y.</summary>
+    readonly struct Operands(ushort* w, int rows, int cols, float* x, float* xSplit, float* y, int tokens, int vectorCols)
+    {
+        public readonly ushort* W = w;
+        public readonly int Rows = rows;
+        public readonly int Cols = cols;
+        public readonly float* X = x;
+        public readonly float* XSplit = xSplit;
+        public readonly float* Y = y;
+        public readonly int Tokens = tokens;
+        /// <summary>Columns the vector loop covers; the rest go through the scalar tail.</summary>
+        public readonly int VectorCols = vectorCols;
+
+        public ushort* Row(int r) => W + (long)r * Cols;
+        public float* Input(int t) => X + (long)t * Cols;
+        public float* SplitInput(int t) => XSplit + (long)t * Cols;
+        public ref float Output(int t, int r) => ref Y[(long)t * Rows + r];
+
+        /// <summary>y[t, r] from the vector loop's partial sum (still scaled by 2^-48) and the scalar tail.</summary>
+        public void Finish(int t, int r, float vectorPart) =>
+            Output(t, r) = vectorPart * F16MatVec.YScale + F16MatVec.DotScalar(Row(r), Input(t), VectorCols, Cols);
+    }
+
+    static void MultiplyGroup(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, int tokens, Span<float> y, KernelThreadPool pool,
+        SimdPath path)
+    {
+        int chunk = F16MatVec.ChunkCols(path);
+        int vectorCols = cols / chunk * chunk;
+        var split = ArrayPool<float>.Shared.Rent(tokens * cols);
+        try
+        {
+            for (int t = 0; t < tokens; t++)
+                F16MatVec.SplitEvenOddAndScale(x.Slice(t * cols, cols), split.AsSpan(t * cols, cols), vectorCols, chunk);
+            fixed (Half* wFixed = w)
+            fixed (float* xFixed = x)
+            fixed (float* yFixed = y)
+            fixed (float* splitFixed = split)
+            {
+                var o = new Operands((ushort*)wFixed, rows, cols, xFixed, splitFixed, yFixed, tokens, vectorCols);
+                int tiles = (rows + RowTile - 1) / RowTile;
+                pool.For(tiles, (first, end) =>
+                {
+                    for (int tile = first; tile < end; tile++) MultiplyRowTile(path, o, tile * RowTile);
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(split);
+        }
+    }
+
+    /// <summary>y[·, row0] and y[·, row0 + 1] for every token of the group.</summary>
+    static void MultiplyRowTile(SimdPath path, Operands o, int row0)
+    {
+        int t = 0;
+        if (row0 + 1 < o.Rows)
+        {
+            int perTile = TokensPerTile(path);
+            for (; t + perTile <= o.Tokens; t += perTile)
+            {
+                if (path == SimdPath.Avx512) Tile512(o, row0, t);
+                else Tile256(o, row0, t);
+            }
+        }
+        for (int r = row0; r < Math.Min(row0 + RowTile, o.Rows); r++)
+            for (int token = t; token < o.Tokens; token++)
+                o.Finish(token, r, F16MatVec.DotVector(path, o.Row(r), o.SplitInput(token), o.VectorCols));
+    }
+
+    /// <summary>Two rows × four tokens on AVX-512: each 32 halves of a row are loaded and converted once for four tokens.</summary>
+    // acc[r, t] += W[r, c..c+32]·x[t, c..c+32], as even and odd columns (F16MatVec.Accumulate)
+    static void Tile512(Operands o, int row0, int t0)
+    {
+        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
+        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1), x2 = o.SplitInput(t0 + 2), x3 = o.SplitInput(t0 + 3);
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e02 = default, o02 = default, e03 = default, o03 = default;
+        Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default, e12 = default, o12 = default, e13 = default, o13 = default;
+        for (int c = 0; c < o.VectorCols; c += 32)
+        {
+            var row0Lanes = Vector512.Load((int*)(w0 + c));
+            var row1Lanes = Vector512.Load((int*)(w1 + c));
+            var even0 = EvenHalves(row0Lanes, mask); var odd0 = OddHalves(row0Lanes, mask);
+            var even1 = EvenHalves(row1Lanes, mask); var odd1 = OddHalves(row1Lanes, mask);
+            Accumulate2(even0, odd0, even1, odd1, x0 + c, ref e00, ref o00, ref e10, ref o10);
+            Accumulate2(even0, odd0, even1, odd1, x1 + c, ref e01, ref o01, ref e11, ref o11);
+            Accumulate2(even0, odd0, even1, odd1, x2 + c, ref e02, ref o02, ref e12, ref o12);
+            Accumulate2(even0, odd0, even1, odd1, x3 + c, ref e03, ref o03, ref e13, ref o13);
+        }
+        var row0Sums = FloatMath.SumEach(e00 + o00, e01 + o01, e02 + o02, e03 + o03); // per (row, token) as F16MatVec's reduction
+        var row1Sums = FloatMath.SumEach(e10 + o10, e11 + o11, e12 + o12, e13 + o13);
+        for (int j = 0; j < 4; j++)
+        {
+            o.Finish(t0 + j, row0, row0Sums[j]);
+            o.Finish(t0 + j, row0 + 1, row1Sums[j]);
+        }
+    }
+
+    // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> EvenHalves(Vector512<int> lanes, Vector512<int> mask) =>
+        (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> OddHalves(Vector512<int> lanes, Vector512<int> mask) => (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
+
+    /// <summary>One token's x (even then odd columns of the chunk) into both rows' accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Accumulate2(Vector512<float> even0, Vector512<float> odd0, Vector512<float> even1, Vector512<float> odd1, float* x,
+        ref Vector512<float> evenSum0, ref Vector512<float> oddSum0, ref Vector512<float> evenSum1, ref Vector512<float> oddSum1)
+    {
+        var xEven = Vector512.Load(x);
+        var xOdd = Vector512.Load(x + 16);
+        evenSum0 = Vector512.FusedMultiplyAdd(even0, xEven, evenSum0);
+        oddSum0 = Vector512.FusedMultiplyAdd(odd0, xOdd, oddSum0);
+        evenSum1 = Vector512.FusedMultiplyAdd(even1, xEven, evenSum1);
+        oddSum1 = Vector512.FusedMultiplyAdd(odd1, xOdd, oddSum1);
+    }
+
+    /// <summary>Two rows × two tokens on AVX2 (16 ymm registers: 8 accumulators, 4 converted halves, x and the mask).</summary>
+    // acc[r, t] += W[r, c..c+16]·x[t, c..c+16], as even and odd columns (F16MatVec.Dot256)
+    static void Tile256(Operands o, int row0, int t0)
+    {
+        var mask = Vector256.Create(unchecked((int)0x8FFFE000));
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
+        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
+        Vector256<float> e00 = default, o00 = default, e01 = default, o01 = default;
+        Vector256<float> e10 = default, o10 = default, e11 = default, o11 = default;
+        for (int c = 0; c < o.VectorCols; c += 16)
+        {
+            var row0Lanes = Vector256.Load((int*)(w0 + c));
+            var row1Lanes = Vector256.Load((int*)(w1 + c));
+            var even0 = (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(row0Lanes, 16), 3) & mask).AsSingle();
+            var odd0 = (Vector256.ShiftRightArithmetic(row0Lanes, 3) & mask).AsSingle();
+            var even1 = (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(row1Lanes, 16), 3) & mask).AsSingle();
+            var odd1 = (Vector256.ShiftRightArithmetic(row1Lanes, 3) & mask).AsSingle();
+            var xEven = Vector256.Load(x0 + c);
+            var xOdd = Vector256.Load(x0 + c + 8);
+            e00 = Vector256.FusedMultiplyAdd(even0, xEven, e00); o00 = Vector256.FusedMultiplyAdd(odd0, xOdd, o00);
+            e10 = Vector256.FusedMultiplyAdd(even1, xEven, e10); o10 = Vector256.FusedMultiplyAdd(odd1, xOdd, o10);
+            xEven = Vector256.Load(x1 + c);
+            xOdd = Vector256.Load(x1 + c + 8);
+            e01 = Vector256.FusedMultiplyAdd(even0, xEven, e01); o01 = Vector256.FusedMultiplyAdd(odd0, xOdd, o01);
+            e11 = Vector256.FusedMultiplyAdd(even1, xEven, e11); o11 = Vector256.FusedMultiplyAdd(odd1, xOdd, o11);
+        }
+        o.Finish(t0, row0, Vector256.Sum(e00 + o00)); // as F16MatVec.Dot256's reduction
+        o.Finish(t0 + 1, row0, Vector256.Sum(e01 + o01));
+        o.Finish(t0, row0 + 1, Vector256.Sum(e10 + o10));
+        o.Finish(t0 + 1, row0 + 1, Vector256.Sum(e11 + o11));
     }
 }

@@ -19,8 +19,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// </summary>
 public static unsafe class F16MatVec
 {
-    const float XScale = 18446744073709551616f; // 2^64
-    const float YScale = 281474976710656f;       // 2^48: 2^112 / 2^64
+    internal const float XScale = 18446744073709551616f; // 2^64
+    internal const float YScale = 281474976710656f;       // 2^48: 2^112 / 2^64
     const int RowTile = 4;
 
     /// <param name="w">rows × cols halves, row-major.</param>
@@ -105,7 +105,7 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>Columns one step of the vector loop converts: 32 (AVX-512), 16 (AVX2), 8 (Vector128), 0 (scalar).</summary>
-    static int ChunkCols(SimdPath path) => path switch
+    internal static int ChunkCols(SimdPath path) => path switch
     {
         SimdPath.Avx512 => 32,
         SimdPath.Avx2 => 16,
@@ -114,7 +114,7 @@ public static unsafe class F16MatVec
     };
 
     /// <summary>x·2^64 in the order the loop reads it: for each chunk, its even columns, then its odd columns.</summary>
-    static void SplitEvenOddAndScale(ReadOnlySpan<float> x, float[] split, int vectorCols, int chunk)
+    internal static void SplitEvenOddAndScale(ReadOnlySpan<float> x, Span<float> split, int vectorCols, int chunk)
     {
         for (int start = 0; start < vectorCols; start += chunk)
             for (int e = 0; e < chunk / 2; e++)
@@ -178,7 +178,7 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>Σ W·x·2^-48 over the first <paramref name="vectorCols"/> columns of one row.</summary>
-    static float DotVector(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
+    internal static float DotVector(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
     {
         SimdPath.Avx512 => Dot512(row, xSplit, vectorCols),
         SimdPath.Avx2 => Dot256(row, xSplit, vectorCols),
@@ -186,7 +186,7 @@ public static unsafe class F16MatVec
         _ => 0f,
     };
 
-    static float DotScalar(ushort* row, float* x, int start, int end)
+    internal static float DotScalar(ushort* row, float* x, int start, int end)
     {
         float sum = 0f;
         for (int c = start; c < end; c++) sum += (float)BitConverter.UInt16BitsToHalf(row[c]) * x[c];
@@ -213,7 +213,7 @@ public static unsafe class F16MatVec
 
     /// <summary>even += W_even·x_even, odd += W_odd·x_odd for 32 halves read as 16 int32 lanes (see the class remarks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate(Vector512<int> lanes, Vector512<float> xEven, Vector512<float> xOdd, Vector512<int> mask,
+    internal static void Accumulate(Vector512<int> lanes, Vector512<float> xEven, Vector512<float> xOdd, Vector512<int> mask,
         ref Vector512<float> even, ref Vector512<float> odd)
     {
         var evenHalves = (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();

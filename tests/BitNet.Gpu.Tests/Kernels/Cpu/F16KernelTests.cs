@@ -106,6 +106,33 @@ public class F16KernelTests
         }
     }
 
+    /// <summary>A token's outputs in a batch equal, to the bit, the same token multiplied alone: batched sequences get the
+    /// logits they would get alone. Shapes cover odd rows (a row tile of one), a column tail, partial token tiles and more
+    /// tokens than one group.</summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void MatMul_EachTokenEqualsMatVecToTheBit(SimdPath path)
+    {
+        var random = new Random(7);
+        using var pool = new KernelThreadPool(2);
+        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2) })
+        {
+            var w = RandomHalves(random, rows * cols);
+            var x = KernelTestData.Floats(random, tokens * cols, 4f);
+            var y = KernelTestData.Poisoned(tokens * rows);
+            F16MatMul.Multiply(w, rows, cols, x, tokens, y, pool, path);
+            var alone = KernelTestData.Poisoned(rows);
+            for (int t = 0; t < tokens; t++)
+            {
+                F16MatVec.Multiply(w, rows, cols, x.AsSpan(t * cols, cols), alone, pool, path);
+                for (int r = 0; r < rows; r++)
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[r]) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
+                        $"{path} {rows}x{cols}x{tokens}: y[{t},{r}] = {y[t * rows + r]} in the batch, {alone[r]} alone");
+            }
+            AssertProduct(w, rows, cols, x, tokens, y, $"{path} {rows}x{cols}x{tokens}");
+        }
+    }
+
     [Fact]
     public void MatVec_RejectsWrongShapes()
     {
