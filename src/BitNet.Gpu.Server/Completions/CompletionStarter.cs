@@ -16,9 +16,7 @@ internal static class CompletionStarter
 
     public static CompletionStream Start(BitNetModel model, int[] prompt, CompletionOptions options, string promptField, CancellationToken clientGone)
     {
-        if (options.MaxTokens is int max && prompt.Length + max > model.ContextLength)
-            throw ApiException.BadRequest($"the prompt ({prompt.Length} tokens) and max_tokens ({max}) together exceed the context length of {model.ContextLength}",
-                                          promptField, "context_length_exceeded");
+        RequireFits(model, prompt, options, promptField);
         try
         {
             return model.StartCompletion(prompt, options, clientGone);
@@ -36,5 +34,13 @@ internal static class CompletionStarter
         {
             throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], promptField);
         }
+    }
+
+    /// <summary>A 400 (context_length_exceeded) when the prompt and the request's token limit together pass the context.</summary>
+    public static void RequireFits(BitNetModel model, int[] prompt, CompletionOptions options, string promptField)
+    {
+        if (options.MaxTokens is int max && prompt.Length + max > model.ContextLength)
+            throw ApiException.BadRequest($"the prompt ({prompt.Length} tokens) and max_tokens ({max}) together exceed the context length of {model.ContextLength}",
+                                          promptField, "context_length_exceeded");
     }
 }

@@ -14,9 +14,12 @@ namespace BitNet.Gpu.Server.Http;
 /// </summary>
 internal static partial class JsonBody
 {
-    public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class
+    public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class =>
+        Parse(await ReadBytesAsync(context), type);
+
+    /// <summary>The body's bytes as <typeparamref name="T"/>, or an <see cref="ApiException"/> (400) saying what is wrong.</summary>
+    public static T Parse<T>(byte[] body, JsonTypeInfo<T> type) where T : class
     {
-        byte[] body = await ReadBytesAsync(context);
         if (body.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON object");
         if (!Utf8.IsValid(body))
             throw ApiException.BadRequest($"the request body is not valid UTF-8 (the first bad byte is at offset {InvalidUtf8Offset(body)})", code: "invalid_utf8");

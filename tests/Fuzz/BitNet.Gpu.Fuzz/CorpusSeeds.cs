@@ -23,6 +23,7 @@ static class CorpusSeeds
         foreach (var (name, bytes) in TokenizerJson()) yield return ("tokenizer-json", name, bytes);
         foreach (var (name, bytes) in ChatTemplates()) yield return ("chat-template", name, Encoding.UTF8.GetBytes(bytes));
         foreach (var (name, bytes) in TokenizerTexts()) yield return ("tokenizer", name, bytes);
+        foreach (var (name, flag, json) in ServerRequests()) yield return ("server-request", name, [flag, .. Encoding.UTF8.GetBytes(json)]);
     }
 
     static string Llama3Fixture(string file) => RepositoryFiles.Path("tests", "BitNet.Gpu.Tests", "TestData", "tokenizers", "llama3-bpe", file);
@@ -189,6 +190,22 @@ static class CorpusSeeds
             {{ {'system': ns.system, 'n': ns.n} | tojson }}{{ messages | first | string }}{{ (messages | last).content.replace('2', 'two').startswith('What') }}
             {%- if add_generation_prompt and not (bos_token is none) %}{{ bos_token if ns.n > 3 else eos_token }}{% endif %}
             """);
+    }
+
+    /// <summary>Request bodies a client sends (flag 0: chat completions, 1: completions), using every field the server maps.</summary>
+    static IEnumerable<(string, byte, string)> ServerRequests()
+    {
+        yield return ("chat-minimal.json", 0, """{"messages":[{"role":"user","content":"Hi"}]}""");
+        yield return ("chat-every-field.json", 0, """
+            {"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"What is "},{"type":"text","text":"2+2?"}]},
+             {"role":"assistant","content":null},{"role":"developer","content":"x"}],
+             "temperature":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"repeat_penalty":1.1,"frequency_penalty":0.5,"presence_penalty":-0.5,
+             "max_tokens":16,"max_completion_tokens":8,"stop":["\n","END"],"seed":42,"n":1,"logit_bias":{"5":-100,"7":2.5},
+             "stream":true,"stream_options":{"include_usage":true}}
+            """);
+        yield return ("completion-text.json", 1, """{"prompt":"The state of the Union","max_tokens":8,"stop":"\n","seed":-1,"temperature":0}""");
+        yield return ("completion-ids.json", 1, """{"prompt":[1,2,3,4],"max_tokens":4,"top_k":1}""");
+        yield return ("completion-nested.json", 1, """{"prompt":[[5,6,7]],"logit_bias":{"3":1}}""");
     }
 
     static IEnumerable<(string, byte[])> TokenizerTexts()
