@@ -188,6 +188,127 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Multiply"/> for several vectors at once (the logits of several sequences in one step), each with its own
+    /// <paramref name="k"/> and <paramref name="alwaysExact"/>: y[t] is, to the bit, what <see cref="Multiply"/> gives for
+    /// x[t] alone. The estimate pass reads each row of the int8 copy once for every vector (from L1 after the first), so the
+    /// screen reads ~0.33 GB for the 2B4T output layer whatever the count, against 0.66 GB for one full f16 pass.
+    /// </summary>
+    /// <param name="x">vectors × cols, row-major.</param>
+    /// <param name="y">vectors × rows, row-major.</param>
+    public ScreenedProduct MultiplyBatch(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, int vectors, ReadOnlySpan<int> k,
+        IReadOnlyList<ReadOnlyMemory<int>> alwaysExact, Span<float> y, KernelThreadPool pool)
+    {
+        F16MatVec.ValidateShape(w, Rows, Cols, x.Length, y.Length, vectors);
+        ArgumentNullException.ThrowIfNull(pool);
+        ObjectDisposedException.ThrowIf(_codes == null, this);
+        if (k.Length != vectors || alwaysExact.Count != vectors)
+            throw new ArgumentException($"Expected a k and an always-exact list per vector ({vectors}), got {k.Length} and {alwaysExact.Count}.", nameof(k));
+        if (vectors == 1) return Multiply(w, x, k[0], alwaysExact[0].Span, y, pool);
+
+        var inputs = new QuantizedInput[vectors];
+        var excluded = new int[vectors][];
+        var q = (short*)NativeMemory.AlignedAlloc((nuint)((long)vectors * Cols * sizeof(short)), 64);
+        try
+        {
+            bool screenAll = true;
+            for (int t = 0; t < vectors; t++)
+            {
+                if (k[t] < 1) throw new ArgumentOutOfRangeException(nameof(k), k[t], "k must be positive.");
+                foreach (int row in alwaysExact[t].Span)
+                    if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(alwaysExact), row, $"Row must be in [0, {Rows}).");
+                inputs[t] = QuantizeInput(x.Slice(t * Cols, Cols), q + (long)t * Cols);
+                excluded[t] = alwaysExact[t].ToArray();
+                Array.Sort(excluded[t]);
+                screenAll &= k[t] < Rows / FullProductDivisor && inputs[t].IsFinite; // as Multiply: else the full product
+            }
+            if (!screenAll)
+            {
+                F16MatMul.Multiply(w, Rows, Cols, x, vectors, y, pool);
+                return new ScreenedProduct(vectors * Rows, (long)Rows * Cols * sizeof(ushort));
+            }
+
+            var thresholds = EstimateAllBatch(q, inputs, k, excluded, y, pool); // y = upper bounds for now
+            int exactRows = 0;
+            long exactBytes = 0;
+            for (int t = 0; t < vectors; t++)
+            {
+                var product = FinishVector(w, x.Slice(t * Cols, Cols), y.Slice(t * Rows, Rows), thresholds[t], excluded[t], pool);
+                exactRows += product.ExactRows;
+                exactBytes += product.BytesRead;
+            }
+            return new ScreenedProduct(exactRows, ScreenBytes + exactBytes);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(q);
+        }
+    }
+
+    /// <summary>One vector of a batch after the estimate pass: the rows whose upper bound (in <paramref name="y"/>) reaches
+    /// the threshold, and the always-exact ones, computed from the f16 weights; -∞ elsewhere. Returns the f16 rows and bytes.</summary>
+    ScreenedProduct FinishVector(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, Span<float> y, float threshold, int[] excluded, KernelThreadPool pool)
+    {
+        var survivors = ArrayPool<int>.Shared.Rent(Rows / FullProductDivisor + 1);
+        try
+        {
+            int count = CollectSurvivors(y, threshold, survivors);
+            if (count < 0 || count + excluded.Length > Rows / FullProductDivisor)
+            {
+                F16MatVec.Multiply(w, Rows, Cols, x, y, pool);
+                return new ScreenedProduct(Rows, (long)Rows * Cols * sizeof(ushort));
+            }
+            excluded.CopyTo(survivors, count);
+            count += excluded.Length;
+            F16MatVec.MultiplyRows(w, Rows, Cols, x, survivors.AsSpan(0, count), y, pool);
+            return new ScreenedProduct(count, (long)count * Cols * sizeof(ushort));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(survivors);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="EstimateAll"/> for every vector of a batch in one pass over the rows: upper bounds into y[t], and each
+    /// vector's τ (its k-th largest lower bound outside its always-exact rows), from the same arithmetic as one vector alone.
+    /// </summary>
+    float[] EstimateAllBatch(short* q, QuantizedInput[] inputs, ReadOnlySpan<int> k, int[][] excludedSorted, Span<float> upperBounds, KernelThreadPool pool)
+    {
+        int vectors = inputs.Length;
+        var largest = new LargestValues[vectors];
+        for (int t = 0; t < vectors; t++) largest[t] = new LargestValues(k[t]);
+        var ks = k.ToArray();
+        var merge = new object();
+        var path = SimdSupport.Best;
+        fixed (float* uFixed = upperBounds)
+        {
+            float* up = uFixed;
+            pool.For(Rows, (first, end) =>
+            {
+                var rangeLargest = new LargestValues[vectors];
+                for (int t = 0; t < vectors; t++) rangeLargest[t] = new LargestValues(ks[t]);
+                for (int r = first; r < end; r++)
+                {
+                    float scale = _scales[r];
+                    sbyte* codes = _codes + (long)r * Cols;
+                    for (int t = 0; t < vectors; t++)
+                    {
+                        var input = inputs[t];
+                        float estimate = (float)(Int8Int16Dot.Dot(path, codes, q + (long)t * Cols, Cols) * ((double)scale * input.Step));
+                        float bound = input.ErrorBound(_errorPerAbsX[r], scale);
+                        up[(long)t * Rows + r] = estimate + bound;
+                        float lower = estimate - bound;
+                        if (rangeLargest[t].WouldKeep(lower) && Array.BinarySearch(excludedSorted[t], r) < 0) rangeLargest[t].Add(lower);
+                    }
+                }
+                lock (merge)
+                    for (int t = 0; t < vectors; t++) largest[t].AddAll(rangeLargest[t].Values);
+            });
+        }
+        return largest.Select(l => l.Smallest).ToArray();
+    }
+
     ScreenedProduct MultiplyAll(ReadOnlySpan<Half> w, ReadOnlySpan<float> x, Span<float> y, KernelThreadPool pool, bool screened)
     {
         F16MatVec.Multiply(w, Rows, Cols, x, y, pool);

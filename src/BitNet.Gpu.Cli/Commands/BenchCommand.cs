@@ -110,7 +110,7 @@ public static class BenchCommand
     /// </summary>
     sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK)
     {
-        bool FullLogits => TopK == 0 || Result.Parallel > 1; // several sequences' logits come from one full pass
+        bool FullLogits => TopK == 0;
         long OutputBytes => Model.Graph.OutputBytes;
         /// <summary>Weight bytes per generated token: a step's bytes shared by the sequences it carries.</summary>
         long BytesPerToken => (Model.Graph.WeightBytesPerToken - OutputBytes + (long)(OutputBytes * Result.GenerationOutputReadFraction)) / Result.Parallel;

@@ -71,6 +71,15 @@ public interface IComputeBackend : IDisposable
         DenseMatMul(weight, x, y, 1);
         return weight.ByteSize;
     }
+    // y[t] = DenseMatMulTop(w, x[t], topK[t], alwaysExact[t]) for each of tokenCount rows (every topK[t] positive): the
+    // logits of several sequences in one step, each for its own sampler. A backend may compute every logit of any row
+    // instead (the default computes them all). Returns the bytes of weights read.
+    long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
+                            IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    {
+        DenseMatMul(weight, x, y, tokenCount);
+        return weight.ByteSize;
+    }
     // rotates each head of x[t, :] by the position of token t
     void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style);
     // stores k[t], v[t] at (sequence[t], position[t]) of the layer, then causal attention of q[t] over positions

@@ -102,6 +102,15 @@ public sealed class ProfilingBackend : IComputeBackend
         return bytes;
     }
 
+    public long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
+                                   IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    {
+        long start = Begin();
+        long bytes = _inner.DenseMatMulTopRows(weight, x, y, tokenCount, topK, alwaysExact);
+        End(OperationName("dense", [weight], topK[0]), start, bytes);
+        return bytes;
+    }
+
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)
     {
         long start = Begin();

@@ -112,7 +112,7 @@ public static class ModelBenchmark
             }
             else
             {
-                for (int s = 0; s < parallel; s++) chunks[s] = new SequenceChunk(s, new[] { tokens[s] }, WantsLogits: true);
+                for (int s = 0; s < parallel; s++) chunks[s] = new SequenceChunk(s, new[] { tokens[s] }, WantsLogits: true) { TopK = topK };
                 graph.ForwardBatch(chunks, logits);
             }
             outputRead += graph.LastOutputReadFraction;

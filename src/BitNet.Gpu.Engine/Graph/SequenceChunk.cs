@@ -5,4 +5,12 @@ namespace BitNet.Gpu.Engine.Graph;
 /// sequence <see cref="Sequence"/> from its current length, and whether the last one's logits are needed (the end of a
 /// prompt, or a generated token; not a prompt chunk with more to come).
 /// </summary>
-public readonly record struct SequenceChunk(int Sequence, ReadOnlyMemory<int> Tokens, bool WantsLogits);
+public readonly record struct SequenceChunk(int Sequence, ReadOnlyMemory<int> Tokens, bool WantsLogits)
+{
+    /// <summary>For a sampler that looks only at the TopK largest logits (as <see cref="TransformerGraph.ForwardTop"/>): the
+    /// chunk's logits need be exact only for those and for <see cref="AlwaysExact"/>; 0 (the default) = every logit.</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Tokens whose logits are exact whatever <see cref="TopK"/> (the sampler adjusts them: logit bias, penalties).</summary>
+    public ReadOnlyMemory<int> AlwaysExact { get; init; }
+}

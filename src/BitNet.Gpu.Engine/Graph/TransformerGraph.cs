@@ -147,7 +147,8 @@ public sealed class TransformerGraph : IDisposable
             bool last = start + count == tokens.Length;
             int[] logitRows = allLogits ? Enumerable.Range(0, count).ToArray() : last ? [count - 1] : [];
             var chunkLogits = allLogits ? logits.Slice(start * VocabSize, count * VocabSize) : logits[..VocabSize];
-            Step(step, logitRows, chunkLogits, topK, alwaysExact);
+            var screens = allLogits ? new LogitScreen[count] : [new LogitScreen(topK, alwaysExact.ToArray())];
+            Step(step, logitRows, chunkLogits, screens);
         }
     }
 
@@ -155,11 +156,12 @@ public sealed class TransformerGraph : IDisposable
     /// One step over several sequences at once (continuous batching): each chunk's tokens continue its sequence from
     /// <see cref="SequenceLength"/>, and every token reads only its own sequence's keys and values. The ternary products,
     /// norms and the output projection run once over all the step's tokens. <paramref name="logits"/> receives, in chunk
-    /// order, the last token's logits [vocab] of each chunk that <see cref="SequenceChunk.WantsLogits"/>. With exactly one
-    /// such chunk and a positive <paramref name="topK"/>, only the logits a top-k sampler can use are exact (as
-    /// <see cref="ForwardTop"/>); with several, the output projection is one pass shared by all of them.
+    /// order, the last token's logits [vocab] of each chunk that <see cref="SequenceChunk.WantsLogits"/>. A chunk with a
+    /// positive <see cref="SequenceChunk.TopK"/> gets exact logits only where its top-k sampler can use them (as
+    /// <see cref="ForwardTop"/>); when every such chunk has one, the backend screens them together (the top-k screen per
+    /// sequence), else the output projection is one full pass shared by all of them.
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits, int topK = 0, ReadOnlySpan<int> alwaysExact = default)
+    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits)
     {
         int total = 0, wanted = 0;
         var seen = new HashSet<int>();
@@ -172,10 +174,11 @@ public sealed class TransformerGraph : IDisposable
             int end = _lengths[chunk.Sequence] + chunk.Tokens.Length;
             if (end > ContextLength) throw new ContextOverflowException(end, ContextLength);
             CheckVocabulary(chunk.Tokens.Span);
+            if (chunk.TopK < 0) throw new ArgumentOutOfRangeException(nameof(chunks), chunk.TopK, $"sequence {chunk.Sequence}: top-k must be 0 (every logit) or positive");
+            CheckVocabulary(chunk.AlwaysExact.Span); // as ForwardTop: ids the backend indexes the output rows with
             total += chunk.Tokens.Length;
             if (chunk.WantsLogits) wanted++;
         }
-        CheckVocabulary(alwaysExact); // as ForwardTop: ids the backend indexes the output rows with
         if (total == 0) throw new ArgumentException("no tokens to run", nameof(chunks));
         if (total > MaxBatch) throw new ArgumentException($"a step holds at most {MaxBatch} tokens (--batch-size), got {total}", nameof(chunks));
         if (logits.Length < wanted * VocabSize)
@@ -185,6 +188,7 @@ public sealed class TransformerGraph : IDisposable
         var sequences = new int[total];
         var positions = new int[total];
         var logitRows = new int[wanted];
+        var screens = new LogitScreen[wanted];
         int t = 0, row = 0;
         foreach (var chunk in chunks)
         {
@@ -195,10 +199,17 @@ public sealed class TransformerGraph : IDisposable
                 sequences[t] = chunk.Sequence;
                 positions[t] = _lengths[chunk.Sequence] + i;
             }
-            if (chunk.WantsLogits) logitRows[row++] = t - 1;
+            if (chunk.WantsLogits)
+            {
+                screens[row] = new LogitScreen(chunk.TopK, chunk.AlwaysExact);
+                logitRows[row++] = t - 1;
+            }
         }
-        Step(new StepTokens(tokens, sequences, positions), logitRows, logits, wanted == 1 ? topK : 0, alwaysExact);
+        Step(new StepTokens(tokens, sequences, positions), logitRows, logits, screens);
     }
+
+    /// <summary>What one logit row's sampler needs: its k largest (0: every logit) and the tokens it adjusts.</summary>
+    readonly record struct LogitScreen(int TopK, ReadOnlyMemory<int> AlwaysExact);
 
     void CheckVocabulary(ReadOnlySpan<int> tokens)
     {
@@ -208,10 +219,10 @@ public sealed class TransformerGraph : IDisposable
     }
 
     /// <summary>
-    /// One batch: every layer, then the logits of the tokens in <paramref name="logitRows"/> (ascending; only the top ones
-    /// when there is one row and <paramref name="topK"/> is positive).
+    /// One batch: every layer, then the logits of the tokens in <paramref name="logitRows"/> (ascending), each row screened
+    /// as its <paramref name="screens"/> entry allows.
     /// </summary>
-    void Step(StepTokens step, int[] logitRows, Span<float> logits, int topK, ReadOnlySpan<int> alwaysExact)
+    void Step(StepTokens step, int[] logitRows, Span<float> logits, LogitScreen[] screens)
     {
         var b = _backend;
         var a = _activations;
@@ -232,8 +243,9 @@ public sealed class TransformerGraph : IDisposable
         if (logitRows.Length == 1)
         {
             b.CopyRow(a.H, logitRows[0], a.LastHidden);
+            var (topK, alwaysExact) = screens[0];
             if (topK > 0)
-                LastOutputReadFraction = (double)b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact) / _weights.Output.ByteSize;
+                LastOutputReadFraction = (double)b.DenseMatMulTop(_weights.Output, a.LastHidden, a.Logits, topK, alwaysExact.Span) / _weights.Output.ByteSize;
             else
                 b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
             Named("result_output", -1, a.Logits, 1);
@@ -247,7 +259,14 @@ public sealed class TransformerGraph : IDisposable
             hidden = a.Selected;
             for (int i = 0; i < m; i++) b.CopyRow(a.H, logitRows[i], hidden, i);
         }
-        b.DenseMatMul(_weights.Output, hidden, a.AllLogits, m);
+        if (screens.All(s => s.TopK > 0))
+        {
+            long bytes = b.DenseMatMulTopRows(_weights.Output, hidden, a.AllLogits, m, screens.Select(s => s.TopK).ToArray(),
+                                              screens.Select(s => s.AlwaysExact).ToArray());
+            LastOutputReadFraction = (double)bytes / _weights.Output.ByteSize;
+        }
+        else
+            b.DenseMatMul(_weights.Output, hidden, a.AllLogits, m);
         Named("result_output", -1, a.AllLogits, m);
         b.Read(a.AllLogits, m, logits[..(m * VocabSize)]);
     }

@@ -208,6 +208,13 @@ public sealed class InferenceScheduler : IDisposable
         }
     }
 
+    /// <summary>The chunk with its request's top-k screen: only the output rows its sampler can use are read exactly.</summary>
+    static SequenceChunk Screened(SequenceChunk chunk, ScheduledRequest request)
+    {
+        var (topK, alwaysExact) = request.ScreenArguments();
+        return chunk with { TopK = topK, AlwaysExact = alwaysExact };
+    }
+
     /// <summary>One forward step: every generating request's next token first, then prompt chunks up to the batch size.</summary>
     void RunStep()
     {
@@ -217,7 +224,7 @@ public sealed class InferenceScheduler : IDisposable
         int budget = Graph.MaxBatch, promptTokens = 0;
         foreach (var request in _running.Where(r => r.PromptDone && r.PendingToken >= 0))
         {
-            chunks.Add(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true));
+            chunks.Add(Screened(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true), request));
             owners.Add(request);
             wantLogits.Add(request);
             budget--;
@@ -227,7 +234,8 @@ public sealed class InferenceScheduler : IDisposable
             if (budget == 0) break;
             int take = Math.Min(budget, request.Prompt.Length - request.Prefilled);
             bool ends = request.Prefilled + take == request.Prompt.Length;
-            chunks.Add(new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends));
+            var chunk = new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends);
+            chunks.Add(ends ? Screened(chunk, request) : chunk);
             owners.Add(request);
             if (ends) wantLogits.Add(request);
             budget -= take;
@@ -235,9 +243,7 @@ public sealed class InferenceScheduler : IDisposable
         }
         if (chunks.Count == 0) return;
 
-        // One sequence's logits: the top-k screen reads only the output rows its sampler can use (run's default path).
-        var (topK, alwaysExact) = wantLogits.Count == 1 ? wantLogits[0].ScreenArguments() : (0, []);
-        Graph.ForwardBatch(chunks.ToArray(), _logits, topK, alwaysExact);
+        Graph.ForwardBatch(chunks.ToArray(), _logits);
 
         lock (_gate)
         {

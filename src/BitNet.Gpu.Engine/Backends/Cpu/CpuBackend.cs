@@ -194,7 +194,24 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         return product.BytesRead;
     }
 
-    /// <summary>Rows the last <see cref="DenseMatMulTop"/> computed from the f16 weights (for tests).</summary>
+    public long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
+                                   IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    {
+        var w = (CpuWeight)weight;
+        if (w.GetOrCreateScreen(_pool) is not { } screen)
+        {
+            DenseMatMul(weight, x, y, tokenCount);
+            LastExactRows = tokenCount * w.Rows;
+            return w.ByteSize;
+        }
+        var product = screen.MultiplyBatch(w.F16Span, ((CpuBuffer)x).FirstRows(tokenCount), tokenCount, topK, alwaysExact,
+                                           ((CpuBuffer)y).FirstRows(tokenCount), _pool);
+        LastExactRows = product.ExactRows;
+        return product.BytesRead;
+    }
+
+    /// <summary>Rows the last <see cref="DenseMatMulTop"/> or <see cref="DenseMatMulTopRows"/> computed from the f16 weights
+    /// (summed over the rows of x; for tests).</summary>
     public int LastExactRows { get; private set; }
 
     public void Rope(DeviceBuffer x, int tokenCount, int heads, int headDim, int ropeDims, float freqBase, RopeStyle style)

@@ -1,6 +1,7 @@
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Backends.Cpu;
 using BitNet.Gpu.Engine.Generation;
+using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Engine.Sampling;
 using BitNet.Gpu.Model.Synthetic;
@@ -49,6 +50,37 @@ public class ForwardTopTests
             if (!float.IsNegativeInfinity(top[t])) Assert.Equal(full[t], top[t]);
         foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => full[t]).ThenBy(t => t).Take(topK).Concat(adjusted))
             Assert.Equal(full[t], top[t]);
+    }
+
+    /// <summary>Several sequences in one step, each with its own top-k: every sequence's usable logits equal those of the same
+    /// step with every logit computed, and the output layer's rows are mostly skipped for all of them together.</summary>
+    [Fact]
+    public void ForwardBatch_ScreensEachSequenceForItsOwnSampler()
+    {
+        using var model = LoadedModel.Load(Model.Value, new LoadOptions { Backend = "cpu", ContextLength = 64, BatchSize = 16, Parallel = 3 }, Registry);
+        var graph = model.Graph;
+        int vocab = graph.VocabSize;
+        var random = new Random(3);
+        int[][] prompts = [[.. Enumerable.Range(0, 4).Select(_ => random.Next(vocab))], [random.Next(vocab)], [.. Enumerable.Range(0, 3).Select(_ => random.Next(vocab))]];
+        int[] topKs = [1, 40, 5];
+        int[][] adjusted = [[prompts[0][0]], [], [vocab - 1, 2]];
+
+        var full = new float[3 * vocab];
+        graph.ForwardBatch(Enumerable.Range(0, 3).Select(s => new SequenceChunk(s, prompts[s], true)).ToArray(), full);
+        for (int s = 0; s < 3; s++) graph.TruncateSequence(s, 0);
+        var top = new float[3 * vocab];
+        Array.Fill(top, float.NaN);
+        graph.ForwardBatch(Enumerable.Range(0, 3).Select(s => new SequenceChunk(s, prompts[s], true) { TopK = topKs[s], AlwaysExact = adjusted[s] }).ToArray(), top);
+
+        Assert.True(graph.LastOutputReadFraction < 1, $"the screened step read {graph.LastOutputReadFraction:P0} of the output layer");
+        for (int s = 0; s < 3; s++)
+        {
+            var fullRow = full.AsSpan(s * vocab, vocab).ToArray();
+            for (int t = 0; t < vocab; t++)
+                if (!float.IsNegativeInfinity(top[s * vocab + t])) Assert.Equal(fullRow[t], top[s * vocab + t]);
+            foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => fullRow[t]).ThenBy(t => t).Take(topKs[s]).Concat(adjusted[s]))
+                Assert.Equal(fullRow[t], top[s * vocab + t]);
+        }
     }
 
     [Theory]

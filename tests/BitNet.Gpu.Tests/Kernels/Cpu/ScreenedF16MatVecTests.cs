@@ -72,6 +72,45 @@ public class ScreenedF16MatVecTests
         }
     }
 
+    /// <summary>Several vectors screened together, each with its own k and always-exact rows, give each vector exactly what
+    /// it gets screened alone (the same exact rows, to the bit, and -∞ in the same places), with one pass over the int8 copy;
+    /// a vector whose k asks for the full product sends the whole batch through it.</summary>
+    [Fact]
+    public void Batch_EqualsEachVectorScreenedAlone()
+    {
+        var random = new Random(31);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 4099, cols = 520;
+        var w = Weights(random, rows, cols);
+        using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
+        foreach (int[] ks in new[] { new[] { 1, 40, 5 }, new[] { 40, 40 }, new[] { 3, rows / 4 } })
+        {
+            int vectors = ks.Length;
+            var x = KernelTestData.Floats(random, vectors * cols, 2f);
+            var alwaysExact = Enumerable.Range(0, vectors).Select(t => (ReadOnlyMemory<int>)new[] { random.Next(rows), t }).ToArray();
+            var y = KernelTestData.Poisoned(vectors * rows);
+            var product = screen.MultiplyBatch(w, x, vectors, ks, alwaysExact, y, pool);
+
+            bool full = ks.Any(k => k >= rows / 8);
+            int exactRows = 0;
+            for (int t = 0; t < vectors; t++)
+            {
+                var alone = KernelTestData.Poisoned(rows);
+                if (full) F16MatVec.Multiply(w, rows, cols, x.AsSpan(t * cols, cols), alone, pool);
+                else exactRows += screen.Multiply(w, x.AsSpan(t * cols, cols), ks[t], alwaysExact[t].Span, alone, pool).ExactRows;
+                for (int r = 0; r < rows; r++)
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[r]) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
+                        $"k {string.Join(",", ks)}: vector {t} row {r} is {y[t * rows + r]} in the batch, {alone[r]} alone");
+            }
+            if (full) Assert.Equal((long)rows * cols * 2, product.BytesRead);
+            else
+            {
+                Assert.Equal(exactRows, product.ExactRows);
+                Assert.Equal(screen.ByteSize + rows * 8L + exactRows * cols * 2L, product.BytesRead); // the int8 copy read once
+            }
+        }
+    }
+
     [Fact]
     public void NearTies_AreAllKept()
     {
