@@ -11,8 +11,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Every output is computed with exactly <see cref="F16MatVec"/>'s arithmetic (the same conversion, the same order of
 /// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
 /// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of two rows is
-/// converted in registers and multiplied with a few tokens at a time (four on AVX-512, two on AVX2, as many accumulators as
-/// the registers hold), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// converted in registers and multiplied with a few tokens at a time (four, then two, on AVX-512; two on AVX2: as many
+/// accumulators as the registers hold), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
 /// </para>
 /// </summary>
 public static unsafe class F16MatMul
@@ -120,6 +120,11 @@ public static unsafe class F16MatMul
                 if (path == SimdPath.Avx512) Tile512(o, row0, t);
                 else Tile256(o, row0, t);
             }
+            if (path == SimdPath.Avx512 && t + 2 <= o.Tokens)
+            {
+                Tile512TwoTokens(o, row0, t);
+                t += 2;
+            }
         }
         for (int r = row0; r < Math.Min(row0 + RowTile, o.Rows); r++)
             for (int token = t; token < o.Tokens; token++)
@@ -153,6 +158,30 @@ public static unsafe class F16MatMul
             o.Finish(t0 + j, row0, row0Sums[j]);
             o.Finish(t0 + j, row0 + 1, row1Sums[j]);
         }
+    }
+
+    /// <summary><see cref="Tile512"/> for two tokens (two sequences in a step, or the rest of a batch).</summary>
+    static void Tile512TwoTokens(Operands o, int row0, int t0)
+    {
+        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
+        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default;
+        Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default;
+        for (int c = 0; c < o.VectorCols; c += 32)
+        {
+            var row0Lanes = Vector512.Load((int*)(w0 + c));
+            var row1Lanes = Vector512.Load((int*)(w1 + c));
+            var even0 = EvenHalves(row0Lanes, mask); var odd0 = OddHalves(row0Lanes, mask);
+            var even1 = EvenHalves(row1Lanes, mask); var odd1 = OddHalves(row1Lanes, mask);
+            Accumulate2(even0, odd0, even1, odd1, x0 + c, ref e00, ref o00, ref e10, ref o10);
+            Accumulate2(even0, odd0, even1, odd1, x1 + c, ref e01, ref o01, ref e11, ref o11);
+        }
+        var sums = FloatMath.SumEach(e00 + o00, e01 + o01, e10 + o10, e11 + o11); // per (row, token) as F16MatVec's reduction
+        o.Finish(t0, row0, sums[0]);
+        o.Finish(t0 + 1, row0, sums[1]);
+        o.Finish(t0, row0 + 1, sums[2]);
+        o.Finish(t0 + 1, row0 + 1, sums[3]);
     }
 
     // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.

@@ -89,7 +89,7 @@ public class BadInputTests(ServerFixture fixture)
     public async Task ABodyOverTheLimit_Is413()
     {
         var body = Encoding.UTF8.GetBytes($$"""{"prompt": "{{new string('a', 2 << 20)}}"}""");
-        AssertError(await fixture.Client.PostBytesAsync(Completions, body), 413, null, "limit of 1048576 bytes");
+        AssertError(await fixture.Client.PostBytesExpectingContinueAsync(Completions, body), 413, null, "limit of 1048576 bytes");
         Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync("/health")).Status);
     }
 

@@ -10,7 +10,10 @@ public sealed class ServerClient(Uri address, string? apiKey = null) : IDisposab
 {
     // MaxResponseDrainSize 0: a response disposed before its end closes the connection, as a client that goes away
     // does (by default the handler would read the rest to reuse the connection, and the server would see no hang-up).
-    readonly HttpClient _http = new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
+    // Expect100ContinueTimeout: a request sent with Expect: 100-continue (as curl sends a large body) waits for the server's
+    // go-ahead or its answer however loaded the machine, rather than sending the body after the default second.
+    readonly HttpClient _http = new(new SocketsHttpHandler { MaxResponseDrainSize = 0, Expect100ContinueTimeout = TimeSpan.FromSeconds(60) })
+        { BaseAddress = address, Timeout = TimeSpan.FromSeconds(120) };
 
     public Uri Address => address;
 
@@ -34,6 +37,18 @@ public sealed class ServerClient(Uri address, string? apiKey = null) : IDisposab
     public Task<Answer> PostAsync(string path, string json) => SendAsync(HttpMethod.Post, path, new StringContent(json, Encoding.UTF8, "application/json"));
 
     public Task<Answer> PostBytesAsync(string path, byte[] body) => SendAsync(HttpMethod.Post, path, new ByteArrayContent(body));
+
+    /// <summary>A POST with Expect: 100-continue, as curl sends bodies over 1 MB: a server that refuses the body (413) answers
+    /// before it is sent. Without it, the client may still be writing the body when the server closes the connection after
+    /// its 413, and sees a broken pipe instead of the answer.</summary>
+    public async Task<Answer> PostBytesExpectingContinueAsync(string path, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Headers.ExpectContinue = true;
+        if (apiKey is { } key) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await _http.SendAsync(request);
+        return new Answer(response.StatusCode, response.Headers, await response.Content.ReadAsStringAsync());
+    }
 
     public Task<Answer> GetAsync(string path) => SendAsync(HttpMethod.Get, path, null);
 
