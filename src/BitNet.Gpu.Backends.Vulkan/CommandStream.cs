@@ -32,6 +32,8 @@ internal sealed unsafe class CommandStream : IDisposable
     public int SubmitCount { get; private set; }
     /// <summary>Submissions that replayed a recorded command buffer.</summary>
     public int ReplayCount { get; private set; }
+    /// <summary>The host's time per one-token step, less the device waits.</summary>
+    public StepHostTime HostTime { get; } = new();
     /// <summary>Changes at each wait, which frees host data: a window from <see cref="HostData"/> is good while this is unchanged.</summary>
     public int HostDataGeneration { get; private set; }
 
@@ -94,7 +96,9 @@ internal sealed unsafe class CommandStream : IDisposable
             SubmitCount++;
             if (replay) ReplayCount++;
             var fence = _fence;
+            long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
+            HostTime.AddWait(System.Diagnostics.Stopwatch.GetTimestamp() - waitStart);
             if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
             VulkanException.Check(waited, "vkWaitForFences");
             VulkanException.Check(Vk.ResetFences(_context.Device, 1, in fence), "vkResetFences");

@@ -53,6 +53,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
     public int ReplayCount => _stream.ReplayCount;
+    /// <summary>The host's time per one-token step outside the device waits (bench prints it).</summary>
+    public StepHostTime HostTime => _stream.HostTime;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>
     public bool UsesIntegerDotProduct => _context.IntegerDotProduct;
     /// <summary>The per-binding limit in force (the device's maxStorageBufferRange, or the lower test override).</summary>
@@ -153,6 +155,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public void BeginStep(StepTokens step)
     {
         int n = step.Count;
+        _stream.HostTime.BeginStep(n, _stream.SubmitCount);
         var places = new uint[2 * n];
         int lastSequence = 0, longestLength = 0;
         for (int t = 0; t < n; t++)
@@ -387,6 +390,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var b = Activations(buffer, rows, buffer.Cols);
         if (destination.Length < rows * b.Cols) throw new ArgumentException($"{rows} rows need {rows * b.Cols} floats, got {destination.Length}", nameof(destination));
         _stream.Download(b.Values, 0, MemoryMarshal.AsBytes(destination[..(rows * b.Cols)]));
+        _stream.HostTime.EndRead(_stream.SubmitCount);
     }
 
     public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
