@@ -32,6 +32,8 @@ internal sealed unsafe class CommandStream : IDisposable
     public int SubmitCount { get; private set; }
     /// <summary>Submissions that replayed a recorded command buffer.</summary>
     public int ReplayCount { get; private set; }
+    /// <summary>Commands in the last submission, and the barriers recorded between them (only between dependent ones).</summary>
+    public (int Commands, int Barriers) LastSubmission { get; private set; }
     /// <summary>The host's time per one-token step, less the device waits.</summary>
     public StepHostTime HostTime { get; } = new();
     /// <summary>Changes at each wait, which frees host data: a window from <see cref="HostData"/> is good while this is unchanged.</summary>
@@ -95,6 +97,7 @@ internal sealed unsafe class CommandStream : IDisposable
             VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
             SubmitCount++;
             if (replay) ReplayCount++;
+            LastSubmission = (_pending.Count, step.BarrierCount);
             var fence = _fence;
             long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);

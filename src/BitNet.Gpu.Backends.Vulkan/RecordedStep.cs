@@ -54,6 +54,8 @@ internal sealed unsafe class RecordedStep : IDisposable
     readonly DescriptorPool _descriptorPool;
 
     public CommandBuffer Commands { get; }
+    /// <summary>Barriers recorded between commands (the one at the end not counted).</summary>
+    public int BarrierCount { get; }
 
     public RecordedStep(VulkanContext context, CommandPool commandPool, IReadOnlyList<StepCommand> commands, bool oneTime)
     {
@@ -82,16 +84,27 @@ internal sealed unsafe class RecordedStep : IDisposable
             SType = StructureType.CommandBufferBeginInfo, Flags = oneTime ? CommandBufferUsageFlags.OneTimeSubmitBit : 0,
         };
         VulkanException.Check(vk.BeginCommandBuffer(commandBuffer, in begin), "vkBeginCommandBuffer");
+        var dependencies = new DependencyTracker();
+        var reads = new List<BufferWindow>();
+        var writes = new List<BufferWindow>();
         foreach (var command in commands)
         {
+            Accesses(command, reads, writes);
+            if (dependencies.NeedsBarrier(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(reads), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(writes)))
+            {
+                Barrier();
+                BarrierCount++;
+                dependencies.Clear();
+            }
+            dependencies.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(reads), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(writes));
             if (command is DispatchCommand d) RecordDispatch(d);
             else if (command is CopyCommand c)
             {
                 var region = new BufferCopy((ulong)c.SourceOffset, (ulong)c.DestinationOffset, (ulong)c.Bytes);
                 vk.CmdCopyBuffer(commandBuffer, c.Source, c.Destination, 1, in region);
             }
-            Barrier();
         }
+        Barrier();   // the host, and the next submission, see everything this one wrote
         VulkanException.Check(vk.EndCommandBuffer(commandBuffer), "vkEndCommandBuffer");
     }
 
@@ -123,7 +136,27 @@ internal sealed unsafe class RecordedStep : IDisposable
         vk.CmdDispatch(Commands, d.GroupsX, d.GroupsY, d.GroupsZ);
     }
 
-    // Every command reads what the previous ones wrote (and the host reads the last copy), so one full barrier after each.
+    static void Accesses(StepCommand command, List<BufferWindow> reads, List<BufferWindow> writes)
+    {
+        reads.Clear();
+        writes.Clear();
+        switch (command)
+        {
+            case DispatchCommand d:
+                for (int i = 0; i < d.Bindings.Length; i++)
+                {
+                    reads.Add(d.Bindings[i]);
+                    if ((d.Kernel.WrittenBindings & (1u << i)) != 0) writes.Add(d.Bindings[i]);
+                }
+                break;
+            case CopyCommand c:
+                reads.Add(new BufferWindow(c.Source, c.SourceOffset, c.Bytes));
+                writes.Add(new BufferWindow(c.Destination, c.DestinationOffset, c.Bytes));
+                break;
+        }
+    }
+
+    // Makes every earlier shader or transfer write visible to every later command and to the host.
     void Barrier()
     {
         var barrier = new MemoryBarrier

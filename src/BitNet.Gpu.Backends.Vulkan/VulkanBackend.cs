@@ -53,6 +53,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
     public int ReplayCount => _stream.ReplayCount;
+    /// <summary>Commands in the last submission, and the barriers between them.</summary>
+    internal (int Commands, int Barriers) LastSubmission => _stream.LastSubmission;
     /// <summary>The host's time per one-token step outside the device waits (bench prints it).</summary>
     public StepHostTime HostTime => _stream.HostTime;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>

@@ -32,7 +32,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public VulkanContext(VulkanBackendOptions options)
     {
         Vk = Vk.GetApi();
-        Instance = CreateInstance(Vk, options.Validation, options.Validation && options.GpuAssistedValidation);
+        Instance = CreateInstance(Vk, options.Validation, options.Validation && options.GpuAssistedValidation,
+                                  options.Validation && options.SynchronizationValidation);
         try
         {
             if (options.Validation) _validation = new ValidationMessages(Vk, Instance);
@@ -68,7 +69,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public void ThrowIfValidationFailed() => _validation?.ThrowIfAny();
 
     /// <param name="gpuAssisted">Also GPU-assisted validation: shaders instrumented to check buffer accesses (needs <paramref name="validation"/>).</param>
-    public static Instance CreateInstance(Vk vk, bool validation, bool gpuAssisted = false)
+    /// <param name="synchronization">Also synchronization validation: missing barriers between dependent commands (needs <paramref name="validation"/>).</param>
+    public static Instance CreateInstance(Vk vk, bool validation, bool gpuAssisted = false, bool synchronization = false)
     {
         using var appName = new NativeString("bitnet-gpu");
         using var layer = new NativeString(ValidationMessages.LayerName);
@@ -82,13 +84,21 @@ internal sealed unsafe class VulkanContext : IDisposable
         var layers = stackalloc byte*[] { layer.Pointer };
         var extensions = stackalloc byte*[] { extension.Pointer, featuresExtension.Pointer };
         // GPU-assisted validation instruments shaders in a descriptor set of its own, the last the device allows.
-        var enabled = stackalloc ValidationFeatureEnableEXT[] { ValidationFeatureEnableEXT.GpuAssistedExt, ValidationFeatureEnableEXT.GpuAssistedReserveBindingSlotExt };
-        var features = new ValidationFeaturesEXT { SType = StructureType.ValidationFeaturesExt, EnabledValidationFeatureCount = 2, PEnabledValidationFeatures = enabled };
+        var enabled = stackalloc ValidationFeatureEnableEXT[3];
+        uint enabledCount = 0;
+        if (gpuAssisted)
+        {
+            enabled[enabledCount++] = ValidationFeatureEnableEXT.GpuAssistedExt;
+            enabled[enabledCount++] = ValidationFeatureEnableEXT.GpuAssistedReserveBindingSlotExt;
+        }
+        if (synchronization) enabled[enabledCount++] = ValidationFeatureEnableEXT.SynchronizationValidationExt;
+        var features = new ValidationFeaturesEXT { SType = StructureType.ValidationFeaturesExt, EnabledValidationFeatureCount = enabledCount, PEnabledValidationFeatures = enabled };
+        bool withFeatures = validation && enabledCount > 0;
         var info = new InstanceCreateInfo
         {
-            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app, PNext = gpuAssisted ? &features : null,
+            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app, PNext = withFeatures ? &features : null,
             EnabledLayerCount = validation ? 1u : 0u, PpEnabledLayerNames = validation ? layers : null,
-            EnabledExtensionCount = validation ? (gpuAssisted ? 2u : 1u) : 0u, PpEnabledExtensionNames = validation ? extensions : null,
+            EnabledExtensionCount = validation ? (withFeatures ? 2u : 1u) : 0u, PpEnabledExtensionNames = validation ? extensions : null,
         };
         var result = vk.CreateInstance(in info, null, out var instance);
         if (result == Result.ErrorLayerNotPresent)

@@ -3,7 +3,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// <summary>Every pipeline the backend uses, created once when the backend starts.</summary>
 internal sealed class VulkanKernels : IDisposable
 {
-    // (shader, storage-buffer bindings, push-constant words): must match each shader's layout declarations.
+    // (shader, storage-buffer bindings, push-constant words, the bindings it writes): must match each shader's layout declarations.
     public Kernel Embed { get; }
     public Kernel RmsNorm { get; }
     public Kernel Quantize { get; }
@@ -20,20 +20,20 @@ internal sealed class VulkanKernels : IDisposable
 
     public VulkanKernels(VulkanContext context)
     {
-        Embed = new Kernel(context, "embed", 3, 5);
-        RmsNorm = new Kernel(context, "rms_norm", 3, 2);
-        Quantize = new Kernel(context, "quantize", 3, 2);
+        Embed = new Kernel(context, "embed", 3, 5, 2);
+        RmsNorm = new Kernel(context, "rms_norm", 3, 2, 2);
+        Quantize = new Kernel(context, "quantize", 3, 2, 1, 2);
         string variant = context.IntegerDotProduct ? "_dot" : "";
-        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4);
-        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
-        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
-        Rope = new Kernel(context, "rope", 2, 5);
-        KvStore = new Kernel(context, "kv_store", 3, 4);
-        Attention = new Kernel(context, "attention", 5, 5);
-        Gate = new Kernel(context, "gate", 2, 2);
-        Add = new Kernel(context, "add", 2, 1);
-        CopyRow = new Kernel(context, "copy_row", 2, 3);
-        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2);
+        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4, 4);
+        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6, 4);
+        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
+        Rope = new Kernel(context, "rope", 2, 5, 0);
+        KvStore = new Kernel(context, "kv_store", 3, 4, 1);
+        Attention = new Kernel(context, "attention", 5, 5, 3);
+        Gate = new Kernel(context, "gate", 2, 2, 0);
+        Add = new Kernel(context, "add", 2, 1, 0);
+        CopyRow = new Kernel(context, "copy_row", 2, 3, 1);
+        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2, 1);
     }
 
     public void Dispose()
