@@ -20,6 +20,7 @@ internal sealed unsafe class CommandStream : IDisposable
     readonly Fence _fence;
     readonly HostArena _arena;
     readonly List<StepCommand> _pending = [];
+    readonly List<IDisposable> _retired = [];
     readonly Dictionary<StepKey, RecordedStep> _recorded = [];
     readonly List<StepKey> _leastRecentlyUsed = [];
     bool _pendingIsCacheable = true;
@@ -63,6 +64,18 @@ internal sealed unsafe class CommandStream : IDisposable
     public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
         _pending.Add(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
 
+    /// <summary>Queues a copy of host bytes into a device buffer through host memory that lives until the next wait, without
+    /// waiting: for data a step needs once (a grown table). The submission it joins is not kept for replay.</summary>
+    public void QueueUpload<T>(GpuBuffer destination, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var host = _arena.Add(values);
+        Copy(host.Buffer, host.Offset, destination.Handle, 0, host.Range);
+        _pendingIsCacheable = false;
+    }
+
+    /// <summary>Disposes <paramref name="resource"/> after the next wait, when no queued command can name it any more.</summary>
+    public void DisposeAfterWait(IDisposable resource) => _retired.Add(resource);
+
     /// <summary>Copies host values into host-visible memory that lives until the next wait, as one binding.</summary>
     public BufferWindow HostData<T>(ReadOnlySpan<T> values) where T : unmanaged => _arena.Add(values);
 
@@ -80,6 +93,8 @@ internal sealed unsafe class CommandStream : IDisposable
             _pendingIsCacheable = true;
             _arena.Reset();
             HostDataGeneration++;
+            foreach (var resource in _retired) resource.Dispose();
+            _retired.Clear();
         }
         _context.ThrowIfValidationFailed();
     }
@@ -190,5 +205,6 @@ internal sealed unsafe class CommandStream : IDisposable
         Vk.DestroyCommandPool(_context.Device, _pool, null);
         _staging?.Dispose();
         _arena.Dispose();
+        foreach (var resource in _retired) resource.Dispose();
     }
 }

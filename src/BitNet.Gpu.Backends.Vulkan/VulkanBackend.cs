@@ -23,12 +23,10 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     readonly VulkanContext _context;
     readonly VulkanKernels _kernels;
     readonly CommandStream _stream;
-    int[] _tokens = [];
-    int[] _positions = [];
-    uint[] _places = [];               // per token (sequence, position), as kv_store.comp and attention.comp read them
+    readonly StepConstants _step;
+    readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
+    int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
-    BufferWindow? _placesWindow;       // _places in this submission's host memory, shared by every layer
-    int _placesGeneration = -1;
 
     public VulkanBackend(VulkanBackendOptions options)
     {
@@ -37,6 +35,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         {
             _kernels = new VulkanKernels(_context);
             _stream = new CommandStream(_context);
+            _step = new StepConstants(_context);
             _context.ThrowIfValidationFailed();
         }
         catch
@@ -152,13 +151,13 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
     // ---- operations (queued; nothing waits until Read) ----
 
-    /// <summary>Keeps the step's tokens and each token's (sequence, position): the shaders read them from host memory
-    /// bound per submission, not from the command buffer, so a recorded step replays whatever the positions.</summary>
+    /// <summary>Queues the copy of the step's tokens and each token's (sequence, position) into device memory: the
+    /// shaders read them from there, not from the command buffer, so a recorded step replays whatever the positions.</summary>
     public void BeginStep(StepTokens step)
     {
         int n = step.Count;
         _stream.HostTime.BeginStep(n, _stream.SubmitCount);
-        var places = new uint[2 * n];
+        Span<uint> places = n <= 512 ? stackalloc uint[2 * n] : new uint[2 * n];
         int lastSequence = 0, longestLength = 0;
         for (int t = 0; t < n; t++)
         {
@@ -169,31 +168,17 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             lastSequence = Math.Max(lastSequence, step.Sequences[t]);
             longestLength = Math.Max(longestLength, step.Positions[t] + 1);
         }
-        _tokens = step.Tokens.ToArray();
-        _positions = step.Positions.ToArray();
-        _places = places;
+        _step.Stage(_stream, step.Tokens, places);
+        _tokenCount = n;
         (_lastSequence, _longestLength) = (lastSequence, longestLength);
-        _placesWindow = null;
     }
 
     /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
-    /// <summary>The step's (sequence, position) pairs as one binding, copied once per submission.</summary>
-    BufferWindow Places()
-    {
-        if (_placesWindow is not { } window || _placesGeneration != _stream.HostDataGeneration)
-        {
-            window = _stream.HostData<uint>(_places);
-            _placesWindow = window;
-            _placesGeneration = _stream.HostDataGeneration;
-        }
-        return window;
-    }
-
     void RequireStep(int tokenCount, string operation)
     {
-        if (tokenCount > _tokens.Length) throw new ArgumentException($"BeginStep gave {_tokens.Length} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
+        if (tokenCount > _tokenCount) throw new ArgumentException($"BeginStep gave {_tokenCount} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
     }
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
@@ -201,9 +186,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var w = (VulkanDenseWeight)table;
         var y = Activations(output, tokenCount, w.Cols);
         RequireStep(tokenCount, nameof(Embed));
-        var tokens = _stream.HostData<int>(_tokens.AsSpan(0, tokenCount));
         foreach (var chunk in w.Chunks)
-            _stream.Dispatch(_kernels.Embed, [tokens, w.Window(chunk), y.RowsWindow(0, tokenCount)],
+            _stream.Dispatch(_kernels.Embed, [_step.Tokens, w.Window(chunk), y.RowsWindow(0, tokenCount)],
                 [(uint)w.Cols, (uint)tokenCount, (uint)chunk.First, (uint)chunk.Count, w.IsHalf ? 1u : 0u],
                 GroupsFor(w.Cols), (uint)tokenCount);
     }
@@ -270,26 +254,11 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         if (ropeDims <= 0 || ropeDims % 2 != 0 || ropeDims > headDim)
             throw new ArgumentOutOfRangeException(nameof(ropeDims), ropeDims, $"RoPE dimensions must be even and at most the head size {headDim}");
         RequireStep(tokenCount, nameof(Rope));
-        var rotations = _stream.HostData<float>(RopeRotations(_positions.AsSpan(0, tokenCount), ropeDims, freqBase));
-        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), rotations],
+        if (!_ropeTables.TryGetValue((ropeDims, freqBase), out var table))
+            _ropeTables[(ropeDims, freqBase)] = table = new RopeTable(_context, ropeDims, freqBase);
+        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), table.Window(_stream, _longestLength), _step.Places],
             [(uint)tokenCount, (uint)heads, (uint)headDim, (uint)ropeDims, style == RopeStyle.Neox ? 1u : 0u],
             GroupsFor(heads * ropeDims / 2), (uint)tokenCount);
-    }
-
-    /// <summary>(cos θ, sin θ) for θ = position[t] · base^(−2i/ropeDims), computed in double: float angles near
-    /// position 4000 would lose the 1e-4 accuracy the graph needs.</summary>
-    static float[] RopeRotations(ReadOnlySpan<int> positions, int ropeDims, float freqBase)
-    {
-        int half = ropeDims / 2;
-        var rotations = new float[positions.Length * half * 2];
-        for (int t = 0; t < positions.Length; t++)
-            for (int i = 0; i < half; i++)
-            {
-                var (sin, cos) = Math.SinCos(positions[t] * Math.Pow(freqBase, -2.0 * i / ropeDims));
-                rotations[(t * half + i) * 2] = (float)cos;
-                rotations[(t * half + i) * 2 + 1] = (float)sin;
-            }
-        return rotations;
     }
 
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
@@ -312,7 +281,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
         // Each token's sequence and position come from a buffer, not the command, so this step's recording replays at
         // the next positions.
-        var step = Places();
+        var step = _step.Places;
         int count = tokenCount * c.Width;
         uint isHalf = c.Type == KvCacheType.F16 ? 1u : 0u;
         var (groupsX, groupsY) = LinearGroups(isHalf != 0 ? count / 2 : count); // an f16 invocation stores a pair
@@ -409,6 +378,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public void Dispose()
     {
         _stream.Dispose();
+        foreach (var table in _ropeTables.Values) table.Dispose();
+        _step.Dispose();
         _kernels.Dispose();
         _context.Dispose();
     }

@@ -27,7 +27,7 @@ internal sealed class VulkanKernels : IDisposable
         TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4, 4);
         TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6, 4);
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
-        Rope = new Kernel(context, "rope", 2, 5, 0);
+        Rope = new Kernel(context, "rope", 3, 5, 0);
         KvStore = new Kernel(context, "kv_store", 3, 4, 1);
         Attention = new Kernel(context, "attention", 5, 5, 3);
         Gate = new Kernel(context, "gate", 2, 2, 0);
