@@ -21,8 +21,8 @@ internal sealed unsafe class CommandStream : IDisposable
     readonly HostArena _arena;
     readonly List<StepCommand> _pending = [];
     readonly List<IDisposable> _retired = [];
-    readonly Dictionary<StepKey, RecordedStep> _recorded = [];
-    readonly List<StepKey> _leastRecentlyUsed = [];
+    readonly List<long> _keyValues = [];                          // the pending commands' StepKey values
+    readonly List<(StepKey Key, RecordedStep Step)> _recorded = []; // least recently used first
     bool _pendingIsCacheable = true;
     long _bufferGeneration;
     GpuBuffer? _staging;
@@ -57,12 +57,18 @@ internal sealed unsafe class CommandStream : IDisposable
         if (bindings.Length != kernel.BindingCount) throw new ArgumentException($"{kernel.Name} takes {kernel.BindingCount} bindings", nameof(bindings));
         if (push.Length * 4 != kernel.PushConstantBytes) throw new ArgumentException($"{kernel.Name} takes {kernel.PushConstantBytes / 4} push constants", nameof(push));
         if (groupsX == 0 || groupsY == 0 || groupsZ == 0) return;
-        _pending.Add(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
+        Queue(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
+    }
+
+    void Queue(StepCommand command)
+    {
+        _pending.Add(command);
+        StepKey.Append(_keyValues, command);
     }
 
     /// <summary>Queues a copy of bytes between buffers.</summary>
     public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
-        _pending.Add(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
+        Queue(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
 
     /// <summary>Queues a copy of host bytes into a device buffer through host memory that lives until the next wait, without
     /// waiting: for data a step needs once (a grown table). The submission it joins is not kept for replay.</summary>
@@ -90,6 +96,7 @@ internal sealed unsafe class CommandStream : IDisposable
         finally
         {
             _pending.Clear();
+            _keyValues.Clear();
             _pendingIsCacheable = true;
             _arena.Reset();
             HostDataGeneration++;
@@ -102,14 +109,18 @@ internal sealed unsafe class CommandStream : IDisposable
     void SubmitAndWait()
     {
         if (_bufferGeneration != _context.BufferGeneration) ForgetRecordedSteps();   // a bound buffer may be gone
-        var key = new StepKey(_pending);
-        bool replay = _pendingIsCacheable && _recorded.ContainsKey(key);
-        var step = replay ? _recorded[key] : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
+        var keyValues = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_keyValues);
+        int hash = StepKey.HashOf(keyValues);
+        int found = _pendingIsCacheable ? FindRecorded(keyValues, hash) : -1;
+        bool replay = found >= 0;
+        var step = replay ? _recorded[found].Step : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
         try
         {
             var commands = step.Commands;
             var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
+            long submitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
+            HostTime.AddSubmit(System.Diagnostics.Stopwatch.GetTimestamp() - submitStart);
             SubmitCount++;
             if (replay) ReplayCount++;
             LastSubmission = (_pending.Count, step.BarrierCount);
@@ -128,31 +139,35 @@ internal sealed unsafe class CommandStream : IDisposable
         }
         if (replay)
         {
-            _leastRecentlyUsed.Remove(key);
-            _leastRecentlyUsed.Add(key);
+            var entry = _recorded[found];
+            _recorded.RemoveAt(found);
+            _recorded.Add(entry);
         }
         else if (_pendingIsCacheable)
-            Remember(key, step);
+            Remember(new StepKey(keyValues), step);
         else
             step.Dispose();
     }
 
+    int FindRecorded(ReadOnlySpan<long> keyValues, int hash)
+    {
+        for (int i = _recorded.Count - 1; i >= 0; i--)
+            if (_recorded[i].Key.Matches(keyValues, hash)) return i;
+        return -1;
+    }
+
     void Remember(StepKey key, RecordedStep step)
     {
-        _recorded[key] = step;
-        _leastRecentlyUsed.Add(key);
-        if (_leastRecentlyUsed.Count <= CachedSteps) return;
-        var oldest = _leastRecentlyUsed[0];
-        _leastRecentlyUsed.RemoveAt(0);
-        _recorded.Remove(oldest, out var evicted);
-        evicted?.Dispose();
+        _recorded.Add((key, step));
+        if (_recorded.Count <= CachedSteps) return;
+        _recorded[0].Step.Dispose();
+        _recorded.RemoveAt(0);
     }
 
     void ForgetRecordedSteps()
     {
-        foreach (var step in _recorded.Values) step.Dispose();
+        foreach (var (_, step) in _recorded) step.Dispose();
         _recorded.Clear();
-        _leastRecentlyUsed.Clear();
         _bufferGeneration = _context.BufferGeneration;
     }
 
@@ -199,7 +214,7 @@ internal sealed unsafe class CommandStream : IDisposable
     public void Dispose()
     {
         Vk.DeviceWaitIdle(_context.Device);
-        foreach (var step in _recorded.Values) step.Dispose();
+        foreach (var (_, step) in _recorded) step.Dispose();
         _recorded.Clear();
         Vk.DestroyFence(_context.Device, _fence, null);
         Vk.DestroyCommandPool(_context.Device, _pool, null);

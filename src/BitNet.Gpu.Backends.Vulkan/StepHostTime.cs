@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// </summary>
 public sealed class StepHostTime
 {
-    long _stepStart = -1, _stepEnd, _waitTicks;
+    long _stepStart = -1, _stepEnd, _waitTicks, _submitTicks;
     int _submitsAtStart, _submits;
     bool _oneToken;
 
@@ -18,8 +18,12 @@ public sealed class StepHostTime
     public int Steps { get; private set; }
     /// <summary>Their host time in total.</summary>
     public TimeSpan Total { get; private set; }
+    /// <summary>The part of <see cref="Total"/> spent inside vkQueueSubmit (the driver's, not the backend's).</summary>
+    public TimeSpan Submit { get; private set; }
     /// <summary>The mean host time of a measured step (zero before any).</summary>
     public TimeSpan PerStep => Steps == 0 ? TimeSpan.Zero : Total / Steps;
+    /// <summary>The mean time of a measured step's vkQueueSubmit.</summary>
+    public TimeSpan SubmitPerStep => Steps == 0 ? TimeSpan.Zero : Submit / Steps;
 
     internal void BeginStep(int tokenCount, int submitCount)
     {
@@ -27,11 +31,14 @@ public sealed class StepHostTime
         _stepStart = Stopwatch.GetTimestamp();
         _stepEnd = _stepStart;
         _waitTicks = 0;
+        _submitTicks = 0;
         _submitsAtStart = submitCount;
         _oneToken = tokenCount == 1;
     }
 
     internal void AddWait(long ticks) => _waitTicks += ticks;
+
+    internal void AddSubmit(long ticks) => _submitTicks += ticks;
 
     internal void EndRead(int submitCount)
     {
@@ -46,6 +53,7 @@ public sealed class StepHostTime
         long hostTicks = _stepEnd - _stepStart - _waitTicks;
         if (hostTicks <= 0) return;
         Total += Stopwatch.GetElapsedTime(0, hostTicks);
+        Submit += Stopwatch.GetElapsedTime(0, _submitTicks);
         Steps++;
     }
 }
