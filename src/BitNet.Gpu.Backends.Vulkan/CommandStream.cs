@@ -25,7 +25,8 @@ internal sealed unsafe class CommandStream : IDisposable
     readonly List<(StepKey Key, RecordedStep Step)> _recorded = []; // least recently used first
     bool _pendingIsCacheable = true;
     long _bufferGeneration;
-    GpuBuffer? _staging;
+    GpuBuffer? _staging;    // host writes, device reads
+    GpuBuffer? _readback;   // device writes, host reads: host-cached where the device has it
 
     Vk Vk => _context.Vk;
 
@@ -177,7 +178,7 @@ internal sealed unsafe class CommandStream : IDisposable
         for (long done = 0; done < bytes.Length;)
         {
             int chunk = (int)Math.Min(StagingChunkBytes, bytes.Length - done);
-            var staging = Staging(chunk);
+            var staging = Staging(ref _staging, chunk, hostReads: false);
             bytes.Slice((int)done, chunk).CopyTo(new Span<byte>(staging.Mapped, chunk));
             Copy(staging.Handle, 0, destination.Handle, offset + done, chunk);
             _pendingIsCacheable = false;   // uploads go to ever new places: nothing to replay
@@ -186,29 +187,29 @@ internal sealed unsafe class CommandStream : IDisposable
         }
     }
 
-    /// <summary>Waits for the queued work, then copies device bytes to the host through the staging buffer.</summary>
+    /// <summary>Waits for the queued work, then copies device bytes to the host through the readback buffer.</summary>
     public void Download(GpuBuffer source, long offset, Span<byte> destination)
     {
         for (long done = 0; done < destination.Length;)
         {
             int chunk = (int)Math.Min(StagingChunkBytes, destination.Length - done);
-            var staging = Staging(chunk);
-            Copy(source.Handle, offset + done, staging.Handle, 0, chunk);
+            var readback = Staging(ref _readback, chunk, hostReads: true);
+            Copy(source.Handle, offset + done, readback.Handle, 0, chunk);
             Finish();
-            new ReadOnlySpan<byte>(staging.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
+            readback.Invalidate();
+            new ReadOnlySpan<byte>(readback.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
             done += chunk;
         }
     }
 
-    GpuBuffer Staging(long bytes)
+    GpuBuffer Staging(ref GpuBuffer? buffer, long bytes, bool hostReads)
     {
-        if (_staging is null || _staging.Size < bytes)
+        if (buffer is null || buffer.Size < bytes)
         {
-            if (_pending.Count > 0) Finish();   // queued commands may still name the old staging buffer
-            _staging?.Dispose();
-            _staging = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true);
+            if (buffer is not null) DisposeAfterWait(buffer);   // queued commands may still name it
+            buffer = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true, hostReads);
         }
-        return _staging;
+        return buffer;
     }
 
     public void Dispose()
@@ -219,6 +220,7 @@ internal sealed unsafe class CommandStream : IDisposable
         Vk.DestroyFence(_context.Device, _fence, null);
         Vk.DestroyCommandPool(_context.Device, _pool, null);
         _staging?.Dispose();
+        _readback?.Dispose();
         _arena.Dispose();
         foreach (var resource in _retired) resource.Dispose();
     }

@@ -183,11 +183,20 @@ internal sealed unsafe class VulkanContext : IDisposable
     }
 
     /// <summary>The first memory type allowed by <paramref name="typeBits"/> with all of <paramref name="wanted"/>.</summary>
-    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags wanted)
+    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags wanted) =>
+        TryFindMemoryType(typeBits, wanted, out uint type) ? type : throw new VulkanException($"no Vulkan memory type with {wanted}");
+
+    /// <summary>The first memory type allowed by <paramref name="typeBits"/> with all of <paramref name="wanted"/>, if any.</summary>
+    public bool TryFindMemoryType(uint typeBits, MemoryPropertyFlags wanted, out uint type)
     {
         for (int i = 0; i < MemoryProperties.MemoryTypeCount; i++)
-            if ((typeBits & (1u << i)) != 0 && (MemoryProperties.MemoryTypes[i].PropertyFlags & wanted) == wanted) return (uint)i;
-        throw new VulkanException($"no Vulkan memory type with {wanted}");
+            if ((typeBits & (1u << i)) != 0 && (MemoryProperties.MemoryTypes[i].PropertyFlags & wanted) == wanted)
+            {
+                type = (uint)i;
+                return true;
+            }
+        type = 0;
+        return false;
     }
 
     /// <summary>Counts buffer destructions: recorded command buffers that might bind a destroyed buffer are dropped when it changes.</summary>
