@@ -8,7 +8,7 @@ public static class VulkanShaders
     public static IReadOnlyList<string> Names { get; } =
     [
         "embed", "rms_norm", "quantize", "ternary_matvec", "ternary_matmul", "dense_matmul",
-        "rope", "kv_store", "attention", "gate", "add", "copy_row", "read_bandwidth",
+        "rope", "kv_store", "attention", "attention_combine", "gate", "add", "copy_row", "read_bandwidth",
         "ternary_matvec_dot", "ternary_matmul_dot",
     ];
 

@@ -19,11 +19,14 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     const int TernaryTokenTile = 8;            // tokens per workgroup in ternary_matmul.comp
     const int DenseTokenTile = 4;              // tokens per workgroup in dense_matmul.comp
     const int MaxHeadDim = 256;                // attention.comp keeps a head's query in shared memory
+    const int MaxQueryHeadsPerGroup = 8;       // attention.comp's query heads per workgroup
+    const int AttentionWorkgroupsPerToken = 32; // tokens × splits of a short step: one token's positions split 32 ways
 
     readonly VulkanContext _context;
     readonly VulkanKernels _kernels;
     readonly CommandStream _stream;
     readonly StepConstants _step;
+    readonly AttentionScratch _attentionScratch;
     readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
     int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
@@ -36,6 +39,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             _kernels = new VulkanKernels(_context);
             _stream = new CommandStream(_context);
             _step = new StepConstants(_context);
+            _attentionScratch = new AttentionScratch(_context);
             _context.ThrowIfValidationFailed();
         }
         catch
@@ -289,10 +293,36 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
         _stream.Dispatch(_kernels.KvStore, [values.RowsWindow(0, tokenCount), c.Values[layer].Window(0, c.Values[layer].Size), step],
             [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
+        // A kv head's query heads share one workgroup, which stages each tile of keys and values once for all of them;
+        // a token's positions are split over several workgroups (few tokens: many splits) and the splits combined after.
+        int queryHeads = QueryHeadsPerGroup(heads / keyValueHeads);
+        int splits = AttentionSplits(tokenCount, result.RowBytes);
+        var (partial, stats) = _attentionScratch.Windows(_stream, (long)tokenCount * heads * splits,
+                                                            (long)heads * AttentionWorkgroupsPerToken, headDim);
         _stream.Dispatch(_kernels.Attention,
             [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size),
-             result.RowsWindow(0, tokenCount), step],
-            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf, (uint)c.ContextLength], (uint)heads, TokenGroups(tokenCount));
+             partial, step, stats],
+            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf, (uint)c.ContextLength, (uint)splits, (uint)queryHeads],
+            (uint)(heads / queryHeads), TokenGroups(tokenCount), (uint)splits);
+        _stream.Dispatch(_kernels.AttentionCombine, [partial, stats, result.RowsWindow(0, tokenCount)],
+            [(uint)heads, (uint)headDim, (uint)splits], (uint)heads, TokenGroups(tokenCount));
+    }
+
+    // The largest divisor of a kv head's query heads that one workgroup holds.
+    static int QueryHeadsPerGroup(int perKvHead)
+    {
+        for (int g = Math.Min(perKvHead, MaxQueryHeadsPerGroup); g > 1; g--)
+            if (perKvHead % g == 0) return g;
+        return 1;
+    }
+
+    // Splits per token: many for a decode step (its few workgroups would leave a GPU idle), one for a long prompt, and
+    // never so many that the partial results of a step outgrow one binding.
+    int AttentionSplits(int tokenCount, long outputBytes)
+    {
+        int splits = Math.Max(1, AttentionWorkgroupsPerToken / tokenCount);
+        while (splits > 1 && outputBytes * tokenCount * splits > _context.MaxBindingBytes) splits /= 2;
+        return splits;
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
@@ -380,6 +410,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         _stream.Dispose();
         foreach (var table in _ropeTables.Values) table.Dispose();
         _step.Dispose();
+        _attentionScratch.Dispose();
         _kernels.Dispose();
         _context.Dispose();
     }

@@ -13,6 +13,7 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel Rope { get; }
     public Kernel KvStore { get; }
     public Kernel Attention { get; }
+    public Kernel AttentionCombine { get; }
     public Kernel Gate { get; }
     public Kernel Add { get; }
     public Kernel CopyRow { get; }
@@ -29,7 +30,8 @@ internal sealed class VulkanKernels : IDisposable
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
         Rope = new Kernel(context, "rope", 3, 5, 0);
         KvStore = new Kernel(context, "kv_store", 3, 4, 1);
-        Attention = new Kernel(context, "attention", 5, 5, 3);
+        Attention = new Kernel(context, "attention", 6, 7, 3, 5);
+        AttentionCombine = new Kernel(context, "attention_combine", 3, 3, 2);
         Gate = new Kernel(context, "gate", 2, 2, 0);
         Add = new Kernel(context, "add", 2, 1, 0);
         CopyRow = new Kernel(context, "copy_row", 2, 3, 1);
@@ -38,7 +40,7 @@ internal sealed class VulkanKernels : IDisposable
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow, ReadBandwidth })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth })
             kernel.Dispose();
     }
 }
