@@ -62,6 +62,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public StepHostTime HostTime => _stream.HostTime;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>
     public bool UsesIntegerDotProduct => _context.IntegerDotProduct;
+    /// <summary>Whether the workgroup reductions run on subgroup arithmetic (else the shared-memory tree).</summary>
+    public bool UsesSubgroupReductions => _context.SubgroupArithmetic;
     /// <summary>The per-binding limit in force (the device's maxStorageBufferRange, or the lower test override).</summary>
     public long MaxBindingBytes => _context.MaxBindingBytes;
 

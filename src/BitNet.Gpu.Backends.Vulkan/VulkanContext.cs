@@ -25,6 +25,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public string DeviceName { get; }
     /// <summary>VK_KHR_shader_integer_dot_product is enabled: the ternary products use the *_dot shaders.</summary>
     public bool IntegerDotProduct { get; }
+    /// <summary>Reductions use subgroup arithmetic: the device has it in compute shaders and the options allow it.</summary>
+    public bool SubgroupArithmetic { get; }
     readonly ValidationMessages? _validation;
     // Buffers not yet disposed: destroyed with the device, so a weight disposed after its backend is a no-op, not a crash.
     readonly HashSet<GpuBuffer> _liveBuffers = [];
@@ -54,6 +56,7 @@ internal sealed unsafe class VulkanContext : IDisposable
                 IntegerDotProductUse.WhenSupported => SupportsIntegerDotProduct(Vk, PhysicalDevice),
                 _ => SupportsIntegerDotProduct(Vk, PhysicalDevice) && IntegerDotProductIsAccelerated(Vk, PhysicalDevice),
             };
+            SubgroupArithmetic = options.SubgroupReductions && SupportsSubgroupArithmetic(Vk, PhysicalDevice);
             Device = CreateDevice(Vk, PhysicalDevice, QueueFamily, IntegerDotProduct);
             Queue = Vk.GetDeviceQueue(Device, QueueFamily, 0);
             ThrowIfValidationFailed();
@@ -147,6 +150,16 @@ internal sealed unsafe class VulkanContext : IDisposable
         var features = new PhysicalDeviceFeatures2 { SType = StructureType.PhysicalDeviceFeatures2, PNext = &dot };
         vk.GetPhysicalDeviceFeatures2(device, &features);
         return dot.ShaderIntegerDotProduct;
+    }
+
+    static bool SupportsSubgroupArithmetic(Vk vk, PhysicalDevice device)
+    {
+        var subgroup = new PhysicalDeviceSubgroupProperties { SType = StructureType.PhysicalDeviceSubgroupProperties };
+        var properties = new PhysicalDeviceProperties2 { SType = StructureType.PhysicalDeviceProperties2, PNext = &subgroup };
+        vk.GetPhysicalDeviceProperties2(device, &properties);
+        return (subgroup.SupportedStages & ShaderStageFlags.ComputeBit) != 0
+            && (subgroup.SupportedOperations & SubgroupFeatureFlags.ArithmeticBit) != 0
+            && (subgroup.SupportedOperations & SubgroupFeatureFlags.BasicBit) != 0;
     }
 
     static bool IntegerDotProductIsAccelerated(Vk vk, PhysicalDevice device)

@@ -22,8 +22,9 @@ internal sealed class VulkanKernels : IDisposable
     public VulkanKernels(VulkanContext context)
     {
         Embed = new Kernel(context, "embed", 3, 5, 2);
-        RmsNorm = new Kernel(context, "rms_norm", 3, 2, 2);
-        Quantize = new Kernel(context, "quantize", 3, 2, 1, 2);
+        string reduction = context.SubgroupArithmetic ? "_subgroup" : "";
+        RmsNorm = new Kernel(context, "rms_norm" + reduction, 3, 2, 2);
+        Quantize = new Kernel(context, "quantize" + reduction, 3, 2, 1, 2);
         string variant = context.IntegerDotProduct ? "_dot" : "";
         TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4, 4);
         TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6, 4);
