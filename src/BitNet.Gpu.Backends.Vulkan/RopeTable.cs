@@ -1,13 +1,13 @@
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>
-/// (cos θ, sin θ) for θ = position · base^(−2i/ropeDims), i &lt; ropeDims/2, for positions 0 .. capacity − 1, in device
-/// memory: computed in double on the host once per (ropeDims, base) and grown when a step reaches past it, so no step
+/// (cos θ, sin θ) for θ = position · base^(−2i/ropeDims), i &lt; ropeDims/2, for positions 0 .. capacity − 1 (512, doubled as steps reach past it), in device
+/// memory: computed in double on the host once per (ropeDims, base) and per growth, so no other step
 /// computes or sends rotations. Float angles near position 4000 would lose the 1e-4 accuracy the graph needs.
 /// </summary>
 internal sealed class RopeTable : IDisposable
 {
-    const int InitialPositions = 4096;
+    const int InitialPositions = 512;   // doubled as needed: the first step computes no more than it must
     readonly VulkanContext _context;
     readonly int _ropeDims;
     readonly float _freqBase;

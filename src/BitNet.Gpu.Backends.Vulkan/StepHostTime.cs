@@ -6,24 +6,31 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// The host's share of a one-token step: the time from <c>BeginStep</c> to the end of the step's last read, less the time
 /// spent waiting for the device. It counts what the host does on the critical path (the graph's calls, recording or
 /// looking up the command buffer, submitting, copying results out). Only steps that took exactly one submission count:
-/// a profiled run waits after every operation and would measure something else.
+/// a profiled run waits after every operation and would measure something else. The median is reported: the first
+/// step of a shape also records its command buffer, once.
 /// </summary>
 public sealed class StepHostTime
 {
     long _stepStart = -1, _stepEnd, _waitTicks, _submitTicks;
     int _submitsAtStart, _submits;
     bool _oneToken;
+    const int Kept = 4096;   // the latest steps, so a long-running server keeps a bounded record
+    readonly (double Host, double Submit)[] _steps = new (double, double)[Kept];
+    int _measured;
 
     /// <summary>One-token steps measured so far.</summary>
-    public int Steps { get; private set; }
-    /// <summary>Their host time in total.</summary>
-    public TimeSpan Total { get; private set; }
-    /// <summary>The part of <see cref="Total"/> spent inside vkQueueSubmit (the driver's, not the backend's).</summary>
-    public TimeSpan Submit { get; private set; }
-    /// <summary>The mean host time of a measured step (zero before any).</summary>
-    public TimeSpan PerStep => Steps == 0 ? TimeSpan.Zero : Total / Steps;
-    /// <summary>The mean time of a measured step's vkQueueSubmit.</summary>
-    public TimeSpan SubmitPerStep => Steps == 0 ? TimeSpan.Zero : Submit / Steps;
+    public int Steps => _measured;
+    /// <summary>The median host time of a measured step, over the latest 4096 (zero before any).</summary>
+    public TimeSpan PerStep => TimeSpan.FromMilliseconds(Median(s => s.Host));
+    /// <summary>The median time of a measured step's vkQueueSubmit (the driver's, not the backend's).</summary>
+    public TimeSpan SubmitPerStep => TimeSpan.FromMilliseconds(Median(s => s.Submit));
+
+    double Median(Func<(double Host, double Submit), double> part)
+    {
+        if (_measured == 0) return 0;
+        var values = _steps.Take(Math.Min(_measured, Kept)).Select(part).Order().ToArray();
+        return values[values.Length / 2];
+    }
 
     internal void BeginStep(int tokenCount, int submitCount)
     {
@@ -52,8 +59,6 @@ public sealed class StepHostTime
         if (_stepStart < 0 || !_oneToken || _submits != 1) return;
         long hostTicks = _stepEnd - _stepStart - _waitTicks;
         if (hostTicks <= 0) return;
-        Total += Stopwatch.GetElapsedTime(0, hostTicks);
-        Submit += Stopwatch.GetElapsedTime(0, _submitTicks);
-        Steps++;
+        _steps[_measured++ % Kept] = (Stopwatch.GetElapsedTime(0, hostTicks).TotalMilliseconds, Stopwatch.GetElapsedTime(0, _submitTicks).TotalMilliseconds);
     }
 }
