@@ -9,6 +9,7 @@ const uint GROUP = 64;            // invocations
 const uint TILE = 16;             // positions staged at a time
 const uint MAX_HEAD_DIM = 256;
 const uint MAX_QUERY_HEADS = 8;   // query heads per workgroup
+const uint LEAST_SHARE = 64;      // positions a split takes at least: a short context needs few splits
 const uint ACCUMULATORS = MAX_QUERY_HEADS * MAX_HEAD_DIM / GROUP;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };          // tokens × heads·headDim
@@ -62,10 +63,14 @@ void main() {
     uint kvWidth = kvHeads * headDim;
     uint rowStart = places[t].x * contextLength * kvWidth + kvHead * headDim;   // position 0 of this kv head in the token's sequence
     uint length = places[t].y + 1;
-    uint share = (length + splits - 1) / splits;
+    uint share = max(LEAST_SHARE, (length + splits - 1) / splits);
     uint begin = min(length, split * share);
     uint end = min(length, begin + share);
     float scale = 1.0 / sqrt(float(headDim));
+    if (begin == end) {   // no positions (the whole workgroup agrees): weighs nothing in the combination
+        if (lane < queryHeads) stats[(t * heads + firstHead + lane) * splits + split] = vec2(-1.0 / 0.0, 0.0);
+        return;
+    }
 
     for (uint e = lane; e < queryHeads * headDim; e += GROUP) query[e] = q[(t * heads + firstHead) * headDim + e];
     if (lane < queryHeads) {
