@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// Collects the operations of a step and submits them as one command buffer when the host needs a result
 /// (<see cref="Finish"/>): one submit and one wait per step. A step whose commands match an earlier one (same shape:
 /// per-step values such as tokens and positions live in buffers) replays that recorded command buffer instead of
-/// recording again. Host data for a step (token ids, RoPE rotations, the position) lives until the wait.
+/// recording again. Host data for a step (the token ids and places it copies to the device, a grown table) lives until the wait.
 /// </summary>
 internal sealed unsafe class CommandStream : IDisposable
 {
