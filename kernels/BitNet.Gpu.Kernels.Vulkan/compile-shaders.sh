@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles every Shaders/*.comp to SPIR-V (Vulkan 1.1) with glslc, into Shaders/ or the directory given as $1.
 # The .spv files are committed so a machine without a shader compiler builds; VulkanShaderTests checks they are current.
-# The ternary products have a second variant, *_dot.spv, that uses VK_KHR_shader_integer_dot_product.
+# The ternary products have a second variant, *_dot.spv, that uses VK_KHR_shader_integer_dot_product; the shaders that
+# reduce over a workgroup (workgroup_reduce.glsl) one, *_subgroup.spv, that reduces with subgroup arithmetic.
 set -euo pipefail
 shaders="$(cd "$(dirname "$0")/Shaders" && pwd)"
 out="$(mkdir -p "${1:-$shaders}" && cd "${1:-$shaders}" && pwd)"
@@ -11,4 +12,7 @@ for source in *.comp; do
 done
 for source in ternary_matvec.comp ternary_matmul.comp; do
   glslc --target-env=vulkan1.1 -O -DINTEGER_DOT -o "$out/${source%.comp}_dot.spv" "$source"
+done
+for source in rms_norm.comp quantize.comp; do
+  glslc --target-env=vulkan1.1 -O -DSUBGROUPS -o "$out/${source%.comp}_subgroup.spv" "$source"
 done

@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// Collects the operations of a step and submits them as one command buffer when the host needs a result
 /// (<see cref="Finish"/>): one submit and one wait per step. A step whose commands match an earlier one (same shape:
 /// per-step values such as tokens and positions live in buffers) replays that recorded command buffer instead of
-/// recording again. Host data for a step (token ids, RoPE rotations, the position) lives until the wait.
+/// recording again. Host data for a step (the token ids and places it copies to the device, a grown table) lives until the wait.
 /// </summary>
 internal sealed unsafe class CommandStream : IDisposable
 {
@@ -20,11 +20,13 @@ internal sealed unsafe class CommandStream : IDisposable
     readonly Fence _fence;
     readonly HostArena _arena;
     readonly List<StepCommand> _pending = [];
-    readonly Dictionary<StepKey, RecordedStep> _recorded = [];
-    readonly List<StepKey> _leastRecentlyUsed = [];
+    readonly List<IDisposable> _retired = [];
+    readonly List<long> _keyValues = [];                          // the pending commands' StepKey values
+    readonly List<(StepKey Key, RecordedStep Step)> _recorded = []; // least recently used first
     bool _pendingIsCacheable = true;
     long _bufferGeneration;
-    GpuBuffer? _staging;
+    GpuBuffer? _staging;    // host writes, device reads
+    GpuBuffer? _readback;   // device writes, host reads: host-cached where the device has it
 
     Vk Vk => _context.Vk;
 
@@ -32,6 +34,10 @@ internal sealed unsafe class CommandStream : IDisposable
     public int SubmitCount { get; private set; }
     /// <summary>Submissions that replayed a recorded command buffer.</summary>
     public int ReplayCount { get; private set; }
+    /// <summary>Commands in the last submission, and the barriers recorded between them (only between dependent ones).</summary>
+    public (int Commands, int Barriers) LastSubmission { get; private set; }
+    /// <summary>The host's time per one-token step, less the device waits.</summary>
+    public StepHostTime HostTime { get; } = new();
     /// <summary>Changes at each wait, which frees host data: a window from <see cref="HostData"/> is good while this is unchanged.</summary>
     public int HostDataGeneration { get; private set; }
 
@@ -52,12 +58,30 @@ internal sealed unsafe class CommandStream : IDisposable
         if (bindings.Length != kernel.BindingCount) throw new ArgumentException($"{kernel.Name} takes {kernel.BindingCount} bindings", nameof(bindings));
         if (push.Length * 4 != kernel.PushConstantBytes) throw new ArgumentException($"{kernel.Name} takes {kernel.PushConstantBytes / 4} push constants", nameof(push));
         if (groupsX == 0 || groupsY == 0 || groupsZ == 0) return;
-        _pending.Add(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
+        Queue(new DispatchCommand(kernel, bindings.ToArray(), push.ToArray(), groupsX, groupsY, groupsZ));
+    }
+
+    void Queue(StepCommand command)
+    {
+        _pending.Add(command);
+        StepKey.Append(_keyValues, command);
     }
 
     /// <summary>Queues a copy of bytes between buffers.</summary>
     public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
-        _pending.Add(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
+        Queue(new CopyCommand(source, sourceOffset, destination, destinationOffset, bytes));
+
+    /// <summary>Queues a copy of host bytes into a device buffer through host memory that lives until the next wait, without
+    /// waiting: for data a step needs once (a grown table). The submission it joins is not kept for replay.</summary>
+    public void QueueUpload<T>(GpuBuffer destination, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var host = _arena.Add(values);
+        Copy(host.Buffer, host.Offset, destination.Handle, 0, host.Range);
+        _pendingIsCacheable = false;
+    }
+
+    /// <summary>Disposes <paramref name="resource"/> after the next wait, when no queued command can name it any more.</summary>
+    public void DisposeAfterWait(IDisposable resource) => _retired.Add(resource);
 
     /// <summary>Copies host values into host-visible memory that lives until the next wait, as one binding.</summary>
     public BufferWindow HostData<T>(ReadOnlySpan<T> values) where T : unmanaged => _arena.Add(values);
@@ -73,9 +97,12 @@ internal sealed unsafe class CommandStream : IDisposable
         finally
         {
             _pending.Clear();
+            _keyValues.Clear();
             _pendingIsCacheable = true;
             _arena.Reset();
             HostDataGeneration++;
+            foreach (var resource in _retired) resource.Dispose();
+            _retired.Clear();
         }
         _context.ThrowIfValidationFailed();
     }
@@ -83,18 +110,25 @@ internal sealed unsafe class CommandStream : IDisposable
     void SubmitAndWait()
     {
         if (_bufferGeneration != _context.BufferGeneration) ForgetRecordedSteps();   // a bound buffer may be gone
-        var key = new StepKey(_pending);
-        bool replay = _pendingIsCacheable && _recorded.ContainsKey(key);
-        var step = replay ? _recorded[key] : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
+        var keyValues = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_keyValues);
+        int hash = StepKey.HashOf(keyValues);
+        int found = _pendingIsCacheable ? FindRecorded(keyValues, hash) : -1;
+        bool replay = found >= 0;
+        var step = replay ? _recorded[found].Step : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
         try
         {
             var commands = step.Commands;
             var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
+            long submitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
+            HostTime.AddSubmit(System.Diagnostics.Stopwatch.GetTimestamp() - submitStart);
             SubmitCount++;
             if (replay) ReplayCount++;
+            LastSubmission = (_pending.Count, step.BarrierCount);
             var fence = _fence;
+            long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
+            HostTime.AddWait(System.Diagnostics.Stopwatch.GetTimestamp() - waitStart);
             if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
             VulkanException.Check(waited, "vkWaitForFences");
             VulkanException.Check(Vk.ResetFences(_context.Device, 1, in fence), "vkResetFences");
@@ -106,31 +140,35 @@ internal sealed unsafe class CommandStream : IDisposable
         }
         if (replay)
         {
-            _leastRecentlyUsed.Remove(key);
-            _leastRecentlyUsed.Add(key);
+            var entry = _recorded[found];
+            _recorded.RemoveAt(found);
+            _recorded.Add(entry);
         }
         else if (_pendingIsCacheable)
-            Remember(key, step);
+            Remember(new StepKey(keyValues), step);
         else
             step.Dispose();
     }
 
+    int FindRecorded(ReadOnlySpan<long> keyValues, int hash)
+    {
+        for (int i = _recorded.Count - 1; i >= 0; i--)
+            if (_recorded[i].Key.Matches(keyValues, hash)) return i;
+        return -1;
+    }
+
     void Remember(StepKey key, RecordedStep step)
     {
-        _recorded[key] = step;
-        _leastRecentlyUsed.Add(key);
-        if (_leastRecentlyUsed.Count <= CachedSteps) return;
-        var oldest = _leastRecentlyUsed[0];
-        _leastRecentlyUsed.RemoveAt(0);
-        _recorded.Remove(oldest, out var evicted);
-        evicted?.Dispose();
+        _recorded.Add((key, step));
+        if (_recorded.Count <= CachedSteps) return;
+        _recorded[0].Step.Dispose();
+        _recorded.RemoveAt(0);
     }
 
     void ForgetRecordedSteps()
     {
-        foreach (var step in _recorded.Values) step.Dispose();
+        foreach (var (_, step) in _recorded) step.Dispose();
         _recorded.Clear();
-        _leastRecentlyUsed.Clear();
         _bufferGeneration = _context.BufferGeneration;
     }
 
@@ -140,7 +178,7 @@ internal sealed unsafe class CommandStream : IDisposable
         for (long done = 0; done < bytes.Length;)
         {
             int chunk = (int)Math.Min(StagingChunkBytes, bytes.Length - done);
-            var staging = Staging(chunk);
+            var staging = Staging(ref _staging, chunk, hostReads: false);
             bytes.Slice((int)done, chunk).CopyTo(new Span<byte>(staging.Mapped, chunk));
             Copy(staging.Handle, 0, destination.Handle, offset + done, chunk);
             _pendingIsCacheable = false;   // uploads go to ever new places: nothing to replay
@@ -149,39 +187,41 @@ internal sealed unsafe class CommandStream : IDisposable
         }
     }
 
-    /// <summary>Waits for the queued work, then copies device bytes to the host through the staging buffer.</summary>
+    /// <summary>Waits for the queued work, then copies device bytes to the host through the readback buffer.</summary>
     public void Download(GpuBuffer source, long offset, Span<byte> destination)
     {
         for (long done = 0; done < destination.Length;)
         {
             int chunk = (int)Math.Min(StagingChunkBytes, destination.Length - done);
-            var staging = Staging(chunk);
-            Copy(source.Handle, offset + done, staging.Handle, 0, chunk);
+            var readback = Staging(ref _readback, chunk, hostReads: true);
+            Copy(source.Handle, offset + done, readback.Handle, 0, chunk);
             Finish();
-            new ReadOnlySpan<byte>(staging.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
+            readback.Invalidate();
+            new ReadOnlySpan<byte>(readback.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
             done += chunk;
         }
     }
 
-    GpuBuffer Staging(long bytes)
+    GpuBuffer Staging(ref GpuBuffer? buffer, long bytes, bool hostReads)
     {
-        if (_staging is null || _staging.Size < bytes)
+        if (buffer is null || buffer.Size < bytes)
         {
-            if (_pending.Count > 0) Finish();   // queued commands may still name the old staging buffer
-            _staging?.Dispose();
-            _staging = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true);
+            if (buffer is not null) DisposeAfterWait(buffer);   // queued commands may still name it
+            buffer = new GpuBuffer(_context, Math.Max(bytes, 1 << 20), hostVisible: true, hostReads);
         }
-        return _staging;
+        return buffer;
     }
 
     public void Dispose()
     {
         Vk.DeviceWaitIdle(_context.Device);
-        foreach (var step in _recorded.Values) step.Dispose();
+        foreach (var (_, step) in _recorded) step.Dispose();
         _recorded.Clear();
         Vk.DestroyFence(_context.Device, _fence, null);
         Vk.DestroyCommandPool(_context.Device, _pool, null);
         _staging?.Dispose();
+        _readback?.Dispose();
         _arena.Dispose();
+        foreach (var resource in _retired) resource.Dispose();
     }
 }

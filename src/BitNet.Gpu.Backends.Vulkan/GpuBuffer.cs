@@ -16,8 +16,15 @@ internal sealed unsafe class GpuBuffer : IDisposable
     public long Size { get; }
     /// <summary>The mapped bytes of a host-visible buffer; null for a device-local one.</summary>
     public byte* Mapped { get; }
+    /// <summary>The property flags of the memory type the buffer lives in.</summary>
+    public MemoryPropertyFlags MemoryFlags { get; }
+    /// <summary>Host-visible memory the host reads through its caches: the device's writes must be invalidated in before a read.</summary>
+    public bool NeedsInvalidate { get; }
 
-    public GpuBuffer(VulkanContext context, long size, bool hostVisible)
+    /// <param name="hostVisible">Mapped host memory (write-combined where the device prefers it: for data the host writes).</param>
+    /// <param name="hostReads">With <paramref name="hostVisible"/>: memory the host reads back, host-cached where the device has it
+    /// (an uncached mapping reads a word at a time across the bus).</param>
+    public GpuBuffer(VulkanContext context, long size, bool hostVisible, bool hostReads = false)
     {
         if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, "a buffer needs at least one byte");
         _context = context;
@@ -31,11 +38,14 @@ internal sealed unsafe class GpuBuffer : IDisposable
         VulkanException.Check(vk.CreateBuffer(context.Device, in info, null, out var buffer), "vkCreateBuffer");
         Handle = buffer;
         var requirements = vk.GetBufferMemoryRequirements(context.Device, buffer);
-        var flags = hostVisible ? MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit : MemoryPropertyFlags.DeviceLocalBit;
+        uint memoryType = hostVisible && hostReads ? ReadbackMemoryType(context, requirements.MemoryTypeBits)
+            : context.FindMemoryType(requirements.MemoryTypeBits,
+                hostVisible ? MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit : MemoryPropertyFlags.DeviceLocalBit);
+        MemoryFlags = context.MemoryProperties.MemoryTypes[(int)memoryType].PropertyFlags;
+        NeedsInvalidate = hostVisible && (MemoryFlags & MemoryPropertyFlags.HostCoherentBit) == 0;
         var allocate = new MemoryAllocateInfo
         {
-            SType = StructureType.MemoryAllocateInfo, AllocationSize = requirements.Size,
-            MemoryTypeIndex = context.FindMemoryType(requirements.MemoryTypeBits, flags),
+            SType = StructureType.MemoryAllocateInfo, AllocationSize = requirements.Size, MemoryTypeIndex = memoryType,
         };
         var result = vk.AllocateMemory(context.Device, in allocate, null, out _memory);
         if (result != Result.Success)
@@ -51,6 +61,26 @@ internal sealed unsafe class GpuBuffer : IDisposable
             Mapped = (byte*)mapped;
         }
         context.Track(this);
+    }
+
+    // Host-cached first (coherent if there is such a type), else whatever host-visible coherent memory there is.
+    static uint ReadbackMemoryType(VulkanContext context, uint typeBits)
+    {
+        foreach (var wanted in new[]
+                 {
+                     MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCachedBit | MemoryPropertyFlags.HostCoherentBit,
+                     MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCachedBit,
+                 })
+            if (context.TryFindMemoryType(typeBits, wanted, out uint type)) return type;
+        return context.FindMemoryType(typeBits, MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit);
+    }
+
+    /// <summary>Makes the device's writes visible to host reads of a non-coherent mapping (after the wait).</summary>
+    public void Invalidate()
+    {
+        if (!NeedsInvalidate) return;
+        var range = new MappedMemoryRange { SType = StructureType.MappedMemoryRange, Memory = _memory, Offset = 0, Size = Vk.WholeSize };
+        VulkanException.Check(_context.Vk.InvalidateMappedMemoryRanges(_context.Device, 1, in range), "vkInvalidateMappedMemoryRanges");
     }
 
     /// <summary>Bytes [offset, offset + range) as one binding; the caller keeps range within the binding limit.</summary>

@@ -1,8 +1,8 @@
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>
-/// Host-visible memory for small per-step inputs (token ids, RoPE rotations): appended while a step is recorded,
-/// read by the shaders when it runs, and reused after the wait. Grows by adding blocks.
+/// Host-visible memory for per-step inputs (token ids and places) and one-time uploads queued with a step: appended
+/// while a step is queued, copied to device memory when it runs, and reused after the wait. Grows by adding blocks.
 /// </summary>
 internal sealed unsafe class HostArena(VulkanContext context) : IDisposable
 {

@@ -4,7 +4,8 @@ using Silk.NET.Vulkan;
 
 namespace BitNet.Gpu.Backends.Vulkan;
 
-/// <summary>One compute shader made ready to dispatch: its pipeline, with N storage-buffer bindings in set 0 and push constants.</summary>
+/// <summary>One compute shader made ready to dispatch: its pipeline, with N storage-buffer bindings in set 0 and push constants.
+/// It names the bindings the shader writes, so a step records barriers only where one dispatch depends on another.</summary>
 internal sealed unsafe class Kernel : IDisposable
 {
     readonly VulkanContext _context;
@@ -16,12 +17,16 @@ internal sealed unsafe class Kernel : IDisposable
     public DescriptorSetLayout SetLayout { get; }
     public PipelineLayout Layout { get; }
     public Pipeline Pipeline { get; }
+    /// <summary>Bit i set: the shader writes binding i (every binding is taken as read).</summary>
+    public uint WrittenBindings { get; }
 
-    public Kernel(VulkanContext context, string name, int bindingCount, int pushConstantWords)
+    public Kernel(VulkanContext context, string name, int bindingCount, int pushConstantWords, params int[] writes)
     {
         _context = context;
         Name = name;
         BindingCount = bindingCount;
+        foreach (int binding in writes)
+            WrittenBindings |= (uint)binding < (uint)bindingCount ? 1u << binding : throw new ArgumentOutOfRangeException(nameof(writes), binding, $"{name} has {bindingCount} bindings");
         PushConstantBytes = (uint)pushConstantWords * 4;
         var vk = context.Vk;
 

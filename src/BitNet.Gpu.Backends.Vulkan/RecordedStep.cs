@@ -12,38 +12,59 @@ internal sealed record CopyCommand(VkBuffer Source, long SourceOffset, VkBuffer 
 
 /// <summary>
 /// What identifies a recorded command buffer: every command's pipeline, bound windows, push constants and sizes.
-/// Values that change from step to step (token ids, positions, RoPE angles) live in buffers, not here, so a step of
-/// the same shape has the same key and replays the same command buffer.
+/// Values that change from step to step (token ids, positions) live in buffers, not here, so a step of the same shape
+/// has the same key and replays the same command buffer. The values are appended as commands are queued, into a list
+/// reused from step to step, so a step that replays allocates no key.
 /// </summary>
-internal sealed class StepKey : IEquatable<StepKey>
+internal sealed class StepKey
 {
     readonly long[] _values;
-    readonly int _hash;
 
-    public StepKey(IReadOnlyList<StepCommand> commands)
+    public StepKey(ReadOnlySpan<long> values)
     {
-        var values = new List<long>();
-        foreach (var command in commands)
-            switch (command)
-            {
-                case DispatchCommand d:
-                    values.AddRange([1, (long)d.Kernel.Pipeline.Handle, d.Bindings.Length, d.Push.Length, d.GroupsX, d.GroupsY, d.GroupsZ]);
-                    foreach (var b in d.Bindings) values.AddRange([(long)b.Buffer.Handle, b.Offset, b.Range]);
-                    foreach (uint p in d.Push) values.Add(p);
-                    break;
-                case CopyCommand c:
-                    values.AddRange([2, (long)c.Source.Handle, c.SourceOffset, (long)c.Destination.Handle, c.DestinationOffset, c.Bytes]);
-                    break;
-            }
-        _values = [.. values];
-        var hash = new HashCode();
-        foreach (long v in _values) hash.Add(v);
-        _hash = hash.ToHashCode();
+        _values = values.ToArray();
+        Hash = HashOf(values);
     }
 
-    public bool Equals(StepKey? other) => other is not null && _hash == other._hash && _values.AsSpan().SequenceEqual(other._values);
-    public override bool Equals(object? obj) => Equals(obj as StepKey);
-    public override int GetHashCode() => _hash;
+    public int Hash { get; }
+
+    public bool Matches(ReadOnlySpan<long> values, int hash) => Hash == hash && values.SequenceEqual(_values);
+
+    public static int HashOf(ReadOnlySpan<long> values)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Appends what identifies <paramref name="command"/>.</summary>
+    public static void Append(List<long> values, StepCommand command)
+    {
+        switch (command)
+        {
+            case DispatchCommand d:
+                values.Add(1);
+                values.Add((long)d.Kernel.Pipeline.Handle);
+                values.Add(d.GroupsX | (long)d.GroupsY << 32);
+                values.Add(d.GroupsZ);
+                foreach (var b in d.Bindings)
+                {
+                    values.Add((long)b.Buffer.Handle);
+                    values.Add(b.Offset);
+                    values.Add(b.Range);
+                }
+                foreach (uint p in d.Push) values.Add(p);
+                break;
+            case CopyCommand c:
+                values.Add(2);
+                values.Add((long)c.Source.Handle);
+                values.Add(c.SourceOffset);
+                values.Add((long)c.Destination.Handle);
+                values.Add(c.DestinationOffset);
+                values.Add(c.Bytes);
+                break;
+        }
+    }
 }
 
 /// <summary>A recorded command buffer and the descriptor sets it binds, kept for replay while its buffers live.</summary>
@@ -54,6 +75,8 @@ internal sealed unsafe class RecordedStep : IDisposable
     readonly DescriptorPool _descriptorPool;
 
     public CommandBuffer Commands { get; }
+    /// <summary>Barriers recorded between commands (the one at the end not counted).</summary>
+    public int BarrierCount { get; }
 
     public RecordedStep(VulkanContext context, CommandPool commandPool, IReadOnlyList<StepCommand> commands, bool oneTime)
     {
@@ -82,16 +105,27 @@ internal sealed unsafe class RecordedStep : IDisposable
             SType = StructureType.CommandBufferBeginInfo, Flags = oneTime ? CommandBufferUsageFlags.OneTimeSubmitBit : 0,
         };
         VulkanException.Check(vk.BeginCommandBuffer(commandBuffer, in begin), "vkBeginCommandBuffer");
+        var dependencies = new DependencyTracker();
+        var reads = new List<BufferWindow>();
+        var writes = new List<BufferWindow>();
         foreach (var command in commands)
         {
+            Accesses(command, reads, writes);
+            if (dependencies.NeedsBarrier(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(reads), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(writes)))
+            {
+                Barrier();
+                BarrierCount++;
+                dependencies.Clear();
+            }
+            dependencies.Add(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(reads), System.Runtime.InteropServices.CollectionsMarshal.AsSpan(writes));
             if (command is DispatchCommand d) RecordDispatch(d);
             else if (command is CopyCommand c)
             {
                 var region = new BufferCopy((ulong)c.SourceOffset, (ulong)c.DestinationOffset, (ulong)c.Bytes);
                 vk.CmdCopyBuffer(commandBuffer, c.Source, c.Destination, 1, in region);
             }
-            Barrier();
         }
+        Barrier();   // the host, and the next submission, see everything this one wrote
         VulkanException.Check(vk.EndCommandBuffer(commandBuffer), "vkEndCommandBuffer");
     }
 
@@ -123,7 +157,27 @@ internal sealed unsafe class RecordedStep : IDisposable
         vk.CmdDispatch(Commands, d.GroupsX, d.GroupsY, d.GroupsZ);
     }
 
-    // Every command reads what the previous ones wrote (and the host reads the last copy), so one full barrier after each.
+    static void Accesses(StepCommand command, List<BufferWindow> reads, List<BufferWindow> writes)
+    {
+        reads.Clear();
+        writes.Clear();
+        switch (command)
+        {
+            case DispatchCommand d:
+                for (int i = 0; i < d.Bindings.Length; i++)
+                {
+                    reads.Add(d.Bindings[i]);
+                    if ((d.Kernel.WrittenBindings & (1u << i)) != 0) writes.Add(d.Bindings[i]);
+                }
+                break;
+            case CopyCommand c:
+                reads.Add(new BufferWindow(c.Source, c.SourceOffset, c.Bytes));
+                writes.Add(new BufferWindow(c.Destination, c.DestinationOffset, c.Bytes));
+                break;
+        }
+    }
+
+    // Makes every earlier shader or transfer write visible to every later command and to the host.
     void Barrier()
     {
         var barrier = new MemoryBarrier

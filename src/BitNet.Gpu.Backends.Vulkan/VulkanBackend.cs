@@ -19,16 +19,17 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     const int TernaryTokenTile = 8;            // tokens per workgroup in ternary_matmul.comp
     const int DenseTokenTile = 4;              // tokens per workgroup in dense_matmul.comp
     const int MaxHeadDim = 256;                // attention.comp keeps a head's query in shared memory
+    const int MaxQueryHeadsPerGroup = 8;       // attention.comp's query heads per workgroup
+    const int AttentionWorkgroupsPerToken = 32; // tokens × splits of a short step: one token's positions split 32 ways
 
     readonly VulkanContext _context;
     readonly VulkanKernels _kernels;
     readonly CommandStream _stream;
-    int[] _tokens = [];
-    int[] _positions = [];
-    uint[] _places = [];               // per token (sequence, position), as kv_store.comp and attention.comp read them
+    readonly StepConstants _step;
+    readonly AttentionScratch _attentionScratch;
+    readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
+    int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
-    BufferWindow? _placesWindow;       // _places in this submission's host memory, shared by every layer
-    int _placesGeneration = -1;
 
     public VulkanBackend(VulkanBackendOptions options)
     {
@@ -37,6 +38,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         {
             _kernels = new VulkanKernels(_context);
             _stream = new CommandStream(_context);
+            _step = new StepConstants(_context);
+            _attentionScratch = new AttentionScratch(_context);
             _context.ThrowIfValidationFailed();
         }
         catch
@@ -53,8 +56,14 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
     public int ReplayCount => _stream.ReplayCount;
+    /// <summary>Commands in the last submission, and the barriers between them.</summary>
+    internal (int Commands, int Barriers) LastSubmission => _stream.LastSubmission;
+    /// <summary>The host's time per one-token step outside the device waits (bench prints it).</summary>
+    public StepHostTime HostTime => _stream.HostTime;
     /// <summary>Whether the ternary products run on VK_KHR_shader_integer_dot_product.</summary>
     public bool UsesIntegerDotProduct => _context.IntegerDotProduct;
+    /// <summary>Whether the workgroup reductions run on subgroup arithmetic (else the shared-memory tree).</summary>
+    public bool UsesSubgroupReductions => _context.SubgroupArithmetic;
     /// <summary>The per-binding limit in force (the device's maxStorageBufferRange, or the lower test override).</summary>
     public long MaxBindingBytes => _context.MaxBindingBytes;
 
@@ -148,12 +157,13 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
     // ---- operations (queued; nothing waits until Read) ----
 
-    /// <summary>Keeps the step's tokens and each token's (sequence, position): the shaders read them from host memory
-    /// bound per submission, not from the command buffer, so a recorded step replays whatever the positions.</summary>
+    /// <summary>Queues the copy of the step's tokens and each token's (sequence, position) into device memory: the
+    /// shaders read them from there, not from the command buffer, so a recorded step replays whatever the positions.</summary>
     public void BeginStep(StepTokens step)
     {
         int n = step.Count;
-        var places = new uint[2 * n];
+        _stream.HostTime.BeginStep(n, _stream.SubmitCount);
+        Span<uint> places = n <= 512 ? stackalloc uint[2 * n] : new uint[2 * n];
         int lastSequence = 0, longestLength = 0;
         for (int t = 0; t < n; t++)
         {
@@ -164,31 +174,17 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             lastSequence = Math.Max(lastSequence, step.Sequences[t]);
             longestLength = Math.Max(longestLength, step.Positions[t] + 1);
         }
-        _tokens = step.Tokens.ToArray();
-        _positions = step.Positions.ToArray();
-        _places = places;
+        _step.Stage(_stream, step.Tokens, places);
+        _tokenCount = n;
         (_lastSequence, _longestLength) = (lastSequence, longestLength);
-        _placesWindow = null;
     }
 
     /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
-    /// <summary>The step's (sequence, position) pairs as one binding, copied once per submission.</summary>
-    BufferWindow Places()
-    {
-        if (_placesWindow is not { } window || _placesGeneration != _stream.HostDataGeneration)
-        {
-            window = _stream.HostData<uint>(_places);
-            _placesWindow = window;
-            _placesGeneration = _stream.HostDataGeneration;
-        }
-        return window;
-    }
-
     void RequireStep(int tokenCount, string operation)
     {
-        if (tokenCount > _tokens.Length) throw new ArgumentException($"BeginStep gave {_tokens.Length} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
+        if (tokenCount > _tokenCount) throw new ArgumentException($"BeginStep gave {_tokenCount} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
     }
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
@@ -196,9 +192,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var w = (VulkanDenseWeight)table;
         var y = Activations(output, tokenCount, w.Cols);
         RequireStep(tokenCount, nameof(Embed));
-        var tokens = _stream.HostData<int>(_tokens.AsSpan(0, tokenCount));
         foreach (var chunk in w.Chunks)
-            _stream.Dispatch(_kernels.Embed, [tokens, w.Window(chunk), y.RowsWindow(0, tokenCount)],
+            _stream.Dispatch(_kernels.Embed, [_step.Tokens, w.Window(chunk), y.RowsWindow(0, tokenCount)],
                 [(uint)w.Cols, (uint)tokenCount, (uint)chunk.First, (uint)chunk.Count, w.IsHalf ? 1u : 0u],
                 GroupsFor(w.Cols), (uint)tokenCount);
     }
@@ -265,26 +260,11 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         if (ropeDims <= 0 || ropeDims % 2 != 0 || ropeDims > headDim)
             throw new ArgumentOutOfRangeException(nameof(ropeDims), ropeDims, $"RoPE dimensions must be even and at most the head size {headDim}");
         RequireStep(tokenCount, nameof(Rope));
-        var rotations = _stream.HostData<float>(RopeRotations(_positions.AsSpan(0, tokenCount), ropeDims, freqBase));
-        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), rotations],
+        if (!_ropeTables.TryGetValue((ropeDims, freqBase), out var table))
+            _ropeTables[(ropeDims, freqBase)] = table = new RopeTable(_context, ropeDims, freqBase);
+        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), table.Window(_stream, _longestLength), _step.Places],
             [(uint)tokenCount, (uint)heads, (uint)headDim, (uint)ropeDims, style == RopeStyle.Neox ? 1u : 0u],
             GroupsFor(heads * ropeDims / 2), (uint)tokenCount);
-    }
-
-    /// <summary>(cos θ, sin θ) for θ = position[t] · base^(−2i/ropeDims), computed in double: float angles near
-    /// position 4000 would lose the 1e-4 accuracy the graph needs.</summary>
-    static float[] RopeRotations(ReadOnlySpan<int> positions, int ropeDims, float freqBase)
-    {
-        int half = ropeDims / 2;
-        var rotations = new float[positions.Length * half * 2];
-        for (int t = 0; t < positions.Length; t++)
-            for (int i = 0; i < half; i++)
-            {
-                var (sin, cos) = Math.SinCos(positions[t] * Math.Pow(freqBase, -2.0 * i / ropeDims));
-                rotations[(t * half + i) * 2] = (float)cos;
-                rotations[(t * half + i) * 2 + 1] = (float)sin;
-            }
-        return rotations;
     }
 
     public void Attention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output,
@@ -307,7 +287,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
 
         // Each token's sequence and position come from a buffer, not the command, so this step's recording replays at
         // the next positions.
-        var step = Places();
+        var step = _step.Places;
         int count = tokenCount * c.Width;
         uint isHalf = c.Type == KvCacheType.F16 ? 1u : 0u;
         var (groupsX, groupsY) = LinearGroups(isHalf != 0 ? count / 2 : count); // an f16 invocation stores a pair
@@ -315,10 +295,36 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
         _stream.Dispatch(_kernels.KvStore, [values.RowsWindow(0, tokenCount), c.Values[layer].Window(0, c.Values[layer].Size), step],
             [(uint)count, (uint)c.Width, isHalf, (uint)c.ContextLength], groupsX, groupsY);
+        // A kv head's query heads share one workgroup, which stages each tile of keys and values once for all of them;
+        // a token's positions are split over several workgroups (few tokens: many splits) and the splits combined after.
+        int queryHeads = QueryHeadsPerGroup(heads / keyValueHeads);
+        int splits = AttentionSplits(tokenCount, result.RowBytes);
+        var (partial, stats) = _attentionScratch.Windows(_stream, (long)tokenCount * heads * splits,
+                                                            (long)heads * AttentionWorkgroupsPerToken, headDim);
         _stream.Dispatch(_kernels.Attention,
             [queries.RowsWindow(0, tokenCount), c.Keys[layer].Window(0, c.Keys[layer].Size), c.Values[layer].Window(0, c.Values[layer].Size),
-             result.RowsWindow(0, tokenCount), step],
-            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf, (uint)c.ContextLength], (uint)heads, TokenGroups(tokenCount));
+             partial, step, stats],
+            [(uint)heads, (uint)keyValueHeads, (uint)headDim, isHalf, (uint)c.ContextLength, (uint)splits, (uint)queryHeads],
+            (uint)(heads / queryHeads), TokenGroups(tokenCount), (uint)splits);
+        _stream.Dispatch(_kernels.AttentionCombine, [partial, stats, result.RowsWindow(0, tokenCount)],
+            [(uint)heads, (uint)headDim, (uint)splits], (uint)heads, TokenGroups(tokenCount));
+    }
+
+    // The largest divisor of a kv head's query heads that one workgroup holds.
+    static int QueryHeadsPerGroup(int perKvHead)
+    {
+        for (int g = Math.Min(perKvHead, MaxQueryHeadsPerGroup); g > 1; g--)
+            if (perKvHead % g == 0) return g;
+        return 1;
+    }
+
+    // Splits per token: many for a decode step (its few workgroups would leave a GPU idle), one for a long prompt, and
+    // never so many that the partial results of a step outgrow one binding.
+    int AttentionSplits(int tokenCount, long outputBytes)
+    {
+        int splits = Math.Max(1, AttentionWorkgroupsPerToken / tokenCount);
+        while (splits > 1 && outputBytes * tokenCount * splits > _context.MaxBindingBytes) splits /= 2;
+        return splits;
     }
 
     public void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation)
@@ -387,6 +393,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         var b = Activations(buffer, rows, buffer.Cols);
         if (destination.Length < rows * b.Cols) throw new ArgumentException($"{rows} rows need {rows * b.Cols} floats, got {destination.Length}", nameof(destination));
         _stream.Download(b.Values, 0, MemoryMarshal.AsBytes(destination[..(rows * b.Cols)]));
+        _stream.HostTime.EndRead(_stream.SubmitCount);
     }
 
     public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
@@ -403,6 +410,9 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     public void Dispose()
     {
         _stream.Dispose();
+        foreach (var table in _ropeTables.Values) table.Dispose();
+        _step.Dispose();
+        _attentionScratch.Dispose();
         _kernels.Dispose();
         _context.Dispose();
     }

@@ -10,9 +10,16 @@ public sealed record VulkanBackendOptions
     /// <summary>With <see cref="Validation"/>: the layer's GPU-assisted validation (VK_EXT_validation_features) too, which
     /// instruments every shader to check each storage-buffer access against its binding's range. Slow; for tests.</summary>
     public bool GpuAssistedValidation { get; init; }
+    /// <summary>With <see cref="Validation"/>: the layer's synchronization validation too, which reports a command that
+    /// touches bytes an earlier one wrote (or read) without a barrier between them. For tests.</summary>
+    public bool SynchronizationValidation { get; init; }
     /// <summary>When the ternary products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
     /// unpack each int8 with bit operations. Lavapipe has the extension but emulates it, slower than the portable path.</summary>
     public IntegerDotProductUse IntegerDotProduct { get; init; } = IntegerDotProductUse.WhenAccelerated;
+    /// <summary>Whether workgroup reductions (norms, quantization) use subgroup arithmetic where the device reports it for
+    /// compute shaders (VkPhysicalDeviceSubgroupProperties), or always the shared-memory tree (tests force this to cover
+    /// the path of devices without it).</summary>
+    public bool SubgroupReductions { get; init; } = true;
     /// <summary>Binds at most this many bytes per descriptor (0 = the device's maxStorageBufferRange). Tests lower it
     /// to exercise the split binding of large tensors without allocating gigabytes.</summary>
     public long MaxBindingBytes { get; init; }

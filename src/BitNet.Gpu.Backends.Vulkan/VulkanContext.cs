@@ -25,6 +25,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public string DeviceName { get; }
     /// <summary>VK_KHR_shader_integer_dot_product is enabled: the ternary products use the *_dot shaders.</summary>
     public bool IntegerDotProduct { get; }
+    /// <summary>Reductions use subgroup arithmetic: the device has it in compute shaders and the options allow it.</summary>
+    public bool SubgroupArithmetic { get; }
     readonly ValidationMessages? _validation;
     // Buffers not yet disposed: destroyed with the device, so a weight disposed after its backend is a no-op, not a crash.
     readonly HashSet<GpuBuffer> _liveBuffers = [];
@@ -32,7 +34,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public VulkanContext(VulkanBackendOptions options)
     {
         Vk = Vk.GetApi();
-        Instance = CreateInstance(Vk, options.Validation, options.Validation && options.GpuAssistedValidation);
+        Instance = CreateInstance(Vk, options.Validation, options.Validation && options.GpuAssistedValidation,
+                                  options.Validation && options.SynchronizationValidation);
         try
         {
             if (options.Validation) _validation = new ValidationMessages(Vk, Instance);
@@ -53,6 +56,7 @@ internal sealed unsafe class VulkanContext : IDisposable
                 IntegerDotProductUse.WhenSupported => SupportsIntegerDotProduct(Vk, PhysicalDevice),
                 _ => SupportsIntegerDotProduct(Vk, PhysicalDevice) && IntegerDotProductIsAccelerated(Vk, PhysicalDevice),
             };
+            SubgroupArithmetic = options.SubgroupReductions && SupportsSubgroupArithmetic(Vk, PhysicalDevice);
             Device = CreateDevice(Vk, PhysicalDevice, QueueFamily, IntegerDotProduct);
             Queue = Vk.GetDeviceQueue(Device, QueueFamily, 0);
             ThrowIfValidationFailed();
@@ -68,7 +72,8 @@ internal sealed unsafe class VulkanContext : IDisposable
     public void ThrowIfValidationFailed() => _validation?.ThrowIfAny();
 
     /// <param name="gpuAssisted">Also GPU-assisted validation: shaders instrumented to check buffer accesses (needs <paramref name="validation"/>).</param>
-    public static Instance CreateInstance(Vk vk, bool validation, bool gpuAssisted = false)
+    /// <param name="synchronization">Also synchronization validation: missing barriers between dependent commands (needs <paramref name="validation"/>).</param>
+    public static Instance CreateInstance(Vk vk, bool validation, bool gpuAssisted = false, bool synchronization = false)
     {
         using var appName = new NativeString("bitnet-gpu");
         using var layer = new NativeString(ValidationMessages.LayerName);
@@ -82,13 +87,21 @@ internal sealed unsafe class VulkanContext : IDisposable
         var layers = stackalloc byte*[] { layer.Pointer };
         var extensions = stackalloc byte*[] { extension.Pointer, featuresExtension.Pointer };
         // GPU-assisted validation instruments shaders in a descriptor set of its own, the last the device allows.
-        var enabled = stackalloc ValidationFeatureEnableEXT[] { ValidationFeatureEnableEXT.GpuAssistedExt, ValidationFeatureEnableEXT.GpuAssistedReserveBindingSlotExt };
-        var features = new ValidationFeaturesEXT { SType = StructureType.ValidationFeaturesExt, EnabledValidationFeatureCount = 2, PEnabledValidationFeatures = enabled };
+        var enabled = stackalloc ValidationFeatureEnableEXT[3];
+        uint enabledCount = 0;
+        if (gpuAssisted)
+        {
+            enabled[enabledCount++] = ValidationFeatureEnableEXT.GpuAssistedExt;
+            enabled[enabledCount++] = ValidationFeatureEnableEXT.GpuAssistedReserveBindingSlotExt;
+        }
+        if (synchronization) enabled[enabledCount++] = ValidationFeatureEnableEXT.SynchronizationValidationExt;
+        var features = new ValidationFeaturesEXT { SType = StructureType.ValidationFeaturesExt, EnabledValidationFeatureCount = enabledCount, PEnabledValidationFeatures = enabled };
+        bool withFeatures = validation && enabledCount > 0;
         var info = new InstanceCreateInfo
         {
-            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app, PNext = gpuAssisted ? &features : null,
+            SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app, PNext = withFeatures ? &features : null,
             EnabledLayerCount = validation ? 1u : 0u, PpEnabledLayerNames = validation ? layers : null,
-            EnabledExtensionCount = validation ? (gpuAssisted ? 2u : 1u) : 0u, PpEnabledExtensionNames = validation ? extensions : null,
+            EnabledExtensionCount = validation ? (withFeatures ? 2u : 1u) : 0u, PpEnabledExtensionNames = validation ? extensions : null,
         };
         var result = vk.CreateInstance(in info, null, out var instance);
         if (result == Result.ErrorLayerNotPresent)
@@ -139,6 +152,16 @@ internal sealed unsafe class VulkanContext : IDisposable
         return dot.ShaderIntegerDotProduct;
     }
 
+    static bool SupportsSubgroupArithmetic(Vk vk, PhysicalDevice device)
+    {
+        var subgroup = new PhysicalDeviceSubgroupProperties { SType = StructureType.PhysicalDeviceSubgroupProperties };
+        var properties = new PhysicalDeviceProperties2 { SType = StructureType.PhysicalDeviceProperties2, PNext = &subgroup };
+        vk.GetPhysicalDeviceProperties2(device, &properties);
+        return (subgroup.SupportedStages & ShaderStageFlags.ComputeBit) != 0
+            && (subgroup.SupportedOperations & SubgroupFeatureFlags.ArithmeticBit) != 0
+            && (subgroup.SupportedOperations & SubgroupFeatureFlags.BasicBit) != 0;
+    }
+
     static bool IntegerDotProductIsAccelerated(Vk vk, PhysicalDevice device)
     {
         var dot = new PhysicalDeviceShaderIntegerDotProductProperties { SType = StructureType.PhysicalDeviceShaderIntegerDotProductProperties };
@@ -173,11 +196,20 @@ internal sealed unsafe class VulkanContext : IDisposable
     }
 
     /// <summary>The first memory type allowed by <paramref name="typeBits"/> with all of <paramref name="wanted"/>.</summary>
-    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags wanted)
+    public uint FindMemoryType(uint typeBits, MemoryPropertyFlags wanted) =>
+        TryFindMemoryType(typeBits, wanted, out uint type) ? type : throw new VulkanException($"no Vulkan memory type with {wanted}");
+
+    /// <summary>The first memory type allowed by <paramref name="typeBits"/> with all of <paramref name="wanted"/>, if any.</summary>
+    public bool TryFindMemoryType(uint typeBits, MemoryPropertyFlags wanted, out uint type)
     {
         for (int i = 0; i < MemoryProperties.MemoryTypeCount; i++)
-            if ((typeBits & (1u << i)) != 0 && (MemoryProperties.MemoryTypes[i].PropertyFlags & wanted) == wanted) return (uint)i;
-        throw new VulkanException($"no Vulkan memory type with {wanted}");
+            if ((typeBits & (1u << i)) != 0 && (MemoryProperties.MemoryTypes[i].PropertyFlags & wanted) == wanted)
+            {
+                type = (uint)i;
+                return true;
+            }
+        type = 0;
+        return false;
     }
 
     /// <summary>Counts buffer destructions: recorded command buffers that might bind a destroyed buffer are dropped when it changes.</summary>

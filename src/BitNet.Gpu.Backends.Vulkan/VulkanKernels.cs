@@ -3,7 +3,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// <summary>Every pipeline the backend uses, created once when the backend starts.</summary>
 internal sealed class VulkanKernels : IDisposable
 {
-    // (shader, storage-buffer bindings, push-constant words): must match each shader's layout declarations.
+    // (shader, storage-buffer bindings, push-constant words, the bindings it writes): must match each shader's layout declarations.
     public Kernel Embed { get; }
     public Kernel RmsNorm { get; }
     public Kernel Quantize { get; }
@@ -13,6 +13,7 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel Rope { get; }
     public Kernel KvStore { get; }
     public Kernel Attention { get; }
+    public Kernel AttentionCombine { get; }
     public Kernel Gate { get; }
     public Kernel Add { get; }
     public Kernel CopyRow { get; }
@@ -20,25 +21,27 @@ internal sealed class VulkanKernels : IDisposable
 
     public VulkanKernels(VulkanContext context)
     {
-        Embed = new Kernel(context, "embed", 3, 5);
-        RmsNorm = new Kernel(context, "rms_norm", 3, 2);
-        Quantize = new Kernel(context, "quantize", 3, 2);
+        Embed = new Kernel(context, "embed", 3, 5, 2);
+        string reduction = context.SubgroupArithmetic ? "_subgroup" : "";
+        RmsNorm = new Kernel(context, "rms_norm" + reduction, 3, 2, 2);
+        Quantize = new Kernel(context, "quantize" + reduction, 3, 2, 1, 2);
         string variant = context.IntegerDotProduct ? "_dot" : "";
-        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4);
-        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6);
-        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6);
-        Rope = new Kernel(context, "rope", 2, 5);
-        KvStore = new Kernel(context, "kv_store", 3, 4);
-        Attention = new Kernel(context, "attention", 5, 5);
-        Gate = new Kernel(context, "gate", 2, 2);
-        Add = new Kernel(context, "add", 2, 1);
-        CopyRow = new Kernel(context, "copy_row", 2, 3);
-        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2);
+        TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4, 4);
+        TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6, 4);
+        DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
+        Rope = new Kernel(context, "rope", 3, 5, 0);
+        KvStore = new Kernel(context, "kv_store", 3, 4, 1);
+        Attention = new Kernel(context, "attention", 6, 7, 3, 5);
+        AttentionCombine = new Kernel(context, "attention_combine", 3, 3, 2);
+        Gate = new Kernel(context, "gate", 2, 2, 0);
+        Add = new Kernel(context, "add", 2, 1, 0);
+        CopyRow = new Kernel(context, "copy_row", 2, 3, 1);
+        ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2, 1);
     }
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, Gate, Add, CopyRow, ReadBandwidth })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth })
             kernel.Dispose();
     }
 }

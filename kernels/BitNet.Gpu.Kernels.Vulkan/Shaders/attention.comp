@@ -1,23 +1,32 @@
-// out[t, h, :] = Σ_{p ≤ position[t]} softmax_p(q[t, h, :] · k[sequence[t], p, h/group, :] / sqrt(headDim)) v[sequence[t], p, h/group, :]
-// (online softmax over tiles of positions; each token reads only its own sequence's rows of the cache)
+// One split of the positions of one token, for the query heads of one kv head (a workgroup):
+//   m = max_p s_p,  l = Σ_p e^(s_p − m),  acc = Σ_p e^(s_p − m) v[p],  s_p = q · k[p] / sqrt(headDim),
+// p over this split's share of 0 .. position[t] in the token's sequence; attention_combine.comp merges the splits into
+//   out[t, h, :] = Σ_split e^(m − M) acc / Σ_split e^(m − M) l.
+// Keys, then values, of a tile of positions are staged in shared memory once for every query head of the group.
 #version 450
 layout(local_size_x = 64) in;
-const uint GROUP = 64;           // positions per tile, one per invocation
+const uint GROUP = 64;            // invocations
+const uint TILE = 16;             // positions staged at a time
 const uint MAX_HEAD_DIM = 256;
-const uint DIMS_PER_LANE = MAX_HEAD_DIM / GROUP;
+const uint MAX_QUERY_HEADS = 8;   // query heads per workgroup
+const uint LEAST_SHARE = 64;      // positions a split takes at least: a short context needs few splits
+const uint ACCUMULATORS = MAX_QUERY_HEADS * MAX_HEAD_DIM / GROUP;
 
 layout(std430, binding = 0) readonly buffer Q { float q[]; };          // tokens × heads·headDim
 layout(std430, binding = 1) readonly buffer Keys { uint keys[]; };     // sequences·contextLength × kvHeads·headDim: f32 bits, or f16 pairs
 layout(std430, binding = 2) readonly buffer Values { uint values[]; }; // the same for values
-layout(std430, binding = 3) writeonly buffer Output { float outputs[]; }; // tokens × heads·headDim
+layout(std430, binding = 3) writeonly buffer Partial { float partial[]; }; // tokens × heads × splits × headDim: acc
 layout(std430, binding = 4) readonly buffer Step { uvec2 places[]; };  // per token (sequence, position): a buffer, so a recorded step replays at any positions
+layout(std430, binding = 5) writeonly buffer Stats { vec2 stats[]; };  // tokens × heads × splits: (m, l)
 
 layout(push_constant) uniform Shape {
     uint heads;
     uint kvHeads;
     uint headDim;
-    uint cacheIsHalf;  // 1: the cache holds two f16 per uint
+    uint cacheIsHalf;   // 1: the cache holds two f16 per uint
     uint contextLength; // positions per sequence
+    uint splits;        // workgroups along the positions of a token
+    uint queryHeads;    // query heads per workgroup (a divisor of heads / kvHeads, at most MAX_QUERY_HEADS)
 };
 
 float keyAt(uint index) {
@@ -28,80 +37,95 @@ float valueAt(uint index) {
     return cacheIsHalf != 0 ? unpackHalf2x16(values[index >> 1])[index & 1u] : uintBitsToFloat(values[index]);
 }
 
-shared float query[MAX_HEAD_DIM];
-shared float tileValues[GROUP];   // scores, then weights, of this tile's positions
-shared float reduction[GROUP];
+shared float query[MAX_QUERY_HEADS * MAX_HEAD_DIM];
+shared float rows[TILE * MAX_HEAD_DIM];        // the tile's key rows, then its value rows
+shared float weights[MAX_QUERY_HEADS * TILE];  // scores, then e^(s − m)
+shared float runningMax[MAX_QUERY_HEADS];
+shared float runningSum[MAX_QUERY_HEADS];
+shared float correction[MAX_QUERY_HEADS];
 
-float reduceMax(float value, uint lane) {
-    reduction[lane] = value;
-    barrier();
-    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
-        if (lane < stride) reduction[lane] = max(reduction[lane], reduction[lane + stride]);
-        barrier();
+// Stages rows [first, first + count) of the keys (or values) of this kv head into rows[].
+void stage(bool isKey, uint rowStart, uint kvWidth, uint first, uint count, uint lane) {
+    for (uint e = lane; e < count * headDim; e += GROUP) {
+        uint j = e / headDim, i = e % headDim;
+        uint index = rowStart + (first + j) * kvWidth + i;
+        rows[j * headDim + i] = isKey ? keyAt(index) : valueAt(index);
     }
-    float result = reduction[0];
-    barrier();
-    return result;
-}
-
-float reduceSum(float value, uint lane) {
-    reduction[lane] = value;
-    barrier();
-    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
-        if (lane < stride) reduction[lane] += reduction[lane + stride];
-        barrier();
-    }
-    float result = reduction[0];
-    barrier();
-    return result;
 }
 
 void main() {
-    uint h = gl_WorkGroupID.x;
+    uint groupsPerKvHead = heads / kvHeads / queryHeads;
+    uint kvHead = gl_WorkGroupID.x / groupsPerKvHead;
+    uint firstHead = kvHead * (heads / kvHeads) + (gl_WorkGroupID.x % groupsPerKvHead) * queryHeads;
     uint t = gl_WorkGroupID.y;
+    uint split = gl_WorkGroupID.z;
     uint lane = gl_LocalInvocationID.x;
     uint kvWidth = kvHeads * headDim;
-    uint kvStart = (h / (heads / kvHeads)) * headDim;
-    uint qStart = (t * heads + h) * headDim;
-    uint sequenceStart = places[t].x * contextLength * kvWidth;   // position 0 of the token's sequence
+    uint rowStart = places[t].x * contextLength * kvWidth + kvHead * headDim;   // position 0 of this kv head in the token's sequence
     uint length = places[t].y + 1;
+    uint share = max(LEAST_SHARE, (length + splits - 1) / splits);
+    uint begin = min(length, split * share);
+    uint end = min(length, begin + share);
     float scale = 1.0 / sqrt(float(headDim));
+    if (begin == end) {   // no positions (the whole workgroup agrees): weighs nothing in the combination
+        if (lane < queryHeads) stats[(t * heads + firstHead + lane) * splits + split] = vec2(-1.0 / 0.0, 0.0);
+        return;
+    }
 
-    for (uint i = lane; i < headDim; i += GROUP) query[i] = q[qStart + i];
+    for (uint e = lane; e < queryHeads * headDim; e += GROUP) query[e] = q[(t * heads + firstHead) * headDim + e];
+    if (lane < queryHeads) {
+        runningMax[lane] = -1.0 / 0.0;
+        runningSum[lane] = 0.0;
+    }
+    float accumulated[ACCUMULATORS];   // lane owns (g, i) = (e / headDim, e % headDim) for e = lane + k·GROUP
+    for (uint k = 0; k < ACCUMULATORS; k++) accumulated[k] = 0.0;
     barrier();
 
-    float runningMax = -1.0 / 0.0;
-    float runningSum = 0.0;
-    float accumulated[DIMS_PER_LANE];
-    for (uint k = 0; k < DIMS_PER_LANE; k++) accumulated[k] = 0.0;
-
-    for (uint tileStart = 0; tileStart < length; tileStart += GROUP) {
-        uint p = tileStart + lane;
-        float score = -1.0 / 0.0;
-        if (p < length) {
+    for (uint tileStart = begin; tileStart < end; tileStart += TILE) {
+        uint tileLength = min(TILE, end - tileStart);
+        stage(true, rowStart, kvWidth, tileStart, tileLength, lane);
+        barrier();
+        for (uint e = lane; e < queryHeads * TILE; e += GROUP) {
+            uint g = e / TILE, j = e % TILE;
             float dot = 0.0;
-            for (uint i = 0; i < headDim; i++) dot += query[i] * keyAt(sequenceStart + p * kvWidth + kvStart + i);
-            score = dot * scale;
+            if (j < tileLength)
+                for (uint i = 0; i < headDim; i++) dot += query[g * headDim + i] * rows[j * headDim + i];
+            weights[e] = j < tileLength ? dot * scale : -1.0 / 0.0;
         }
-        float newMax = max(runningMax, reduceMax(score, lane));
-        float weight = p < length ? exp(score - newMax) : 0.0;
-        tileValues[lane] = weight;
-        float correction = exp(runningMax - newMax);
-        runningSum = runningSum * correction + reduceSum(weight, lane);   // reduceSum's barriers also publish tileValues
-        runningMax = newMax;
-
-        uint tileLength = min(GROUP, length - tileStart);
-        for (uint k = 0; k < DIMS_PER_LANE; k++) {
-            uint i = lane + k * GROUP;
-            if (i >= headDim) break;
+        barrier();
+        if (lane < queryHeads) {   // the online softmax of head g over this tile
+            uint g = lane;
+            float tileMax = -1.0 / 0.0;
+            for (uint j = 0; j < tileLength; j++) tileMax = max(tileMax, weights[g * TILE + j]);
+            float newMax = max(runningMax[g], tileMax);
             float sum = 0.0;
-            for (uint j = 0; j < tileLength; j++) sum += tileValues[j] * valueAt(sequenceStart + (tileStart + j) * kvWidth + kvStart + i);
-            accumulated[k] = accumulated[k] * correction + sum;
+            for (uint j = 0; j < TILE; j++) {
+                float w = j < tileLength ? exp(weights[g * TILE + j] - newMax) : 0.0;
+                weights[g * TILE + j] = w;
+                sum += w;
+            }
+            correction[g] = exp(runningMax[g] - newMax);
+            runningSum[g] = runningSum[g] * correction[g] + sum;
+            runningMax[g] = newMax;
         }
-        barrier();   // tileValues is rewritten by the next tile
+        stage(false, rowStart, kvWidth, tileStart, tileLength, lane);   // the key rows are no longer read
+        barrier();
+        for (uint k = 0; k < ACCUMULATORS; k++) {
+            uint e = lane + k * GROUP;
+            if (e >= queryHeads * headDim) break;
+            uint g = e / headDim, i = e % headDim;
+            float sum = 0.0;
+            for (uint j = 0; j < tileLength; j++) sum += weights[g * TILE + j] * rows[j * headDim + i];
+            accumulated[k] = accumulated[k] * correction[g] + sum;
+        }
+        barrier();   // rows and weights are rewritten by the next tile
     }
-    for (uint k = 0; k < DIMS_PER_LANE; k++) {
-        uint i = lane + k * GROUP;
-        if (i < headDim) outputs[qStart + i] = accumulated[k] / runningSum;
+
+    for (uint k = 0; k < ACCUMULATORS; k++) {
+        uint e = lane + k * GROUP;
+        if (e >= queryHeads * headDim) break;
+        uint g = e / headDim, i = e % headDim;
+        partial[(((t * heads + firstHead + g) * splits) + split) * headDim + i] = accumulated[k];
     }
+    if (lane < queryHeads) stats[(t * heads + firstHead + lane) * splits + split] = vec2(runningMax[lane], runningSum[lane]);
 }

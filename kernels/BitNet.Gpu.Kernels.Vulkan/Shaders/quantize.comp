@@ -1,7 +1,9 @@
 // q[t, c] = clamp(roundEven(x[t, c] * 127 / max|x[t, :]|), -128, 127), scale[t] = 127 / max|x[t, :]|  (bitnet.cpp, float32)
 #version 450
+#extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
+#include "workgroup_reduce.glsl"
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };             // tokens × cols
 layout(std430, binding = 1) writeonly buffer Quantized { uint q[]; };     // tokens × rowWords, 4 int8 per uint
@@ -11,8 +13,6 @@ layout(push_constant) uniform Shape {
     uint cols;
     uint rowWords;   // 4·ceil(cols / 16): rows padded with zeros to whole ternary weight words
 };
-
-shared float partial[GROUP];
 
 // Vulkan allows division an error of 2.5 ulp, but bitnet.cpp's scale is the correctly rounded 127/m. Of the floats
 // around the shader's quotient, the right one leaves the smallest remainder n − c·m, computed exactly (Dekker's
@@ -56,13 +56,7 @@ void main() {
 
     float largest = 0.0;
     for (uint i = lane; i < cols; i += GROUP) largest = max(largest, abs(x[rowStart + i]));
-    partial[lane] = largest;
-    barrier();
-    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
-        if (lane < stride) partial[lane] = max(partial[lane], partial[lane + stride]);
-        barrier();
-    }
-    float scale = exactQuotient(127.0, max(partial[0], 1e-5));
+    float scale = exactQuotient(127.0, max(workgroupMax(largest, lane), 1e-5));
     if (lane == 0) scales[t] = scale;
 
     for (uint w = lane; w < rowWords; w += GROUP) {

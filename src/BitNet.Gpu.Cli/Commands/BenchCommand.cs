@@ -76,6 +76,8 @@ public static class BenchCommand
             {
                 BenchReport.WriteTable(reports);
                 if (model.Profile is { } operations) ProfileTable.Write(operations, reports[^1].Result);
+                if (model.Backend is global::BitNet.Gpu.Backends.Vulkan.VulkanBackend { HostTime: { Steps: > 0 } host })
+                    Console.Out.WriteLine($"vulkan host time per one-token step, outside the device wait: {host.PerStep.TotalMilliseconds:F3} ms, of which vkQueueSubmit {host.SubmitPerStep.TotalMilliseconds:F3} ms (median of {host.Steps} unprofiled steps)");
             }
             return 0;
         }));

@@ -1,3 +1,4 @@
+using Silk.NET.Vulkan;
 using BitNet.Gpu.Backends.Vulkan;
 using BitNet.Gpu.Engine.Backends;
 
@@ -46,6 +47,26 @@ public sealed class VulkanDeviceTests
         stream.Dispatch(kernel, [x.Window(4, 512), y.Window(0, 512)], [128u], 2);
         var error = Assert.Throws<VulkanValidationException>(stream.Finish);
         Assert.Contains("minStorageBufferOffsetAlignment", error.Message);
+    }
+
+    [VulkanFact]
+    public void ReadbackMemory_IsHostCachedWhereTheDeviceHasIt_AndReadsBackWhatTheDeviceWrote()
+    {
+        using var context = new VulkanContext(new VulkanBackendOptions { Validation = true });
+        using var readback = new GpuBuffer(context, 1024, hostVisible: true, hostReads: true);
+        bool deviceHasCached = Enumerable.Range(0, (int)context.MemoryProperties.MemoryTypeCount)
+            .Any(i => (context.MemoryProperties.MemoryTypes[i].PropertyFlags & (MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCachedBit))
+                      == (MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCachedBit));
+        Assert.True(deviceHasCached, "lavapipe has host-cached memory");
+        Assert.True((readback.MemoryFlags & MemoryPropertyFlags.HostCachedBit) != 0, $"readback memory is {readback.MemoryFlags}");
+
+        using var stream = new CommandStream(context);
+        using var device = new GpuBuffer(context, 1024, hostVisible: false);
+        var written = Enumerable.Range(0, 256).Select(i => i * 3 + 1).ToArray();
+        stream.Upload(device, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(written.AsSpan()));
+        var read = new int[256];
+        stream.Download(device, 0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(read.AsSpan()));
+        Assert.Equal(written, read);
     }
 
     [Fact]

@@ -16,11 +16,12 @@ internal static partial class VulkanTestDevice
     public static string? SkipReason { get; } = FindSkipReason();
 
     /// <summary>A backend on lavapipe with validation, GPU-assisted too (every storage-buffer access checked against its
-    /// binding); any validation warning or error throws.</summary>
-    public static VulkanBackend CreateBackend(long maxBindingBytes = 0, IntegerDotProductUse integerDotProduct = IntegerDotProductUse.WhenAccelerated) =>
+    /// binding) and synchronization validation (every missing barrier); any validation warning or error throws.</summary>
+    public static VulkanBackend CreateBackend(long maxBindingBytes = 0, IntegerDotProductUse integerDotProduct = IntegerDotProductUse.WhenAccelerated,
+                                              bool subgroupReductions = true) =>
         new(new VulkanBackendOptions
         {
-            Device = 0, Validation = true, GpuAssistedValidation = true, MaxBindingBytes = maxBindingBytes, IntegerDotProduct = integerDotProduct,
+            SubgroupReductions = subgroupReductions, Device = 0, Validation = true, GpuAssistedValidation = true, SynchronizationValidation = true, MaxBindingBytes = maxBindingBytes, IntegerDotProduct = integerDotProduct,
         });
 
     static string? FindSkipReason()
