@@ -160,8 +160,8 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
-    /// <summary>f32 by default, as before; f16 on request (half the memory and the bytes attention reads).</summary>
-    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
+    /// <summary>f16 by default, as llama.cpp (half the memory and the bytes attention reads); f32 on request.</summary>
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F16, KvCacheType.F32];
 
     public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {

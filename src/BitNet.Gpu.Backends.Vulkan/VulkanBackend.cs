@@ -131,8 +131,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         };
     }
 
-    /// <summary>f32 by default, as before; f16 on request (two halves per uint, so kvHeads × headDim must be even).</summary>
-    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F32, KvCacheType.F16];
+    /// <summary>f16 by default, as llama.cpp (two halves per uint: kvHeads × headDim is even, as RoPE needs an even head size); f32 on request.</summary>
+    public IReadOnlyList<KvCacheType> KvCacheTypes => [KvCacheType.F16, KvCacheType.F32];
 
     public KvCache AllocateKvCache(int layers, int sequences, int contextLength, int keyValueHeads, int headDim, KvCacheType type)
     {

@@ -13,7 +13,7 @@ public sealed class EngineOptions
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "CPU threads (default: one per core)" };
     public Option<int> Context { get; } = new("--ctx", "-c") { Description = "context length in tokens (default: the model's, at most 4096)" };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "prompt tokens per batch", DefaultValueFactory = _ => 128 };
-    public Option<string> CacheType { get; } = new("--cache-type") { Description = "KV cache type: auto (the backend's: f16 on cpu, f32 on the GPU backends), f16 or f32", DefaultValueFactory = _ => "auto" };
+    public Option<string> CacheType { get; } = new("--cache-type") { Description = "KV cache type: auto (the backend's: f16, f32 on reference), f16 or f32", DefaultValueFactory = _ => "auto" };
 
     public void AddTo(Command command)
     {
