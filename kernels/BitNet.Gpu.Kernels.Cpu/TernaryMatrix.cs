@@ -17,7 +17,7 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// </list>
 /// </para>
 /// </summary>
-public sealed unsafe class TernaryMatrix : IDisposable
+public sealed unsafe partial class TernaryMatrix : IDisposable
 {
     /// <summary>Columns of a full block (64 bytes a row).</summary>
     public const int BlockCols = 256;

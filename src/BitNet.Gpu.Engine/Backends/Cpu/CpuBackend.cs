@@ -1,5 +1,6 @@
 using BitNet.Gpu.Engine.Benchmarking;
 using BitNet.Gpu.Kernels.Cpu;
+using BitNet.Gpu.Model;
 using BitNet.Gpu.Model.Architectures;
 using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Model.Gguf;
@@ -31,10 +32,25 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
 
     public DeviceWeight UploadTernary(GgufFile file, GgufTensorInfo tensor)
     {
+        if (tensor.Type == GgmlType.I2_S) return UploadI2S(file, tensor);
         var (values, scales, blockSize) = TernaryValues.Unpack(tensor.Type, file.GetTensorBytes(tensor), tensor.ElementCount);
         int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
         var matrix = TernaryMatrix.FromTernary(values, rows, cols, scales, scaleBlockCols: blockSize >= values.Length ? cols : blockSize);
         return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.PackedBytes, Ternary = matrix };
+    }
+
+    /// <summary>I2_S codes repacked straight from the file's bytes (no per-value unpack); code 3 is the same error the unpack gives.</summary>
+    static DeviceWeight UploadI2S(GgufFile file, GgufTensorInfo tensor)
+    {
+        var bytes = file.GetTensorBytes(tensor);
+        int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
+        int codeBytes = (int)(tensor.ElementCount / 4);
+        if (bytes.Length != TensorSizes.ByteSize(tensor.Type, tensor.ElementCount))
+            throw new ArgumentException($"Tensor {tensor.Name}: expected {TensorSizes.ByteSize(tensor.Type, tensor.ElementCount)} bytes of I2_S, got {bytes.Length}.", nameof(tensor));
+        float scale = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[codeBytes..]);
+        var matrix = TernaryMatrix.FromI2S(bytes[..codeBytes], rows, cols, scale, out long invalidByte);
+        if (matrix is null) throw new ModelFormatException(null, $"Tensor {tensor.Name}: I2_S data holds the invalid 2-bit code 3", invalidByte);
+        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix!.PackedBytes, Ternary = matrix };
     }
 
     public unsafe DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor)

@@ -1,0 +1,83 @@
+namespace BitNet.Gpu.Kernels.Cpu;
+
+public sealed unsafe partial class TernaryMatrix
+{
+    const int I2SBlockBytes = 32;   // byte j holds values j + 32g at bit shift 6 − 2g (g = 0..3)
+
+    /// <summary>
+    /// Packs I2_S codes (bitnet.cpp's x86 layout, one scale for the tensor) straight into this layout: both store code t + 1,
+    /// so each output byte is four 2-bit fields moved from one or two input bytes, with no per-value detour.
+    /// Returns null, with the byte offset of the first invalid code 3 in <paramref name="invalidCodeByte"/>, when the data holds one.
+    /// </summary>
+    /// <param name="codes">rows × cols / 4 code bytes, row-major (the scale trailer excluded).</param>
+    /// <param name="cols">A multiple of 128.</param>
+    public static TernaryMatrix? FromI2S(ReadOnlySpan<byte> codes, int rows, int cols, float scale, out long invalidCodeByte)
+    {
+        ValidateShape(rows, cols, cols);
+        int rowBytes = cols / 4;
+        if (codes.Length != (long)rows * rowBytes)
+            throw new ArgumentException($"Expected rows × cols / 4 = {(long)rows * rowBytes} code bytes, got {codes.Length}.", nameof(codes));
+        invalidCodeByte = FirstInvalidCode(codes);
+        if (invalidCodeByte >= 0) return null;
+
+        var matrix = new TernaryMatrix(rows, cols, cols);
+        for (int row = 0; row < rows; row++) matrix.RowScales(row)[0] = scale;
+        fixed (byte* source = codes)
+        {
+            byte* sourceCopy = source;
+            Parallel.For(0, matrix.RowGroups, group =>
+            {
+                for (int row = group * GroupRows; row < Math.Min(rows, (group + 1) * GroupRows); row++)
+                    matrix.PackI2SRow(row, sourceCopy + (long)row * rowBytes);
+            });
+        }
+        return matrix;
+    }
+
+    /// <summary>Offset of the first byte holding code 3 (a pair of set bits), or −1.</summary>
+    static long FirstInvalidCode(ReadOnlySpan<byte> codes)
+    {
+        const ulong High = 0xAAAAAAAAAAAAAAAA;
+        long chunks = codes.Length / 8;
+        fixed (byte* p = codes)
+        {
+            var words = (ulong*)p;
+            for (long i = 0; i < chunks; i++)
+                if ((words[i] & High & (words[i] << 1)) != 0) return FirstInvalidByte(p, i * 8, i * 8 + 8);
+            return FirstInvalidByte(p, chunks * 8, codes.Length);
+        }
+    }
+
+    static long FirstInvalidByte(byte* p, long from, long to)
+    {
+        for (long i = from; i < to; i++)
+            if ((p[i] & 0xAA & (p[i] << 1)) != 0) return i;
+        return -1;
+    }
+
+    void PackI2SRow(int row, byte* rowCodes)
+    {
+        byte* group = Group(row / GroupRows);
+        int rowInGroup = row % GroupRows;
+        for (int block = 0; block < FullBlocks; block++)
+        {
+            // Two I2_S blocks a (columns 0..127) and b (128..255) feed one 256-column block: output byte j holds columns j + 64k.
+            byte* a = rowCodes + 2 * block * I2SBlockBytes, b = a + I2SBlockBytes;
+            byte* destination = group + block * BlockCols + rowInGroup * 64;
+            for (int j = 0; j < I2SBlockBytes; j++)
+            {
+                // columns j, j+64 are a's fields g = 0, 2 (shifts 6, 2); j+32, j+96 are g = 1, 3 (shifts 4, 0); likewise b.
+                destination[j] = (byte)((a[j] >> 6 & 3) | (a[j] >> 2 & 3) << 2 | (b[j] >> 6 & 3) << 4 | (b[j] >> 2 & 3) << 6);
+                destination[j + 32] = (byte)((a[j] >> 4 & 3) | (a[j] & 3) << 2 | (b[j] >> 4 & 3) << 4 | (b[j] & 3) << 6);
+            }
+        }
+        if (HasHalfBlock)
+        {
+            // Output byte j holds columns j + 32k in bits 2k; the I2_S byte holds them at shift 6 − 2k: reverse the four fields.
+            byte* a = rowCodes + 2 * FullBlocks * I2SBlockBytes;
+            byte* destination = group + FullBlocks * BlockCols + rowInGroup * 32;
+            for (int j = 0; j < I2SBlockBytes; j++)
+                destination[j] = (byte)((a[j] >> 6 & 3) | (a[j] >> 4 & 3) << 2 | (a[j] >> 2 & 3) << 4 | (a[j] & 3) << 6);
+        }
+    }
+}
