@@ -53,8 +53,9 @@ internal static class CompletionOutput
                 }
             }
             var stats = await stream.Completion;
-            await events.WriteAsync(chunks.Last(stats.FinishReason), chunks.Type, cancel);
-            if (includeUsage) await events.WriteAsync(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type, cancel);
+            // The end goes out in one write: a client that sends its next request after [DONE] waits for one packet, not three.
+            events.Write(chunks.Last(stats.FinishReason), chunks.Type);
+            if (includeUsage) events.Write(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type);
             await events.DoneAsync(cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
