@@ -79,7 +79,9 @@ public sealed class ServerClient(Uri address, string? apiKey = null) : IDisposab
     }
 
     /// <summary>A series' value in GET /metrics (the sum when labels are left out of <paramref name="series"/> and several match).</summary>
-    public async Task<double> MetricAsync(string series)
+    /// <summary>The value of a series in /metrics (summed over its labels when none are given); a series that is absent
+    /// fails the test unless <paramref name="absentIsZero"/> (a labelled counter appears at its first increment).</summary>
+    public async Task<double> MetricAsync(string series, bool absentIsZero = false)
     {
         var text = (await GetAsync("/metrics")).Text;
         double sum = 0;
@@ -95,7 +97,7 @@ public sealed class ServerClient(Uri address, string? apiKey = null) : IDisposab
                 found = true;
             }
         }
-        return found ? sum : throw new Xunit.Sdk.XunitException($"no series {series} in /metrics:\n{text}");
+        return found || absentIsZero ? sum : throw new Xunit.Sdk.XunitException($"no series {series} in /metrics:\n{text}");
     }
 
     public void Dispose() => _http.Dispose();
