@@ -8,12 +8,12 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// <summary>
 /// The step's per-token arrays on the device: token ids, sequences and positions, uploaded in one copy per step and
 /// read by the embedding, RoPE, KV store and attention kernels, so a step of many sequences is still one launch per op.
+/// The copy goes from pinned memory and is queued: the host does not wait for the device to take the step.
 /// The host keeps the count and the extremes that size launches and check the cache.
 /// </summary>
-sealed class DeviceStep(DeviceMemory memory, AcceleratorStream stream) : IDisposable
+sealed class DeviceStep(DeviceMemory memory, AcceleratorStream stream, PinnedStaging<int> staging) : IDisposable
 {
     MemoryBuffer1D<int, Stride1D.Dense>? _buffer;   // capacity × 3: tokens, then sequences, then positions
-    int[] _host = [];
 
     /// <summary>Tokens in the step.</summary>
     public int Count { get; private set; }
@@ -40,24 +40,32 @@ sealed class DeviceStep(DeviceMemory memory, AcceleratorStream stream) : IDispos
         LastSequence = 0;
         LongestLength = 0;
         if (n == 0) return;
-        if (_buffer is null || _buffer.Length < 3L * n)
+        bool grow = _buffer is null || _buffer.Length < 3L * n;
+        if (grow || staging.CopyInFlight)
         {
-            stream.Synchronize();   // queued kernels may still read the old arrays
-            memory.Free(_buffer);
-            int capacity = Math.Max(n, 64);
-            _buffer = memory.Allocate<int>(3L * capacity, "step tokens, sequences and positions");
-            _host = new int[3 * capacity];
+            stream.Synchronize();   // queued kernels may still read the old arrays, or the last upload still be queued
+            staging.StreamIdle();
         }
-        step.Tokens.CopyTo(_host.AsSpan(0, n));
-        step.Sequences.CopyTo(_host.AsSpan(n, n));
-        step.Positions.CopyTo(_host.AsSpan(2 * n, n));
+        if (grow)
+        {
+            memory.Free(_buffer);
+            _buffer = memory.Allocate<int>(3L * Math.Max(n, 64), "step tokens, sequences and positions");
+        }
+        var host = staging.Span(3 * n);
+        step.Tokens.CopyTo(host[..n]);
+        step.Sequences.CopyTo(host.Slice(n, n));
+        step.Positions.CopyTo(host.Slice(2 * n, n));
         for (int t = 0; t < n; t++)
         {
             LastSequence = Math.Max(LastSequence, step.Sequences[t]);
             LongestLength = Math.Max(LongestLength, step.Positions[t] + 1);
         }
-        _buffer.View.SubView(0, 3L * n).CopyFromCPU(stream, _host.AsSpan(0, 3 * n));   // synchronizes the stream: the host array is free again
+        staging.CopyTo(stream, _buffer!.View.SubView(0, 3L * n));
     }
 
-    public void Dispose() => memory.Free(_buffer);
+    public void Dispose()
+    {
+        memory.Free(_buffer);
+        staging.Dispose();
+    }
 }

@@ -24,6 +24,8 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly RopeTable _rope;
     readonly AttentionScratch _attention;
     readonly DeviceStep _step;
+    readonly PinnedStaging<int> _stepStaging;
+    readonly PinnedStaging<float> _readback;
     int _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
@@ -40,7 +42,9 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _kernels = new IlgpuKernelSet(accelerator, portableReductions);
         _rope = new RopeTable(_memory, _stream);
         _attention = new AttentionScratch(_memory, _stream);
-        _step = new DeviceStep(_memory, _stream);
+        _stepStaging = new PinnedStaging<int>(accelerator);
+        _readback = new PinnedStaging<float>(accelerator);
+        _step = new DeviceStep(_memory, _stream, _stepStaging);
     }
 
     public string Name { get; }
@@ -208,7 +212,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     // ---- host transfers ----
 
     /// <summary>Waits for every queued operation (benchmarks; the graph needs only Read).</summary>
-    public void Synchronize() => _stream.Synchronize();
+    public void Synchronize() => WaitForDevice();
 
     public void Write(DeviceBuffer buffer, int rows, ReadOnlySpan<float> values)
     {
@@ -226,10 +230,22 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         long count = (long)rows * b.Cols;
         if (rows < 0 || rows > b.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {b.Rows} rows");
         if (destination.Length < count) throw new ArgumentException($"need room for {count} values, got {destination.Length}", nameof(destination));
+        if (count == 0)
+        {
+            WaitForDevice();
+            return;
+        }
+        _readback.CopyFrom(_stream, b.Values.View.SubView(0, count));   // a DMA into pinned memory, after the step's kernels
+        WaitForDevice();
+        _readback.Span((int)count).CopyTo(destination);
+    }
+
+    /// <summary>Waits until the stream has run everything queued; the pinned staging memory is the host's again.</summary>
+    void WaitForDevice()
+    {
         _stream.Synchronize();
-        if (count == 0) return;
-        b.Values.View.SubView(0, count).CopyToCPU(_stream, destination[..(int)count]);
-        _stream.Synchronize();
+        _stepStaging.StreamIdle();
+        _readback.StreamIdle();
     }
 
     public void ReadQuantized(DeviceBuffer quantized, int rows, Span<sbyte> values, Span<float> scales)
@@ -238,7 +254,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         if (rows < 0 || rows > q.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {q.Rows} rows");
         if (values.Length < rows * q.Cols) throw new ArgumentException($"need room for {rows * q.Cols} values", nameof(values));
         if (scales.Length < rows) throw new ArgumentException($"need room for {rows} scales", nameof(scales));
-        _stream.Synchronize();
+        WaitForDevice();
         if (rows == 0) return;
         var packed = new int[(long)rows * q.IntsPerRow];
         q.Packed.View.SubView(0, packed.Length).CopyToCPU(_stream, packed);
@@ -255,6 +271,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _rope.Dispose();
         _attention.Dispose();
         _step.Dispose();
+        _readback.Dispose();
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
