@@ -21,6 +21,9 @@ public static class KernelCatalog
         Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
         Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
         Explicit("dense_matvec_f16", cuda
+            ? (Action<ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>)GpuKernels.HalfMatVec<HardwareHalfConversion, WarpShuffleTeamSum>
+            : GpuKernels.HalfMatVec<SoftwareHalfConversion, SharedMemoryTeamSum>),
+        Explicit("dense_matvec_f16_any_width", cuda
             ? (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<HalfWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<HalfWeights, SharedMemoryTeamSum>),
         Explicit("dense_matvec_f32", cuda

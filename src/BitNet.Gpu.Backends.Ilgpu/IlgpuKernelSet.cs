@@ -13,6 +13,7 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int> HalfMatVec { get; private set; }
     public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
     public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
     public Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int> EmbedHalf { get; }
@@ -30,6 +31,9 @@ sealed class IlgpuKernelSet
     public bool UsesDp4a { get; }
     /// <summary>True when row sums use warp shuffles (warps of 32, not OpenCL); otherwise shared memory.</summary>
     public bool UsesWarpShuffles { get; }
+    /// <summary>True when F16 weights widen through ILGPU's Half (a conversion instruction on CUDA); OpenCL devices may
+    /// lack fp16, so they (and the portable test set) widen with integer steps.</summary>
+    public bool UsesHardwareHalf { get; }
 
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
     public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
@@ -37,6 +41,7 @@ sealed class IlgpuKernelSet
         var loader = new IlgpuKernelLoader(accelerator);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
+        UsesHardwareHalf = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL;
         switch (UsesDp4a, UsesWarpShuffles)
         {
             case (true, true): LoadRowKernels<CudaDot4, WarpShuffleTeamSum>(loader); break;
@@ -59,11 +64,14 @@ sealed class IlgpuKernelSet
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
-    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
+    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
     void LoadRowKernels<TDot, TSum>(IlgpuKernelLoader loader) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
     {
         TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
         TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        HalfMatVec = UsesHardwareHalf
+            ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<HardwareHalfConversion, TSum>)
+            : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<SoftwareHalfConversion, TSum>);
         DenseMatVecHalf = loader.Load<Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
         DenseMatVecFloat = loader.Load<Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
     }
