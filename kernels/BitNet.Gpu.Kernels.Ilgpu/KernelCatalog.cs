@@ -26,6 +26,9 @@ public static class KernelCatalog
         Explicit("dense_matvec_f16_any_width", cuda
             ? (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<HalfWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<HalfWeights, SharedMemoryTeamSum>),
+        Explicit("q8_matvec", cuda
+            ? (Action<ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.Q8MatVec<CudaDot16, WarpShuffleTeamSum>
+            : GpuKernels.Q8MatVec<PortableDot16, SharedMemoryTeamSum>),
         Explicit("dense_matvec_f32", cuda
             ? (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<FloatWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<FloatWeights, SharedMemoryTeamSum>),
@@ -33,6 +36,8 @@ public static class KernelCatalog
         Explicit("attention_partial_f16", (Action<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>)GpuKernels.AttentionPartial<HalfWeights>),
         Implicit("embed_f16", (Action<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
         Implicit("embed_f32", (Action<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
+        Implicit("quantize_blocks_f16", (Action<Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>)GpuKernels.QuantizeBlocks),
+        Implicit("quantize_blocks_f32", (Action<Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>)GpuKernels.QuantizeBlocks),
         Implicit("rope", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int>)GpuKernels.Rope),
         Implicit("store_key_value", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValue),
         Implicit("store_key_value_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValueHalf),

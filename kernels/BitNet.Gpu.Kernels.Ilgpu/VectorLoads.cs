@@ -13,3 +13,10 @@ public struct FourFloats
     public const int Count = 4;
     public float X, Y, Z, W;
 }
+
+/// <summary>Sixteen int8 codes, four per int (lowest byte first): one 16-byte load.</summary>
+public struct SixteenCodes
+{
+    public const int Count = 16;
+    public int Quad0, Quad1, Quad2, Quad3;
+}
