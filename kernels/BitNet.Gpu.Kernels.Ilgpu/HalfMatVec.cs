@@ -25,7 +25,15 @@ public static partial class GpuKernels
         int token = Grid.IdxY;
         int chunks = row < rows ? chunksPerRow : 0;   // no early return: every thread reaches the reduction's barriers
 
-        long rowStart = (long)row * chunksPerRow, inputStart = (long)token * chunksPerRow * 2;
+        float sum = default(TSum).TeamSum(HalfRowPart<THalf>(weights, x, (long)row * chunksPerRow, (long)token * chunksPerRow * 2, chunks));
+        if (TeamLane() == 0 && row < rows)
+            output[(long)token * rows + row] = sum;
+    }
+
+    // Σ over this lane's chunks c of Σ_j w[row, 8c + j] · x[t, 8c + j]: chunks lane, lane + RowTeam, ..., two per step
+    static float HalfRowPart<THalf>(ArrayView<EightHalves> weights, ArrayView<FourFloats> x, long rowStart, long inputStart, int chunks)
+        where THalf : struct, IHalfConversion
+    {
         const int step = KernelShapes.RowTeam * HalfChunksInFlight;
         float first = 0f, second = 0f;
         int c = TeamLane();
@@ -38,10 +46,7 @@ public static partial class GpuKernels
         }
         if (c < chunks)   // an odd chunk count leaves one per lane
             first += Dot8<THalf>(weights[rowStart + c], x[inputStart + 2 * c], x[inputStart + 2 * c + 1]);
-
-        float sum = default(TSum).TeamSum(first + second);
-        if (TeamLane() == 0 && row < rows)
-            output[(long)token * rows + row] = sum;
+        return first + second;
     }
 
     // Σ_j w[j] · x[j] over eight columns
@@ -52,3 +57,4 @@ public static partial class GpuKernels
              + half.Low(w.Pair2) * high.X + half.High(w.Pair2) * high.Y + half.Low(w.Pair3) * high.Z + half.High(w.Pair3) * high.W;
     }
 }
+

@@ -20,20 +20,6 @@ public sealed partial class IlgpuBackend
     long BytesRead(DeviceWeight weight) =>
         weight is IlgpuDenseWeight w && KeepsInt8(w) ? Int8Copy(w).ByteSize : weight.ByteSize;
 
-    // y[t, r] = Σ_b (ws[r, b] · xs[t, b]) · Σ_j w8[r, 32b + j] · x8[t, 32b + j]
-    void Int8MatMul(IlgpuDenseWeight w, IlgpuBuffer input, IlgpuBuffer output, int tokenCount, KernelConfig config)
-    {
-        var weights = Int8Copy(w);
-        long inputValues = (long)tokenCount * w.Cols;
-        var quantized = _int8Input.Get(inputValues);
-        _kernels.QuantizeFloatBlocks(_stream, checked((int)Q8Layout.BlocksFor(inputValues)), new FloatWeights(input.Values.View),
-            quantized.Codes.View, quantized.Scales.View);
-        _kernels.Q8MatVec(_stream, config,
-            weights.Codes.View.AsContiguous().Cast<SixteenCodes>(), weights.Scales.View,
-            quantized.Codes.View.AsContiguous().Cast<SixteenCodes>(), quantized.Scales.View,
-            output.Values.View, w.Rows, w.Cols / SixteenCodes.Count);
-    }
-
     /// <summary>The int8 copy of an F16 matrix, quantized on the device the first time it is needed.</summary>
     Q8Matrix Int8Copy(IlgpuDenseWeight w)
     {
@@ -47,20 +33,25 @@ public sealed partial class IlgpuBackend
         return w.Int8;
     }
 
-    /// <summary>y = DenseMatMul(w, x) for one token: every row, so every row is exact for the sampler. Returns the bytes read
-    /// (the int8 copy's with <see cref="OutputLayerType.Int8"/>).</summary>
-    public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact)
+    /// <summary>The input of tokens × cols quantized into blocks (the int8 scratch).</summary>
+    Q8Matrix QuantizeInput(IlgpuBuffer input, int tokenCount, int cols)
     {
-        DenseMatMul(weight, x, y, 1);
-        return BytesRead(weight);
+        long inputValues = (long)tokenCount * cols;
+        var quantized = _int8Input.Get(inputValues);
+        _kernels.QuantizeFloatBlocks(_stream, checked((int)Q8Layout.BlocksFor(inputValues)), new FloatWeights(input.Values.View),
+            quantized.Codes.View, quantized.Scales.View);
+        return quantized;
     }
 
-    /// <summary>Every row of every token, as <see cref="DenseMatMul"/>; returns the bytes read.</summary>
-    public long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
-                                   IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    // y[t, r] = Σ_b (ws[r, b] · xs[t, b]) · Σ_j w8[r, 32b + j] · x8[t, 32b + j]
+    void Int8MatMul(IlgpuDenseWeight w, IlgpuBuffer input, IlgpuBuffer output, int tokenCount, KernelConfig config)
     {
-        DenseMatMul(weight, x, y, tokenCount);
-        return BytesRead(weight);
+        var weights = Int8Copy(w);
+        var quantized = QuantizeInput(input, tokenCount, w.Cols);
+        _kernels.Q8MatVec(_stream, config,
+            weights.Codes.View.AsContiguous().Cast<SixteenCodes>(), weights.Scales.View,
+            quantized.Codes.View.AsContiguous().Cast<SixteenCodes>(), quantized.Scales.View,
+            output.Values.View, w.Rows, w.Cols / SixteenCodes.Count);
     }
 
     /// <summary>The int8 copy of <paramref name="weight"/> as the device holds it: codes (four per int) and block scales (tests).</summary>

@@ -25,6 +25,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly AttentionScratch _attention;
     readonly DeviceStep _step;
     readonly Q8Scratch _int8Input;
+    readonly ScreenScratch _screen;
     readonly OutputLayerType _outputType;
     int _contextLength = 1;
 
@@ -46,6 +47,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _attention = new AttentionScratch(_memory, _stream);
         _step = new DeviceStep(_memory, _stream);
         _int8Input = new Q8Scratch(_memory, _stream);
+        _screen = new ScreenScratch(_memory, _stream);
         _outputType = outputType;
     }
 
@@ -262,6 +264,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _attention.Dispose();
         _step.Dispose();
         _int8Input.Dispose();
+        _screen.Dispose();
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();

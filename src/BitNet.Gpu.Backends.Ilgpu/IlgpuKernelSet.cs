@@ -17,6 +17,9 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
     public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int> Q8MatVec { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Q8Screen { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int> HalfMatVecRows { get; private set; }
+    public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float> InputSlack { get; }
     public Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>> QuantizeHalfBlocks { get; }
     public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>> QuantizeFloatBlocks { get; }
     public Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int> EmbedHalf { get; }
@@ -53,6 +56,7 @@ sealed class IlgpuKernelSet
             default: LoadRowKernels<PortableDot4, PortableDot16, SharedMemoryTeamSum>(loader); break;
         }
         QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        InputSlack = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float>>(GpuKernels.InputSlack);
         QuantizeHalfBlocks = loader.Load<Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<HalfWeights>);
         QuantizeFloatBlocks = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<FloatWeights>);
         RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
@@ -69,7 +73,7 @@ sealed class IlgpuKernelSet
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
-    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat), nameof(Q8MatVec))]
+    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat), nameof(Q8MatVec), nameof(Q8Screen), nameof(HalfMatVecRows))]
     void LoadRowKernels<TDot, TDot16, TSum>(IlgpuKernelLoader loader)
         where TDot : struct, IDotProduct4 where TDot16 : struct, IDotProduct16 where TSum : struct, ITeamReduction
     {
@@ -78,9 +82,13 @@ sealed class IlgpuKernelSet
         HalfMatVec = UsesHardwareHalf
             ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<HardwareHalfConversion, TSum>)
             : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<SoftwareHalfConversion, TSum>);
+        HalfMatVecRows = UsesHardwareHalf
+            ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int>>(GpuKernels.HalfMatVecRows<HardwareHalfConversion, TSum>)
+            : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int>>(GpuKernels.HalfMatVecRows<SoftwareHalfConversion, TSum>);
         DenseMatVecHalf = loader.Load<Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
         DenseMatVecFloat = loader.Load<Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
         Q8MatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.Q8MatVec<TDot16, TSum>);
+        Q8Screen = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.Q8Screen<TDot16, TSum>);
     }
 
     static bool SupportsDp4a(Accelerator accelerator) =>
