@@ -20,9 +20,10 @@ public sealed partial class IlgpuBackend
     /// weights, summed over its tokens (tests).</summary>
     internal int LastExactRows { get; private set; }
 
-    /// <summary>Whether top-k products with <paramref name="w"/> are screened: F16 weights kept as stored, rows of whole blocks.</summary>
+    /// <summary>Whether top-k products with <paramref name="w"/> are screened (<see cref="OutputLayerType.Screened"/>): F16
+    /// weights, rows of whole blocks. Opt-in: the choice goes through the host, one synchronization per step.</summary>
     bool Screens(IlgpuDenseWeight w) =>
-        _outputType == OutputLayerType.Stored && w.Half is not null && w.Cols % Q8Layout.BlockSize == 0;
+        _outputType == OutputLayerType.Screened && w.Half is not null && w.Cols % Q8Layout.BlockSize == 0;
 
     public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact) =>
         DenseMatMulTopRows(weight, x, y, 1, [topK], [alwaysExact.ToArray()]);
@@ -94,15 +95,25 @@ public sealed partial class IlgpuBackend
         if (topK >= rows) return [.. Enumerable.Range(0, rows)];
         var lower = new double[rows];
         for (int r = 0; r < rows; r++) lower[r] = (double)estimates[r] - bounds[r];
-        var sorted = (double[])lower.Clone();
-        Array.Sort(sorted);
-        double threshold = sorted[rows - Math.Max(topK, 1)];   // the k-th largest lower bound
+        double threshold = KthLargest(lower, Math.Max(topK, 1));
         var candidates = new SortedSet<int>();
         for (int r = 0; r < rows; r++)
             if (!((double)estimates[r] + bounds[r] < threshold)) candidates.Add(r);   // NaN bounds keep the row
         foreach (int r in alwaysExact)
             if ((uint)r < (uint)rows) candidates.Add(r);
         return [.. candidates];
+    }
+
+    /// <summary>The k-th largest value: a min-heap of the k largest seen, O(rows · log k).</summary>
+    static double KthLargest(double[] values, int k)
+    {
+        var largest = new PriorityQueue<double, double>(k + 1);
+        foreach (double v in values)
+        {
+            if (largest.Count < k) largest.Enqueue(v, v);
+            else if (v > largest.Peek()) largest.EnqueueDequeue(v, v);
+        }
+        return largest.Peek();
     }
 
     /// <summary>y[t, r] for the listed rows, summed exactly as the full F16 product sums them.</summary>

@@ -44,6 +44,9 @@ public enum OutputLayerType
 {
     /// <summary>As the file stores it: the logits are exact up to float summation order.</summary>
     Stored,
+    /// <summary>As stored, and products for a top-k sampler screened by an int8 copy of an F16 output layer: exact for
+    /// every row the sampler can pick, −∞ for the others (what the CPU backend always does).</summary>
+    Screened,
     /// <summary>An F16 output layer as int8 blocks of 32 with a scale each, multiplied by its input quantized the same
     /// way: 0.56 of the F16 bytes per token, at the cost of logits off by about a percent of their spread.</summary>
     Int8,

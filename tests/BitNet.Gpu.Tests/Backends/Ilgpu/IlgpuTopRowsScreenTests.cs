@@ -6,7 +6,7 @@ using BitNet.Gpu.Model.Formats;
 namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 
 /// <summary>
-/// The top-k screen of the F16 output layer on ILGPU's CPU accelerator (warp-shuffle and shared-memory sets), held to
+/// The top-k screen of the F16 output layer (<see cref="OutputLayerType.Screened"/>) on ILGPU's CPU accelerator (warp-shuffle and shared-memory sets), held to
 /// what the CPU screen promises: every logit it returns equals the full product's bit for bit, every other is −∞, the
 /// full product's top k (ties by row) and the rows always wanted are among those returned, and most rows are skipped.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class IlgpuTopRowsScreenTests
         var random = new Random(32);
         var x = Enumerable.Range(0, tokens * Cols).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
-        using var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions);
+        using var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions, OutputLayerType.Screened);
         using var w = backend.UploadDense(weights.File, weights["output.weight"]);
         using var input = backend.AllocateActivations(tokens, Cols);
         using var output = backend.AllocateActivations(tokens, Rows);
