@@ -21,8 +21,20 @@ public static class KernelCatalog
         Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
         Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
         Explicit("dense_matvec_f16", cuda
+            ? (Action<ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>)GpuKernels.HalfMatVec<HardwareHalfConversion, WarpShuffleTeamSum>
+            : GpuKernels.HalfMatVec<SoftwareHalfConversion, SharedMemoryTeamSum>),
+        Explicit("dense_matvec_f16_any_width", cuda
             ? (Action<HalfWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<HalfWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<HalfWeights, SharedMemoryTeamSum>),
+        Explicit("q8_matvec", cuda
+            ? (Action<ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.Q8MatVec<CudaDot16, WarpShuffleTeamSum>
+            : GpuKernels.Q8MatVec<PortableDot16, SharedMemoryTeamSum>),
+        Explicit("q8_screen", cuda
+            ? (Action<ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.Q8Screen<CudaDot16, WarpShuffleTeamSum>
+            : GpuKernels.Q8Screen<PortableDot16, SharedMemoryTeamSum>),
+        Explicit("dense_matvec_f16_rows", cuda
+            ? (Action<ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int>)GpuKernels.HalfMatVecRows<HardwareHalfConversion, WarpShuffleTeamSum>
+            : GpuKernels.HalfMatVecRows<SoftwareHalfConversion, SharedMemoryTeamSum>),
         Explicit("dense_matvec_f32", cuda
             ? (Action<FloatWeights, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.DenseMatVec<FloatWeights, WarpShuffleTeamSum>
             : GpuKernels.DenseMatVec<FloatWeights, SharedMemoryTeamSum>),
@@ -30,6 +42,9 @@ public static class KernelCatalog
         Explicit("attention_partial_f16", (Action<ArrayView<float>, HalfWeights, HalfWeights, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int, int, int, int>)GpuKernels.AttentionPartial<HalfWeights>),
         Implicit("embed_f16", (Action<Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
         Implicit("embed_f32", (Action<Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>)GpuKernels.Embed),
+        Implicit("quantize_blocks_f16", (Action<Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>)GpuKernels.QuantizeBlocks),
+        Implicit("quantize_blocks_f32", (Action<Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>)GpuKernels.QuantizeBlocks),
+        Implicit("input_slack", (Action<Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float>)GpuKernels.InputSlack),
         Implicit("rope", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int>)GpuKernels.Rope),
         Implicit("store_key_value", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValue),
         Implicit("store_key_value_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, TokenPlaces, long, int, int>)GpuKernels.StoreKeyValueHalf),

@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Backends;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -41,7 +42,8 @@ public static class IlgpuAccelerators
     public static string? DriverLoadError(IlgpuDeviceKind kind) => DriverLibraries.LoadError(kind);
 
     /// <summary>Creates a backend on device <paramref name="index"/> of <paramref name="kind"/>.</summary>
-    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false)
+    /// <param name="outputType">How the backend keeps an F16 output layer.</param>
+    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false, OutputLayerType outputType = OutputLayerType.Stored)
     {
         var context = CreateContext(kind);
         try
@@ -49,7 +51,7 @@ public static class IlgpuAccelerators
             var devices = context.Devices.Where(d => IsUsable(kind, d)).ToList();
             if ((uint)index >= (uint)devices.Count)
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"{devices.Count} {kind} device(s) found");
-            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions);
+            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions, outputType);
         }
         catch
         {
@@ -60,7 +62,9 @@ public static class IlgpuAccelerators
 
     /// <summary>The backend on ILGPU's CPU accelerator (<see cref="SimulatedGpu"/>).</summary>
     /// <param name="portableReductions">Sum matrix rows through shared memory (OpenCL's path) instead of warp shuffles.</param>
-    public static IlgpuBackend CreateCpuBackend(bool portableReductions = false) => CreateBackend(IlgpuDeviceKind.Cpu, 0, portableReductions);
+    /// <param name="outputType">How the backend keeps an F16 output layer.</param>
+    public static IlgpuBackend CreateCpuBackend(bool portableReductions = false, OutputLayerType outputType = OutputLayerType.Stored) =>
+        CreateBackend(IlgpuDeviceKind.Cpu, 0, portableReductions, outputType);
 
     public static string BackendName(IlgpuDeviceKind kind) => kind switch
     {

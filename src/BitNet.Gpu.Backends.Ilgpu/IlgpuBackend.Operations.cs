@@ -66,7 +66,12 @@ public sealed partial class IlgpuBackend
             throw new ArgumentException($"{w.Name} is {w.Rows}×{w.Cols}; inputs have {input.Cols} and outputs {output.Cols} columns", nameof(weight));
         int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
         var config = new KernelConfig(new Index3D(rowGroups, tokenCount, 1), Group1D);
-        if (w.Half is not null)
+        if (KeepsInt8(w))
+            Int8MatMul(w, input, output, tokenCount, config);
+        else if (w.Half is not null && w.Cols % EightHalves.Count == 0)   // 16-byte loads of weights and inputs
+            _kernels.HalfMatVec(_stream, config, w.Half.View.AsContiguous().Cast<EightHalves>(), input.Values.View.AsContiguous().Cast<FourFloats>(), output.Values.View,
+                w.Rows, w.Cols / EightHalves.Count);
+        else if (w.Half is not null)
             _kernels.DenseMatVecHalf(_stream, config, new HalfWeights(w.Half.View), input.Values.View, output.Values.View, w.Rows, w.Cols);
         else
             _kernels.DenseMatVecFloat(_stream, config, new FloatWeights(w.Float!.View), input.Values.View, output.Values.View, w.Rows, w.Cols);

@@ -26,11 +26,16 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly DeviceStep _step;
     readonly PinnedStaging<int> _stepStaging;
     readonly PinnedStaging<float> _readback;
+    readonly Q8Scratch _int8Input;
+    readonly ScreenScratch _screen;
+    readonly OutputLayerType _outputType;
     int _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
     /// <param name="portableReductions">Sum matrix rows through shared memory even where warp shuffles work (tests).</param>
-    public IlgpuBackend(string name, Context context, Accelerator accelerator, bool portableReductions = false)
+    /// <param name="outputType">How an F16 output layer is kept: as stored, or as int8 (<see cref="OutputLayerType.Int8"/>).</param>
+    public IlgpuBackend(string name, Context context, Accelerator accelerator, bool portableReductions = false,
+                        OutputLayerType outputType = OutputLayerType.Stored)
     {
         if (accelerator.MaxNumThreadsPerGroup < KernelShapes.GroupSize)
             throw new ArgumentException($"{accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; the kernels need {KernelShapes.GroupSize}", nameof(accelerator));
@@ -45,11 +50,14 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _stepStaging = new PinnedStaging<int>(accelerator);
         _readback = new PinnedStaging<float>(accelerator);
         _step = new DeviceStep(_memory, _stream, _stepStaging);
+        _int8Input = new Q8Scratch(_memory, _stream);
+        _screen = new ScreenScratch(_memory, _stream);
+        _outputType = outputType;
     }
 
     public string Name { get; }
     public string DeviceDescription =>
-        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")})";
+        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")}{(_outputType == OutputLayerType.Int8 ? ", int8 output layer" : "")})";
 
     /// <summary>Bytes of device memory this backend holds.</summary>
     public long DeviceBytesInUse => _memory.BytesInUse;
@@ -272,6 +280,8 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _attention.Dispose();
         _step.Dispose();
         _readback.Dispose();
+        _int8Input.Dispose();
+        _screen.Dispose();
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();

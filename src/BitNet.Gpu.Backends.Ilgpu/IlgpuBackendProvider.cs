@@ -17,7 +17,7 @@ public sealed class IlgpuBackendProvider(IlgpuDeviceKind kind) : IBackendProvide
         return [.. devices.Select((d, i) => new BackendDevice(Name, i, d.Name, IlgpuAccelerators.Describe(d)))];
     }
 
-    public IComputeBackend Create(BackendOptions options) => IlgpuAccelerators.CreateBackend(kind, options.Device);
+    public IComputeBackend Create(BackendOptions options) => IlgpuAccelerators.CreateBackend(kind, options.Device, outputType: options.OutputType);
 
     /// <summary>The providers to register: cuda and opencl.</summary>
     public static IEnumerable<IBackendProvider> All() => [new IlgpuBackendProvider(IlgpuDeviceKind.Cuda), new IlgpuBackendProvider(IlgpuDeviceKind.OpenCL)];

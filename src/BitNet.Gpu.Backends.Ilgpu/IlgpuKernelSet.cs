@@ -13,8 +13,15 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int> HalfMatVec { get; private set; }
     public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
     public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int> Q8MatVec { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Q8Screen { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int> HalfMatVecRows { get; private set; }
+    public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float> InputSlack { get; }
+    public Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>> QuantizeHalfBlocks { get; }
+    public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>> QuantizeFloatBlocks { get; }
     public Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int> EmbedHalf { get; }
     public Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int> EmbedFloat { get; }
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int> Rope { get; }
@@ -30,6 +37,9 @@ sealed class IlgpuKernelSet
     public bool UsesDp4a { get; }
     /// <summary>True when row sums use warp shuffles (warps of 32, not OpenCL); otherwise shared memory.</summary>
     public bool UsesWarpShuffles { get; }
+    /// <summary>True when F16 weights widen through ILGPU's Half (a conversion instruction on CUDA); OpenCL devices may
+    /// lack fp16, so they (and the portable test set) widen with integer steps.</summary>
+    public bool UsesHardwareHalf { get; }
 
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
     public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
@@ -37,14 +47,18 @@ sealed class IlgpuKernelSet
         var loader = new IlgpuKernelLoader(accelerator);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
+        UsesHardwareHalf = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL;
         switch (UsesDp4a, UsesWarpShuffles)
         {
-            case (true, true): LoadRowKernels<CudaDot4, WarpShuffleTeamSum>(loader); break;
-            case (true, false): LoadRowKernels<CudaDot4, SharedMemoryTeamSum>(loader); break;
-            case (false, true): LoadRowKernels<PortableDot4, WarpShuffleTeamSum>(loader); break;
-            default: LoadRowKernels<PortableDot4, SharedMemoryTeamSum>(loader); break;
+            case (true, true): LoadRowKernels<CudaDot4, CudaDot16, WarpShuffleTeamSum>(loader); break;
+            case (true, false): LoadRowKernels<CudaDot4, CudaDot16, SharedMemoryTeamSum>(loader); break;
+            case (false, true): LoadRowKernels<PortableDot4, PortableDot16, WarpShuffleTeamSum>(loader); break;
+            default: LoadRowKernels<PortableDot4, PortableDot16, SharedMemoryTeamSum>(loader); break;
         }
         QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        InputSlack = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float>>(GpuKernels.InputSlack);
+        QuantizeHalfBlocks = loader.Load<Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<HalfWeights>);
+        QuantizeFloatBlocks = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<FloatWeights>);
         RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
         EmbedHalf = loader.Load<Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<HalfWeights>);
         EmbedFloat = loader.Load<Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<FloatWeights>);
@@ -59,13 +73,22 @@ sealed class IlgpuKernelSet
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
-    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
-    void LoadRowKernels<TDot, TSum>(IlgpuKernelLoader loader) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
+    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat), nameof(Q8MatVec), nameof(Q8Screen), nameof(HalfMatVecRows))]
+    void LoadRowKernels<TDot, TDot16, TSum>(IlgpuKernelLoader loader)
+        where TDot : struct, IDotProduct4 where TDot16 : struct, IDotProduct16 where TSum : struct, ITeamReduction
     {
         TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
         TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        HalfMatVec = UsesHardwareHalf
+            ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<HardwareHalfConversion, TSum>)
+            : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<SoftwareHalfConversion, TSum>);
+        HalfMatVecRows = UsesHardwareHalf
+            ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int>>(GpuKernels.HalfMatVecRows<HardwareHalfConversion, TSum>)
+            : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int>>(GpuKernels.HalfMatVecRows<SoftwareHalfConversion, TSum>);
         DenseMatVecHalf = loader.Load<Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
         DenseMatVecFloat = loader.Load<Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
+        Q8MatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.Q8MatVec<TDot16, TSum>);
+        Q8Screen = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.Q8Screen<TDot16, TSum>);
     }
 
     static bool SupportsDp4a(Accelerator accelerator) =>

@@ -20,8 +20,10 @@ sealed class IlgpuDenseWeight(DeviceMemory memory) : DeviceWeight
 {
     public MemoryBuffer1D<ushort, Stride1D.Dense>? Half { get; init; }  // rows × cols F16 bits
     public MemoryBuffer1D<float, Stride1D.Dense>? Float { get; init; }  // rows × cols
+    /// <summary>The int8 copy of F16 weights that the int8 output layer multiplies, made on first use.</summary>
+    public Q8Matrix? Int8 { get; set; }
 
-    public override void Dispose() { memory.Free(Half); memory.Free(Float); }
+    public override void Dispose() { memory.Free(Half); memory.Free(Float); Int8?.Dispose(); }
 }
 
 /// <summary>Float activations: up to Rows tokens × Cols.</summary>

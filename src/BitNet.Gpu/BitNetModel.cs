@@ -52,7 +52,7 @@ public sealed class BitNetModel : IDisposable
         var loadOptions = new LoadOptions
         {
             Backend = options.Backend,
-            BackendOptions = new BackendOptions { Threads = options.Threads, Device = options.Device },
+            BackendOptions = new BackendOptions { Threads = options.Threads, Device = options.Device, OutputType = options.OutputType },
             ContextLength = options.ContextLength,
             BatchSize = options.BatchSize,
             Parallel = options.Parallel,

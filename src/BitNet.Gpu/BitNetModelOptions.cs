@@ -28,6 +28,11 @@ public sealed record BitNetModelOptions
     /// <summary>CPU worker threads; 0 = one per core.</summary>
     public int Threads { get; init; }
 
+    /// <summary>How a GPU backend (cuda, opencl) keeps an F16 output layer: as stored (exact logits, the default), screened
+    /// (exact where a top-k sampler can pick, through an int8 screen) or as int8 (0.56 of the bytes per token, logits within
+    /// about 1% of their largest magnitude).</summary>
+    public OutputLayerType OutputType { get; init; }
+
     /// <summary>The most tokens one forward step carries (prompt tokens are processed in batches of this size).</summary>
     public int BatchSize { get; init; } = 128;
 

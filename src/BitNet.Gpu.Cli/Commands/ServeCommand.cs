@@ -49,6 +49,7 @@ public static class ServeCommand
                     Backend = load.Backend,
                     Device = load.BackendOptions.Device,
                     Threads = load.BackendOptions.Threads,
+                    OutputType = load.BackendOptions.OutputType,
                     ContextLength = load.ContextLength,
                     BatchSize = load.BatchSize,
                     Parallel = slots,

@@ -42,6 +42,8 @@ public sealed class OperationCases
         cases.Add(TernaryShared(GgmlType.I2_S, 3));
         cases.Add(Dense(GgmlType.F16, 301, 256, 1));
         cases.Add(Dense(GgmlType.F16, 77, 2560, 3));
+        cases.Add(Dense(GgmlType.F16, 29, 808, 2));    // 101 chunks of eight columns: whole steps of two, then a tail of one
+        cases.Add(Dense(GgmlType.F16, 45, 100, 2));    // 100 columns: not a multiple of eight
         cases.Add(Dense(GgmlType.F32, 50, 96, 2));
         cases.Add(Dense(GgmlType.BF16, 50, 96, 1));
         cases.Add(Dense(GgmlType.Q8_0, 41, 512, 2));

@@ -232,6 +232,7 @@ public class CliTests
         AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", string.Concat(Enumerable.Repeat("the tea ", 40)), "--ctx", "16"), 1, "longer than the context");
         AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--ctx", "100000"), 1, "--ctx");
         AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--cache-type", "q4_0"), 1, "--cache-type 'q4_0'");
+        AssertCleanError(CliRunner.Run("run", "-m", Model, "-p", "x", "--output-type", "q4_0"), 1, "--output-type 'q4_0'");
         AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 x", "--dump-logits", "/tmp/x"), 1, "'x' is not a token id");
         AssertCleanError(CliRunner.Run("eval", "-m", Model, "--tokens", "1 99999", "--dump-logits", "/tmp/x"), 1, "99999");
         AssertCleanError(CliRunner.Run("synth", "--preset", "huge", "-o", "/tmp/x.gguf"), 1, "--preset 'huge'");

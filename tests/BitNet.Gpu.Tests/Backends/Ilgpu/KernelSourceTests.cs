@@ -14,7 +14,7 @@ public sealed class KernelSourceTests
     public void OpenCl_EveryKernelHasAnEntryPoint()
     {
         var sources = IlgpuKernelSources.OpenCl();
-        Assert.Equal(16, sources.Count);
+        Assert.Equal(23, sources.Count);
         foreach (var (name, source) in sources)
             Assert.True(source.Contains("kernel void", StringComparison.Ordinal), $"{name}: no kernel function in the generated OpenCL C");
     }
@@ -62,13 +62,31 @@ public sealed class KernelSourceTests
     public void Ptx_EveryKernelGenerates_WithDp4aAndWarpShuffles()
     {
         var sources = IlgpuKernelSources.Ptx().ToDictionary(s => s.Name, s => s.Source);
-        Assert.Equal(16, sources.Count);
+        Assert.Equal(23, sources.Count);
         foreach (var (name, ptx) in sources)
             Assert.True(ptx.Contains(".entry", StringComparison.Ordinal), $"{name}: no .entry in the PTX");
         Assert.Contains("dp4a.s32.s32", sources["ternary_matvec"]);
         Assert.Contains("dp4a.s32.s32", sources["ternary_matmat"]);
         Assert.Contains("shfl.sync.down", sources["ternary_matvec"]);
         Assert.Contains("shfl.sync.down", sources["dense_matvec_f16"]);
+        Assert.Contains("dp4a.s32.s32", sources["q8_matvec"]);
+        Assert.Contains("ld.v4.b32", sources["q8_matvec"]);
+    }
+
+    [Fact]
+    public void Ptx_F16ProjectionLoads16Bytes_AndConvertsInHardware()
+    {
+        string ptx = IlgpuKernelSources.Ptx().Single(s => s.Name == "dense_matvec_f16").Source;
+        Assert.Contains("ld.v4.b32", ptx);    // eight weights
+        Assert.Contains("ld.v4.f32", ptx);    // four inputs
+        Assert.Contains("cvt.f32.f16", ptx);
+    }
+
+    [Fact]
+    public void OpenCl_F16ProjectionNeedsNoHalfType()
+    {
+        string source = IlgpuKernelSources.OpenCl().Single(s => s.Name == "dense_matvec_f16").Source;
+        Assert.DoesNotContain("half", source);   // devices without cl_khr_fp16 must build it
     }
 }
 
