@@ -9,9 +9,9 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// <summary>Every kernel, compiled once for one accelerator when the backend starts; launches take the stream first.</summary>
 sealed class IlgpuKernelSet
 {
-    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
     public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
     public Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecFloat { get; private set; }
@@ -44,7 +44,7 @@ sealed class IlgpuKernelSet
             case (false, true): LoadRowKernels<PortableDot4, WarpShuffleTeamSum>(loader); break;
             default: LoadRowKernels<PortableDot4, SharedMemoryTeamSum>(loader); break;
         }
-        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
         RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
         EmbedHalf = loader.Load<Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<HalfWeights>);
         EmbedFloat = loader.Load<Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<FloatWeights>);
@@ -62,8 +62,8 @@ sealed class IlgpuKernelSet
     [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat))]
     void LoadRowKernels<TDot, TSum>(IlgpuKernelLoader loader) where TDot : struct, IDotProduct4 where TSum : struct, ITeamReduction
     {
-        TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
-        TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
+        TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
         DenseMatVecHalf = loader.Load<Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<HalfWeights, TSum>);
         DenseMatVecFloat = loader.Load<Action<AcceleratorStream, KernelConfig, FloatWeights, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.DenseMatVec<FloatWeights, TSum>);
     }
