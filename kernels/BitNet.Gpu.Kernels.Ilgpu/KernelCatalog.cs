@@ -13,12 +13,12 @@ public static class KernelCatalog
     public static IReadOnlyList<KernelEntry> All(bool cuda) =>
     [
         Explicit("ternary_matvec", cuda
-            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>)GpuKernels.TernaryMatVec<CudaDot4, WarpShuffleTeamSum>
+            ? (Action<ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>)GpuKernels.TernaryMatVec<CudaDot4, WarpShuffleTeamSum>
             : GpuKernels.TernaryMatVec<PortableDot4, SharedMemoryTeamSum>),
         Explicit("ternary_matmat", cuda
-            ? (Action<ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4, WarpShuffleTeamSum>
+            ? (Action<ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4, WarpShuffleTeamSum>
             : GpuKernels.TernaryMatMat<PortableDot4, SharedMemoryTeamSum>),
-        Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
+        Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
         Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
         Explicit("dense_matvec_f16", cuda
             ? (Action<ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>)GpuKernels.HalfMatVec<HardwareHalfConversion, WarpShuffleTeamSum>

@@ -10,6 +10,7 @@ public static partial class GpuKernels
     public static void QuantizeActivations(
         ArrayView<float> x,                 // tokens × cols
         ArrayView<int> quantized,           // tokens × intsPerRow (int8 packed 4 per int, zero past cols)
+        ArrayView<int> sums,                // tokens × intsPerRow/32: Σ q over each chunk of 32 ints (the ternary products' code offset)
         ArrayView<float> scales,            // tokens: s, which the matrix product divides by
         int cols, int intsPerRow)
     {
@@ -20,16 +21,21 @@ public static partial class GpuKernels
             localMax = IntrinsicMath.Max(localMax, IntrinsicMath.Abs(x[rowStart + c]));
         float scale = 127f / IntrinsicMath.Max(Reductions.GroupMax(localMax), 1e-5f);
 
-        for (int i = Group.IdxX; i < intsPerRow; i += Group.DimX)
+        int chunks = intsPerRow / TernaryLayout.IntsPerChunk;
+        for (int first = 0; first < intsPerRow; first += Group.DimX)   // the same steps in every thread: TeamSum has barriers
         {
-            int packed = 0;
-            for (int k = 0; k < TernaryLayout.ValuesPerInt; k++)
+            int i = first + Group.IdxX;
+            int packed = 0, valueSum = 0;
+            for (int k = 0; k < TernaryLayout.ValuesPerInt && i < intsPerRow; k++)
             {
                 int c = i * TernaryLayout.ValuesPerInt + k;
                 int q = c < cols ? QuantizeOne(x[rowStart + c], scale) : 0;
                 packed |= (q & 0xFF) << (8 * k);
+                valueSum += q;
             }
-            quantized[(long)token * intsPerRow + i] = packed;
+            if (i < intsPerRow) quantized[(long)token * intsPerRow + i] = packed;
+            float chunkSum = Reductions.TeamSum(valueSum);   // a row team of 32 threads is one chunk of 32 ints (exact in float)
+            if (i < intsPerRow && i % TernaryLayout.IntsPerChunk == 0) sums[(long)token * chunks + i / TernaryLayout.IntsPerChunk] = (int)chunkSum;
         }
         if (Group.IdxX == 0) scales[token] = scale;
     }

@@ -4,50 +4,58 @@ namespace BitNet.Gpu.Kernels.Ilgpu;
 
 public static partial class GpuKernels
 {
-    // y[t, r] = Σ_w blockScale[r, w] · (Σ_j w[r, 16w+j] · q[t, 16w+j]) / activationScale[t]   for a tile of 4 tokens
+    // y[t, r] = Σ_b blockScale[r, b] · Σ_{j∈b} w[r, j] · q[t, j] / activationScale[t]   for a tile of 4 tokens
     /// <summary>
-    /// Ternary matrix × a prompt batch: each weight word is read once for a tile of four tokens.
+    /// Ternary matrix × a prompt batch: each 16-byte weight vector is read once for a tile of four tokens (TernaryTile;
+    /// a tile past the last token repeats the last token's activations and does not store them).
     /// Grid (ceil(rows / RowsPerGroup), ceil(tokens / 4)), groups of GroupSize threads, one team of RowTeam threads per row.
     /// </summary>
     public static void TernaryMatMat<TDot, TSum>(
-        ArrayView<uint> weights,            // rows × wordsPerRow, 16 codes per uint
-        ArrayView<float> blockScales,       // rows × (wordsPerRow / wordsPerBlock)
-        ArrayView<int> activations,         // tokens × wordsPerRow·4, int8 packed 4 per int
+        ArrayView<Int4> weights,            // rows × vectorsPerRow, 4 words (64 codes) per vector
+        ArrayView<float> blockScales,       // rows × blocksPerRow
+        ArrayView<Int4> activations,        // tokens × wordsPerRow, the 16 int8 activations of one word per element
+        ArrayView<int> activationSums,      // tokens × chunksPerRow: Σ q over each chunk of 128 columns
         ArrayView<float> activationScales,  // tokens
         ArrayView<float> output,            // tokens × rows
-        int rows, int tokens, int wordsPerRow, int wordsPerBlock)
+        int rows, int tokens, int vectorsPerRow, int blockShift)   // vector v of a row has scale block v >> blockShift
         where TDot : struct, IDotProduct4
         where TSum : struct, ITeamReduction
     {
         int row = TeamRow();
         int firstToken = Grid.IdxY * KernelShapes.TokensPerTile;
-        int words = row < rows ? wordsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
+        int vectors = row < rows ? vectorsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
+        int blocksPerRow = BlocksPerRow(vectorsPerRow, blockShift);
+        int safeRow = IntrinsicMath.Min(row, rows - 1);   // a team past the last row reads row rows−1's views but no element
 
-        int blocksPerRow = wordsPerRow / wordsPerBlock;
-        int intsPerRow = wordsPerRow * TernaryLayout.IntsPerWord;
-        int tileTokens = IntrinsicMath.Min(KernelShapes.TokensPerTile, tokens - firstToken);
-        long rowWords = (long)row * wordsPerRow;
-        float sum0 = 0f, sum1 = 0f, sum2 = 0f, sum3 = 0f;
-        for (int w = TeamLane(); w < words; w += KernelShapes.RowTeam)
-        {
-            uint word = weights[rowWords + w];
-            float scale = blockScales[(long)row * blocksPerRow + w / wordsPerBlock];
-            long firstInt = (long)firstToken * intsPerRow + w * TernaryLayout.IntsPerWord;
-            sum0 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt);
-            if (tileTokens > 1) sum1 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + intsPerRow);
-            if (tileTokens > 2) sum2 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 2L * intsPerRow);
-            if (tileTokens > 3) sum3 += scale * TernaryWord.Dot<TDot>(word, activations, firstInt + 3L * intsPerRow);
-        }
-        sum0 = default(TSum).TeamSum(sum0);
-        sum1 = default(TSum).TeamSum(sum1);
-        sum2 = default(TSum).TeamSum(sum2);
-        sum3 = default(TSum).TeamSum(sum3);
+        var tile = new TokenTile();
+        int wordsPerRow = vectorsPerRow * TernaryLayout.WordsPerVector, chunksPerRow = vectorsPerRow / TernaryLayout.VectorsPerChunk;
+        tile.Activations0 = activations.SubView(TileToken(firstToken, 0, tokens) * (long)wordsPerRow, wordsPerRow);
+        tile.Activations1 = activations.SubView(TileToken(firstToken, 1, tokens) * (long)wordsPerRow, wordsPerRow);
+        tile.Activations2 = activations.SubView(TileToken(firstToken, 2, tokens) * (long)wordsPerRow, wordsPerRow);
+        tile.Activations3 = activations.SubView(TileToken(firstToken, 3, tokens) * (long)wordsPerRow, wordsPerRow);
+        tile.Sums0 = activationSums.SubView(TileToken(firstToken, 0, tokens) * (long)chunksPerRow, chunksPerRow);
+        tile.Sums1 = activationSums.SubView(TileToken(firstToken, 1, tokens) * (long)chunksPerRow, chunksPerRow);
+        tile.Sums2 = activationSums.SubView(TileToken(firstToken, 2, tokens) * (long)chunksPerRow, chunksPerRow);
+        tile.Sums3 = activationSums.SubView(TileToken(firstToken, 3, tokens) * (long)chunksPerRow, chunksPerRow);
+        var sums = TernaryTile.ThreadSums<TDot>(
+            weights.SubView((long)safeRow * vectorsPerRow, vectorsPerRow),
+            blockScales.SubView((long)safeRow * blocksPerRow, blocksPerRow),
+            tile, TeamLane(), vectors, blockShift);
+
+        float total0 = default(TSum).TeamSum(sums.Token0);
+        float total1 = default(TSum).TeamSum(sums.Token1);
+        float total2 = default(TSum).TeamSum(sums.Token2);
+        float total3 = default(TSum).TeamSum(sums.Token3);
         if (TeamLane() != 0 || row >= rows) return;
-        StoreTokenRow(output, activationScales, firstToken, row, rows, sum0);
-        if (tileTokens > 1) StoreTokenRow(output, activationScales, firstToken + 1, row, rows, sum1);
-        if (tileTokens > 2) StoreTokenRow(output, activationScales, firstToken + 2, row, rows, sum2);
-        if (tileTokens > 3) StoreTokenRow(output, activationScales, firstToken + 3, row, rows, sum3);
+        int tileTokens = IntrinsicMath.Min(KernelShapes.TokensPerTile, tokens - firstToken);
+        StoreTokenRow(output, activationScales, firstToken, row, rows, total0);
+        if (tileTokens > 1) StoreTokenRow(output, activationScales, firstToken + 1, row, rows, total1);
+        if (tileTokens > 2) StoreTokenRow(output, activationScales, firstToken + 2, row, rows, total2);
+        if (tileTokens > 3) StoreTokenRow(output, activationScales, firstToken + 3, row, rows, total3);
     }
+
+    /// <summary>Token i of the tile starting at firstToken, or the last token where the tile runs past it.</summary>
+    static int TileToken(int firstToken, int i, int tokens) => IntrinsicMath.Min(firstToken + i, tokens - 1);
 
     static void StoreTokenRow(ArrayView<float> output, ArrayView<float> activationScales, int token, int row, int rows, float sum) =>
         output[(long)token * rows + row] = sum / activationScales[token];

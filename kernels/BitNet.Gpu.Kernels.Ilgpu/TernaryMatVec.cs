@@ -4,34 +4,36 @@ namespace BitNet.Gpu.Kernels.Ilgpu;
 
 public static partial class GpuKernels
 {
-    // y[t, r] = Σ_w blockScale[r, w] · (Σ_j w[r, 16w+j] · q[t, 16w+j]) / activationScale[t]     (one team of threads per row r)
+    // y[t, r] = Σ_b blockScale[r, b] · Σ_{j∈b} w[r, j] · q[t, j] / activationScale[t]     (one team of threads per row r)
     /// <summary>
     /// Ternary matrix × one token. Grid (ceil(rows / RowsPerGroup), tokens), groups of GroupSize threads; the RowTeam
-    /// threads of a row read consecutive weight words (coalesced) and sum their integer dot products.
+    /// threads of a row read consecutive 16-byte weight vectors (coalesced) and sum their integer dot products
+    /// (TernaryRow). Σx per chunk comes precomputed with the activations.
     /// </summary>
     public static void TernaryMatVec<TDot, TSum>(
-        ArrayView<uint> weights,            // rows × wordsPerRow, 16 codes per uint
-        ArrayView<float> blockScales,       // rows × (wordsPerRow / wordsPerBlock)
-        ArrayView<int> activations,         // tokens × wordsPerRow·4, int8 packed 4 per int
+        ArrayView<Int4> weights,            // rows × vectorsPerRow, 4 words (64 codes) per vector
+        ArrayView<float> blockScales,       // rows × blocksPerRow
+        ArrayView<Int4> activations,        // tokens × wordsPerRow, the 16 int8 activations of one word per element
+        ArrayView<int> activationSums,      // tokens × chunksPerRow: Σ q over each chunk of 128 columns
         ArrayView<float> activationScales,  // tokens
         ArrayView<float> output,            // tokens × rows
-        int rows, int wordsPerRow, int wordsPerBlock)
+        int rows, int vectorsPerRow, int blockShift)   // vector v of a row has scale block v >> blockShift
         where TDot : struct, IDotProduct4
         where TSum : struct, ITeamReduction
     {
         int row = TeamRow();
         int token = Grid.IdxY;
-        int words = row < rows ? wordsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
+        int vectors = row < rows ? vectorsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
+        int blocksPerRow = BlocksPerRow(vectorsPerRow, blockShift);
+        int wordsPerRow = vectorsPerRow * TernaryLayout.WordsPerVector, chunksPerRow = vectorsPerRow / TernaryLayout.VectorsPerChunk;
+        int safeRow = IntrinsicMath.Min(row, rows - 1);   // a team past the last row reads row rows−1's views but no element
 
-        int blocksPerRow = wordsPerRow / wordsPerBlock;
-        long rowWords = (long)row * wordsPerRow;
-        long tokenInts = (long)token * wordsPerRow * TernaryLayout.IntsPerWord;
-        float sum = 0f;
-        for (int w = TeamLane(); w < words; w += KernelShapes.RowTeam)
-        {
-            int dot = TernaryWord.Dot<TDot>(weights[rowWords + w], activations, tokenInts + w * TernaryLayout.IntsPerWord);
-            sum += blockScales[(long)row * blocksPerRow + w / wordsPerBlock] * dot;
-        }
+        float sum = TernaryRow.ThreadSum<TDot>(
+            weights.SubView((long)safeRow * vectorsPerRow, vectorsPerRow),
+            blockScales.SubView((long)safeRow * blocksPerRow, blocksPerRow),
+            activations.SubView((long)token * wordsPerRow, wordsPerRow),
+            activationSums.SubView((long)token * chunksPerRow, chunksPerRow),
+            TeamLane(), vectors, blockShift);
         sum = default(TSum).TeamSum(sum);
         if (TeamLane() == 0 && row < rows)
             output[(long)token * rows + row] = sum / activationScales[token];
@@ -42,4 +44,7 @@ public static partial class GpuKernels
 
     /// <summary>A thread's place in its row team.</summary>
     static int TeamLane() => Group.IdxX % KernelShapes.RowTeam;
+
+    /// <summary>Scale blocks per row: the block of the last vector, plus one.</summary>
+    static int BlocksPerRow(int vectorsPerRow, int blockShift) => ((vectorsPerRow - 1) >> blockShift) + 1;
 }

@@ -2,26 +2,32 @@ using ILGPU;
 
 namespace BitNet.Gpu.Kernels.Ilgpu;
 
-/// <summary>The integer dot product of one packed weight word (16 ternary codes) with the 16 int8 activations it meets.</summary>
+/// <summary>
+/// Integer dot products of packed weight words (16 codes each, TernaryLayout) with the int8 activations they meet.
+/// Mask k of a word lines up the codes of the word's int k, each scaled by 4^k, so a word costs four masks and four
+/// dot-product instructions. The four products land in four accumulators (one per mask), combined once per scale block.
+/// </summary>
 static class TernaryWord
 {
-    const int OnePerByte = 0x01010101;
-
-    // Σ_j (code_j − 1) · x_j  =  Σ_j code_j · x_j − Σ_j x_j, four values per dot-product instruction
-    public static int Dot<TDot>(uint word, ArrayView<int> activations, long firstInt) where TDot : struct, IDotProduct4
+    // dots.k += Σ_i 4^k · code[4k+i] · x[4k+i]    for the 4 words of a vector and their 16 activation ints
+    public static Int4 AddVector<TDot>(Int4 dots, Int4 words, ArrayView<Int4> activations, int firstWord) where TDot : struct, IDotProduct4
     {
-        var dot = default(TDot);
-        int codeSum = 0, activationSum = 0;
-        for (int k = 0; k < TernaryLayout.IntsPerWord; k++)
-        {
-            int x = activations[firstInt + k];
-            codeSum = dot.Dot4(SpreadCodes((word >> (8 * k)) & 0xFF), x, codeSum);
-            activationSum = dot.Dot4(OnePerByte, x, activationSum);
-        }
-        return codeSum - activationSum;
+        dots = AddWord<TDot>(dots, words.X, activations[firstWord]);
+        dots = AddWord<TDot>(dots, words.Y, activations[firstWord + 1]);
+        dots = AddWord<TDot>(dots, words.Z, activations[firstWord + 2]);
+        return AddWord<TDot>(dots, words.W, activations[firstWord + 3]);
     }
 
-    /// <summary>Four 2-bit codes of one byte, one per byte of an int (codes 0..2 are valid int8).</summary>
-    static int SpreadCodes(uint fourCodes) =>
-        (int)((fourCodes & 0x03) | ((fourCodes & 0x0C) << 6) | ((fourCodes & 0x30) << 12) | ((fourCodes & 0xC0) << 18));
+    // Σ_j code_j · x_j  from the four accumulators (exact: accumulator k is a multiple of 4^k)
+    public static int Total(Int4 dots) => dots.X + (dots.Y >> 2) + (dots.Z >> 4) + (dots.W >> 6);
+
+    static Int4 AddWord<TDot>(Int4 dots, int word, Int4 x) where TDot : struct, IDotProduct4
+    {
+        var dot = default(TDot);
+        return new Int4(
+            dot.Dot4(word & TernaryLayout.CodeMask, x.X, dots.X),
+            dot.Dot4(word & (TernaryLayout.CodeMask << 2), x.Y, dots.Y),
+            dot.Dot4(word & (TernaryLayout.CodeMask << 4), x.Z, dots.Z),
+            dot.Dot4(word & (TernaryLayout.CodeMask << 6), x.W, dots.W));
+    }
 }

@@ -1,4 +1,5 @@
 using BitNet.Gpu.Engine.Backends;
+using BitNet.Gpu.Kernels.Ilgpu;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -92,6 +93,7 @@ public static class IlgpuAccelerators
             _ => builder.CPU(SimulatedGpu),
         };
         builder.EnableAlgorithms();   // XMath (exp, sqrt, floor) on every backend; ILGPU's default optimization level
+        builder.EnableDp4a();         // dp4a in registers for the CUDA ternary kernels
     });
 
     static bool IsUsable(IlgpuDeviceKind kind, Device device) => kind switch

@@ -36,7 +36,7 @@ public sealed partial class IlgpuBackend
         var q = (IlgpuQuantizedBuffer)quantized;
         RequireTokens(tokenCount, input, q);
         _kernels.QuantizeActivations(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
-            input.Values.View, q.Packed.View, q.Scales.View, input.Cols, q.IntsPerRow);
+            input.Values.View, q.Packed.View, q.Sums.View, q.Scales.View, input.Cols, q.IntsPerRow);
     }
 
     public void TernaryMatMul(DeviceWeight weight, DeviceBuffer quantized, DeviceBuffer y, int tokenCount)
@@ -50,10 +50,10 @@ public sealed partial class IlgpuBackend
         int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
         if (tokenCount == 1)
             _kernels.TernaryMatVec(_stream, new KernelConfig(new Index3D(rowGroups, 1, 1), Group1D),
-                w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, w.WordsPerRow, w.WordsPerBlock);
+                w.Vectors, w.BlockScales.View, q.WordActivations, q.Sums.View, q.Scales.View, output.Values.View, w.Rows, w.VectorsPerRow, w.BlockShift);
         else
             _kernels.TernaryMatMat(_stream, new KernelConfig(new Index3D(rowGroups, (tokenCount + KernelShapes.TokensPerTile - 1) / KernelShapes.TokensPerTile, 1), Group1D),
-                w.Words.View, w.BlockScales.View, q.Packed.View, q.Scales.View, output.Values.View, w.Rows, tokenCount, w.WordsPerRow, w.WordsPerBlock);
+                w.Vectors, w.BlockScales.View, q.WordActivations, q.Sums.View, q.Scales.View, output.Values.View, w.Rows, tokenCount, w.VectorsPerRow, w.BlockShift);
     }
 
     public void DenseMatMul(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount)

@@ -72,11 +72,10 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         int rows = checked((int)tensor.Rows), cols = checked((int)tensor.Columns);
         var (values, scales, blockSize) = TernaryValues.Unpack(tensor.Type, file.GetTensorBytes(tensor), tensor.ElementCount);
         int blockWidth = Math.Min(blockSize, cols);
-        if (cols % blockWidth != 0 || (blockWidth != cols && blockWidth % TernaryLayout.CodesPerWord != 0))
-            throw new ArgumentException($"{tensor.Name}: scale blocks of {blockSize} do not tile rows of {cols}", nameof(tensor));
+        int blockShift;
+        try { blockShift = TernaryLayout.BlockShift(cols, blockWidth); }
+        catch (ArgumentException e) { throw new ArgumentException($"{tensor.Name}: {e.Message}", nameof(tensor), e); }
 
-        int wordsPerRow = TernaryLayout.WordsPerRow(cols);
-        int wordsPerBlock = blockWidth == cols ? wordsPerRow : blockWidth / TernaryLayout.CodesPerWord;
         int blocksPerRow = cols / blockWidth;
         var rowScales = new float[(long)rows * blocksPerRow];   // scale of block b of row r: value r·cols + b·blockWidth's block
         for (long i = 0; i < rowScales.Length; i++)
@@ -88,7 +87,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
             Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = words.Length * 4L + rowScales.Length * 4L,
             Words = _memory.Allocate<uint>(words.Length, tensor.Name),
             BlockScales = _memory.Allocate<float>(rowScales.Length, tensor.Name + " scales"),
-            WordsPerRow = wordsPerRow, WordsPerBlock = wordsPerBlock,
+            VectorsPerRow = TernaryLayout.VectorsPerRow(cols), BlockShift = blockShift,
         };
         weight.Words.View.CopyFromCPU(_stream, words);
         weight.BlockScales.View.CopyFromCPU(_stream, rowScales);
@@ -168,6 +167,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         {
             Rows = rows, Cols = cols, IntsPerRow = intsPerRow,
             Packed = _memory.Allocate<int>((long)rows * intsPerRow, $"quantized activations {rows}×{cols}"),
+            Sums = _memory.Allocate<int>((long)rows * (intsPerRow / TernaryLayout.IntsPerChunk), $"activation sums {rows}×{cols}"),
             Scales = _memory.Allocate<float>(rows, "activation scales"),
         };
     }

@@ -9,9 +9,9 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// <summary>Every kernel, compiled once for one accelerator when the backend starts; launches take the stream first.</summary>
 sealed class IlgpuKernelSet
 {
-    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int> HalfMatVec { get; private set; }
     public Action<AcceleratorStream, KernelConfig, HalfWeights, ArrayView<float>, ArrayView<float>, int, int> DenseMatVecHalf { get; private set; }
@@ -55,7 +55,7 @@ sealed class IlgpuKernelSet
             case (false, true): LoadRowKernels<PortableDot4, PortableDot16, WarpShuffleTeamSum>(loader); break;
             default: LoadRowKernels<PortableDot4, PortableDot16, SharedMemoryTeamSum>(loader); break;
         }
-        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
         InputSlack = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float>>(GpuKernels.InputSlack);
         QuantizeHalfBlocks = loader.Load<Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<HalfWeights>);
         QuantizeFloatBlocks = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<FloatWeights>);
@@ -77,8 +77,8 @@ sealed class IlgpuKernelSet
     void LoadRowKernels<TDot, TDot16, TSum>(IlgpuKernelLoader loader)
         where TDot : struct, IDotProduct4 where TDot16 : struct, IDotProduct16 where TSum : struct, ITeamReduction
     {
-        TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
-        TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<uint>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
+        TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
         HalfMatVec = UsesHardwareHalf
             ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<HardwareHalfConversion, TSum>)
             : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<SoftwareHalfConversion, TSum>);

@@ -53,5 +53,5 @@ public static class IlgpuKernelSources
         }
     }
 
-    static Context CreateContext() => Context.Create(builder => builder.CPU(IlgpuAccelerators.SimulatedGpu).EnableAlgorithms());
+    static Context CreateContext() => Context.Create(builder => builder.CPU(IlgpuAccelerators.SimulatedGpu).EnableAlgorithms().EnableDp4a());
 }

@@ -1,16 +1,22 @@
 using BitNet.Gpu.Engine.Backends;
 using ILGPU;
 using ILGPU.Runtime;
+using BitNet.Gpu.Kernels.Ilgpu;
 
 namespace BitNet.Gpu.Backends.Ilgpu;
 
-/// <summary>A ternary matrix on the device: 2-bit codes (TernaryLayout) plus one float scale per block of a row.</summary>
+/// <summary>A ternary matrix on the device: 2-bit codes (TernaryLayout, rows padded to whole chunks) plus one float
+/// scale per block of a row; the kernels read the words as 16-byte vectors of four.</summary>
 sealed class IlgpuTernaryWeight(DeviceMemory memory) : DeviceWeight
 {
     public required MemoryBuffer1D<uint, Stride1D.Dense> Words { get; init; }        // rows × wordsPerRow
-    public required MemoryBuffer1D<float, Stride1D.Dense> BlockScales { get; init; } // rows × wordsPerRow / wordsPerBlock
-    public required int WordsPerRow { get; init; }
-    public required int WordsPerBlock { get; init; }
+    public required MemoryBuffer1D<float, Stride1D.Dense> BlockScales { get; init; } // rows × blocksPerRow
+    public required int VectorsPerRow { get; init; }
+    /// <summary>Vector v of a row has scale block v &gt;&gt; BlockShift (TernaryLayout.BlockShift).</summary>
+    public required int BlockShift { get; init; }
+
+    /// <summary>The words as the kernels read them: four per element.</summary>
+    public ArrayView<Int4> Vectors => Words.View.BaseView.Cast<Int4>();
 
     public override void Dispose() { memory.Free(Words); memory.Free(BlockScales); }
 }
@@ -35,14 +41,19 @@ sealed class IlgpuBuffer(DeviceMemory memory) : DeviceBuffer
     public override void Dispose() => memory.Free(Values);
 }
 
-/// <summary>Int8 activations packed 4 per int (TernaryLayout.IntsPerRow per token) with one scale per token.</summary>
+/// <summary>Int8 activations packed 4 per int (TernaryLayout.IntsPerRow per token) with one scale per token, and Σ of
+/// each chunk of 128 activations (the ternary products subtract it once instead of per weight).</summary>
 sealed class IlgpuQuantizedBuffer(DeviceMemory memory) : DeviceBuffer
 {
     public required MemoryBuffer1D<int, Stride1D.Dense> Packed { get; init; }   // rows × intsPerRow
+    public required MemoryBuffer1D<int, Stride1D.Dense> Sums { get; init; }     // rows × intsPerRow / IntsPerChunk
     public required MemoryBuffer1D<float, Stride1D.Dense> Scales { get; init; } // rows
     public required int IntsPerRow { get; init; }
 
-    public override void Dispose() { memory.Free(Packed); memory.Free(Scales); }
+    /// <summary>The packed activations as the ternary kernels read them: one word's 16 activations per element.</summary>
+    public ArrayView<Int4> WordActivations => Packed.View.BaseView.Cast<Int4>();
+
+    public override void Dispose() { memory.Free(Packed); memory.Free(Sums); memory.Free(Scales); }
 }
 
 /// <summary>

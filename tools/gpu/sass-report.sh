@@ -3,12 +3,15 @@
 # tools/gpu/KernelSources), assembles it for sm_90 with ptxas and disassembles it with cuobjdump, then prints per kernel:
 # registers, stack and spills (ptxas -v), SASS instructions, local-memory accesses (STL/LDL), division (PTX div/rem,
 # SASS MUFU.RCP, CALLs and IMAD.HI), loads by width, and the same for the hot loop: the innermost loop with the most
-# loads (an innermost loop: a backward branch's range that holds no other). ternary_matvec's loop reads one weight word (4 bytes) per lane per iteration.
+# loads (an innermost loop: a backward branch's range that holds no other).
 #
-# Usage: tools/gpu/sass-report.sh [ARCH] [PTX_DIR]   (ARCH: sm_90 by default; PTX_DIR: reuse a dump made by
-#        `dotnet run --project tools/gpu/KernelSources -c Release -- PTX_DIR ARCH` instead of making one)
-# Needs ptxas and cuobjdump from the CUDA toolkit on PATH (Debian: nvidia-cuda-toolkit, in non-free; only these two
-# binaries are used, so `apt-get download nvidia-cuda-toolkit && dpkg -x` is enough) and the .NET SDK.
+# Then the ternary products' memory-speed budgets, one line each with PASS or FAIL (the script exits 1 on a FAIL):
+# every innermost loop of ternary_matvec/ternary_matmat that holds dot products (IDP) — one per scale layout — must
+# spend at most 16 SASS per 4 bytes of packed weights per thread (per token for the 4-token matmat), hold no local
+# memory access (STL/LDL) or division, spend four dp4a per word and token (Σx comes precomputed), and read weights and
+# activations with 16-byte loads only (a narrower load at most once per weight vector: its block scale); and neither
+# kernel may touch local memory anywhere. Words per loop step: 16-byte loads / (tokens + 1/4), as each step's 4 words
+# take one weight vector and, per token, one activation vector per word.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 arch="${1:-sm_90}"
@@ -99,4 +102,44 @@ print('| ' + ' | '.join(header) + ' |')
 print('|' + '|'.join('---' for _ in header) + '|')
 for r in rows:
     print('| ' + ' | '.join(str(c) for c in r) + ' |')
+
+# ---- budgets of the ternary products ----
+BUDGET = 16                                                   # SASS per 4 B of packed weights per thread (per token)
+TOKENS = {'ternary_matvec': 1, 'ternary_matmat': 4}           # tokens that share each weight word
+failed = False
+
+def verdict(ok):
+    global failed
+    failed |= not ok
+    return 'PASS' if ok else 'FAIL'
+
+print()
+print(f'Budgets (ternary products at memory speed; {BUDGET} SASS per 4 B weight per thread):')
+for name, tokens in TOKENS.items():
+    code = parse(os.path.join(work, name + '.sass'))
+    local = count(code, 'STL', 'LDL')
+    print(f'{name}: STL/LDL anywhere: {local} (budget 0): {verdict(local == 0)}')
+    dot_loops = [l for l in loops(code) if count(code[l[0]:l[1] + 1], 'IDP')]
+    if not dot_loops:
+        print(f'{name}: no dot-product loop found: {verdict(False)}')
+    for start, end in dot_loops:
+        body = code[start:end + 1]
+        wide = sum(1 for _, op, _ in body if is_load(op) and width(op) == 128)
+        narrow = sum(1 for _, op, _ in body if is_load(op) and width(op) < 128)
+        words = wide / (tokens + 0.25)                        # each 4 words: one weight vector, and one activation vector per word and token
+        kind = 'scale blocks' if narrow else 'one scale per row'
+        if words == 0:
+            print(f'{name} loop ({kind}): {len(body)} SASS, no 16-byte loads: {verdict(False)}')
+            continue
+        per_word = len(body) / words / tokens
+        dots = count(body, 'IDP')
+        div = count(body, 'MUFU.RCP', 'CALL', 'IMAD.HI')
+        local = count(body, 'STL', 'LDL')
+        each = ' per token' if tokens > 1 else ''
+        print(f'{name} loop ({kind}): {len(body)} SASS per step of {words:g} words ({wide} 16-byte loads, {words / 4:g} of them weights): '
+              f'{per_word:.1f} SASS per 4 B weight per thread{each} (budget {BUDGET}): {verdict(per_word <= BUDGET)}')
+        print(f'{name} loop ({kind}): dp4a per word{each} {dots / words / tokens:g} (budget 4, Σx precomputed): {verdict(dots <= 4 * words * tokens)}; '
+              f'STL/LDL {local} (budget 0): {verdict(local == 0)}; RCP+CALL+IMAD.HI {div} (budget 0): {verdict(div == 0)}; '
+              f'narrower loads {narrow} (at most one scale per weight vector): {verdict(narrow <= words / 4)}')
+sys.exit(1 if failed else 0)
 PY

@@ -37,6 +37,10 @@ public sealed class OperationCases
         cases.Add(Ternary(GgmlType.TQ2_0, 9, 768, 7));
         cases.Add(Ternary(GgmlType.TQ1_0, 33, 768, 1));
         cases.Add(Ternary(GgmlType.TQ1_0, 70, 256, 4));
+        cases.Add(Ternary(GgmlType.I2_S, 40, 4480, 1));    // 70 16-byte vectors per row: pairs, then a tail, per thread
+        cases.Add(Ternary(GgmlType.I2_S, 40, 4480, 6));
+        cases.Add(Ternary(GgmlType.TQ2_0, 5, 4608, 1));    // 18 scale blocks per row, 72 vectors
+        cases.Add(Ternary(GgmlType.TQ1_0, 6, 4608, 3));
         cases.Add(TernaryShared(GgmlType.I2_S, 1));
         cases.Add(TernaryShared(GgmlType.TQ2_0, 1));
         cases.Add(TernaryShared(GgmlType.I2_S, 3));

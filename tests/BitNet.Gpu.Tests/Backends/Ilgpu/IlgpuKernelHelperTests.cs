@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Backends.Ilgpu;
 using BitNet.Gpu.Kernels.Ilgpu;
@@ -33,33 +34,73 @@ public sealed class IlgpuKernelHelperTests
     }
 
     [Fact]
-    public void PortableDot4_IsTheSignedByteDotProduct()
+    public void PortableDot4_IsTheUnsignedBySignedByteDotProduct()
     {
         var random = new Random(41);
         for (int i = 0; i < 10_000; i++)
         {
             int a = random.Next(int.MinValue, int.MaxValue), b = random.Next(int.MinValue, int.MaxValue), acc = random.Next(-1000, 1000);
             int expected = acc;
-            for (int k = 0; k < 4; k++) expected += (sbyte)(a >> (8 * k)) * (sbyte)(b >> (8 * k));
+            for (int k = 0; k < 4; k++) expected += (byte)(a >> (8 * k)) * (sbyte)(b >> (8 * k));
             Assert.Equal(expected, default(PortableDot4).Dot4(a, b, acc));
+            Assert.Equal(expected, default(CudaDot4).Dot4(a, b, acc));   // off PTX the intrinsic runs the same C#
         }
     }
 
     [Fact]
     public void TernaryLayout_PacksCodesRowByRow_WithZeroPadding()
     {
-        const int rows = 3, cols = 37;   // 3 words per row, the last holding 5 values and 11 padding codes
+        const int rows = 3, cols = 37;   // 3 words of values per row (the last holding 5), padded to one chunk of 8 words
         var random = new Random(42);
         var values = Enumerable.Range(0, rows * cols).Select(_ => (sbyte)(random.Next(3) - 1)).ToArray();
         var words = TernaryLayout.Pack(values, rows, cols);
+        Assert.Equal(8, TernaryLayout.WordsPerRow(cols));
         Assert.Equal(rows * TernaryLayout.WordsPerRow(cols), words.Length);
         for (int r = 0; r < rows; r++)
         for (int c = 0; c < TernaryLayout.WordsPerRow(cols) * 16; c++)
         {
-            int code = (int)(words[r * 3 + c / 16] >> (2 * (c % 16))) & 3;
+            // column 16w + 4k + i: byte i of word w, bits 2k
+            int code = (int)(words[r * 8 + c / 16] >> (8 * (c % 4) + 2 * (c % 16 / 4))) & 3;
             Assert.Equal(c < cols ? values[r * cols + c] + 1 : 1, code);
         }
     }
+
+    [Fact]
+    public void TernaryLayout_MaskK_LinesUpTheCodesOfIntK()
+    {
+        // The kernels' word dot product: mask k of a word against int k of the activations, scaled back by 4^k.
+        var random = new Random(43);
+        var values = Enumerable.Range(0, 16).Select(_ => (sbyte)(random.Next(3) - 1)).ToArray();
+        var x = Enumerable.Range(0, 16).Select(_ => (sbyte)random.Next(-128, 128)).ToArray();
+        int word = (int)TernaryLayout.Pack(values, 1, 16)[0];
+        int dot = 0, xSum = 0;
+        for (int k = 0; k < 4; k++)
+        {
+            int ints = BitConverter.ToInt32(MemoryMarshal.AsBytes(x.AsSpan(4 * k, 4)));
+            dot += default(PortableDot4).Dot4(word & (TernaryLayout.CodeMask << (2 * k)), ints, 0) >> (2 * k);
+            xSum += x[4 * k] + x[4 * k + 1] + x[4 * k + 2] + x[4 * k + 3];
+        }
+        Assert.Equal(Enumerable.Range(0, 16).Sum(j => values[j] * x[j]), dot - xSum);
+    }
+
+    [Theory]
+    [InlineData(2560, 2560, 31)]   // one scale per row (I2_S)
+    [InlineData(6912, 256, 2)]     // TQ1_0/TQ2_0: 4 vectors per block
+    [InlineData(1024, 512, 3)]
+    public void TernaryLayout_BlockShift_PutsEachVectorInItsBlock(int cols, int blockWidth, int shift)
+    {
+        Assert.Equal(shift, TernaryLayout.BlockShift(cols, blockWidth));
+        if (blockWidth < cols)
+            for (int v = 0; v < TernaryLayout.VectorsPerRow(cols); v++)
+                Assert.Equal(v * 64 / blockWidth, v >> shift);
+    }
+
+    [Theory]
+    [InlineData(768, 64)]    // half a chunk: a chunk's activation sum would span two blocks
+    [InlineData(768, 384)]   // three chunks: not a power of two of vectors
+    [InlineData(1000, 256)]  // does not tile the row
+    public void TernaryLayout_BlockShift_RejectsBlocksTheKernelsCannotIndex(int cols, int blockWidth) =>
+        Assert.Throws<ArgumentException>("blockWidth", () => TernaryLayout.BlockShift(cols, blockWidth));
 
     [Fact]
     public void TernaryLayout_RejectsNonTernaryValuesAndWrongLengths()

@@ -65,8 +65,8 @@ public sealed class KernelSourceTests
         Assert.Equal(23, sources.Count);
         foreach (var (name, ptx) in sources)
             Assert.True(ptx.Contains(".entry", StringComparison.Ordinal), $"{name}: no .entry in the PTX");
-        Assert.Contains("dp4a.s32.s32", sources["ternary_matvec"]);
-        Assert.Contains("dp4a.s32.s32", sources["ternary_matmat"]);
+        Assert.Contains("dp4a.u32.s32", sources["ternary_matvec"]);
+        Assert.Contains("dp4a.u32.s32", sources["ternary_matmat"]);
         Assert.Contains("shfl.sync.down", sources["ternary_matvec"]);
         Assert.Contains("shfl.sync.down", sources["dense_matvec_f16"]);
         Assert.Contains("dp4a.s32.s32", sources["q8_matvec"]);
@@ -87,6 +87,20 @@ public sealed class KernelSourceTests
     {
         string source = IlgpuKernelSources.OpenCl().Single(s => s.Name == "dense_matvec_f16").Source;
         Assert.DoesNotContain("half", source);   // devices without cl_khr_fp16 must build it
+    }
+
+    [Theory]
+    [InlineData("ternary_matvec")]
+    [InlineData("ternary_matmat")]
+    public void Ptx_TernaryKernels_KeepDp4aInRegisters_AndLoad16Bytes(string kernel)
+    {
+        // The memory-speed budget (tools/gpu/sass-report.sh checks the SASS): dp4a results never pass through local
+        // memory (CudaAsm.Emit's out arguments do), weights and activations come in 16-byte vector loads.
+        string ptx = IlgpuKernelSources.Ptx().Single(s => s.Name == kernel).Source;
+        string[] instructions = [.. ptx.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith("//", StringComparison.Ordinal))];
+        Assert.DoesNotContain(instructions, i => i.StartsWith("st.local", StringComparison.Ordinal) || i.StartsWith("ld.local", StringComparison.Ordinal));
+        Assert.DoesNotContain(instructions, i => i.StartsWith(".local", StringComparison.Ordinal));
+        Assert.Contains(instructions, i => i.StartsWith("ld.v4.b32", StringComparison.Ordinal) || i.StartsWith("ld.global.v4", StringComparison.Ordinal));
     }
 }
 
