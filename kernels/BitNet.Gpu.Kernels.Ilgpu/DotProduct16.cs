@@ -8,14 +8,16 @@ public interface IDotProduct16
     int Dot16(SixteenCodes a, SixteenCodes b);
 }
 
-/// <summary>Four <see cref="PortableDot4"/>s; runs on every accelerator.</summary>
+/// <summary>Sixteen signed multiply-adds; runs on every accelerator. (Not <see cref="PortableDot4"/>: that one reads
+/// its first operand's bytes as unsigned ternary codes.)</summary>
 public struct PortableDot16 : IDotProduct16
 {
-    public readonly int Dot16(SixteenCodes a, SixteenCodes b)
-    {
-        var dot = default(PortableDot4);
-        return dot.Dot4(a.Quad3, b.Quad3, dot.Dot4(a.Quad2, b.Quad2, dot.Dot4(a.Quad1, b.Quad1, dot.Dot4(a.Quad0, b.Quad0, 0))));
-    }
+    public readonly int Dot16(SixteenCodes a, SixteenCodes b) =>
+        SignedDot4(a.Quad0, b.Quad0) + SignedDot4(a.Quad1, b.Quad1) + SignedDot4(a.Quad2, b.Quad2) + SignedDot4(a.Quad3, b.Quad3);
+
+    // Σ_i a.byte[i] · b.byte[i], both int8
+    static int SignedDot4(int a, int b) =>
+        (sbyte)a * (sbyte)b + (sbyte)(a >> 8) * (sbyte)(b >> 8) + (sbyte)(a >> 16) * (sbyte)(b >> 16) + (sbyte)(a >> 24) * (sbyte)(b >> 24);
 }
 
 /// <summary>
