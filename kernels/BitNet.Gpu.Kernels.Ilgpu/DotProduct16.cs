@@ -1,5 +1,3 @@
-using ILGPU.Runtime.Cuda;
-
 namespace BitNet.Gpu.Kernels.Ilgpu;
 
 /// <summary>Σ_i a.code[i] · b.code[i] over sixteen signed bytes: one 16-byte chunk of the int8 output layer.</summary>
@@ -13,24 +11,19 @@ public interface IDotProduct16
 public struct PortableDot16 : IDotProduct16
 {
     public readonly int Dot16(SixteenCodes a, SixteenCodes b) =>
-        SignedDot4(a.Quad0, b.Quad0) + SignedDot4(a.Quad1, b.Quad1) + SignedDot4(a.Quad2, b.Quad2) + SignedDot4(a.Quad3, b.Quad3);
-
-    // Σ_i a.byte[i] · b.byte[i], both int8
-    static int SignedDot4(int a, int b) =>
-        (sbyte)a * (sbyte)b + (sbyte)(a >> 8) * (sbyte)(b >> 8) + (sbyte)(a >> 16) * (sbyte)(b >> 16) + (sbyte)(a >> 24) * (sbyte)(b >> 24);
+        Dp4a.SignedBySigned(a.Quad3, b.Quad3,
+            Dp4a.SignedBySigned(a.Quad2, b.Quad2,
+                Dp4a.SignedBySigned(a.Quad1, b.Quad1,
+                    Dp4a.SignedBySigned(a.Quad0, b.Quad0, 0))));
 }
 
-/// <summary>
-/// Four chained dp4a instructions (CUDA sm_61 and later) in one inline PTX block: ILGPU passes an inline-assembly result
-/// through local memory, so one block per chunk costs one such store and load where four separate dp4a would cost four.
-/// </summary>
+/// <summary>Four chained signed dp4a instructions (CUDA sm_61 and later) through the <see cref="Dp4a"/> intrinsic, so
+/// the sum stays in registers; where the context has no dp4a the same calls run as multiply-adds.</summary>
 public struct CudaDot16 : IDotProduct16
 {
-    public readonly int Dot16(SixteenCodes a, SixteenCodes b)
-    {
-        CudaAsm.Emit(
-            "{ .reg .s32 t; dp4a.s32.s32 t, %1, %2, 0; dp4a.s32.s32 t, %3, %4, t; dp4a.s32.s32 t, %5, %6, t; dp4a.s32.s32 %0, %7, %8, t; }",
-            out int result, a.Quad0, b.Quad0, a.Quad1, b.Quad1, a.Quad2, b.Quad2, a.Quad3, b.Quad3);
-        return result;
-    }
+    public readonly int Dot16(SixteenCodes a, SixteenCodes b) =>
+        Dp4a.SignedIntrinsic(a.Quad3, b.Quad3,
+            Dp4a.SignedIntrinsic(a.Quad2, b.Quad2,
+                Dp4a.SignedIntrinsic(a.Quad1, b.Quad1,
+                    Dp4a.SignedIntrinsic(a.Quad0, b.Quad0, 0))));
 }

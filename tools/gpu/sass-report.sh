@@ -12,6 +12,8 @@
 # activations with 16-byte loads only (a narrower load at most once per weight vector: its block scale); and neither
 # kernel may touch local memory anywhere. Words per loop step: 16-byte loads / (tokens + 1/4), as each step's 4 words
 # take one weight vector and, per token, one activation vector per word.
+# Then the output projections' budgets (F16 and int8 weights): no local memory anywhere, and at most 8 SASS per weight
+# element in the hot loop, counting weights from its 16-byte loads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 arch="${1:-sm_90}"
@@ -141,5 +143,27 @@ for name, tokens in TOKENS.items():
         print(f'{name} loop ({kind}): dp4a per word{each} {dots / words / tokens:g} (budget 4, Σx precomputed): {verdict(dots <= 4 * words * tokens)}; '
               f'STL/LDL {local} (budget 0): {verdict(local == 0)}; RCP+CALL+IMAD.HI {div} (budget 0): {verdict(div == 0)}; '
               f'narrower loads {narrow} (at most one scale per weight vector): {verdict(narrow <= words / 4)}')
+
+# ---- budgets of the output projections ----
+OUTPUT_BUDGET = 8                                             # SASS per weight element per thread
+# kernel: (weights per 16-byte weight load, 16-byte loads per such group: the weights and their activations)
+OUTPUT = {'dense_matvec_f16': (8, 3),                         # 8 halves, and 8 floats of activations in two loads
+          'q8_matvec': (16, 2), 'q8_screen': (16, 2)}         # 16 int8 weights, and 16 int8 activations
+print()
+print(f'Budgets (output projections; {OUTPUT_BUDGET} SASS per weight element per thread):')
+for name, (weights, group) in OUTPUT.items():
+    code = parse(os.path.join(work, name + '.sass'))
+    local = count(code, 'STL', 'LDL')
+    print(f'{name}: STL/LDL anywhere: {local} (budget 0): {verdict(local == 0)}')
+    hot = max(loops(code), key=lambda l: (sum(1 for _, op, _ in code[l[0]:l[1] + 1] if is_load(op)), l[1] - l[0]), default=None)
+    body = code[hot[0]:hot[1] + 1] if hot else []
+    wide = sum(1 for _, op, _ in body if is_load(op) and width(op) == 128)
+    if not wide:
+        print(f'{name}: no loop with 16-byte loads: {verdict(False)}')
+        continue
+    elements = wide / group * weights
+    per_element = len(body) / elements
+    print(f'{name} loop: {len(body)} SASS per step of {elements:g} weights ({wide} 16-byte loads): '
+          f'{per_element:.1f} SASS per weight per thread (budget {OUTPUT_BUDGET}): {verdict(per_element <= OUTPUT_BUDGET)}')
 sys.exit(1 if failed else 0)
 PY

@@ -92,7 +92,9 @@ public sealed class KernelSourceTests
     [Theory]
     [InlineData("ternary_matvec")]
     [InlineData("ternary_matmat")]
-    public void Ptx_TernaryKernels_KeepDp4aInRegisters_AndLoad16Bytes(string kernel)
+    [InlineData("q8_matvec")]
+    [InlineData("q8_screen")]
+    public void Ptx_Dp4aKernels_KeepDp4aInRegisters_AndLoad16Bytes(string kernel)
     {
         // The memory-speed budget (tools/gpu/sass-report.sh checks the SASS): dp4a results never pass through local
         // memory (CudaAsm.Emit's out arguments do), weights and activations come in 16-byte vector loads.
