@@ -31,7 +31,8 @@ public sealed unsafe partial class TernaryMatrix : IDisposable
     byte* _packed;   // rowGroups × cols bytes
     float* _scales;  // rowGroups·4 × scaleBlocksPerRow
 
-    TernaryMatrix(int rows, int cols, int scaleBlockCols)
+    /// <param name="fillWithZeros">Start every code at zero; a caller that writes every row itself skips the pass over the memory.</param>
+    TernaryMatrix(int rows, int cols, int scaleBlockCols, bool fillWithZeros = true)
     {
         Rows = rows;
         Cols = cols;
@@ -41,7 +42,7 @@ public sealed unsafe partial class TernaryMatrix : IDisposable
         PackedBytes = (long)RowGroups * cols;
         _packed = (byte*)LargePageMemory.Allocate(PackedBytes);
         _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)), 64);
-        NativeMemory.Fill(_packed, (nuint)PackedBytes, ZeroCodes);
+        if (fillWithZeros) NativeMemory.Fill(_packed, (nuint)PackedBytes, ZeroCodes);
         NativeMemory.Clear(_scales, (nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)));
     }
 

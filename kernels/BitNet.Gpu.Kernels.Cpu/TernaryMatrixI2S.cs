@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace BitNet.Gpu.Kernels.Cpu;
 
 public sealed unsafe partial class TernaryMatrix
@@ -17,21 +20,23 @@ public sealed unsafe partial class TernaryMatrix
         int rowBytes = cols / 4;
         if (codes.Length != (long)rows * rowBytes)
             throw new ArgumentException($"Expected rows × cols / 4 = {(long)rows * rowBytes} code bytes, got {codes.Length}.", nameof(codes));
-        invalidCodeByte = FirstInvalidCode(codes);
-        if (invalidCodeByte >= 0) return null;
-
-        var matrix = new TernaryMatrix(rows, cols, cols);
+        var matrix = new TernaryMatrix(rows, cols, cols, fillWithZeros: false);
+        if (rows % GroupRows != 0) NativeMemory.Fill(matrix.Group(matrix.RowGroups - 1), (nuint)cols, ZeroCodes); // the padding rows
         for (int row = 0; row < rows; row++) matrix.RowScales(row)[0] = scale;
+        int invalidRows = 0;
         fixed (byte* source = codes)
         {
             byte* sourceCopy = source;
             Parallel.For(0, matrix.RowGroups, group =>
             {
                 for (int row = group * GroupRows; row < Math.Min(rows, (group + 1) * GroupRows); row++)
-                    matrix.PackI2SRow(row, sourceCopy + (long)row * rowBytes);
+                    if (!matrix.PackI2SRow(row, sourceCopy + (long)row * rowBytes)) Volatile.Write(ref invalidRows, 1);
             });
         }
-        return matrix;
+        invalidCodeByte = invalidRows == 0 ? -1 : FirstInvalidCode(codes); // the scan runs only for a bad file, to name the byte
+        if (invalidCodeByte < 0) return matrix;
+        matrix.Dispose();
+        return null;
     }
 
     /// <summary>Offset of the first byte holding code 3 (a pair of set bits), or −1.</summary>
@@ -55,20 +60,37 @@ public sealed unsafe partial class TernaryMatrix
         return -1;
     }
 
-    void PackI2SRow(int row, byte* rowCodes)
+    /// <summary>
+    /// 16 bytes of each of two I2_S blocks to 16 + 16 output bytes (at destination and destination + 32). Columns j, j+64 are
+    /// a's fields g = 0, 2 (shifts 6, 2) and j+32, j+96 its fields g = 1, 3 (shifts 4, 0); likewise b for the next 128
+    /// columns. Each field moves to bits 2k of its output byte (k = 0..3 for a's two fields, then b's), as masks and shifts:
+    /// low  = (a≫6 &amp; 3) | (a≫2 &amp; 3)≪2 | (b≫6 &amp; 3)≪4 | (b≫2 &amp; 3)≪6,
+    /// high = (a≫4 &amp; 3) | (a &amp; 3)≪2 | (b≫4 &amp; 3)≪4 | (b &amp; 3)≪6.
+    /// </summary>
+    static void PackI2SBytes(Vector128<byte> a, Vector128<byte> b, byte* destination)
+    {
+        var low = (a >> 6) | (a & Vector128.Create((byte)0x0C)) | ((b >> 2) & Vector128.Create((byte)0x30)) | ((b << 4) & Vector128.Create((byte)0xC0));
+        var high = ((a >> 4) & Vector128.Create((byte)0x03)) | ((a << 2) & Vector128.Create((byte)0x0C)) | (b & Vector128.Create((byte)0x30)) | (b << 6);
+        low.Store(destination);
+        high.Store(destination + I2SBlockBytes);
+    }
+
+    /// <summary>Packs one row; false when its codes hold the invalid code 3 (the row is then left partly written).</summary>
+    bool PackI2SRow(int row, byte* rowCodes)
     {
         byte* group = Group(row / GroupRows);
         int rowInGroup = row % GroupRows;
+        var invalid = Vector128<byte>.Zero; // bit 2k + 1 set where a field holds code 3 (both of its bits set)
         for (int block = 0; block < FullBlocks; block++)
         {
             // Two I2_S blocks a (columns 0..127) and b (128..255) feed one 256-column block: output byte j holds columns j + 64k.
             byte* a = rowCodes + 2 * block * I2SBlockBytes, b = a + I2SBlockBytes;
             byte* destination = group + block * BlockCols + rowInGroup * 64;
-            for (int j = 0; j < I2SBlockBytes; j++)
+            for (int j = 0; j < I2SBlockBytes; j += Vector128<byte>.Count)
             {
-                // columns j, j+64 are a's fields g = 0, 2 (shifts 6, 2); j+32, j+96 are g = 1, 3 (shifts 4, 0); likewise b.
-                destination[j] = (byte)((a[j] >> 6 & 3) | (a[j] >> 2 & 3) << 2 | (b[j] >> 6 & 3) << 4 | (b[j] >> 2 & 3) << 6);
-                destination[j + 32] = (byte)((a[j] >> 4 & 3) | (a[j] & 3) << 2 | (b[j] >> 4 & 3) << 4 | (b[j] & 3) << 6);
+                var (aBytes, bBytes) = (Vector128.Load(a + j), Vector128.Load(b + j));
+                invalid |= (aBytes & (aBytes << 1)) | (bBytes & (bBytes << 1));
+                PackI2SBytes(aBytes, bBytes, destination + j);
             }
         }
         if (HasHalfBlock)
@@ -76,8 +98,10 @@ public sealed unsafe partial class TernaryMatrix
             // Output byte j holds columns j + 32k in bits 2k; the I2_S byte holds them at shift 6 − 2k: reverse the four fields.
             byte* a = rowCodes + 2 * FullBlocks * I2SBlockBytes;
             byte* destination = group + FullBlocks * BlockCols + rowInGroup * 32;
+            if (FirstInvalidByte(a, 0, I2SBlockBytes) >= 0) return false;
             for (int j = 0; j < I2SBlockBytes; j++)
                 destination[j] = (byte)((a[j] >> 6 & 3) | (a[j] >> 4 & 3) << 2 | (a[j] >> 2 & 3) << 4 | (a[j] & 3) << 6);
         }
+        return (invalid & Vector128.Create((byte)0xAA)) == Vector128<byte>.Zero;
     }
 }

@@ -4,13 +4,15 @@ namespace BitNet.Gpu.Model;
 
 /// <summary>
 /// A file mapped read-only into memory: its bytes are read in place through <see cref="Pointer"/>, never copied,
-/// and the operating system pages them in on first touch. Valid until disposed.
+/// and the operating system pages them in on first touch. Valid until disposed; a <see cref="KeepMapped"/> lease keeps
+/// the bytes mapped past that, for weights a backend reads in place.
 /// </summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
     readonly MemoryMappedFile _map;
     readonly MemoryMappedViewAccessor _view;
     byte* _pointer;
+    int _references = 1;   // the owner's, plus one per lease
 
     MappedFile(string path, long length, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* pointer)
     {
@@ -95,10 +97,37 @@ internal sealed unsafe class MappedFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// A lease that keeps the mapping alive until it is disposed, even after this file is: <see cref="Pointer"/> was read
+    /// before, and its bytes stay readable. Each lease is released once.
+    /// </summary>
+    public IDisposable KeepMapped()
+    {
+        ObjectDisposedException.ThrowIf(_pointer == null, this);
+        Interlocked.Increment(ref _references);
+        return new Lease(this);
+    }
+
+    sealed class Lease(MappedFile file) : IDisposable
+    {
+        int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) file.Release();
+        }
+    }
+
     public void Dispose()
     {
         if (_pointer == null) return;
         _pointer = null;
+        Release();
+    }
+
+    void Release()
+    {
+        if (Interlocked.Decrement(ref _references) > 0) return;
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();

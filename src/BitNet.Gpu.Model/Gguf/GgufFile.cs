@@ -75,6 +75,12 @@ public sealed unsafe class GgufFile : IDisposable
         return _mapped.Pointer + tensor.FileOffset;
     }
 
+    /// <summary>
+    /// Keeps the file mapped until the returned lease is disposed, even after this file is: for a backend that reads a
+    /// tensor in place (<see cref="GetTensorPointer"/>) instead of copying it.
+    /// </summary>
+    public IDisposable KeepMapped() => _mapped.KeepMapped();
+
     public void Dispose() => _mapped.Dispose();
 
     uint ReadHeader(ref GgufCursor cursor, out int tensorCount, out int keyCount)

@@ -58,10 +58,13 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
         if (tensor.Type == GgmlType.F16)
         {
-            // Copied out of the mapped file into large pages: the output projection is the biggest read of every token.
-            var copy = (Half*)LargePageMemory.Allocate(tensor.ByteSize);
-            Buffer.MemoryCopy(file.GetTensorPointer(tensor), copy, tensor.ByteSize, tensor.ByteSize);
-            return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize, F16 = copy };
+            // Read in place from the mapped file: its pages are already in memory, while a copy costs the kernel a zeroed
+            // page for every 4 KiB (most of a load's time, benchmarks/README.md); the top-k path reads the int8 screen.
+            return new CpuWeight
+            {
+                Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize,
+                F16 = (Half*)file.GetTensorPointer(tensor), F16Mapping = file.KeepMapped(),
+            };
         }
         if (UploadQuantized(file, tensor, rows, cols) is { } matrix)
             return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.ByteSize, Quantized = matrix };

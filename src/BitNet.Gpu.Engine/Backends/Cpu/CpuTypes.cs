@@ -4,13 +4,15 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 
 /// <summary>
 /// A weight on the CPU backend: a packed ternary matrix (2 bits per weight, unpacked on the fly by the kernels),
-/// an F16 matrix copied into large pages (<see cref="LargePageMemory"/>), a quantized matrix (<see cref="IQuantizedMatrix"/>:
+/// an F16 matrix read in place from the mapped model file, a quantized matrix (<see cref="IQuantizedMatrix"/>:
 /// Q8_0 as int8 codes with block scales, Q6_K and Q4_K as their super-blocks), or floats for the other dense types and norms.
 /// </summary>
 internal sealed unsafe class CpuWeight : DeviceWeight
 {
     public TernaryMatrix? Ternary { get; init; }
-    public Half* F16 { get; init; }            // rows × cols, from LargePageMemory.Allocate
+    public Half* F16 { get; init; }            // rows × cols, in the mapped model file
+    /// <summary>Keeps the model file mapped while <see cref="F16"/> points into it.</summary>
+    public IDisposable? F16Mapping { get; init; }
     public float[]? Floats { get; init; }      // rows × cols
     public IQuantizedMatrix? Quantized { get; init; } // Q8_0, Q6_K or Q4_K
 
@@ -43,7 +45,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
         Ternary?.Dispose();
         Quantized?.Dispose();
         Screen?.Dispose();
-        LargePageMemory.Free(F16); // null (no F16 matrix) is ignored
+        F16Mapping?.Dispose();
     }
 }
 
