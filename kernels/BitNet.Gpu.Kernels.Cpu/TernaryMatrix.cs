@@ -29,6 +29,7 @@ public sealed unsafe partial class TernaryMatrix : IDisposable
     const byte ZeroCodes = 0b01_01_01_01; // four zeros (code 1)
 
     byte* _packed;   // rowGroups × cols bytes
+    readonly IDisposable? _packedOwner; // set when the codes are borrowed (FromPackedI2S), not allocated here
     float* _scales;  // rowGroups·4 × scaleBlocksPerRow
 
     /// <param name="fillWithZeros">Start every code at zero; a caller that writes every row itself skips the pass over the memory.</param>
@@ -44,6 +45,21 @@ public sealed unsafe partial class TernaryMatrix : IDisposable
         _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)), 64);
         if (fillWithZeros) NativeMemory.Fill(_packed, (nuint)PackedBytes, ZeroCodes);
         NativeMemory.Clear(_scales, (nuint)((long)RowGroups * GroupRows * ScaleBlocksPerRow * sizeof(float)));
+    }
+
+    /// <summary>A matrix over codes packed elsewhere; <paramref name="owner"/> keeps them valid until disposed.</summary>
+    TernaryMatrix(int rows, int cols, byte* packed, IDisposable owner)
+    {
+        Rows = rows;
+        Cols = cols;
+        ScaleBlockCols = cols;
+        ScaleBlocksPerRow = 1;
+        RowGroups = (rows + GroupRows - 1) / GroupRows;
+        PackedBytes = (long)RowGroups * cols;
+        _packed = packed;
+        _packedOwner = owner;
+        _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)RowGroups * GroupRows * sizeof(float)), 64);
+        NativeMemory.Clear(_scales, (nuint)((long)RowGroups * GroupRows * sizeof(float)));
     }
 
     public int Rows { get; }
@@ -213,7 +229,8 @@ public sealed unsafe partial class TernaryMatrix : IDisposable
 
     public void Dispose()
     {
-        LargePageMemory.Free(_packed);
+        if (_packedOwner is null) LargePageMemory.Free(_packed);
+        else if (_packed != null) _packedOwner.Dispose();
         NativeMemory.AlignedFree(_scales);
         _packed = null;
         _scales = null;

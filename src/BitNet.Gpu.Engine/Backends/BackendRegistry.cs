@@ -66,7 +66,7 @@ public sealed class BackendRegistry
     {
         Register(new DelegateProvider("cpu", () => [new BackendDevice("cpu", 0, "host CPU",
                 $"{Environment.ProcessorCount} cores, {Kernels.Cpu.SimdSupport.Best} ternary kernels") { IsGpu = false }],
-            options => new CpuBackend(options.Threads)));
+            options => new CpuBackend(options.Threads, Cpu.PackedWeightCache.DefaultFolder())));
         Register(new DelegateProvider("reference", () => [new BackendDevice("reference", 0, "host", "plain C# reference (slow; for checking)") { IsGpu = false }],
             _ => new ReferenceBackend()));
     }

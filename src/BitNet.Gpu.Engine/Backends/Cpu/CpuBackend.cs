@@ -19,8 +19,15 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     int[] _tokens = [], _sequences = [], _positions = [];
     readonly RopeAngleTable _ropeAngles = new(); // this step's cos/sin, shared by every layer's q and k
 
-    public CpuBackend(int threads = 0)
+    readonly string? _weightCacheFolder;
+    PackedWeightCache? _weightCache;
+    GgufFile? _weightCacheModel;
+
+    /// <param name="threads">Worker threads; 0 = one per core.</param>
+    /// <param name="weightCacheFolder">Where repacked I2_S weights are cached between loads (<see cref="PackedWeightCache"/>); null: no cache.</param>
+    public CpuBackend(int threads = 0, string? weightCacheFolder = null)
     {
+        _weightCacheFolder = weightCacheFolder;
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "--threads must be 0 (one per core) or more");
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         _pool = new KernelThreadPool(Threads);
@@ -39,8 +46,11 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.PackedBytes, Ternary = matrix };
     }
 
-    /// <summary>I2_S codes repacked straight from the file's bytes (no per-value unpack); code 3 is the same error the unpack gives.</summary>
-    static DeviceWeight UploadI2S(GgufFile file, GgufTensorInfo tensor)
+    /// <summary>
+    /// I2_S codes from the weight cache when it holds this model (checked against the file's codes), else repacked
+    /// straight from the file's bytes (no per-value unpack) and saved to the cache; code 3 is the same error the unpack gives.
+    /// </summary>
+    DeviceWeight UploadI2S(GgufFile file, GgufTensorInfo tensor)
     {
         var bytes = file.GetTensorBytes(tensor);
         int rows = (int)tensor.Rows, cols = (int)tensor.Columns;
@@ -48,9 +58,33 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         if (bytes.Length != TensorSizes.ByteSize(tensor.Type, tensor.ElementCount))
             throw new ArgumentException($"Tensor {tensor.Name}: expected {TensorSizes.ByteSize(tensor.Type, tensor.ElementCount)} bytes of I2_S, got {bytes.Length}.", nameof(tensor));
         float scale = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes[codeBytes..]);
-        var matrix = TernaryMatrix.FromI2S(bytes[..codeBytes], rows, cols, scale, out long invalidByte);
-        if (matrix is null) throw new ModelFormatException(null, $"Tensor {tensor.Name}: I2_S data holds the invalid 2-bit code 3", invalidByte);
-        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix!.PackedBytes, Ternary = matrix };
+        var cache = WeightCacheFor(file);
+        var matrix = cache?.TryRead(tensor, bytes[..codeBytes], scale);
+        if (matrix is null)
+        {
+            matrix = TernaryMatrix.FromI2S(bytes[..codeBytes], rows, cols, scale, out long invalidByte);
+            if (matrix is null) throw new ModelFormatException(null, $"Tensor {tensor.Name}: I2_S data holds the invalid 2-bit code 3", invalidByte);
+            cache?.Save(tensor, matrix);
+        }
+        return new CpuWeight { Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = matrix.PackedBytes, Ternary = matrix };
+    }
+
+    /// <summary>The weight cache of the model being uploaded; null when the cache is off or cannot be opened.</summary>
+    PackedWeightCache? WeightCacheFor(GgufFile file)
+    {
+        if (_weightCacheFolder is null) return null;
+        if (ReferenceEquals(_weightCacheModel, file)) return _weightCache;
+        _weightCache?.Dispose();
+        _weightCacheModel = file;
+        try
+        {
+            _weightCache = PackedWeightCache.Open(file, _weightCacheFolder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _weightCache = null; // no cache: the weights are repacked, as without one
+        }
+        return _weightCache;
     }
 
     public unsafe DeviceWeight UploadDense(GgufFile file, GgufTensorInfo tensor)
@@ -314,5 +348,6 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
     {
         _pool.Dispose();
         _bandwidth?.Dispose();
+        _weightCache?.Dispose();
     }
 }
