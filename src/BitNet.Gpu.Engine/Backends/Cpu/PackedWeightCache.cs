@@ -34,7 +34,8 @@ internal sealed unsafe class PackedWeightCache : IDisposable
     FileStream? _writer;                            // the file being written (miss), else null
     string? _temporaryPath;
     int _tensorsLeft;                               // tensors still to write before the file is complete
-    readonly List<(GgufTensorInfo Tensor, TernaryMatrix Matrix)> _read = []; // tensors read from the file before it was found damaged
+    readonly List<GgufTensorInfo> _read = [];       // tensors read (and checked) from the mapped file
+    MappedFile? _damaged;                           // a file found damaged after _read were checked: their codes are copied from it
 
     /// <summary>The cache folder: <see cref="FolderVariable"/>, else $XDG_CACHE_HOME/bitnet-gpu or ~/.cache/bitnet-gpu; null when off or no home is known.</summary>
     public static string? DefaultFolder()
@@ -131,15 +132,19 @@ internal sealed unsafe class PackedWeightCache : IDisposable
     {
         if (_mapped is null || !_offsets.TryGetValue(tensor.Name, out long offset)) return null;
         var matrix = TernaryMatrix.FromPackedI2S(codes, (int)tensor.Rows, (int)tensor.Columns, scale, _mapped.Pointer + offset, _mapped.KeepMapped());
-        if (matrix is null) Invalidate();
-        else _read.Add((tensor, matrix));
+        if (matrix is not null) _read.Add(tensor);
+        else
+        {
+            _damaged = _mapped; // its checked tensors go into the rewritten file
+            _mapped = null;
+        }
         return matrix;
     }
 
-    /// <summary>The cached copy is unusable: stop reading it; the repacked tensors rewrite it.</summary>
+    /// <summary>Stops reading the mapped file (tensors already made from it keep it mapped through their leases).</summary>
     void Invalidate()
     {
-        _mapped?.Dispose(); // matrices already made from it keep it mapped through their leases
+        _mapped?.Dispose();
         _mapped = null;
     }
 
@@ -152,8 +157,10 @@ internal sealed unsafe class PackedWeightCache : IDisposable
             if (_writer is null)
             {
                 _writer = CreateWriter();
-                foreach (var (readTensor, readMatrix) in _read) Write(readTensor, readMatrix); // the good part of the damaged file
+                foreach (var checkedTensor in _read) WriteCodes(checkedTensor, CodesIn(_damaged!, checkedTensor)); // the damaged file's good part
                 _read.Clear();
+                _damaged?.Dispose();
+                _damaged = null;
             }
             Write(tensor, matrix);
         }
@@ -163,9 +170,14 @@ internal sealed unsafe class PackedWeightCache : IDisposable
         }
     }
 
-    void Write(GgufTensorInfo tensor, TernaryMatrix matrix)
+    ReadOnlySpan<byte> CodesIn(MappedFile file, GgufTensorInfo tensor) =>
+        new(file.Pointer + _offsets[tensor.Name], checked((int)TernaryMatrix.PackedSize((int)tensor.Rows, (int)tensor.Columns)));
+
+    void Write(GgufTensorInfo tensor, TernaryMatrix matrix) => WriteCodes(tensor, matrix.PackedCodes);
+
+    void WriteCodes(GgufTensorInfo tensor, ReadOnlySpan<byte> codes)
     {
-        RandomAccess.Write(_writer!.SafeFileHandle, matrix.PackedCodes, _offsets[tensor.Name]);
+        RandomAccess.Write(_writer!.SafeFileHandle, codes, _offsets[tensor.Name]);
         if (--_tensorsLeft == 0) Complete();
     }
 
@@ -209,6 +221,8 @@ internal sealed unsafe class PackedWeightCache : IDisposable
     public void Dispose()
     {
         Invalidate();
+        _damaged?.Dispose();
+        _damaged = null;
         _read.Clear();
         if (_writer is not null) Abandon();
     }
