@@ -11,11 +11,12 @@ namespace BitNet.Gpu.Engine.Backends.Cpu;
 /// <summary>
 /// A model's I2_S weights saved in the CPU kernels' layout, so a later load maps them instead of repacking: fresh memory
 /// costs the operating system a zeroed page per 4 KiB (most of a load's time), while a mapped file that was read
-/// recently is already in memory. One file per model, named by a hash of the model's path, size, modification time and
-/// header (metadata and tensor table), holding a header and every I2_S tensor's packed codes at 4 KiB-aligned offsets in
-/// the tensor table's order. Nothing in it is trusted: the header must match the model exactly, and every tensor is
-/// compared with the model's own codes before use (<see cref="TernaryMatrix.FromPackedI2S"/>); a missing, stale,
-/// truncated or damaged file is simply rewritten from the repacked weights.
+/// recently is already in memory. One file per model path, named by a hash of the path: a 4 KiB header (a hash of the
+/// model's path, size, modification time and header, i.e. metadata and tensor table) and every I2_S tensor's packed
+/// codes at 4 KiB-aligned offsets in the tensor table's order. Nothing in it is trusted: the header must match the
+/// model exactly, and every tensor is compared with the model's own codes before use
+/// (<see cref="TernaryMatrix.FromPackedI2S"/>); a missing, stale, truncated or damaged file is simply rewritten from
+/// the repacked weights, in place of the old one.
 /// </summary>
 internal sealed unsafe class PackedWeightCache : IDisposable
 {
@@ -69,11 +70,18 @@ internal sealed unsafe class PackedWeightCache : IDisposable
             end += AlignUp(TernaryMatrix.PackedSize((int)tensor.Rows, (int)tensor.Columns));
         }
         byte[] key = ModelKey(model);
-        string path = Path.Combine(folder, Convert.ToHexStringLower(key.AsSpan(0, 16)) + ".i2s-packed");
+        string path = Path.Combine(folder, FileName(model.Path));
         var cache = new PackedWeightCache(path, Header(key, model, offsets.Count, end), offsets, end);
         cache._mapped = cache.MapIfValid();
         return cache;
     }
+
+    /// <summary>
+    /// One file per model path: a model rewritten in place replaces its old cache file rather than leaving it behind
+    /// (the header's <see cref="ModelKey"/> tells the versions apart).
+    /// </summary>
+    static string FileName(string modelPath) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(modelPath))).AsSpan(0, 16)) + ".i2s-packed";
 
     /// <summary>SHA-256 of the model's full path, length, modification time and bytes before its tensor data.</summary>
     static byte[] ModelKey(GgufFile model)

@@ -74,6 +74,7 @@ public sealed class PackedWeightCacheTests : IDisposable
         Assert.False(IsHit());
         Assert.Equal(UploadAll(_model, null), UploadAll(_model, _cacheFolder));
         Assert.True(IsHit());
+        CacheFile(); // the stale file was replaced, not left beside the new one
     }
 
     [Fact]
