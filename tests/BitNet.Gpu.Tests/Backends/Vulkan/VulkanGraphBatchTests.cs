@@ -16,13 +16,6 @@ public sealed class VulkanGraphBatchTests : GraphBatchTests
     protected override string? BundledModelSkipReason =>
         "lavapipe with validation takes tens of minutes for the bundled model's requests; the synthetic models cover the batch here";
 
-    protected override BackendRegistry Registry { get; } = CreateRegistry();
+    protected override BackendRegistry Registry { get; } = VulkanTestDevice.Registry();
 
-    static BackendRegistry CreateRegistry()
-    {
-        var registry = new BackendRegistry();
-        registry.Register(new BackendRegistry.DelegateProvider("vulkan",
-            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => VulkanTestDevice.CreateBackend()));
-        return registry;
-    }
 }

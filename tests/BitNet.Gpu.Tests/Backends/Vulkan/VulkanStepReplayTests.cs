@@ -16,16 +16,8 @@ public sealed class VulkanStepReplayTests
 {
     const int Sequences = 3, BatchSize = 4;
 
-    static BackendRegistry Registry()
-    {
-        var registry = new BackendRegistry();
-        registry.Register(new BackendRegistry.DelegateProvider("vulkan",
-            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => VulkanTestDevice.CreateBackend()));
-        return registry;
-    }
-
     static LoadedModel Load(string path) => LoadedModel.Load(path,
-        new LoadOptions { Backend = "vulkan", BatchSize = BatchSize, ContextLength = 64, Parallel = Sequences }, Registry());
+        new LoadOptions { Backend = "vulkan", BatchSize = BatchSize, ContextLength = 64, Parallel = Sequences }, VulkanTestDevice.Registry());
 
     // Every kind of step the graph takes, each shape more than once; the logits of each call in order.
     static List<float[]> Script(TransformerGraph graph)
