@@ -24,6 +24,7 @@ internal sealed unsafe class CommandStream : IDisposable
     readonly List<long> _keyValues = [];                          // the pending commands' StepKey values
     readonly List<(StepKey Key, RecordedStep Step)> _recorded = []; // least recently used first
     bool _pendingIsCacheable = true;
+    long _segments;         // segments made so far: each one's id
     long _bufferGeneration;
     GpuBuffer? _staging;    // host writes, device reads
     GpuBuffer? _readback;   // device writes, host reads: host-cached where the device has it
@@ -66,6 +67,32 @@ internal sealed unsafe class CommandStream : IDisposable
         _pending.Add(command);
         StepKey.Append(_keyValues, command);
     }
+
+    /// <summary>Where the queued commands end now: the start of a <see cref="SegmentSince"/>.</summary>
+    public (int Commands, int KeyValues) Mark => (_pending.Count, _keyValues.Count);
+
+    /// <summary>Whether queued commands can be queued again as they were: none uploads host data, and no buffer was
+    /// replaced since the last wait (commands recorded before would bind the old one).</summary>
+    public bool CanRepeat => _pendingIsCacheable && _retired.Count == 0;
+
+    /// <summary>
+    /// The commands queued since <paramref name="mark"/>, to queue again with <see cref="QueueSegment"/>; null when they
+    /// cannot be (<see cref="CanRepeat"/>). They stay queued as the one segment, whose id stands for them in the step key
+    /// (a segment never changes): a step that queues the segment again matches the command buffer this one records with
+    /// one queued command and two key values, not hundreds.
+    /// </summary>
+    public QueuedSegment? SegmentSince((int Commands, int KeyValues) mark)
+    {
+        if (!CanRepeat) return null;
+        var segment = new QueuedSegment(_pending.GetRange(mark.Commands, _pending.Count - mark.Commands).ToArray(), ++_segments);
+        _pending.RemoveRange(mark.Commands, _pending.Count - mark.Commands);
+        _keyValues.RemoveRange(mark.KeyValues, _keyValues.Count - mark.KeyValues);
+        Queue(segment);
+        return segment;
+    }
+
+    /// <summary>Queues a segment's commands again, as they were queued (no per-command work).</summary>
+    public void QueueSegment(QueuedSegment segment) => Queue(segment);
 
     /// <summary>Queues a copy of bytes between buffers.</summary>
     public void Copy(VkBuffer source, long sourceOffset, VkBuffer destination, long destinationOffset, long bytes) =>
@@ -124,7 +151,7 @@ internal sealed unsafe class CommandStream : IDisposable
             HostTime.AddSubmit(System.Diagnostics.Stopwatch.GetTimestamp() - submitStart);
             SubmitCount++;
             if (replay) ReplayCount++;
-            LastSubmission = (_pending.Count, step.BarrierCount);
+            LastSubmission = (step.CommandCount, step.BarrierCount);
             var fence = _fence;
             long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
             var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);

@@ -3,12 +3,17 @@ using VkBuffer = Silk.NET.Vulkan.Buffer;
 
 namespace BitNet.Gpu.Backends.Vulkan;
 
-/// <summary>One queued command: a dispatch with its bindings and push constants, or a buffer copy.</summary>
+/// <summary>One queued command: a dispatch with its bindings and push constants, a buffer copy, or a segment of
+/// commands queued again as a whole.</summary>
 internal abstract record StepCommand;
 
 internal sealed record DispatchCommand(Kernel Kernel, BufferWindow[] Bindings, uint[] Push, uint GroupsX, uint GroupsY, uint GroupsZ) : StepCommand;
 
 internal sealed record CopyCommand(VkBuffer Source, long SourceOffset, VkBuffer Destination, long DestinationOffset, long Bytes) : StepCommand;
+
+/// <summary>Commands kept to be queued again as they are (a whole step, <see cref="StepRecordings"/>); <paramref name="Id"/>,
+/// unique in its command stream, stands for them in a step key.</summary>
+internal sealed record QueuedSegment(StepCommand[] Commands, long Id) : StepCommand;
 
 /// <summary>
 /// What identifies a recorded command buffer: every command's pipeline, bound windows, push constants and sizes.
@@ -30,11 +35,22 @@ internal sealed class StepKey
 
     public bool Matches(ReadOnlySpan<long> values, int hash) => Hash == hash && values.SequenceEqual(_values);
 
+    /// <summary>A hash of every value, four lanes of multiply-xor: a cheap filter (cheaper per value than
+    /// <see cref="HashCode"/>'s byte-wise mixing) before <see cref="Matches"/> compares the values themselves.</summary>
     public static int HashOf(ReadOnlySpan<long> values)
     {
-        var hash = new HashCode();
-        hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-        return hash.ToHashCode();
+        const ulong Prime = 0x9E3779B97F4A7C15;
+        ulong h0 = (ulong)values.Length, h1 = 1, h2 = 2, h3 = 3;
+        int i = 0;
+        for (; i + 4 <= values.Length; i += 4)
+        {
+            h0 = (h0 ^ (ulong)values[i]) * Prime;
+            h1 = (h1 ^ (ulong)values[i + 1]) * Prime;
+            h2 = (h2 ^ (ulong)values[i + 2]) * Prime;
+            h3 = (h3 ^ (ulong)values[i + 3]) * Prime;
+        }
+        for (; i < values.Length; i++) h0 = (h0 ^ (ulong)values[i]) * Prime;
+        return HashCode.Combine(h0, h1, h2, h3);
     }
 
     /// <summary>Appends what identifies <paramref name="command"/>.</summary>
@@ -63,6 +79,10 @@ internal sealed class StepKey
                 values.Add(c.DestinationOffset);
                 values.Add(c.Bytes);
                 break;
+            case QueuedSegment s:
+                values.Add(3);
+                values.Add(s.Id);
+                break;
         }
     }
 }
@@ -75,14 +95,18 @@ internal sealed unsafe class RecordedStep : IDisposable
     readonly DescriptorPool _descriptorPool;
 
     public CommandBuffer Commands { get; }
+    /// <summary>Commands recorded, those of each segment counted one by one.</summary>
+    public int CommandCount { get; }
     /// <summary>Barriers recorded between commands (the one at the end not counted).</summary>
     public int BarrierCount { get; }
 
-    public RecordedStep(VulkanContext context, CommandPool commandPool, IReadOnlyList<StepCommand> commands, bool oneTime)
+    public RecordedStep(VulkanContext context, CommandPool commandPool, IReadOnlyList<StepCommand> queued, bool oneTime)
     {
         _context = context;
         _commandPool = commandPool;
         var vk = context.Vk;
+        var commands = Flatten(queued);
+        CommandCount = commands.Count;
         var dispatches = commands.OfType<DispatchCommand>().ToArray();
         if (dispatches.Length > 0)
         {
@@ -127,6 +151,16 @@ internal sealed unsafe class RecordedStep : IDisposable
         }
         Barrier();   // the host, and the next submission, see everything this one wrote
         VulkanException.Check(vk.EndCommandBuffer(commandBuffer), "vkEndCommandBuffer");
+    }
+
+    // The commands in order, each segment's in its place.
+    static List<StepCommand> Flatten(IReadOnlyList<StepCommand> queued)
+    {
+        var commands = new List<StepCommand>(queued.Count);
+        foreach (var command in queued)
+            if (command is QueuedSegment segment) commands.AddRange(Flatten(segment.Commands));
+            else commands.Add(command);
+        return commands;
     }
 
     void RecordDispatch(DispatchCommand d)

@@ -9,9 +9,10 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// <summary>
 /// The compute backend for any Vulkan 1.1 device: weights uploaded once to device-local buffers (ternary at 2 bits
 /// per weight, f16 output/embedding matrices as halves), every operation of a step recorded into one command buffer,
-/// and one submit and one wait per step, at <see cref="Read"/>.
+/// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
+/// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it.
 /// </summary>
-public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
+public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
     const int MaxGroupsPerDimension = 65535;   // the guaranteed minimum of maxComputeWorkGroupCount
     const int GroupSize = 64;                  // local_size_x of every shader
@@ -28,6 +29,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     readonly StepConstants _step;
     readonly AttentionScratch _attentionScratch;
     readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
+    readonly StepRecordings _recordings = new();
     int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
 
@@ -182,6 +184,21 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
     /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
+    // ---- whole steps (nothing is queued per operation on a replay) ----
+
+    public bool TryReplay(StepShape shape)
+    {
+        if (!_stream.CanRepeat) return false;   // BeginStep replaced a buffer the recording may bind
+        var segment = _recordings.Find(shape, _context.BufferGeneration, _longestLength, _lastSequence);
+        if (segment is null) return false;
+        _stream.QueueSegment(segment);
+        return true;
+    }
+
+    public void BeginRecord(StepShape shape) => _recordings.Begin(shape, _stream);
+
+    public void EndRecord() => _recordings.End(_stream, _context.BufferGeneration);
+
     void RequireStep(int tokenCount, string operation)
     {
         if (tokenCount > _tokenCount) throw new ArgumentException($"BeginStep gave {_tokenCount} tokens, {operation} asked for {tokenCount}", nameof(tokenCount));
@@ -262,7 +279,9 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
         RequireStep(tokenCount, nameof(Rope));
         if (!_ropeTables.TryGetValue((ropeDims, freqBase), out var table))
             _ropeTables[(ropeDims, freqBase)] = table = new RopeTable(_context, ropeDims, freqBase);
-        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), table.Window(_stream, _longestLength), _step.Places],
+        var rotations = table.Window(_stream, _longestLength);
+        _recordings.Covers(table.Capacity, int.MaxValue);
+        _stream.Dispatch(_kernels.Rope, [buffer.RowsWindow(0, tokenCount), rotations, _step.Places],
             [(uint)tokenCount, (uint)heads, (uint)headDim, (uint)ropeDims, style == RopeStyle.Neox ? 1u : 0u],
             GroupsFor(heads * ropeDims / 2), (uint)tokenCount);
     }
@@ -280,6 +299,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe
             throw new ArgumentException($"positions up to {_longestLength} exceed the cache's {c.ContextLength}", nameof(tokenCount));
         if (_lastSequence >= c.Sequences)
             throw new ArgumentOutOfRangeException(nameof(cache), _lastSequence, $"the cache holds {c.Sequences} sequences");
+        _recordings.Covers(c.ContextLength, c.Sequences);
         var queries = Activations(q, tokenCount, heads * headDim);
         var keys = Activations(k, tokenCount, c.Width);
         var values = Activations(v, tokenCount, c.Width);

@@ -219,22 +219,77 @@ public sealed class TransformerGraph : IDisposable
     }
 
     /// <summary>
+    /// Whether a step of a shape seen before replays the backend's recording of it (where the backend can:
+    /// <see cref="IStepReplay"/>) instead of issuing every operation again. On by default; off, every step issues its
+    /// operations. Steps never replay while <see cref="Inspect"/> is set, since it watches the operations one by one.
+    /// </summary>
+    public bool ReplaySteps { get; set; } = true;
+
+    /// <summary>Steps that replayed the backend's recording instead of issuing their operations.</summary>
+    public int ReplayedSteps { get; private set; }
+
+    const int RememberedShapes = 64;   // shapes whose output read fraction the graph keeps for replayed steps
+    static long s_graphs;
+    readonly long _graphId = Interlocked.Increment(ref s_graphs);   // a recording binds this graph's buffers only
+    readonly Dictionary<StepShape, double> _recordedShapes = [];   // shape → its output read fraction
+
+    /// <summary>
     /// One batch: every layer, then the logits of the tokens in <paramref name="logitRows"/> (ascending), each row screened
-    /// as its <paramref name="screens"/> entry allows.
+    /// as its <paramref name="screens"/> entry allows. A shape recorded before replays; the logits are read either way.
     /// </summary>
     void Step(StepTokens step, int[] logitRows, Span<float> logits, LogitScreen[] screens)
     {
+        int n = step.Count;
+        _backend.BeginStep(step);
+        var replay = ReplaySteps && Inspect is null ? _backend as IStepReplay : null;
+        var shape = replay is null ? null : ShapeOf(n, logitRows, screens);
+        if (shape is not null && _recordedShapes.TryGetValue(shape, out double fraction) && replay!.TryReplay(shape))
+        {
+            ReplayedSteps++;
+            if (logitRows.Length > 0) LastOutputReadFraction = fraction;
+        }
+        else if (shape is not null)
+        {
+            replay!.BeginRecord(shape);
+            Issue(n, logitRows, screens);
+            replay.EndRecord();
+            if (_recordedShapes.Count >= RememberedShapes) _recordedShapes.Clear();
+            _recordedShapes[shape] = LastOutputReadFraction;
+        }
+        else
+            Issue(n, logitRows, screens);
+        for (int t = 0; t < n; t++) _lengths[step.Sequences[t]] = Math.Max(_lengths[step.Sequences[t]], step.Positions[t] + 1);
+
+        int m = logitRows.Length;
+        if (m == 1) _backend.Read(_activations.Logits, 1, logits[..VocabSize]);
+        else if (m > 1) _backend.Read(_activations.AllLogits, m, logits[..(m * VocabSize)]);
+    }
+
+    // Everything Issue's operations depend on besides the buffers' contents.
+    StepShape ShapeOf(int tokenCount, int[] logitRows, LogitScreen[] screens)
+    {
+        var values = new List<long> { _graphId, tokenCount, logitRows.Length };
+        foreach (int row in logitRows) values.Add(row);
+        foreach (var (topK, alwaysExact) in screens)
+        {
+            values.Add(topK);
+            values.Add(alwaysExact.Length);
+            foreach (int token in alwaysExact.Span) values.Add(token);
+        }
+        return new StepShape(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
+    }
+
+    // The step's operations, up to the logits it needs (one row into Logits, several into AllLogits).
+    void Issue(int n, int[] logitRows, LogitScreen[] screens)
+    {
         var b = _backend;
         var a = _activations;
-        int n = step.Count;
-        b.BeginStep(step);
         b.Embed(_weights.TokenEmbedding, a.X, n);
         for (int layer = 0; layer < _hp.BlockCount; layer++)
         {
             Attention(layer, n);
             FeedForward(layer, n);
         }
-        for (int t = 0; t < n; t++) _lengths[step.Sequences[t]] = Math.Max(_lengths[step.Sequences[t]], step.Positions[t] + 1);
 
         if (logitRows.Length == 0) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
@@ -249,7 +304,6 @@ public sealed class TransformerGraph : IDisposable
             else
                 b.DenseMatMul(_weights.Output, a.LastHidden, a.Logits, 1);
             Named("result_output", -1, a.Logits, 1);
-            b.Read(a.Logits, 1, logits[..VocabSize]);
             return;
         }
         int m = logitRows.Length;
@@ -268,7 +322,6 @@ public sealed class TransformerGraph : IDisposable
         else
             b.DenseMatMul(_weights.Output, hidden, a.AllLogits, m);
         Named("result_output", -1, a.AllLogits, m);
-        b.Read(a.AllLogits, m, logits[..(m * VocabSize)]);
     }
 
     // x += o_proj(attn_sub_norm(attention(rope(q), rope(k), v)))  with q,k,v = projections of attn_norm(x)

@@ -36,9 +36,7 @@ public sealed class GpuKvCacheDefaultTests
         string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S);
         var random = new Random(11);
         var tokens = Enumerable.Range(0, 13).Select(_ => random.Next(512)).ToArray();
-        var registry = new BackendRegistry();
-        registry.Register(new BackendRegistry.DelegateProvider("vulkan",
-            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => VulkanTestDevice.CreateBackend()));
+        var registry = VulkanTestDevice.Registry();
 
         float[] Logits(string backend, KvCacheType? cacheType)
         {

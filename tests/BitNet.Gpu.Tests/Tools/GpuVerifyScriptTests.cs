@@ -42,6 +42,7 @@ public sealed class GpuVerifyScriptTests
     }
 
     [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // skipped elsewhere; the fake CLI needs its execute bit
     public void ReportsMissingBackendsFailingLogitsAndBenchFigures()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "verify.sh is a Linux script");

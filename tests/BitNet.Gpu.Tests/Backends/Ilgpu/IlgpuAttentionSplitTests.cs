@@ -121,8 +121,8 @@ public sealed class IlgpuAttentionSplitTests : IDisposable
                 values.CopyTo(r.Values[layer], 0);
                 break;
             case IlgpuKvCache g:
-                g.Keys.View.SubView(g.LayerStart(layer), keys.Length).CopyFromCPU(keys);
-                g.Values.View.SubView(g.LayerStart(layer), values.Length).CopyFromCPU(values);
+                g.Keys!.View.SubView(g.LayerStart(layer), keys.Length).CopyFromCPU(keys);
+                g.Values!.View.SubView(g.LayerStart(layer), values.Length).CopyFromCPU(values);
                 break;
         }
     }

@@ -12,17 +12,10 @@ namespace BitNet.Gpu.Tests.Backends.Vulkan;
 /// </summary>
 public class VulkanGraphTests
 {
-    static BackendRegistry Registry()
-    {
-        var registry = new BackendRegistry();
-        registry.Register(new BackendRegistry.DelegateProvider("vulkan",
-            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => VulkanTestDevice.CreateBackend()));
-        return registry;
-    }
 
     // Both with the same cache type: f32 unless a test asks for f16.
     static float[] Logits(string path, string backend, int[] tokens, int batchSize, KvCacheType cacheType = KvCacheType.F32) =>
-        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, cacheType, Registry());
+        GraphNumericsTests.PromptLogits(path, backend, tokens, batchSize, cacheType, VulkanTestDevice.Registry());
 
     [VulkanTheory]
     [InlineData("bitnet-b1.58", GgmlType.I2_S)]

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using BitNet.Gpu.Backends.Vulkan;
+using BitNet.Gpu.Engine.Backends;
 
 namespace BitNet.Gpu.Tests.Backends.Vulkan;
 
@@ -23,6 +24,15 @@ internal static partial class VulkanTestDevice
         {
             SubgroupReductions = subgroupReductions, Device = 0, Validation = true, GpuAssistedValidation = true, SynchronizationValidation = true, MaxBindingBytes = maxBindingBytes, IntegerDotProduct = integerDotProduct,
         });
+
+    /// <summary>A registry whose one backend, "vulkan", is <see cref="CreateBackend"/>'s, for tests that load whole models.</summary>
+    public static BackendRegistry Registry()
+    {
+        var registry = new BackendRegistry();
+        registry.Register(new BackendRegistry.DelegateProvider("vulkan",
+            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => CreateBackend()));
+        return registry;
+    }
 
     static string? FindSkipReason()
     {

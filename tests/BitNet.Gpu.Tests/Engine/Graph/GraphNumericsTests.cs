@@ -21,7 +21,7 @@ public class GraphNumericsTests
     /// rounding boundary, which moves later logits of these random-weight models by up to ~0.25%; such flips are rare,
     /// so the mean stays far below the max.
     /// </summary>
-    public static void AssertLogitsClose(float[] expected, float[] actual, string what, double meanRelative = 5e-4)
+    internal static void AssertLogitsClose(float[] expected, float[] actual, string what, double meanRelative = 5e-4)
     {
         BackendOpsTests.AssertClose(expected, actual, 1e-2, what);
         double scale = expected.Max(v => Math.Abs(v));

@@ -1,0 +1,78 @@
+using BitNet.Gpu.Engine.Backends;
+
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>
+/// Whole steps recorded for <see cref="IStepReplay"/>: per step shape, the commands its operations queued, queued again
+/// as they are when a step of that shape comes back. The command stream then finds the recorded command buffer by the
+/// step's key as for any step (the segment's id stands for its commands there), so a replay skips the graph's calls and
+/// the per-command work, not the key check.
+/// A recording holds while no buffer is destroyed (it may bind one) and while the step's positions and sequences stay
+/// within the tables and caches it binds (a longer position would grow the RoPE table, an upload the recording lacks).
+/// </summary>
+internal sealed class StepRecordings
+{
+    const int Kept = 8;   // as many shapes as the command stream keeps command buffers
+    readonly List<Recording> _kept = [];   // least recently used first
+    StepShape? _shape;
+    (int Commands, int KeyValues) _start;
+    int _positions, _sequences;   // what the operations queued so far cover
+    long _generation;
+
+    sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences);
+
+    /// <summary>Starts recording a step of <paramref name="shape"/> at the stream's current end.</summary>
+    public void Begin(StepShape shape, CommandStream stream)
+    {
+        _shape = shape;
+        _start = stream.Mark;
+        (_positions, _sequences) = (int.MaxValue, int.MaxValue);
+    }
+
+    /// <summary>Narrows what the recording covers: positions below <paramref name="positions"/>, sequences below
+    /// <paramref name="sequences"/> (a RoPE table's capacity, a KV cache's size).</summary>
+    public void Covers(int positions, int sequences)
+    {
+        if (_shape is null) return;
+        _positions = Math.Min(_positions, positions);
+        _sequences = Math.Min(_sequences, sequences);
+    }
+
+    /// <summary>Keeps the commands queued since <see cref="Begin"/>, unless they cannot be queued again.</summary>
+    public void End(CommandStream stream, long bufferGeneration)
+    {
+        var shape = _shape ?? throw new InvalidOperationException("EndRecord without BeginRecord");
+        _shape = null;
+        var segment = stream.SegmentSince(_start);
+        if (segment is null) return;
+        Forget(bufferGeneration);
+        _kept.RemoveAll(r => r.Shape.Equals(shape));
+        _kept.Add(new Recording(shape, segment, _positions, _sequences));
+        if (_kept.Count > Kept) _kept.RemoveAt(0);
+    }
+
+    /// <summary>The recording of <paramref name="shape"/>, if one holds for a step whose longest attention spans
+    /// <paramref name="positions"/> and whose highest sequence is <paramref name="lastSequence"/>.</summary>
+    public QueuedSegment? Find(StepShape shape, long bufferGeneration, int positions, int lastSequence)
+    {
+        Forget(bufferGeneration);
+        for (int i = _kept.Count - 1; i >= 0; i--)
+        {
+            var recording = _kept[i];
+            if (!recording.Shape.Equals(shape)) continue;
+            if (positions > recording.Positions || lastSequence >= recording.Sequences) return null;
+            _kept.RemoveAt(i);
+            _kept.Add(recording);
+            return recording.Segment;
+        }
+        return null;
+    }
+
+    // Drops every recording once a buffer has been destroyed: one of them may bind it.
+    void Forget(long bufferGeneration)
+    {
+        if (bufferGeneration == _generation) return;
+        _kept.Clear();
+        _generation = bufferGeneration;
+    }
+}
