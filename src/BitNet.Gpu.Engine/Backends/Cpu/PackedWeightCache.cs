@@ -192,6 +192,7 @@ internal sealed unsafe class PackedWeightCache : IDisposable
     FileStream CreateWriter()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        DeleteAbandonedWrites();
         _temporaryPath = $"{_path}.{Environment.ProcessId}.tmp";
         var stream = new FileStream(_temporaryPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
         stream.SetLength(_length);
@@ -217,6 +218,16 @@ internal sealed unsafe class PackedWeightCache : IDisposable
         _temporaryPath = null;
         _tensorsLeft = -1; // never complete
     }
+
+    /// <summary>Unfinished files of this model left by a process that was killed while writing (another process still
+    /// writing one touches it more often than every <see cref="AbandonedAfter"/>).</summary>
+    void DeleteAbandonedWrites()
+    {
+        foreach (string file in Directory.EnumerateFiles(Path.GetDirectoryName(_path)!, Path.GetFileName(_path) + ".*.tmp"))
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > AbandonedAfter) TryDelete(file);
+    }
+
+    static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(10);
 
     static void TryDelete(string path)
     {

@@ -66,6 +66,23 @@ public sealed class PackedWeightCacheTests : IDisposable
     }
 
     [Fact]
+    public void AWriteAbandonedByAKilledProcessIsDeletedAndOneInProgressKept()
+    {
+        UploadAll(_model, _cacheFolder);
+        string path = CacheFile();
+        File.Delete(path); // a miss, so the next load writes
+        string abandoned = path + ".999991.tmp", inProgress = path + ".999992.tmp";
+        File.WriteAllBytes(abandoned, [1]);
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-1));
+        File.WriteAllBytes(inProgress, [2]);
+
+        UploadAll(_model, _cacheFolder);
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(inProgress));
+        Assert.True(IsHit());
+    }
+
+    [Fact]
     public void ChangedModelIsAMiss()
     {
         UploadAll(_model, _cacheFolder);
