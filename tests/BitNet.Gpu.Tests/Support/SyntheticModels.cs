@@ -12,16 +12,19 @@ public static class SyntheticModels
 
     /// <summary>
     /// The tiny preset for an architecture and ternary type (hidden 256, FFN 768, 2 layers, 4/2 heads, vocab 512), with
-    /// an F16 embedding unless another is asked for (untied: a separate output matrix of the same type).
+    /// an F16 embedding unless another is asked for (untied: a separate output matrix of the same type), a context of
+    /// 128 positions unless another is asked for.
     /// </summary>
-    public static string Tiny(string architecture, GgmlType type, ulong seed = 7, GgmlType embedding = GgmlType.F16, bool untied = false)
+    public static string Tiny(string architecture, GgmlType type, ulong seed = 7, GgmlType embedding = GgmlType.F16, bool untied = false,
+                              int contextLength = 128)
     {
-        string key = $"{architecture}-{type}-{seed}" + (embedding == GgmlType.F16 ? "" : $"-{embedding}") + (untied ? "-untied" : "");
+        string key = $"{architecture}-{type}-{seed}" + (embedding == GgmlType.F16 ? "" : $"-{embedding}") + (untied ? "-untied" : "")
+                     + (contextLength == 128 ? "" : $"-ctx{contextLength}");
         lock (Gate)
         {
             if (Written.TryGetValue(key, out var path)) return path;
             path = Path.Combine(Folder, key + ".gguf");
-            var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = 128, EmbeddingType = embedding };
+            var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = contextLength, EmbeddingType = embedding };
             if (untied) options = options with { TiedEmbedding = false };
             SyntheticModel.Write(options, path);
             Written[key] = path;

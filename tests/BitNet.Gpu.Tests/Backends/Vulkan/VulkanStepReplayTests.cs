@@ -65,6 +65,40 @@ public sealed class VulkanStepReplayTests
     }
 
     [VulkanFact]
+    public void ReplayedSteps_EqualIssuedSteps_AcrossTheRopeTablesGrowth()
+    {
+        // One-token steps at positions 500 .. 523: the device's RoPE table holds 512 positions until a step needs more,
+        // so the step recorded at 500 must not be replayed at 512 (it would read rotations the table lacks).
+        string path = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, contextLength: 1024);
+        var (expected, _) = OneTokenStepsFrom500(path, replay: false);
+        var (actual, replayed) = OneTokenStepsFrom500(path, replay: true);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(expected[i].AsSpan().SequenceEqual(actual[i]), $"position {500 + i}: replayed logits differ from issued ones");
+        // 501 .. 511 replay the step recorded at 500; 512 grows the table (that submission is not kept); 513 records
+        // again, and 514 .. 523 replay it.
+        Assert.Equal(11 + 10, replayed);
+    }
+
+    static (List<float[]> Logits, int Replayed) OneTokenStepsFrom500(string path, bool replay)
+    {
+        using var model = LoadedModel.Load(path, new LoadOptions { Backend = "vulkan", BatchSize = 128, ContextLength = 600 }, VulkanTestDevice.Registry());
+        var graph = model.Graph;
+        graph.ReplaySteps = replay;
+        int vocab = graph.VocabSize;
+        graph.Forward(Enumerable.Range(0, 500).Select(i => (i * 7 + 3) % vocab).ToArray(), new float[vocab]);
+        int replayedBefore = graph.ReplayedSteps;
+        var results = new List<float[]>();
+        for (int t = 0; t < 24; t++)
+        {
+            var logits = new float[vocab];
+            graph.Forward([(t * 31 + 5) % vocab], logits);
+            Assert.True(logits.All(float.IsFinite), $"position {500 + t}: logits not finite");
+            results.Add(logits);
+        }
+        return (results, graph.ReplayedSteps - replayedBefore);
+    }
+
+    [VulkanFact]
     public void Inspect_TurnsReplayOff()
     {
         using var model = Load(SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S));
