@@ -3,12 +3,21 @@ using BitNet.Gpu.Model.Synthetic;
 
 namespace BitNet.Gpu.Tests.Support;
 
-/// <summary>Tiny synthetic models written once per test run into a temp folder and shared by the tests.</summary>
+/// <summary>Tiny synthetic models written once per test run into a temp folder, shared by the tests and deleted when the
+/// test process exits.</summary>
 public static class SyntheticModels
 {
     static readonly string Folder = Directory.CreateTempSubdirectory("bitnet-gpu-models-").FullName;
     static readonly Dictionary<string, string> Written = new();
     static readonly object Gate = new();
+
+    static SyntheticModels() => AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteFolder();
+
+    static void DeleteFolder()
+    {
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // a leftover temp folder is harmless
+    }
 
     /// <summary>
     /// The tiny preset for an architecture and ternary type (hidden 256, FFN 768, 2 layers, 4/2 heads, vocab 512), with
@@ -26,6 +35,20 @@ public static class SyntheticModels
             path = Path.Combine(Folder, key + ".gguf");
             var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = contextLength, EmbeddingType = embedding };
             if (untied) options = options with { TiedEmbedding = false };
+            SyntheticModel.Write(options, path);
+            Written[key] = path;
+            return path;
+        }
+    }
+
+    /// <summary>A synthetic model of any options, written once per test run under <paramref name="name"/>.</summary>
+    public static string Custom(string name, SyntheticModelOptions options)
+    {
+        lock (Gate)
+        {
+            string key = "custom-" + name;
+            if (Written.TryGetValue(key, out var path)) return path;
+            path = Path.Combine(Folder, key + ".gguf");
             SyntheticModel.Write(options, path);
             Written[key] = path;
             return path;

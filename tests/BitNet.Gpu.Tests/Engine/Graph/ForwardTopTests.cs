@@ -5,6 +5,7 @@ using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Engine.Sampling;
 using BitNet.Gpu.Model.Synthetic;
+using BitNet.Gpu.Tests.Support;
 
 namespace BitNet.Gpu.Tests.Engine.Graph;
 
@@ -18,11 +19,7 @@ public class ForwardTopTests
 
     /// <summary>A tiny model with an 8192-token output layer (F16, tied), big enough for the screen to skip most rows.</summary>
     static readonly Lazy<string> Model = new(() =>
-    {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("bitnet-gpu-forwardtop-").FullName, "tiny-vocab8192.gguf");
-        SyntheticModel.Write(SyntheticModelOptions.Tiny with { VocabSize = 8192, Seed = 21, ContextLength = 128 }, path);
-        return path;
-    });
+        SyntheticModels.Custom("tiny-vocab8192", SyntheticModelOptions.Tiny with { VocabSize = 8192, Seed = 21, ContextLength = 128 }));
 
     static LoadedModel Load() => LoadedModel.Load(Model.Value, new LoadOptions { Backend = "cpu", ContextLength = 64, BatchSize = 8 }, Registry);
 
