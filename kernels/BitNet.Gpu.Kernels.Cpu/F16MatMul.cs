@@ -10,16 +10,22 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <para>
 /// Every output is computed with exactly <see cref="F16MatVec"/>'s arithmetic (the same conversion, the same order of
 /// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
-/// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of two rows is
-/// converted in registers and multiplied with a few tokens at a time (four, then two, on AVX-512; two on AVX2: as many
-/// accumulators as the registers hold), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of rows (four on
+/// AVX-512, two on AVX2) is converted in registers and multiplied with two tokens at a time (16 accumulators on AVX-512, 8 on
+/// AVX2), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// </para>
+/// <para>
+/// Four rows × two tokens rather than two rows × four: each load of x serves four rows, so x is read from L2 half as often
+/// for the same fused multiply-adds, at the price of converting each weight once per two tokens instead of four. For 8 tokens
+/// it took ~32% less time (2-core AMD EPYC, AVX-512, 2026-12-05; benchmarks/README).
 /// </para>
 /// </summary>
 public static unsafe class F16MatMul
 {
     /// <summary>Tokens whose x share one pass over the weights (16 × 2560 floats, 160 KB, fit in L2).</summary>
     const int TokenGroup = 16;
-    const int RowTile = 2;
+    /// <summary>Tokens one register tile multiplies at once.</summary>
+    const int TokenTile = 2;
 
     /// <param name="w">rows × cols halves, row-major.</param>
     /// <param name="x">tokens × cols, row-major.</param>
@@ -35,7 +41,7 @@ public static unsafe class F16MatMul
         ArgumentNullException.ThrowIfNull(pool);
         SimdSupport.ThrowIfUnsupported(path);
         if (tokens == 0) return;
-        if (TokensPerTile(path) == 0 || tokens == 1)
+        if (RowTile(path) == 0 || tokens == 1)
         {
             for (int t = 0; t < tokens; t++)
                 F16MatVec.Multiply(w, rows, cols, x.Slice(t * cols, cols), y.Slice(t * rows, rows), pool, path);
@@ -48,8 +54,8 @@ public static unsafe class F16MatMul
         }
     }
 
-    /// <summary>Tokens one register tile multiplies at once: 4 (AVX-512: 16 accumulators), 2 (AVX2: 8), 0 = one by one.</summary>
-    static int TokensPerTile(SimdPath path) => path switch
+    /// <summary>Rows one register tile converts at once: 4 (AVX-512: 32 registers), 2 (AVX2: 16), 0 = token by token.</summary>
+    static int RowTile(SimdPath path) => path switch
     {
         SimdPath.Avx512 => 4,
         SimdPath.Avx2 => 2,
@@ -95,10 +101,11 @@ public static unsafe class F16MatMul
             fixed (float* splitFixed = split)
             {
                 var o = new Operands((ushort*)wFixed, rows, cols, xFixed, splitFixed, yFixed, tokens, vectorCols);
-                int tiles = (rows + RowTile - 1) / RowTile;
+                int rowTile = RowTile(path);
+                int tiles = (rows + rowTile - 1) / rowTile;
                 pool.For(tiles, (first, end) =>
                 {
-                    for (int tile = first; tile < end; tile++) MultiplyRowTile(path, o, tile * RowTile);
+                    for (int tile = first; tile < end; tile++) MultiplyRowTile(path, o, tile * rowTile);
                 });
             }
         }
@@ -108,80 +115,72 @@ public static unsafe class F16MatMul
         }
     }
 
-    /// <summary>y[·, row0] and y[·, row0 + 1] for every token of the group.</summary>
+    /// <summary>y[·, row0 .. row0 + RowTile − 1] for every token of the group: two tokens at a time, then the odd one.</summary>
     static void MultiplyRowTile(SimdPath path, Operands o, int row0)
     {
+        int rowTile = RowTile(path);
         int t = 0;
-        if (row0 + 1 < o.Rows)
+        if (row0 + rowTile <= o.Rows)
         {
-            int perTile = TokensPerTile(path);
-            for (; t + perTile <= o.Tokens; t += perTile)
+            for (; t + TokenTile <= o.Tokens; t += TokenTile)
             {
                 if (path == SimdPath.Avx512) Tile512(o, row0, t);
                 else Tile256(o, row0, t);
             }
-            if (path == SimdPath.Avx512 && t + 2 <= o.Tokens)
+            if (path == SimdPath.Avx512 && t < o.Tokens)
             {
-                Tile512TwoTokens(o, row0, t);
-                t += 2;
+                var dots = F16MatVec.Dot512Rows4(o.Row(row0), o.Row(row0 + 1), o.Row(row0 + 2), o.Row(row0 + 3), o.SplitInput(t), o.VectorCols);
+                for (int r = 0; r < rowTile; r++) o.Finish(t, row0 + r, dots[r]);
+                t++;
             }
         }
-        for (int r = row0; r < Math.Min(row0 + RowTile, o.Rows); r++)
+        for (int r = row0; r < Math.Min(row0 + rowTile, o.Rows); r++)
             for (int token = t; token < o.Tokens; token++)
                 o.Finish(token, r, F16MatVec.DotVector(path, o.Row(r), o.SplitInput(token), o.VectorCols));
     }
 
-    /// <summary>Two rows × four tokens on AVX-512: each 32 halves of a row are loaded and converted once for four tokens.</summary>
+    /// <summary>Four rows × two tokens on AVX-512: each 32 halves of a row are converted once for both tokens, each load of x serves four rows.</summary>
     // acc[r, t] += W[r, c..c+32]·x[t, c..c+32], as even and odd columns (F16MatVec.Accumulate)
     static void Tile512(Operands o, int row0, int t0)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
-        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1), x2 = o.SplitInput(t0 + 2), x3 = o.SplitInput(t0 + 3);
-        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e02 = default, o02 = default, e03 = default, o03 = default;
-        Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default, e12 = default, o12 = default, e13 = default, o13 = default;
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3);
+        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
+        // e{row}{token}, o{row}{token}: even- and odd-column sums
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default;
+        Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default;
+        Vector512<float> e30 = default, o30 = default, e31 = default, o31 = default;
         for (int c = 0; c < o.VectorCols; c += 32)
         {
-            var row0Lanes = Vector512.Load((int*)(w0 + c));
-            var row1Lanes = Vector512.Load((int*)(w1 + c));
-            var even0 = EvenHalves(row0Lanes, mask); var odd0 = OddHalves(row0Lanes, mask);
-            var even1 = EvenHalves(row1Lanes, mask); var odd1 = OddHalves(row1Lanes, mask);
-            Accumulate2(even0, odd0, even1, odd1, x0 + c, ref e00, ref o00, ref e10, ref o10);
-            Accumulate2(even0, odd0, even1, odd1, x1 + c, ref e01, ref o01, ref e11, ref o11);
-            Accumulate2(even0, odd0, even1, odd1, x2 + c, ref e02, ref o02, ref e12, ref o12);
-            Accumulate2(even0, odd0, even1, odd1, x3 + c, ref e03, ref o03, ref e13, ref o13);
+            var x0Even = Vector512.Load(x0 + c); var x0Odd = Vector512.Load(x0 + c + 16);
+            var x1Even = Vector512.Load(x1 + c); var x1Odd = Vector512.Load(x1 + c + 16);
+            AccumulateRow(Vector512.Load((int*)(w0 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e00, ref o00, ref e01, ref o01);
+            AccumulateRow(Vector512.Load((int*)(w1 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e10, ref o10, ref e11, ref o11);
+            AccumulateRow(Vector512.Load((int*)(w2 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e20, ref o20, ref e21, ref o21);
+            AccumulateRow(Vector512.Load((int*)(w3 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e30, ref o30, ref e31, ref o31);
         }
-        var row0Sums = FloatMath.SumEach(e00 + o00, e01 + o01, e02 + o02, e03 + o03); // per (row, token) as F16MatVec's reduction
-        var row1Sums = FloatMath.SumEach(e10 + o10, e11 + o11, e12 + o12, e13 + o13);
-        for (int j = 0; j < 4; j++)
+        var token0 = FloatMath.SumEach(e00 + o00, e10 + o10, e20 + o20, e30 + o30); // per (row, token) as F16MatVec's reduction
+        var token1 = FloatMath.SumEach(e01 + o01, e11 + o11, e21 + o21, e31 + o31);
+        for (int r = 0; r < 4; r++)
         {
-            o.Finish(t0 + j, row0, row0Sums[j]);
-            o.Finish(t0 + j, row0 + 1, row1Sums[j]);
+            o.Finish(t0, row0 + r, token0[r]);
+            o.Finish(t0 + 1, row0 + r, token1[r]);
         }
     }
 
-    /// <summary><see cref="Tile512"/> for two tokens (two sequences in a step, or the rest of a batch).</summary>
-    static void Tile512TwoTokens(Operands o, int row0, int t0)
+    /// <summary>One row's 32 halves, converted once, into both tokens' accumulators (even then odd columns of the chunk).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AccumulateRow(Vector512<int> lanes, Vector512<int> mask, Vector512<float> x0Even, Vector512<float> x0Odd,
+        Vector512<float> x1Even, Vector512<float> x1Odd, ref Vector512<float> evenSum0, ref Vector512<float> oddSum0,
+        ref Vector512<float> evenSum1, ref Vector512<float> oddSum1)
     {
-        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
-        float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
-        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default;
-        Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default;
-        for (int c = 0; c < o.VectorCols; c += 32)
-        {
-            var row0Lanes = Vector512.Load((int*)(w0 + c));
-            var row1Lanes = Vector512.Load((int*)(w1 + c));
-            var even0 = EvenHalves(row0Lanes, mask); var odd0 = OddHalves(row0Lanes, mask);
-            var even1 = EvenHalves(row1Lanes, mask); var odd1 = OddHalves(row1Lanes, mask);
-            Accumulate2(even0, odd0, even1, odd1, x0 + c, ref e00, ref o00, ref e10, ref o10);
-            Accumulate2(even0, odd0, even1, odd1, x1 + c, ref e01, ref o01, ref e11, ref o11);
-        }
-        var sums = FloatMath.SumEach(e00 + o00, e01 + o01, e10 + o10, e11 + o11); // per (row, token) as F16MatVec's reduction
-        o.Finish(t0, row0, sums[0]);
-        o.Finish(t0 + 1, row0, sums[1]);
-        o.Finish(t0, row0 + 1, sums[2]);
-        o.Finish(t0 + 1, row0 + 1, sums[3]);
+        var even = EvenHalves(lanes, mask);
+        var odd = OddHalves(lanes, mask);
+        evenSum0 = Vector512.FusedMultiplyAdd(even, x0Even, evenSum0);
+        oddSum0 = Vector512.FusedMultiplyAdd(odd, x0Odd, oddSum0);
+        evenSum1 = Vector512.FusedMultiplyAdd(even, x1Even, evenSum1);
+        oddSum1 = Vector512.FusedMultiplyAdd(odd, x1Odd, oddSum1);
     }
 
     // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.
@@ -191,19 +190,6 @@ public static unsafe class F16MatMul
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> OddHalves(Vector512<int> lanes, Vector512<int> mask) => (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
-
-    /// <summary>One token's x (even then odd columns of the chunk) into both rows' accumulators.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate2(Vector512<float> even0, Vector512<float> odd0, Vector512<float> even1, Vector512<float> odd1, float* x,
-        ref Vector512<float> evenSum0, ref Vector512<float> oddSum0, ref Vector512<float> evenSum1, ref Vector512<float> oddSum1)
-    {
-        var xEven = Vector512.Load(x);
-        var xOdd = Vector512.Load(x + 16);
-        evenSum0 = Vector512.FusedMultiplyAdd(even0, xEven, evenSum0);
-        oddSum0 = Vector512.FusedMultiplyAdd(odd0, xOdd, oddSum0);
-        evenSum1 = Vector512.FusedMultiplyAdd(even1, xEven, evenSum1);
-        oddSum1 = Vector512.FusedMultiplyAdd(odd1, xOdd, oddSum1);
-    }
 
     /// <summary>Two rows × two tokens on AVX2 (16 ymm registers: 8 accumulators, 4 converted halves, x and the mask).</summary>
     // acc[r, t] += W[r, c..c+16]·x[t, c..c+16], as even and odd columns (F16MatVec.Dot256)
