@@ -10,14 +10,15 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <para>
 /// Every output is computed with exactly <see cref="F16MatVec"/>'s arithmetic (the same conversion, the same order of
 /// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
-/// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of rows (four on
-/// AVX-512, two on AVX2) is converted in registers and multiplied with two tokens at a time (16 accumulators on AVX-512, 8 on
-/// AVX2), and stays in L1 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of rows (six on
+/// AVX-512, two on AVX2) is converted in registers and multiplied with two tokens at a time (24 accumulators on AVX-512, 8 on
+/// AVX2), and stays in L1/L2 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
 /// </para>
 /// <para>
-/// Four rows × two tokens rather than two rows × four: each load of x serves four rows, so x is read from L2 half as often
-/// for the same fused multiply-adds, at the price of converting each weight once per two tokens instead of four. For 8 tokens
-/// it took ~32% less time (2-core AMD EPYC, AVX-512, 2026-12-05; benchmarks/README).
+/// Tall and narrow (six rows × two tokens) rather than two rows × four tokens: the loads of x from L2, not the fused
+/// multiply-adds, set the pace, and each load of x now serves six rows instead of two, at the price of converting each weight
+/// once per two tokens instead of four. For 8 tokens it took ~42% less time than two rows × four (4 rows × 2: ~31% less;
+/// 4 rows × 3: 2% less than 4 × 2) on a 2-core AMD EPYC with AVX-512, 2026-12-05 (benchmarks/README).
 /// </para>
 /// </summary>
 public static unsafe class F16MatMul
@@ -54,10 +55,10 @@ public static unsafe class F16MatMul
         }
     }
 
-    /// <summary>Rows one register tile converts at once: 4 (AVX-512: 32 registers), 2 (AVX2: 16), 0 = token by token.</summary>
+    /// <summary>Rows one register tile converts at once: 6 (AVX-512: 24 accumulators of 32 registers), 2 (AVX2: 8 of 16), 0 = token by token.</summary>
     static int RowTile(SimdPath path) => path switch
     {
-        SimdPath.Avx512 => 4,
+        SimdPath.Avx512 => 6,
         SimdPath.Avx2 => 2,
         _ => 0,
     };
@@ -129,8 +130,7 @@ public static unsafe class F16MatMul
             }
             if (path == SimdPath.Avx512 && t < o.Tokens)
             {
-                var dots = F16MatVec.Dot512Rows4(o.Row(row0), o.Row(row0 + 1), o.Row(row0 + 2), o.Row(row0 + 3), o.SplitInput(t), o.VectorCols);
-                for (int r = 0; r < rowTile; r++) o.Finish(t, row0 + r, dots[r]);
+                Tile512OneToken(o, row0, t);
                 t++;
             }
         }
@@ -139,18 +139,20 @@ public static unsafe class F16MatMul
                 o.Finish(token, r, F16MatVec.DotVector(path, o.Row(r), o.SplitInput(token), o.VectorCols));
     }
 
-    /// <summary>Four rows × two tokens on AVX-512: each 32 halves of a row are converted once for both tokens, each load of x serves four rows.</summary>
+    /// <summary>Six rows × two tokens on AVX-512: each 32 halves of a row are converted once for both tokens, each load of x serves six rows.</summary>
     // acc[r, t] += W[r, c..c+32]·x[t, c..c+32], as even and odd columns (F16MatVec.Accumulate)
     static void Tile512(Operands o, int row0, int t0)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3);
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3), w4 = o.Row(row0 + 4), w5 = o.Row(row0 + 5);
         float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
         // e{row}{token}, o{row}{token}: even- and odd-column sums
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default;
         Vector512<float> e10 = default, o10 = default, e11 = default, o11 = default;
         Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default;
         Vector512<float> e30 = default, o30 = default, e31 = default, o31 = default;
+        Vector512<float> e40 = default, o40 = default, e41 = default, o41 = default;
+        Vector512<float> e50 = default, o50 = default, e51 = default, o51 = default;
         for (int c = 0; c < o.VectorCols; c += 32)
         {
             var x0Even = Vector512.Load(x0 + c); var x0Odd = Vector512.Load(x0 + c + 16);
@@ -159,14 +161,22 @@ public static unsafe class F16MatMul
             AccumulateRow(Vector512.Load((int*)(w1 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e10, ref o10, ref e11, ref o11);
             AccumulateRow(Vector512.Load((int*)(w2 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e20, ref o20, ref e21, ref o21);
             AccumulateRow(Vector512.Load((int*)(w3 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e30, ref o30, ref e31, ref o31);
+            AccumulateRow(Vector512.Load((int*)(w4 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e40, ref o40, ref e41, ref o41);
+            AccumulateRow(Vector512.Load((int*)(w5 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref e50, ref o50, ref e51, ref o51);
         }
-        var token0 = FloatMath.SumEach(e00 + o00, e10 + o10, e20 + o20, e30 + o30); // per (row, token) as F16MatVec's reduction
+        // per (row, token) as F16MatVec's reduction
+        var token0 = FloatMath.SumEach(e00 + o00, e10 + o10, e20 + o20, e30 + o30);
         var token1 = FloatMath.SumEach(e01 + o01, e11 + o11, e21 + o21, e31 + o31);
+        var rows4And5 = FloatMath.SumEach(e40 + o40, e50 + o50, e41 + o41, e51 + o51);
         for (int r = 0; r < 4; r++)
         {
             o.Finish(t0, row0 + r, token0[r]);
             o.Finish(t0 + 1, row0 + r, token1[r]);
         }
+        o.Finish(t0, row0 + 4, rows4And5[0]);
+        o.Finish(t0, row0 + 5, rows4And5[1]);
+        o.Finish(t0 + 1, row0 + 4, rows4And5[2]);
+        o.Finish(t0 + 1, row0 + 5, rows4And5[3]);
     }
 
     /// <summary>One row's 32 halves, converted once, into both tokens' accumulators (even then odd columns of the chunk).</summary>
@@ -181,6 +191,32 @@ public static unsafe class F16MatMul
         oddSum0 = Vector512.FusedMultiplyAdd(odd, x0Odd, oddSum0);
         evenSum1 = Vector512.FusedMultiplyAdd(even, x1Even, evenSum1);
         oddSum1 = Vector512.FusedMultiplyAdd(odd, x1Odd, oddSum1);
+    }
+
+    /// <summary><see cref="Tile512"/>'s six rows for one token (the odd one of a batch): twelve independent sums keep the adds in flight.</summary>
+    static void Tile512OneToken(Operands o, int row0, int t)
+    {
+        var mask = Vector512.Create(unchecked((int)0x8FFFE000));
+        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3), w4 = o.Row(row0 + 4), w5 = o.Row(row0 + 5);
+        float* x = o.SplitInput(t);
+        Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
+        Vector512<float> e3 = default, o3 = default, e4 = default, o4 = default, e5 = default, o5 = default;
+        for (int c = 0; c < o.VectorCols; c += 32)
+        {
+            var xEven = Vector512.Load(x + c);
+            var xOdd = Vector512.Load(x + c + 16);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w0 + c)), xEven, xOdd, mask, ref e0, ref o0);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w1 + c)), xEven, xOdd, mask, ref e1, ref o1);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w2 + c)), xEven, xOdd, mask, ref e2, ref o2);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w3 + c)), xEven, xOdd, mask, ref e3, ref o3);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w4 + c)), xEven, xOdd, mask, ref e4, ref o4);
+            F16MatVec.Accumulate(Vector512.Load((int*)(w5 + c)), xEven, xOdd, mask, ref e5, ref o5);
+        }
+        var rows0To3 = FloatMath.SumEach(e0 + o0, e1 + o1, e2 + o2, e3 + o3); // per row as F16MatVec's reduction
+        var rows4And5 = FloatMath.SumEach(e4 + o4, e5 + o5, e4 + o4, e5 + o5);
+        for (int r = 0; r < 4; r++) o.Finish(t, row0 + r, rows0To3[r]);
+        o.Finish(t, row0 + 4, rows4And5[0]);
+        o.Finish(t, row0 + 5, rows4And5[1]);
     }
 
     // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.

@@ -194,7 +194,7 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>The same as <see cref="Dot512"/> for four rows at once, each row's value to the bit.</summary>
-    internal static Vector128<float> Dot512Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
+    static Vector128<float> Dot512Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
         Vector512<float> even0 = default, odd0 = default, even1 = default, odd1 = default;

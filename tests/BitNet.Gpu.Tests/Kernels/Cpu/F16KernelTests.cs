@@ -115,7 +115,7 @@ public class F16KernelTests
     {
         var random = new Random(7);
         using var pool = new KernelThreadPool(2);
-        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4) })
+        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4), (12, 64, 3), (6, 40, 5) })
         {
             var w = RandomHalves(random, rows * cols);
             var x = KernelTestData.Floats(random, tokens * cols, 4f);
