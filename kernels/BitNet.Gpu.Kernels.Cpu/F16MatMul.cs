@@ -12,13 +12,13 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
 /// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of rows (six on
 /// AVX-512, two on AVX2) is converted in registers and multiplied with two tokens at a time (24 accumulators on AVX-512, 8 on
-/// AVX2), and stays in L1/L2 for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// AVX2), and stays in cache (30 KB) for the tile's other tokens; every token's x, split and scaled once, stays in L2.
 /// </para>
 /// <para>
 /// Tall and narrow (six rows × two tokens) rather than two rows × four tokens: the loads of x from L2, not the fused
-/// multiply-adds, set the pace, and each load of x now serves six rows instead of two, at the price of converting each weight
-/// once per two tokens instead of four. For 8 tokens it took ~42% less time than two rows × four (4 rows × 2: ~31% less;
-/// 4 rows × 3: 2% less than 4 × 2) on a 2-core AMD EPYC with AVX-512, 2026-12-05 (benchmarks/README).
+/// multiply-adds, set the pace, and each load of x serves six rows (two in a 2 × 4 tile), at the price of converting each
+/// weight once per two tokens instead of four. For 8 tokens it took ~40% less time than 2 × 4 (4 × 2: ~30% less; 4 × 3:
+/// 2–3% less than 4 × 2) on a 2-core AMD EPYC with AVX-512, 2026-12-05 (benchmarks/README).
 /// </para>
 /// </summary>
 public static unsafe class F16MatMul
