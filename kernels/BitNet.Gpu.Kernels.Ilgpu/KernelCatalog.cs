@@ -51,6 +51,10 @@ public static class KernelCatalog
         Implicit("attention_combine", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.AttentionCombine),
         Implicit("gate_activation", (Action<Index1D, ArrayView<float>, ArrayView<float>, int>)GpuKernels.GateActivation),
         Implicit("residual_add", (Action<Index1D, ArrayView<float>, ArrayView<float>>)GpuKernels.ResidualAdd),
+        Explicit("add_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>)GpuKernels.AddNormQuantize),
+        Explicit("gate_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>)GpuKernels.GateNormQuantize),
+        Implicit("rope_store", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
+        Implicit("rope_store_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
     ];
 
     static KernelEntry Explicit(string name, Delegate kernel) => new(name, kernel.Method, true);

@@ -32,6 +32,13 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> AttentionCombine { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> GateActivation { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> ResidualAdd { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float> AddNormQuantize { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> GateNormQuantize { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int> RopeStore { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int> RopeStoreHalf { get; }
+
+    /// <summary>Kernel launches queued through this set.</summary>
+    public LaunchCounter Launches { get; } = new();
 
     /// <summary>True when the ternary kernels use dp4a (CUDA sm_61 and later).</summary>
     public bool UsesDp4a { get; }
@@ -44,7 +51,7 @@ sealed class IlgpuKernelSet
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
     public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
     {
-        var loader = new IlgpuKernelLoader(accelerator);
+        var loader = new IlgpuKernelLoader(accelerator, Launches);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
         UsesHardwareHalf = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL;
@@ -70,6 +77,10 @@ sealed class IlgpuKernelSet
         AttentionCombine = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.AttentionCombine);
         GateActivation = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int>>(GpuKernels.GateActivation);
         ResidualAdd = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>>>(GpuKernels.ResidualAdd);
+        AddNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>>(GpuKernels.AddNormQuantize);
+        GateNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>>(GpuKernels.GateNormQuantize);
+        RopeStore = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<FloatKeyValueRows>);
+        RopeStoreHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<HalfKeyValueRows>);
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>

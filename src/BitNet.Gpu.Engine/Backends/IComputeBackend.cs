@@ -90,6 +90,48 @@ public interface IComputeBackend : IDisposable
     void GateActivation(DeviceBuffer gate, DeviceBuffer up, int tokenCount, GateActivation activation);
     // x += y
     void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount);
+
+    // ---- fused operations: the graph issues these when nothing inspects its tensors; the defaults compose the operations
+    // above, and a backend whose launches cost (ILGPU) runs each as fewer kernels with the same arithmetic ----
+
+    // x += residual (when given); normed = RmsNorm(x, weight) (when a weight is given, else x is quantized as it is);
+    // quantized = QuantizeActivations(normed).  normed may be residual (each element is read before it is written).
+    /// <summary>The residual add, norm and int8 quantization in front of each ternary projection (the previous product's
+    /// residual add is held back to run here).</summary>
+    void AddNormQuantize(DeviceBuffer x, DeviceBuffer? residual, DeviceWeight? weight, DeviceBuffer normed, DeviceBuffer quantized,
+                         int tokenCount, float epsilon)
+    {
+        if (residual is not null) Add(x, residual, tokenCount);
+        var source = x;
+        if (weight is not null)
+        {
+            RmsNorm(x, weight, normed, tokenCount, epsilon);
+            source = normed;
+        }
+        QuantizeActivations(source, quantized, tokenCount);
+    }
+
+    // gate = act(gate) · up;  gate = RmsNorm(gate, weight) when a weight is given;  quantized = QuantizeActivations(gate)
+    /// <summary>The feed-forward's activation, sub-norm and quantization in front of its down projection.</summary>
+    void GateNormQuantize(DeviceBuffer gate, DeviceBuffer up, GateActivation activation, DeviceWeight? weight, DeviceBuffer quantized,
+                          int tokenCount, float epsilon)
+    {
+        GateActivation(gate, up, tokenCount, activation);
+        if (weight is not null) RmsNorm(gate, weight, gate, tokenCount, epsilon);
+        QuantizeActivations(gate, quantized, tokenCount);
+    }
+
+    // Rope(q), Rope(k) (heads and keyValueHeads of headDim, ropeDims rotated), then Attention(q, k, v, ...)
+    /// <summary>Self-attention from the projections: RoPE of q and k (both rotated in place), the KV cache store and the
+    /// attention itself.</summary>
+    void RopeAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output, int tokenCount,
+                       int heads, int keyValueHeads, int headDim, int ropeDims, float freqBase, RopeStyle style)
+    {
+        Rope(q, tokenCount, heads, headDim, ropeDims, freqBase, style);
+        Rope(k, tokenCount, keyValueHeads, headDim, ropeDims, freqBase, style);
+        Attention(q, k, v, cache, layer, output, tokenCount, heads, keyValueHeads, headDim);
+    }
+
     // destination[destinationRow, :] = source[sourceRow, :]  (gathers the hidden states whose logits are needed)
     void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow);
     // destination[0, :] = source[row, :]
