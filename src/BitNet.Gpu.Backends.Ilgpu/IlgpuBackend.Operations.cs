@@ -123,6 +123,15 @@ public sealed partial class IlgpuBackend
     /// sums per split of the positions, then their combination.</summary>
     void AttendCached(IlgpuBuffer queries, IlgpuKvCache c, int layer, IlgpuBuffer output, int tokenCount, int heads, int keyValueHeads, int headDim)
     {
+        var (splits, scratch) = AttentionPartials(queries, c, layer, tokenCount, heads, keyValueHeads, headDim);
+        _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
+            scratch.Output, scratch.Max, scratch.Sum, output.Values.View, headDim, splits);
+    }
+
+    /// <summary>The per-split softmax partials of every (token, head) over the cache, left in the attention scratch.</summary>
+    (int Splits, (ArrayView<float> Output, ArrayView<float> Max, ArrayView<float> Sum) Scratch) AttentionPartials(
+        IlgpuBuffer queries, IlgpuKvCache c, int layer, int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
         int length = _step.LongestLength;
         int splits = AttentionSplits(tokenCount * heads, length);
         int positionsPerSplit = (length + splits - 1) / splits;
@@ -134,8 +143,7 @@ public sealed partial class IlgpuBackend
         else
             _kernels.AttentionPartial(_stream, config, queries.Values.View, new FloatWeights(c.Keys!.View), new FloatWeights(c.Values!.View),
                 scratch.Output, scratch.Max, scratch.Sum, _step.Places, c.LayerStart(layer), c.ContextLength, heads, keyValueHeads, headDim, positionsPerSplit);
-        _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
-            scratch.Output, scratch.Max, scratch.Sum, output.Values.View, headDim, splits);
+        return (splits, scratch);
     }
 
     /// <summary>Enough (token, head, split) groups to fill the device, but no split shorter than one tile of positions.</summary>

@@ -121,15 +121,17 @@ public interface IComputeBackend : IDisposable
         QuantizeActivations(gate, quantized, tokenCount);
     }
 
-    // Rope(q), Rope(k) (heads and keyValueHeads of headDim, ropeDims rotated), then Attention(q, k, v, ...)
-    /// <summary>Self-attention from the projections: RoPE of q and k (both rotated in place), the KV cache store and the
-    /// attention itself.</summary>
-    void RopeAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, DeviceBuffer output, int tokenCount,
-                       int heads, int keyValueHeads, int headDim, int ropeDims, float freqBase, RopeStyle style)
+    // Rope(q), Rope(k);  output = Attention(q, k, v);  AddNormQuantize(output, null, subNorm, output, quantized)
+    /// <summary>Self-attention from the projections to the output projection's input: RoPE of q and k (both rotated in
+    /// place), the KV cache store, the attention, its sub-norm (when given; output receives the normed values) and the
+    /// int8 quantization.</summary>
+    void SelfAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, AttentionShape shape, DeviceBuffer output,
+                       DeviceWeight? subNorm, DeviceBuffer quantized, int tokenCount, float epsilon)
     {
-        Rope(q, tokenCount, heads, headDim, ropeDims, freqBase, style);
-        Rope(k, tokenCount, keyValueHeads, headDim, ropeDims, freqBase, style);
-        Attention(q, k, v, cache, layer, output, tokenCount, heads, keyValueHeads, headDim);
+        Rope(q, tokenCount, shape.Heads, shape.HeadDim, shape.RopeDims, shape.RopeFreqBase, shape.RopeStyle);
+        Rope(k, tokenCount, shape.KeyValueHeads, shape.HeadDim, shape.RopeDims, shape.RopeFreqBase, shape.RopeStyle);
+        Attention(q, k, v, cache, layer, output, tokenCount, shape.Heads, shape.KeyValueHeads, shape.HeadDim);
+        AddNormQuantize(output, null, subNorm, output, quantized, tokenCount, epsilon);
     }
 
     // destination[destinationRow, :] = source[sourceRow, :]  (gathers the hidden states whose logits are needed)

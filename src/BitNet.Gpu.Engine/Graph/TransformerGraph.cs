@@ -327,11 +327,13 @@ public sealed class TransformerGraph : IDisposable
 
     /// <summary>
     /// Whether the step issues the backend's fused operations (<see cref="IComputeBackend.AddNormQuantize"/>,
-    /// <see cref="IComputeBackend.RopeAttention"/>, <see cref="IComputeBackend.GateNormQuantize"/>): whenever nothing
+    /// <see cref="IComputeBackend.SelfAttention"/>, <see cref="IComputeBackend.GateNormQuantize"/>): whenever nothing
     /// inspects the tensors, since a fused operation leaves some of them unwritten. Fused, each residual add is held back
     /// and done by the next norm (the last one after the layers): x holds the layer input plus H until then.
     /// </summary>
     bool Fused => Inspect is null;
+
+    AttentionShape LayerAttention => new(_hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
 
     // x += o_proj(attn_sub_norm(attention(rope(q), rope(k), v)))  with q,k,v = projections of attn_norm(x)
     void Attention(int layer, int n)
@@ -349,9 +351,8 @@ public sealed class TransformerGraph : IDisposable
         }
         b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Query, a.Q), (w.Key, a.K), (w.Value, a.V)]);
         Named("Vcur", layer, a.V, n);
-        if (Fused)
-            b.RopeAttention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim,
-                            _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+        if (Fused)   // rope, KV store, attention, attn_sub_norm and its quantization
+            b.SelfAttention(a.Q, a.K, a.V, _cache, layer, LayerAttention, a.AttentionOut, w.AttentionSubNorm, a.AttentionQuantized, n, _hp.RmsNormEpsilon);
         else
         {
             b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
@@ -359,12 +360,7 @@ public sealed class TransformerGraph : IDisposable
             Named("Qcur", layer, a.Q, n); // after RoPE, as llama.cpp's last Qcur/Kcur
             Named("Kcur", layer, a.K, n);
             b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
-        }
-        Named("kqv_out", layer, a.AttentionOut, n);
-        if (Fused)
-            b.AddNormQuantize(a.AttentionOut, null, w.AttentionSubNorm, a.AttentionOut, a.AttentionQuantized, n, _hp.RmsNormEpsilon);
-        else
-        {
+            Named("kqv_out", layer, a.AttentionOut, n);
             if (w.AttentionSubNorm is not null)
             {
                 b.RmsNorm(a.AttentionOut, w.AttentionSubNorm, a.AttentionOut, n, _hp.RmsNormEpsilon);
