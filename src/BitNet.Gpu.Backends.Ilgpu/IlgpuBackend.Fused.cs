@@ -7,9 +7,10 @@ using ILGPU.Runtime;
 namespace BitNet.Gpu.Backends.Ilgpu;
 
 /// <summary>
-/// The fused operations (and the products that share one input) as one kernel each where they were two or three: a launch costs microseconds of its own on a
-/// GPU, which at one token per step is a large share of a layer. Each kernel keeps the arithmetic of the kernels it
-/// replaces, so the results are bit for bit those of the unfused operations.
+/// The fused operations, and the products that share one input, as one kernel each where they were two or three: a
+/// launch costs microseconds of its own on a GPU, which at one token per step is a large share of a layer. Each kernel
+/// keeps the arithmetic of the kernels it replaces, so the results are bit for bit those of the unfused operations.
+/// Rows are reduced by groups of GroupSize threads, as the plain norm and quantization kernels do.
 /// </summary>
 public sealed partial class IlgpuBackend
 {

@@ -290,7 +290,7 @@ public sealed class TransformerGraph : IDisposable
             Attention(layer, n);
             FeedForward(layer, n);
         }
-        if (Fused) b.Add(a.X, a.H, n);   // the last layer's residual, held back for a next layer that does not come
+        if (Fused && _hp.BlockCount > 0) b.Add(a.X, a.H, n);   // the last layer's residual, held back for a next layer that does not come
 
         if (logitRows.Length == 0) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
