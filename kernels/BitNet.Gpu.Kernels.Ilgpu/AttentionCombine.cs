@@ -15,7 +15,14 @@ public static partial class GpuKernels
         ArrayView<float> output,            // tokens × heads·headDim
         int headDim, int splits)
     {
-        long firstSlot = (long)index.Y * splits;
+        output[(long)index.Y * headDim + index.X] = CombinedValue(partialOutput, partialMax, partialSum, index.Y, index.X, headDim, splits);
+    }
+
+    /// <summary>out[d] of one (token, head) as <see cref="AttentionCombine"/> merges it; tokenHead = token · heads + head.</summary>
+    static float CombinedValue(ArrayView<float> partialOutput, ArrayView<float> partialMax, ArrayView<float> partialSum,
+                               long tokenHead, int d, int headDim, int splits)
+    {
+        long firstSlot = tokenHead * splits;
         float max = float.NegativeInfinity;
         for (int s = 0; s < splits; s++) max = IntrinsicMath.Max(max, partialMax[firstSlot + s]);
 
@@ -24,8 +31,8 @@ public static partial class GpuKernels
         {
             float weight = XMath.Exp(partialMax[firstSlot + s] - max);   // an empty split has m = −∞: weight 0
             total += weight * partialSum[firstSlot + s];
-            value += weight * partialOutput[(firstSlot + s) * headDim + index.X];
+            value += weight * partialOutput[(firstSlot + s) * headDim + d];
         }
-        output[(long)index.Y * headDim + index.X] = value / total;
+        return value / total;
     }
 }

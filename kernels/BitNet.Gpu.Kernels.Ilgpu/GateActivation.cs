@@ -12,9 +12,13 @@ public static partial class GpuKernels
     /// <summary>The gated feed-forward activation, in place over tokens × cols values.</summary>
     public static void GateActivation(Index1D i, ArrayView<float> gate, ArrayView<float> up, int activation)
     {
-        float x = gate[i];
+        gate[i] = Activate(gate[i], activation) * up[i];
+    }
+
+    /// <summary>act(x): relu(x)² or x / (1 + e^−x).</summary>
+    static float Activate(float x, int activation)
+    {
         float relu = IntrinsicMath.Max(x, 0f);
-        float act = activation == ReluSquared ? relu * relu : x / (1f + XMath.Exp(-x));
-        gate[i] = act * up[i];
+        return activation == ReluSquared ? relu * relu : x / (1f + XMath.Exp(-x));
     }
 }

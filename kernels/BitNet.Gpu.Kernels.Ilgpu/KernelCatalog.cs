@@ -18,6 +18,12 @@ public static class KernelCatalog
         Explicit("ternary_matmat", cuda
             ? (Action<ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatMat<CudaDot4, WarpShuffleTeamSum>
             : GpuKernels.TernaryMatMat<PortableDot4, SharedMemoryTeamSum>),
+        Explicit("ternary_matvecs", cuda
+            ? (Action<TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int>)GpuKernels.TernaryMatVecs<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatVecs<PortableDot4, SharedMemoryTeamSum>),
+        Explicit("ternary_matmats", cuda
+            ? (Action<TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>)GpuKernels.TernaryMatMats<CudaDot4, WarpShuffleTeamSum>
+            : GpuKernels.TernaryMatMats<PortableDot4, SharedMemoryTeamSum>),
         Explicit("quantize_activations", (Action<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>)GpuKernels.QuantizeActivations),
         Explicit("rms_norm", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>)GpuKernels.RmsNorm),
         Explicit("dense_matvec_f16", cuda
@@ -51,6 +57,11 @@ public static class KernelCatalog
         Implicit("attention_combine", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>)GpuKernels.AttentionCombine),
         Implicit("gate_activation", (Action<Index1D, ArrayView<float>, ArrayView<float>, int>)GpuKernels.GateActivation),
         Implicit("residual_add", (Action<Index1D, ArrayView<float>, ArrayView<float>>)GpuKernels.ResidualAdd),
+        Explicit("add_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>)GpuKernels.AddNormQuantize),
+        Explicit("gate_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>)GpuKernels.GateNormQuantize),
+        Explicit("attention_combine_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>)GpuKernels.AttentionCombineNormQuantize),
+        Implicit("rope_store", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
+        Implicit("rope_store_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
     ];
 
     static KernelEntry Explicit(string name, Delegate kernel) => new(name, kernel.Method, true);

@@ -14,7 +14,14 @@ public static partial class GpuKernels
         ArrayView<float> scales,            // tokens: s, which the matrix product divides by
         int cols, int intsPerRow)
     {
-        int token = Grid.IdxX;
+        QuantizeRow(x, Grid.IdxX, quantized, sums, scales, cols, intsPerRow);
+    }
+
+    /// <summary>Quantizes row <paramref name="token"/> of x as <see cref="QuantizeActivations"/> does; every thread of the
+    /// group calls it (it reduces across the group). Shared by the kernels that produce a row and quantize it in one launch.</summary>
+    static void QuantizeRow(ArrayView<float> x, int token, ArrayView<int> quantized, ArrayView<int> sums, ArrayView<float> scales,
+                            int cols, int intsPerRow)
+    {
         long rowStart = (long)token * cols;
         float localMax = 0f;
         for (int c = Group.IdxX; c < cols; c += Group.DimX)

@@ -21,7 +21,17 @@ public static partial class GpuKernels
         where TDot : struct, IDotProduct4
         where TSum : struct, ITeamReduction
     {
-        int row = TeamRow();
+        MatMatRow<TDot, TSum>(weights, blockScales, activations, activationSums, activationScales, output, rows, TeamRow(), tokens, vectorsPerRow, blockShift);
+    }
+
+    /// <summary>One row team's row of <see cref="TernaryMatMat"/> for the group's tile of tokens (row may be past the
+    /// last: the team then only takes part in the reductions). Every thread of the group calls it.</summary>
+    static void MatMatRow<TDot, TSum>(
+        ArrayView<Int4> weights, ArrayView<float> blockScales, ArrayView<Int4> activations, ArrayView<int> activationSums,
+        ArrayView<float> activationScales, ArrayView<float> output, int rows, int row, int tokens, int vectorsPerRow, int blockShift)
+        where TDot : struct, IDotProduct4
+        where TSum : struct, ITeamReduction
+    {
         int firstToken = Grid.IdxY * KernelShapes.TokensPerTile;
         int vectors = row < rows ? vectorsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
         int blocksPerRow = BlocksPerRow(vectorsPerRow, blockShift);

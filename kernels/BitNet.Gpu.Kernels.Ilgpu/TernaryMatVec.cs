@@ -21,7 +21,17 @@ public static partial class GpuKernels
         where TDot : struct, IDotProduct4
         where TSum : struct, ITeamReduction
     {
-        int row = TeamRow();
+        MatVecRow<TDot, TSum>(weights, blockScales, activations, activationSums, activationScales, output, rows, TeamRow(), vectorsPerRow, blockShift);
+    }
+
+    /// <summary>One row team's row of <see cref="TernaryMatVec"/> (row may be past the last: the team then only takes
+    /// part in the reduction). Every thread of the group calls it.</summary>
+    static void MatVecRow<TDot, TSum>(
+        ArrayView<Int4> weights, ArrayView<float> blockScales, ArrayView<Int4> activations, ArrayView<int> activationSums,
+        ArrayView<float> activationScales, ArrayView<float> output, int rows, int row, int vectorsPerRow, int blockShift)
+        where TDot : struct, IDotProduct4
+        where TSum : struct, ITeamReduction
+    {
         int token = Grid.IdxY;
         int vectors = row < rows ? vectorsPerRow : 0;   // no early return: every thread reaches the reduction's barriers
         int blocksPerRow = BlocksPerRow(vectorsPerRow, blockShift);

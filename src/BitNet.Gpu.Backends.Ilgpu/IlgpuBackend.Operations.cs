@@ -93,17 +93,7 @@ public sealed partial class IlgpuBackend
                           int tokenCount, int heads, int keyValueHeads, int headDim)
     {
         var c = (IlgpuKvCache)cache;
-        var queries = (IlgpuBuffer)q;
-        RequireTokens(tokenCount, queries, (IlgpuBuffer)k, (IlgpuBuffer)v, (IlgpuBuffer)output);
-        if (headDim > KernelShapes.MaxHeadDim) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"at most {KernelShapes.MaxHeadDim}");
-        if (keyValueHeads <= 0 || heads % keyValueHeads != 0 || keyValueHeads != c.KeyValueHeads || headDim != c.HeadDim)
-            throw new ArgumentException($"{heads} query heads over {keyValueHeads} key/value heads do not match the cache", nameof(keyValueHeads));
-        if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the cache has {c.Layers} layers");
-        RequireStep(tokenCount, nameof(Attention));
-        int length = _step.LongestLength;   // the longest attention of the step, which sizes the splits
-        if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
-        if (_step.LastSequence >= c.Sequences) throw new ArgumentOutOfRangeException(nameof(cache), _step.LastSequence, $"the cache holds {c.Sequences} sequences");
-
+        CheckAttention(q, k, v, c, layer, output, tokenCount, heads, keyValueHeads, headDim);
         int kvWidth = keyValueHeads * headDim;
         var storeIndex = new Index2D(kvWidth, tokenCount);
         var newKeys = ((IlgpuBuffer)k).Values.View;
@@ -112,7 +102,37 @@ public sealed partial class IlgpuBackend
             _kernels.StoreKeyValueHalf(_stream, storeIndex, newKeys, newValues, c.HalfKeys.View, c.HalfValues!.View, _step.Places, c.LayerStart(layer), c.ContextLength, kvWidth);
         else
             _kernels.StoreKeyValue(_stream, storeIndex, newKeys, newValues, c.Keys!.View, c.Values!.View, _step.Places, c.LayerStart(layer), c.ContextLength, kvWidth);
+        AttendCached((IlgpuBuffer)q, c, layer, (IlgpuBuffer)output, tokenCount, heads, keyValueHeads, headDim);
+    }
 
+    void CheckAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, IlgpuKvCache c, int layer, DeviceBuffer output,
+                        int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
+        RequireTokens(tokenCount, (IlgpuBuffer)q, (IlgpuBuffer)k, (IlgpuBuffer)v, (IlgpuBuffer)output);
+        if (headDim > KernelShapes.MaxHeadDim) throw new ArgumentOutOfRangeException(nameof(headDim), headDim, $"at most {KernelShapes.MaxHeadDim}");
+        if (keyValueHeads <= 0 || heads % keyValueHeads != 0 || keyValueHeads != c.KeyValueHeads || headDim != c.HeadDim)
+            throw new ArgumentException($"{heads} query heads over {keyValueHeads} key/value heads do not match the cache", nameof(keyValueHeads));
+        if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the cache has {c.Layers} layers");
+        RequireStep(tokenCount, nameof(Attention));
+        int length = _step.LongestLength;   // the longest attention of the step, which sizes the splits
+        if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
+        if (_step.LastSequence >= c.Sequences) throw new ArgumentOutOfRangeException("cache", _step.LastSequence, $"the cache holds {c.Sequences} sequences");
+    }
+
+    /// <summary>Attention of the step's queries over the cache, the step's own keys and values already stored: partial
+    /// sums per split of the positions, then their combination.</summary>
+    void AttendCached(IlgpuBuffer queries, IlgpuKvCache c, int layer, IlgpuBuffer output, int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
+        var (splits, scratch) = AttentionPartials(queries, c, layer, tokenCount, heads, keyValueHeads, headDim);
+        _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
+            scratch.Output, scratch.Max, scratch.Sum, output.Values.View, headDim, splits);
+    }
+
+    /// <summary>The per-split softmax partials of every (token, head) over the cache, left in the attention scratch.</summary>
+    (int Splits, (ArrayView<float> Output, ArrayView<float> Max, ArrayView<float> Sum) Scratch) AttentionPartials(
+        IlgpuBuffer queries, IlgpuKvCache c, int layer, int tokenCount, int heads, int keyValueHeads, int headDim)
+    {
+        int length = _step.LongestLength;
         int splits = AttentionSplits(tokenCount * heads, length);
         int positionsPerSplit = (length + splits - 1) / splits;
         var scratch = _attention.Get(tokenCount * heads * splits, headDim);
@@ -123,8 +143,7 @@ public sealed partial class IlgpuBackend
         else
             _kernels.AttentionPartial(_stream, config, queries.Values.View, new FloatWeights(c.Keys!.View), new FloatWeights(c.Values!.View),
                 scratch.Output, scratch.Max, scratch.Sum, _step.Places, c.LayerStart(layer), c.ContextLength, heads, keyValueHeads, headDim, positionsPerSplit);
-        _kernels.AttentionCombine(_stream, new Index2D(headDim, tokenCount * heads),
-            scratch.Output, scratch.Max, scratch.Sum, ((IlgpuBuffer)output).Values.View, headDim, splits);
+        return (splits, scratch);
     }
 
     /// <summary>Enough (token, head, split) groups to fill the device, but no split shorter than one tile of positions.</summary>

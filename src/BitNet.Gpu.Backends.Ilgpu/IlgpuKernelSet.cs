@@ -11,6 +11,8 @@ sealed class IlgpuKernelSet
 {
     public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> TernaryMatVec { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int> TernaryMatMat { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int> TernaryMatVecs { get; private set; }
+    public Action<AcceleratorStream, KernelConfig, TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int, int> TernaryMatMats { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int> QuantizeActivations { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> RmsNorm { get; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int> HalfMatVec { get; private set; }
@@ -32,6 +34,14 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> AttentionCombine { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> GateActivation { get; }
     public Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>> ResidualAdd { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float> AddNormQuantize { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float> GateNormQuantize { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float> AttentionCombineNormQuantize { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int> RopeStore { get; }
+    public Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int> RopeStoreHalf { get; }
+
+    /// <summary>Kernel launches queued through this set.</summary>
+    public LaunchCounter Launches { get; } = new();
 
     /// <summary>True when the ternary kernels use dp4a (CUDA sm_61 and later).</summary>
     public bool UsesDp4a { get; }
@@ -44,7 +54,7 @@ sealed class IlgpuKernelSet
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
     public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
     {
-        var loader = new IlgpuKernelLoader(accelerator);
+        var loader = new IlgpuKernelLoader(accelerator, Launches);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
         UsesHardwareHalf = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL;
@@ -70,15 +80,22 @@ sealed class IlgpuKernelSet
         AttentionCombine = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.AttentionCombine);
         GateActivation = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int>>(GpuKernels.GateActivation);
         ResidualAdd = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>>>(GpuKernels.ResidualAdd);
+        AddNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>>(GpuKernels.AddNormQuantize);
+        GateNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>>(GpuKernels.GateNormQuantize);
+        AttentionCombineNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>>(GpuKernels.AttentionCombineNormQuantize);
+        RopeStore = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<FloatKeyValueRows>);
+        RopeStoreHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<HalfKeyValueRows>);
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>
-    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat), nameof(Q8MatVec), nameof(Q8Screen), nameof(HalfMatVecRows))]
+    [MemberNotNull(nameof(TernaryMatVec), nameof(TernaryMatMat), nameof(TernaryMatVecs), nameof(TernaryMatMats), nameof(HalfMatVec), nameof(DenseMatVecHalf), nameof(DenseMatVecFloat), nameof(Q8MatVec), nameof(Q8Screen), nameof(HalfMatVecRows))]
     void LoadRowKernels<TDot, TDot16, TSum>(IlgpuKernelLoader loader)
         where TDot : struct, IDotProduct4 where TDot16 : struct, IDotProduct16 where TSum : struct, ITeamReduction
     {
         TernaryMatVec = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>>(GpuKernels.TernaryMatVec<TDot, TSum>);
         TernaryMatMat = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<Int4>, ArrayView<float>, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatMat<TDot, TSum>);
+        TernaryMatVecs = loader.Load<Action<AcceleratorStream, KernelConfig, TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int>>(GpuKernels.TernaryMatVecs<TDot, TSum>);
+        TernaryMatMats = loader.Load<Action<AcceleratorStream, KernelConfig, TernaryProduct, TernaryProduct, TernaryProduct, ArrayView<Int4>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>>(GpuKernels.TernaryMatMats<TDot, TSum>);
         HalfMatVec = UsesHardwareHalf
             ? loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<HardwareHalfConversion, TSum>)
             : loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<float>, int, int>>(GpuKernels.HalfMatVec<SoftwareHalfConversion, TSum>);

@@ -6,12 +6,15 @@
 # loads (an innermost loop: a backward branch's range that holds no other).
 #
 # Then the ternary products' memory-speed budgets, one line each with PASS or FAIL (the script exits 1 on a FAIL):
-# every innermost loop of ternary_matvec/ternary_matmat that holds dot products (IDP) — one per scale layout — must
+# every innermost loop of ternary_matvec/ternary_matmat (and of their stacked forms ternary_matvecs/ternary_matmats)
+# that holds dot products (IDP) — one per scale layout — must
 # spend at most 16 SASS per 4 bytes of packed weights per thread (per token for the 4-token matmat), hold no local
 # memory access (STL/LDL) or division, spend four dp4a per word and token (Σx comes precomputed), and read weights and
 # activations with 16-byte loads only (a narrower load at most once per weight vector: its block scale); and neither
 # kernel may touch local memory anywhere. Words per loop step: 16-byte loads / (tokens + 1/4), as each step's 4 words
 # take one weight vector and, per token, one activation vector per word.
+# Then the fused per-layer kernels (add+norm+quantize, gate+norm+quantize, combine+norm+quantize, rope+store): no local
+# memory anywhere.
 # Then the output projections' budgets (F16 and int8 weights): no local memory anywhere, and at most 8 SASS per weight
 # element in the hot loop, counting weights from its 16-byte loads.
 set -euo pipefail
@@ -107,7 +110,8 @@ for r in rows:
 
 # ---- budgets of the ternary products ----
 BUDGET = 16                                                   # SASS per 4 B of packed weights per thread (per token)
-TOKENS = {'ternary_matvec': 1, 'ternary_matmat': 4}           # tokens that share each weight word
+TOKENS = {'ternary_matvec': 1, 'ternary_matmat': 4,          # tokens that share each weight word
+          'ternary_matvecs': 1, 'ternary_matmats': 4}         # (the stacked q/k/v and gate/up launches)
 failed = False
 
 def verdict(ok):
@@ -143,6 +147,14 @@ for name, tokens in TOKENS.items():
         print(f'{name} loop ({kind}): dp4a per word{each} {dots / words / tokens:g} (budget 4, Σx precomputed): {verdict(dots <= 4 * words * tokens)}; '
               f'STL/LDL {local} (budget 0): {verdict(local == 0)}; RCP+CALL+IMAD.HI {div} (budget 0): {verdict(div == 0)}; '
               f'narrower loads {narrow} (at most one scale per weight vector): {verdict(narrow <= words / 4)}')
+
+# ---- the fused per-layer kernels: no local memory anywhere ----
+FUSED = ['add_norm_quantize', 'gate_norm_quantize', 'attention_combine_norm_quantize', 'rope_store', 'rope_store_f16']
+print()
+print('Budgets (fused per-layer kernels):')
+for name in FUSED:
+    local = count(parse(os.path.join(work, name + '.sass')), 'STL', 'LDL')
+    print(f'{name}: STL/LDL anywhere: {local} (budget 0): {verdict(local == 0)}')
 
 # ---- budgets of the output projections ----
 OUTPUT_BUDGET = 8                                             # SASS per weight element per thread

@@ -11,7 +11,7 @@ namespace BitNet.Gpu.Engine.Checking;
 /// Tolerances: integer ternary sums are exact, so the ternary product's only error is float scaling (1e-5); float sums in
 /// another order 1e-4; copies exactly.
 /// </summary>
-public sealed class OperationCases
+public sealed partial class OperationCases
 {
     const double FloatTolerance = 1e-4;
     readonly int _seed; // added to every case's seeds: 0 for the test suite, fresh for each check run
@@ -71,6 +71,7 @@ public sealed class OperationCases
         cases.Add(Gate(GateActivation.Silu));
         cases.Add(AddAndCopyRow());
         cases.Add(GatherRows());
+        cases.AddRange(FusedCases());
         if (modelShapes) cases.AddRange(ModelShapes());
         return cases;
     }

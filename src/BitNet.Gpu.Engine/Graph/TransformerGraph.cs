@@ -290,6 +290,7 @@ public sealed class TransformerGraph : IDisposable
             Attention(layer, n);
             FeedForward(layer, n);
         }
+        if (Fused && _hp.BlockCount > 0) b.Add(a.X, a.H, n);   // the last layer's residual, held back for a next layer that does not come
 
         if (logitRows.Length == 0) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
@@ -324,31 +325,52 @@ public sealed class TransformerGraph : IDisposable
         Named("result_output", -1, a.AllLogits, m);
     }
 
+    /// <summary>
+    /// Whether the step issues the backend's fused operations (<see cref="IComputeBackend.AddNormQuantize"/>,
+    /// <see cref="IComputeBackend.SelfAttention"/>, <see cref="IComputeBackend.GateNormQuantize"/>): whenever nothing
+    /// inspects the tensors, since a fused operation leaves some of them unwritten. Fused, each residual add is held back
+    /// and done by the next norm (the last one after the layers): x holds the layer input plus H until then.
+    /// </summary>
+    bool Fused => Inspect is null;
+
+    AttentionShape LayerAttention => new(_hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+
     // x += o_proj(attn_sub_norm(attention(rope(q), rope(k), v)))  with q,k,v = projections of attn_norm(x)
     void Attention(int layer, int n)
     {
         var b = _backend;
         var a = _activations;
         var w = _weights.Layers[layer];
-        b.RmsNorm(a.X, w.AttentionNorm, a.H, n, _hp.RmsNormEpsilon);
-        Named("attn_norm", layer, a.H, n);
-        b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        if (Fused)   // the previous layer's x += ffn_down, then attn_norm and its quantization
+            b.AddNormQuantize(a.X, layer > 0 ? a.H : null, w.AttentionNorm, a.H, a.HiddenQuantized, n, _hp.RmsNormEpsilon);
+        else
+        {
+            b.RmsNorm(a.X, w.AttentionNorm, a.H, n, _hp.RmsNormEpsilon);
+            Named("attn_norm", layer, a.H, n);
+            b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        }
         b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Query, a.Q), (w.Key, a.K), (w.Value, a.V)]);
         Named("Vcur", layer, a.V, n);
-        b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
-        b.Rope(a.K, n, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
-        Named("Qcur", layer, a.Q, n); // after RoPE, as llama.cpp's last Qcur/Kcur
-        Named("Kcur", layer, a.K, n);
-        b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
-        Named("kqv_out", layer, a.AttentionOut, n);
-        if (w.AttentionSubNorm is not null)
+        if (Fused)   // rope, KV store, attention, attn_sub_norm and its quantization
+            b.SelfAttention(a.Q, a.K, a.V, _cache, layer, LayerAttention, a.AttentionOut, w.AttentionSubNorm, a.AttentionQuantized, n, _hp.RmsNormEpsilon);
+        else
         {
-            b.RmsNorm(a.AttentionOut, w.AttentionSubNorm, a.AttentionOut, n, _hp.RmsNormEpsilon);
-            Named("attn_sub_norm", layer, a.AttentionOut, n);
+            b.Rope(a.Q, n, _hp.HeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+            b.Rope(a.K, n, _hp.KeyValueHeadCount, _hp.HeadDim, _hp.RopeDimensions, _hp.RopeFreqBase, _model.Architecture.Rope);
+            Named("Qcur", layer, a.Q, n); // after RoPE, as llama.cpp's last Qcur/Kcur
+            Named("Kcur", layer, a.K, n);
+            b.Attention(a.Q, a.K, a.V, _cache, layer, a.AttentionOut, n, _hp.HeadCount, _hp.KeyValueHeadCount, _hp.HeadDim);
+            Named("kqv_out", layer, a.AttentionOut, n);
+            if (w.AttentionSubNorm is not null)
+            {
+                b.RmsNorm(a.AttentionOut, w.AttentionSubNorm, a.AttentionOut, n, _hp.RmsNormEpsilon);
+                Named("attn_sub_norm", layer, a.AttentionOut, n);
+            }
+            b.QuantizeActivations(a.AttentionOut, a.AttentionQuantized, n);
         }
-        b.QuantizeActivations(a.AttentionOut, a.AttentionQuantized, n);
         b.TernaryMatMul(w.AttentionOutput, a.AttentionQuantized, a.H, n);
         Named("attn_o_out", layer, a.H, n);
+        if (Fused) return;   // x += attn_o_out is the feed-forward's first operation
         b.Add(a.X, a.H, n);
         Named("ffn_inp", layer, a.X, n);
     }
@@ -359,22 +381,33 @@ public sealed class TransformerGraph : IDisposable
         var b = _backend;
         var a = _activations;
         var w = _weights.Layers[layer];
-        b.RmsNorm(a.X, w.FeedForwardNorm, a.H, n, _hp.RmsNormEpsilon);
-        Named("ffn_norm", layer, a.H, n);
-        b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        if (Fused)   // x += attn_o_out, then ffn_norm and its quantization
+            b.AddNormQuantize(a.X, a.H, w.FeedForwardNorm, a.H, a.HiddenQuantized, n, _hp.RmsNormEpsilon);
+        else
+        {
+            b.RmsNorm(a.X, w.FeedForwardNorm, a.H, n, _hp.RmsNormEpsilon);
+            Named("ffn_norm", layer, a.H, n);
+            b.QuantizeActivations(a.H, a.HiddenQuantized, n);
+        }
         b.TernaryMatMuls(a.HiddenQuantized, n, [(w.Gate, a.Gate), (w.Up, a.Up)]);
         Named("ffn_gate", layer, a.Gate, n);
         Named("ffn_up", layer, a.Up, n);
-        b.GateActivation(a.Gate, a.Up, n, _model.Architecture.Activation);
-        Named("ffn_out", layer, a.Gate, n);
-        if (w.FeedForwardSubNorm is not null)
+        if (Fused)
+            b.GateNormQuantize(a.Gate, a.Up, _model.Architecture.Activation, w.FeedForwardSubNorm, a.FeedForwardQuantized, n, _hp.RmsNormEpsilon);
+        else
         {
-            b.RmsNorm(a.Gate, w.FeedForwardSubNorm, a.Gate, n, _hp.RmsNormEpsilon);
-            Named("ffn_sub_norm", layer, a.Gate, n);
+            b.GateActivation(a.Gate, a.Up, n, _model.Architecture.Activation);
+            Named("ffn_out", layer, a.Gate, n);
+            if (w.FeedForwardSubNorm is not null)
+            {
+                b.RmsNorm(a.Gate, w.FeedForwardSubNorm, a.Gate, n, _hp.RmsNormEpsilon);
+                Named("ffn_sub_norm", layer, a.Gate, n);
+            }
+            b.QuantizeActivations(a.Gate, a.FeedForwardQuantized, n);
         }
-        b.QuantizeActivations(a.Gate, a.FeedForwardQuantized, n);
         b.TernaryMatMul(w.Down, a.FeedForwardQuantized, a.H, n);
         Named("ffn_down", layer, a.H, n);
+        if (Fused) return;   // x += ffn_down is the next layer's first operation (or follows the last layer)
         b.Add(a.X, a.H, n);
         Named("l_out", layer, a.X, n);
     }

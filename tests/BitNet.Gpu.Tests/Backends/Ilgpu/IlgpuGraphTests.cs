@@ -19,7 +19,7 @@ namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 /// </summary>
 public sealed class IlgpuGraphTests
 {
-    const int Vocab = 61, Hidden = 128, FeedForward = 256, Heads = 2, KvHeads = 1, Layers = 2, Context = 8;
+    internal const int Vocab = 61, Hidden = 128, FeedForward = 256, Heads = 2, KvHeads = 1, Layers = 2, Context = 8;
 
     [Theory]
     [InlineData(KvCacheType.F32)]
@@ -63,7 +63,7 @@ public sealed class IlgpuGraphTests
 
     static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
 
-    static void WriteTinyModel(string path)
+    internal static void WriteTinyModel(string path)
     {
         var random = new Random(50);
         var writer = new GgufWriter();

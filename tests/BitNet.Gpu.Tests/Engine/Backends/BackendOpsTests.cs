@@ -56,7 +56,7 @@ public abstract class BackendOpsTests : IDisposable
     {
         var all = OperationCases.All(modelShapes: true);
         Assert.Equal(all.Count, all.Select(c => c.Name).Distinct().Count());
-        foreach (var operation in new[] { "embed", "rms_norm", "quantize", "ternary", "ternary q/k/v", "dense", "rope", "attention", "gate", "add + copy_row", "copy_row" })
+        foreach (var operation in new[] { "embed", "rms_norm", "quantize", "ternary", "ternary q/k/v", "dense", "rope", "attention", "gate", "add + copy_row", "copy_row", "add_norm_quantize", "gate_norm_quantize", "self_attention" })
             Assert.Contains(all, c => c.Operation == operation);
     }
 
