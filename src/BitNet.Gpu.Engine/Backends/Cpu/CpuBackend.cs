@@ -93,7 +93,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         if (tensor.Type == GgmlType.F16)
         {
             // Read in place from the mapped file: its pages are already in memory, while a copy costs the kernel a zeroed
-            // page for every 4 KiB (most of a load's time, benchmarks/README.md); the top-k path reads the int8 screen.
+            // page for every 4 KiB (most of a load's time, benchmarks/README.md); a full product copies it on first use.
             return new CpuWeight
             {
                 Name = tensor.Name, Rows = rows, Cols = cols, ByteSize = tensor.ByteSize,
@@ -225,9 +225,9 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
             for (int t = 0; t < tokenCount; t++) w.Quantized.Multiply(input.Row(t), output.Row(t), _pool);
         }
         else if (tokenCount == 1)
-            F16MatVec.Multiply(w.F16Span, w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);
+            F16MatVec.Multiply(w.F16ForFullProduct(), w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);
         else
-            F16MatMul.Multiply(w.F16Span, w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
+            F16MatMul.Multiply(w.F16ForFullProduct(), w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
     }
 
     /// <summary>Q6_K and Q4_K output layers take their input rounded to int8 per 256 values, as llama.cpp's Q8_K.</summary>
