@@ -34,9 +34,7 @@ public static partial class GpuKernels
             }
             sumOfSquares += v * v;
         }
-        float inverseRms = 1f / XMath.Sqrt(Reductions.GroupSum(sumOfSquares) / cols + epsilon);
-        for (int c = Group.IdxX; c < cols; c += Group.DimX)
-            normed[rowStart + c] = x[rowStart + c] * inverseRms * weight[c];
+        NormalizeRow(x, normed, rowStart, cols, sumOfSquares, weight, epsilon);
         QuantizeRow(normed, token, quantized, sums, scales, cols, intsPerRow);   // its barriers publish h to the whole group
     }
 
@@ -65,7 +63,7 @@ public static partial class GpuKernels
             sumOfSquares += g * g;
         }
         if (normalize != 0)   // a launch parameter: every thread takes the same branch, so the barriers inside are safe
-            NormalizeRow(gate, rowStart, cols, sumOfSquares, weight, epsilon);
+            NormalizeRow(gate, gate, rowStart, cols, sumOfSquares, weight, epsilon);
         QuantizeRow(gate, token, quantized, sums, scales, cols, intsPerRow);
     }
 
@@ -96,17 +94,18 @@ public static partial class GpuKernels
             sumOfSquares += a * a;
         }
         if (normalize != 0)   // a launch parameter: every thread takes the same branch
-            NormalizeRow(output, rowStart, cols, sumOfSquares, weight, epsilon);
+            NormalizeRow(output, output, rowStart, cols, sumOfSquares, weight, epsilon);
         QuantizeRow(output, token, quantized, sums, scales, cols, intsPerRow);
     }
 
-    // y[c] ← y[c] / sqrt(Σ_threads sumOfSquares / cols + eps) · weight[c]   over the columns this thread wrote
+    // y[c] = x[c] / sqrt(Σ_threads sumOfSquares / cols + eps) · weight[c]   over the columns this thread read (y may be x)
     /// <summary>The second half of <see cref="RmsNorm"/> on a row whose thread-local sums of squares are known; every
-    /// thread of the group calls it.</summary>
-    static void NormalizeRow(ArrayView<float> y, long rowStart, int cols, float sumOfSquares, ArrayView<float> weight, float epsilon)
+    /// thread of the group calls it. Each thread rewrites only the elements it read, after the reduction: safe in place.</summary>
+    static void NormalizeRow(ArrayView<float> x, ArrayView<float> y, long rowStart, int cols, float sumOfSquares, ArrayView<float> weight,
+                             float epsilon)
     {
         float inverseRms = 1f / XMath.Sqrt(Reductions.GroupSum(sumOfSquares) / cols + epsilon);
         for (int c = Group.IdxX; c < cols; c += Group.DimX)
-            y[rowStart + c] = y[rowStart + c] * inverseRms * weight[c];
+            y[rowStart + c] = x[rowStart + c] * inverseRms * weight[c];
     }
 }

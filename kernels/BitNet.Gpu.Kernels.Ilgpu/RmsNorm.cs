@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPU.Algorithms;
 
 namespace BitNet.Gpu.Kernels.Ilgpu;
 
@@ -20,9 +19,6 @@ public static partial class GpuKernels
             float v = x[rowStart + c];
             sumOfSquares += v * v;
         }
-        float inverseRms = 1f / XMath.Sqrt(Reductions.GroupSum(sumOfSquares) / cols + epsilon);
-        // Each thread rewrites only the elements it read, after the reduction: safe in place.
-        for (int c = Group.IdxX; c < cols; c += Group.DimX)
-            y[rowStart + c] = x[rowStart + c] * inverseRms * weight[c];
+        NormalizeRow(x, y, rowStart, cols, sumOfSquares, weight, epsilon);
     }
 }

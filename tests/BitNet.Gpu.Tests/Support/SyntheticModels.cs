@@ -29,24 +29,18 @@ public static class SyntheticModels
     {
         string key = $"{architecture}-{type}-{seed}" + (embedding == GgmlType.F16 ? "" : $"-{embedding}") + (untied ? "-untied" : "")
                      + (contextLength == 128 ? "" : $"-ctx{contextLength}");
-        lock (Gate)
-        {
-            if (Written.TryGetValue(key, out var path)) return path;
-            path = Path.Combine(Folder, key + ".gguf");
-            var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = contextLength, EmbeddingType = embedding };
-            if (untied) options = options with { TiedEmbedding = false };
-            SyntheticModel.Write(options, path);
-            Written[key] = path;
-            return path;
-        }
+        var options = SyntheticModelOptions.Tiny with { Architecture = architecture, TernaryType = type, Seed = seed, ContextLength = contextLength, EmbeddingType = embedding };
+        if (untied) options = options with { TiedEmbedding = false };
+        return WriteOnce(key, options);
     }
 
     /// <summary>A synthetic model of any options, written once per test run under <paramref name="name"/>.</summary>
-    public static string Custom(string name, SyntheticModelOptions options)
+    public static string Custom(string name, SyntheticModelOptions options) => WriteOnce("custom-" + name, options);
+
+    static string WriteOnce(string key, SyntheticModelOptions options)
     {
         lock (Gate)
         {
-            string key = "custom-" + name;
             if (Written.TryGetValue(key, out var path)) return path;
             path = Path.Combine(Folder, key + ".gguf");
             SyntheticModel.Write(options, path);
