@@ -17,6 +17,8 @@ public sealed partial class IlgpuBackend
     /// <summary>Kernel launches queued since the backend started.</summary>
     public long KernelLaunches => _kernels.Launches.Count;
 
+    public bool HasFusedKernels => true;
+
     public void AddNormQuantize(DeviceBuffer x, DeviceBuffer? residual, DeviceWeight? weight, DeviceBuffer normed, DeviceBuffer quantized,
                                 int tokenCount, float epsilon)
     {

@@ -92,47 +92,33 @@ public interface IComputeBackend : IDisposable
     void Add(DeviceBuffer x, DeviceBuffer y, int tokenCount);
 
     // ---- fused operations: the graph issues these when nothing inspects its tensors; the defaults compose the operations
-    // above, and a backend whose launches cost (ILGPU) runs each as fewer kernels with the same arithmetic ----
+    // above (ComposedOperations), and a backend whose launches cost (ILGPU) runs each as fewer kernels with the same arithmetic ----
+
+    /// <summary>Whether this backend runs the fused operations below as kernels of their own rather than as the default
+    /// compositions of the plain operations (a profiler then times each as one operation).</summary>
+    bool HasFusedKernels => false;
 
     // x += residual (when given); normed = RmsNorm(x, weight) (when a weight is given, else x is quantized as it is);
     // quantized = QuantizeActivations(normed).  normed may be residual (each element is read before it is written).
     /// <summary>The residual add, norm and int8 quantization in front of each ternary projection (the previous product's
     /// residual add is held back to run here).</summary>
     void AddNormQuantize(DeviceBuffer x, DeviceBuffer? residual, DeviceWeight? weight, DeviceBuffer normed, DeviceBuffer quantized,
-                         int tokenCount, float epsilon)
-    {
-        if (residual is not null) Add(x, residual, tokenCount);
-        var source = x;
-        if (weight is not null)
-        {
-            RmsNorm(x, weight, normed, tokenCount, epsilon);
-            source = normed;
-        }
-        QuantizeActivations(source, quantized, tokenCount);
-    }
+                         int tokenCount, float epsilon) =>
+        ComposedOperations.AddNormQuantize(this, x, residual, weight, normed, quantized, tokenCount, epsilon);
 
     // gate = act(gate) · up;  gate = RmsNorm(gate, weight) when a weight is given;  quantized = QuantizeActivations(gate)
     /// <summary>The feed-forward's activation, sub-norm and quantization in front of its down projection.</summary>
     void GateNormQuantize(DeviceBuffer gate, DeviceBuffer up, GateActivation activation, DeviceWeight? weight, DeviceBuffer quantized,
-                          int tokenCount, float epsilon)
-    {
-        GateActivation(gate, up, tokenCount, activation);
-        if (weight is not null) RmsNorm(gate, weight, gate, tokenCount, epsilon);
-        QuantizeActivations(gate, quantized, tokenCount);
-    }
+                          int tokenCount, float epsilon) =>
+        ComposedOperations.GateNormQuantize(this, gate, up, activation, weight, quantized, tokenCount, epsilon);
 
     // Rope(q), Rope(k);  output = Attention(q, k, v);  AddNormQuantize(output, null, subNorm, output, quantized)
     /// <summary>Self-attention from the projections to the output projection's input: RoPE of q and k (both rotated in
     /// place), the KV cache store, the attention, its sub-norm (when given; output receives the normed values) and the
     /// int8 quantization.</summary>
     void SelfAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, AttentionShape shape, DeviceBuffer output,
-                       DeviceWeight? subNorm, DeviceBuffer quantized, int tokenCount, float epsilon)
-    {
-        Rope(q, tokenCount, shape.Heads, shape.HeadDim, shape.RopeDims, shape.RopeFreqBase, shape.RopeStyle);
-        Rope(k, tokenCount, shape.KeyValueHeads, shape.HeadDim, shape.RopeDims, shape.RopeFreqBase, shape.RopeStyle);
-        Attention(q, k, v, cache, layer, output, tokenCount, shape.Heads, shape.KeyValueHeads, shape.HeadDim);
-        AddNormQuantize(output, null, subNorm, output, quantized, tokenCount, epsilon);
-    }
+                       DeviceWeight? subNorm, DeviceBuffer quantized, int tokenCount, float epsilon) =>
+        ComposedOperations.SelfAttention(this, q, k, v, cache, layer, shape, output, subNorm, quantized, tokenCount, epsilon);
 
     // destination[destinationRow, :] = source[sourceRow, :]  (gathers the hidden states whose logits are needed)
     void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow);

@@ -8,7 +8,8 @@ namespace BitNet.Gpu.Engine.Backends;
 /// A backend that forwards every operation to another one and, while <see cref="OperationProfile.Recording"/>, times each
 /// operation the graph issues (as llama.cpp's per-op perf counters do). Queued backends (the GPUs) would otherwise only show
 /// the time to enqueue, so after each timed operation it waits for the device by reading back one value: the figures
-/// include that wait, and a profiled run is slower than a plain one. It does not own the backend it wraps.
+/// include that wait, and a profiled run is slower than a plain one. A backend's fused kernels are timed as one operation
+/// each ("add_norm_quantize", "self_attention", "gate_norm_quantize"). It does not own the backend it wraps.
 /// </summary>
 public sealed class ProfilingBackend : IComputeBackend
 {
@@ -138,6 +139,49 @@ public sealed class ProfilingBackend : IComputeBackend
         long start = Begin();
         _inner.Add(x, y, tokenCount);
         End("add", start, bytes: 0);
+    }
+
+    public bool HasFusedKernels => _inner.HasFusedKernels;
+
+    // A fused kernel is timed as one operation; without one, the composition runs through this wrapper so each part is timed.
+
+    public void AddNormQuantize(DeviceBuffer x, DeviceBuffer? residual, DeviceWeight? weight, DeviceBuffer normed, DeviceBuffer quantized,
+                                int tokenCount, float epsilon)
+    {
+        if (!_inner.HasFusedKernels)
+        {
+            ComposedOperations.AddNormQuantize(this, x, residual, weight, normed, quantized, tokenCount, epsilon);
+            return;
+        }
+        long start = Begin();
+        _inner.AddNormQuantize(x, residual, weight, normed, quantized, tokenCount, epsilon);
+        End("add_norm_quantize", start, bytes: 0);
+    }
+
+    public void GateNormQuantize(DeviceBuffer gate, DeviceBuffer up, GateActivation activation, DeviceWeight? weight, DeviceBuffer quantized,
+                                 int tokenCount, float epsilon)
+    {
+        if (!_inner.HasFusedKernels)
+        {
+            ComposedOperations.GateNormQuantize(this, gate, up, activation, weight, quantized, tokenCount, epsilon);
+            return;
+        }
+        long start = Begin();
+        _inner.GateNormQuantize(gate, up, activation, weight, quantized, tokenCount, epsilon);
+        End("gate_norm_quantize", start, bytes: 0);
+    }
+
+    public void SelfAttention(DeviceBuffer q, DeviceBuffer k, DeviceBuffer v, KvCache cache, int layer, AttentionShape shape, DeviceBuffer output,
+                              DeviceWeight? subNorm, DeviceBuffer quantized, int tokenCount, float epsilon)
+    {
+        if (!_inner.HasFusedKernels)
+        {
+            ComposedOperations.SelfAttention(this, q, k, v, cache, layer, shape, output, subNorm, quantized, tokenCount, epsilon);
+            return;
+        }
+        long start = Begin();
+        _inner.SelfAttention(q, k, v, cache, layer, shape, output, subNorm, quantized, tokenCount, epsilon);
+        End("self_attention", start, bytes: 0);
     }
 
     public void CopyRow(DeviceBuffer source, int sourceRow, DeviceBuffer destination, int destinationRow)
