@@ -10,7 +10,7 @@ public static class VulkanShaders
     [
         "embed", "rms_norm", "quantize", "ternary_matvec", "ternary_matmul", "dense_matmul",
         "rope", "kv_store", "attention", "attention_combine", "gate", "add", "copy_row", "read_bandwidth",
-        "ternary_matvec_dot", "ternary_matmul_dot", "rms_norm_subgroup", "quantize_subgroup",
+        "ternary_matvec_dot", "ternary_matmul_dot", "rms_norm_subgroup", "quantize_subgroup", "top_select",
     ];
 
     /// <summary>The SPIR-V words of one shader.</summary>

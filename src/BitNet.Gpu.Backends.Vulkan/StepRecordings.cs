@@ -19,7 +19,9 @@ internal sealed class StepRecordings
     int _positions, _sequences;   // what the operations queued so far cover
     long _generation;
 
-    sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences);
+/// <summary>A recorded step: its commands, what it covers, and how the backend reads its results (<see cref="Read"/>, kept
+    /// as the backend left it).</summary>
+    public sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences, VulkanBackend.TopListRead? Read);
 
     /// <summary>Starts recording a step of <paramref name="shape"/> at the stream's current end.</summary>
     public void Begin(StepShape shape, CommandStream stream)
@@ -38,8 +40,9 @@ internal sealed class StepRecordings
         _sequences = Math.Min(_sequences, sequences);
     }
 
-    /// <summary>Keeps the commands queued since <see cref="Begin"/>, unless they cannot be queued again.</summary>
-    public void End(CommandStream stream, long bufferGeneration)
+    /// <summary>Keeps the commands queued since <see cref="Begin"/>, unless they cannot be queued again, with how the
+    /// step's results are read (<paramref name="read"/>, handed back on a replay).</summary>
+    public void End(CommandStream stream, long bufferGeneration, VulkanBackend.TopListRead? read)
     {
         var shape = _shape ?? throw new InvalidOperationException("EndRecord without BeginRecord");
         _shape = null;
@@ -47,13 +50,13 @@ internal sealed class StepRecordings
         if (segment is null) return;
         Forget(bufferGeneration);
         _kept.RemoveAll(r => r.Shape.Equals(shape));
-        _kept.Add(new Recording(shape, segment, _positions, _sequences));
+        _kept.Add(new Recording(shape, segment, _positions, _sequences, read));
         if (_kept.Count > Kept) _kept.RemoveAt(0);
     }
 
     /// <summary>The recording of <paramref name="shape"/>, if one holds for a step whose longest attention spans
     /// <paramref name="positions"/> and whose highest sequence is <paramref name="lastSequence"/>.</summary>
-    public QueuedSegment? Find(StepShape shape, long bufferGeneration, int positions, int lastSequence)
+    public Recording? Find(StepShape shape, long bufferGeneration, int positions, int lastSequence)
     {
         Forget(bufferGeneration);
         for (int i = _kept.Count - 1; i >= 0; i--)
@@ -63,7 +66,7 @@ internal sealed class StepRecordings
             if (positions > recording.Positions || lastSequence >= recording.Sequences) return null;
             _kept.RemoveAt(i);
             _kept.Add(recording);
-            return recording.Segment;
+            return recording;
         }
         return null;
     }

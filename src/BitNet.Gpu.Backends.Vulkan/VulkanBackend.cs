@@ -12,7 +12,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
 /// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it.
 /// </summary>
-public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
+public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
     const int MaxGroupsPerDimension = 65535;   // the guaranteed minimum of maxComputeWorkGroupCount
     const int GroupSize = 64;                  // local_size_x of every shader
@@ -178,6 +178,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
         }
         _step.Stage(_stream, step.Tokens, places);
         _tokenCount = n;
+        _topListRead = null;
         (_lastSequence, _longestLength) = (lastSequence, longestLength);
     }
 
@@ -189,15 +190,16 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
     public bool TryReplay(StepShape shape)
     {
         if (!_stream.CanRepeat) return false;   // BeginStep replaced a buffer the recording may bind
-        var segment = _recordings.Find(shape, _context.BufferGeneration, _longestLength, _lastSequence);
-        if (segment is null) return false;
-        _stream.QueueSegment(segment);
+        var recording = _recordings.Find(shape, _context.BufferGeneration, _longestLength, _lastSequence);
+        if (recording is null) return false;
+        _stream.QueueSegment(recording.Segment);
+        _topListRead = recording.Read;
         return true;
     }
 
     public void BeginRecord(StepShape shape) => _recordings.Begin(shape, _stream);
 
-    public void EndRecord() => _recordings.End(_stream, _context.BufferGeneration);
+    public void EndRecord() => _recordings.End(_stream, _context.BufferGeneration, _topListRead);
 
     void RequireStep(int tokenCount, string operation)
     {
@@ -412,7 +414,8 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
     {
         var b = Activations(buffer, rows, buffer.Cols);
         if (destination.Length < rows * b.Cols) throw new ArgumentException($"{rows} rows need {rows * b.Cols} floats, got {destination.Length}", nameof(destination));
-        _stream.Download(b.Values, 0, MemoryMarshal.AsBytes(destination[..(rows * b.Cols)]));
+        bool listed = _topListRead is { } top && top.Logits == b && top.Rows == rows && TryReadTopLists(top, destination);
+        if (!listed) _stream.Download(b.Values, 0, MemoryMarshal.AsBytes(destination[..(rows * b.Cols)]));
         _stream.HostTime.EndRead(_stream.SubmitCount);
     }
 
@@ -433,6 +436,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
         foreach (var table in _ropeTables.Values) table.Dispose();
         _step.Dispose();
         _attentionScratch.Dispose();
+        _topLists?.Dispose();
         _kernels.Dispose();
         _context.Dispose();
     }

@@ -18,6 +18,7 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel Add { get; }
     public Kernel CopyRow { get; }
     public Kernel ReadBandwidth { get; }
+    public Kernel TopSelect { get; }
 
     public VulkanKernels(VulkanContext context)
     {
@@ -37,11 +38,12 @@ internal sealed class VulkanKernels : IDisposable
         Add = new Kernel(context, "add", 2, 1, 0);
         CopyRow = new Kernel(context, "copy_row", 2, 3, 1);
         ReadBandwidth = new Kernel(context, "read_bandwidth", 2, 2, 1);
+        TopSelect = new Kernel(context, "top_select", 2, 3, 1);
     }
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth, TopSelect })
             kernel.Dispose();
     }
 }

@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+using BitNet.Gpu.Engine.Backends;
+
+namespace BitNet.Gpu.Backends.Vulkan;
+
+/// <summary>
+/// Logits for a top-k sampler read back as a short list: the output projection runs in full on the device, then
+/// <c>top_select</c> keeps, per row, the values at or above the row's k-th largest (ties kept), and the read that ends
+/// the step copies those pairs instead of every logit (128256 floats, 0.5 MB a row on a Llama 3 vocabulary). Every
+/// other logit reads as −∞, as a screened product promises; the kept ones are the full product's values bit for bit.
+/// Rows with more than <see cref="TopListCapacity"/> ties, a k above it, or tokens that must stay exact (logit bias,
+/// penalties) read every logit as before.
+/// </summary>
+public sealed partial class VulkanBackend
+{
+    /// <summary>Pairs a row's list holds; a larger k reads every logit.</summary>
+    internal const int TopListCapacity = 255;
+    const int TopListWords = 2 * (1 + TopListCapacity);   // count, padding, then (column, value bits) pairs
+
+    /// <summary>How the step's logits are read: every value (null), or the lists of its top-k products.</summary>
+    TopListRead? _topListRead;
+    GpuBuffer? _topLists;
+    uint[] _hostTopLists = [];
+
+    /// <summary>The lists <c>top_select</c> wrote for the first <paramref name="Rows"/> rows of <paramref name="Logits"/>.</summary>
+    internal sealed record TopListRead(VulkanActivations Logits, int Rows, GpuBuffer Lists);
+
+    /// <summary>Logit reads that took the short lists (tests).</summary>
+    internal int TopListReads { get; private set; }
+
+    public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact) =>
+        DenseMatMulTopRows(weight, x, y, 1, [topK], [alwaysExact.ToArray()]);
+
+    public long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
+                                   IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    {
+        if (topK.Length < tokenCount || alwaysExact.Count < tokenCount)
+            throw new ArgumentException($"need a topK and an alwaysExact list for each of {tokenCount} tokens", nameof(topK));
+        DenseMatMul(weight, x, y, tokenCount);
+        int largestK = 0;
+        bool anyAlwaysExact = false;
+        for (int t = 0; t < tokenCount; t++)
+        {
+            largestK = Math.Max(largestK, topK[t]);
+            anyAlwaysExact |= !alwaysExact[t].IsEmpty;
+        }
+        // One k for all rows: a row keeping more than its own k still holds every logit its sampler can pick.
+        if (largestK > 0 && largestK <= TopListCapacity && largestK < weight.Rows && !anyAlwaysExact)
+            SelectTopRows(Activations(y, tokenCount, weight.Rows), tokenCount, largestK);
+        return weight.ByteSize;
+    }
+
+    /// <summary>Queues <c>top_select</c> over the first <paramref name="rows"/> rows of <paramref name="logits"/>; the
+    /// step's read then takes the lists.</summary>
+    void SelectTopRows(VulkanActivations logits, int rows, int k)
+    {
+        long listBytes = TopListWords * 4L;
+        if (_topLists is null || _topLists.Size < rows * listBytes)
+        {
+            if (_topLists is not null) _stream.DisposeAfterWait(_topLists);
+            _topLists = new GpuBuffer(_context, Math.Max(rows, 8) * listBytes, hostVisible: false);
+        }
+        foreach (var group in RowRange.Split(rows, [logits.RowBytes, listBytes], _context.MaxBindingBytes, _context.OffsetAlignment))
+            _stream.Dispatch(_kernels.TopSelect, [logits.RowsWindow(group.First, group.Count), _topLists.Window(group.First * listBytes, group.Count * listBytes)],
+                [(uint)logits.Cols, (uint)k, TopListCapacity], (uint)group.Count);
+        _topListRead = new TopListRead(logits, rows, _topLists);
+    }
+
+    /// <summary>Reads the step's lists into <paramref name="destination"/> (−∞ elsewhere); false when a row overflowed
+    /// its list, and every logit must be read instead.</summary>
+    bool TryReadTopLists(TopListRead read, Span<float> destination)
+    {
+        int words = read.Rows * TopListWords;
+        if (_hostTopLists.Length < words) _hostTopLists = new uint[words];
+        var lists = _hostTopLists.AsSpan(0, words);
+        _stream.Download(read.Lists, 0, MemoryMarshal.AsBytes(lists));
+        for (int r = 0; r < read.Rows; r++)
+            if (lists[r * TopListWords] > TopListCapacity) return false;
+
+        int cols = read.Logits.Cols;
+        destination[..(read.Rows * cols)].Fill(float.NegativeInfinity);
+        for (int r = 0; r < read.Rows; r++)
+        {
+            var list = lists.Slice(r * TopListWords, TopListWords);
+            var row = destination.Slice(r * cols, cols);
+            for (int i = 0; i < (int)list[0]; i++)
+                row[(int)list[2 + 2 * i]] = BitConverter.UInt32BitsToSingle(list[3 + 2 * i]);
+        }
+        TopListReads++;
+        return true;
+    }
+}
