@@ -38,6 +38,7 @@ public sealed partial class IlgpuBackend
         {
             DenseMatMul(weight, x, y, tokenCount);
             LastExactRows = tokenCount * w.Rows;
+            SelectTopRows((IlgpuBuffer)y, tokenCount, topK, alwaysExact);
             return BytesRead(weight);
         }
         var input = (IlgpuBuffer)x;

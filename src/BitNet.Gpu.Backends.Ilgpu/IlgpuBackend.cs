@@ -28,6 +28,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly PinnedStaging<float> _readback;
     readonly Q8Scratch _int8Input;
     readonly ScreenScratch _screen;
+    readonly GrowingBuffer<int> _topLists;
     readonly OutputLayerType _outputType;
     int _contextLength = 1;
 
@@ -52,6 +53,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _step = new DeviceStep(_memory, _stream, _stepStaging);
         _int8Input = new Q8Scratch(_memory, _stream);
         _screen = new ScreenScratch(_memory, _stream);
+        _topLists = new GrowingBuffer<int>(_memory, _stream, "top-k lists");
         _outputType = outputType;
     }
 
@@ -212,7 +214,11 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     }
 
     /// <summary>Uploads the step's token ids, sequences and positions in one copy; the kernels index them per token.</summary>
-    public void BeginStep(StepTokens step) => _step.Upload(step);
+    public void BeginStep(StepTokens step)
+    {
+        _step.Upload(step);
+        _topListRead = null;
+    }
 
     /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
@@ -243,6 +249,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
             WaitForDevice();
             return;
         }
+        if (_topListRead is var (logits, listedRows) && logits == b && listedRows == rows && TryReadTopLists(b, rows, destination)) return;
         _readback.CopyFrom(_stream, b.Values.View.SubView(0, count));   // a DMA into pinned memory, after the step's kernels
         WaitForDevice();
         _readback.Span((int)count).CopyTo(destination);
@@ -282,6 +289,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _readback.Dispose();
         _int8Input.Dispose();
         _screen.Dispose();
+        _topLists.Dispose();
         _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
