@@ -18,6 +18,7 @@ internal sealed class StepRecordings
     (int Commands, int KeyValues) _start;
     int _positions, _sequences;   // what the operations queued so far cover
     long _generation;
+    bool _abandoned;
 
     sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences);
 
@@ -25,6 +26,7 @@ internal sealed class StepRecordings
     public void Begin(StepShape shape, CommandStream stream)
     {
         _shape = shape;
+        _abandoned = false;
         _start = stream.Mark;
         (_positions, _sequences) = (int.MaxValue, int.MaxValue);
     }
@@ -38,11 +40,16 @@ internal sealed class StepRecordings
         _sequences = Math.Min(_sequences, sequences);
     }
 
+    /// <summary>The step being recorded must not be queued again as it is: it converts something once, or it waits
+    /// for a result mid-step and queues what the host chose (the top-k screen). End keeps nothing.</summary>
+    public void Abandon() => _abandoned = _shape is not null;
+
     /// <summary>Keeps the commands queued since <see cref="Begin"/>, unless they cannot be queued again.</summary>
     public void End(CommandStream stream, long bufferGeneration)
     {
         var shape = _shape ?? throw new InvalidOperationException("EndRecord without BeginRecord");
         _shape = null;
+        if (_abandoned) return;
         var segment = stream.SegmentSince(_start);
         if (segment is null) return;
         Forget(bufferGeneration);

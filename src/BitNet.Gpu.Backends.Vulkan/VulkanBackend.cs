@@ -12,7 +12,7 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
 /// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it.
 /// </summary>
-public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
+public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
     const int MaxGroupsPerDimension = 65535;   // the guaranteed minimum of maxComputeWorkGroupCount
     const int GroupSize = 64;                  // local_size_x of every shader
@@ -30,12 +30,17 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
     readonly AttentionScratch _attentionScratch;
     readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
     readonly StepRecordings _recordings = new();
+    readonly OutputLayerType _outputType;
+    readonly ScratchBuffer _int8InputCodes, _int8InputScales, _screenSlack, _screenResults;
     int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
 
     public VulkanBackend(VulkanBackendOptions options)
     {
         _context = new VulkanContext(options);
+        _outputType = options.OutputType;
+        (_int8InputCodes, _int8InputScales) = (new ScratchBuffer(_context), new ScratchBuffer(_context));
+        (_screenSlack, _screenResults) = (new ScratchBuffer(_context), new ScratchBuffer(_context));
         try
         {
             _kernels = new VulkanKernels(_context);
@@ -53,7 +58,14 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
     }
 
     public string Name => "vulkan";
-    public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")})";
+    public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")}{OutputLayerNote})";
+
+    string OutputLayerNote => _outputType switch
+    {
+        OutputLayerType.Int8 => ", int8 output layer",
+        OutputLayerType.Screened => ", screened output layer",
+        _ => "",
+    };
     /// <summary>Queue submissions so far, each with one wait (uploads and Write add theirs; a step adds one, at Read).</summary>
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
@@ -259,6 +271,11 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
         var w = (VulkanDenseWeight)weight;
         var input = Activations(x, tokenCount, w.Cols);
         var output = Activations(y, tokenCount, w.Rows);
+        if (KeepsInt8(w))
+        {
+            Int8MatMul(w, input, output, tokenCount);
+            return;
+        }
         // All-token logits can exceed one binding too, so the tokens are split into groups that fit as well.
         var tokenGroups = RowRange.Split(tokenCount, [input.RowBytes, output.RowBytes], _context.MaxBindingBytes, _context.OffsetAlignment);
         foreach (var tokens in tokenGroups)
@@ -433,6 +450,7 @@ public sealed class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepRepla
         foreach (var table in _ropeTables.Values) table.Dispose();
         _step.Dispose();
         _attentionScratch.Dispose();
+        foreach (var scratch in new[] { _int8InputCodes, _int8InputScales, _screenSlack, _screenResults }) scratch.Dispose();
         _kernels.Dispose();
         _context.Dispose();
     }

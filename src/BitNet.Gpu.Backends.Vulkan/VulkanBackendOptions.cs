@@ -1,3 +1,5 @@
+using BitNet.Gpu.Engine.Backends;
+
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>How to create a Vulkan backend.</summary>
@@ -23,6 +25,9 @@ public sealed record VulkanBackendOptions
     /// <summary>Binds at most this many bytes per descriptor (0 = the device's maxStorageBufferRange). Tests lower it
     /// to exercise the split binding of large tensors without allocating gigabytes.</summary>
     public long MaxBindingBytes { get; init; }
+    /// <summary>How an F16 output layer is kept: as stored (exact), as int8 blocks (<see cref="OutputLayerType.Int8"/>), or
+    /// as stored with an int8 screen for top-k products (<see cref="OutputLayerType.Screened"/>).</summary>
+    public OutputLayerType OutputType { get; init; }
 }
 
 /// <summary>When to use the integer dot product extension.</summary>
