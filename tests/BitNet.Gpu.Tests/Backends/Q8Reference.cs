@@ -1,23 +1,24 @@
-using BitNet.Gpu.Kernels.Ilgpu;
+using BitNet.Gpu.Engine.Backends;
 
-namespace BitNet.Gpu.Tests.Backends.Ilgpu;
+namespace BitNet.Gpu.Tests.Backends;
 
-/// <summary>The int8 output layer's arithmetic on the host (<see cref="Q8Layout"/>), to compare the device with.</summary>
+/// <summary>The int8 output layer's arithmetic on the host (blocks of <see cref="TopRowScreen.BlockSize"/>), to compare
+/// the GPU backends (ILGPU, Vulkan) with.</summary>
 static class Q8Reference
 {
     // scale = max|v| / 127, code = roundHalfEven(v · 127 / max|v|) for each block of 32
     public static (sbyte[] Codes, float[] Scales) Quantize(ReadOnlySpan<float> values)
     {
         var codes = new sbyte[values.Length];
-        var scales = new float[values.Length / Q8Layout.BlockSize];
+        var scales = new float[values.Length / TopRowScreen.BlockSize];
         for (int b = 0; b < scales.Length; b++)
         {
-            var block = values.Slice(b * Q8Layout.BlockSize, Q8Layout.BlockSize);
+            var block = values.Slice(b * TopRowScreen.BlockSize, TopRowScreen.BlockSize);
             float largest = 0;
             foreach (float v in block) largest = MathF.Max(largest, MathF.Abs(v));
             float toCodes = largest > 0 ? 127f / largest : 0f;
             for (int j = 0; j < block.Length; j++)
-                codes[b * Q8Layout.BlockSize + j] = (sbyte)Math.Clamp(MathF.Round(block[j] * toCodes), -127f, 127f);
+                codes[b * TopRowScreen.BlockSize + j] = (sbyte)Math.Clamp(MathF.Round(block[j] * toCodes), -127f, 127f);
             scales[b] = largest / 127f;
         }
         return (codes, scales);
@@ -28,13 +29,13 @@ static class Q8Reference
     public static (double Sum, double Magnitude) Dot(sbyte[] weightCodes, float[] weightScales, int row,
                                                      sbyte[] inputCodes, float[] inputScales, int token, int cols)
     {
-        int blocks = cols / Q8Layout.BlockSize;
+        int blocks = cols / TopRowScreen.BlockSize;
         double sum = 0, magnitude = 0;
         for (int b = 0; b < blocks; b++)
         {
             int dot = 0;   // exact in the host's integers as in the device's
-            for (int j = 0; j < Q8Layout.BlockSize; j++)
-                dot += weightCodes[row * cols + b * Q8Layout.BlockSize + j] * inputCodes[token * cols + b * Q8Layout.BlockSize + j];
+            for (int j = 0; j < TopRowScreen.BlockSize; j++)
+                dot += weightCodes[row * cols + b * TopRowScreen.BlockSize + j] * inputCodes[token * cols + b * TopRowScreen.BlockSize + j];
             double term = (double)(weightScales[row * blocks + b] * inputScales[token * blocks + b]) * dot;
             sum += term;
             magnitude += Math.Abs(term);
