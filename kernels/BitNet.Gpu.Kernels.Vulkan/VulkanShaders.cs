@@ -12,7 +12,7 @@ public static class VulkanShaders
         "embed", "rms_norm", "quantize", "ternary_matvec", "ternary_matmul", "dense_matmul",
         "rope", "kv_store", "attention", "attention_combine", "gate", "add", "copy_row", "read_bandwidth",
         "quantize_blocks", "q8_matmul", "input_slack", "q8_screen", "dense_matmul_rows",
-        "ternary_matvec_dot", "ternary_matmul_dot", "rms_norm_subgroup", "quantize_subgroup",
+        "ternary_matvec_dot", "ternary_matmul_dot", "q8_matmul_dot", "q8_screen_dot", "rms_norm_subgroup", "quantize_subgroup",
     ];
 
     /// <summary>The SPIR-V words of one shader.</summary>

@@ -15,7 +15,7 @@ public sealed record VulkanBackendOptions
     /// <summary>With <see cref="Validation"/>: the layer's synchronization validation too, which reports a command that
     /// touches bytes an earlier one wrote (or read) without a barrier between them. For tests.</summary>
     public bool SynchronizationValidation { get; init; }
-    /// <summary>When the ternary products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
+    /// <summary>When the ternary and int8 products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
     /// unpack each int8 with bit operations. Lavapipe has the extension but emulates it, slower than the portable path.</summary>
     public IntegerDotProductUse IntegerDotProduct { get; init; } = IntegerDotProductUse.WhenAccelerated;
     /// <summary>Whether workgroup reductions (norms, quantization) use subgroup arithmetic where the device reports it for

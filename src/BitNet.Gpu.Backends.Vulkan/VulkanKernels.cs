@@ -36,9 +36,9 @@ internal sealed class VulkanKernels : IDisposable
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
         DenseMatMulRows = new Kernel(context, "dense_matmul_rows", 4, 8, 2);
         QuantizeBlocks = new Kernel(context, "quantize_blocks", 3, 2, 1, 2);
-        Q8MatMul = new Kernel(context, "q8_matmul", 5, 5, 4);
+        Q8MatMul = new Kernel(context, "q8_matmul" + variant, 5, 5, 4);
         InputSlack = new Kernel(context, "input_slack", 4, 2, 3);
-        Q8Screen = new Kernel(context, "q8_screen", 6, 5, 5);
+        Q8Screen = new Kernel(context, "q8_screen" + variant, 6, 5, 5);
         Rope = new Kernel(context, "rope", 3, 5, 0);
         KvStore = new Kernel(context, "kv_store", 3, 4, 1);
         Attention = new Kernel(context, "attention", 6, 7, 3, 5);

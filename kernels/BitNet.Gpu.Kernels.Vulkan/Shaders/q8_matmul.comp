@@ -1,6 +1,9 @@
 // y[t, firstRow + r] = Σ_c (ws[r, c/2] · xs[t, c/2]) · Σ_j w8[r, 16c + j] · x8[t, 16c + j]   (chunks c of sixteen codes; one workgroup per row and tile of tokens)
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifdef INTEGER_DOT
+#extension GL_EXT_spirv_intrinsics : require
+#endif
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
 const uint TILE = 4;

@@ -2,6 +2,9 @@
 // The top-k screen's estimate of every logit and its bound |e − y| ≤ b (input_slack.comp says why it holds).
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifdef INTEGER_DOT
+#extension GL_EXT_spirv_intrinsics : require
+#endif
 layout(local_size_x = 64) in;
 const uint GROUP = 64;
 

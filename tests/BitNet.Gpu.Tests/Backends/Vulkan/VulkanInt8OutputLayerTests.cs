@@ -17,20 +17,22 @@ public sealed class VulkanInt8OutputLayerTests
     /// <summary>max |int8 − F16| / max |F16|, as the ILGPU backend's test allows (its measured 0.69% and 0.77%).</summary>
     const double ToleranceAgainstF16 = 0.01;
 
-    public static TheoryData<int, int, int, long> Shapes() => new()
+    public static TheoryData<int, int, int, long, bool> Shapes() => new()
     {
-        { 29, 2560, 3, 0 },      // 160 chunks of sixteen codes per row: 64 lanes take two or three each
-        { 37, 96, 1, 0 },        // three blocks: lanes 0-5 take one chunk each, the rest none
-        { 37, 96, 5, 4096 },     // a tile of four tokens and one more; the matrix bound in two chunks of rows
+        { 29, 2560, 3, 0, false },      // 160 chunks of sixteen codes per row: 64 lanes take two or three each
+        { 29, 2560, 3, 0, true },       // the same with OpSDotKHR (q8_matmul_dot)
+        { 37, 96, 1, 0, false },        // three blocks: lanes 0-5 take one chunk each, the rest none
+        { 37, 96, 5, 4096, false },     // a tile of four tokens and one more; the matrix bound in two chunks of rows
     };
 
     [VulkanTheory]
     [MemberData(nameof(Shapes))]
-    public void Int8Product_EqualsTheHostsIntegerArithmetic(int rows, int cols, int tokens, long maxBindingBytes)
+    public void Int8Product_EqualsTheHostsIntegerArithmetic(int rows, int cols, int tokens, long maxBindingBytes, bool integerDot)
     {
         var (weights, x) = RandomInputs(rows, cols, tokens);
-        using var backend = VulkanTestDevice.CreateBackend(maxBindingBytes, outputType: OutputLayerType.Int8);
+        using var backend = VulkanTestDevice.CreateBackend(maxBindingBytes, DotProduct(integerDot), outputType: OutputLayerType.Int8);
         Assert.Contains("int8 output layer", backend.DeviceDescription);
+        Assert.Equal(integerDot, backend.UsesIntegerDotProduct);
         using var w = Upload(backend, rows, cols);
         var y = Product(backend, w, rows, cols, tokens, x);
 
@@ -57,11 +59,11 @@ public sealed class VulkanInt8OutputLayerTests
 
     [VulkanTheory]
     [MemberData(nameof(Shapes))]
-    public void Int8Product_StaysNearTheF16Product(int rows, int cols, int tokens, long maxBindingBytes)
+    public void Int8Product_StaysNearTheF16Product(int rows, int cols, int tokens, long maxBindingBytes, bool integerDot)
     {
         var (_, x) = RandomInputs(rows, cols, tokens);
         using var exact = VulkanTestDevice.CreateBackend(maxBindingBytes);
-        using var int8 = VulkanTestDevice.CreateBackend(maxBindingBytes, outputType: OutputLayerType.Int8);
+        using var int8 = VulkanTestDevice.CreateBackend(maxBindingBytes, DotProduct(integerDot), outputType: OutputLayerType.Int8);
         using var exactWeights = Upload(exact, rows, cols);
         using var int8Weights = Upload(int8, rows, cols);
         var expected = Product(exact, exactWeights, rows, cols, tokens, x);
@@ -113,6 +115,8 @@ public sealed class VulkanInt8OutputLayerTests
         using var backend = VulkanTestDevice.CreateBackend();
         Assert.DoesNotContain("output layer", backend.DeviceDescription);
     }
+
+    static IntegerDotProductUse DotProduct(bool integerDot) => integerDot ? IntegerDotProductUse.WhenSupported : IntegerDotProductUse.Never;
 
     static readonly Dictionary<(int, int), RandomWeightFile> Files = new();
 

@@ -19,14 +19,17 @@ public sealed class VulkanTopRowsScreenTests
     const int Rows = 2048, Cols = 256;
 
     [VulkanTheory]
-    [InlineData(0L)]
-    [InlineData(64L << 10)]   // the matrix bound in 16 chunks of 128 rows
-    public void EachTokenGetsEveryLogitItsSamplerCanUse(long maxBindingBytes)
+    [InlineData(0L, false)]
+    [InlineData(0L, true)]        // q8_screen_dot
+    [InlineData(64L << 10, false)]   // the matrix bound in 16 chunks of 128 rows
+    public void EachTokenGetsEveryLogitItsSamplerCanUse(long maxBindingBytes, bool integerDot)
     {
         int[] topK = [1, 40, 5];
         int[][] alwaysExact = [[0, Rows - 1], [], [17, 17, 2000]];
         int tokens = topK.Length;
-        using var backend = VulkanTestDevice.CreateBackend(maxBindingBytes, outputType: OutputLayerType.Screened);
+        using var backend = VulkanTestDevice.CreateBackend(maxBindingBytes,
+            integerDot ? IntegerDotProductUse.WhenSupported : IntegerDotProductUse.Never, outputType: OutputLayerType.Screened);
+        Assert.Equal(integerDot, backend.UsesIntegerDotProduct);
         var (full, screened, bytes, weightBytes) = FullAndScreened(backend, tokens, topK, alwaysExact);
 
         Assert.True(backend.LastExactRows < tokens * Rows / 8, $"{backend.LastExactRows} of {tokens * Rows} rows were computed in F16: nothing was skipped");
