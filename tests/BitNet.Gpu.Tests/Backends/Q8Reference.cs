@@ -24,6 +24,22 @@ static class Q8Reference
         return (codes, scales);
     }
 
+    /// <summary>Each output y[t, r] equals the host's sum of the same terms within float summation rounding:
+    /// γ_n · Σ|term| for each term's two products and a sum over at most blocks·2 chunks.</summary>
+    public static void AssertSumsTheSameTerms(float[] y, sbyte[] weightCodes, float[] weightScales, sbyte[] inputCodes, float[] inputScales,
+                                              int rows, int cols, int tokens)
+    {
+        int blocks = cols / TopRowScreen.BlockSize;
+        for (int t = 0; t < tokens; t++)
+        for (int r = 0; r < rows; r++)
+        {
+            var (sum, magnitude) = Dot(weightCodes, weightScales, r, inputCodes, inputScales, t, cols);
+            double bound = (2 * blocks + 3) * Math.ScaleB(1.0, -24) * magnitude * 1.01 + 1e-30;
+            float actual = y[t * rows + r];
+            Assert.True(Math.Abs(actual - sum) <= bound, $"token {t}, row {r}: {actual}, host {sum} (bound {bound:E2})");
+        }
+    }
+
     /// <summary>Σ_b (ws[r, b] · xs[t, b]) · Σ_j w[r, 32b + j] · x[t, 32b + j] for one row and token, in double, with Σ|term|
     /// (what float summation's rounding scales with).</summary>
     public static (double Sum, double Magnitude) Dot(sbyte[] weightCodes, float[] weightScales, int row,

@@ -45,16 +45,7 @@ public sealed class VulkanInt8OutputLayerTests
         Assert.Equal(expectedInputCodes, inputCodes);
         Assert.Equal(expectedInputScales, inputScales);
 
-        int blocks = cols / TopRowScreen.BlockSize;
-        for (int t = 0; t < tokens; t++)
-        for (int r = 0; r < rows; r++)
-        {
-            var (sum, magnitude) = Q8Reference.Dot(expectedWeightCodes, expectedWeightScales, r, expectedInputCodes, expectedInputScales, t, cols);
-            // Float rounding of each term's two products and of the sum over at most blocks·2 chunks: γ_n · Σ|term|.
-            double bound = (2 * blocks + 3) * Math.ScaleB(1.0, -24) * magnitude * 1.01 + 1e-30;
-            float actual = y[t * rows + r];
-            Assert.True(Math.Abs(actual - sum) <= bound, $"token {t}, row {r}: {actual}, host {sum} (bound {bound:E2})");
-        }
+        Q8Reference.AssertSumsTheSameTerms(y, expectedWeightCodes, expectedWeightScales, expectedInputCodes, expectedInputScales, rows, cols, tokens);
     }
 
     [VulkanTheory]

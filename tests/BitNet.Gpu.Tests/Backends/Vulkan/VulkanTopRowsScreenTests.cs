@@ -34,16 +34,11 @@ public sealed class VulkanTopRowsScreenTests
 
         Assert.True(backend.LastExactRows < tokens * Rows / 8, $"{backend.LastExactRows} of {tokens * Rows} rows were computed in F16: nothing was skipped");
         Assert.True(bytes < weightBytes, $"the screen read {bytes} bytes, the full product {weightBytes}");
+        TopRowsScreenChecks.KeepsEveryLogitItsSamplerCanUse(full, screened, Rows, topK, alwaysExact);
         for (int t = 0; t < tokens; t++)
         {
-            var expected = full.AsSpan(t * Rows, Rows).ToArray();
-            var actual = screened.AsSpan(t * Rows, Rows);
-            int returned = 0;
-            for (int r = 0; r < Rows; r++)
-                if (!float.IsNegativeInfinity(actual[r])) { Assert.Equal(expected[r], actual[r]); returned++; }
+            int returned = screened.AsSpan(t * Rows, Rows).ToArray().Count(v => !float.IsNegativeInfinity(v));
             Assert.True(returned < Rows / 8, $"token {t}: {returned} rows returned");
-            foreach (int r in Enumerable.Range(0, Rows).OrderByDescending(r => expected[r]).ThenBy(r => r).Take(topK[t]).Concat(alwaysExact[t]))
-                Assert.Equal(expected[r], actual[r]);
         }
     }
 
