@@ -86,12 +86,17 @@ public sealed partial class VulkanBackend
         return Download<float>(_screenResults.Buffer!, screenBytes / 4);
     }
 
+    float[] _negativeInfinities = [];   // a row of −∞, copied through host memory into the skipped logits
+
     /// <summary>Queues −∞ into every logit of token <paramref name="token"/> (the listed rows are written after).</summary>
     void FillNegativeInfinity(VulkanActivations output, int token)
     {
-        var values = new float[output.Cols];
-        Array.Fill(values, float.NegativeInfinity);
-        var host = _stream.HostData<float>(values);
+        if (_negativeInfinities.Length < output.Cols)
+        {
+            _negativeInfinities = new float[output.Cols];
+            Array.Fill(_negativeInfinities, float.NegativeInfinity);
+        }
+        var host = _stream.HostData<float>(_negativeInfinities.AsSpan(0, output.Cols));
         _stream.Copy(host.Buffer, host.Offset, output.Values.Handle, token * output.RowBytes, output.RowBytes);
     }
 
