@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 using BitNet.Gpu.Backends.Vulkan;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Checking;
+using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Model.Formats;
+using BitNet.Gpu.Model.Synthetic;
+using BitNet.Gpu.Tests.Support;
 
 namespace BitNet.Gpu.Tests.Backends.Vulkan;
 
@@ -98,6 +101,35 @@ public sealed class VulkanInt8OutputLayerTests
         backend.Read(output, tokens.Length, rows);
         for (int i = 0; i < tokens.Length; i++)
             Assert.Equal(weights.AsSpan(tokens[i] * Cols, Cols).ToArray(), rows.AsSpan(i * Cols, Cols).ToArray());
+    }
+
+    /// <summary>Steps with the int8 output layer (a tiny model's tied F16 embedding) are recorded and replayed, and a
+    /// replayed step gives the logits of the same step queued anew, bit for bit.</summary>
+    [VulkanFact]
+    public void ReplayedSteps_GiveTheLogitsOfStepsQueuedAnew()
+    {
+        var (replayed, replays) = Logits(replaySteps: true);
+        var (queued, _) = Logits(replaySteps: false);
+        Assert.True(replays > 0, "no step was replayed");
+        Assert.Equal(queued, replayed);
+    }
+
+    static readonly Lazy<string> Model = new(() => SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S));
+
+    /// <summary>The logits of five one-token steps after a prompt, with the int8 output layer, and how many steps replayed.</summary>
+    static (float[] Logits, int Replays) Logits(bool replaySteps)
+    {
+        using var model = LoadedModel.Load(Model.Value, new LoadOptions
+        {
+            Backend = "vulkan", ContextLength = 32, BatchSize = 4, BackendOptions = new BackendOptions { OutputType = OutputLayerType.Int8 },
+        }, VulkanTestDevice.Registry());
+        var graph = model.Graph;
+        graph.ReplaySteps = replaySteps;
+        int vocab = graph.VocabSize;
+        var logits = new float[6 * vocab];
+        graph.Forward([3, 141, 59], logits.AsSpan(0, vocab));
+        for (int step = 1; step < 6; step++) graph.Forward([(step * 97) % vocab], logits.AsSpan(step * vocab, vocab));
+        return (logits, graph.ReplayedSteps);
     }
 
     [VulkanFact]
