@@ -10,7 +10,9 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// The compute backend for any Vulkan 1.1 device: weights uploaded once to device-local buffers (ternary at 2 bits
 /// per weight, f16 output/embedding matrices as halves), every operation of a step recorded into one command buffer,
 /// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
-/// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it.
+/// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it. An F16 output layer may be kept
+/// as int8 or screened for top-k products (<see cref="VulkanBackendOptions.OutputType"/>; the partial files
+/// VulkanBackend.OutputLayer.cs and VulkanBackend.TopRows.cs); a screened step waits once more, for the screen.
 /// </summary>
 public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
@@ -66,6 +68,7 @@ public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IS
         OutputLayerType.Screened => ", screened output layer",
         _ => "",
     };
+
     /// <summary>Queue submissions so far, each with one wait (uploads and Write add theirs; a step adds one, at Read).</summary>
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
