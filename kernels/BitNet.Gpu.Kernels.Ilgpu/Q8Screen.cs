@@ -3,24 +3,12 @@ using ILGPU.Algorithms;
 
 namespace BitNet.Gpu.Kernels.Ilgpu;
 
-/// <summary>
-/// The top-k screen of an F16 output layer with its int8 copy (<see cref="Q8Layout"/>): an estimate e[t, r] of every
-/// logit and a bound b[t, r] with |e − y| ≤ b, where y is what <see cref="GpuKernels.HalfMatVec"/> computes. With
-/// x = xs·q + δ and w = ws·c + ε (|ε| ≤ 0.5001·ws, |w| ≤ 127.01·ws), w·x − (ws·c)(xs·q) = w·δ + ε·(xs·q), so per
-/// chunk of sixteen columns |w·x − e| ≤ ws·(127.01·D + 0.5001·(A + D)) with A = Σ|x|, D = Σ|δ|; the float rounding of
-/// e, of y and of D adds at most 2γ·127.01·ws·(2A + D) together (γ = nu/(1 − nu), n = cols + 3, u = 2⁻²⁴), and the
-/// factor 1.001 covers the rounding of the bound's own sums.
-/// </summary>
-public static class Q8ScreenBound
-{
-    /// <summary>γ for rows of <paramref name="cols"/> values.</summary>
-    public static float Gamma(int cols)
-    {
-        double nu = (cols + 3) * Math.ScaleB(1.0, -24);
-        return (float)(nu / (1 - nu));
-    }
-}
-
+// The top-k screen of an F16 output layer with its int8 copy (Q8Layout): an estimate e[t, r] of every
+// logit and a bound b[t, r] with |e − y| ≤ b, where y is what GpuKernels.HalfMatVec computes. With
+// x = xs·q + δ and w = ws·c + ε (|ε| ≤ 0.5001·ws, |w| ≤ 127.01·ws), w·x − (ws·c)(xs·q) = w·δ + ε·(xs·q), so per
+// chunk of sixteen columns |w·x − e| ≤ ws·(127.01·D + 0.5001·(A + D)) with A = Σ|x|, D = Σ|δ|; the float rounding of
+// e, of y and of D adds at most 2γ·127.01·ws·(2A + D) together (γ = nu/(1 − nu), n = cols + 3, u = 2⁻²⁴), and the
+// factor 1.001 covers the rounding of the bound's own sums. The host computes γ (the engine's TopRowScreen.Gamma).
 public static partial class GpuKernels
 {
     // slack[t, c] = 1.001 · (127.01·D + 0.5001·(A + D) + 2γ·127.01·(2A + D)),  A = Σ_j |x[16c + j]|, D = Σ_j |x − xs·q|

@@ -7,15 +7,12 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 
 /// <summary>
 /// The top-k screen of an F16 output layer (as the CPU backend's ScreenedF16MatVec promises): every logit gets an int8
-/// estimate e and a bound b with |e − y| ≤ b (<see cref="Q8ScreenBound"/>); with τ the k-th largest e − b, a row with
-/// e + b &lt; τ has k rows certainly above it, so only the others (and the rows always wanted) are computed in F16, by
-/// the same sums as the full product; the rest are −∞. When more than one row in eight survives, the full product runs.
+/// estimate e and a bound b with |e − y| ≤ b (<see cref="GpuKernels.InputSlack"/>); the host picks the candidates
+/// (<see cref="TopRowScreen"/>), which are computed in F16 by the same sums as the full product; the rest are −∞. When
+/// more than one row in eight survives, the full product runs.
 /// </summary>
 public sealed partial class IlgpuBackend
 {
-    /// <summary>When more rows than this share survive the screen, the full product is cheaper.</summary>
-    const int FullProductDivisor = 8;
-
     /// <summary>Rows the last <see cref="DenseMatMulTop"/> or <see cref="DenseMatMulTopRows"/> computed from the F16
     /// weights, summed over its tokens (tests).</summary>
     internal int LastExactRows { get; private set; }
@@ -52,8 +49,8 @@ public sealed partial class IlgpuBackend
         int exactRows = 0;
         for (int t = 0; t < tokenCount; t++)
         {
-            var candidates = Candidates(estimates.AsSpan(t * w.Rows, w.Rows), bounds.AsSpan(t * w.Rows, w.Rows), topK[t], alwaysExact[t].Span);
-            bool full = candidates.Length > w.Rows / FullProductDivisor;
+            var candidates = TopRowScreen.Candidates(estimates.AsSpan(t * w.Rows, w.Rows), bounds.AsSpan(t * w.Rows, w.Rows), topK[t], alwaysExact[t].Span);
+            bool full = TopRowScreen.NeedsFullProduct(candidates.Length, w.Rows);
             if (full) candidates = [.. Enumerable.Range(0, w.Rows)];
             else output.Values.View.SubView((long)t * w.Rows, w.Rows).CopyFromCPU(_stream, NegativeInfinities(w.Rows));
             ExactRows(w, input, output, t, candidates);
@@ -75,7 +72,7 @@ public sealed partial class IlgpuBackend
         var estimates = _screen.Estimates.Get(logits);
         var bounds = _screen.Bounds.Get(logits);
         _kernels.InputSlack(_stream, tokenCount * chunksPerRow, new FloatWeights(input.Values.View), quantized.Codes.View, quantized.Scales.View,
-            slack, Q8ScreenBound.Gamma(w.Cols));
+            slack, TopRowScreen.Gamma(w.Cols));
         int rowGroups = (w.Rows + KernelShapes.RowsPerGroup - 1) / KernelShapes.RowsPerGroup;
         _kernels.Q8Screen(_stream, new KernelConfig(new Index3D(rowGroups, tokenCount, 1), Group1D),
             weights.Codes.View.AsContiguous().Cast<SixteenCodes>(), weights.Scales.View,
@@ -87,34 +84,6 @@ public sealed partial class IlgpuBackend
         bounds.CopyToCPU(_stream, hostBounds);
         WaitForDevice();
         return (hostEstimates, hostBounds);
-    }
-
-    /// <summary>The rows that can be among the <paramref name="topK"/> largest, and the rows always wanted, ascending.</summary>
-    static int[] Candidates(ReadOnlySpan<float> estimates, ReadOnlySpan<float> bounds, int topK, ReadOnlySpan<int> alwaysExact)
-    {
-        int rows = estimates.Length;
-        if (topK >= rows) return [.. Enumerable.Range(0, rows)];
-        var lower = new double[rows];
-        for (int r = 0; r < rows; r++) lower[r] = (double)estimates[r] - bounds[r];
-        double threshold = KthLargest(lower, Math.Max(topK, 1));
-        var candidates = new SortedSet<int>();
-        for (int r = 0; r < rows; r++)
-            if (!((double)estimates[r] + bounds[r] < threshold)) candidates.Add(r);   // NaN bounds keep the row
-        foreach (int r in alwaysExact)
-            if ((uint)r < (uint)rows) candidates.Add(r);
-        return [.. candidates];
-    }
-
-    /// <summary>The k-th largest value: a min-heap of the k largest seen, O(rows · log k).</summary>
-    static double KthLargest(double[] values, int k)
-    {
-        var largest = new PriorityQueue<double, double>(k + 1);
-        foreach (double v in values)
-        {
-            if (largest.Count < k) largest.Enqueue(v, v);
-            else if (v > largest.Peek()) largest.EnqueueDequeue(v, v);
-        }
-        return largest.Peek();
     }
 
     /// <summary>y[t, r] for the listed rows, summed exactly as the full F16 product sums them.</summary>

@@ -18,15 +18,17 @@ internal sealed class StepRecordings
     (int Commands, int KeyValues) _start;
     int _positions, _sequences;   // what the operations queued so far cover
     long _generation;
+    bool _abandoned;
 
-/// <summary>A recorded step: its commands, what it covers, and how the backend reads its results (<see cref="Read"/>, kept
-    /// as the backend left it).</summary>
+    /// <summary>A recorded step: its commands, what it covers, and how its logits are read (the lists of its top-k
+    /// products, or every value when null).</summary>
     public sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences, VulkanBackend.TopListRead? Read);
 
     /// <summary>Starts recording a step of <paramref name="shape"/> at the stream's current end.</summary>
     public void Begin(StepShape shape, CommandStream stream)
     {
         _shape = shape;
+        _abandoned = false;
         _start = stream.Mark;
         (_positions, _sequences) = (int.MaxValue, int.MaxValue);
     }
@@ -40,12 +42,17 @@ internal sealed class StepRecordings
         _sequences = Math.Min(_sequences, sequences);
     }
 
+    /// <summary>The step being recorded must not be queued again as it is: it converts something once, or it waits
+    /// for a result mid-step and queues what the host chose (the top-k screen). End keeps nothing.</summary>
+    public void Abandon() => _abandoned = _shape is not null;
+
     /// <summary>Keeps the commands queued since <see cref="Begin"/>, unless they cannot be queued again, with how the
-    /// step's results are read (<paramref name="read"/>, handed back on a replay).</summary>
+    /// step's logits are read (<paramref name="read"/>, handed back on a replay).</summary>
     public void End(CommandStream stream, long bufferGeneration, VulkanBackend.TopListRead? read)
     {
         var shape = _shape ?? throw new InvalidOperationException("EndRecord without BeginRecord");
         _shape = null;
+        if (_abandoned) return;
         var segment = stream.SegmentSince(_start);
         if (segment is null) return;
         Forget(bufferGeneration);

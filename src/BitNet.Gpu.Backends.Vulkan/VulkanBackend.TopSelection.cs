@@ -4,7 +4,8 @@ using BitNet.Gpu.Engine.Backends;
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>
-/// Logits for a top-k sampler read back as a short list: the output projection runs in full on the device, then
+/// Logits for a top-k sampler read back as a short list when the output projection runs in full on the device (stored
+/// or int8 output layer, <see cref="DenseMatMulTopRows"/>):
 /// <c>top_select</c> keeps, per row, the values at or above the row's k-th largest (ties kept), and the read that ends
 /// the step copies those pairs instead of every logit (128256 floats, 0.5 MB a row on a Llama 3 vocabulary). Every
 /// other logit reads as −∞, as a screened product promises; the kept ones are the full product's values bit for bit.
@@ -28,26 +29,18 @@ public sealed partial class VulkanBackend
     /// <summary>Logit reads that took the short lists (tests).</summary>
     internal int TopListReads { get; private set; }
 
-    public long DenseMatMulTop(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int topK, ReadOnlySpan<int> alwaysExact) =>
-        DenseMatMulTopRows(weight, x, y, 1, [topK], [alwaysExact.ToArray()]);
-
-    public long DenseMatMulTopRows(DeviceWeight weight, DeviceBuffer x, DeviceBuffer y, int tokenCount, ReadOnlySpan<int> topK,
-                                   IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
+    /// <summary>Queues the lists of the first <paramref name="rows"/> rows of <paramref name="logits"/>, when the step's
+    /// samplers allow them: one k for all rows (a row keeping more than its own k still holds every logit its sampler
+    /// can pick).</summary>
+    void SelectTopRows(VulkanActivations logits, int rows, ReadOnlySpan<int> topK, IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
     {
-        if (topK.Length < tokenCount || alwaysExact.Count < tokenCount)
-            throw new ArgumentException($"need a topK and an alwaysExact list for each of {tokenCount} tokens", nameof(topK));
-        DenseMatMul(weight, x, y, tokenCount);
         int largestK = 0;
-        bool anyAlwaysExact = false;
-        for (int t = 0; t < tokenCount; t++)
+        for (int t = 0; t < rows; t++)
         {
+            if (!alwaysExact[t].IsEmpty) return;
             largestK = Math.Max(largestK, topK[t]);
-            anyAlwaysExact |= !alwaysExact[t].IsEmpty;
         }
-        // One k for all rows: a row keeping more than its own k still holds every logit its sampler can pick.
-        if (largestK > 0 && largestK <= TopListCapacity && largestK < weight.Rows && !anyAlwaysExact)
-            SelectTopRows(Activations(y, tokenCount, weight.Rows), tokenCount, largestK);
-        return weight.ByteSize;
+        if (largestK > 0 && largestK <= TopListCapacity && largestK < logits.Cols) SelectTopRows(logits, rows, largestK);
     }
 
     /// <summary>Queues <c>top_select</c> over the first <paramref name="rows"/> rows of <paramref name="logits"/>; the

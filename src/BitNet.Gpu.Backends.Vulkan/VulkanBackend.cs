@@ -10,7 +10,9 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// The compute backend for any Vulkan 1.1 device: weights uploaded once to device-local buffers (ternary at 2 bits
 /// per weight, f16 output/embedding matrices as halves), every operation of a step recorded into one command buffer,
 /// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
-/// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it.
+/// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it. An F16 output layer may be kept
+/// as int8 or screened for top-k products (<see cref="VulkanBackendOptions.OutputType"/>; the partial files
+/// VulkanBackend.OutputLayer.cs and VulkanBackend.TopRows.cs); a screened step waits once more, for the screen.
 /// </summary>
 public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
@@ -30,12 +32,17 @@ public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IS
     readonly AttentionScratch _attentionScratch;
     readonly Dictionary<(int RopeDims, float FreqBase), RopeTable> _ropeTables = [];
     readonly StepRecordings _recordings = new();
+    readonly OutputLayerType _outputType;
+    readonly ScratchBuffer _int8InputCodes, _int8InputScales, _screenSlack, _screenResults;
     int _tokenCount;
     int _lastSequence, _longestLength; // the step's highest slot, and its longest attention (position + 1)
 
     public VulkanBackend(VulkanBackendOptions options)
     {
         _context = new VulkanContext(options);
+        _outputType = options.OutputType;
+        (_int8InputCodes, _int8InputScales) = (new ScratchBuffer(_context), new ScratchBuffer(_context));
+        (_screenSlack, _screenResults) = (new ScratchBuffer(_context), new ScratchBuffer(_context));
         try
         {
             _kernels = new VulkanKernels(_context);
@@ -53,7 +60,15 @@ public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IS
     }
 
     public string Name => "vulkan";
-    public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")})";
+    public string DeviceDescription => $"{_context.DeviceName} (Vulkan{(_context.IntegerDotProduct ? ", integer dot product" : "")}{OutputLayerNote})";
+
+    string OutputLayerNote => _outputType switch
+    {
+        OutputLayerType.Int8 => ", int8 output layer",
+        OutputLayerType.Screened => ", screened output layer",
+        _ => "",
+    };
+
     /// <summary>Queue submissions so far, each with one wait (uploads and Write add theirs; a step adds one, at Read).</summary>
     public int SubmitCount => _stream.SubmitCount;
     /// <summary>Submissions that replayed a command buffer recorded for an earlier step of the same shape.</summary>
@@ -261,6 +276,11 @@ public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IS
         var w = (VulkanDenseWeight)weight;
         var input = Activations(x, tokenCount, w.Cols);
         var output = Activations(y, tokenCount, w.Rows);
+        if (KeepsInt8(w))
+        {
+            Int8MatMul(w, input, output, tokenCount);
+            return;
+        }
         // All-token logits can exceed one binding too, so the tokens are split into groups that fit as well.
         var tokenGroups = RowRange.Split(tokenCount, [input.RowBytes, output.RowBytes], _context.MaxBindingBytes, _context.OffsetAlignment);
         foreach (var tokens in tokenGroups)
@@ -436,6 +456,7 @@ public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IS
         foreach (var table in _ropeTables.Values) table.Dispose();
         _step.Dispose();
         _attentionScratch.Dispose();
+        foreach (var scratch in new[] { _int8InputCodes, _int8InputScales, _screenSlack, _screenResults }) scratch.Dispose();
         _topLists?.Dispose();
         _kernels.Dispose();
         _context.Dispose();

@@ -1,3 +1,5 @@
+using BitNet.Gpu.Engine.Backends;
+
 namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>How to create a Vulkan backend.</summary>
@@ -13,7 +15,7 @@ public sealed record VulkanBackendOptions
     /// <summary>With <see cref="Validation"/>: the layer's synchronization validation too, which reports a command that
     /// touches bytes an earlier one wrote (or read) without a barrier between them. For tests.</summary>
     public bool SynchronizationValidation { get; init; }
-    /// <summary>When the ternary products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
+    /// <summary>When the ternary and int8 products use VK_KHR_shader_integer_dot_product instead of the portable shaders that
     /// unpack each int8 with bit operations. Lavapipe has the extension but emulates it, slower than the portable path.</summary>
     public IntegerDotProductUse IntegerDotProduct { get; init; } = IntegerDotProductUse.WhenAccelerated;
     /// <summary>Whether workgroup reductions (norms, quantization) use subgroup arithmetic where the device reports it for
@@ -23,6 +25,9 @@ public sealed record VulkanBackendOptions
     /// <summary>Binds at most this many bytes per descriptor (0 = the device's maxStorageBufferRange). Tests lower it
     /// to exercise the split binding of large tensors without allocating gigabytes.</summary>
     public long MaxBindingBytes { get; init; }
+    /// <summary>How an F16 output layer is kept: as stored (exact), as int8 blocks (<see cref="OutputLayerType.Int8"/>), or
+    /// as stored with an int8 screen for top-k products (<see cref="OutputLayerType.Screened"/>).</summary>
+    public OutputLayerType OutputType { get; init; }
 }
 
 /// <summary>When to use the integer dot product extension.</summary>

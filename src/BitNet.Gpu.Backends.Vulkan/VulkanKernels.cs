@@ -10,6 +10,11 @@ internal sealed class VulkanKernels : IDisposable
     public Kernel TernaryMatVec { get; }
     public Kernel TernaryMatMul { get; }
     public Kernel DenseMatMul { get; }
+    public Kernel DenseMatMulRows { get; }
+    public Kernel QuantizeBlocks { get; }
+    public Kernel Q8MatMul { get; }
+    public Kernel InputSlack { get; }
+    public Kernel Q8Screen { get; }
     public Kernel Rope { get; }
     public Kernel KvStore { get; }
     public Kernel Attention { get; }
@@ -30,6 +35,11 @@ internal sealed class VulkanKernels : IDisposable
         TernaryMatVec = new Kernel(context, "ternary_matvec" + variant, 5, 4, 4);
         TernaryMatMul = new Kernel(context, "ternary_matmul" + variant, 5, 6, 4);
         DenseMatMul = new Kernel(context, "dense_matmul", 3, 6, 2);
+        DenseMatMulRows = new Kernel(context, "dense_matmul_rows", 4, 8, 2);
+        QuantizeBlocks = new Kernel(context, "quantize_blocks", 3, 2, 1, 2);
+        Q8MatMul = new Kernel(context, "q8_matmul" + variant, 5, 5, 4);
+        InputSlack = new Kernel(context, "input_slack", 4, 2, 3);
+        Q8Screen = new Kernel(context, "q8_screen" + variant, 6, 5, 5);
         Rope = new Kernel(context, "rope", 3, 5, 0);
         KvStore = new Kernel(context, "kv_store", 3, 4, 1);
         Attention = new Kernel(context, "attention", 6, 7, 3, 5);
@@ -43,7 +53,7 @@ internal sealed class VulkanKernels : IDisposable
 
     public void Dispose()
     {
-        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth, TopSelect })
+        foreach (var kernel in new[] { Embed, RmsNorm, Quantize, TernaryMatVec, TernaryMatMul, DenseMatMul, DenseMatMulRows, QuantizeBlocks, Q8MatMul, InputSlack, Q8Screen, Rope, KvStore, Attention, AttentionCombine, Gate, Add, CopyRow, ReadBandwidth, TopSelect })
             kernel.Dispose();
     }
 }

@@ -7,5 +7,5 @@ public sealed class VulkanProvider : IBackendProvider
 {
     public string Name => "vulkan";
     public IReadOnlyList<BackendDevice> Devices() => VulkanDevices.List();
-    public IComputeBackend Create(BackendOptions options) => new VulkanBackend(new VulkanBackendOptions { Device = options.Device });
+    public IComputeBackend Create(BackendOptions options) => new VulkanBackend(new VulkanBackendOptions { Device = options.Device, OutputType = options.OutputType });
 }

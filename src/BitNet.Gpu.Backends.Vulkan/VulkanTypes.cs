@@ -25,13 +25,19 @@ internal sealed class VulkanDenseWeight : DeviceWeight
     public required GpuBuffer Values { get; init; }      // rows × cols halves or floats
     public required bool IsHalf { get; init; }
     public required IReadOnlyList<RowRange> Chunks { get; init; }
+    /// <summary>The int8 copy the int8 output layer and the top-k screen multiply, made by the first product that needs it.</summary>
+    public Q8Matrix? Int8 { get; set; }
 
     public long RowBytes => (long)Cols * (IsHalf ? 2 : 4);
 
     public BufferWindow Window(RowRange chunk) =>
         Values.Window(chunk.First * RowBytes, Math.Min(Values.Size - chunk.First * RowBytes, (chunk.Count * RowBytes + 3) / 4 * 4));
 
-    public override void Dispose() => Values.Dispose();
+    public override void Dispose()
+    {
+        Values.Dispose();
+        Int8?.Dispose();
+    }
 }
 
 /// <summary>Float activations: up to Rows tokens × Cols floats.</summary>

@@ -15,7 +15,7 @@ public sealed class EngineOptions
     public Option<int> Context { get; } = new("--ctx", "-c") { Description = "context length in tokens (default: the model's, at most 4096)" };
     public Option<int> BatchSize { get; } = new("--batch-size", "-b") { Description = "prompt tokens per batch", DefaultValueFactory = _ => 128 };
     public Option<string> CacheType { get; } = new("--cache-type") { Description = "KV cache type: auto (the backend's: f16, f32 on reference), f16 or f32", DefaultValueFactory = _ => "auto" };
-    public Option<string> OutputType { get; } = new("--output-type") { Description = "how cuda/opencl keep an F16 output layer: stored (exact), screened (exact where a top-k sampler can pick, through an int8 screen) or int8 (0.56 of the bytes per token, logits within about 1%)", DefaultValueFactory = _ => "stored" };
+    public Option<string> OutputType { get; } = new("--output-type") { Description = "how the GPU backends (cuda, opencl, vulkan) keep an F16 output layer: stored (exact), screened (exact where a top-k sampler can pick, through an int8 screen) or int8 (0.56 of the bytes per token, logits within about 1%)", DefaultValueFactory = _ => "stored" };
 
     public void AddTo(Command command)
     {

@@ -14,7 +14,7 @@ public sealed class KernelSourceTests
     public void OpenCl_EveryKernelHasAnEntryPoint()
     {
         var sources = IlgpuKernelSources.OpenCl();
-        Assert.Equal(30, sources.Count);
+        Assert.Equal(31, sources.Count);
         foreach (var (name, source) in sources)
             Assert.True(source.Contains("kernel void", StringComparison.Ordinal), $"{name}: no kernel function in the generated OpenCL C");
     }
@@ -62,7 +62,7 @@ public sealed class KernelSourceTests
     public void Ptx_EveryKernelGenerates_WithDp4aAndWarpShuffles()
     {
         var sources = IlgpuKernelSources.Ptx().ToDictionary(s => s.Name, s => s.Source);
-        Assert.Equal(30, sources.Count);
+        Assert.Equal(31, sources.Count);
         foreach (var (name, ptx) in sources)
             Assert.True(ptx.Contains(".entry", StringComparison.Ordinal), $"{name}: no .entry in the PTX");
         Assert.Contains("dp4a.u32.s32", sources["ternary_matvec"]);
@@ -71,6 +71,7 @@ public sealed class KernelSourceTests
         Assert.Contains("shfl.sync.down", sources["dense_matvec_f16"]);
         Assert.Contains("dp4a.s32.s32", sources["q8_matvec"]);
         Assert.Contains("ld.v4.b32", sources["q8_matvec"]);
+        Assert.Contains("atom.add.shared", sources["top_select"]);   // the histogram counts in shared memory
     }
 
     [Fact]

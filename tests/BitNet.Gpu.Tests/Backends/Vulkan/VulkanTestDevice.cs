@@ -19,18 +19,20 @@ internal static partial class VulkanTestDevice
     /// <summary>A backend on lavapipe with validation, GPU-assisted too (every storage-buffer access checked against its
     /// binding) and synchronization validation (every missing barrier); any validation warning or error throws.</summary>
     public static VulkanBackend CreateBackend(long maxBindingBytes = 0, IntegerDotProductUse integerDotProduct = IntegerDotProductUse.WhenAccelerated,
-                                              bool subgroupReductions = true) =>
+                                              bool subgroupReductions = true, OutputLayerType outputType = OutputLayerType.Stored) =>
         new(new VulkanBackendOptions
         {
             SubgroupReductions = subgroupReductions, Device = 0, Validation = true, GpuAssistedValidation = true, SynchronizationValidation = true, MaxBindingBytes = maxBindingBytes, IntegerDotProduct = integerDotProduct,
+            OutputType = outputType,
         });
 
-    /// <summary>A registry whose one backend, "vulkan", is <see cref="CreateBackend"/>'s, for tests that load whole models.</summary>
+    /// <summary>A registry whose one backend, "vulkan", is <see cref="CreateBackend"/>'s (with the options' output layer type),
+    /// for tests that load whole models.</summary>
     public static BackendRegistry Registry()
     {
         var registry = new BackendRegistry();
         registry.Register(new BackendRegistry.DelegateProvider("vulkan",
-            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], _ => CreateBackend()));
+            () => [new BackendDevice("vulkan", 0, "lavapipe", "validation on")], options => CreateBackend(outputType: options.OutputType)));
         return registry;
     }
 
