@@ -44,12 +44,15 @@ public static unsafe class F16MatVec
     /// value to the bit); other outputs are left as they are.
     /// </summary>
     internal static void MultiplyRows(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<int> selected, Span<float> y,
-        KernelThreadPool pool)
+        KernelThreadPool pool) =>
+        MultiplyRows(w, rows, cols, x, selected, y, pool, SimdSupport.Best);
+
+    internal static void MultiplyRows(ReadOnlySpan<Half> w, int rows, int cols, ReadOnlySpan<float> x, ReadOnlySpan<int> selected, Span<float> y,
+        KernelThreadPool pool, SimdPath path)
     {
         ValidateShape(w, rows, cols, x.Length, y.Length, tokens: 1);
         foreach (int row in selected)
             if ((uint)row >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(selected), row, $"Row must be in [0, {rows}).");
-        var path = SimdSupport.Best;
         fixed (int* selectedFixed = selected)
         {
             int* rowList = selectedFixed;
@@ -125,7 +128,7 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>
-    /// y for rows [rowStart, rowEnd). On AVX-512 four rows go at once, so each load of x serves four, and they are taken a
+    /// y for rows [rowStart, rowEnd). On AVX-512 and AVX2 four rows go at once, so each load of x serves four, and they are taken a
     /// quarter of the range apart: each of the four reads then runs on through consecutive rows, one long sequential stream
     /// each, which the hardware prefetcher follows (four adjacent rows would restart all four streams every 20 KB, and measured
     /// ~40% slower from memory).
@@ -133,7 +136,7 @@ public static unsafe class F16MatVec
     static void MultiplyRowRange(SimdPath path, Operands o, int cols, int rowStart, int rowEnd)
     {
         int row = rowStart;
-        if (path == SimdPath.Avx512)
+        if (HasRowTile(path))
         {
             int quarter = (rowEnd - rowStart) / RowTile;
             for (int i = 0; i < quarter; i++)
@@ -141,7 +144,7 @@ public static unsafe class F16MatVec
                 int first = rowStart + i;
                 ushort* row0 = o.W + (long)first * cols;
                 long stride = (long)quarter * cols;
-                var dots = Dot512Rows4(row0, row0 + stride, row0 + 2 * stride, row0 + 3 * stride, o.XSplit, o.VectorCols) * YScale;
+                var dots = DotRows4(path, row0, row0 + stride, row0 + 2 * stride, row0 + 3 * stride, o.XSplit, o.VectorCols) * YScale;
                 for (int r = 0; r < RowTile; r++)
                 {
                     int rowIndex = first + r * quarter;
@@ -154,15 +157,15 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>
-    /// y for up to four selected rows. On AVX-512 a full tile goes through <see cref="Dot512Rows4"/>: the rows lie anywhere in
+    /// y for up to four selected rows. On AVX-512 and AVX2 a full tile goes through <see cref="DotRows4"/>: the rows lie anywhere in
     /// the matrix, and four reads in flight at once wait on memory a quarter as long as one row after another (the hardware
     /// prefetcher cannot guess the next row).
     /// </summary>
     static void MultiplySelectedTile(SimdPath path, Operands o, int cols, int* rows, int count)
     {
-        if (path == SimdPath.Avx512 && count == RowTile)
+        if (HasRowTile(path) && count == RowTile)
         {
-            var dots = Dot512Rows4(o.W + (long)rows[0] * cols, o.W + (long)rows[1] * cols, o.W + (long)rows[2] * cols,
+            var dots = DotRows4(path, o.W + (long)rows[0] * cols, o.W + (long)rows[1] * cols, o.W + (long)rows[2] * cols,
                                    o.W + (long)rows[3] * cols, o.XSplit, o.VectorCols) * YScale;
             for (int r = 0; r < RowTile; r++) o.Y[rows[r]] = dots[r] + DotScalar(o.W + (long)rows[r] * cols, o.X, o.VectorCols, cols);
             return;
@@ -192,6 +195,13 @@ public static unsafe class F16MatVec
         for (int c = start; c < end; c++) sum += (float)BitConverter.UInt16BitsToHalf(row[c]) * x[c];
         return sum;
     }
+
+    /// <summary>Whether <paramref name="path"/> has a four-row step (<see cref="DotRows4"/>).</summary>
+    static bool HasRowTile(SimdPath path) => path is SimdPath.Avx512 or SimdPath.Avx2;
+
+    /// <summary><see cref="DotVector"/> of four rows at once, each row's value to the bit.</summary>
+    static Vector128<float> DotRows4(SimdPath path, ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols) =>
+        path == SimdPath.Avx512 ? Dot512Rows4(row0, row1, row2, row3, xSplit, cols) : Dot256Rows4(row0, row1, row2, row3, xSplit, cols);
 
     /// <summary>The same as <see cref="Dot512"/> for four rows at once, each row's value to the bit.</summary>
     static Vector128<float> Dot512Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
@@ -232,16 +242,40 @@ public static unsafe class F16MatVec
         return FloatMath.SumEach(sum, sum, sum, sum).GetElement(0); // the four-row step's reduction: a row's y never depends on its tile
     }
 
+    /// <summary>The same as <see cref="Dot256"/> for four rows at once, each row's value to the bit: 8 accumulators, the two
+    /// x vectors and the mask leave AVX2's 16 ymm registers room for the loads.</summary>
+    static Vector128<float> Dot256Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
+    {
+        var mask = Vector256.Create(unchecked((int)0x8FFFE000));
+        Vector256<float> even0 = default, odd0 = default, even1 = default, odd1 = default;
+        Vector256<float> even2 = default, odd2 = default, even3 = default, odd3 = default;
+        for (int c = 0; c < cols; c += 16)
+        {
+            var xEven = Vector256.Load(xSplit + c);
+            var xOdd = Vector256.Load(xSplit + c + 8);
+            Accumulate(Vector256.Load((int*)(row0 + c)), xEven, xOdd, mask, ref even0, ref odd0);
+            Accumulate(Vector256.Load((int*)(row1 + c)), xEven, xOdd, mask, ref even1, ref odd1);
+            Accumulate(Vector256.Load((int*)(row2 + c)), xEven, xOdd, mask, ref even2, ref odd2);
+            Accumulate(Vector256.Load((int*)(row3 + c)), xEven, xOdd, mask, ref even3, ref odd3);
+        }
+        return Vector128.Create(Vector256.Sum(even0 + odd0), Vector256.Sum(even1 + odd1), Vector256.Sum(even2 + odd2), Vector256.Sum(even3 + odd3));
+    }
+
+    /// <summary>even += W_even·x_even, odd += W_odd·x_odd for 16 halves read as 8 int32 lanes (see the class remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Accumulate(Vector256<int> lanes, Vector256<float> xEven, Vector256<float> xOdd, Vector256<int> mask,
+        ref Vector256<float> even, ref Vector256<float> odd)
+    {
+        even = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle(), xEven, even);
+        odd = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(lanes, 3) & mask).AsSingle(), xOdd, odd);
+    }
+
     static float Dot256(ushort* row, float* xSplit, int cols)
     {
         var mask = Vector256.Create(unchecked((int)0x8FFFE000));
         Vector256<float> even = default, odd = default;
         for (int c = 0; c < cols; c += 16)
-        {
-            var lanes = Vector256.Load((int*)(row + c));
-            even = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle(), Vector256.Load(xSplit + c), even);
-            odd = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(lanes, 3) & mask).AsSingle(), Vector256.Load(xSplit + c + 8), odd);
-        }
+            Accumulate(Vector256.Load((int*)(row + c)), Vector256.Load(xSplit + c), Vector256.Load(xSplit + c + 8), mask, ref even, ref odd);
         return Vector256.Sum(even + odd);
     }
 

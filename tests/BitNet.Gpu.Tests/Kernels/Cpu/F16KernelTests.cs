@@ -63,8 +63,9 @@ public class F16KernelTests
         }
     }
 
-    [Fact]
-    public void SelectedRows_EqualTheFullProductToTheBit_AndLeaveTheOthers()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SelectedRows_EqualTheFullProductToTheBit_AndLeaveTheOthers(SimdPath path)
     {
         // The screened output layer relies on this: a row computed alone must equal the same row of the full product.
         var random = new Random(11);
@@ -74,13 +75,13 @@ public class F16KernelTests
             var w = RandomHalves(random, rows * cols);
             var x = KernelTestData.Floats(random, cols, 4f);
             var full = KernelTestData.Poisoned(rows);
-            F16MatVec.Multiply(w, rows, cols, x, full, pool);
+            F16MatVec.Multiply(w, rows, cols, x, full, pool, path);
             var selected = new int[selectedCount];
             for (int i = 0; i < selected.Length; i++) selected[i] = random.Next(rows); // unsorted, maybe repeated
             selected[^1] = selected[0];
 
             var y = KernelTestData.Poisoned(rows);
-            F16MatVec.MultiplyRows(w, rows, cols, x, selected, y, pool);
+            F16MatVec.MultiplyRows(w, rows, cols, x, selected, y, pool, path);
             for (int r = 0; r < rows; r++)
             {
                 if (selected.Contains(r))
