@@ -47,7 +47,11 @@ internal static class CompletionOutput
                 while (true)
                 {
                     var next = pieces.MoveNextAsync();
-                    if (!next.IsCompleted && !await events.FlushAsync(cancel)) { stream.Cancel(); return; }
+                    if (!next.IsCompleted && !await events.FlushAsync(cancel))
+                    {
+                        ClientLeft(context, stream);
+                        return;
+                    }
                     if (!await next) break;
                     events.Write(chunks.Piece(pieces.Current), chunks.Type);
                 }
@@ -74,6 +78,14 @@ internal static class CompletionOutput
                                     ServerJsonContext.Web.ErrorBody, CancellationToken.None);
             throw new StreamFailedException(e);
         }
+    }
+
+    /// <summary>A flush found the connection closed: the completion stops, and the request is aborted so that it ends
+    /// as cancelled (Kestrel may notice the closed connection only later, and the request would count as answered).</summary>
+    static void ClientLeft(HttpContext context, CompletionStream stream)
+    {
+        stream.Cancel();
+        context.Abort();
     }
 }
 
