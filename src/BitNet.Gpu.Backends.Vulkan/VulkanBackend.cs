@@ -12,7 +12,8 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// and one submit and one wait per step, at <see cref="Read"/>. A step of a shape seen before is queued again as it was
 /// recorded (<see cref="IStepReplay"/>), and replays the command buffer recorded for it. An F16 output layer may be kept
 /// as int8 or screened for top-k products (<see cref="VulkanBackendOptions.OutputType"/>; the partial files
-/// VulkanBackend.OutputLayer.cs and VulkanBackend.TopRows.cs); a screened step waits once more, for the screen.
+/// VulkanBackend.OutputLayer.cs and VulkanBackend.TopRows.cs); a screened step waits once more, for the screen. A top-k
+/// step that computes every logit reads back only each row's top values (VulkanBackend.TopSelection.cs).
 /// </summary>
 public sealed partial class VulkanBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
