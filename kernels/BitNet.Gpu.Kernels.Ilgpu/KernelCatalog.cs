@@ -61,7 +61,7 @@ public static class KernelCatalog
         Explicit("gate_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>)GpuKernels.GateNormQuantize),
         Explicit("attention_combine_norm_quantize", (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>)GpuKernels.AttentionCombineNormQuantize),
         Implicit("rope_store", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
-        Explicit("top_select", (Action<ArrayView<float>, ArrayView<int>, int, int>)GpuKernels.TopSelect),
+        Explicit("top_select", (Action<ArrayView<float>, ArrayView<int>, int, int, int>)GpuKernels.TopSelect),
         Implicit("rope_store_f16", (Action<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>)GpuKernels.RopeStore),
     ];
 

@@ -2,18 +2,10 @@ using ILGPU;
 
 namespace BitNet.Gpu.Kernels.Ilgpu;
 
-/// <summary>
-/// The layout <see cref="GpuKernels.TopSelect"/> writes per row: the kept count, one unused int, then (column, value bits)
-/// pairs. A count above <see cref="Capacity"/> means the pairs were cut short (ties) and the row must be read in full.
-/// </summary>
-public static class TopList
+/// <summary>Radix selection's histogram: 8 key bits a pass.</summary>
+static class TopSelectBins
 {
-    /// <summary>Pairs a row's list holds.</summary>
-    public const int Capacity = 255;
-    /// <summary>Ints per row's list.</summary>
-    public const int Ints = 2 * (1 + Capacity);
-    /// <summary>Histogram bins of one radix-selection pass (8 key bits).</summary>
-    public const int Bins = 256;
+    public const int Count = 256;
 }
 
 public static partial class GpuKernels
@@ -26,13 +18,14 @@ public static partial class GpuKernels
     /// </summary>
     public static void TopSelect(
         ArrayView<float> logits,   // rows × cols
-        ArrayView<int> kept,       // rows × TopList.Ints
-        int cols, int k)           // 1 ≤ k ≤ cols
+        ArrayView<int> kept,       // rows × 2·(1 + capacity): count, 0, then (column, value bits) pairs
+        int cols, int k,           // 1 ≤ k ≤ cols
+        int capacity)              // pairs a row's list holds
     {
         long rowStart = (long)Grid.IdxX * cols;
-        long listStart = (long)Grid.IdxX * TopList.Ints;
+        long listStart = (long)Grid.IdxX * 2 * (1 + capacity);
         int lane = Group.IdxX;
-        var histogram = SharedMemory.Allocate<int>(TopList.Bins);
+        var histogram = SharedMemory.Allocate<int>(TopSelectBins.Count);
         var search = SharedMemory.Allocate<uint>(2);   // the key bits found so far, and which bits they are
         var counts = SharedMemory.Allocate<int>(2);    // how many of the largest are still to pass, values kept
         if (lane == 0)
@@ -43,7 +36,7 @@ public static partial class GpuKernels
 
         for (int shift = 24; shift >= 0; shift -= 8)
         {
-            for (int bin = lane; bin < TopList.Bins; bin += Group.DimX) histogram[bin] = 0;
+            for (int bin = lane; bin < TopSelectBins.Count; bin += Group.DimX) histogram[bin] = 0;
             Group.Barrier();
             uint found = search[0], mask = search[1];
             for (int c = lane; c < cols; c += Group.DimX)
@@ -62,7 +55,7 @@ public static partial class GpuKernels
             float value = logits[rowStart + c];
             if (OrderKey(value) < threshold) continue;
             int slot = Atomic.Add(ref counts[1], 1);
-            if (slot < TopList.Capacity)
+            if (slot < capacity)
             {
                 kept[listStart + 2 + 2 * slot] = c;
                 kept[listStart + 3 + 2 * slot] = (int)Interop.FloatAsInt(value);
@@ -87,7 +80,7 @@ public static partial class GpuKernels
     static void ChooseBin(ArrayView<int> histogram, ArrayView<uint> search, ArrayView<int> counts, int shift)
     {
         int above = 0;
-        for (int bin = TopList.Bins - 1; bin >= 0; bin--)
+        for (int bin = TopSelectBins.Count - 1; bin >= 0; bin--)
         {
             int count = histogram[bin];
             if (above + count >= counts[0])

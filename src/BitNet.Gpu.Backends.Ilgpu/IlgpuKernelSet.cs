@@ -21,7 +21,7 @@ sealed class IlgpuKernelSet
     public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, int, int> Q8MatVec { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<SixteenCodes>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> Q8Screen { get; private set; }
     public Action<AcceleratorStream, KernelConfig, ArrayView<EightHalves>, ArrayView<FourFloats>, ArrayView<int>, ArrayView<float>, int, int, int, int> HalfMatVecRows { get; private set; }
-    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int> TopSelect { get; }
+    public Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int, int> TopSelect { get; }
     public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float> InputSlack { get; }
     public Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>> QuantizeHalfBlocks { get; }
     public Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>> QuantizeFloatBlocks { get; }
@@ -84,7 +84,7 @@ sealed class IlgpuKernelSet
         AddNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>>(GpuKernels.AddNormQuantize);
         GateNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>>(GpuKernels.GateNormQuantize);
         AttentionCombineNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>>(GpuKernels.AttentionCombineNormQuantize);
-        TopSelect = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int>>(GpuKernels.TopSelect);
+        TopSelect = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int, int>>(GpuKernels.TopSelect);
         RopeStore = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<FloatKeyValueRows>);
         RopeStoreHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<HalfKeyValueRows>);
     }

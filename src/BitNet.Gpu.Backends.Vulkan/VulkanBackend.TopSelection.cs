@@ -9,19 +9,15 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// <c>top_select</c> keeps, per row, the values at or above the row's k-th largest (ties kept), and the read that ends
 /// the step copies those pairs instead of every logit (128256 floats, 0.5 MB a row on a Llama 3 vocabulary). Every
 /// other logit reads as −∞, as a screened product promises; the kept ones are the full product's values bit for bit.
-/// Rows with more than <see cref="TopListCapacity"/> ties, a k above it, or tokens that must stay exact (logit bias,
+/// Rows with more than <see cref="TopLists.Capacity"/> ties, a k above it, or tokens that must stay exact (logit bias,
 /// penalties) read every logit as before.
 /// </summary>
 public sealed partial class VulkanBackend
 {
-    /// <summary>Pairs a row's list holds; a larger k reads every logit.</summary>
-    internal const int TopListCapacity = 255;
-    const int TopListWords = 2 * (1 + TopListCapacity);   // count, padding, then (column, value bits) pairs
-
     /// <summary>How the step's logits are read: every value (null), or the lists of its top-k products.</summary>
     TopListRead? _topListRead;
     GpuBuffer? _topLists;
-    uint[] _hostTopLists = [];
+    int[] _hostTopLists = [];
 
     /// <summary>The lists <c>top_select</c> wrote for the first <paramref name="Rows"/> rows of <paramref name="Logits"/>.</summary>
     internal sealed record TopListRead(VulkanActivations Logits, int Rows, GpuBuffer Lists);
@@ -30,24 +26,18 @@ public sealed partial class VulkanBackend
     internal int TopListReads { get; private set; }
 
     /// <summary>Queues the lists of the first <paramref name="rows"/> rows of <paramref name="logits"/>, when the step's
-    /// samplers allow them: one k for all rows (a row keeping more than its own k still holds every logit its sampler
-    /// can pick).</summary>
+    /// samplers allow them (<see cref="TopLists.SharedK"/>).</summary>
     void SelectTopRows(VulkanActivations logits, int rows, ReadOnlySpan<int> topK, IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
     {
-        int largestK = 0;
-        for (int t = 0; t < rows; t++)
-        {
-            if (!alwaysExact[t].IsEmpty) return;
-            largestK = Math.Max(largestK, topK[t]);
-        }
-        if (largestK > 0 && largestK <= TopListCapacity && largestK < logits.Cols) SelectTopRows(logits, rows, largestK);
+        int k = TopLists.SharedK(rows, logits.Cols, topK, alwaysExact);
+        if (k > 0) SelectTopRows(logits, rows, k);
     }
 
     /// <summary>Queues <c>top_select</c> over the first <paramref name="rows"/> rows of <paramref name="logits"/>; the
     /// step's read then takes the lists.</summary>
     void SelectTopRows(VulkanActivations logits, int rows, int k)
     {
-        long listBytes = TopListWords * 4L;
+        long listBytes = TopLists.Ints * 4L;
         if (_topLists is null || _topLists.Size < rows * listBytes)
         {
             if (_topLists is not null) _stream.DisposeAfterWait(_topLists);
@@ -55,7 +45,7 @@ public sealed partial class VulkanBackend
         }
         foreach (var group in RowRange.Split(rows, [logits.RowBytes, listBytes], _context.MaxBindingBytes, _context.OffsetAlignment))
             _stream.Dispatch(_kernels.TopSelect, [logits.RowsWindow(group.First, group.Count), _topLists.Window(group.First * listBytes, group.Count * listBytes)],
-                [(uint)logits.Cols, (uint)k, TopListCapacity], (uint)group.Count);
+                [(uint)logits.Cols, (uint)k, TopLists.Capacity], (uint)group.Count);
         _topListRead = new TopListRead(logits, rows, _topLists);
     }
 
@@ -63,22 +53,11 @@ public sealed partial class VulkanBackend
     /// its list, and every logit must be read instead.</summary>
     bool TryReadTopLists(TopListRead read, Span<float> destination)
     {
-        int words = read.Rows * TopListWords;
-        if (_hostTopLists.Length < words) _hostTopLists = new uint[words];
-        var lists = _hostTopLists.AsSpan(0, words);
+        int ints = read.Rows * TopLists.Ints;
+        if (_hostTopLists.Length < ints) _hostTopLists = new int[ints];
+        var lists = _hostTopLists.AsSpan(0, ints);
         _stream.Download(read.Lists, 0, MemoryMarshal.AsBytes(lists));
-        for (int r = 0; r < read.Rows; r++)
-            if (lists[r * TopListWords] > TopListCapacity) return false;
-
-        int cols = read.Logits.Cols;
-        destination[..(read.Rows * cols)].Fill(float.NegativeInfinity);
-        for (int r = 0; r < read.Rows; r++)
-        {
-            var list = lists.Slice(r * TopListWords, TopListWords);
-            var row = destination.Slice(r * cols, cols);
-            for (int i = 0; i < (int)list[0]; i++)
-                row[(int)list[2 + 2 * i]] = BitConverter.UInt32BitsToSingle(list[3 + 2 * i]);
-        }
+        if (!TopLists.TryScatter(lists, read.Rows, read.Logits.Cols, destination)) return false;
         TopListReads++;
         return true;
     }

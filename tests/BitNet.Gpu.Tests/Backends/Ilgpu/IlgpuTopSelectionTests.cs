@@ -1,13 +1,12 @@
 using BitNet.Gpu.Backends.Ilgpu;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Checking;
-using BitNet.Gpu.Kernels.Ilgpu;
 using BitNet.Gpu.Model.Formats;
 
 namespace BitNet.Gpu.Tests.Backends.Ilgpu;
 
 /// <summary>
-/// Top-k logits read as short lists (<see cref="GpuKernels.TopSelect"/>) on ILGPU's CPU accelerator, stored F16 output
+/// Top-k logits read as short lists (ILGPU's <c>TopSelect</c> kernel) on ILGPU's CPU accelerator, stored F16 output
 /// layer: every logit read equals the full product's bit for bit, every other is −∞, and each row's top k are among
 /// them; ties beyond a list, a k above the list capacity, and tokens that must stay exact read every logit.
 /// </summary>
@@ -46,7 +45,7 @@ public sealed class IlgpuTopSelectionTests
         ReadEveryLogit(full, top, listReads);
         (full, top, listReads) = FullAndTop(backend, seed: 53, [3], alwaysExact: [[7]], zeroInput: false);
         ReadEveryLogit(full, top, listReads);
-        (full, top, listReads) = FullAndTop(backend, seed: 54, [TopList.Capacity + 1], alwaysExact: [[]], zeroInput: false);
+        (full, top, listReads) = FullAndTop(backend, seed: 54, [TopLists.Capacity + 1], alwaysExact: [[]], zeroInput: false);
         ReadEveryLogit(full, top, listReads);
     }
 

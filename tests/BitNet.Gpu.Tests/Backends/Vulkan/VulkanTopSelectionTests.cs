@@ -52,7 +52,7 @@ public sealed class VulkanTopSelectionTests
         var (full, top, listReads) = FullAndTop(seed: 43, [3], alwaysExact: [[7]], zeroInput: false);
         Assert.Equal(0, listReads);
         Assert.Equal(full, top);
-        (full, top, listReads) = FullAndTop(seed: 44, [VulkanBackend.TopListCapacity + 1], alwaysExact: [[]], zeroInput: false);
+        (full, top, listReads) = FullAndTop(seed: 44, [TopLists.Capacity + 1], alwaysExact: [[]], zeroInput: false);
         Assert.Equal(0, listReads);
         Assert.Equal(full, top);
     }
