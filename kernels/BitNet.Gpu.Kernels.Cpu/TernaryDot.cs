@@ -27,13 +27,24 @@ internal static unsafe class TernaryDot
     }
 
     /// <summary>Whether <see cref="DotGroup4Tokens"/> on this path reads a group unpacked by <see cref="UnpackGroup"/>.</summary>
-    public static bool UsesUnpackedGroups(SimdPath path) => path == SimdPath.Avx512;
+    public static bool UsesUnpackedGroups(SimdPath path) => path is SimdPath.Avx512 or SimdPath.Avx2;
 
-    /// <summary>Bytes of scratch <see cref="UnpackGroup"/> needs for a matrix with <paramref name="fullBlocks"/> full blocks per row.</summary>
-    public static long UnpackedGroupBytes(int fullBlocks) => TernaryDotAvx512.UnpackedBytes(fullBlocks);
+    /// <summary>Bytes of scratch <see cref="UnpackGroup"/> needs for a matrix with <paramref name="fullBlocks"/> full blocks per row: a byte per code.</summary>
+    public static long UnpackedGroupBytes(int fullBlocks) => (long)fullBlocks * TernaryMatrix.BlockCols * TernaryMatrix.GroupRows;
 
-    /// <summary>Unpacks a group's full blocks to a byte per code (only on paths where <see cref="UsesUnpackedGroups"/>).</summary>
-    public static void UnpackGroup(byte* group, int fullBlocks, byte* unpacked) => TernaryDotAvx512.UnpackGroup(group, fullBlocks, unpacked);
+    /// <summary>
+    /// Where an unpacked group keeps the 64 codes of row <paramref name="row"/> for columns 256·block + 64·k .. + 63.
+    /// A prompt reuses a group for every 4 tokens, so unpacking it once takes the shifts out of the inner loop.
+    /// </summary>
+    public static long UnpackedOffset(int block, int k, int row) => 1024L * block + 256 * k + 64 * row;
+
+    /// <summary>Unpacks a group's full blocks to a byte per code at <see cref="UnpackedOffset"/> (only on paths where <see cref="UsesUnpackedGroups"/>).</summary>
+    public static void UnpackGroup(SimdPath path, byte* group, int fullBlocks, byte* unpacked)
+    {
+        if (path == SimdPath.Avx512) TernaryDotAvx512.UnpackGroup(group, fullBlocks, unpacked);
+        else if (path == SimdPath.Avx2) TernaryDotAvx2.UnpackGroup(group, fullBlocks, unpacked);
+        else throw new ArgumentOutOfRangeException(nameof(path), path, "This path reads groups packed.");
+    }
 
     /// <summary>
     /// The same for 4 tokens at once: sums[4·t + r] = Σ code[r, c]·q_t[c], with q_t = <paramref name="q"/> + t·<paramref name="tokenStride"/>.
@@ -44,7 +55,8 @@ internal static unsafe class TernaryDot
     {
         if (UsesUnpackedGroups(path))
         {
-            TernaryDotAvx512.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
+            if (path == SimdPath.Avx512) TernaryDotAvx512.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
+            else TernaryDotAvx2.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
             if (withHalfBlock)
                 for (int t = 0; t < 4; t++) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q + (long)t * tokenStride, sums + 4 * t);
             return;

@@ -8,6 +8,11 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// AVX2 ternary dot products: the AVX-512 scheme (see <see cref="TernaryDotAvx512"/>) on 32-byte halves.
 /// A row's 64-byte block is two halves h; byte j of half h holds column 32h + j + 64k in bits 2k.
 /// Both halves add into the same int16 lanes, so they are widened every 4 blocks instead of 8.
+/// <para>
+/// Prompts read a group unpacked to a byte per code (<see cref="UnpackGroup"/>), as on AVX-512, with a tile of 4 rows ×
+/// 2 tokens: 8 int16 sums, 2 activation registers and a code register, 12 of AVX2's 16 ymm registers, so that every
+/// 32 codes loaded feed two vpmaddubsw and no shift or mask is left in the inner loop.
+/// </para>
 /// </summary>
 internal static unsafe class TernaryDotAvx2
 {
@@ -71,6 +76,93 @@ internal static unsafe class TernaryDotAvx2
             var wide = Avx2.MultiplyAddAdjacent(even, ones) + Vector256.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(odd, ones), 2);
             sums[r] += Vector256.Sum(wide);
         }
+    }
+
+    /// <summary>Unpacks the full blocks of one row group to a code byte per value, at <see cref="TernaryDot.UnpackedOffset"/>.</summary>
+    public static void UnpackGroup(byte* group, int fullBlocks, byte* codes)
+    {
+        var mask = Vector256.Create((byte)0x03);
+        for (int b = 0; b < fullBlocks; b++)
+            for (int r = 0; r < TernaryMatrix.GroupRows; r++)
+                for (int half = 0; half < 2; half++)
+                {
+                    // byte j of this half holds column 32·half + j + 64k in bits 2k
+                    var packed = Vector256.Load(group + b * TernaryMatrix.BlockCols + r * 64 + 32 * half).AsUInt16();
+                    for (int k = 0; k < 4; k++)
+                        (Vector256.ShiftRightLogical(packed, 2 * k).AsByte() & mask).Store(codes + TernaryDot.UnpackedOffset(b, k, r) + 32 * half);
+                }
+    }
+
+    /// <summary>
+    /// 4 rows × 4 tokens over full blocks [blockStart, blockEnd) of an unpacked group: sums[4·t + r] = Σ code[r, c]·q_t[c],
+    /// as two passes of 4 rows × 2 tokens.
+    /// </summary>
+    public static void DotUnpacked4Tokens(byte* codes, sbyte* q, int tokenStride, int blockStart, int blockEnd, int* sums)
+    {
+        DotUnpacked2Tokens(codes, q, tokenStride, blockStart, blockEnd, sums);
+        DotUnpacked2Tokens(codes, q + 2L * tokenStride, tokenStride, blockStart, blockEnd, sums + 8);
+    }
+
+    /// <summary>
+    /// sums[4·t + r] = Σ code[r, c]·q_t[c] for 4 rows and tokens t = 0, 1. Each (row, token) pair keeps an int16 sum that
+    /// takes 8 vpmaddubsw results of at most 512 in magnitude per block, so 8 blocks (64 adds) fit before it is widened.
+    /// </summary>
+    static void DotUnpacked2Tokens(byte* codes, sbyte* q, int tokenStride, int blockStart, int blockEnd, int* sums)
+    {
+        const int blocksPerFlush = 8;
+        for (int i = 0; i < 8; i++) sums[i] = 0;
+
+        for (int b = blockStart; b < blockEnd;)
+        {
+            int flushAt = Math.Min(b + blocksPerFlush, blockEnd);
+            Vector256<short> s00 = default, s01 = default, s10 = default, s11 = default; // s{row}{token}
+            Vector256<short> s20 = default, s21 = default, s30 = default, s31 = default;
+            // Pointers step through the block's 64-column quarters k: activations at 256b + 64k, codes at UnpackedOffset(b, k, 0).
+            sbyte* q0 = q + b * TernaryMatrix.BlockCols;
+            byte* c = codes + TernaryDot.UnpackedOffset(b, 0, 0);
+            sbyte* end = q + flushAt * TernaryMatrix.BlockCols;
+            for (; q0 < end; q0 += 64, c += 256)
+            {
+                // Both 32-column halves of the quarter, written out: the loop's address arithmetic is then a fraction of the work.
+                AccumulateQuarterHalf(c, q0, q0 + tokenStride, ref s00, ref s01, ref s10, ref s11, ref s20, ref s21, ref s30, ref s31);
+                AccumulateQuarterHalf(c + 32, q0 + 32, q0 + tokenStride + 32, ref s00, ref s01, ref s10, ref s11, ref s20, ref s21, ref s30, ref s31);
+            }
+            b = flushAt;
+            Flush(sums, 0, s00, s10, s20, s30);
+            Flush(sums, 4, s01, s11, s21, s31);
+        }
+    }
+
+    /// <summary>32 columns of 4 rows (codes at c + 64r) against 2 tokens' activations: s{r}{t} += code_r·a_t in pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AccumulateQuarterHalf(byte* c, sbyte* qa, sbyte* qb,
+        ref Vector256<short> s00, ref Vector256<short> s01, ref Vector256<short> s10, ref Vector256<short> s11,
+        ref Vector256<short> s20, ref Vector256<short> s21, ref Vector256<short> s30, ref Vector256<short> s31)
+    {
+        var a0 = Vector256.Load(qa);
+        var a1 = Vector256.Load(qb);
+        AccumulateTokens(Vector256.Load(c), a0, a1, ref s00, ref s01);
+        AccumulateTokens(Vector256.Load(c + 64), a0, a1, ref s10, ref s11);
+        AccumulateTokens(Vector256.Load(c + 128), a0, a1, ref s20, ref s21);
+        AccumulateTokens(Vector256.Load(c + 192), a0, a1, ref s30, ref s31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AccumulateTokens(Vector256<byte> codes, Vector256<sbyte> a0, Vector256<sbyte> a1, ref Vector256<short> s0, ref Vector256<short> s1)
+    {
+        s0 += Avx2.MultiplyAddAdjacent(codes, a0);
+        s1 += Avx2.MultiplyAddAdjacent(codes, a1);
+    }
+
+    /// <summary>Adds one token's four int16 row sums (widened pairwise to int32, then summed) to sums[first .. first + 3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Flush(int* sums, int first, Vector256<short> r0, Vector256<short> r1, Vector256<short> r2, Vector256<short> r3)
+    {
+        var ones = Vector256.Create((short)1);
+        var r01 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(r0, ones), Avx2.MultiplyAddAdjacent(r1, ones)); // per lane [r0, r0, r1, r1]
+        var r23 = Avx2.HorizontalAdd(Avx2.MultiplyAddAdjacent(r2, ones), Avx2.MultiplyAddAdjacent(r3, ones));
+        var all = Avx2.HorizontalAdd(r01, r23);                                                                 // per lane [r0, r1, r2, r3]
+        (Vector128.Load(sums + first) + all.GetLower() + all.GetUpper()).Store(sums + first);
     }
 
     /// <summary>even += code_0·a0 + code_2·a2; odd += 4·(code_1·a1 + code_3·a3), for 32 packed bytes.</summary>

@@ -78,14 +78,7 @@ internal static unsafe class TernaryDotAvx512
         sums.Odd3 += Avx512BW.MultiplyAddAdjacent(upper & highMask, a3);
     }
 
-    /// <summary>Bytes <see cref="UnpackGroup"/> writes for a group of <paramref name="fullBlocks"/> full blocks: a byte per value.</summary>
-    public static long UnpackedBytes(int fullBlocks) => (long)fullBlocks * TernaryMatrix.BlockCols * TernaryMatrix.GroupRows;
-
-    /// <summary>
-    /// Unpacks the full blocks of one row group to a code byte per value, laid out for <see cref="DotUnpacked4Tokens"/>:
-    /// the 64 codes of row r, columns 256b + 64k .. 256b + 64k + 63, at <see cref="UnpackedOffset"/>(b, k, r).
-    /// A prompt reuses a group for every 4 tokens, so unpacking it once takes the shifts out of the inner loop.
-    /// </summary>
+    /// <summary>Unpacks the full blocks of one row group to a code byte per value, at <see cref="TernaryDot.UnpackedOffset"/>.</summary>
     public static void UnpackGroup(byte* group, int fullBlocks, byte* codes)
     {
         var mask = Vector512.Create((byte)0x03);
@@ -94,11 +87,9 @@ internal static unsafe class TernaryDotAvx512
             {
                 var packed = Vector512.Load(group + b * TernaryMatrix.BlockCols + r * 64).AsUInt16();
                 for (int k = 0; k < 4; k++)
-                    (Vector512.ShiftRightLogical(packed, 2 * k).AsByte() & mask).Store(codes + UnpackedOffset(b, k, r));
+                    (Vector512.ShiftRightLogical(packed, 2 * k).AsByte() & mask).Store(codes + TernaryDot.UnpackedOffset(b, k, r));
             }
     }
-
-    static long UnpackedOffset(int block, int k, int row) => 1024L * block + 256 * k + 64 * row;
 
     /// <summary>
     /// 4 rows × 4 tokens over full blocks [blockStart, blockEnd) of an unpacked group: sums[4·t + r] = Σ code[r, c]·q_t[c].
@@ -127,7 +118,7 @@ internal static unsafe class TernaryDotAvx512
                     var a1 = Vector512.Load(q1 + column);
                     var a2 = Vector512.Load(q2 + column);
                     var a3 = Vector512.Load(q3 + column);
-                    byte* c = codes + UnpackedOffset(b, k, 0);
+                    byte* c = codes + TernaryDot.UnpackedOffset(b, k, 0);
                     AccumulateTokens(Vector512.Load(c), a0, a1, a2, a3, ref s00, ref s01, ref s02, ref s03);
                     AccumulateTokens(Vector512.Load(c + 64), a0, a1, a2, a3, ref s10, ref s11, ref s12, ref s13);
                     AccumulateTokens(Vector512.Load(c + 128), a0, a1, a2, a3, ref s20, ref s21, ref s22, ref s23);

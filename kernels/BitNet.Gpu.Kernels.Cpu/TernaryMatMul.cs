@@ -7,8 +7,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <summary>
 /// Ternary matrix × a batch of int8 activation rows (prompt processing), each token with its own activation scale:
 /// y[n, r] = Σ_b scale[r, b] · (Σ_{c in b} t[r, c]·q[n, c]) / activationScales[n].
-/// A group of 4 weight rows is read once for all tokens: on AVX-512 it is unpacked to a byte per weight (L1-sized) and
-/// every 4 tokens pass over it; elsewhere each 4-token tile unpacks the packed codes itself.
+/// A group of 4 weight rows is read once for all tokens: on AVX-512 and AVX2 it is unpacked to a byte per weight
+/// (L1-sized) and every 4 tokens pass over it; elsewhere each 4-token tile unpacks the packed codes itself.
 /// </summary>
 public static unsafe class TernaryMatMul
 {
@@ -86,7 +86,7 @@ public static unsafe class TernaryMatMul
         int firstRow = group * rowsPerGroup;
         int rows = Math.Min(rowsPerGroup, w.Rows - firstRow);
         byte* packed = w.Group(group);
-        if (unpacked != null) TernaryDot.UnpackGroup(packed, w.FullBlocks, unpacked);
+        if (unpacked != null) TernaryDot.UnpackGroup(path, packed, w.FullBlocks, unpacked);
         var firstBlockScales = RowScales(w, firstRow, 0); // all of them when the matrix has one scale block
 
 

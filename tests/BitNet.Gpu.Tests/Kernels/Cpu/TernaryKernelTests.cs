@@ -173,7 +173,7 @@ public unsafe class TernaryKernelTests
         fixed (byte* scratch = unpacked)
         {
             byte* aligned = (byte*)(((nint)scratch + 63) & ~(nint)63);
-            if (TernaryDot.UsesUnpackedGroups(path)) TernaryDot.UnpackGroup(m.Group(group), m.FullBlocks, aligned);
+            if (TernaryDot.UsesUnpackedGroups(path)) TernaryDot.UnpackGroup(path, m.Group(group), m.FullBlocks, aligned);
             TernaryDot.DotGroup4Tokens(path, m.Group(group), aligned, m.FullBlocks, q, tokenStride, blockStart, blockEnd, withHalfBlock, sums);
         }
     }
