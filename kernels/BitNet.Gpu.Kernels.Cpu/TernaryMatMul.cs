@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
@@ -13,6 +14,20 @@ namespace BitNet.Gpu.Kernels.Cpu;
 public static unsafe class TernaryMatMul
 {
     const int TokenTile = 4;
+
+    /// <summary>
+    /// How many groups ahead of the one being multiplied the packed codes are requested. With a few tokens (a batch of
+    /// sequences) a group takes well under a microsecond and the hardware prefetcher alone leaves the loop waiting on
+    /// DRAM: 8 tokens × 6912×2560, 2 threads, 310 → 425 GMAC/s (1 or 4 groups ahead: 407, 413); no change at 128 tokens.
+    /// </summary>
+    const int PrefetchGroupsAhead = 2;
+
+    /// <summary>Asks for <paramref name="bytes"/> bytes at <paramref name="start"/> to be brought into the caches.</summary>
+    static void Prefetch(byte* start, int bytes)
+    {
+        if (!Sse.IsSupported) return;
+        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(start + offset);
+    }
 
     /// <param name="q">tokens × cols int8 activations, row-major.</param>
     /// <param name="activationScales">One per token (tokens = its length).</param>
@@ -58,7 +73,11 @@ public static unsafe class TernaryMatMul
                     byte* unpacked = unpack ? (byte*)NativeMemory.AlignedAlloc((nuint)TernaryDot.UnpackedGroupBytes(w.FullBlocks), 64) : null;
                     try
                     {
-                        for (int g = first; g < end; g++) MultiplyGroup(w, g, unpacked, qPtr, tokens, qSums, inverseScales, yPtr, path);
+                        for (int g = first; g < end; g++)
+                        {
+                            if (g + PrefetchGroupsAhead < end) Prefetch(w.Group(g + PrefetchGroupsAhead), w.Cols);
+                            MultiplyGroup(w, g, unpacked, qPtr, tokens, qSums, inverseScales, yPtr, path);
+                        }
                     }
                     finally
                     {
