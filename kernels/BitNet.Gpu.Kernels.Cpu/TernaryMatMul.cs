@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace BitNet.Gpu.Kernels.Cpu;
 
@@ -18,16 +17,12 @@ public static unsafe class TernaryMatMul
     /// <summary>
     /// How many groups ahead of the one being multiplied the packed codes are requested. With a few tokens (a batch of
     /// sequences) a group takes well under a microsecond and the hardware prefetcher alone leaves the loop waiting on
-    /// DRAM: 8 tokens × 6912×2560, 2 threads, 310 → 425 GMAC/s (1 or 4 groups ahead: 407, 413); no change at 128 tokens.
+    /// DRAM: 8 tokens × 6912×2560, 2 threads, 310 → 425 GMAC/s (1 or 4 groups ahead: 407, 413); no change at 2–4 or 128
+    /// tokens. The one-token product (<see cref="TernaryMatVec"/>) streams at DRAM speed and does not: there prefetching
+    /// took a 1-thread AVX2 decode from 24–25 to 17–22 tok/s.
     /// </summary>
     const int PrefetchGroupsAhead = 2;
 
-    /// <summary>Asks for <paramref name="bytes"/> bytes at <paramref name="start"/> to be brought into the caches.</summary>
-    static void Prefetch(byte* start, int bytes)
-    {
-        if (!Sse.IsSupported) return;
-        for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(start + offset);
-    }
 
     /// <param name="q">tokens × cols int8 activations, row-major.</param>
     /// <param name="activationScales">One per token (tokens = its length).</param>
@@ -75,7 +70,7 @@ public static unsafe class TernaryMatMul
                     {
                         for (int g = first; g < end; g++)
                         {
-                            if (g + PrefetchGroupsAhead < end) Prefetch(w.Group(g + PrefetchGroupsAhead), w.Cols);
+                            if (g + PrefetchGroupsAhead < end) CachePrefetch.Bytes(w.Group(g + PrefetchGroupsAhead), w.Cols);
                             MultiplyGroup(w, g, unpacked, qPtr, tokens, qSums, inverseScales, yPtr, path);
                         }
                     }
