@@ -23,7 +23,6 @@ public static unsafe class TernaryMatMul
     /// </summary>
     const int PrefetchGroupsAhead = 2;
 
-
     /// <param name="q">tokens × cols int8 activations, row-major.</param>
     /// <param name="activationScales">One per token (tokens = its length).</param>
     /// <param name="y">tokens × rows outputs, row-major, overwritten.</param>
