@@ -55,13 +55,7 @@ public sealed unsafe class KvCache : IDisposable
     }
 
     /// <summary>A zeroed layer block (positions never stored are never read, but zeros keep a stray read harmless).</summary>
-    byte* AllocateLayer()
-    {
-        long bytes = ElementsPerLayer * ElementBytes;
-        var block = (byte*)LargePageMemory.Allocate(bytes);
-        NativeMemory.Clear(block, (nuint)bytes);
-        return block;
-    }
+    byte* AllocateLayer() => (byte*)LargePageMemory.AllocateZeroed(ElementsPerLayer * ElementBytes);
 
     public int Layers { get; }
     public int KvHeads { get; }

@@ -35,8 +35,68 @@ public static unsafe class LargePageMemory
         return block;
     }
 
-    /// <summary>Frees a block from <see cref="Allocate"/> (null is ignored).</summary>
-    public static void Free(void* block) => NativeMemory.AlignedFree(block);
+    /// <summary>
+    /// Allocates <paramref name="bytes"/> of zeros, large pages as <see cref="Allocate"/>; free with <see cref="Free"/>.
+    /// On Linux a large block is a fresh anonymous mapping, zero by the kernel's guarantee and filled in page by page as
+    /// it is first written, so a KV cache sized for the whole context costs nothing until positions are stored (clearing
+    /// it up front took 0.05–0.7 s of a 2B4T load on the development VM).
+    /// </summary>
+    public static void* AllocateZeroed(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        nuint size = (nuint)Math.Max(bytes, 1);
+        if (!OperatingSystem.IsLinux() || size < HugePageBytes) return ClearedBlock(size);
+
+        nuint rounded = (size + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
+        nint mapping;
+        try
+        {
+            mapping = Mmap(0, rounded + HugePageBytes, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return ClearedBlock(size); // no libc mmap to call (e.g. musl under another name)
+        }
+        if (mapping == MapFailed) throw new OutOfMemoryException($"Could not map {bytes} bytes of zeroed memory.");
+        // Keep the 2 MiB-aligned part, unmap the slack on either side.
+        nint start = (mapping + (nint)HugePageBytes - 1) & ~((nint)HugePageBytes - 1);
+        if (start > mapping) _ = Munmap(mapping, (nuint)(start - mapping));
+        nint end = start + (nint)rounded, mappingEnd = mapping + (nint)(rounded + HugePageBytes);
+        if (mappingEnd > end) _ = Munmap(end, (nuint)(mappingEnd - end));
+        _ = Madvise(start, rounded, MadviseHugePage);
+        lock (Mappings) Mappings.Add(start, rounded);
+        return (void*)start;
+    }
+
+    static void* ClearedBlock(nuint size)
+    {
+        void* block = Allocate((long)size);
+        NativeMemory.Clear(block, size);
+        return block;
+    }
+
+    /// <summary>Frees a block from <see cref="Allocate"/> or <see cref="AllocateZeroed"/> (null is ignored).</summary>
+    public static void Free(void* block)
+    {
+        if (block == null) return;
+        nuint length;
+        lock (Mappings)
+            if (!Mappings.Remove((nint)block, out length)) length = 0;
+        if (length > 0) _ = Munmap((nint)block, length);
+        else NativeMemory.AlignedFree(block);
+    }
+
+    /// <summary>The blocks <see cref="AllocateZeroed"/> mapped, and their lengths (what munmap needs).</summary>
+    static readonly Dictionary<nint, nuint> Mappings = [];
+
+    const int ProtRead = 1, ProtWrite = 2, MapPrivate = 2, MapAnonymous = 0x20; // Linux x86-64 and arm64 values
+    static readonly nint MapFailed = -1;
+
+    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", EntryPoint = "munmap")]
+    static extern int Munmap(nint address, nuint length);
 
     [DllImport("libc", EntryPoint = "madvise")]
     static extern int Madvise(nint address, nuint length, int advice);

@@ -57,8 +57,10 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var description = ModelDescriptionReader.Read(file);
+            // The tokenizer is built while the weights are checked: one thread of work beside a scan that waits on memory.
+            var tokenizerBuild = Task.Run(() => new Tokenizer(GgufVocabularyReader.Read(file.Metadata, path)));
             FiniteTensorCheck.Check(file);
-            var tokenizer = new Tokenizer(GgufVocabularyReader.Read(file.Metadata, path));
+            var tokenizer = tokenizerBuild.GetAwaiter().GetResult();
             if (tokenizer.Count > description.Hyperparameters.VocabSize)
                 throw new Model.ModelFormatException(path, $"the vocabulary has {tokenizer.Count} tokens but token_embd.weight has only {description.Hyperparameters.VocabSize} rows");
 
