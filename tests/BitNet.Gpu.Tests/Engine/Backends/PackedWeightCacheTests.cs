@@ -167,19 +167,26 @@ public sealed class PackedWeightCacheTests : IDisposable
     }
 
     [Fact]
-    public void OffTurnsTheCacheOffAndAFolderRelocatesIt()
+    public void TheCacheIsOffUnlessTheVariableTurnsItOnOrNamesAFolder()
     {
         string? before = Environment.GetEnvironmentVariable(PackedWeightCache.FolderVariable);
+        string? xdgBefore = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         try
         {
+            Environment.SetEnvironmentVariable(PackedWeightCache.FolderVariable, null);
+            Assert.Null(PackedWeightCache.DefaultFolder());
             Environment.SetEnvironmentVariable(PackedWeightCache.FolderVariable, "off");
             Assert.Null(PackedWeightCache.DefaultFolder());
             Environment.SetEnvironmentVariable(PackedWeightCache.FolderVariable, _cacheFolder);
             Assert.Equal(_cacheFolder, PackedWeightCache.DefaultFolder());
+            Environment.SetEnvironmentVariable(PackedWeightCache.FolderVariable, "on");
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", _cacheFolder);
+            Assert.Equal(Path.Combine(_cacheFolder, "bitnet-gpu"), PackedWeightCache.DefaultFolder());
         }
         finally
         {
             Environment.SetEnvironmentVariable(PackedWeightCache.FolderVariable, before);
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", xdgBefore);
         }
     }
 }
