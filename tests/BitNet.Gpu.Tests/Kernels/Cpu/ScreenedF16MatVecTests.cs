@@ -111,6 +111,47 @@ public class ScreenedF16MatVecTests
         }
     }
 
+    /// <summary>A vector the screen cannot narrow (every row's estimate the same) gets the full product in a batch too, to
+    /// the bit as alone, while the others of the batch stay screened; the unscreened ones share one pass over the weights.</summary>
+    [Fact]
+    public void Batch_VectorsTheScreenCannotNarrow_GetTheFullProduct_OthersStayScreened()
+    {
+        var random = new Random(37);
+        using var pool = new KernelThreadPool(2);
+        const int rows = 4099, cols = 520, half = cols / 2;
+        // Columns [0, half): rows of different sizes, as logits; columns [half, cols): the same values in every row.
+        var w = Weights(random, rows, cols);
+        var shared = Weights(random, 1, half);
+        for (int r = 0; r < rows; r++) shared.CopyTo(w.AsSpan(r * cols + half, half));
+        using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
+
+        const int vectors = 4; // 0 and 2 read the first columns (screened), 1 and 3 only the shared ones (not)
+        var x = new float[vectors * cols];
+        for (int t = 0; t < vectors; t++)
+        {
+            var values = KernelTestData.Floats(random, half, 2f);
+            values.CopyTo(x.AsSpan(t * cols + (t % 2 == 0 ? 0 : half), half));
+        }
+        int[] ks = [40, 40, 5, 1];
+        var alwaysExact = Enumerable.Range(0, vectors).Select(t => (ReadOnlyMemory<int>)new[] { t }).ToArray();
+        var y = KernelTestData.Poisoned(vectors * rows);
+        var product = screen.MultiplyBatch(w, x, vectors, ks, alwaysExact, y, pool);
+
+        int screenedRows = 0;
+        for (int t = 0; t < vectors; t++)
+        {
+            var alone = KernelTestData.Poisoned(rows);
+            int rowsAlone = screen.Multiply(w, x.AsSpan(t * cols, cols), ks[t], alwaysExact[t].Span, alone, pool).ExactRows;
+            Assert.Equal(t % 2 == 1, rowsAlone == rows); // the test's premise: 1 and 3 cannot be narrowed, 0 and 2 can
+            if (rowsAlone < rows) screenedRows += rowsAlone;
+            for (int r = 0; r < rows; r++)
+                Assert.True(BitConverter.SingleToInt32Bits(alone[r]) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
+                    $"vector {t} row {r} is {y[t * rows + r]} in the batch, {alone[r]} alone");
+        }
+        Assert.Equal(screenedRows + 2 * rows, product.ExactRows);
+        Assert.Equal(screen.ByteSize + rows * 8L + screenedRows * cols * 2L + rows * cols * 2L, product.BytesRead); // one f16 pass for both
+    }
+
     [Fact]
     public void NearTies_AreAllKept()
     {
