@@ -296,14 +296,16 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
             {
                 var rangeLargest = new LargestValues[vectors];
                 for (int t = 0; t < vectors; t++) rangeLargest[t] = new LargestValues(ks[t]);
+                long* dots = stackalloc long[vectors];
                 for (int r = first; r < end; r++)
                 {
                     float scale = _scales[r];
                     sbyte* codes = _codes + (long)r * Cols;
+                    Int8Int16Dot.DotMany(path, codes, q, Cols, vectors, Cols, dots);
                     for (int t = 0; t < vectors; t++)
                     {
                         var input = inputs[t];
-                        float estimate = (float)(Int8Int16Dot.Dot(path, codes, q + (long)t * Cols, Cols) * ((double)scale * input.Step));
+                        float estimate = (float)(dots[t] * ((double)scale * input.Step));
                         float bound = input.ErrorBound(_errorPerAbsX[r], scale);
                         up[(long)t * Rows + r] = estimate + bound;
                         float lower = estimate - bound;
