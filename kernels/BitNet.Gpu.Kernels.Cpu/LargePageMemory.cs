@@ -21,18 +21,26 @@ public static unsafe class LargePageMemory
         if (!OperatingSystem.IsLinux() || size < HugePageBytes)
             return NativeMemory.AlignedAlloc(size, 64);
 
-        // Whole huge pages, so the advice covers every byte of the block.
-        nuint rounded = (size + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
+        nuint rounded = WholeHugePages(size);
         void* block = NativeMemory.AlignedAlloc(rounded, HugePageBytes);
+        AdviseHugePages((nint)block, rounded);
+        return block;
+    }
+
+    /// <summary>The size rounded up to whole huge pages, so the advice covers every byte of the block.</summary>
+    static nuint WholeHugePages(nuint size) => (size + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
+
+    /// <summary>Marks a 2 MiB-aligned block for transparent huge pages; advice only: a refusal leaves ordinary pages.</summary>
+    static void AdviseHugePages(nint block, nuint length)
+    {
         try
         {
-            _ = Madvise((nint)block, rounded, MadviseHugePage); // advice only: a refusal leaves ordinary pages
+            _ = Madvise(block, length, MadviseHugePage);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // No libc madvise (e.g. musl without the symbol): ordinary pages.
         }
-        return block;
     }
 
     /// <summary>
@@ -47,7 +55,7 @@ public static unsafe class LargePageMemory
         nuint size = (nuint)Math.Max(bytes, 1);
         if (!OperatingSystem.IsLinux() || size < HugePageBytes) return ClearedBlock(size);
 
-        nuint rounded = (size + HugePageBytes - 1) / HugePageBytes * HugePageBytes;
+        nuint rounded = WholeHugePages(size);
         nint mapping;
         try
         {
@@ -63,7 +71,7 @@ public static unsafe class LargePageMemory
         if (start > mapping) _ = Munmap(mapping, (nuint)(start - mapping));
         nint end = start + (nint)rounded, mappingEnd = mapping + (nint)(rounded + HugePageBytes);
         if (mappingEnd > end) _ = Munmap(end, (nuint)(mappingEnd - end));
-        _ = Madvise(start, rounded, MadviseHugePage);
+        AdviseHugePages(start, rounded);
         lock (Mappings) Mappings.Add(start, rounded);
         return (void*)start;
     }
