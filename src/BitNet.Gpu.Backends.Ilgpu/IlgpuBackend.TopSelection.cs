@@ -39,10 +39,13 @@ public sealed partial class IlgpuBackend
     {
         int ints = rows * TopLists.Ints;
         if (_hostTopLists.Length < ints) _hostTopLists = new int[ints];
+        // −∞ everywhere while the device still runs the step, so that after the wait only the listed logits are written
+        // (a list that overflowed has every logit read over it instead).
+        destination[..(rows * logits.Cols)].Fill(float.NegativeInfinity);
         WaitForDevice();
         _topLists.Get(ints).CopyToCPU(_stream, _hostTopLists.AsSpan(0, ints));
         _stream.Synchronize();
-        if (!TopLists.TryScatter(_hostTopLists.AsSpan(0, ints), rows, logits.Cols, destination)) return false;
+        if (!TopLists.TryScatter(_hostTopLists.AsSpan(0, ints), rows, logits.Cols, destination, destinationIsNegativeInfinity: true)) return false;
         TopListReads++;
         return true;
     }

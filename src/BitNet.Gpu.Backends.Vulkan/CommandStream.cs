@@ -17,7 +17,8 @@ internal sealed unsafe class CommandStream : IDisposable
 
     readonly VulkanContext _context;
     readonly CommandPool _pool;
-    readonly Fence _fence;
+    readonly Fence[] _fences = new Fence[2];   // alternate: one is reset while the device runs the other's submission
+    int _fenceIndex;
     readonly HostArena _arena;
     readonly List<StepCommand> _pending = [];
     readonly List<IDisposable> _retired = [];
@@ -48,7 +49,8 @@ internal sealed unsafe class CommandStream : IDisposable
         var poolInfo = new CommandPoolCreateInfo { SType = StructureType.CommandPoolCreateInfo, QueueFamilyIndex = context.QueueFamily };
         VulkanException.Check(Vk.CreateCommandPool(context.Device, in poolInfo, null, out _pool), "vkCreateCommandPool");
         var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
-        VulkanException.Check(Vk.CreateFence(context.Device, in fenceInfo, null, out _fence), "vkCreateFence");
+        for (int i = 0; i < _fences.Length; i++)
+            VulkanException.Check(Vk.CreateFence(context.Device, in fenceInfo, null, out _fences[i]), "vkCreateFence");
         _arena = new HostArena(context);
         _bufferGeneration = context.BufferGeneration;
     }
@@ -114,12 +116,14 @@ internal sealed unsafe class CommandStream : IDisposable
     public BufferWindow HostData<T>(ReadOnlySpan<T> values) where T : unmanaged => _arena.Add(values);
 
     /// <summary>Submits everything queued (replaying a recorded command buffer when the step's shape was seen before),
-    /// waits for it, and throws if the validation layer objected to anything.</summary>
-    public void Finish()
+    /// waits for it, and throws if the validation layer objected to anything. <paramref name="whileDeviceRuns"/> is host
+    /// work that does not need the results: it runs between the submission and the wait, off the step's critical path.</summary>
+    public void Finish(Action? whileDeviceRuns = null)
     {
         try
         {
-            if (_pending.Count > 0) SubmitAndWait();
+            if (_pending.Count > 0) SubmitAndWait(whileDeviceRuns);
+            else whileDeviceRuns?.Invoke();
         }
         finally
         {
@@ -134,7 +138,7 @@ internal sealed unsafe class CommandStream : IDisposable
         _context.ThrowIfValidationFailed();
     }
 
-    void SubmitAndWait()
+    void SubmitAndWait(Action? whileDeviceRuns)
     {
         if (_bufferGeneration != _context.BufferGeneration) ForgetRecordedSteps();   // a bound buffer may be gone
         var keyValues = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_keyValues);
@@ -142,39 +146,65 @@ internal sealed unsafe class CommandStream : IDisposable
         int found = _pendingIsCacheable ? FindRecorded(keyValues, hash) : -1;
         bool replay = found >= 0;
         var step = replay ? _recorded[found].Step : new RecordedStep(_context, _pool, _pending, oneTime: !_pendingIsCacheable);
+        bool kept = replay;   // whether _recorded owns the step (else it is disposed here)
         try
         {
-            var commands = step.Commands;
-            var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
-            long submitStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, _fence), "vkQueueSubmit");
-            HostTime.AddSubmit(System.Diagnostics.Stopwatch.GetTimestamp() - submitStart);
-            SubmitCount++;
-            if (replay) ReplayCount++;
-            LastSubmission = (step.CommandCount, step.BarrierCount);
-            var fence = _fence;
+            var fence = Submit(step, replay);
+            long submitEnd = System.Diagnostics.Stopwatch.GetTimestamp();
+
+            // While the device runs: the other fence (waited on before, or never used) is made ready for the next
+            // submission, the recorded steps' order is kept, and the caller's work is done.
+            var other = _fences[_fenceIndex];
+            VulkanException.Check(Vk.ResetFences(_context.Device, 1, in other), "vkResetFences");
+            if (replay) MarkRecentlyUsed(found);
+            else if (_pendingIsCacheable)
+            {
+                Remember(new StepKey(keyValues), step);
+                kept = true;
+            }
+            whileDeviceRuns?.Invoke();
             long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
-            HostTime.AddWait(System.Diagnostics.Stopwatch.GetTimestamp() - waitStart);
-            if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
-            VulkanException.Check(waited, "vkWaitForFences");
-            VulkanException.Check(Vk.ResetFences(_context.Device, 1, in fence), "vkResetFences");
+            bool deviceWasDone = Vk.GetFenceStatus(_context.Device, fence) == Result.Success;   // then that work delayed the step
+            HostTime.AddOverlapped(waitStart - submitEnd, onCriticalPath: deviceWasDone);
+
+            Wait(fence);
         }
-        catch
+        finally
         {
-            if (!replay) step.Dispose();
-            throw;
+            if (!kept) step.Dispose();
         }
-        if (replay)
-        {
-            var entry = _recorded[found];
-            _recorded.RemoveAt(found);
-            _recorded.Add(entry);
-        }
-        else if (_pendingIsCacheable)
-            Remember(new StepKey(keyValues), step);
-        else
-            step.Dispose();
+    }
+
+    /// <summary>Submits the step's command buffer with the next fence, which it returns.</summary>
+    Fence Submit(RecordedStep step, bool replay)
+    {
+        var commands = step.Commands;
+        var submit = new SubmitInfo { SType = StructureType.SubmitInfo, CommandBufferCount = 1, PCommandBuffers = &commands };
+        var fence = _fences[_fenceIndex];
+        long submitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        VulkanException.Check(Vk.QueueSubmit(_context.Queue, 1, in submit, fence), "vkQueueSubmit");
+        HostTime.AddSubmit(System.Diagnostics.Stopwatch.GetTimestamp() - submitStart);
+        SubmitCount++;
+        if (replay) ReplayCount++;
+        LastSubmission = (step.CommandCount, step.BarrierCount);
+        _fenceIndex ^= 1;
+        return fence;
+    }
+
+    void Wait(Fence fence)
+    {
+        long waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        var waited = Vk.WaitForFences(_context.Device, 1, in fence, true, FenceTimeoutNanoseconds);
+        HostTime.AddWait(System.Diagnostics.Stopwatch.GetTimestamp() - waitStart);
+        if (waited == Result.Timeout) throw new VulkanException("the Vulkan device did not finish the queued work within 10 minutes");
+        VulkanException.Check(waited, "vkWaitForFences");
+    }
+
+    void MarkRecentlyUsed(int index)
+    {
+        var entry = _recorded[index];
+        _recorded.RemoveAt(index);
+        _recorded.Add(entry);
     }
 
     int FindRecorded(ReadOnlySpan<long> keyValues, int hash)
@@ -214,15 +244,16 @@ internal sealed unsafe class CommandStream : IDisposable
         }
     }
 
-    /// <summary>Waits for the queued work, then copies device bytes to the host through the readback buffer.</summary>
-    public void Download(GpuBuffer source, long offset, Span<byte> destination)
+    /// <summary>Waits for the queued work, then copies device bytes to the host through the readback buffer.
+    /// <paramref name="whileDeviceRuns"/>: as for <see cref="Finish"/>, once.</summary>
+    public void Download(GpuBuffer source, long offset, Span<byte> destination, Action? whileDeviceRuns = null)
     {
         for (long done = 0; done < destination.Length;)
         {
             int chunk = (int)Math.Min(StagingChunkBytes, destination.Length - done);
             var readback = Staging(ref _readback, chunk, hostReads: true);
             Copy(source.Handle, offset + done, readback.Handle, 0, chunk);
-            Finish();
+            Finish(done == 0 ? whileDeviceRuns : null);
             readback.Invalidate();
             new ReadOnlySpan<byte>(readback.Mapped, chunk).CopyTo(destination.Slice((int)done, chunk));
             done += chunk;
@@ -244,7 +275,7 @@ internal sealed unsafe class CommandStream : IDisposable
         Vk.DeviceWaitIdle(_context.Device);
         foreach (var (_, step) in _recorded) step.Dispose();
         _recorded.Clear();
-        Vk.DestroyFence(_context.Device, _fence, null);
+        foreach (var fence in _fences) Vk.DestroyFence(_context.Device, fence, null);
         Vk.DestroyCommandPool(_context.Device, _pool, null);
         _staging?.Dispose();
         _readback?.Dispose();

@@ -4,14 +4,16 @@ namespace BitNet.Gpu.Backends.Vulkan;
 
 /// <summary>
 /// The host's share of a one-token step: the time from <c>BeginStep</c> to the end of the step's last read, less the time
-/// spent waiting for the device. It counts what the host does on the critical path (the graph's calls, recording or
-/// looking up the command buffer, submitting, copying results out). Only steps that took exactly one submission count:
+/// spent waiting for the device and the host work done between a submission and its wait while the device was still
+/// running (that work counts when the device had finished first: then it delayed the step). It counts what the host
+/// does on the critical path (the graph's calls, recording or looking up the command buffer, submitting, copying results
+/// out). Only steps that took exactly one submission count:
 /// a profiled run waits after every operation and would measure something else. The median is reported: the first
 /// step of a shape also records its command buffer, once.
 /// </summary>
 public sealed class StepHostTime
 {
-    long _stepStart = -1, _stepEnd, _waitTicks, _submitTicks;
+    long _stepStart = -1, _stepEnd, _waitTicks, _overlappedTicks, _submitTicks;
     int _submitsAtStart, _submits;
     bool _oneToken;
     const int Kept = 4096;   // the latest steps, so a long-running server keeps a bounded record
@@ -38,12 +40,19 @@ public sealed class StepHostTime
         _stepStart = Stopwatch.GetTimestamp();
         _stepEnd = _stepStart;
         _waitTicks = 0;
+        _overlappedTicks = 0;
         _submitTicks = 0;
         _submitsAtStart = submitCount;
         _oneToken = tokenCount == 1;
     }
 
     internal void AddWait(long ticks) => _waitTicks += ticks;
+
+    /// <summary>Host work between a submission and its wait; off the critical path unless the device finished first.</summary>
+    internal void AddOverlapped(long ticks, bool onCriticalPath)
+    {
+        if (!onCriticalPath) _overlappedTicks += ticks;
+    }
 
     internal void AddSubmit(long ticks) => _submitTicks += ticks;
 
@@ -57,7 +66,7 @@ public sealed class StepHostTime
     void Commit()
     {
         if (_stepStart < 0 || !_oneToken || _submits != 1) return;
-        long hostTicks = _stepEnd - _stepStart - _waitTicks;
+        long hostTicks = _stepEnd - _stepStart - _waitTicks - _overlappedTicks;
         if (hostTicks <= 0) return;
         _steps[_measured++ % Kept] = (Stopwatch.GetElapsedTime(0, hostTicks).TotalMilliseconds, Stopwatch.GetElapsedTime(0, _submitTicks).TotalMilliseconds);
     }

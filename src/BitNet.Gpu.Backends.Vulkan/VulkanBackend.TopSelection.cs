@@ -51,13 +51,21 @@ public sealed partial class VulkanBackend
 
     /// <summary>Reads the step's lists into <paramref name="destination"/> (−∞ elsewhere); false when a row overflowed
     /// its list, and every logit must be read instead.</summary>
-    bool TryReadTopLists(TopListRead read, Span<float> destination)
+    unsafe bool TryReadTopLists(TopListRead read, Span<float> destination)
     {
         int ints = read.Rows * TopLists.Ints;
         if (_hostTopLists.Length < ints) _hostTopLists = new int[ints];
         var lists = _hostTopLists.AsSpan(0, ints);
-        _stream.Download(read.Lists, 0, MemoryMarshal.AsBytes(lists));
-        if (!TopLists.TryScatter(lists, read.Rows, read.Logits.Cols, destination)) return false;
+        int count = read.Rows * read.Logits.Cols;
+        fixed (float* pinned = destination)
+        {
+            // −∞ everywhere while the device runs, so that after the wait only the listed logits are written (a list that
+            // overflowed has every logit read over it instead).
+            nint target = (nint)pinned;
+            _stream.Download(read.Lists, 0, MemoryMarshal.AsBytes(lists),
+                whileDeviceRuns: () => new Span<float>((float*)target, count).Fill(float.NegativeInfinity));
+        }
+        if (!TopLists.TryScatter(lists, read.Rows, read.Logits.Cols, destination, destinationIsNegativeInfinity: true)) return false;
         TopListReads++;
         return true;
     }

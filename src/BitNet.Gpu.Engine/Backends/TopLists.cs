@@ -30,12 +30,18 @@ public static class TopLists
 
     /// <summary>Writes the listed logits of <paramref name="rows"/> rows into <paramref name="destination"/>, −∞ elsewhere;
     /// false (nothing written) when a row's list overflowed, and every logit must be read instead.</summary>
-    public static bool TryScatter(ReadOnlySpan<int> lists, int rows, int cols, Span<float> destination)
+    public static bool TryScatter(ReadOnlySpan<int> lists, int rows, int cols, Span<float> destination) =>
+        TryScatter(lists, rows, cols, destination, destinationIsNegativeInfinity: false);
+
+    /// <summary>As <see cref="TryScatter(ReadOnlySpan{int}, int, int, Span{float})"/>; with
+    /// <paramref name="destinationIsNegativeInfinity"/>, the caller has already set the rows to −∞ (while the device ran),
+    /// and only the listed logits are written.</summary>
+    public static bool TryScatter(ReadOnlySpan<int> lists, int rows, int cols, Span<float> destination, bool destinationIsNegativeInfinity)
     {
         for (int r = 0; r < rows; r++)
             if (lists[r * Ints] > Capacity) return false;
 
-        destination[..(rows * cols)].Fill(float.NegativeInfinity);
+        if (!destinationIsNegativeInfinity) destination[..(rows * cols)].Fill(float.NegativeInfinity);
         for (int r = 0; r < rows; r++)
         {
             var list = lists.Slice(r * Ints, Ints);

@@ -45,7 +45,7 @@ public sealed class VulkanDeviceTests
         using var y = new GpuBuffer(context, 1024, hostVisible: false);
         // An offset of 4 bytes breaks minStorageBufferOffsetAlignment (16 on lavapipe): the layer must object.
         stream.Dispatch(kernel, [x.Window(4, 512), y.Window(0, 512)], [128u], 2);
-        var error = Assert.Throws<VulkanValidationException>(stream.Finish);
+        var error = Assert.Throws<VulkanValidationException>(() => stream.Finish());
         Assert.Contains("minStorageBufferOffsetAlignment", error.Message);
     }
 
