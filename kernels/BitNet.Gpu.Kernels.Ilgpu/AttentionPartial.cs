@@ -61,11 +61,11 @@ public static partial class GpuKernels
                 Group.Barrier();   // every thread has read the slice before the next one overwrites it
             }
             float score = position < end ? dot * scoreScale : float.NegativeInfinity;
-            float newMax = IntrinsicMath.Max(runningMax, Reductions.GroupMax(score));
+            float newMax = IntrinsicMath.Max(runningMax, Reductions.FixedGroupMax(score));
             float correction = XMath.Exp(runningMax - newMax);
             float weight = position < end ? XMath.Exp(score - newMax) : 0f;
             weights[tid] = weight;
-            runningSum = runningSum * correction + Reductions.GroupSum(weight);   // its barriers publish weights[]
+            runningSum = runningSum * correction + Reductions.FixedGroupSum(weight);   // its barriers publish weights[]
 
             out0 *= correction;
             out1 *= correction;

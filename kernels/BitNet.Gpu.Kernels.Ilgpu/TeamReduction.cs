@@ -23,5 +23,5 @@ public struct WarpShuffleTeamSum : ITeamReduction
 /// <summary>Through shared memory with group barriers: any warp size, and OpenCL, where ILGPU cannot generate shuffles.</summary>
 public struct SharedMemoryTeamSum : ITeamReduction
 {
-    public readonly float TeamSum(float value) => Reductions.TeamSum(value);
+    public readonly float TeamSum(float value) => Reductions.FixedTeamSum(value);   // the products run groups of GroupSize
 }

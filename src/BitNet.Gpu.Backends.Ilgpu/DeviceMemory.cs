@@ -10,6 +10,9 @@ public sealed class DeviceOutOfMemoryException(string message, Exception? inner 
 sealed class DeviceMemory(Accelerator accelerator)
 {
     public long BytesInUse { get; private set; }
+
+    /// <summary>Called before a buffer is allocated or freed (step graphs hold buffer addresses).</summary>
+    public Action? Changing { get; set; }
     public long BytesAvailable => Math.Max(0, accelerator.MemorySize - BytesInUse);
 
     public MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long count, string what) where T : unmanaged
@@ -17,6 +20,7 @@ sealed class DeviceMemory(Accelerator accelerator)
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, $"{what}: element count must be positive");
         long bytes = count * Interop.SizeOf<T>();
         if (bytes > BytesAvailable) throw OutOfMemory(what, bytes, null);
+        Changing?.Invoke();
         try
         {
             var buffer = accelerator.Allocate1D<T>(count);
@@ -32,6 +36,7 @@ sealed class DeviceMemory(Accelerator accelerator)
     public void Free<T>(MemoryBuffer1D<T, Stride1D.Dense>? buffer) where T : unmanaged
     {
         if (buffer is null || buffer.IsDisposed) return;
+        Changing?.Invoke();
         BytesInUse -= buffer.LengthInBytes;
         buffer.Dispose();
     }

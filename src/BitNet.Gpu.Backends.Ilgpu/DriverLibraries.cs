@@ -65,6 +65,15 @@ static class DriverLibraries
         }
     }
 
+    /// <summary>A handle to the CUDA driver library (the name .NET resolves, then the candidates), or zero.</summary>
+    public static IntPtr TryLoadCudaDriver()
+    {
+        string[] names = OperatingSystem.IsWindows() ? ["nvcuda.dll"] : [.. Candidates("cuda", CurrentOs())];
+        foreach (var name in names)
+            if (NativeLibrary.TryLoad(name, out var handle)) return handle;
+        return IntPtr.Zero;
+    }
+
     static IntPtr TryLoad(string importName)
     {
         foreach (var file in Candidates(importName, CurrentOs()))

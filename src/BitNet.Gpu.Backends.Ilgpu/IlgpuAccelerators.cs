@@ -44,15 +44,29 @@ public static class IlgpuAccelerators
 
     /// <summary>Creates a backend on device <paramref name="index"/> of <paramref name="kind"/>.</summary>
     /// <param name="outputType">How the backend keeps an F16 output layer.</param>
-    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false, OutputLayerType outputType = OutputLayerType.Stored)
+    /// <remarks>On CUDA, setting the environment variable <c>BITNET_CUDA_GRAPHS=1</c> replays repeated steps (decode) as
+    /// CUDA graphs (<see cref="IlgpuBackend"/>'s stepGraphs).</remarks>
+    public static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, bool portableReductions = false, OutputLayerType outputType = OutputLayerType.Stored) =>
+        CreateBackend(kind, index, SimulatedGpu, portableReductions, outputType,
+            stepGraphs: kind == IlgpuDeviceKind.Cuda && Environment.GetEnvironmentVariable(CudaGraphsVariable) == "1");
+
+    /// <summary>The environment variable that turns CUDA graphs on ("1").</summary>
+    public const string CudaGraphsVariable = "BITNET_CUDA_GRAPHS";
+
+    /// <summary>The backend on ILGPU's CPU accelerator shaped as <paramref name="device"/> (tests of other group sizes,
+    /// and of step graphs, which the CPU accelerator replays launch by launch).</summary>
+    internal static IlgpuBackend CreateCpuBackend(CPUDevice device, bool portableReductions = false, bool stepGraphs = false) =>
+        CreateBackend(IlgpuDeviceKind.Cpu, 0, device, portableReductions, OutputLayerType.Stored, stepGraphs);
+
+    static IlgpuBackend CreateBackend(IlgpuDeviceKind kind, int index, CPUDevice cpuShape, bool portableReductions, OutputLayerType outputType, bool stepGraphs)
     {
-        var context = CreateContext(kind);
+        var context = CreateContext(kind, cpuShape);
         try
         {
             var devices = context.Devices.Where(d => IsUsable(kind, d)).ToList();
             if ((uint)index >= (uint)devices.Count)
                 throw new ArgumentOutOfRangeException(nameof(index), index, $"{devices.Count} {kind} device(s) found");
-            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions, outputType);
+            return new IlgpuBackend(BackendName(kind), context, devices[index].CreateAccelerator(context), portableReductions, outputType, stepGraphs);
         }
         catch
         {
@@ -84,13 +98,13 @@ public static class IlgpuAccelerators
 
     static long Mib(long bytes) => bytes / (1024 * 1024);
 
-    static Context CreateContext(IlgpuDeviceKind kind) => Context.Create(builder =>
+    static Context CreateContext(IlgpuDeviceKind kind, CPUDevice? cpuShape = null) => Context.Create(builder =>
     {
         _ = kind switch
         {
             IlgpuDeviceKind.Cuda => builder.Cuda(),
             IlgpuDeviceKind.OpenCL => builder.OpenCL(),
-            _ => builder.CPU(SimulatedGpu),
+            _ => builder.CPU(cpuShape ?? SimulatedGpu),
         };
         builder.EnableAlgorithms();   // XMath (exp, sqrt, floor) on every backend; ILGPU's default optimization level
         builder.EnableDp4a();         // dp4a in registers for the CUDA ternary kernels

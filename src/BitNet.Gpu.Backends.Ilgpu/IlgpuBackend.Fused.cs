@@ -10,12 +10,19 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// The fused operations, and the products that share one input, as one kernel each where they were two or three: a
 /// launch costs microseconds of its own on a GPU, which at one token per step is a large share of a layer. Each kernel
 /// keeps the arithmetic of the kernels it replaces, so the results are bit for bit those of the unfused operations.
-/// Rows are reduced by groups of GroupSize threads, as the plain norm and quantization kernels do.
+/// Rows are reduced by groups of NormGroupSize threads, as the plain norm and quantization kernels are.
 /// </summary>
 public sealed partial class IlgpuBackend
 {
     /// <summary>Kernel launches queued since the backend started.</summary>
     public long KernelLaunches => _kernels.Launches.Count;
+
+    /// <summary>When set, each launch's kernel and arguments are appended to it (tests of what a captured step bakes in).</summary>
+    internal List<(string Kernel, object?[] Arguments)>? LaunchLog
+    {
+        get => _kernels.Launches.Log;
+        set => _kernels.Launches.Log = value;
+    }
 
     public bool HasFusedKernels => true;
 
@@ -34,7 +41,7 @@ public sealed partial class IlgpuBackend
         var added = (IlgpuBuffer?)residual ?? input;   // not read without a residual
         RequireTokens(tokenCount, input, added, h, q);
         RequireSameWidth(input.Cols, added, h, q);
-        _kernels.AddNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+        _kernels.AddNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), NormGroup),
             input.Values.View, added.Values.View, ((IlgpuDenseWeight)weight).Float!.View, h.Values.View, q.Packed.View, q.Sums.View, q.Scales.View,
             input.Cols, q.IntsPerRow, residual is null ? 0 : 1, epsilon);
     }
@@ -48,7 +55,7 @@ public sealed partial class IlgpuBackend
         RequireTokens(tokenCount, g, u, q);
         RequireSameWidth(g.Cols, u, q);
         var weights = weight is null ? g.Values.View : ((IlgpuDenseWeight)weight).Float!.View;   // not read without a weight
-        _kernels.GateNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+        _kernels.GateNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), NormGroup),
             g.Values.View, u.Values.View, weights, q.Packed.View, q.Sums.View, q.Scales.View, g.Cols, q.IntsPerRow,
             activation == Model.Architectures.GateActivation.ReluSquared ? GpuKernels.ReluSquared : GpuKernels.Silu, weight is null ? 0 : 1, epsilon);
     }
@@ -71,7 +78,7 @@ public sealed partial class IlgpuBackend
         RopeStore(queries, (IlgpuBuffer)k, (IlgpuBuffer)v, c, layer, shape, tokenCount);
         var (splits, scratch) = AttentionPartials(queries, c, layer, tokenCount, heads, keyValueHeads, headDim);
         var weights = subNorm is null ? attended.Values.View : ((IlgpuDenseWeight)subNorm).Float!.View;   // not read without a sub-norm
-        _kernels.AttentionCombineNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+        _kernels.AttentionCombineNormQuantize(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), NormGroup),
             scratch.Output, scratch.Max, scratch.Sum, attended.Values.View, weights, quantizedOutput.Packed.View, quantizedOutput.Sums.View,
             quantizedOutput.Scales.View, heads, headDim, splits, quantizedOutput.IntsPerRow, subNorm is null ? 0 : 1, epsilon);
     }
@@ -79,7 +86,7 @@ public sealed partial class IlgpuBackend
     /// <summary>RoPE of the step's queries and keys and the store of its keys and values, as one kernel.</summary>
     void RopeStore(IlgpuBuffer queries, IlgpuBuffer keys, IlgpuBuffer values, IlgpuKvCache c, int layer, AttentionShape shape, int tokenCount)
     {
-        var table = _rope.Get(shape.RopeDims, shape.RopeFreqBase, _step.LongestLength, _contextLength);
+        var table = RopeTable(shape.RopeDims, shape.RopeFreqBase);
         var pairs = new Index2D((shape.Heads + shape.KeyValueHeads) * shape.HeadDim / 2, tokenCount);
         int neox = shape.RopeStyle == RopeStyle.Neox ? 1 : 0;
         if (c.HalfKeys is not null)

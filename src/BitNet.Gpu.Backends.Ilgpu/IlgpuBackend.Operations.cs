@@ -10,6 +10,8 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 public sealed partial class IlgpuBackend
 {
     static readonly Index3D Group1D = new(KernelShapes.GroupSize, 1, 1);
+    /// <summary>The norm kernels' groups: one per token row, as wide as the device allows (<see cref="IlgpuKernelSet.NormGroupSize"/>).</summary>
+    Index3D NormGroup => new(_kernels.NormGroupSize, 1, 1);
 
     public void Embed(DeviceWeight table, DeviceBuffer output, int tokenCount)
     {
@@ -26,7 +28,7 @@ public sealed partial class IlgpuBackend
     {
         var input = (IlgpuBuffer)x;
         RequireTokens(tokenCount, input, (IlgpuBuffer)y);
-        _kernels.RmsNorm(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+        _kernels.RmsNorm(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), NormGroup),
             input.Values.View, ((IlgpuDenseWeight)weight).Float!.View, ((IlgpuBuffer)y).Values.View, input.Cols, epsilon);
     }
 
@@ -35,7 +37,7 @@ public sealed partial class IlgpuBackend
         var input = (IlgpuBuffer)x;
         var q = (IlgpuQuantizedBuffer)quantized;
         RequireTokens(tokenCount, input, q);
-        _kernels.QuantizeActivations(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), Group1D),
+        _kernels.QuantizeActivations(_stream, new KernelConfig(new Index3D(tokenCount, 1, 1), NormGroup),
             input.Values.View, q.Packed.View, q.Sums.View, q.Scales.View, input.Cols, q.IntsPerRow);
     }
 
@@ -84,7 +86,7 @@ public sealed partial class IlgpuBackend
         if (heads * headDim != b.Cols || ropeDims <= 0 || ropeDims > headDim || ropeDims % 2 != 0)
             throw new ArgumentException($"rope of {heads} heads × {headDim} ({ropeDims} rotated) does not fit rows of {b.Cols}", nameof(ropeDims));
         RequireStep(tokenCount, nameof(Rope));
-        var table = _rope.Get(ropeDims, freqBase, _step.LongestLength, _contextLength);
+        var table = RopeTable(ropeDims, freqBase);
         _kernels.Rope(_stream, new Index2D(heads * ropeDims / 2, tokenCount), b.Values.View, table, _step.Positions,
             heads, headDim, ropeDims, style == RopeStyle.Neox ? 1 : 0);
     }
@@ -114,9 +116,10 @@ public sealed partial class IlgpuBackend
             throw new ArgumentException($"{heads} query heads over {keyValueHeads} key/value heads do not match the cache", nameof(keyValueHeads));
         if ((uint)layer >= (uint)c.Layers) throw new ArgumentOutOfRangeException(nameof(layer), layer, $"the cache has {c.Layers} layers");
         RequireStep(tokenCount, nameof(Attention));
-        int length = _step.LongestLength;   // the longest attention of the step, which sizes the splits
+        int length = _step.LongestLength;   // the longest attention of the step
         if (length > c.ContextLength) throw new ArgumentOutOfRangeException(nameof(tokenCount), length, $"beyond the cache's {c.ContextLength} positions");
         if (_step.LastSequence >= c.Sequences) throw new ArgumentOutOfRangeException("cache", _step.LastSequence, $"the cache holds {c.Sequences} sequences");
+        _capture?.Covers(c.ContextLength, c.Sequences);
     }
 
     /// <summary>Attention of the step's queries over the cache, the step's own keys and values already stored: partial
@@ -132,9 +135,8 @@ public sealed partial class IlgpuBackend
     (int Splits, (ArrayView<float> Output, ArrayView<float> Max, ArrayView<float> Sum) Scratch) AttentionPartials(
         IlgpuBuffer queries, IlgpuKvCache c, int layer, int tokenCount, int heads, int keyValueHeads, int headDim)
     {
-        int length = _step.LongestLength;
-        int splits = AttentionSplits(tokenCount * heads, length);
-        int positionsPerSplit = (length + splits - 1) / splits;
+        int splits = AttentionSplits(tokenCount * heads, c.ContextLength);
+        int positionsPerSplit = (c.ContextLength + splits - 1) / splits;   // splits past a token's position are empty
         var scratch = _attention.Get(tokenCount * heads * splits, headDim);
         var config = new KernelConfig(new Index3D(splits, heads, tokenCount), Group1D);
         if (c.HalfKeys is not null)
@@ -146,11 +148,16 @@ public sealed partial class IlgpuBackend
         return (splits, scratch);
     }
 
-    /// <summary>Enough (token, head, split) groups to fill the device, but no split shorter than one tile of positions.</summary>
-    int AttentionSplits(int tokenHeads, int length)
+    /// <summary>
+    /// Enough (token, head, split) groups to fill the device, but no split shorter than one tile of positions. The splits
+    /// partition the cache's whole context, not the positions the step reaches, so a one-token decode step launches the
+    /// same grid with the same arguments at every position and a captured step replays unchanged; the groups of splits
+    /// past a token's position exit at once with empty partials, which the merge weighs as zero.
+    /// </summary>
+    int AttentionSplits(int tokenHeads, int contextLength)
     {
-        int maxSplits = (length + KernelShapes.AttentionTile - 1) / KernelShapes.AttentionTile;
-        if (AttentionSplitsOverride > 0) return Math.Min(AttentionSplitsOverride, length);
+        int maxSplits = (contextLength + KernelShapes.AttentionTile - 1) / KernelShapes.AttentionTile;
+        if (AttentionSplitsOverride > 0) return Math.Min(AttentionSplitsOverride, contextLength);
         int wanted = (4 * _accelerator.NumMultiprocessors + tokenHeads - 1) / tokenHeads;
         return Math.Clamp(wanted, 1, maxSplits);
     }
@@ -177,10 +184,21 @@ public sealed partial class IlgpuBackend
         if ((uint)sourceRow >= (uint)from.Rows) throw new ArgumentOutOfRangeException(nameof(sourceRow), sourceRow, $"source has {from.Rows} rows");
         if ((uint)destinationRow >= (uint)to.Rows) throw new ArgumentOutOfRangeException(nameof(destinationRow), destinationRow, $"destination has {to.Rows} rows");
         if (to.Cols != from.Cols) throw new ArgumentException($"destination has {to.Cols} columns, source {from.Cols}", nameof(destination));
-        from.Row(sourceRow).CopyTo(_stream, to.Row(destinationRow));
+        var (sourceView, destinationView) = (from.Row(sourceRow), to.Row(destinationRow));
+        void Copy() => sourceView.CopyTo(_stream, destinationView);
+        if (_capture is { Recording: true }) _capture.Add(new("copy_row", Copy));   // a graph captures the copy as well
+        Copy();
     }
 
-    void RequireStep(int tokenCount, string operation)
+    /// <summary>The cos/sin table covering the step's positions; a recorded step covers only the positions it holds.</summary>
+    ArrayView<float> RopeTable(int ropeDims, float freqBase)
+    {
+        var table = _rope.Get(ropeDims, freqBase, _step.LongestLength, _contextLength);
+        _capture?.Covers(_rope.Positions, int.MaxValue);
+        return table;
+    }
+
+        void RequireStep(int tokenCount, string operation)
     {
         if (tokenCount > _step.Count)
             throw new InvalidOperationException($"{operation} of {tokenCount} tokens: BeginStep gave {_step.Count}");

@@ -65,7 +65,7 @@ public sealed partial class IlgpuBackend
         long count = values ?? matrix.Values;
         var codes = new int[Q8Layout.IntsFor(count)];
         var scales = new float[Q8Layout.BlocksFor(count)];
-        _stream.Synchronize();
+        WaitForDevice();
         matrix.Codes.View.SubView(0, codes.Length).CopyToCPU(_stream, codes);
         matrix.Scales.View.SubView(0, scales.Length).CopyToCPU(_stream, scales);
         _stream.Synchronize();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BitNet.Gpu.Backends.Ilgpu.StepGraphs;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Kernels.Ilgpu;
 using BitNet.Gpu.Model.Architectures;
@@ -6,6 +7,7 @@ using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Model.Gguf;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace BitNet.Gpu.Backends.Ilgpu;
 
@@ -14,7 +16,7 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// Kernels are compiled once here; weights, activations and the KV cache live on the device; every operation is
 /// queued on one stream and only <see cref="Read"/> / <see cref="ReadQuantized"/> wait for it.
 /// </summary>
-public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
+public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe, IStepReplay
 {
     readonly Context _context;
     readonly Accelerator _accelerator;
@@ -30,13 +32,17 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     readonly ScreenScratch _screen;
     readonly GrowingBuffer<int> _topLists;
     readonly OutputLayerType _outputType;
+    readonly StepCapture? _capture;
     int _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
     /// <param name="portableReductions">Sum matrix rows through shared memory even where warp shuffles work (tests).</param>
     /// <param name="outputType">How an F16 output layer is kept: as stored, or as int8 (<see cref="OutputLayerType.Int8"/>).</param>
+    /// <param name="stepGraphs">Replay steps of a shape seen before as one graph (<see cref="IStepReplay"/>,
+    /// <see cref="StepCapture"/>): CUDA graphs on CUDA, the recorded launches one by one on the CPU accelerator (tests);
+    /// OpenCL has no graphs and ignores it.</param>
     public IlgpuBackend(string name, Context context, Accelerator accelerator, bool portableReductions = false,
-                        OutputLayerType outputType = OutputLayerType.Stored)
+                        OutputLayerType outputType = OutputLayerType.Stored, bool stepGraphs = false)
     {
         if (accelerator.MaxNumThreadsPerGroup < KernelShapes.GroupSize)
             throw new ArgumentException($"{accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup} threads per group; the kernels need {KernelShapes.GroupSize}", nameof(accelerator));
@@ -45,7 +51,9 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _accelerator = accelerator;
         _stream = accelerator.CreateStream();
         _memory = new DeviceMemory(accelerator);
-        _kernels = new IlgpuKernelSet(accelerator, portableReductions);
+        _capture = stepGraphs ? CreateCapture(accelerator, _stream) : null;
+        if (_capture is not null) _memory.Changing = _capture.MemoryChanging;
+        _kernels = new IlgpuKernelSet(accelerator, portableReductions, _capture);
         _rope = new RopeTable(_memory, _stream);
         _attention = new AttentionScratch(_memory, _stream);
         _stepStaging = new PinnedStaging<int>(accelerator);
@@ -57,12 +65,25 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         _outputType = outputType;
     }
 
+    static StepCapture? CreateCapture(Accelerator accelerator, AcceleratorStream stream) => stream switch
+    {
+        CudaStream cuda => CudaGraphCapturer.TryCreate(cuda.StreamPtr, out _) is { } capturer ? new StepCapture(capturer) : null,
+        _ when accelerator.AcceleratorType == AcceleratorType.CPU => new StepCapture(new LaunchListCapturer()),
+        _ => null,
+    };
+
     public string Name { get; }
     public string DeviceDescription =>
-        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")}{(_outputType == OutputLayerType.Int8 ? ", int8 output layer" : "")})";
+        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")}, norm groups of {_kernels.NormGroupSize}{(_outputType == OutputLayerType.Int8 ? ", int8 output layer" : "")}{(_capture is not null ? ", step graphs" : "")})";
 
     /// <summary>Bytes of device memory this backend holds.</summary>
     public long DeviceBytesInUse => _memory.BytesInUse;
+
+    /// <summary>The step graphs, when on: their counters (tests, profiles).</summary>
+    internal StepCapture? StepGraphs => _capture;
+
+    /// <summary>Threads per group of the norm and quantization kernels on this device.</summary>
+    internal int NormGroupSize => _kernels.NormGroupSize;
 
     /// <summary>Forces the number of sequence splits in attention (tests); 0 = chosen from the device size.</summary>
     internal int AttentionSplitsOverride { get; set; }
@@ -223,6 +244,20 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     /// <summary>A step of sequence 0 at positions startPosition, startPosition + 1, ...</summary>
     public void BeginStep(ReadOnlySpan<int> tokens, int startPosition) => BeginStep(StepTokens.Consecutive(tokens, startPosition));
 
+    // ---- whole steps as graphs (when step graphs are on) ----
+
+    public bool TryReplay(StepShape shape)
+    {
+        if (_capture?.Find(shape, _step.LongestLength, _step.LastSequence) is not { } recording) return false;
+        recording.Graph.Launch();
+        _topListRead = recording.TopListRead;
+        return true;
+    }
+
+    public void BeginRecord(StepShape shape) => _capture?.Begin(shape);
+
+    public void EndRecord() => _capture?.End(_topListRead);
+
     // ---- host transfers ----
 
     /// <summary>Waits for every queued operation (benchmarks; the graph needs only Read).</summary>
@@ -235,6 +270,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
         if (rows < 0 || rows > b.Rows) throw new ArgumentOutOfRangeException(nameof(rows), rows, $"buffer holds {b.Rows} rows");
         if (values.Length < count) throw new ArgumentException($"need {count} values, got {values.Length}", nameof(values));
         if (count == 0) return;
+        _capture?.Abandon();
         b.Values.View.SubView(0, count).CopyFromCPU(_stream, values[..(int)count]);
     }
 
@@ -250,6 +286,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
             return;
         }
         if (_topListRead is var (logits, listedRows) && logits == b && listedRows == rows && TryReadTopLists(b, rows, destination)) return;
+        _capture?.Abandon();
         _readback.CopyFrom(_stream, b.Values.View.SubView(0, count));   // a DMA into pinned memory, after the step's kernels
         WaitForDevice();
         _readback.Span((int)count).CopyTo(destination);
@@ -258,6 +295,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     /// <summary>Waits until the stream has run everything queued; the pinned staging memory is the host's again.</summary>
     void WaitForDevice()
     {
+        _capture?.Abandon();   // a step that waits mid-way is not replayed as a graph
         _stream.Synchronize();
         _stepStaging.StreamIdle();
         _readback.StreamIdle();
@@ -283,6 +321,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe
     public void Dispose()
     {
         _stream.Synchronize();
+        _capture?.Dispose();
         _rope.Dispose();
         _attention.Dispose();
         _step.Dispose();

@@ -3,6 +3,7 @@ using BitNet.Gpu.Kernels.Ilgpu;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using BitNet.Gpu.Backends.Ilgpu.StepGraphs;
 
 namespace BitNet.Gpu.Backends.Ilgpu;
 
@@ -48,14 +49,18 @@ sealed class IlgpuKernelSet
     public bool UsesDp4a { get; }
     /// <summary>True when row sums use warp shuffles (warps of 32, not OpenCL); otherwise shared memory.</summary>
     public bool UsesWarpShuffles { get; }
+    /// <summary>Threads per group of the norm kernels (RMS norm, activation quantization and the fused norm+quantize
+    /// kernels): the widest power of two from GroupSize up to MaxNormGroupSize that the device runs for all of them.</summary>
+    public int NormGroupSize { get; }
     /// <summary>True when F16 weights widen through ILGPU's Half (a conversion instruction on CUDA); OpenCL devices may
     /// lack fp16, so they (and the portable test set) widen with integer steps.</summary>
     public bool UsesHardwareHalf { get; }
 
     /// <param name="portableReductions">Use shared-memory row sums even where shuffles work (to test that path).</param>
-    public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false)
+    /// <param name="capture">Step graphs the launchers take part in, or null.</param>
+    public IlgpuKernelSet(Accelerator accelerator, bool portableReductions = false, StepCapture? capture = null)
     {
-        var loader = new IlgpuKernelLoader(accelerator, Launches);
+        var loader = new IlgpuKernelLoader(accelerator, Launches, capture);
         UsesDp4a = SupportsDp4a(accelerator);
         UsesWarpShuffles = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL && accelerator.WarpSize == KernelShapes.RowTeam;
         UsesHardwareHalf = !portableReductions && accelerator.AcceleratorType != AcceleratorType.OpenCL;
@@ -66,11 +71,11 @@ sealed class IlgpuKernelSet
             case (false, true): LoadRowKernels<PortableDot4, PortableDot16, WarpShuffleTeamSum>(loader); break;
             default: LoadRowKernels<PortableDot4, PortableDot16, SharedMemoryTeamSum>(loader); break;
         }
-        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations);
+        QuantizeActivations = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int>>(GpuKernels.QuantizeActivations, out var quantizeActivationsKernel);
         InputSlack = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>, ArrayView<float>, float>>(GpuKernels.InputSlack);
         QuantizeHalfBlocks = loader.Load<Action<AcceleratorStream, Index1D, HalfWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<HalfWeights>);
         QuantizeFloatBlocks = loader.Load<Action<AcceleratorStream, Index1D, FloatWeights, ArrayView<int>, ArrayView<float>>>(GpuKernels.QuantizeBlocks<FloatWeights>);
-        RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm);
+        RmsNorm = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>>(GpuKernels.RmsNorm, out var rmsNormKernel);
         EmbedHalf = loader.Load<Action<AcceleratorStream, Index2D, HalfWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<HalfWeights>);
         EmbedFloat = loader.Load<Action<AcceleratorStream, Index2D, FloatWeights, ArrayView<int>, ArrayView<float>, int>>(GpuKernels.Embed<FloatWeights>);
         Rope = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, int, int>>(GpuKernels.Rope);
@@ -81,12 +86,43 @@ sealed class IlgpuKernelSet
         AttentionCombine = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>>(GpuKernels.AttentionCombine);
         GateActivation = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int>>(GpuKernels.GateActivation);
         ResidualAdd = loader.Load<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>>>(GpuKernels.ResidualAdd);
-        AddNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>>(GpuKernels.AddNormQuantize);
-        GateNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>>(GpuKernels.GateNormQuantize);
-        AttentionCombineNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>>(GpuKernels.AttentionCombineNormQuantize);
+        AddNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, float>>(GpuKernels.AddNormQuantize, out var addNormQuantizeKernel);
+        GateNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, float>>(GpuKernels.GateNormQuantize, out var gateNormQuantizeKernel);
+        AttentionCombineNormQuantize = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int, float>>(GpuKernels.AttentionCombineNormQuantize, out var attentionCombineNormQuantizeKernel);
         TopSelect = loader.Load<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, int, int, int>>(GpuKernels.TopSelect);
         RopeStore = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FloatKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<FloatKeyValueRows>);
         RopeStoreHalf = loader.Load<Action<AcceleratorStream, Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, HalfKeyValueRows, ArrayView<float>, TokenPlaces, long, int, int, int, int, int, int>>(GpuKernels.RopeStore<HalfKeyValueRows>);
+        NormGroupSize = WidestGroup(accelerator, [quantizeActivationsKernel, rmsNormKernel, addNormQuantizeKernel, gateNormQuantizeKernel, attentionCombineNormQuantizeKernel]);
+    }
+
+    /// <summary>The widest power of two from GroupSize up to MaxNormGroupSize (and the device's limit) in which the device
+    /// runs every one of <paramref name="kernels"/>.</summary>
+    static int WidestGroup(Accelerator accelerator, Kernel[] kernels)
+    {
+        int limit = Math.Min(KernelShapes.MaxNormGroupSize, accelerator.MaxNumThreadsPerGroup);
+        int widest = KernelShapes.GroupSize;
+        for (int size = 2 * widest; size <= limit && kernels.All(kernel => Runs(accelerator, kernel, size)); size *= 2)
+            widest = size;
+        return widest;
+    }
+
+    /// <summary>
+    /// True when the device can run <paramref name="kernel"/> in groups of <paramref name="size"/> threads. CUDA's
+    /// occupancy calculator counts the kernel's registers and shared memory; OpenCL reports the built kernel's own
+    /// limit (CL_KERNEL_WORK_GROUP_SIZE), which its registers can hold below the device's.
+    /// </summary>
+    static bool Runs(Accelerator accelerator, Kernel kernel, int size)
+    {
+        try
+        {
+            return accelerator.AcceleratorType == AcceleratorType.OpenCL
+                ? accelerator.EstimateGroupSize(kernel, 0, size, out _) >= size
+                : accelerator.EstimateMaxActiveGroupsPerMultiprocessor(kernel, size, 0) >= 1;
+        }
+        catch (Exception)
+        {
+            return false;   // a driver that cannot answer keeps the narrower groups every device runs
+        }
     }
 
     /// <summary>The kernels that reduce across a row team: the matrix products.</summary>

@@ -14,6 +14,9 @@ sealed class RopeTable(DeviceMemory memory, AcceleratorStream stream) : IDisposa
     int _ropeDims, _positions;
     float _freqBase;
 
+    /// <summary>Positions the table holds.</summary>
+    public int Positions => _positions;
+
     public ArrayView<float> Get(int ropeDims, float freqBase, int positionsNeeded, int preferredPositions)
     {
         if (_table is null || ropeDims != _ropeDims || freqBase != _freqBase || positionsNeeded > _positions)

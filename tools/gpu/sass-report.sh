@@ -14,7 +14,8 @@
 # kernel may touch local memory anywhere. Words per loop step: 16-byte loads / (tokens + 1/4), as each step's 4 words
 # take one weight vector and, per token, one activation vector per word.
 # Then the fused per-layer kernels (add+norm+quantize, gate+norm+quantize, combine+norm+quantize, rope+store): no local
-# memory anywhere.
+# memory anywhere. Then the norm kernels, which the backend launches with up to 1024 threads per group: at most 64
+# registers (65536 per multiprocessor / 1024) and 48 KiB of static shared memory each.
 # Then the output projections' budgets (F16 and int8 weights): no local memory anywhere, and at most 8 SASS per weight
 # element in the hot loop, counting weights from its 16-byte loads.
 set -euo pipefail
@@ -155,6 +156,17 @@ print('Budgets (fused per-layer kernels):')
 for name in FUSED:
     local = count(parse(os.path.join(work, name + '.sass')), 'STL', 'LDL')
     print(f'{name}: STL/LDL anywhere: {local} (budget 0): {verdict(local == 0)}')
+
+# ---- the norm kernels: one group of up to 1024 threads per token row must fit on a multiprocessor ----
+NORM = ['rms_norm', 'quantize_activations', 'add_norm_quantize', 'gate_norm_quantize', 'attention_combine_norm_quantize']
+print()
+print('Budgets (norm kernels, launched in groups of up to 1024 threads: at most 64 registers and 48 KiB of shared memory):')
+for name in NORM:
+    ptxas = open(os.path.join(work, name + '.ptxas')).read()
+    regs = int(re.search(r'Used (\d+) registers', ptxas).group(1))
+    smem = re.search(r'(\d+) bytes smem', ptxas)
+    smem = int(smem.group(1)) if smem else 0
+    print(f'{name}: {regs} registers, {smem} B shared: {verdict(regs <= 64 and smem <= 48 * 1024)}')
 
 # ---- budgets of the output projections ----
 OUTPUT_BUDGET = 8                                             # SASS per weight element per thread

@@ -3,16 +3,17 @@
 # the CPU backend's, and bench of a 2B4T-shaped synthetic model per GPU backend; writes report.md (and the raw
 # outputs) to the output folder. Fails soft: a backend that fails or is missing is reported and the rest go on.
 # Every step has a timeout and the whole pass a deadline (default 460 s), so it ends in under 8 minutes.
-#   verify.sh [--out DIR] [--backends "cuda opencl vulkan"] [--preset 2b4t|tiny] [--model FILE] [--deadline S]
+#   verify.sh [--out DIR] [--backends "cuda cuda-graphs opencl vulkan"] [--preset 2b4t|tiny] [--model FILE] [--deadline S]
 #             [--quick] [--no-bench] [--cli COMMAND]
-# --out: the output folder ($OUT if set, else ./gpu-report). --preset: the synthetic bench model's shape (2b4t).
+# --out: the output folder ($OUT if set, else ./gpu-report). cuda-graphs: the cuda backend with BITNET_CUDA_GRAPHS=1
+# (decode steps replayed as CUDA graphs). --preset: the synthetic bench model's shape (2b4t).
 # --model: bench this GGUF instead of synthesizing one. --quick: check without 2B4T's shapes. --cli: how to run
 # bitnet-gpu (default: bin/bitnet-gpu beside this script, as unpacked from tools/gpu/publish.sh's tar.xz, else the
 # repository's ./bitnet-gpu launcher).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${OUT:-$PWD/gpu-report}"
-backends="cuda opencl vulkan"
+backends="cuda cuda-graphs opencl vulkan"
 preset=2b4t
 model=""
 deadline=460
@@ -29,12 +30,12 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --no-bench) bench=0; shift ;;
     --cli) cli="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "verify.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
 for b in $backends; do
-  case "$b" in cuda|opencl|vulkan|cpu) ;; *) echo "verify.sh: --backends: unknown backend '$b' (cuda, opencl, vulkan, cpu)" >&2; exit 1 ;; esac
+  case "$b" in cuda|cuda-graphs|opencl|vulkan|cpu) ;; *) echo "verify.sh: --backends: unknown backend '$b' (cuda, cuda-graphs, opencl, vulkan, cpu)" >&2; exit 1 ;; esac
 done
 case "$preset" in 2b4t|tiny) ;; *) echo "verify.sh: --preset: '$preset' is not 2b4t or tiny" >&2; exit 1 ;; esac
 if [[ -z "$cli" ]]; then
@@ -63,6 +64,9 @@ outcome() { # exit code -> a word for the report
   case $1 in 0) echo pass ;; 124|137) echo "timed out" ;; 125) echo "not run (deadline)" ;; *) echo "failed (exit $1)" ;; esac
 }
 tail_of() { tail -n "${2:-5}" "$1" | sed 's/^/    /'; }
+# A report backend's CLI backend and environment: cuda-graphs is cuda with CUDA graphs on.
+backend_of() { echo "${1%-graphs}"; }
+graphs_of() { [[ $1 == cuda-graphs ]] && echo BITNET_CUDA_GRAPHS=1 || echo BITNET_CUDA_GRAPHS=0; }
 
 {
   echo "# bitnet-gpu on $(hostname)"
@@ -81,7 +85,7 @@ step 60 "$out/raw/devices.txt" "$cli" devices; rc=$?
 { echo "## Devices"; echo; echo '```'; cat "$out/raw/devices.txt"; echo '```'; echo; } >>"$report"
 declare -A why_not
 for b in $backends; do
-  line="$(grep -E "^│ $b +│" "$out/raw/devices.txt" | head -1)"
+  line="$(grep -E "^│ $(backend_of "$b") +│" "$out/raw/devices.txt" | head -1)"
   if [[ $rc -ne 0 ]]; then why_not[$b]="devices $(outcome $rc)"
   elif [[ -z "$line" ]]; then why_not[$b]="not listed by devices"
   elif [[ "$(echo "$line" | awk -F'│' '{ gsub(/ /, "", $3); print $3 }')" == "-" ]]; then
@@ -100,7 +104,7 @@ details=""
 for b in $backends; do
   if [[ -n "${why_not[$b]:-}" ]]; then echo "| $b | skipped: ${why_not[$b]} | | |" >>"$report"; continue; fi
   t0=$SECONDS
-  step 150 "$out/raw/check-$b.txt" "$cli" check --backend "$b" "${checkargs[@]}"; rc=$?
+  step 150 "$out/raw/check-$b.txt" env "$(graphs_of "$b")" "$cli" check --backend "$(backend_of "$b")" "${checkargs[@]}"; rc=$?
   res="$(outcome $rc)"; (( rc )) && failures=$((failures + 1))
   cases="$(grep -cE '│ *(pass|PASS|ok)' "$out/raw/check-$b.txt")/$(grep -cE '│ *(pass|PASS|ok|fail|FAIL)' "$out/raw/check-$b.txt")"
   echo "| $b | $res | $cases passed | $((SECONDS - t0)) |" >>"$report"
@@ -135,7 +139,7 @@ for b in $backends; do
   if [[ -n "${why_not[$b]:-}" ]]; then echo "| $b | skipped: ${why_not[$b]} | | | | |" >>"$report"; continue; fi
   [[ -f "$out/raw/logits-cpu.f32" ]] || { echo "| $b | skipped: no CPU logits | | | | |" >>"$report"; continue; }
   t0=$SECONDS
-  step 90 "$out/raw/eval-$b.txt" "$cli" eval --backend "$b" --cache-type f32 --tokens "$tokens" --dump-logits "$out/raw/logits-$b.f32"; rc=$?
+  step 90 "$out/raw/eval-$b.txt" env "$(graphs_of "$b")" "$cli" eval --backend "$(backend_of "$b")" --cache-type f32 --tokens "$tokens" --dump-logits "$out/raw/logits-$b.f32"; rc=$?
   if (( rc )); then
     failures=$((failures + 1)); echo "| $b | $(outcome $rc) | | | | $((SECONDS - t0)) |" >>"$report"
     details+=$'\n'"eval $b, last lines:"$'\n'"$(tail_of "$out/raw/eval-$b.txt")"$'\n'; continue
@@ -174,7 +178,7 @@ if (( bench )); then
     for b in $backends; do
       if [[ -n "${why_not[$b]:-}" ]]; then echo "| $b | skipped: ${why_not[$b]} | | | | | | | | |" >>"$report"; continue; fi
       t0=$SECONDS
-      step 150 "$out/raw/bench-$b.jsonl" "$cli" bench -m "$model" --backend "$b" -c $ctx -p $pp -n $tg -r 3 --parallel 1,16,64 --json; rc=$?
+      step 150 "$out/raw/bench-$b.jsonl" env "$(graphs_of "$b")" "$cli" bench -m "$model" --backend "$(backend_of "$b")" -c $ctx -p $pp -n $tg -r 3 --parallel 1,16,64 --json; rc=$?
       j="$out/raw/bench-$b.jsonl"
       res="$(outcome $rc)"; (( rc )) && { failures=$((failures + 1)); details+=$'\n'"bench $b, last lines:"$'\n'"$(tail_of "$j")"$'\n'; }
       dev="$(grep -m1 '^{' "$j" | field device)"; kv="$(grep -m1 '^{' "$j" | field kv_cache_type)"

@@ -63,6 +63,7 @@ public sealed class GpuVerifyScriptTests
 
             string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
             Assert.Contains("| cuda | skipped: unavailable: libcuda.so.1 could not be loaded | | |", report);
+            Assert.Contains("| cuda-graphs | skipped: unavailable: libcuda.so.1 could not be loaded | | |", report);   // cuda's device row
             Assert.Contains("| opencl | pass | 2/2 passed |", report);
             Assert.Contains("| vulkan | pass | 2/2 passed |", report);
             Assert.Contains("| opencl | pass | 0 | 2 | 48/48 |", report);
