@@ -33,6 +33,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe, ISt
     readonly GrowingBuffer<int> _topLists;
     readonly OutputLayerType _outputType;
     readonly StepCapture? _capture;
+    readonly string? _noStepGraphs;   // why step graphs were asked for and are not there
     int _contextLength = 1;
 
     /// <summary>Takes ownership of the context and accelerator.</summary>
@@ -51,7 +52,7 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe, ISt
         _accelerator = accelerator;
         _stream = accelerator.CreateStream();
         _memory = new DeviceMemory(accelerator);
-        _capture = stepGraphs ? CreateCapture(accelerator, _stream) : null;
+        if (stepGraphs) _capture = CreateCapture(accelerator, _stream, out _noStepGraphs);
         if (_capture is not null) _memory.Changing = _capture.MemoryChanging;
         _kernels = new IlgpuKernelSet(accelerator, portableReductions, _capture);
         _rope = new RopeTable(_memory, _stream);
@@ -65,16 +66,28 @@ public sealed partial class IlgpuBackend : IComputeBackend, IBandwidthProbe, ISt
         _outputType = outputType;
     }
 
-    static StepCapture? CreateCapture(Accelerator accelerator, AcceleratorStream stream) => stream switch
+    /// <summary>Step graphs for the accelerator, or null with the reason there are none.</summary>
+    static StepCapture? CreateCapture(Accelerator accelerator, AcceleratorStream stream, out string? whyNot)
     {
-        CudaStream cuda => CudaGraphCapturer.TryCreate(cuda.StreamPtr, out _) is { } capturer ? new StepCapture(capturer) : null,
-        _ when accelerator.AcceleratorType == AcceleratorType.CPU => new StepCapture(new LaunchListCapturer()),
-        _ => null,
-    };
+        whyNot = null;
+        if (stream is CudaStream cuda)
+            return CudaGraphCapturer.TryCreate(cuda.StreamPtr, out whyNot) is { } capturer ? new StepCapture(capturer) : null;
+        if (accelerator.AcceleratorType == AcceleratorType.CPU) return new StepCapture(new LaunchListCapturer());
+        whyNot = $"{accelerator.AcceleratorType} has no graphs";
+        return null;
+    }
 
     public string Name { get; }
     public string DeviceDescription =>
-        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")}, norm groups of {_kernels.NormGroupSize}{(_outputType == OutputLayerType.Int8 ? ", int8 output layer" : "")}{(_capture is not null ? ", step graphs" : "")})";
+        $"{_accelerator.Name} ({_accelerator.AcceleratorType}, {_accelerator.MemorySize / (1024 * 1024)} MiB{(_kernels.UsesDp4a ? ", dp4a" : "")}{(_kernels.UsesWarpShuffles ? ", warp shuffles" : "")}, norm groups of {_kernels.NormGroupSize}{(_outputType == OutputLayerType.Int8 ? ", int8 output layer" : "")}{StepGraphsDescription})";
+
+    string StepGraphsDescription => _capture switch
+    {
+        { Disabled: { } reason } => $", step graphs off after a failed capture: {reason}",
+        not null => ", step graphs",
+        null when _noStepGraphs is not null => $", no step graphs: {_noStepGraphs}",
+        null => "",
+    };
 
     /// <summary>Bytes of device memory this backend holds.</summary>
     public long DeviceBytesInUse => _memory.BytesInUse;
