@@ -1,8 +1,8 @@
 // q[t, c] = clamp(roundEven(x[t, c] * 127 / max|x[t, :]|), -128, 127), scale[t] = 127 / max|x[t, :]|  (bitnet.cpp, float32)
 #version 450
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
-const uint GROUP = 64;
+layout(local_size_x = 128) in;
+const uint GROUP = 128;   // one row per workgroup, over as many invocations as every Vulkan device runs in one (at least 128)
 #include "workgroup_reduce.glsl"
 #include "exact_division.glsl"
 

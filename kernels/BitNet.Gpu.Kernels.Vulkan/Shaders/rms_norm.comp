@@ -1,8 +1,8 @@
 // y[t, i] = x[t, i] / sqrt(mean(x[t, :]²) + eps) * weight[i]   (one workgroup per token; y may be x)
 #version 450
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
-const uint GROUP = 64;
+layout(local_size_x = 128) in;
+const uint GROUP = 128;   // one row per workgroup, over as many invocations as every Vulkan device runs in one (at least 128)
 #include "workgroup_reduce.glsl"
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };          // tokens × cols

@@ -1,9 +1,9 @@
-// Sum and maximum over the 64 invocations of a workgroup (every invocation gets the result; call from uniform control
-// flow). Compiled with SUBGROUPS: each subgroup reduces with subgroup arithmetic and one value per subgroup meets in
+// Sum and maximum over the GROUP invocations of a workgroup (GROUP, a power of two, is defined by the including shader;
+// every invocation gets the result; call from uniform control flow). Compiled with SUBGROUPS: each subgroup reduces with subgroup arithmetic and one value per subgroup meets in
 // shared memory; without: a shared-memory tree, for devices that lack subgroup arithmetic.
 #ifdef SUBGROUPS
 #extension GL_KHR_shader_subgroup_arithmetic : require
-shared float reduceSlots[64];   // one per subgroup (at most 64 of them)
+shared float reduceSlots[GROUP];   // one per subgroup (at most GROUP of them)
 
 float workgroupSum(float value, uint lane) {
     float sum = subgroupAdd(value);
@@ -25,12 +25,12 @@ float workgroupMax(float value, uint lane) {
     return total;
 }
 #else
-shared float reduceSlots[64];   // one per invocation
+shared float reduceSlots[GROUP];   // one per invocation
 
 float workgroupSum(float value, uint lane) {
     reduceSlots[lane] = value;
     barrier();
-    for (uint stride = 32; stride > 0; stride /= 2) {
+    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
         if (lane < stride) reduceSlots[lane] += reduceSlots[lane + stride];
         barrier();
     }
@@ -42,7 +42,7 @@ float workgroupSum(float value, uint lane) {
 float workgroupMax(float value, uint lane) {
     reduceSlots[lane] = value;
     barrier();
-    for (uint stride = 32; stride > 0; stride /= 2) {
+    for (uint stride = GROUP / 2; stride > 0; stride /= 2) {
         if (lane < stride) reduceSlots[lane] = max(reduceSlots[lane], reduceSlots[lane + stride]);
         barrier();
     }
