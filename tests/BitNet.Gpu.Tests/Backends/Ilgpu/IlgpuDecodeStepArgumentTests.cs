@@ -18,9 +18,7 @@ public sealed class IlgpuDecodeStepArgumentTests
     public void DecodeSteps_AtDifferentPositions_LaunchTheSameKernelsWithTheSameArguments()
     {
         using var directory = new TempDirectory();
-        string path = directory.File("tiny-bitnet.gguf");
-        IlgpuGraphTests.WriteTinyModel(path);
-        using var file = GgufFile.Open(path);
+        using var file = IlgpuGraphTests.OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
         using var backend = IlgpuAccelerators.CreateCpuBackend(portableReductions: true);
         using var graph = new TransformerGraph(model, backend, IlgpuGraphTests.Context, maxBatch: 8);

@@ -27,9 +27,7 @@ public sealed class IlgpuGraphTests
     public void TinyBitNet_PromptThenGeneration_MatchesReference(KvCacheType cacheType)
     {
         using var directory = new TempDirectory();
-        string path = directory.File("tiny-bitnet.gguf");
-        WriteTinyModel(path);
-        using var file = GgufFile.Open(path);
+        using var file = OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
 
         int[] prompt = [3, 17, 42, 60];
@@ -62,6 +60,14 @@ public sealed class IlgpuGraphTests
     }
 
     static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+
+    /// <summary>Writes the tiny model into <paramref name="directory"/> and opens it (kept open while a graph uploads from it).</summary>
+    internal static GgufFile OpenTinyModel(TempDirectory directory)
+    {
+        string path = directory.File("tiny-bitnet.gguf");
+        WriteTinyModel(path);
+        return GgufFile.Open(path);
+    }
 
     internal static void WriteTinyModel(string path)
     {

@@ -21,9 +21,7 @@ public sealed class IlgpuLaunchCountTests
     public void OneTokenDecodeStep_LaunchesTenKernelsPerLayerFused_TwentyUnfused()
     {
         using var directory = new TempDirectory();
-        string path = directory.File("tiny-bitnet.gguf");
-        IlgpuGraphTests.WriteTinyModel(path);
-        using var file = GgufFile.Open(path);
+        using var file = IlgpuGraphTests.OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
 
         // per layer: add+norm+quantize, q/k/v, rope+store, attention partial, combine+sub-norm+quantize, o,

@@ -20,9 +20,7 @@ public sealed class IlgpuProfilingTests
     public void ProfiledDecodeStep_RunsTheFusedKernels_AndNamesThem()
     {
         using var directory = new TempDirectory();
-        string path = directory.File("tiny-bitnet.gguf");
-        IlgpuGraphTests.WriteTinyModel(path);
-        using var file = GgufFile.Open(path);
+        using var file = IlgpuGraphTests.OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
 
         var (plainLogits, plainLaunches, _) = DecodeStep(model, profile: false);

@@ -20,7 +20,7 @@ public sealed class IlgpuStepGraphTests
     public void DecodeSteps_ReplayTheFirstOnesGraph_WithTheLogitsOfPlainLaunches()
     {
         using var directory = new TempDirectory();
-        using var file = TinyModel(directory);
+        using var file = IlgpuGraphTests.OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
 
         var plain = Decode(model, stepGraphs: false, allocateBefore: -1, out _);
@@ -35,7 +35,7 @@ public sealed class IlgpuStepGraphTests
     public void ABufferAllocatedBetweenSteps_DropsTheGraphs_AndTheNextStepIsRecordedAgain()
     {
         using var directory = new TempDirectory();
-        using var file = TinyModel(directory);
+        using var file = IlgpuGraphTests.OpenTinyModel(directory);
         var model = ModelDescriptionReader.Read(file);
 
         var plain = Decode(model, stepGraphs: false, allocateBefore: 3, out _);
@@ -53,13 +53,6 @@ public sealed class IlgpuStepGraphTests
         Assert.Contains("step graphs", graphs.DeviceDescription);
         using var plain = IlgpuAccelerators.CreateCpuBackend();
         Assert.DoesNotContain("step graphs", plain.DeviceDescription);
-    }
-
-    static GgufFile TinyModel(TempDirectory directory)
-    {
-        string path = directory.File("tiny-bitnet.gguf");
-        IlgpuGraphTests.WriteTinyModel(path);
-        return GgufFile.Open(path);
     }
 
     /// <summary>A 2-token prompt, then one step per generated token, each step's logits; before step
