@@ -26,7 +26,7 @@ public static class ActivationQuantizer
         int done = path switch
         {
             SimdPath.Avx512 => Round512(x, q, scale),
-            SimdPath.Avx2 => Round256(x, q, scale),
+            SimdPath.Avx2 or SimdPath.Avx2Vnni => Round256(x, q, scale),
             SimdPath.Vector128 => Round128(x, q, scale),
             _ => 0,
         };
@@ -49,7 +49,7 @@ public static class ActivationQuantizer
             for (; i <= x.Length - 16; i += 16) acc = Vector512.Max(acc, Vector512.Abs(Vector512.LoadUnsafe(ref start, (nuint)i)));
             max = Max256(Vector256.Max(acc.GetLower(), acc.GetUpper()));
         }
-        else if (path == SimdPath.Avx2 && x.Length >= 8)
+        else if ((path is SimdPath.Avx2 or SimdPath.Avx2Vnni) && x.Length >= 8)
         {
             var acc = Vector256<float>.Zero;
             for (; i <= x.Length - 8; i += 8) acc = Vector256.Max(acc, Vector256.Abs(Vector256.LoadUnsafe(ref start, (nuint)i)));

@@ -59,7 +59,7 @@ public static unsafe class F16MatMul
     static int RowTile(SimdPath path) => path switch
     {
         SimdPath.Avx512 => 6,
-        SimdPath.Avx2 => 2,
+        SimdPath.Avx2 or SimdPath.Avx2Vnni => 2,
         _ => 0,
     };
 

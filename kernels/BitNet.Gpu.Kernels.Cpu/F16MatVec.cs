@@ -111,7 +111,7 @@ public static unsafe class F16MatVec
     internal static int ChunkCols(SimdPath path) => path switch
     {
         SimdPath.Avx512 => 32,
-        SimdPath.Avx2 => 16,
+        SimdPath.Avx2 or SimdPath.Avx2Vnni => 16,
         SimdPath.Vector128 => 8,
         _ => 0,
     };
@@ -184,7 +184,7 @@ public static unsafe class F16MatVec
     internal static float DotVector(SimdPath path, ushort* row, float* xSplit, int vectorCols) => path switch
     {
         SimdPath.Avx512 => Dot512(row, xSplit, vectorCols),
-        SimdPath.Avx2 => Dot256(row, xSplit, vectorCols),
+        SimdPath.Avx2 or SimdPath.Avx2Vnni => Dot256(row, xSplit, vectorCols),
         SimdPath.Vector128 => Dot128(row, xSplit, vectorCols),
         _ => 0f,
     };
@@ -197,7 +197,7 @@ public static unsafe class F16MatVec
     }
 
     /// <summary>Whether <paramref name="path"/> has a four-row step (<see cref="DotRows4"/>).</summary>
-    static bool HasRowTile(SimdPath path) => path is SimdPath.Avx512 or SimdPath.Avx2;
+    static bool HasRowTile(SimdPath path) => SimdSupport.HasAvx2(path);
 
     /// <summary><see cref="DotVector"/> of four rows at once, each row's value to the bit.</summary>
     static Vector128<float> DotRows4(SimdPath path, ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols) =>

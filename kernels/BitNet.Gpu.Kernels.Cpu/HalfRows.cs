@@ -44,7 +44,7 @@ public static unsafe class HalfRows
         int i = 0;
         fixed (float* source = values)
         {
-            if (path is SimdPath.Avx2 or SimdPath.Avx512)
+            if (SimdSupport.HasAvx2(path))
                 for (; i + Run <= length; i += Run)
                 {
                     float* run = source + i;
@@ -98,7 +98,7 @@ public static unsafe class HalfRows
                 ((Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle() * scale).Store(output + 16);
             }
         }
-        else if (path == SimdPath.Avx2)
+        else if (path is SimdPath.Avx2 or SimdPath.Avx2Vnni)
         {
             var mask = Vector256.Create(FloatPlaceMask);
             var scale = Vector256.Create(HalfConversion.TwoPow112);

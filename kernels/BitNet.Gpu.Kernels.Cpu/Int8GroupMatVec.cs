@@ -23,7 +23,7 @@ public static unsafe class Int8GroupMatVec
     {
         ArgumentNullException.ThrowIfNull(w);
         SimdSupport.ThrowIfUnsupported(path);
-        bool integer = path is SimdPath.Avx2 or SimdPath.Avx512; // 256 bits on AVX-512 too, as Q6KMatVec
+        bool integer = SimdSupport.HasAvx2(path); // 256 bits on AVX-512 too, as Q6KMatVec
         Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: integer, (r, xp, xq, step) => integer
             ? step * DotRowInt16(w.Row(r), w.RowScales(r), xq, w.Cols, w.GroupCols)
             : DotRow(path, w.Row(r), w.RowScales(r), xp, w.Cols, w.GroupCols));

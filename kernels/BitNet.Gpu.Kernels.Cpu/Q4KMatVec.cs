@@ -29,7 +29,7 @@ public static unsafe class Q4KMatVec
     {
         ArgumentNullException.ThrowIfNull(w);
         SimdSupport.ThrowIfUnsupported(path);
-        if (path is not (SimdPath.Avx2 or SimdPath.Avx512)) // 256 bits on AVX-512 too, as Q6KMatVec
+        if (!SimdSupport.HasAvx2(path)) // 256 bits on AVX-512 too, as Q6KMatVec
         {
             Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: false,
                 (r, xp, _, _) => DotRowScalar(w.RowBlocks(r), w.RowSuperScales(r), xp, w.Cols));

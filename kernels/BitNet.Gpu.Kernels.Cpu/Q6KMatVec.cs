@@ -26,7 +26,7 @@ public static unsafe class Q6KMatVec
     {
         ArgumentNullException.ThrowIfNull(w);
         SimdSupport.ThrowIfUnsupported(path);
-        if (path is not (SimdPath.Avx2 or SimdPath.Avx512)) // 256 bits on AVX-512 too: nothing here needs wider
+        if (!SimdSupport.HasAvx2(path)) // 256 bits on AVX-512 too: nothing here needs wider
         {
             Int16Rounding.MultiplyRows(w.Rows, w.Cols, x, y, pool, roundX: false,
                 (r, xp, _, _) => DotRowScalar(w.RowBlocks(r), w.RowBlockScales(r), xp, w.Cols));

@@ -12,6 +12,11 @@ public enum SimdPath
     Vector128,
     /// <summary>x86 AVX2 (256-bit).</summary>
     Avx2,
+    /// <summary>
+    /// x86 AVX2 with AVX-VNNI: vpdpbusd and vpdpwssd multiply, add pairs or quads and accumulate in one 256-bit
+    /// instruction (Intel Alder Lake and later, AMD Zen 4 and later). Kernels without a VNNI variant run their AVX2 code.
+    /// </summary>
+    Avx2Vnni,
     /// <summary>x86 AVX-512 F + BW (512-bit).</summary>
     Avx512,
 }
@@ -22,6 +27,7 @@ public static class SimdSupport
     /// <summary>The path the public kernel entry points use.</summary>
     public static SimdPath Best { get; } =
         IsSupported(SimdPath.Avx512) ? SimdPath.Avx512 :
+        IsSupported(SimdPath.Avx2Vnni) ? SimdPath.Avx2Vnni :
         IsSupported(SimdPath.Avx2) ? SimdPath.Avx2 :
         IsSupported(SimdPath.Vector128) ? SimdPath.Vector128 : SimdPath.Scalar;
 
@@ -30,6 +36,7 @@ public static class SimdSupport
         SimdPath.Scalar => true,
         SimdPath.Vector128 => Vector128.IsHardwareAccelerated,
         SimdPath.Avx2 => Avx2.IsSupported,
+        SimdPath.Avx2Vnni => Avx2.IsSupported && AvxVnni.IsSupported,
         SimdPath.Avx512 => Avx512BW.IsSupported && Vector512.IsHardwareAccelerated,
         _ => false,
     };
@@ -37,6 +44,9 @@ public static class SimdSupport
     /// <summary>Every path this machine runs (tests run each against the scalar reference).</summary>
     public static IReadOnlyList<SimdPath> Supported { get; } =
         Enum.GetValues<SimdPath>().Where(IsSupported).ToArray();
+
+    /// <summary>Whether <paramref name="path"/> runs AVX2's 256-bit instructions (every x86 path from AVX2 up).</summary>
+    public static bool HasAvx2(SimdPath path) => path is SimdPath.Avx2 or SimdPath.Avx2Vnni or SimdPath.Avx512;
 
     internal static void ThrowIfUnsupported(SimdPath path)
     {

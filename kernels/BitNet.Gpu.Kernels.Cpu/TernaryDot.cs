@@ -20,6 +20,7 @@ internal static unsafe class TernaryDot
         switch (path)
         {
             case SimdPath.Avx512: TernaryDotAvx512.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
+            case SimdPath.Avx2Vnni: TernaryDotAvx2Vnni.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
             case SimdPath.Avx2: TernaryDotAvx2.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
             case SimdPath.Vector128: TernaryDotVector128.DotGroup(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
             default: DotGroupScalar(group, fullBlocks, q, blockStart, blockEnd, withHalfBlock, sums); break;
@@ -27,7 +28,7 @@ internal static unsafe class TernaryDot
     }
 
     /// <summary>Whether <see cref="DotGroup4Tokens"/> on this path reads a group unpacked by <see cref="UnpackGroup"/>.</summary>
-    public static bool UsesUnpackedGroups(SimdPath path) => path is SimdPath.Avx512 or SimdPath.Avx2;
+    public static bool UsesUnpackedGroups(SimdPath path) => SimdSupport.HasAvx2(path);
 
     /// <summary>Bytes of scratch <see cref="UnpackGroup"/> needs for a matrix with <paramref name="fullBlocks"/> full blocks per row: a byte per code.</summary>
     public static long UnpackedGroupBytes(int fullBlocks) => (long)fullBlocks * TernaryMatrix.BlockCols * TernaryMatrix.GroupRows;
@@ -42,7 +43,7 @@ internal static unsafe class TernaryDot
     public static void UnpackGroup(SimdPath path, byte* group, int fullBlocks, byte* unpacked)
     {
         if (path == SimdPath.Avx512) TernaryDotAvx512.UnpackGroup(group, fullBlocks, unpacked);
-        else if (path == SimdPath.Avx2) TernaryDotAvx2.UnpackGroup(group, fullBlocks, unpacked);
+        else if (path is SimdPath.Avx2 or SimdPath.Avx2Vnni) TernaryDotAvx2.UnpackGroup(group, fullBlocks, unpacked);
         else throw new ArgumentOutOfRangeException(nameof(path), path, "This path reads groups packed.");
     }
 
@@ -56,6 +57,7 @@ internal static unsafe class TernaryDot
         if (UsesUnpackedGroups(path))
         {
             if (path == SimdPath.Avx512) TernaryDotAvx512.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
+            else if (path == SimdPath.Avx2Vnni) TernaryDotAvx2Vnni.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
             else TernaryDotAvx2.DotUnpacked4Tokens(unpacked, q, tokenStride, blockStart, blockEnd, sums);
             if (withHalfBlock)
                 for (int t = 0; t < 4; t++) TernaryDotAvx2.AddHalfBlock(group, fullBlocks, q + (long)t * tokenStride, sums + 4 * t);
