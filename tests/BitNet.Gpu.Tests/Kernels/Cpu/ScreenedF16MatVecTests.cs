@@ -83,7 +83,8 @@ public class ScreenedF16MatVecTests
         const int rows = 4099, cols = 520;
         var w = Weights(random, rows, cols);
         using var screen = ScreenedF16MatVec.Create(w, rows, cols, pool)!;
-        foreach (int[] ks in new[] { new[] { 1, 40, 5 }, new[] { 40, 40 }, new[] { 3, rows / 4 } })
+        // six vectors: a group of four and a remainder of two in the estimate pass
+        foreach (int[] ks in new[] { new[] { 1, 40, 5 }, new[] { 40, 40 }, new[] { 40, 1, 40, 5, 40, 2 }, new[] { 3, rows / 4 } })
         {
             int vectors = ks.Length;
             var x = KernelTestData.Floats(random, vectors * cols, 2f);
