@@ -12,17 +12,16 @@ namespace BitNet.Gpu.Backends.Vulkan;
 /// </summary>
 internal sealed class StepRecordings
 {
-    const int Kept = 8;   // as many shapes as the command stream keeps command buffers
-    readonly List<Recording> _kept = [];   // least recently used first
+    readonly KeptSteps<Recording> _kept = new(capacity: 8);   // as many shapes as the command stream keeps command buffers
     StepShape? _shape;
     (int Commands, int KeyValues) _start;
-    int _positions, _sequences;   // what the operations queued so far cover
+    StepCoverage _coverage;   // what the operations queued so far cover
     long _generation;
     bool _abandoned;
 
-    /// <summary>A recorded step: its commands, what it covers, and how its logits are read (the lists of its top-k
-    /// products, or every value when null).</summary>
-    public sealed record Recording(StepShape Shape, QueuedSegment Segment, int Positions, int Sequences, VulkanBackend.TopListRead? Read);
+    /// <summary>A recorded step's commands, and how its logits are read (the lists of its top-k products, or every
+    /// value when null).</summary>
+    public sealed record Recording(QueuedSegment Segment, VulkanBackend.TopListRead? Read);
 
     /// <summary>Starts recording a step of <paramref name="shape"/> at the stream's current end.</summary>
     public void Begin(StepShape shape, CommandStream stream)
@@ -30,16 +29,14 @@ internal sealed class StepRecordings
         _shape = shape;
         _abandoned = false;
         _start = stream.Mark;
-        (_positions, _sequences) = (int.MaxValue, int.MaxValue);
+        _coverage = StepCoverage.Unbounded;
     }
 
     /// <summary>Narrows what the recording covers: positions below <paramref name="positions"/>, sequences below
     /// <paramref name="sequences"/> (a RoPE table's capacity, a KV cache's size).</summary>
     public void Covers(int positions, int sequences)
     {
-        if (_shape is null) return;
-        _positions = Math.Min(_positions, positions);
-        _sequences = Math.Min(_sequences, sequences);
+        if (_shape is not null) _coverage = _coverage.Narrow(positions, sequences);
     }
 
     /// <summary>The step being recorded must not be queued again as it is: it converts something once, or it waits
@@ -56,9 +53,7 @@ internal sealed class StepRecordings
         var segment = stream.SegmentSince(_start);
         if (segment is null) return;
         Forget(bufferGeneration);
-        _kept.RemoveAll(r => r.Shape.Equals(shape));
-        _kept.Add(new Recording(shape, segment, _positions, _sequences, read));
-        if (_kept.Count > Kept) _kept.RemoveAt(0);
+        _kept.Keep(shape, new Recording(segment, read), _coverage);
     }
 
     /// <summary>The recording of <paramref name="shape"/>, if one holds for a step whose longest attention spans
@@ -66,16 +61,7 @@ internal sealed class StepRecordings
     public Recording? Find(StepShape shape, long bufferGeneration, int positions, int lastSequence)
     {
         Forget(bufferGeneration);
-        for (int i = _kept.Count - 1; i >= 0; i--)
-        {
-            var recording = _kept[i];
-            if (!recording.Shape.Equals(shape)) continue;
-            if (positions > recording.Positions || lastSequence >= recording.Sequences) return null;
-            _kept.RemoveAt(i);
-            _kept.Add(recording);
-            return recording;
-        }
-        return null;
+        return _kept.Find(shape, positions, lastSequence)?.Recording;
     }
 
     // Drops every recording once a buffer has been destroyed: one of them may bind it.

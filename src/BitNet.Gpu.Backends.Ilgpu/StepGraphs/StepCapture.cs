@@ -18,17 +18,15 @@ namespace BitNet.Gpu.Backends.Ilgpu.StepGraphs;
 /// </summary>
 sealed class StepCapture(IGraphCapturer capturer) : IDisposable
 {
-    const int Kept = 8;   // shapes kept, least recently used dropped first
-
-    readonly List<KeptStep> _kept = [];   // least recently used first
+    readonly KeptSteps<KeptStep> _kept = new(capacity: 8, release: step => step.Graph.Dispose());
     List<RecordedLaunch>? _launches;       // the step being recorded
     StepShape? _shape;
-    int _positions, _sequences;            // what the recorded operations cover
+    StepCoverage _coverage;                // what the recorded operations cover
     bool _abandoned;
 
-    /// <summary>A kept step: its graph, what it covers, and how its logits are read (the lists of its top-k
-    /// selection, or every value when null), which a replay hands back.</summary>
-    public sealed record KeptStep(StepShape Shape, ICapturedGraph Graph, int Positions, int Sequences, (IlgpuBuffer Logits, int Rows)? TopListRead);
+    /// <summary>A kept step's graph, and how its logits are read (the lists of its top-k selection, or every value when
+    /// null), which a replay hands back.</summary>
+    public sealed record KeptStep(ICapturedGraph Graph, (IlgpuBuffer Logits, int Rows)? TopListRead);
 
     /// <summary>True while a step is being recorded: launchers add their launches.</summary>
     public bool Recording => _launches is not null;
@@ -37,7 +35,7 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
     /// <summary>Steps replayed as one graph launch.</summary>
     public long Replayed { get; private set; }
     /// <summary>Graphs dropped: device memory changed, or more shapes came than are kept.</summary>
-    public long Dropped { get; private set; }
+    public long Dropped => _kept.Dropped;
     /// <summary>Why capturing stopped for good (the driver refused a capture), or null.</summary>
     public string? Disabled { get; private set; }
 
@@ -46,7 +44,7 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
     {
         if (Disabled is not null) return;
         (_shape, _launches, _abandoned) = (shape, [], false);
-        (_positions, _sequences) = (int.MaxValue, int.MaxValue);
+        _coverage = StepCoverage.Unbounded;
     }
 
     /// <summary>Recording: the launch (which also runs now) joins the step. Copies between device buffers on the stream
@@ -57,9 +55,7 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
     /// <paramref name="sequences"/> (a RoPE table's capacity, a KV cache's size).</summary>
     public void Covers(int positions, int sequences)
     {
-        if (_launches is null) return;
-        _positions = Math.Min(_positions, positions);
-        _sequences = Math.Min(_sequences, sequences);
+        if (_launches is not null) _coverage = _coverage.Narrow(positions, sequences);
     }
 
     /// <summary>The step being recorded waits for the device or copies mid-step: it cannot be launched again as it is.</summary>
@@ -83,9 +79,7 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
             return;
         }
         Captured++;
-        Forget(shape);
-        _kept.Add(new KeptStep(shape, graph, _positions, _sequences, topListRead));
-        if (_kept.Count > Kept) DropAt(0);
+        _kept.Keep(shape, new KeptStep(graph, topListRead), _coverage);
     }
 
     /// <summary>The kept step of <paramref name="shape"/>, if it covers a step whose longest attention spans
@@ -93,17 +87,9 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
     /// the caller launches its graph).</summary>
     public KeptStep? Find(StepShape shape, int positions, int lastSequence)
     {
-        for (int i = _kept.Count - 1; i >= 0; i--)
-        {
-            var recording = _kept[i];
-            if (!recording.Shape.Equals(shape)) continue;
-            if (positions > recording.Positions || lastSequence >= recording.Sequences) return null;
-            _kept.RemoveAt(i);
-            _kept.Add(recording);
-            Replayed++;
-            return recording;
-        }
-        return null;
+        var kept = _kept.Find(shape, positions, lastSequence)?.Recording;
+        if (kept is not null) Replayed++;
+        return kept;
     }
 
     /// <summary>Device memory is about to be allocated or freed: every graph may point into it, and so may the launches
@@ -111,30 +97,12 @@ sealed class StepCapture(IGraphCapturer capturer) : IDisposable
     public void MemoryChanging()
     {
         Abandon();
-        while (_kept.Count > 0) DropAt(0);
+        _kept.Clear();
     }
 
     public void Dispose()
     {
         (_shape, _launches) = (null, null);
-        foreach (var recording in _kept) recording.Graph.Dispose();
         _kept.Clear();
-    }
-
-    void Forget(StepShape shape)
-    {
-        int i = _kept.FindIndex(r => r.Shape.Equals(shape));
-        if (i >= 0)
-        {
-            _kept[i].Graph.Dispose();
-            _kept.RemoveAt(i);
-        }
-    }
-
-    void DropAt(int index)
-    {
-        _kept[index].Graph.Dispose();
-        _kept.RemoveAt(index);
-        Dropped++;
     }
 }
