@@ -9,9 +9,8 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Used by <see cref="ScreenedF16MatVec"/> to estimate every row of the output layer: a widen, a multiply-add and an add
 /// per 16 columns (256 bits), against a widen, a convert and an FMA per 8 for int8 × f32; in cache it runs 1.6× as fast,
 /// which lets the pass keep up with memory. With AVX-VNNI one vpdpwssd does the multiply-add and the add.
-/// Exact when every code
-/// is in [-127, 127] and every |q| ≤ <see cref="LargestActivation"/>(cols): no 32-bit lane sums more than ⌈cols/4⌉
-/// products, so none can overflow, and lanes are added in 64 bits.
+/// Exact when every code is in [-127, 127] and every |q| ≤ <see cref="LargestActivation"/>(cols): no 32-bit lane sums
+/// more than ⌈cols/4⌉ products, so none can overflow, and lanes are added in 64 bits.
 /// </para>
 /// </summary>
 public static unsafe class Int8Int16Dot
