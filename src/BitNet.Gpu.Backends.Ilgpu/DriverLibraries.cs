@@ -65,14 +65,8 @@ static class DriverLibraries
         }
     }
 
-    /// <summary>A handle to the CUDA driver library (the name .NET resolves, then the candidates), or zero.</summary>
-    public static IntPtr TryLoadCudaDriver()
-    {
-        string[] names = OperatingSystem.IsWindows() ? ["nvcuda.dll"] : [.. Candidates("cuda", CurrentOs())];
-        foreach (var name in names)
-            if (NativeLibrary.TryLoad(name, out var handle)) return handle;
-        return IntPtr.Zero;
-    }
+    /// <summary>A handle to the CUDA driver library (the first of its <see cref="Candidates"/> that loads), or zero.</summary>
+    public static IntPtr TryLoadCudaDriver() => TryLoad(ImportName(IlgpuDeviceKind.Cuda)!);
 
     static IntPtr TryLoad(string importName)
     {

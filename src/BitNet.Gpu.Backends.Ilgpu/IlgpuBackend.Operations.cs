@@ -198,7 +198,7 @@ public sealed partial class IlgpuBackend
         return table;
     }
 
-        void RequireStep(int tokenCount, string operation)
+    void RequireStep(int tokenCount, string operation)
     {
         if (tokenCount > _step.Count)
             throw new InvalidOperationException($"{operation} of {tokenCount} tokens: BeginStep gave {_step.Count}");

@@ -17,7 +17,6 @@ namespace BitNet.Gpu.Backends.Ilgpu;
 /// </summary>
 sealed class IlgpuKernelLoader(Accelerator accelerator, LaunchCounter launches, StepCapture? capture = null)
 {
-
     /// <summary>A compiled kernel's entry point, which a rebuilt CLCompiledKernel needs; ILGPU keeps the property internal.</summary>
     static readonly PropertyInfo EntryPointProperty = typeof(CompiledKernel).GetProperty("EntryPoint", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new MissingMemberException(nameof(CompiledKernel), "EntryPoint");
