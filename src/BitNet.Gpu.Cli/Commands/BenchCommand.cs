@@ -36,7 +36,13 @@ public static class BenchCommand
                           "each step carries one token of every sequence",
             DefaultValueFactory = _ => "1",
         };
-        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK, profile, parallel };
+        var depth = new Option<string>("-d", "--n-depth")
+        {
+            Description = "tokens already in the KV cache before each test, or a list (0,512,4096), as llama-bench's -d: " +
+                          "the cache is filled once per depth (untimed) and each run starts from there",
+            DefaultValueFactory = _ => "0",
+        };
+        var command = new Command("bench", "Measure prompt processing and generation speed") { prompt, generate, repeat, json, topK, profile, parallel, depth };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
@@ -49,6 +55,11 @@ public static class BenchCommand
             bool profiled = parse.GetValue(profile);
             if (profiled && n == 0) throw new UsageException("--profile times the generation test: -n must be positive");
             int[] sequences = ParallelList(parse.GetValue(parallel)!);
+            int[] depths = DepthList(parse.GetValue(depth)!);
+            long contextNeeded = (long)depths.Max() + Math.Max(p, n);
+            if (depths.Max() > 0 && contextNeeded > Engine.Hosting.LoadOptions.DefaultMaxContext && parse.GetValue(engine.Context) == 0)
+                throw new UsageException($"-d {depths.Max()} with -p {p} / -n {n} needs a context of {contextNeeded} tokens, more than the default " +
+                                         $"{Engine.Hosting.LoadOptions.DefaultMaxContext}: pass --ctx {contextNeeded} (at most the model's context length)");
             if (sequences.Max() > 1 && n == 0) throw new UsageException("--parallel runs the generation test: -n must be positive");
             int batch = parse.GetValue(engine.BatchSize);
             if (sequences.Max() > batch) throw new UsageException($"--parallel {sequences.Max()} is more than the {batch} tokens a step holds (raise --batch-size)");
@@ -57,19 +68,28 @@ public static class BenchCommand
             using var model = engine.Load(parse, profiled, load => load with
             {
                 Parallel = sequences.Max(),
-                ContextLength = sequences.Max() > 1 && load.ContextLength == 0 ? Math.Max(p, n) : load.ContextLength,
+                ContextLength = sequences.Max() > 1 && load.ContextLength == 0 ? (int)contextNeeded : load.ContextLength,
             });
             int threads = parse.GetValue(engine.Threads) is > 0 and var t ? t : Environment.ProcessorCount;
             using var hostBandwidth = new HostMemoryBandwidth(threads); // allocates only if measured
             Func<double> bandwidthProbe = model.Backend is IBandwidthProbe probe ? probe.MeasureReadBandwidth : hostBandwidth.Measure;
+            if ((long)depths.Max() + Math.Max(p, n) > model.Graph.ContextLength)
+                throw new UsageException($"-d {depths.Max()} + -p {p} / -n {n} do not fit the context of {model.Graph.ContextLength} tokens (raise --ctx)");
             var reports = new List<BenchReport>();
-            foreach (int count in sequences)
+            foreach (int d in depths)
             {
-                var result = ModelBenchmark.Run(model.Graph, reports.Count == 0 ? p : 0, n, r, bandwidthProbe, generationTopK: k,
-                                                generationProfile: model.Profile, parallel: count);
-                if (reports.Count > 0) // the prompt test ran once, with the first
-                    result = result with { PromptTokens = p, PromptTokensPerSecond = reports[0].Result.PromptTokensPerSecond, PromptRuns = reports[0].Result.PromptRuns };
-                reports.Add(new BenchReport(model, result, ThreadsUsed(model.Backend, threads), k));
+                BenchReport? first = null; // the prompt test runs once per depth, with its first --parallel count
+                foreach (int count in sequences)
+                {
+                    if (d > 0) Console.Error.WriteLine($"bench: filling {count} × {d} tokens of KV cache (untimed)...");
+                    var result = ModelBenchmark.Run(model.Graph, first is null ? p : 0, n, r, bandwidthProbe, generationTopK: k,
+                                                    generationProfile: model.Profile, parallel: count, depth: d);
+                    if (first is not null)
+                        result = result with { PromptTokens = p, PromptTokensPerSecond = first.Result.PromptTokensPerSecond, PromptRuns = first.Result.PromptRuns };
+                    var report = new BenchReport(model, result, ThreadsUsed(model.Backend, threads), k, PromptRow: first is null);
+                    first ??= report;
+                    reports.Add(report);
+                }
             }
             if (parse.GetValue(json)) foreach (var report in reports) Console.Out.WriteLine(report.ToJson()); // one object per line
             else
@@ -98,6 +118,22 @@ public static class BenchCommand
         return [.. counts];
     }
 
+    /// <summary>The deepest -d accepted before the model is loaded (the model's context length then bounds it).</summary>
+    const int MaxDepth = 1 << 24;
+
+    /// <summary>-d: one depth or a comma-separated list of token counts.</summary>
+    static int[] DepthList(string text)
+    {
+        var depths = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int d) || d > MaxDepth)
+                throw new UsageException($"-d takes token counts between 0 and {MaxDepth} separated by commas (0,512,4096), got '{text}'");
+            depths.Add(d);
+        }
+        return [.. depths];
+    }
+
     /// <summary>
     /// The threads column: the reference backend computes on one thread and ignores --threads (as run does), so it is 1
     /// there, a number like every other row's rather than a blank llama-bench users would not expect.
@@ -110,7 +146,8 @@ public static class BenchCommand
     /// rows that can matter); bytes per token count what was measured to be read, so GB/s and the roofline share stay
     /// comparable.
     /// </summary>
-    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK)
+    /// <param name="PromptRow">Whether this report's prompt test gets a table row (the first report of each depth).</param>
+    sealed record BenchReport(Engine.Hosting.LoadedModel Model, BenchmarkResult Result, int Threads, int TopK, bool PromptRow = true)
     {
         bool FullLogits => TopK == 0;
         long OutputBytes => Model.Graph.OutputBytes;
@@ -135,6 +172,7 @@ public static class BenchCommand
             ["repeats"] = Result.Repeats,
             ["prompt_tokens_per_second"] = Result.PromptTokensPerSecond,
             ["parallel"] = Result.Parallel,
+            ["depth"] = Result.Depth,
             ["generation_tokens_per_second"] = Result.GenerationTokensPerSecond,
             ["generation_top_k"] = TopK,
             ["weight_bytes_per_token"] = BytesPerToken,
@@ -150,9 +188,12 @@ public static class BenchCommand
         }, new JsonSerializerOptions { WriteIndented = false });
 
         string GenerationTest => (FullLogits ? $"tg{Result.GeneratedTokens}" : $"tg{Result.GeneratedTokens} top-{TopK}") +
-                                 (Result.Parallel > 1 ? $" x{Result.Parallel}" : "");
+                                 (Result.Parallel > 1 ? $" x{Result.Parallel}" : "") + AtDepth;
+        string PromptTest => $"pp{Result.PromptTokens}{AtDepth}";
+        /// <summary>llama-bench's suffix for a test run after <see cref="BenchmarkResult.Depth"/> tokens.</summary>
+        string AtDepth => Result.Depth > 0 ? $" @ d{Result.Depth}" : "";
 
-        /// <summary>One table for the runs of one model: the prompt test once, then a generation row per --parallel count.</summary>
+        /// <summary>One table for the runs of one model: per depth, the prompt test once, then a generation row per --parallel count.</summary>
         public static void WriteTable(IReadOnlyList<BenchReport> reports)
         {
             var first = reports[0];
@@ -160,11 +201,14 @@ public static class BenchCommand
             var table = new Table().AddColumns("type", "backend", "threads", "test", "tok/s", "GB/s", "% roofline");
             Console.Out.WriteLine($"model: {first.Model.File.Path} ({d.ArchitectureName}, {d.Layers.Count} layers, hidden {d.Hyperparameters.EmbeddingLength})");
             string type = d.TernaryType.ToString(), backend = first.Model.Backend.Name, threads = first.Threads.ToString();
-            if (first.Result.PromptTokens > 0)
-                table.AddRow(type, backend, threads, $"pp{first.Result.PromptTokens}", $"{first.Result.PromptTokensPerSecond:F1}", "", "");
-            foreach (var report in reports.Where(r => r.Result.GeneratedTokens > 0))
-                table.AddRow(type, backend, threads, report.GenerationTest, $"{report.Result.GenerationTokensPerSecond:F1}",
-                             $"{report.GenerationBytesPerSecond / 1e9:F1}", $"{report.RooflinePercent:F0}%");
+            foreach (var report in reports)
+            {
+                if (report.PromptRow && report.Result.PromptTokens > 0)
+                    table.AddRow(type, backend, threads, report.PromptTest, $"{report.Result.PromptTokensPerSecond:F1}", "", "");
+                if (report.Result.GeneratedTokens > 0)
+                    table.AddRow(type, backend, threads, report.GenerationTest, $"{report.Result.GenerationTokensPerSecond:F1}",
+                                 $"{report.GenerationBytesPerSecond / 1e9:F1}", $"{report.RooflinePercent:F0}%");
+            }
             AnsiConsole.Write(table);
             var last = reports[^1];
             string bandwidth = last.Result.BandwidthRuns.Length == 0 ? "" :

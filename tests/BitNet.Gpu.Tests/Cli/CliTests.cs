@@ -160,6 +160,26 @@ public class CliTests
     }
 
     [Fact]
+    public void BenchDepth_ReportsEachTestAfterThatManyTokens()
+    {
+        var table = CliRunner.Run("bench", "-m", Model, "-p", "8", "-n", "2", "--repeat", "1", "--backend", "cpu", "-d", "0,40", "--parallel", "1,2");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        foreach (var test in new[] { "pp8 ", "tg2 ", "tg2 x2 ", "pp8 @ d40", "tg2 @ d40", "tg2 x2 @ d40" })
+            Assert.Contains(test, table.Stdout);
+        Assert.Contains("filling 2 × 40 tokens of KV cache", table.Stderr); // the untimed fill says what it is doing
+
+        var json = CliRunner.Run("bench", "-m", Model, "-p", "8", "-n", "2", "--repeat", "1", "--backend", "cpu", "-d", "40", "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var result = JsonDocument.Parse(json.Stdout);
+        Assert.Equal(40, result.RootElement.GetProperty("depth").GetInt32());
+
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "-d", "x"), 1, "-d takes token counts");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-n", "4", "-d", "-5"), 1, "-d takes token counts");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-p", "16", "-n", "4", "-d", "120"), 1, "do not fit the context of 128 tokens");
+        AssertCleanError(CliRunner.Run("bench", "-m", Model, "-p", "64", "-n", "4", "-d", "5000"), 1, "pass --ctx 5064");
+    }
+
+    [Fact]
     public void BenchProfile_PrintsATableOfOperations_AndTheirJson()
     {
         var table = CliRunner.Run("bench", "-m", Model, "-p", "0", "-n", "3", "--repeat", "1", "--backend", "cpu", "--profile");

@@ -45,6 +45,23 @@ public class ModelBenchmarkTests
     }
 
     [Fact]
+    public void Run_WithADepth_TimesEveryTestAfterThatManyTokensOfEachSequence()
+    {
+        using var file = GgufFile.Open(SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S));
+        using var backend = new CpuBackend(1);
+        using var graph = new TransformerGraph(ModelDescriptionReader.Read(file), backend, contextLength: 64, maxBatch: 8, sequences: 3);
+
+        var result = ModelBenchmark.Run(graph, promptTokens: 6, generatedTokens: 4, repeats: 2, parallel: 3, depth: 21);
+
+        Assert.Equal(21, result.Depth);
+        Assert.True(result.PromptTokensPerSecond > 0 && result.GenerationTokensPerSecond > 0);
+        // The last run generated 4 tokens of each sequence after the 21 filled in.
+        for (int s = 0; s < 3; s++) Assert.Equal(25, graph.SequenceLength(s));
+        Assert.Throws<ArgumentException>(() => ModelBenchmark.Run(graph, promptTokens: 8, generatedTokens: 1, repeats: 1, depth: 57));
+        Assert.Throws<ArgumentException>(() => ModelBenchmark.Run(graph, promptTokens: 8, generatedTokens: 1, repeats: 1, depth: -1));
+    }
+
+    [Fact]
     public void Run_RejectsTestsThatDoNotFitTheContext()
     {
         using var file = GgufFile.Open(SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S));
