@@ -193,7 +193,7 @@ internal static unsafe class FloatMath
     }
 
     /// <summary>Stores 64 consecutive floats.</summary>
-    static void Store4(float* destination, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    internal static void Store4(float* destination, Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
     {
         v0.Store(destination); v1.Store(destination + 16); v2.Store(destination + 32); v3.Store(destination + 48);
     }

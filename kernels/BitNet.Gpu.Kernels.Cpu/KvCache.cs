@@ -182,7 +182,8 @@ internal readonly unsafe struct FloatLayer(float* keys, float* values, int capac
 
 /// <summary>
 /// One kv head's cached keys or values, positions × headDim, stored as floats or as f16 <see cref="HalfRows"/>.
-/// Attention reads them a block of positions at a time through <see cref="Floats"/>.
+/// Attention reads them a block of positions at a time through <see cref="Floats"/>, or f16 rows in place
+/// (<see cref="Halves"/>, <see cref="HalfRowProducts"/>).
 /// </summary>
 internal readonly unsafe struct CachedRows(float* floats, ushort* halves, int headDim)
 {
@@ -199,4 +200,7 @@ internal readonly unsafe struct CachedRows(float* floats, ushort* halves, int he
         HalfRows.LoadRows(halves + (long)start * headDim, count, headDim, scratch);
         return scratch;
     }
+
+    /// <summary>Row <paramref name="start"/> on as stored f16 <see cref="HalfRows"/>, or null when the cache holds floats.</summary>
+    public ushort* Halves(int start) => halves == null ? null : halves + (long)start * headDim;
 }

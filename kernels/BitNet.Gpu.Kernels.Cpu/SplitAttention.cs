@@ -116,15 +116,24 @@ internal static unsafe class SplitAttention
         float* blockSums = scores + group * count;        // group × headDim: a later block's weighted sums
         float* rowScratch = blockSums + group * headDim;  // a block of f16 keys or values as floats
         int block = BlockPositions(headDim);
+        // An f16 cache is read in place, four query heads at a time, where HalfRowProducts runs; other heads and
+        // float caches go through floats (converted into rowScratch when the cache holds f16).
+        bool inPlace = keys.Halves(0) != null && values.Halves(0) != null && HalfRowProducts.Supports(headDim);
+        int inPlaceHeads = inPlace ? group / 4 * 4 : 0;
         for (int b = 0; b < count; b += block)
         {
             int n = Math.Min(block, count - b);
-            float* blockKeys = keys.Floats(start + b, n, rowScratch);
             int h = 0;
-            for (; h + 4 <= group; h += 4) // query heads four at a time: each key row loaded once for the four
-                FloatMath.DotRowsFourQueries(q + h * headDim, blockKeys, n, headDim, scale, scores + h * count + b, count);
-            for (; h < group; h++)
-                FloatMath.DotRows(q + h * headDim, blockKeys, n, headDim, scale, scores + h * count + b);
+            for (; h < inPlaceHeads; h += 4)
+                HalfRowProducts.DotRowsFourQueries(q + h * headDim, keys.Halves(start + b), n, headDim, scale, scores + h * count + b, count, rowScratch);
+            if (h < group)
+            {
+                float* blockKeys = keys.Floats(start + b, n, rowScratch);
+                for (; h + 4 <= group; h += 4) // query heads four at a time: each key row loaded once for the four
+                    FloatMath.DotRowsFourQueries(q + h * headDim, blockKeys, n, headDim, scale, scores + h * count + b, count);
+                for (; h < group; h++)
+                    FloatMath.DotRows(q + h * headDim, blockKeys, n, headDim, scale, scores + h * count + b);
+            }
         }
         for (int h = 0; h < group; h++)
         {
@@ -136,15 +145,20 @@ internal static unsafe class SplitAttention
         for (int b = 0; b < count; b += block)
         {
             int n = Math.Min(block, count - b);
-            float* blockValues = values.Floats(start + b, n, rowScratch);
             // The first block writes each head's sum into its partials; a later one writes to blockSums and is added.
             float* sums = b == 0 ? partials : blockSums;
             int sumStride = b == 0 ? headStride : headDim;
             int h = 0;
-            for (; h + 4 <= group; h += 4) // query heads four at a time: each value row loaded once for the four
-                FloatMath.WeightedSumFourQueries(scores + h * count + b, count, blockValues, n, headDim, sums + (long)h * sumStride, sumStride);
-            for (; h < group; h++)
-                FloatMath.WeightedSum(scores + h * count + b, blockValues, n, headDim, sums + (long)h * sumStride);
+            for (; h < inPlaceHeads; h += 4)
+                HalfRowProducts.WeightedSumFourQueries(scores + h * count + b, count, values.Halves(start + b), n, headDim, sums + (long)h * sumStride, sumStride);
+            if (h < group)
+            {
+                float* blockValues = values.Floats(start + b, n, rowScratch);
+                for (; h + 4 <= group; h += 4) // query heads four at a time: each value row loaded once for the four
+                    FloatMath.WeightedSumFourQueries(scores + h * count + b, count, blockValues, n, headDim, sums + (long)h * sumStride, sumStride);
+                for (; h < group; h++)
+                    FloatMath.WeightedSum(scores + h * count + b, blockValues, n, headDim, sums + (long)h * sumStride);
+            }
             if (b > 0)
                 for (h = 0; h < group; h++)
                     FloatMath.MultiplyAdd(partials + (long)h * headStride, 1f, blockSums + h * headDim, headDim);
