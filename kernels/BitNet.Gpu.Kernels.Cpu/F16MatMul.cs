@@ -11,14 +11,17 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Every output is computed with exactly <see cref="F16MatVec"/>'s arithmetic (the same conversion, the same order of
 /// fused multiply-adds, the same reduction), so a token's logits are the same to the bit whether it is multiplied alone or
 /// in a batch. The weights are read from memory once for up to <see cref="TokenGroup"/> tokens: a tile of rows (six on
-/// AVX-512, two on AVX2) is converted in registers and multiplied with two tokens at a time (24 accumulators on AVX-512, 8 on
-/// AVX2), and stays in cache (30 KB) for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// AVX-512, four on AVX2) is converted in registers and multiplied with two tokens at a time (24 accumulators on AVX-512, 8 on
+/// AVX2), and stays in cache (30 KB, 20 KB) for the tile's other tokens; every token's x, split and scaled once, stays in L2.
+/// A tile takes one row from each of six (four) equal parts of the matrix, so the weights stream in as six (four)
+/// sequential reads, as in <see cref="F16MatVec"/>.
 /// </para>
 /// <para>
 /// Tall and narrow (six rows × two tokens) rather than two rows × four tokens: the loads of x from L2, not the fused
 /// multiply-adds, set the pace, and each load of x serves six rows (two in a 2 × 4 tile), at the price of converting each
 /// weight once per two tokens instead of four. For 8 tokens it took ~40% less time than 2 × 4 (4 × 2: ~30% less; 4 × 3:
-/// 2–3% less than 4 × 2) on a 2-core AMD EPYC with AVX-512, 2026-12-05 (benchmarks/README).
+/// 2–3% less than 4 × 2) on a 2-core AMD EPYC with AVX-512, 2026-12-05 (benchmarks/README). AVX2 keeps one sum per
+/// row and token (F16MatVec's AVX2 order), which is what makes room in 16 registers for four rows.
 /// </para>
 /// </summary>
 public static unsafe class F16MatMul
@@ -55,11 +58,11 @@ public static unsafe class F16MatMul
         }
     }
 
-    /// <summary>Rows one register tile converts at once: 6 (AVX-512: 24 accumulators of 32 registers), 2 (AVX2: 8 of 16), 0 = token by token.</summary>
+    /// <summary>Rows one register tile converts at once: 6 (AVX-512: 24 accumulators of 32 registers), 4 (AVX2: 8 of 16), 0 = token by token.</summary>
     static int RowTile(SimdPath path) => path switch
     {
         SimdPath.Avx512 => 6,
-        SimdPath.Avx2 or SimdPath.Avx2Vnni => 2,
+        SimdPath.Avx2 or SimdPath.Avx2Vnni => 4,
         _ => 0,
     };
 
@@ -103,11 +106,12 @@ public static unsafe class F16MatMul
             {
                 var o = new Operands((ushort*)wFixed, rows, cols, xFixed, splitFixed, yFixed, tokens, vectorCols);
                 int rowTile = RowTile(path);
-                int tiles = (rows + rowTile - 1) / rowTile;
+                int tiles = rows / rowTile;
                 pool.For(tiles, (first, end) =>
                 {
-                    for (int tile = first; tile < end; tile++) MultiplyRowTile(path, o, tile * rowTile);
+                    for (int tile = first; tile < end; tile++) MultiplyRowTile(path, o, new TileRows(tile, tiles));
                 });
+                for (int r = rowTile * tiles; r < rows; r++) MultiplyRowAlone(path, o, r);
             }
         }
         finally
@@ -116,35 +120,45 @@ public static unsafe class F16MatMul
         }
     }
 
-    /// <summary>y[·, row0 .. row0 + RowTile − 1] for every token of the group: two tokens at a time, then the odd one.</summary>
-    static void MultiplyRowTile(SimdPath path, Operands o, int row0)
+    /// <summary>
+    /// The rows of one register tile: <c>First</c>, <c>First + Stride</c>, <c>First + 2·Stride</c>, ..., one row from each
+    /// of RowTile equal parts of the matrix. Consecutive tiles then read each part as one sequential stream, which the
+    /// hardware prefetcher follows; adjacent rows would restart every stream each tile (as in F16MatVec's four-row step).
+    /// </summary>
+    readonly record struct TileRows(int First, int Stride)
     {
-        int rowTile = RowTile(path);
+        public int this[int k] => First + k * Stride;
+    }
+
+    /// <summary>y[·, rows of the tile] for every token of the group: two tokens at a time, then the odd one.</summary>
+    static void MultiplyRowTile(SimdPath path, Operands o, TileRows rows)
+    {
         int t = 0;
-        if (row0 + rowTile <= o.Rows)
+        for (; t + TokenTile <= o.Tokens; t += TokenTile)
         {
-            for (; t + TokenTile <= o.Tokens; t += TokenTile)
-            {
-                if (path == SimdPath.Avx512) Tile512(o, row0, t);
-                else Tile256(o, row0, t);
-            }
-            if (path == SimdPath.Avx512 && t < o.Tokens)
-            {
-                Tile512OneToken(o, row0, t);
-                t++;
-            }
+            if (path == SimdPath.Avx512) Tile512(o, rows, t);
+            else Tile256(o, rows, t);
         }
-        for (int r = row0; r < Math.Min(row0 + rowTile, o.Rows); r++)
-            for (int token = t; token < o.Tokens; token++)
-                o.Finish(token, r, F16MatVec.DotVector(path, o.Row(r), o.SplitInput(token), o.VectorCols));
+        if (t < o.Tokens)
+        {
+            if (path == SimdPath.Avx512) Tile512OneToken(o, rows, t);
+            else Tile256OneToken(o, rows, t);
+        }
+    }
+
+    /// <summary>y[·, r] for every token of the group, one row at a time (the rows past the last full tile).</summary>
+    static void MultiplyRowAlone(SimdPath path, Operands o, int r)
+    {
+        for (int t = 0; t < o.Tokens; t++)
+            o.Finish(t, r, F16MatVec.DotVector(path, o.Row(r), o.SplitInput(t), o.VectorCols));
     }
 
     /// <summary>Six rows × two tokens on AVX-512: each 32 halves of a row are converted once for both tokens, each load of x serves six rows.</summary>
     // acc[r, t] += W[r, c..c+32]·x[t, c..c+32], as even and odd columns (F16MatVec.Accumulate)
-    static void Tile512(Operands o, int row0, int t0)
+    static void Tile512(Operands o, TileRows rows, int t0)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3), w4 = o.Row(row0 + 4), w5 = o.Row(row0 + 5);
+        ushort* w0 = o.Row(rows[0]), w1 = o.Row(rows[1]), w2 = o.Row(rows[2]), w3 = o.Row(rows[3]), w4 = o.Row(rows[4]), w5 = o.Row(rows[5]);
         float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
         // e{row}{token}, o{row}{token}: even- and odd-column sums
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default;
@@ -170,13 +184,13 @@ public static unsafe class F16MatMul
         var rows4And5 = FloatMath.SumEach(e40 + o40, e50 + o50, e41 + o41, e51 + o51);
         for (int r = 0; r < 4; r++)
         {
-            o.Finish(t0, row0 + r, token0[r]);
-            o.Finish(t0 + 1, row0 + r, token1[r]);
+            o.Finish(t0, rows[r], token0[r]);
+            o.Finish(t0 + 1, rows[r], token1[r]);
         }
-        o.Finish(t0, row0 + 4, rows4And5[0]);
-        o.Finish(t0, row0 + 5, rows4And5[1]);
-        o.Finish(t0 + 1, row0 + 4, rows4And5[2]);
-        o.Finish(t0 + 1, row0 + 5, rows4And5[3]);
+        o.Finish(t0, rows[4], rows4And5[0]);
+        o.Finish(t0, rows[5], rows4And5[1]);
+        o.Finish(t0 + 1, rows[4], rows4And5[2]);
+        o.Finish(t0 + 1, rows[5], rows4And5[3]);
     }
 
     /// <summary>One row's 32 halves, converted once, into both tokens' accumulators (even then odd columns of the chunk).</summary>
@@ -194,10 +208,10 @@ public static unsafe class F16MatMul
     }
 
     /// <summary><see cref="Tile512"/>'s six rows for one token (the odd one of a batch): twelve independent sums keep the adds in flight.</summary>
-    static void Tile512OneToken(Operands o, int row0, int t)
+    static void Tile512OneToken(Operands o, TileRows rows, int t)
     {
         var mask = Vector512.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1), w2 = o.Row(row0 + 2), w3 = o.Row(row0 + 3), w4 = o.Row(row0 + 4), w5 = o.Row(row0 + 5);
+        ushort* w0 = o.Row(rows[0]), w1 = o.Row(rows[1]), w2 = o.Row(rows[2]), w3 = o.Row(rows[3]), w4 = o.Row(rows[4]), w5 = o.Row(rows[5]);
         float* x = o.SplitInput(t);
         Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
         Vector512<float> e3 = default, o3 = default, e4 = default, o4 = default, e5 = default, o5 = default;
@@ -214,9 +228,9 @@ public static unsafe class F16MatMul
         }
         var rows0To3 = FloatMath.SumEach(e0 + o0, e1 + o1, e2 + o2, e3 + o3); // per row as F16MatVec's reduction
         var rows4And5 = FloatMath.SumEach(e4 + o4, e5 + o5, e4 + o4, e5 + o5);
-        for (int r = 0; r < 4; r++) o.Finish(t, row0 + r, rows0To3[r]);
-        o.Finish(t, row0 + 4, rows4And5[0]);
-        o.Finish(t, row0 + 5, rows4And5[1]);
+        for (int r = 0; r < 4; r++) o.Finish(t, rows[r], rows0To3[r]);
+        o.Finish(t, rows[4], rows4And5[0]);
+        o.Finish(t, rows[5], rows4And5[1]);
     }
 
     // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.
@@ -227,39 +241,53 @@ public static unsafe class F16MatMul
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> OddHalves(Vector512<int> lanes, Vector512<int> mask) => (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
 
-    /// <summary>Two rows × two tokens on AVX2 (16 ymm registers: 8 accumulators, 4 converted halves, x and the mask).</summary>
-    // acc[r, t] += W[r, c..c+16]·x[t, c..c+16], as even and odd columns (F16MatVec.Dot256)
-    static void Tile256(Operands o, int row0, int t0)
+    /// <summary>Four rows × two tokens on AVX2 (16 ymm registers: 8 sums, 4 vectors of x, the mask and a row's halves).</summary>
+    // acc[r, t] += W[r, c..c+16]·x[t, c..c+16], even columns then odd (F16MatVec.Accumulate of Vector256)
+    static void Tile256(Operands o, TileRows rows, int t0)
     {
         var mask = Vector256.Create(unchecked((int)0x8FFFE000));
-        ushort* w0 = o.Row(row0), w1 = o.Row(row0 + 1);
+        ushort* w0 = o.Row(rows[0]), w1 = o.Row(rows[1]), w2 = o.Row(rows[2]), w3 = o.Row(rows[3]);
         float* x0 = o.SplitInput(t0), x1 = o.SplitInput(t0 + 1);
-        Vector256<float> e00 = default, o00 = default, e01 = default, o01 = default;
-        Vector256<float> e10 = default, o10 = default, e11 = default, o11 = default;
+        // s{row}{token}
+        Vector256<float> s00 = default, s01 = default, s10 = default, s11 = default;
+        Vector256<float> s20 = default, s21 = default, s30 = default, s31 = default;
         for (int c = 0; c < o.VectorCols; c += 16)
         {
-            var row0Lanes = Vector256.Load((int*)(w0 + c));
-            var row1Lanes = Vector256.Load((int*)(w1 + c));
-            var even0 = (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(row0Lanes, 16), 3) & mask).AsSingle();
-            var odd0 = (Vector256.ShiftRightArithmetic(row0Lanes, 3) & mask).AsSingle();
-            var even1 = (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(row1Lanes, 16), 3) & mask).AsSingle();
-            var odd1 = (Vector256.ShiftRightArithmetic(row1Lanes, 3) & mask).AsSingle();
-            var xEven = Vector256.Load(x0 + c);
-            var xOdd = Vector256.Load(x0 + c + 8);
-            e00 = Vector256.FusedMultiplyAdd(even0, xEven, e00); o00 = Vector256.FusedMultiplyAdd(odd0, xOdd, o00);
-            e10 = Vector256.FusedMultiplyAdd(even1, xEven, e10); o10 = Vector256.FusedMultiplyAdd(odd1, xOdd, o10);
-            xEven = Vector256.Load(x1 + c);
-            xOdd = Vector256.Load(x1 + c + 8);
-            e01 = Vector256.FusedMultiplyAdd(even0, xEven, e01); o01 = Vector256.FusedMultiplyAdd(odd0, xOdd, o01);
-            e11 = Vector256.FusedMultiplyAdd(even1, xEven, e11); o11 = Vector256.FusedMultiplyAdd(odd1, xOdd, o11);
+            var x0Even = Vector256.Load(x0 + c); var x0Odd = Vector256.Load(x0 + c + 8);
+            var x1Even = Vector256.Load(x1 + c); var x1Odd = Vector256.Load(x1 + c + 8);
+            AccumulateRow(Vector256.Load((int*)(w0 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref s00, ref s01);
+            AccumulateRow(Vector256.Load((int*)(w1 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref s10, ref s11);
+            AccumulateRow(Vector256.Load((int*)(w2 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref s20, ref s21);
+            AccumulateRow(Vector256.Load((int*)(w3 + c)), mask, x0Even, x0Odd, x1Even, x1Odd, ref s30, ref s31);
         }
-        // All four reduced before the first call: the JIT spills a vector that is live across a call where it is
-        // defined, which put six accumulators through the stack on every iteration (1.6× the time for 8 tokens).
-        float sum00 = Vector256.Sum(e00 + o00), sum01 = Vector256.Sum(e01 + o01); // as F16MatVec.Dot256's reduction
-        float sum10 = Vector256.Sum(e10 + o10), sum11 = Vector256.Sum(e11 + o11);
-        o.Finish(t0, row0, sum00);
-        o.Finish(t0 + 1, row0, sum01);
-        o.Finish(t0, row0 + 1, sum10);
-        o.Finish(t0 + 1, row0 + 1, sum11);
+        // All reduced before the first call: the JIT spills a vector that is live across a call where it is defined,
+        // which would put the sums through the stack on every iteration.
+        var token0 = Vector128.Create(Vector256.Sum(s00), Vector256.Sum(s10), Vector256.Sum(s20), Vector256.Sum(s30));
+        var token1 = Vector128.Create(Vector256.Sum(s01), Vector256.Sum(s11), Vector256.Sum(s21), Vector256.Sum(s31));
+        for (int r = 0; r < 4; r++)
+        {
+            o.Finish(t0, rows[r], token0[r]);
+            o.Finish(t0 + 1, rows[r], token1[r]);
+        }
+    }
+
+    /// <summary>One row's 16 halves, converted once, into both tokens' sums (even columns, then odd, as F16MatVec.Accumulate).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AccumulateRow(Vector256<int> lanes, Vector256<int> mask, Vector256<float> x0Even, Vector256<float> x0Odd,
+        Vector256<float> x1Even, Vector256<float> x1Odd, ref Vector256<float> sum0, ref Vector256<float> sum1)
+    {
+        var even = F16MatVec.EvenHalves(lanes, mask);
+        var odd = F16MatVec.OddHalves(lanes, mask);
+        sum0 = Vector256.FusedMultiplyAdd(even, x0Even, sum0);
+        sum1 = Vector256.FusedMultiplyAdd(even, x1Even, sum1);
+        sum0 = Vector256.FusedMultiplyAdd(odd, x0Odd, sum0);
+        sum1 = Vector256.FusedMultiplyAdd(odd, x1Odd, sum1);
+    }
+
+    /// <summary><see cref="Tile256"/>'s four rows for one token (the odd one of a batch): F16MatVec's four-row step.</summary>
+    static void Tile256OneToken(Operands o, TileRows rows, int t)
+    {
+        var sums = F16MatVec.Dot256Rows4(o.Row(rows[0]), o.Row(rows[1]), o.Row(rows[2]), o.Row(rows[3]), o.SplitInput(t), o.VectorCols);
+        for (int r = 0; r < 4; r++) o.Finish(t, rows[r], sums[r]);
     }
 }

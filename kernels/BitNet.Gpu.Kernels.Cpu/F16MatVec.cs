@@ -242,41 +242,52 @@ public static unsafe class F16MatVec
         return FloatMath.SumEach(sum, sum, sum, sum).GetElement(0); // the four-row step's reduction: a row's y never depends on its tile
     }
 
-    /// <summary>The same as <see cref="Dot256"/> for four rows at once, each row's value to the bit: 8 accumulators, the two
-    /// x vectors and the mask leave AVX2's 16 ymm registers room for the loads.</summary>
-    static Vector128<float> Dot256Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
+    /// <summary>The same as <see cref="Dot256"/> for four rows at once, each row's value to the bit.</summary>
+    internal static Vector128<float> Dot256Rows4(ushort* row0, ushort* row1, ushort* row2, ushort* row3, float* xSplit, int cols)
     {
         var mask = Vector256.Create(unchecked((int)0x8FFFE000));
-        Vector256<float> even0 = default, odd0 = default, even1 = default, odd1 = default;
-        Vector256<float> even2 = default, odd2 = default, even3 = default, odd3 = default;
+        Vector256<float> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
         for (int c = 0; c < cols; c += 16)
         {
             var xEven = Vector256.Load(xSplit + c);
             var xOdd = Vector256.Load(xSplit + c + 8);
-            Accumulate(Vector256.Load((int*)(row0 + c)), xEven, xOdd, mask, ref even0, ref odd0);
-            Accumulate(Vector256.Load((int*)(row1 + c)), xEven, xOdd, mask, ref even1, ref odd1);
-            Accumulate(Vector256.Load((int*)(row2 + c)), xEven, xOdd, mask, ref even2, ref odd2);
-            Accumulate(Vector256.Load((int*)(row3 + c)), xEven, xOdd, mask, ref even3, ref odd3);
+            sum0 = Accumulate(Vector256.Load((int*)(row0 + c)), xEven, xOdd, mask, sum0);
+            sum1 = Accumulate(Vector256.Load((int*)(row1 + c)), xEven, xOdd, mask, sum1);
+            sum2 = Accumulate(Vector256.Load((int*)(row2 + c)), xEven, xOdd, mask, sum2);
+            sum3 = Accumulate(Vector256.Load((int*)(row3 + c)), xEven, xOdd, mask, sum3);
         }
-        return Vector128.Create(Vector256.Sum(even0 + odd0), Vector256.Sum(even1 + odd1), Vector256.Sum(even2 + odd2), Vector256.Sum(even3 + odd3));
+        return Vector128.Create(Vector256.Sum(sum0), Vector256.Sum(sum1), Vector256.Sum(sum2), Vector256.Sum(sum3));
     }
 
-    /// <summary>even += W_even·x_even, odd += W_odd·x_odd for 16 halves read as 8 int32 lanes (see the class remarks).</summary>
+    /// <summary>
+    /// sum + W_even·x_even + W_odd·x_odd for 16 halves read as 8 int32 lanes (see the class remarks), the even columns'
+    /// fused multiply-add first. One sum per row, not an even and an odd one as on AVX-512: with 16 ymm registers, that
+    /// leaves room for <see cref="F16MatMul"/>'s tile of four rows × two tokens, whose loads of x each serve four rows.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate(Vector256<int> lanes, Vector256<float> xEven, Vector256<float> xOdd, Vector256<int> mask,
-        ref Vector256<float> even, ref Vector256<float> odd)
+    internal static Vector256<float> Accumulate(Vector256<int> lanes, Vector256<float> xEven, Vector256<float> xOdd, Vector256<int> mask,
+        Vector256<float> sum)
     {
-        even = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle(), xEven, even);
-        odd = Vector256.FusedMultiplyAdd((Vector256.ShiftRightArithmetic(lanes, 3) & mask).AsSingle(), xOdd, odd);
+        sum = Vector256.FusedMultiplyAdd(EvenHalves(lanes, mask), xEven, sum);
+        return Vector256.FusedMultiplyAdd(OddHalves(lanes, mask), xOdd, sum);
     }
+
+    // W · 2^-112 from the low (even column) and the high (odd column) half of each int32 lane (see the class remarks).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> EvenHalves(Vector256<int> lanes, Vector256<int> mask) =>
+        (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> OddHalves(Vector256<int> lanes, Vector256<int> mask) =>
+        (Vector256.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
 
     static float Dot256(ushort* row, float* xSplit, int cols)
     {
         var mask = Vector256.Create(unchecked((int)0x8FFFE000));
-        Vector256<float> even = default, odd = default;
+        Vector256<float> sum = default;
         for (int c = 0; c < cols; c += 16)
-            Accumulate(Vector256.Load((int*)(row + c)), Vector256.Load(xSplit + c), Vector256.Load(xSplit + c + 8), mask, ref even, ref odd);
-        return Vector256.Sum(even + odd);
+            sum = Accumulate(Vector256.Load((int*)(row + c)), Vector256.Load(xSplit + c), Vector256.Load(xSplit + c + 8), mask, sum);
+        return Vector256.Sum(sum);
     }
 
     static float Dot128(ushort* row, float* xSplit, int cols)

@@ -109,14 +109,15 @@ public class F16KernelTests
 
     /// <summary>A token's outputs in a batch equal, to the bit, the same token multiplied alone: batched sequences get the
     /// logits they would get alone. Shapes cover odd rows (a row tile of one), a column tail, partial token tiles and more
-    /// tokens than one group, whole row tiles with an odd token left over and a matrix smaller than one row tile.</summary>
+    /// tokens than one group, whole row tiles with an odd token left over, a matrix smaller than one row tile, and many row
+    /// tiles (each tile's rows a part of the matrix apart) with rows left past the last.</summary>
     [Theory]
     [MemberData(nameof(Paths))]
     public void MatMul_EachTokenEqualsMatVecToTheBit(SimdPath path)
     {
         var random = new Random(7);
         using var pool = new KernelThreadPool(2);
-        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4), (12, 64, 3), (6, 40, 5) })
+        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4), (12, 64, 3), (6, 40, 5), (50, 64, 4), (101, 48, 3) })
         {
             var w = RandomHalves(random, rows * cols);
             var x = KernelTestData.Floats(random, tokens * cols, 4f);
