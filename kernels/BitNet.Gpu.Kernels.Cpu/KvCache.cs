@@ -201,6 +201,9 @@ internal readonly unsafe struct CachedRows(float* floats, ushort* halves, int he
         return scratch;
     }
 
+    /// <summary>Whether the cache stores f16 rows (<see cref="Halves"/> is then not null).</summary>
+    public bool HoldsHalves => halves != null;
+
     /// <summary>Row <paramref name="start"/> on as stored f16 <see cref="HalfRows"/>, or null when the cache holds floats.</summary>
     public ushort* Halves(int start) => halves == null ? null : halves + (long)start * headDim;
 }

@@ -118,7 +118,7 @@ internal static unsafe class SplitAttention
         int block = BlockPositions(headDim);
         // An f16 cache is read in place, four query heads at a time, where HalfRowProducts runs; other heads and
         // float caches go through floats (converted into rowScratch when the cache holds f16).
-        bool inPlace = keys.Halves(0) != null && values.Halves(0) != null && HalfRowProducts.Supports(headDim);
+        bool inPlace = keys.HoldsHalves && values.HoldsHalves && HalfRowProducts.Supports(headDim);
         int inPlaceHeads = inPlace ? group / 4 * 4 : 0;
         for (int b = 0; b < count; b += block)
         {

@@ -65,8 +65,7 @@ public static class ModelBenchmark
         var random = new Random(seed);
         var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(graph.VocabSize)).ToArray();
         var logits = new float[graph.VocabSize];
-        int sequences = Math.Max(1, parallel);
-        Prefill(graph, Enumerable.Range(0, depth).Select(_ => random.Next(graph.VocabSize)).ToArray(), sequences);
+        Prefill(graph, Enumerable.Range(0, depth).Select(_ => random.Next(graph.VocabSize)).ToArray(), parallel);
 
         // Warm-up: compiles kernels, touches every weight once.
         if (promptTokens > 0) TimePrompt(graph, prompt, logits, depth);
