@@ -265,7 +265,7 @@ public static unsafe class F16MatVec
     /// leaves room for <see cref="F16MatMul"/>'s tile of four rows × two tokens, whose loads of x each serve four rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector256<float> Accumulate(Vector256<int> lanes, Vector256<float> xEven, Vector256<float> xOdd, Vector256<int> mask,
+    static Vector256<float> Accumulate(Vector256<int> lanes, Vector256<float> xEven, Vector256<float> xOdd, Vector256<int> mask,
         Vector256<float> sum)
     {
         sum = Vector256.FusedMultiplyAdd(EvenHalves(lanes, mask), xEven, sum);
