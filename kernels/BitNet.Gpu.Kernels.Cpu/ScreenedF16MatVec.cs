@@ -39,6 +39,18 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     public int Rows { get; }
     public int Cols { get; }
 
+    /// <summary>
+    /// Whether the full product over <paramref name="vectors"/> vectors at once (<see cref="F16MatMul"/>) takes less time
+    /// than screening them. On AVX-512 it does from 8 vectors: both are then bound by their multiply-adds, and the screen's
+    /// int16 estimates (256-bit vpdpwssd) cost more than the full product's fused multiply-adds (2B4T's output layer, 2
+    /// threads, 8 sequences: 31.0–31.4 against 36.4–40.9 ms a step). With fewer vectors, or on AVX2, the screen reads less
+    /// and is as fast or faster (benchmarks/README, 2026-12-06).
+    /// </summary>
+    /// <example><c>if (ScreenedF16MatVec.FullProductIsFaster(tokens)) F16MatMul.Multiply(...); else screen.MultiplyBatch(...);</c></example>
+    public static bool FullProductIsFaster(int vectors) => FullProductIsFaster(vectors, SimdSupport.Best);
+
+    internal static bool FullProductIsFaster(int vectors, SimdPath path) => path == SimdPath.Avx512 && vectors >= 8;
+
     /// <summary>Bytes of the int8 copy (what one screen reads, the scales aside).</summary>
     public long ByteSize => (long)Rows * Cols;
 

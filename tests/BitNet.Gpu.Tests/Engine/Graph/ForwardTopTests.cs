@@ -4,6 +4,7 @@ using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Engine.Sampling;
+using BitNet.Gpu.Kernels.Cpu;
 using BitNet.Gpu.Model.Synthetic;
 using BitNet.Gpu.Tests.Support;
 
@@ -78,6 +79,35 @@ public class ForwardTopTests
             foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => fullRow[t]).ThenBy(t => t).Take(topKs[s]).Concat(adjusted[s]))
                 Assert.Equal(fullRow[t], top[s * vocab + t]);
         }
+    }
+
+    /// <summary>Eight top-k sequences in one step: on AVX-512 the full product is the faster one and computes every row, on
+    /// other paths the screen skips most of them; either way every usable logit equals the full step's.</summary>
+    [Fact]
+    public void ForwardBatch_OfEightTopKSequences_TakesTheFasterProduct()
+    {
+        const int sequences = 8;
+        using var model = LoadedModel.Load(Model.Value, new LoadOptions { Backend = "cpu", ContextLength = 64, BatchSize = 16, Parallel = sequences }, Registry);
+        var graph = model.Graph;
+        int vocab = graph.VocabSize;
+        var random = new Random(8);
+        var chunks = Enumerable.Range(0, sequences).Select(s => new SequenceChunk(s, new[] { random.Next(vocab) }, true)).ToArray();
+
+        var full = new float[sequences * vocab];
+        graph.ForwardBatch(chunks, full);
+        for (int s = 0; s < sequences; s++) graph.TruncateSequence(s, 0);
+        var top = new float[sequences * vocab];
+        Array.Fill(top, float.NaN);
+        graph.ForwardBatch(chunks.Select(c => c with { TopK = 40 }).ToArray(), top);
+
+        int exactRows = ((CpuBackend)model.Backend).LastExactRows;
+        if (ScreenedF16MatVec.FullProductIsFaster(sequences)) Assert.Equal(sequences * vocab, exactRows);
+        else Assert.True(exactRows < sequences * vocab / 8, $"{exactRows} of {sequences * vocab} rows were computed: nothing was skipped");
+        for (int i = 0; i < top.Length; i++)
+            if (!float.IsNegativeInfinity(top[i])) Assert.Equal(full[i], top[i]);
+        for (int s = 0; s < sequences; s++)
+            foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => full[s * vocab + t]).ThenBy(t => t).Take(40))
+                Assert.Equal(full[s * vocab + t], top[s * vocab + t]);
     }
 
     [Theory]
