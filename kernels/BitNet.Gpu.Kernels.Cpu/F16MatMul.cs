@@ -199,8 +199,8 @@ public static unsafe class F16MatMul
         Vector512<float> x1Even, Vector512<float> x1Odd, ref Vector512<float> evenSum0, ref Vector512<float> oddSum0,
         ref Vector512<float> evenSum1, ref Vector512<float> oddSum1)
     {
-        var even = EvenHalves(lanes, mask);
-        var odd = OddHalves(lanes, mask);
+        var even = F16MatVec.EvenHalves(lanes, mask);
+        var odd = F16MatVec.OddHalves(lanes, mask);
         evenSum0 = Vector512.FusedMultiplyAdd(even, x0Even, evenSum0);
         oddSum0 = Vector512.FusedMultiplyAdd(odd, x0Odd, oddSum0);
         evenSum1 = Vector512.FusedMultiplyAdd(even, x1Even, evenSum1);
@@ -232,14 +232,6 @@ public static unsafe class F16MatMul
         o.Finish(t, rows[4], rows4And5[0]);
         o.Finish(t, rows[5], rows4And5[1]);
     }
-
-    // The f16 → f32 trick of F16MatVec: a half in the top 16 bits of a lane, shifted right by 3 and masked, is W·2^-112.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> EvenHalves(Vector512<int> lanes, Vector512<int> mask) =>
-        (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> OddHalves(Vector512<int> lanes, Vector512<int> mask) => (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
 
     /// <summary>Four rows × two tokens on AVX2 (16 ymm registers: 8 sums, 4 vectors of x, the mask and a row's halves).</summary>
     // acc[r, t] += W[r, c..c+16]·x[t, c..c+16], even columns then odd (F16MatVec.Accumulate of Vector256)

@@ -226,10 +226,8 @@ public static unsafe class F16MatVec
     internal static void Accumulate(Vector512<int> lanes, Vector512<float> xEven, Vector512<float> xOdd, Vector512<int> mask,
         ref Vector512<float> even, ref Vector512<float> odd)
     {
-        var evenHalves = (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
-        var oddHalves = (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
-        even = Vector512.FusedMultiplyAdd(evenHalves, xEven, even);
-        odd = Vector512.FusedMultiplyAdd(oddHalves, xOdd, odd);
+        even = Vector512.FusedMultiplyAdd(EvenHalves(lanes, mask), xEven, even);
+        odd = Vector512.FusedMultiplyAdd(OddHalves(lanes, mask), xOdd, odd);
     }
 
     static float Dot512(ushort* row, float* xSplit, int cols)
@@ -273,6 +271,14 @@ public static unsafe class F16MatVec
     }
 
     // W · 2^-112 from the low (even column) and the high (odd column) half of each int32 lane (see the class remarks).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> EvenHalves(Vector512<int> lanes, Vector512<int> mask) =>
+        (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(lanes, 16), 3) & mask).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> OddHalves(Vector512<int> lanes, Vector512<int> mask) =>
+        (Vector512.ShiftRightArithmetic(lanes, 3) & mask).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector256<float> EvenHalves(Vector256<int> lanes, Vector256<int> mask) =>
         (Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(lanes, 16), 3) & mask).AsSingle();

@@ -44,10 +44,7 @@ public class ForwardTopTests
 
         int exactRows = ((CpuBackend)model.Backend).LastExactRows;
         Assert.True(exactRows < vocab / 8, $"{exactRows} of {vocab} output rows were computed: nothing was skipped");
-        for (int t = 0; t < vocab; t++)
-            if (!float.IsNegativeInfinity(top[t])) Assert.Equal(full[t], top[t]);
-        foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => full[t]).ThenBy(t => t).Take(topK).Concat(adjusted))
-            Assert.Equal(full[t], top[t]);
+        AssertUsableLogitsEqual(full, top, topK, adjusted);
     }
 
     /// <summary>Several sequences in one step, each with its own top-k: every sequence's usable logits equal those of the same
@@ -72,13 +69,7 @@ public class ForwardTopTests
 
         Assert.True(graph.LastOutputReadFraction < 1, $"the screened step read {graph.LastOutputReadFraction:P0} of the output layer");
         for (int s = 0; s < 3; s++)
-        {
-            var fullRow = full.AsSpan(s * vocab, vocab).ToArray();
-            for (int t = 0; t < vocab; t++)
-                if (!float.IsNegativeInfinity(top[s * vocab + t])) Assert.Equal(fullRow[t], top[s * vocab + t]);
-            foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => fullRow[t]).ThenBy(t => t).Take(topKs[s]).Concat(adjusted[s]))
-                Assert.Equal(fullRow[t], top[s * vocab + t]);
-        }
+            AssertUsableLogitsEqual(full.AsSpan(s * vocab, vocab), top.AsSpan(s * vocab, vocab), topKs[s], adjusted[s]);
     }
 
     /// <summary>Eight top-k sequences in one step: on AVX-512 the full product is the faster one and computes every row, on
@@ -103,11 +94,19 @@ public class ForwardTopTests
         int exactRows = ((CpuBackend)model.Backend).LastExactRows;
         if (ScreenedF16MatVec.FullProductIsFaster(sequences)) Assert.Equal(sequences * vocab, exactRows);
         else Assert.True(exactRows < sequences * vocab / 8, $"{exactRows} of {sequences * vocab} rows were computed: nothing was skipped");
-        for (int i = 0; i < top.Length; i++)
-            if (!float.IsNegativeInfinity(top[i])) Assert.Equal(full[i], top[i]);
         for (int s = 0; s < sequences; s++)
-            foreach (int t in Enumerable.Range(0, vocab).OrderByDescending(t => full[s * vocab + t]).ThenBy(t => t).Take(40))
-                Assert.Equal(full[s * vocab + t], top[s * vocab + t]);
+            AssertUsableLogitsEqual(full.AsSpan(s * vocab, vocab), top.AsSpan(s * vocab, vocab), 40, []);
+    }
+
+    /// <summary>Every logit <paramref name="top"/> computed (not -inf) equals <paramref name="full"/>'s, and so does every one
+    /// a top-<paramref name="topK"/> sampler can pick: the k largest and the always-exact rows.</summary>
+    static void AssertUsableLogitsEqual(ReadOnlySpan<float> full, ReadOnlySpan<float> top, int topK, int[] alwaysExact)
+    {
+        for (int t = 0; t < full.Length; t++)
+            if (!float.IsNegativeInfinity(top[t])) Assert.Equal(full[t], top[t]);
+        var fullRow = full.ToArray();
+        foreach (int t in Enumerable.Range(0, fullRow.Length).OrderByDescending(t => fullRow[t]).ThenBy(t => t).Take(topK).Concat(alwaysExact))
+            Assert.Equal(fullRow[t], top[t]);
     }
 
     [Theory]
