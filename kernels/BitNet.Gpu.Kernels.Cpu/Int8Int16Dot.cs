@@ -35,43 +35,47 @@ public static unsafe class Int8Int16Dot
     };
 
     /// <summary>
-    /// sums[t] = Σ_c code[c]·q_t[c] for <paramref name="vectors"/> activation rows q_t = q + t·<paramref name="qStride"/>
-    /// (the estimates of several sequences' logits): each 16 codes are widened once for up to four vectors, instead of
-    /// once per vector. The same integers as <see cref="Dot"/> for each vector alone.
+    /// sums[i·<paramref name="sumStride"/> + t] = Σ_c code_i[c]·q_t[c] for rows i &lt; <paramref name="rows"/> (code_i =
+    /// <paramref name="codes"/> + i·<paramref name="codesStride"/>) and vectors t &lt; <paramref name="vectors"/> (q_t =
+    /// <paramref name="q"/> + t·<paramref name="qStride"/>): the estimates of a block of rows for several sequences' logits.
+    /// On AVX2 paths every row is read against 4 vectors at a time (<see cref="Int8Int16Tiles"/>), then 2, then 1; the
+    /// block's rows are read again per 4 vectors (from L2 for a block of a few rows), while those 4 vectors' activations
+    /// stay in L1. The same integers as <see cref="Dot"/> for each row and vector alone.
     /// </summary>
-    public static void DotMany(SimdPath path, sbyte* codes, short* q, long qStride, int vectors, int cols, long* sums)
+    /// <example><c>Int8Int16Dot.DotBlock(path, codes, cols, 16, q, cols, vectors: 8, cols, dots, sumStride: 8);</c></example>
+    public static void DotBlock(SimdPath path, sbyte* codes, long codesStride, int rows, short* q, long qStride, int vectors, int cols,
+        long* sums, int sumStride)
+    {
+        if ((path is SimdPath.Avx512 or SimdPath.Avx2Vnni) && AvxVnni.IsSupported)
+            DotBlock<VnniPairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride);
+        else if (path is SimdPath.Avx512 or SimdPath.Avx2)
+            DotBlock<Avx2Pairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride);
+        else
+            for (int i = 0; i < rows; i++)
+                for (int t = 0; t < vectors; t++)
+                    sums[i * sumStride + t] = Dot(path, codes + i * codesStride, q + t * qStride, cols);
+    }
+
+    static void DotBlock<TPairs>(sbyte* codes, long codesStride, int rows, short* q, long qStride, int vectors, int cols,
+        long* sums, int sumStride) where TPairs : IPairMultiplyAdd
     {
         int t = 0;
-        if ((path is SimdPath.Avx512 or SimdPath.Avx2Vnni) && AvxVnni.IsSupported)
-            for (; t + 4 <= vectors; t += 4) Dot4Avx2<VnniPairs>(codes, q + t * qStride, qStride, cols, sums + t);
-        else if (path is SimdPath.Avx512 or SimdPath.Avx2)
-            for (; t + 4 <= vectors; t += 4) Dot4Avx2<Avx2Pairs>(codes, q + t * qStride, qStride, cols, sums + t);
-        for (; t < vectors; t++) sums[t] = Dot(path, codes, q + t * qStride, cols);
-    }
-
-    /// <summary>Four vectors at once: one accumulator each, 2 products per lane per 16 columns (cols/8 in all).</summary>
-    static void Dot4Avx2<TPairs>(sbyte* codes, short* q, long qStride, int cols, long* sums) where TPairs : IPairMultiplyAdd
-    {
-        short* q0 = q, q1 = q + qStride, q2 = q + 2 * qStride, q3 = q + 3 * qStride;
-        Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default;
-        int c = 0;
-        for (; c + 16 <= cols; c += 16)
+        for (; t + 4 <= vectors; t += 4)
+            for (int i = 0; i < rows; i++)
+                Int8Int16Tiles.Row1Vectors4<TPairs>(codes + i * codesStride, q + t * qStride, qStride, cols, sums + i * sumStride + t);
+        if (t + 2 <= vectors)
         {
-            var wide = Avx2.ConvertToVector256Int16(Vector128.Load(codes + c));
-            a0 = TPairs.Accumulate(a0, wide, Vector256.Load(q0 + c));
-            a1 = TPairs.Accumulate(a1, wide, Vector256.Load(q1 + c));
-            a2 = TPairs.Accumulate(a2, wide, Vector256.Load(q2 + c));
-            a3 = TPairs.Accumulate(a3, wide, Vector256.Load(q3 + c));
+            for (int i = 0; i < rows; i++)
+                Int8Int16Tiles.Row1Vectors2<TPairs>(codes + i * codesStride, q + t * qStride, qStride, cols, sums + i * sumStride + t);
+            t += 2;
         }
-        // The lanes are summed before any call: a vector live across a call makes the JIT spill it inside the loop.
-        long s0 = SumLanes(a0), s1 = SumLanes(a1), s2 = SumLanes(a2), s3 = SumLanes(a3);
-        sums[0] = s0 + DotScalar(codes, q0, c, cols);
-        sums[1] = s1 + DotScalar(codes, q1, c, cols);
-        sums[2] = s2 + DotScalar(codes, q2, c, cols);
-        sums[3] = s3 + DotScalar(codes, q3, c, cols);
+        if (t < vectors)
+            for (int i = 0; i < rows; i++)
+                sums[i * sumStride + t] = Int8Int16Tiles.Row1Vector1<TPairs>(codes + i * codesStride, q + t * qStride, cols);
     }
 
-    static long DotScalar(sbyte* codes, short* q, int first, int cols)
+    /// <summary>Σ code[c]·q[c] over [first, cols), one column at a time (the tails the vector loops leave).</summary>
+    internal static long DotScalar(sbyte* codes, short* q, int first, int cols)
     {
         long sum = 0;
         for (int c = first; c < cols; c++) sum += codes[c] * q[c];

@@ -41,15 +41,15 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
 
     /// <summary>
     /// Whether the full product over <paramref name="vectors"/> vectors at once (<see cref="F16MatMul"/>) takes less time
-    /// than screening them. On AVX-512 it does from 8 vectors: both are then bound by their multiply-adds, and the screen's
-    /// int16 estimates (256-bit vpdpwssd) cost more than the full product's fused multiply-adds (2B4T's output layer, 2
-    /// threads, 8 sequences: 31.0–31.4 against 36.4–40.9 ms a step). With fewer vectors, or on AVX2, the screen reads less
-    /// and is as fast or faster (benchmarks/README, 2026-12-06).
+    /// than screening them. On AVX-512 it does from 16 vectors: both are then bound by their multiply-adds, and the screen's
+    /// int16 estimates (256-bit vpdpwssd) cost about as much as the full product's fused multiply-adds, before the rows that
+    /// survive are read again (2B4T's output layer, 2 threads: 16 sequences 69–82 ms a step screened against 53–67 in
+    /// full; 8 sequences 32–36 against 35). With fewer vectors, or on AVX2, the screen is faster (benchmarks/README).
     /// </summary>
     /// <example><c>if (ScreenedF16MatVec.FullProductIsFaster(tokens)) F16MatMul.Multiply(...); else screen.MultiplyBatch(...);</c></example>
     public static bool FullProductIsFaster(int vectors) => FullProductIsFaster(vectors, SimdSupport.Best);
 
-    internal static bool FullProductIsFaster(int vectors, SimdPath path) => path == SimdPath.Avx512 && vectors >= 8;
+    internal static bool FullProductIsFaster(int vectors, SimdPath path) => path == SimdPath.Avx512 && vectors >= 16;
 
     /// <summary>Bytes of the int8 copy (what one screen reads, the scales aside).</summary>
     public long ByteSize => (long)Rows * Cols;
@@ -184,7 +184,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
             if (!input.IsFinite) return MultiplyAll(w, x, y, pool, screened: false);
 
             Array.Sort(excluded);
-            float threshold = EstimateAll(q, input, k, excluded, y, pool); // y = upper bounds for now
+            float threshold = EstimateAll(q, [input], [k], [excluded], y, pool)[0]; // y = upper bounds for now
             int count = CollectSurvivors(y, threshold, survivors);         // y = -∞ from here on
             if (count < 0 || count + excluded.Length > Rows / FullProductDivisor) return MultiplyAll(w, x, y, pool, screened: true);
 
@@ -240,7 +240,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
                 return new ScreenedProduct(vectors * Rows, (long)Rows * Cols * sizeof(ushort));
             }
 
-            var thresholds = EstimateAllBatch(q, inputs, k, excluded, y, pool); // y = upper bounds for now
+            var thresholds = EstimateAll(q, inputs, k, excluded, y, pool); // y = upper bounds for now
             int exactRows = 0;
             long exactBytes = 0;
             var unscreened = new List<int>(); // vectors the screen could not narrow: their full products go together
@@ -290,10 +290,12 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     }
 
     /// <summary>
-    /// <see cref="EstimateAll"/> for every vector of a batch in one pass over the rows: upper bounds into y[t], and each
-    /// vector's τ (its k-th largest lower bound outside its always-exact rows), from the same arithmetic as one vector alone.
+    /// Every vector's upper bounds (estimate + bound) into y[t], in one pass over the rows of the int8 copy, and each
+    /// vector's τ: its k-th largest lower bound (estimate − bound) over the rows not in its always-exact list (-∞ when
+    /// there are fewer such rows). A vector gets the same bounds alone as in any batch.
     /// </summary>
-    float[] EstimateAllBatch(short* q, QuantizedInput[] inputs, ReadOnlySpan<int> k, int[][] excludedSorted, Span<float> upperBounds, KernelThreadPool pool)
+    // e[t, r] = scale[r] · step_t · Σ_c code[r, c]·q_t[c]
+    float[] EstimateAll(short* q, QuantizedInput[] inputs, ReadOnlySpan<int> k, int[][] excludedSorted, Span<float> upperBounds, KernelThreadPool pool)
     {
         int vectors = inputs.Length;
         var largest = new LargestValues[vectors];
@@ -313,20 +315,8 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
                 {
                     int blockRows = Math.Min(EstimateRowBlock, end - r0);
                     EstimateRowBlockDots(path, r0, blockRows, q, vectors, dots);
-                    for (int i = 0; i < blockRows; i++)
-                    {
-                        int r = r0 + i;
-                        float scale = _scales[r];
-                        for (int t = 0; t < vectors; t++)
-                        {
-                            var input = inputs[t];
-                            float estimate = (float)(dots[i * vectors + t] * ((double)scale * input.Step));
-                            float bound = input.ErrorBound(_errorPerAbsX[r], scale);
-                            up[(long)t * Rows + r] = estimate + bound;
-                            float lower = estimate - bound;
-                            if (rangeLargest[t].WouldKeep(lower) && Array.BinarySearch(excludedSorted[t], r) < 0) rangeLargest[t].Add(lower);
-                        }
-                    }
+                    for (int t = 0; t < vectors; t++)
+                        RecordBounds(r0, blockRows, dots, t, vectors, inputs[t], up + (long)t * Rows, rangeLargest[t], excludedSorted[t]);
                 }
                 lock (merge)
                     for (int t = 0; t < vectors; t++) largest[t].AddAll(rangeLargest[t].Values);
@@ -335,25 +325,40 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         return largest.Select(l => l.Smallest).ToArray();
     }
 
+    /// <summary>
+    /// One vector's upper bounds for a block of rows from their dots (dots[i·vectors + t]), and its lower bounds offered to
+    /// <paramref name="largest"/> (outside the always-exact rows).
+    /// </summary>
+    // e[r] = scale[r] · step · dot;  upper = e + b,  lower = e − b
+    void RecordBounds(int r0, int blockRows, long[] dots, int t, int vectors, QuantizedInput input, float* upperBounds,
+        LargestValues largest, int[] excludedSorted)
+    {
+        var scales = _scales.AsSpan(r0, blockRows);
+        var errorPerAbsX = _errorPerAbsX.AsSpan(r0, blockRows);
+        for (int i = 0; i < scales.Length; i++)
+        {
+            float scale = scales[i];
+            float estimate = (float)(dots[i * vectors + t] * ((double)scale * input.Step));
+            float bound = input.ErrorBound(errorPerAbsX[i], scale);
+            upperBounds[r0 + i] = estimate + bound;
+            float lower = estimate - bound;
+            if (largest.WouldKeep(lower) && (excludedSorted.Length == 0 || Array.BinarySearch(excludedSorted, r0 + i) < 0)) largest.Add(lower);
+        }
+    }
+
     /// <summary>Rows whose estimates are computed together in a batch (see <see cref="EstimateRowBlockDots"/>).</summary>
     const int EstimateRowBlock = 16;
 
     /// <summary>
-    /// dots[i·vectors + t] = Σ_c code[r0 + i, c]·q_t[c] for a block of rows, four vectors at a time over the whole block.
-    /// Four vectors' int16 activations (20 KB for 2560 columns) then stay in L1 across the block's rows; all of a batch's
-    /// vectors at once (40 KB for eight) do not fit, and every row read them again from L2. The block's codes (40 KB) are
-    /// read again per four vectors, from L2. With eight vectors the pass is bound by its multiply-adds (one vpdpwssd per
-    /// 16 columns and vector), not by the 0.33 GB of codes.
+    /// dots[i·vectors + t] = Σ_c code[r0 + i, c]·q_t[c] for a block of rows (<see cref="Int8Int16Dot.DotBlock"/>). Four
+    /// vectors' int16 activations (20 KB for 2560 columns) stay in L1 while the block's rows pass; the block's codes (40 KB)
+    /// come from DRAM for the first four vectors and from L2 for the next four. With eight vectors the pass is bound by its
+    /// multiply-adds (one vpdpwssd per 16 columns, row and vector), not by the 0.33 GB of codes.
     /// </summary>
     void EstimateRowBlockDots(SimdPath path, int r0, int blockRows, short* q, int vectors, long[] dots)
     {
         fixed (long* d = dots)
-            for (int t = 0; t < vectors; t += 4)
-            {
-                int count = Math.Min(4, vectors - t);
-                for (int i = 0; i < blockRows; i++)
-                    Int8Int16Dot.DotMany(path, _codes + (long)(r0 + i) * Cols, q + (long)t * Cols, Cols, count, Cols, d + i * vectors + t);
-            }
+            Int8Int16Dot.DotBlock(path, _codes + (long)r0 * Cols, Cols, blockRows, q, Cols, vectors, Cols, d, vectors);
     }
 
     /// <summary>
@@ -414,37 +419,6 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         // Rounded up: a double sum of Cols terms is within Cols·2^-53 of exact, and the cast to float within 2^-24.
         const double up = 1 + 1.0 / (1 << 20);
         return new QuantizedInput(step, (float)(absSum * up), (float)(roundingSum * up));
-    }
-
-    /// <summary>
-    /// Every row's upper bound (estimate + bound) into <paramref name="upperBounds"/>; returns τ, the k-th largest lower
-    /// bound (estimate − bound) over the rows not in <paramref name="excludedSorted"/> (-∞ when there are fewer such rows).
-    /// </summary>
-    // e[r] = scale[r] · step · Σ_c code[r, c]·q[c]
-    float EstimateAll(short* q, QuantizedInput input, int k, int[] excludedSorted, Span<float> upperBounds, KernelThreadPool pool)
-    {
-        var largest = new LargestValues(k); // over all rows: each range's k largest, merged
-        var merge = new object();
-        var path = SimdSupport.Best;
-        fixed (float* uFixed = upperBounds)
-        {
-            float* up = uFixed;
-            pool.For(Rows, (first, end) =>
-            {
-                var rangeLargest = new LargestValues(k);
-                for (int r = first; r < end; r++)
-                {
-                    float scale = _scales[r];
-                    float estimate = (float)(Int8Int16Dot.Dot(path, _codes + (long)r * Cols, q, Cols) * ((double)scale * input.Step));
-                    float bound = input.ErrorBound(_errorPerAbsX[r], scale);
-                    up[r] = estimate + bound;
-                    float lower = estimate - bound;
-                    if (rangeLargest.WouldKeep(lower) && Array.BinarySearch(excludedSorted, r) < 0) rangeLargest.Add(lower);
-                }
-                lock (merge) largest.AddAll(rangeLargest.Values);
-            });
-        }
-        return largest.Smallest;
     }
 
     /// <summary>

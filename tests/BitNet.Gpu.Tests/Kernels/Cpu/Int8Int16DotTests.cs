@@ -45,27 +45,34 @@ public class Int8Int16DotTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public unsafe void DotMany_GivesEachVectorItsOwnSum(SimdPath path)
+    public unsafe void DotBlock_GivesEachRowAndVectorItsOwnSum(SimdPath path)
     {
         var random = new Random(73);
-        foreach (int cols in new[] { 1, 17, 2560, 2563 })
-            foreach (int vectors in new[] { 1, 3, 4, 5, 8, 9 })
-            {
-                int largest = Int8Int16Dot.LargestActivation(cols);
-                var codes = new sbyte[cols];
-                var q = new short[vectors * cols];
-                for (int c = 0; c < cols; c++) codes[c] = (sbyte)random.Next(-127, 128);
-                for (int i = 0; i < q.Length; i++) q[i] = (short)random.Next(-largest, largest + 1);
-                if (vectors > 1) Array.Fill(q, (short)largest, 0, cols); // one vector at the overflow bound
-                if (vectors > 1) Array.Fill(codes, (sbyte)127, 0, cols / 2);
-                var sums = Enumerable.Repeat(long.MinValue, vectors).ToArray(); // an unwritten sum fails
-                fixed (sbyte* cp = codes)
-                fixed (short* qp = q)
-                fixed (long* sp = sums)
-                    Int8Int16Dot.DotMany(path, cp, qp, cols, vectors, cols, sp);
-                for (int t = 0; t < vectors; t++)
-                    Assert.Equal(Reference(codes, q.AsSpan(t * cols, cols).ToArray()), sums[t]);
-            }
+        foreach (int cols in new[] { 1, 17, 48, 100, 2560, 2563 })
+            foreach (int vectors in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 })
+                foreach (int rows in new[] { 1, 3, 16 })
+                {
+                    int largest = Int8Int16Dot.LargestActivation(cols);
+                    var codes = new sbyte[rows * cols];
+                    var q = new short[vectors * cols];
+                    for (int i = 0; i < codes.Length; i++) codes[i] = (sbyte)random.Next(-127, 128);
+                    for (int i = 0; i < q.Length; i++) q[i] = (short)random.Next(-largest, largest + 1);
+                    Array.Fill(q, (short)largest, 0, cols);        // vector 0 and row 0 at the overflow bound
+                    Array.Fill(codes, (sbyte)127, 0, cols);
+                    const int sumStride = 11;                      // wider than any batch here: gaps must stay untouched
+                    var sums = Enumerable.Repeat(long.MinValue, rows * sumStride).ToArray(); // an unwritten sum fails
+                    fixed (sbyte* cp = codes)
+                    fixed (short* qp = q)
+                    fixed (long* sp = sums)
+                        Int8Int16Dot.DotBlock(path, cp, cols, rows, qp, cols, vectors, cols, sp, sumStride);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        var row = codes.AsSpan(i * cols, cols).ToArray();
+                        for (int t = 0; t < vectors; t++)
+                            Assert.Equal(Reference(row, q.AsSpan(t * cols, cols).ToArray()), sums[i * sumStride + t]);
+                        for (int t = vectors; t < sumStride; t++) Assert.Equal(long.MinValue, sums[i * sumStride + t]);
+                    }
+                }
     }
 
     [Theory]
