@@ -85,7 +85,7 @@ internal static class CompletionOutput
     static void ClientLeft(HttpContext context, CompletionStream stream)
     {
         stream.Cancel();
-        context.Abort();
+        ClientGone.Abort(context);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BitNet.Gpu.Server.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace BitNet.Gpu.Server.Metrics;
@@ -35,7 +36,7 @@ internal sealed class RequestCounters
 
     static string Outcome(HttpContext context)
     {
-        if (context.RequestAborted.IsCancellationRequested) return "cancelled";
+        if (ClientGone.Left(context)) return "cancelled";
         return context.Response.StatusCode switch
         {
             429 or 503 => "rejected",
