@@ -8,10 +8,11 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// Register tiles of <see cref="Int8Int16Dot.DotBlock"/> on AVX2: one row of codes against 4, 2 or 1 activation vectors.
 /// <para>
 /// Each tile keeps 8 (4 for one vector) sums going at once, over interleaved 16-column chunks: a multiply-add waits for
-/// the one before it on the same accumulator (vpdpwssd: 4 cycles on Zen 4), so with one accumulator per vector the loop
-/// ran at a half to an eighth of the two a cycle the core can start. A tile reads its row once, front to back: one
-/// sequential stream per thread is what DRAM serves fastest here (tiles over 2–8 rows at once, which load each vector
-/// once for several rows, ran the 2B4T output layer's 128,256 rows 1.5–2× slower from memory with 2 or 4 vectors).
+/// the one before it on the same accumulator, and with one accumulator per vector the loop waited on those chains (two
+/// sequences' estimates of the 2B4T output layer took 11–17 ms against 7 for one, although both read the same codes).
+/// A tile reads its row once, front to back: one sequential stream per thread is what DRAM serves fastest here (tiles
+/// over 2–8 rows at once, which load each vector once for several rows, ran up to 2× slower from memory with 2 or 4
+/// vectors; benchmarks/README).
 /// </para>
 /// </summary>
 internal static unsafe class Int8Int16Tiles
