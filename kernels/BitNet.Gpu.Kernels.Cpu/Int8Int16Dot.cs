@@ -28,8 +28,8 @@ public static unsafe class Int8Int16Dot
     {
         // 256 bits on AVX-512 too: measured on Zen 4, a 512-bit loop ran at the same speed in cache but 30–60% slower from
         // memory (23–38 GB/s against 35–56 for this loop, 2 threads, 128,256 × 2560 codes).
-        SimdPath.Avx512 or SimdPath.Avx2Vnni when AvxVnni.IsSupported => DotAvx2<VnniPairs>(codes, q, cols),
-        SimdPath.Avx512 or SimdPath.Avx2 => DotAvx2<Avx2Pairs>(codes, q, cols),
+        SimdPath.Avx512 or SimdPath.Avx2Vnni when AvxVnni.IsSupported => Int8Int16Tiles.Row1Vector1<VnniPairs>(codes, q, cols),
+        SimdPath.Avx512 or SimdPath.Avx2 => Int8Int16Tiles.Row1Vector1<Avx2Pairs>(codes, q, cols),
         SimdPath.Vector128 => DotVector128(codes, q, cols),
         _ => DotScalar(codes, q, 0, cols),
     };
@@ -82,19 +82,6 @@ public static unsafe class Int8Int16Dot
         return sum;
     }
 
-    static long DotAvx2<TPairs>(sbyte* codes, short* q, int cols) where TPairs : IPairMultiplyAdd
-    {
-        // Two accumulators of 8 lanes: each lane gets 2 products per 32 columns, cols/8 in all.
-        Vector256<int> a0 = default, a1 = default;
-        int c = 0;
-        for (; c + 32 <= cols; c += 32)
-        {
-            a0 = TPairs.Accumulate(a0, Avx2.ConvertToVector256Int16(Vector128.Load(codes + c)), Vector256.Load(q + c));
-            a1 = TPairs.Accumulate(a1, Avx2.ConvertToVector256Int16(Vector128.Load(codes + c + 16)), Vector256.Load(q + c + 16));
-        }
-        return SumLanes(a0) + SumLanes(a1) + DotScalar(codes, q, c, cols);
-    }
-
     static long DotVector128(sbyte* codes, short* q, int cols)
     {
         // Portable: widen both to 32 bits (|code·q| < 2^22). Each of the 4 lanes gets 4 products per 16 columns, cols/4 in all.
@@ -113,11 +100,10 @@ public static unsafe class Int8Int16Dot
         return SumLanes(sum) + DotScalar(codes, q, c, cols);
     }
 
-    static long SumLanes(Vector256<int> lanes) => Vector256.Sum(Vector256.WidenLower(lanes) + Vector256.WidenUpper(lanes));
     static long SumLanes(Vector128<int> lanes) => Vector128.Sum(Vector128.WidenLower(lanes) + Vector128.WidenUpper(lanes));
 }
 
-/// <summary>sums + Σ of adjacent int16 products, per 32-bit lane (the step both dot loops repeat).</summary>
+/// <summary>sums + Σ of adjacent int16 products, per 32-bit lane (the step every AVX2 tile repeats).</summary>
 internal interface IPairMultiplyAdd
 {
     static abstract Vector256<int> Accumulate(Vector256<int> sums, Vector256<short> left, Vector256<short> right);

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace BitNet.Gpu.Kernels.Cpu;
 
 /// <summary>
-/// Register tiles of <see cref="Int8Int16Dot.DotBlock"/> on AVX2: one row of codes against 4, 2 or 1 activation vectors.
+/// Register tiles of <see cref="Int8Int16Dot"/> on AVX2: one row of codes against 4, 2 or 1 activation vectors.
 /// <para>
 /// Each tile keeps 8 (4 for one vector) sums going at once, over interleaved 16-column chunks: a multiply-add waits for
 /// the one before it on the same accumulator, and with one accumulator per vector the loop waited on those chains (two

@@ -342,7 +342,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
             float bound = input.ErrorBound(errorPerAbsX[i], scale);
             upperBounds[r0 + i] = estimate + bound;
             float lower = estimate - bound;
-            if (largest.WouldKeep(lower) && (excludedSorted.Length == 0 || Array.BinarySearch(excludedSorted, r0 + i) < 0)) largest.Add(lower);
+            if (largest.WouldKeep(lower) && Array.BinarySearch(excludedSorted, r0 + i) < 0) largest.Add(lower);
         }
     }
 
