@@ -26,7 +26,7 @@ public static unsafe class Int8Int16Dot
     // Σ_c code[c]·q[c]
     public static long Dot(SimdPath path, sbyte* codes, short* q, int cols) => path switch
     {
-        // 256 bits on AVX-512 too: measured on Zen 4, a 512-bit loop ran at the same speed in cache but 30–60% slower from
+        // 256 bits on AVX-512 too: on the development VM a 512-bit loop ran at the same speed in cache but 30–60% slower from
         // memory (23–38 GB/s against 35–56 for this loop, 2 threads, 128,256 × 2560 codes).
         SimdPath.Avx512 or SimdPath.Avx2Vnni when AvxVnni.IsSupported => Int8Int16Tiles.Row1Vector1<VnniPairs>(codes, q, cols),
         SimdPath.Avx512 or SimdPath.Avx2 => Int8Int16Tiles.Row1Vector1<Avx2Pairs>(codes, q, cols),
@@ -38,18 +38,20 @@ public static unsafe class Int8Int16Dot
     /// sums[i·<paramref name="sumStride"/> + t] = Σ_c code_i[c]·q_t[c] for rows i &lt; <paramref name="rows"/> (code_i =
     /// <paramref name="codes"/> + i·<paramref name="codesStride"/>) and vectors t &lt; <paramref name="vectors"/> (q_t =
     /// <paramref name="q"/> + t·<paramref name="qStride"/>): the estimates of a block of rows for several sequences' logits.
-    /// On AVX2 paths every row is read against 4 vectors at a time (<see cref="Int8Int16Tiles"/>), then 2, then 1; the
-    /// block's rows are read again per 4 vectors (from L2 for a block of a few rows), while those 4 vectors' activations
-    /// stay in L1. The same integers as <see cref="Dot"/> for each row and vector alone.
+    /// On AVX2 paths every row is read against 4 vectors at a time (<see cref="Int8Int16Tiles"/>; on AVX-512 the 512-bit
+    /// <see cref="Int8Int16Avx512Tiles"/>), then 2, then 1; the block's rows are read again per 4 vectors (from L2 for a
+    /// block of a few rows), while those 4 vectors' activations stay in L1. The same integers as <see cref="Dot"/> for
+    /// each row and vector alone.
     /// </summary>
     /// <example><c>Int8Int16Dot.DotBlock(path, codes, cols, 16, q, cols, vectors: 8, cols, dots, sumStride: 8);</c></example>
     public static void DotBlock(SimdPath path, sbyte* codes, long codesStride, int rows, short* q, long qStride, int vectors, int cols,
         long* sums, int sumStride)
     {
+        bool wide = path == SimdPath.Avx512;
         if ((path is SimdPath.Avx512 or SimdPath.Avx2Vnni) && AvxVnni.IsSupported)
-            DotBlock<VnniPairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride);
+            DotBlock<VnniPairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride, wide);
         else if (path is SimdPath.Avx512 or SimdPath.Avx2)
-            DotBlock<Avx2Pairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride);
+            DotBlock<Avx2Pairs>(codes, codesStride, rows, q, qStride, vectors, cols, sums, sumStride, wide);
         else
             for (int i = 0; i < rows; i++)
                 for (int t = 0; t < vectors; t++)
@@ -57,12 +59,15 @@ public static unsafe class Int8Int16Dot
     }
 
     static void DotBlock<TPairs>(sbyte* codes, long codesStride, int rows, short* q, long qStride, int vectors, int cols,
-        long* sums, int sumStride) where TPairs : IPairMultiplyAdd
+        long* sums, int sumStride, bool wide) where TPairs : IPairMultiplyAdd
     {
         int t = 0;
         for (; t + 4 <= vectors; t += 4)
             for (int i = 0; i < rows; i++)
-                Int8Int16Tiles.Row1Vectors4<TPairs>(codes + i * codesStride, q + t * qStride, qStride, cols, sums + i * sumStride + t);
+            {
+                if (wide) Int8Int16Avx512Tiles.Row1Vectors4(codes + i * codesStride, q + t * qStride, qStride, cols, sums + i * sumStride + t);
+                else Int8Int16Tiles.Row1Vectors4<TPairs>(codes + i * codesStride, q + t * qStride, qStride, cols, sums + i * sumStride + t);
+            }
         if (t + 2 <= vectors)
         {
             for (int i = 0; i < rows; i++)

@@ -39,18 +39,6 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     public int Rows { get; }
     public int Cols { get; }
 
-    /// <summary>
-    /// Whether the full product over <paramref name="vectors"/> vectors at once (<see cref="F16MatMul"/>) takes less time
-    /// than screening them. On AVX-512 it does from 16 vectors: both are then bound by their multiply-adds, and the screen's
-    /// int16 estimates (256-bit vpdpwssd) cost about as much as the full product's fused multiply-adds, before the rows that
-    /// survive are read again (2B4T's output layer, 2 threads: 16 sequences 69–82 ms a step screened against 53–67 in
-    /// full; 8 sequences 32–36 against 35). With fewer vectors, or on AVX2, the screen is faster (benchmarks/README).
-    /// </summary>
-    /// <example><c>if (ScreenedF16MatVec.FullProductIsFaster(tokens)) F16MatMul.Multiply(...); else screen.MultiplyBatch(...);</c></example>
-    public static bool FullProductIsFaster(int vectors) => FullProductIsFaster(vectors, SimdSupport.Best);
-
-    internal static bool FullProductIsFaster(int vectors, SimdPath path) => path == SimdPath.Avx512 && vectors >= 16;
-
     /// <summary>Bytes of the int8 copy (what one screen reads, the scales aside).</summary>
     public long ByteSize => (long)Rows * Cols;
 

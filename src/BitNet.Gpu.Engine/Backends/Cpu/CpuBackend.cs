@@ -251,7 +251,7 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
                                    IReadOnlyList<ReadOnlyMemory<int>> alwaysExact)
     {
         var w = (CpuWeight)weight;
-        if (ScreenedF16MatVec.FullProductIsFaster(tokenCount) || w.GetOrCreateScreen(_pool) is not { } screen)
+        if (w.GetOrCreateScreen(_pool) is not { } screen)
         {
             DenseMatMul(weight, x, y, tokenCount);
             LastExactRows = tokenCount * w.Rows;

@@ -43,8 +43,7 @@ internal sealed unsafe class CpuWeight : DeviceWeight
     /// The F16 matrix for a product over every row. Read in place, a load costs nothing but each product walks the file's
     /// 4 KiB pages; in large pages generation with every logit was measured ~10% faster (benchmarks/README.md). So the
     /// first full product copies the matrix there (~0.7 s for 2B4T's 0.66 GB), while a top-k sampler (the screen reads a
-    /// few rows) and the embedding lookup keep reading the mapping and never pay for the copy, until a step carries enough
-    /// top-k sequences for the full product to be faster (<see cref="ScreenedF16MatVec.FullProductIsFaster(int)"/>).
+    /// few rows) and the embedding lookup keep reading the mapping and never pay for the copy.
     /// </summary>
     public ReadOnlySpan<Half> F16ForFullProduct()
     {

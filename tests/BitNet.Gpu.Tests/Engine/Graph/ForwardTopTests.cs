@@ -72,12 +72,12 @@ public class ForwardTopTests
             AssertUsableLogitsEqual(full.AsSpan(s * vocab, vocab), top.AsSpan(s * vocab, vocab), topKs[s], adjusted[s]);
     }
 
-    /// <summary>Many top-k sequences in one step: where the full product is the faster one it computes every row, else the
-    /// screen skips most of them; either way every usable logit equals the full step's.</summary>
+    /// <summary>Many top-k sequences in one step: the screen skips most rows for each, and every usable logit equals the
+    /// full step's.</summary>
     [Theory]
     [InlineData(8)]
     [InlineData(16)]
-    public void ForwardBatch_OfManyTopKSequences_TakesTheFasterProduct(int sequences)
+    public void ForwardBatch_OfManyTopKSequences_ScreensEach(int sequences)
     {
         using var model = LoadedModel.Load(Model.Value, new LoadOptions { Backend = "cpu", ContextLength = 64, BatchSize = 16, Parallel = sequences }, Registry);
         var graph = model.Graph;
@@ -93,8 +93,7 @@ public class ForwardTopTests
         graph.ForwardBatch(chunks.Select(c => c with { TopK = 40 }).ToArray(), top);
 
         int exactRows = ((CpuBackend)model.Backend).LastExactRows;
-        if (ScreenedF16MatVec.FullProductIsFaster(sequences)) Assert.Equal(sequences * vocab, exactRows);
-        else Assert.True(exactRows < sequences * vocab / 8, $"{exactRows} of {sequences * vocab} rows were computed: nothing was skipped");
+        Assert.True(exactRows < sequences * vocab / 8, $"{exactRows} of {sequences * vocab} rows were computed: nothing was skipped");
         for (int s = 0; s < sequences; s++)
             AssertUsableLogitsEqual(full.AsSpan(s * vocab, vocab), top.AsSpan(s * vocab, vocab), 40, []);
     }

@@ -24,6 +24,18 @@ public class Int8Int16DotTests
             return Int8Int16Dot.Dot(path, cp, qp, codes.Length);
     }
 
+    /// <summary>One row's sums against <paramref name="vectors"/> copies of <paramref name="q"/>.</summary>
+    static unsafe long[] DotBlock(SimdPath path, sbyte[] codes, short[] q, int vectors)
+    {
+        var copies = Enumerable.Repeat(q, vectors).SelectMany(v => v).ToArray();
+        var sums = new long[vectors];
+        fixed (sbyte* cp = codes)
+        fixed (short* qp = copies)
+        fixed (long* sp = sums)
+            Int8Int16Dot.DotBlock(path, cp, codes.Length, 1, qp, q.Length, vectors, codes.Length, sp, vectors);
+        return sums;
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void RandomInputs_MatchTheIntegerSum(SimdPath path)
@@ -87,6 +99,7 @@ public class Int8Int16DotTests
             long expected = -127L * largest * cols;
             Assert.Equal(expected, Reference(codes, q));
             Assert.Equal(expected, Dot(path, codes, q));
+            Assert.All(DotBlock(path, codes, q, vectors: 4), sum => Assert.Equal(expected, sum)); // the 4-vector tiles
         }
     }
 
