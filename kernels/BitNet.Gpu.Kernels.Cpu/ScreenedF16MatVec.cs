@@ -341,7 +341,8 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     /// dots[i·vectors + t] = Σ_c code[r0 + i, c]·q_t[c] for a block of rows (<see cref="Int8Int16Dot.DotBlock"/>). Four
     /// vectors' int16 activations (20 KB for 2560 columns) stay in L1 while the block's rows pass; the block's codes (40 KB)
     /// come from DRAM for the first four vectors and from L2 for the next four. With eight vectors the pass is bound by its
-    /// multiply-adds (one vpdpwssd per 16 columns, row and vector), not by the 0.33 GB of codes.
+    /// multiply-adds (one vpdpwssd per 16 columns, row and vector; on AVX-512 one vpmaddwd and one vpaddd per 32), not by
+    /// the 0.33 GB of codes.
     /// </summary>
     void EstimateRowBlockDots(SimdPath path, int r0, int blockRows, short* q, int vectors, long[] dots)
     {
