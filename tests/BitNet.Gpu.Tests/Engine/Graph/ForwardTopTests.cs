@@ -4,7 +4,6 @@ using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Engine.Sampling;
-using BitNet.Gpu.Kernels.Cpu;
 using BitNet.Gpu.Model.Synthetic;
 using BitNet.Gpu.Tests.Support;
 
