@@ -183,7 +183,7 @@ public sealed class BitNetModel : IDisposable
         try
         {
             var inner = _scheduler.Submit(promptTokens, request, stop.Token);
-            return new CompletionStream(inner, stop, promptTokens.Count);
+            return new CompletionStream(inner, stop, promptTokens.Count, _model.Tokenizer);
         }
         catch
         {

@@ -16,6 +16,12 @@ public sealed record GenerationRequest
     /// tokens are the same either way, only slower. For comparisons.
     /// </summary>
     public bool FullLogits { get; init; }
+    /// <summary>
+    /// Report each generated token's log-probability with this many of the step's most likely tokens (0 to
+    /// <see cref="TokenLogprob.MaxTop"/>), or null for none. The logits are then all computed (as with
+    /// <see cref="FullLogits"/>), which costs the top-k screen's saving. See <see cref="GenerationPiece.Logprobs"/>.
+    /// </summary>
+    public int? Logprobs { get; init; }
 }
 
 /// <summary>

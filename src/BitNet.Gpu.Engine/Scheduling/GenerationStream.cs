@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using BitNet.Gpu.Engine.Generation;
 
@@ -12,11 +13,11 @@ namespace BitNet.Gpu.Engine.Scheduling;
 /// </summary>
 public sealed class GenerationStream
 {
-    readonly ChannelReader<string> _text;
+    readonly ChannelReader<GenerationPiece> _pieces;
 
-    internal GenerationStream(ChannelReader<string> text, Task<GenerationStats> completion)
+    internal GenerationStream(ChannelReader<GenerationPiece> pieces, Task<GenerationStats> completion)
     {
-        _text = text;
+        _pieces = pieces;
         Completion = completion;
     }
 
@@ -24,18 +25,35 @@ public sealed class GenerationStream
     /// when its token was, faulted when the engine failed.</summary>
     public Task<GenerationStats> Completion { get; }
 
-    /// <summary>The text pieces in order; ends when the request does (after the last piece).</summary>
-    public IAsyncEnumerable<string> ReadAllAsync(CancellationToken cancel = default) => _text.ReadAllAsync(cancel);
+    /// <summary>The text pieces in order; ends when the request does (after the last piece). Read the text this way or
+    /// with <see cref="ReadPiecesAsync"/>, not both.</summary>
+    public async IAsyncEnumerable<string> ReadAllAsync([EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await foreach (var piece in _pieces.ReadAllAsync(cancel).ConfigureAwait(false))
+            if (piece.Text.Length > 0) yield return piece.Text;
+    }
 
-    /// <summary>Blocks until the next piece: false when the request has ended (for synchronous callers such as the CLI).</summary>
-    public bool TryReadNext(out string piece, CancellationToken cancel = default)
+    /// <summary>The pieces with their tokens' log-probabilities (when the request asked for them), in order.</summary>
+    public IAsyncEnumerable<GenerationPiece> ReadPiecesAsync(CancellationToken cancel = default) => _pieces.ReadAllAsync(cancel);
+
+    /// <summary>Blocks until the next piece of text: false when the request has ended (for synchronous callers such as the CLI).</summary>
+    public bool TryReadNext(out string text, CancellationToken cancel = default)
     {
         while (true)
         {
-            if (_text.TryRead(out piece!)) return true;
-            var wait = _text.WaitToReadAsync(cancel);
+            if (_pieces.TryRead(out var piece))
+            {
+                if (piece.Text.Length == 0) continue;
+                text = piece.Text;
+                return true;
+            }
+            var wait = _pieces.WaitToReadAsync(cancel);
             bool more = wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
-            if (!more) return false;
+            if (!more)
+            {
+                text = "";
+                return false;
+            }
         }
     }
 }

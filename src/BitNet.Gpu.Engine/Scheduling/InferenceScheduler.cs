@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
+using BitNet.Gpu.Engine.Sampling;
 
 namespace BitNet.Gpu.Engine.Scheduling;
 
@@ -55,6 +56,8 @@ public sealed class InferenceScheduler : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.MaxTokens < 0)
             throw new ArgumentException($"the token limit must be zero or more, got {request.MaxTokens}", nameof(request));
+        if (request.Logprobs is < 0 or > TokenLogprob.MaxTop)
+            throw new ArgumentException($"the number of most likely tokens to report must be 0 to {TokenLogprob.MaxTop}, got {request.Logprobs}", nameof(request));
         if (prompt.Count == 0)
             throw new ArgumentException("the prompt is empty (no tokens)", nameof(prompt));
         if (prompt.Count > Graph.ContextLength)

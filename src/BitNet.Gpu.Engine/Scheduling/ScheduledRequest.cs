@@ -14,13 +14,15 @@ namespace BitNet.Gpu.Engine.Scheduling;
 /// </summary>
 internal sealed class ScheduledRequest
 {
-    readonly Channel<string> _text = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    readonly Channel<GenerationPiece> _pieces = Channel.CreateUnbounded<GenerationPiece>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     readonly TaskCompletionSource<GenerationStats> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly Tokenizer _tokenizer;
     readonly StreamingDecoder _decoder;
     readonly StopStringDetector _stops;
     readonly List<int> _history; // prompt and generated tokens, for the repetition penalties
     readonly List<int> _adjusted = [];
+    readonly TokenLogprobReader? _logprobs;          // null unless the request asked for log-probabilities
+    readonly List<TokenLogprob> _pendingLogprobs = []; // of the tokens since the last piece
     readonly Stopwatch _clock = new();
     TimeSpan _promptTime;
     volatile bool _cancelled;
@@ -30,12 +32,13 @@ internal sealed class ScheduledRequest
         Prompt = prompt.ToArray();
         Request = request;
         Sampler = new Sampler(request.Sampling, vocabSize);
+        if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
         _tokenizer = tokenizer;
         _decoder = tokenizer.CreateStreamingDecoder(continuesText: true); // the prompt came first
         _stops = new StopStringDetector(request.StopStrings);
         _history = [.. Prompt];
         Cancellation = cancel;
-        Stream = new GenerationStream(_text.Reader, _completion.Task);
+        Stream = new GenerationStream(_pieces.Reader, _completion.Task);
     }
 
     public int[] Prompt { get; }
@@ -64,11 +67,12 @@ internal sealed class ScheduledRequest
 
     public void StartClock() => _clock.Start();
 
-    /// <summary>The top-k screen's arguments for this request's next logits: (k, tokens always exact); k = 0 for all logits.</summary>
+    /// <summary>The top-k screen's arguments for this request's next logits: (k, tokens always exact); k = 0 for all logits
+    /// (also when the request wants log-probabilities, whose normalizer sums over every logit).</summary>
     public (int TopK, int[] AlwaysExact) ScreenArguments()
     {
         int topK = Sampler.LargestLogitsUsed;
-        if (topK == 0 || Request.FullLogits) return (0, []);
+        if (topK == 0 || Request.FullLogits || _logprobs is not null) return (0, []);
         _adjusted.Clear();
         Sampler.AddAdjustedTokens(PenaltyWindow(), _adjusted);
         return (topK, _adjusted.ToArray());
@@ -97,9 +101,10 @@ internal sealed class ScheduledRequest
         Generated++;
         _history.Add(token);
         if (_tokenizer.IsEndOfGeneration(token)) return "end of text";
+        if (_logprobs is not null) _pendingLogprobs.Add(_logprobs.Read(logits, token));
 
         var scan = _stops.Push(_decoder.Append(token));
-        if (scan.SafeText.Length > 0) _text.Writer.TryWrite(scan.SafeText);
+        Write(scan.SafeText);
         if (scan.Stopped) return $"stop string {scan.StopString}";
         if (Generated == Request.MaxTokens) return "length";
         if (slotLength >= contextLength) return "context full";
@@ -113,28 +118,37 @@ internal sealed class ScheduledRequest
         if (_stops.StoppedBy is null)
         {
             var rest = _stops.Push(_decoder.Flush()).SafeText + _stops.Flush();
-            if (rest.Length > 0) _text.Writer.TryWrite(rest);
+            Write(rest);
         }
+        Write(""); // log-probabilities of tokens whose text a stop string or the end held back
         var generationTime = Generated == 0 ? TimeSpan.Zero : _clock.Elapsed;
         var promptTime = Generated == 0 ? _clock.Elapsed : _promptTime;
         var stats = new GenerationStats(PromptTokensRun, promptTime, Generated, generationTime, reason);
         WakeOnCancel.Unregister();
-        _text.Writer.TryComplete();
+        _pieces.Writer.TryComplete();
         _completion.TrySetResult(stats);
         return stats;
+    }
+
+    /// <summary>Sends the text, with the log-probabilities of the tokens since the last piece; nothing when both are empty.</summary>
+    void Write(string text)
+    {
+        if (text.Length == 0 && _pendingLogprobs.Count == 0) return;
+        _pieces.Writer.TryWrite(new GenerationPiece(text, _pendingLogprobs.Count == 0 ? [] : _pendingLogprobs.ToArray()));
+        _pendingLogprobs.Clear();
     }
 
     public void FinishCancelled()
     {
         WakeOnCancel.Unregister();
-        _text.Writer.TryComplete();
+        _pieces.Writer.TryComplete();
         _completion.TrySetCanceled(Cancellation.IsCancellationRequested ? Cancellation : new CancellationToken(true));
     }
 
     public void Fail(Exception error)
     {
         WakeOnCancel.Unregister();
-        _text.Writer.TryComplete(error);
+        _pieces.Writer.TryComplete(error);
         _completion.TrySetException(error);
     }
 }

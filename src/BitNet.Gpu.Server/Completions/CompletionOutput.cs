@@ -14,14 +14,20 @@ namespace BitNet.Gpu.Server.Completions;
 /// </summary>
 internal static class CompletionOutput
 {
-    /// <summary>The whole text and stats; a completion cut by the server is a 503.</summary>
-    public static async Task<(string Text, CompletionStats Stats)> CollectAsync(CompletionStream stream, CancellationToken clientGone)
+    /// <summary>The whole text, its tokens' log-probabilities (empty unless asked for) and stats; a completion cut by the
+    /// server is a 503.</summary>
+    public static async Task<(string Text, List<CompletionToken> Tokens, CompletionStats Stats)> CollectAsync(CompletionStream stream, CancellationToken clientGone)
     {
         var text = new StringBuilder();
+        var tokens = new List<CompletionToken>();
         try
         {
-            await foreach (var piece in stream.ReadAllAsync(clientGone)) text.Append(piece);
-            return (text.ToString(), await stream.Completion);
+            await foreach (var piece in stream.ReadPiecesAsync(clientGone))
+            {
+                text.Append(piece.Text);
+                tokens.AddRange(piece.Tokens);
+            }
+            return (text.ToString(), tokens, await stream.Completion);
         }
         catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
         {
@@ -30,7 +36,7 @@ internal static class CompletionOutput
     }
 
     /// <summary>How one kind of response builds its chunks.</summary>
-    public sealed record Chunks<T>(JsonTypeInfo<T> Type, T? First, Func<string, T> Piece, Func<string, T> Last, Func<Usage, T> Usage);
+    public sealed record Chunks<T>(JsonTypeInfo<T> Type, T? First, Func<CompletionPiece, T> Piece, Func<string, T> Last, Func<Usage, T> Usage);
 
     public static async Task StreamAsync<T>(HttpContext context, CompletionStream stream, Chunks<T> chunks, bool includeUsage)
     {
@@ -42,7 +48,7 @@ internal static class CompletionOutput
             // One event per piece, but one flush for all the pieces that are already there: the events are sent just
             // before the stream would wait for the next piece (at once when generation is slower than the network,
             // in fewer writes when many streams keep the server busy).
-            await using (var pieces = stream.ReadAllAsync(cancel).GetAsyncEnumerator(cancel))
+            await using (var pieces = stream.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
             {
                 while (true)
                 {

@@ -32,9 +32,11 @@ internal static class RequestOptions
 
     /// <summary>
     /// Reads the options; <paramref name="maxTokens"/> is the request's limit field (max_completion_tokens or max_tokens,
-    /// named by <paramref name="maxTokensField"/>), bounded by the context.
+    /// named by <paramref name="maxTokensField"/>), bounded by the context; <paramref name="logprobs"/> comes checked from
+    /// <see cref="LogprobFields"/>.
     /// </summary>
-    public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField)
+    public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
+                                         (bool Logprobs, int Top) logprobs = default)
     {
         if (fields.N is int n && n != 1)
             throw ApiException.BadRequest($"n must be 1: this server generates one choice per request, got {n}", "n");
@@ -55,6 +57,8 @@ internal static class RequestOptions
             Stop = StopStrings(fields.Stop),
             Seed = Seed(fields.Seed),
             LogitBias = LogitBias(fields.LogitBias, model.VocabularySize),
+            Logprobs = logprobs.Logprobs,
+            TopLogprobs = logprobs.Top,
         };
         try
         {

@@ -17,10 +17,8 @@ internal sealed record ChatCompletion(
 internal sealed record ChatChoice(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("message")] AssistantMessage Message,
-    [property: JsonPropertyName("finish_reason")] string FinishReason)
-{
-    [JsonPropertyName("logprobs")] public object? Logprobs => null;
-}
+    [property: JsonPropertyName("finish_reason")] string FinishReason,
+    [property: JsonPropertyName("logprobs")] ChatLogprobs? Logprobs = null);
 
 /// <summary>The assistant's message in a chat completion.</summary>
 internal sealed record AssistantMessage([property: JsonPropertyName("content")] string Content)

@@ -13,11 +13,13 @@ internal sealed record ChatCompletionChunk(
     [JsonPropertyName("object")] public string Object => "chat.completion.chunk";
 }
 
-/// <summary>A chunk's choice: the new text in delta, and finish_reason (null until the last chunk).</summary>
+/// <summary>A chunk's choice: the new text in delta, finish_reason (null until the last chunk), and the new tokens'
+/// logprobs when the request asked for them.</summary>
 internal sealed record ChatChunkChoice(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("delta")] ChatDelta Delta,
-    [property: JsonPropertyName("finish_reason")] string? FinishReason);
+    [property: JsonPropertyName("finish_reason")] string? FinishReason,
+    [property: JsonPropertyName("logprobs")] ChatLogprobs? Logprobs = null);
 
 /// <summary>What a chunk adds to the message: the role (first chunk only) and text.</summary>
 internal sealed record ChatDelta(

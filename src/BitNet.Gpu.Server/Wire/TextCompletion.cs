@@ -16,11 +16,9 @@ internal sealed record TextCompletion(
     [JsonPropertyName("object")] public string Object => "text_completion";
 }
 
-/// <summary>One text completion.</summary>
+/// <summary>One text completion (or a chunk of one), with its tokens' logprobs when the request asked for them.</summary>
 internal sealed record TextChoice(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("index")] int Index,
-    [property: JsonPropertyName("finish_reason")] string? FinishReason)
-{
-    [JsonPropertyName("logprobs")] public object? Logprobs => null;
-}
+    [property: JsonPropertyName("finish_reason")] string? FinishReason,
+    [property: JsonPropertyName("logprobs")] TextLogprobs? Logprobs = null);

@@ -44,6 +44,13 @@ public sealed record CompletionOptions
     /// <summary>Token id → bias added to its logit; negative infinity bans the token.</summary>
     public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
 
+    /// <summary>Report each generated token's log-probability (<see cref="CompletionStream.ReadPiecesAsync"/>). Every logit
+    /// is then computed, so generation skips the top-k screen's saving. Default false.</summary>
+    public bool Logprobs { get; init; }
+
+    /// <summary>With <see cref="Logprobs"/>, also this many of each step's most likely tokens (0 to 20). Default 0.</summary>
+    public int TopLogprobs { get; init; }
+
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense;
     /// <paramref name="vocabularySize"/> bounds the token ids of <see cref="LogitBias"/>.
@@ -59,6 +66,8 @@ public sealed record CompletionOptions
         Require(float.IsFinite(PresencePenalty), nameof(PresencePenalty), $"PresencePenalty must be a finite number, got {PresencePenalty}");
         Require(MaxTokens is null or > 0, nameof(MaxTokens), $"MaxTokens must be positive, got {MaxTokens}");
         Require(Stop is not null && Stop.All(s => !string.IsNullOrEmpty(s)), nameof(Stop), "Stop must not hold null or empty strings");
+        Require(TopLogprobs >= 0 && TopLogprobs <= TokenLogprob.MaxTop, nameof(TopLogprobs), $"TopLogprobs must be 0 to {TokenLogprob.MaxTop}, got {TopLogprobs}");
+        Require(TopLogprobs == 0 || Logprobs, nameof(TopLogprobs), "TopLogprobs needs Logprobs to be true");
         foreach (var (token, bias) in LogitBias ?? new Dictionary<int, float>())
         {
             Require(token >= 0 && token < vocabularySize, nameof(LogitBias), $"LogitBias token id {token} is outside the vocabulary (0..{vocabularySize - 1})");
@@ -71,6 +80,7 @@ public sealed record CompletionOptions
     {
         MaxTokens = MaxTokens ?? contextLength,
         StopStrings = [.. Stop],
+        Logprobs = Logprobs ? TopLogprobs : null,
         Sampling = new SamplerOptions
         {
             Temperature = Temperature,

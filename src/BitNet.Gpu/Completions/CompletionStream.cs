@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using BitNet.Gpu.Engine.Scheduling;
+using BitNet.Gpu.Tokenizers;
 
 namespace BitNet.Gpu;
 
@@ -15,11 +16,13 @@ public sealed class CompletionStream
 {
     readonly GenerationStream _inner;
     readonly CancellationTokenSource _stop;
+    readonly Tokenizer _tokenizer;
 
-    internal CompletionStream(GenerationStream inner, CancellationTokenSource stop, int promptTokens)
+    internal CompletionStream(GenerationStream inner, CancellationTokenSource stop, int promptTokens, Tokenizer tokenizer)
     {
         _inner = inner;
         _stop = stop;
+        _tokenizer = tokenizer;
         PromptTokens = promptTokens;
         Completion = Finish(inner.Completion, promptTokens);
     }
@@ -32,16 +35,25 @@ public sealed class CompletionStream
     public Task<CompletionStats> Completion { get; }
 
     /// <summary>The text pieces in order (never half a UTF-8 character or half a stop string); ends with the completion.
-    /// Breaking out of the loop early, or cancelling <paramref name="cancel"/>, cancels the completion.</summary>
+    /// Breaking out of the loop early, or cancelling <paramref name="cancel"/>, cancels the completion. Read the
+    /// completion this way or with <see cref="ReadPiecesAsync"/>, not both.</summary>
     public async IAsyncEnumerable<string> ReadAllAsync([EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await foreach (var piece in ReadPiecesAsync(cancel).ConfigureAwait(false))
+            if (piece.Text.Length > 0) yield return piece.Text;
+    }
+
+    /// <summary>As <see cref="ReadAllAsync"/>, each piece with its tokens' log-probabilities when
+    /// <see cref="CompletionOptions.Logprobs"/> asked for them.</summary>
+    public async IAsyncEnumerable<CompletionPiece> ReadPiecesAsync([EnumeratorCancellation] CancellationToken cancel = default)
     {
         bool finished = false;
         try
         {
-            await foreach (var piece in _inner.ReadAllAsync(cancel).ConfigureAwait(false))
+            await foreach (var piece in _inner.ReadPiecesAsync(cancel).ConfigureAwait(false))
             {
                 cancel.ThrowIfCancellationRequested(); // pieces already waiting do not outrun a cancellation
-                yield return piece;
+                yield return new CompletionPiece(piece.Text, Tokens(piece));
             }
             finished = true;
         }
@@ -50,6 +62,14 @@ public sealed class CompletionStream
             if (!finished) Cancel();
         }
         await Completion.ConfigureAwait(false); // a cancelled or failed completion throws here, after its last piece
+    }
+
+    IReadOnlyList<CompletionToken> Tokens(GenerationPiece piece)
+    {
+        if (piece.Logprobs.Count == 0) return [];
+        var tokens = new CompletionToken[piece.Logprobs.Count];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = CompletionToken.Of(piece.Logprobs[i], _tokenizer);
+        return tokens;
     }
 
     /// <summary>Stops the completion; its slot is free by the next step and <see cref="Completion"/> is cancelled.</summary>

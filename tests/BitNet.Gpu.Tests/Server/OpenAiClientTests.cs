@@ -154,6 +154,78 @@ public class OpenAiClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task ChatLogprobs_ComeWithEveryToken_WholeAndStreamed_AsTheLibraryGivesThem()
+    {
+        var options = Greedy();
+        options.IncludeLogProbabilities = true;
+        options.TopLogProbabilityCount = 3;
+        ChatCompletion answer = await Sdk().CompleteChatAsync(Hello, options);
+        ChatCompletion plain = await Sdk().CompleteChatAsync(Hello, Greedy());
+
+        Assert.Equal(plain.Content[0].Text, answer.Content[0].Text);
+        Assert.Empty(plain.ContentTokenLogProbabilities);
+        var logprobs = answer.ContentTokenLogProbabilities;
+        Assert.Equal(24, logprobs.Count); // finish_reason length: every generated token
+        Assert.Equal(answer.Content[0].Text, Encoding.UTF8.GetString(logprobs.SelectMany(l => l.Utf8Bytes?.ToArray() ?? Array.Empty<byte>()).ToArray()));
+        foreach (var token in logprobs)
+        {
+            Assert.Equal(3, token.TopLogProbabilities.Count);
+            Assert.Equal(token.TopLogProbabilities[0].Token, token.Token); // greedy: the most likely token
+            Assert.Equal(token.TopLogProbabilities[0].LogProbability, token.LogProbability);
+            Assert.True(token.LogProbability <= 0);
+            Assert.True(token.TopLogProbabilities[1].LogProbability <= token.TopLogProbabilities[0].LogProbability);
+        }
+
+        var model = fixture.Server.Model!;
+        var library = new List<CompletionToken>();
+        var stream = model.StartCompletion(model.RenderChat([("system", "Be brief."), ("user", "Tell me about the Union.")]),
+                                           new CompletionOptions { Temperature = 0, MaxTokens = 24, Logprobs = true, TopLogprobs = 3 });
+        await foreach (var piece in stream.ReadPiecesAsync()) library.AddRange(piece.Tokens);
+        Assert.Equal(library.Select(t => (t.Text, t.Logprob)), logprobs.Select(l => (l.Token, l.LogProbability)));
+
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in Sdk().CompleteChatStreamingAsync(Hello, options)) streamed.AddRange(update.ContentTokenLogProbabilities);
+        Assert.Equal(logprobs.Select(l => (l.Token, l.LogProbability, l.TopLogProbabilities.Count)),
+                     streamed.Select(l => (l.Token, l.LogProbability, l.TopLogProbabilities.Count)));
+    }
+
+    [Fact]
+    public async Task TextCompletionLogprobs_ListTokensOffsetsAndTheMostLikely_WholeAndStreamed()
+    {
+        var client = fixture.Client;
+        const string request = """{"prompt": "The state of the Union", "max_tokens": 20, "temperature": 0, "logprobs": 2""";
+        var whole = (await client.PostAsync("/v1/completions", request + "}")).Json.GetProperty("choices")[0];
+        string text = whole.GetProperty("text").GetString()!;
+        var logprobs = whole.GetProperty("logprobs");
+        string[] tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        float[] values = logprobs.GetProperty("token_logprobs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        int[] offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        var tops = logprobs.GetProperty("top_logprobs").EnumerateArray().ToArray();
+
+        Assert.Equal(20, tokens.Length);
+        Assert.Equal(text, string.Concat(tokens));
+        Assert.Equal(20, values.Length);
+        Assert.All(values, v => Assert.True(v <= 0));
+        Assert.Equal(0, offsets[0]);
+        for (int i = 1; i < tokens.Length; i++) Assert.Equal(offsets[i - 1] + tokens[i - 1].Length, offsets[i]);
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            var top = tops[i].EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetSingle());
+            Assert.InRange(top.Count, 2, 3); // the two most likely, and the chosen one when it is not among them
+            Assert.Equal(values[i], top[tokens[i]]);
+            Assert.Equal(top.Values.Max(), values[i]); // greedy
+        }
+
+        using var response = await client.StartStreamAsync("/v1/completions", request + """, "stream": true}""");
+        var events = await ServerClient.ReadEventsAsync(response);
+        var chunkLogprobs = events[..^1].Select(e => System.Text.Json.JsonDocument.Parse(e).RootElement.GetProperty("choices")[0].GetProperty("logprobs"))
+                                        .Where(l => l.ValueKind != System.Text.Json.JsonValueKind.Null).ToList();
+        Assert.Equal(tokens, chunkLogprobs.SelectMany(l => l.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!)));
+        Assert.Equal(offsets, chunkLogprobs.SelectMany(l => l.GetProperty("text_offset").EnumerateArray().Select(v => v.GetInt32())));
+        Assert.Equal(values, chunkLogprobs.SelectMany(l => l.GetProperty("token_logprobs").EnumerateArray().Select(v => v.GetSingle())));
+    }
+
+    [Fact]
     public async Task ModelsTokenizeAndDetokenize_AnswerAsOpenAiAndLlamaServerDo()
     {
         var client = fixture.Client;

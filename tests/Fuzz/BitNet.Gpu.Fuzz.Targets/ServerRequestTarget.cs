@@ -1,4 +1,5 @@
 using BitNet.Gpu.Server.Completions;
+using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.Http;
 using BitNet.Gpu.Server.Wire;
 
@@ -7,7 +8,7 @@ namespace BitNet.Gpu.Fuzz;
 /// <summary>
 /// A request body as the server reads it, up to the point where it would be queued: a flag byte (even: POST
 /// /v1/chat/completions, odd: POST /v1/completions), then the body: parsed (JsonBody), its messages rendered through the
-/// bundled model's chat template or its prompt tokenized, its sampling fields mapped to <see cref="CompletionOptions"/>,
+/// bundled model's chat template or its prompt tokenized, its sampling and log-probability fields mapped to <see cref="CompletionOptions"/>,
 /// and its length checked against the context. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
 /// answer to a bad request; a 5xx is a finding, as any other exception.
 /// </summary>
@@ -38,9 +39,7 @@ static class ServerRequestTarget
     {
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.ChatCompletionRequest);
-        var prompt = ChatPrompt.Render(model, request.Messages);
-        string limitField = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
-        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField);
+        var (prompt, options) = ChatCompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "messages");
     }
 
@@ -48,8 +47,7 @@ static class ServerRequestTarget
     {
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.CompletionRequest);
-        var prompt = TextPrompt.Tokens(model, request.Prompt);
-        var options = RequestOptions.From(request, model, request.MaxTokens, "max_tokens");
+        var (prompt, options) = CompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "prompt");
     }
 }

@@ -57,6 +57,63 @@ public class InferenceSchedulerTests
         }
     }
 
+    static async Task<(string Text, List<TokenLogprob> Logprobs, GenerationStats Stats)> CollectPieces(GenerationStream stream)
+    {
+        var text = new System.Text.StringBuilder();
+        var logprobs = new List<TokenLogprob>();
+        await foreach (var piece in stream.ReadPiecesAsync())
+        {
+            text.Append(piece.Text);
+            logprobs.AddRange(piece.Logprobs);
+        }
+        return (text.ToString(), logprobs, await stream.Completion);
+    }
+
+    [Fact]
+    public async Task Logprobs_CoverEveryGeneratedToken_WithoutChangingTheText()
+    {
+        using var model = Load(parallel: 2);
+        using var scheduler = new InferenceScheduler(model);
+        var prompt = model.Tokenizer.Encode("The state of the Union", addBos: true, parseSpecial: false);
+        string plain = (await Collect(scheduler.Submit(prompt, Greedy))).Text;
+
+        // Greedy: the chosen token is the most likely one. Sampled: it is any of them, and the text is still its tokens'.
+        var greedy = await CollectPieces(scheduler.Submit(prompt, Greedy with { Logprobs = 5 }));
+        var sampledRequest = new GenerationRequest { MaxTokens = 24, Logprobs = 3, Sampling = new SamplerOptions { Temperature = 1.5f, TopK = 0, TopP = 1, MinP = 0, Seed = 7 } };
+        var sampled = await CollectPieces(scheduler.Submit(prompt, sampledRequest));
+
+        Assert.Equal(plain, greedy.Text);
+        foreach (var (run, top) in new[] { (greedy, 5), (sampled, 3) })
+        {
+            int expected = run.Stats.GeneratedTokens - (run.Stats.StopReason == "end of text" ? 1 : 0);
+            Assert.Equal(expected, run.Logprobs.Count);
+            var bytes = run.Logprobs.SelectMany(l => model.Tokenizer.TokenBytes(l.Token).ToArray()).ToArray();
+            Assert.Equal(run.Text, System.Text.Encoding.UTF8.GetString(bytes));
+            foreach (var entry in run.Logprobs)
+            {
+                Assert.Equal(top, entry.Top.Count);
+                Assert.True(entry.Logprob <= 0, $"log-probability {entry.Logprob} above 0");
+                Assert.True(entry.Logprob <= entry.Top[0].Logprob + 1e-6f);
+                for (int i = 1; i < top; i++) Assert.True(entry.Top[i].Logprob <= entry.Top[i - 1].Logprob);
+                Assert.True(entry.Top.Sum(c => Math.Exp(c.Logprob)) <= 1 + 1e-5);
+                int rank = entry.Top.ToList().FindIndex(c => c.Token == entry.Token);
+                if (rank >= 0) Assert.Equal(entry.Top[rank].Logprob, entry.Logprob);
+            }
+        }
+        Assert.All(greedy.Logprobs, entry => Assert.Equal(entry.Top[0].Token, entry.Token));
+        Assert.Contains(sampled.Logprobs, entry => entry.Token != entry.Top[0].Token); // temperature 1.5 leaves the top token
+    }
+
+    [Fact]
+    public void TooManyAlternatives_AreRefusedBeforeQueueing()
+    {
+        using var model = Load(parallel: 1);
+        using var scheduler = new InferenceScheduler(model);
+        var prompt = model.Tokenizer.Encode("Tonight", addBos: true, parseSpecial: false);
+        Assert.Throws<ArgumentException>(() => scheduler.Submit(prompt, Greedy with { Logprobs = TokenLogprob.MaxTop + 1 }));
+        Assert.Equal(0, scheduler.Counters.Queued);
+    }
+
     [Fact]
     public async Task SeededSamplingConcurrently_IsTheSameAsAlone()
     {
