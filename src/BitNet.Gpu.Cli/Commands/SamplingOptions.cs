@@ -23,10 +23,11 @@ public sealed class SamplingOptions
     public Option<string[]> LogitBias { get; } = new("--logit-bias", "-l") { Description = "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 15043-inf; repeatable", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> Stop { get; } = new("--stop") { Description = "stop when this text is generated; repeatable" };
     public Option<bool> FullLogits { get; } = new("--full-logits") { Description = "compute every logit at each step, even those top-k or greedy sampling cannot pick (the same tokens, slower)" };
+    public Option<bool> Json { get; } = new("--json") { Description = "JSON mode: hold the output to one JSON object, and end it when the object closes" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits })
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits, Json })
             command.Options.Add(option);
     }
 
@@ -82,6 +83,7 @@ public sealed class SamplingOptions
         Sampling = Read(parse),
         StopStrings = StopStrings(parse),
         FullLogits = parse.GetValue(FullLogits),
+        JsonObject = parse.GetValue(Json),
     };
 
     static Dictionary<int, float> ParseBias(string[] entries)

@@ -22,6 +22,11 @@ public sealed record GenerationRequest
     /// <see cref="FullLogits"/>), which costs the top-k screen's saving. See <see cref="GenerationPiece.Logprobs"/>.
     /// </summary>
     public int? Logprobs { get; init; }
+    /// <summary>
+    /// JSON mode: the text is held to one JSON object (tokens that would break it are never drawn), and generation ends
+    /// with stop reason "end of JSON" as soon as the object closes. The logits are then all computed.
+    /// </summary>
+    public bool JsonObject { get; init; }
 }
 
 /// <summary>

@@ -2,7 +2,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 
 /// <summary>
 /// Picks the next token from a step's logits, as llama.cpp does:
-/// logit bias -> repeat/frequency/presence penalties -> greedy when Temperature &lt;= 0, otherwise
+/// logit bias -> repeat/frequency/presence penalties -> the JSON mask in JSON mode -> greedy when Temperature &lt;= 0, otherwise
 /// top-k -> top-p -> min-p -> temperature -> softmax -> one draw from a seeded generator.
 /// The caller's logits are never modified; all working memory is allocated once, in the constructor.
 /// Ties are broken by the lower token id, so the same seed and inputs always give the same token.
@@ -18,8 +18,12 @@ public sealed class Sampler
     private readonly NucleusCut? _nucleus; // null when top-k is on (top-p then works on K tokens) or top-p is off
     private readonly WeightedDraw _draw;
     private readonly SamplerRandom _random;
+    private readonly JsonConstraint? _json; // null unless the output must be one JSON object
 
-    public Sampler(SamplerOptions options, int vocabSize)
+    public Sampler(SamplerOptions options, int vocabSize) : this(options, vocabSize, json: null) { }
+
+    /// <param name="json">In JSON mode, the request's constraint: it masks the logits before each draw and follows the drawn tokens.</param>
+    internal Sampler(SamplerOptions options, int vocabSize, JsonConstraint? json)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
@@ -33,6 +37,7 @@ public sealed class Sampler
         _penalties = new LogitPenalties(options, vocabSize);
         _draw = new WeightedDraw(vocabSize);
         _random = new SamplerRandom(Seed);
+        _json = json;
         if (options.IsGreedy) return;
         if (options.TopK > 0 && options.TopK < vocabSize) _topK = new TopKSelector(options.TopK);
         else if (options.TopP < 1) _nucleus = new NucleusCut(vocabSize);
@@ -47,9 +52,10 @@ public sealed class Sampler
 
     /// <summary>
     /// How many of the largest logits a draw can depend on, once the logits of <see cref="AddAdjustedTokens"/> are exact:
-    /// 1 when greedy, K with top-k (top-p and min-p only cut inside those), 0 when it can be any of them.
+    /// 1 when greedy, K with top-k (top-p and min-p only cut inside those), 0 when it can be any of them (also in JSON
+    /// mode, where the best tokens the mask leaves may rank anywhere).
     /// </summary>
-    public int LargestLogitsUsed => _options.IsGreedy ? 1 : _topK is not null ? _options.TopK : 0;
+    public int LargestLogitsUsed => _json is not null ? 0 : _options.IsGreedy ? 1 : _topK is not null ? _options.TopK : 0;
 
     /// <summary>Adds the tokens whose logits the bias or the penalties change (for <paramref name="recentTokens"/>) to <paramref name="tokens"/>.</summary>
     public void AddAdjustedTokens(ReadOnlySpan<int> recentTokens, List<int> tokens)
@@ -64,9 +70,11 @@ public sealed class Sampler
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> recentTokens)
     {
         float max = Prepare(logits, recentTokens);
-        if (_options.IsGreedy) return LogitScan.FirstIndexOf(_logits, max);
-        RankCut cut = KeptTokens(max);
-        return _draw.Draw(_logits, cut, max, _options.Temperature, _random.NextDouble());
+        int token = _options.IsGreedy
+            ? LogitScan.FirstIndexOf(_logits, max)
+            : _draw.Draw(_logits, KeptTokens(max), max, _options.Temperature, _random.NextDouble());
+        _json?.Accept(token);
+        return token;
     }
 
     /// <summary>The distribution <see cref="Sample"/> draws from (one-hot when greedy), without drawing; for tests and tools.</summary>
@@ -82,7 +90,7 @@ public sealed class Sampler
         _draw.Probabilities(_logits, KeptTokens(max), max, _options.Temperature, probabilities);
     }
 
-    /// <summary>Copies the logits, applies bias and penalties, checks them and returns the maximum.</summary>
+    /// <summary>Copies the logits, applies bias, penalties and the JSON mask, checks them and returns the maximum.</summary>
     private float Prepare(ReadOnlySpan<float> logits, ReadOnlySpan<int> recentTokens)
     {
         if (logits.Length != VocabSize)
@@ -90,6 +98,7 @@ public sealed class Sampler
         logits.CopyTo(_logits);
         _bias.Apply(_logits);
         _penalties.Apply(_logits, recentTokens);
+        _json?.Mask(_logits);
         return LogitScan.MaxChecked(_logits, nameof(logits));
     }
 

@@ -21,6 +21,7 @@ internal sealed class ScheduledRequest
     readonly StopStringDetector _stops;
     readonly List<int> _history; // prompt and generated tokens, for the repetition penalties
     readonly List<int> _adjusted = [];
+    readonly JsonConstraint? _json;                   // null unless the request is in JSON mode
     readonly TokenLogprobReader? _logprobs;          // null unless the request asked for log-probabilities
     readonly List<TokenLogprob> _pendingLogprobs = []; // of the tokens since the last piece
     readonly Stopwatch _clock = new();
@@ -31,7 +32,8 @@ internal sealed class ScheduledRequest
     {
         Prompt = prompt.ToArray();
         Request = request;
-        Sampler = new Sampler(request.Sampling, vocabSize);
+        if (request.JsonObject) _json = new JsonConstraint(tokenizer);
+        Sampler = new Sampler(request.Sampling, vocabSize, _json);
         if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
         _tokenizer = tokenizer;
         _decoder = tokenizer.CreateStreamingDecoder(continuesText: true); // the prompt came first
@@ -86,7 +88,8 @@ internal sealed class ScheduledRequest
 
     /// <summary>
     /// Samples the next token from this request's logits and streams its text. Returns the stop reason when the request
-    /// is done ("end of text", "stop string S", "length", "context full"), else null with <see cref="PendingToken"/> set.
+    /// is done ("end of text", "stop string S", "end of JSON", "length", "context full"), else null with
+    /// <see cref="PendingToken"/> set.
     /// </summary>
     public string? Advance(ReadOnlySpan<float> logits, int slotLength, int contextLength)
     {
@@ -106,6 +109,7 @@ internal sealed class ScheduledRequest
         var scan = _stops.Push(_decoder.Append(token));
         Write(scan.SafeText);
         if (scan.Stopped) return $"stop string {scan.StopString}";
+        if (_json is { IsComplete: true }) return "end of JSON";
         if (Generated == Request.MaxTokens) return "length";
         if (slotLength >= contextLength) return "context full";
         PendingToken = token;

@@ -57,6 +57,7 @@ internal static class RequestOptions
             Stop = StopStrings(fields.Stop),
             Seed = Seed(fields.Seed),
             LogitBias = LogitBias(fields.LogitBias, model.VocabularySize),
+            JsonObject = JsonMode(fields.ResponseFormat),
             Logprobs = logprobs.Logprobs,
             TopLogprobs = logprobs.Top,
         };
@@ -99,6 +100,17 @@ internal static class RequestOptions
             throw ApiException.BadRequest($"stop may hold at most {MaxStopStrings} strings, got {list.Count}", "stop");
         return list;
     }
+
+    /// <summary>response_format: text (or absent) or json_object; json_schema would need the schema enforced, which this
+    /// server does not do, so it is refused rather than answered with JSON the schema may not accept.</summary>
+    static bool JsonMode(ResponseFormat? format) => format?.Type switch
+    {
+        null when format is not null => throw ApiException.BadRequest("response_format.type is required (text or json_object)", "response_format"),
+        null or "text" => false,
+        "json_object" => true,
+        "json_schema" => throw ApiException.BadRequest("response_format json_schema is not supported: use {\"type\": \"json_object\"} for any JSON object", "response_format"),
+        string other => throw ApiException.BadRequest($"response_format.type '{other}' is not supported (use text or json_object)", "response_format"),
+    };
 
     /// <summary>seed: 0 or more; -1 (llama-server's) or absent means a random seed.</summary>
     static ulong? Seed(long? seed) => seed switch

@@ -27,6 +27,14 @@ internal abstract class SamplingFields
     [JsonPropertyName("n")] public int? N { get; set; }
     [JsonPropertyName("stream")] public bool? Stream { get; set; }
     [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; set; }
+    /// <summary>{"type": "text"} or {"type": "json_object"} (JSON mode); json_schema is refused.</summary>
+    [JsonPropertyName("response_format")] public ResponseFormat? ResponseFormat { get; set; }
+}
+
+/// <summary>OpenAI's response_format: its type (text, json_object or json_schema).</summary>
+internal sealed class ResponseFormat
+{
+    [JsonPropertyName("type")] public string? Type { get; set; }
 }
 
 /// <summary>OpenAI's stream_options: include_usage adds a last chunk with the token counts.</summary>

@@ -52,6 +52,12 @@ public sealed record CompletionOptions
     public int TopLogprobs { get; init; }
 
     /// <summary>
+    /// JSON mode: the text is held to one JSON object (tokens that would break it are never drawn) and the completion
+    /// ends, with finish reason "stop", as soon as the object closes. A token limit can still cut it short. Default false.
+    /// </summary>
+    public bool JsonObject { get; init; }
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense;
     /// <paramref name="vocabularySize"/> bounds the token ids of <see cref="LogitBias"/>.
     /// </summary>
@@ -81,6 +87,7 @@ public sealed record CompletionOptions
         MaxTokens = MaxTokens ?? contextLength,
         StopStrings = [.. Stop],
         Logprobs = Logprobs ? TopLogprobs : null,
+        JsonObject = JsonObject,
         Sampling = new SamplerOptions
         {
             Temperature = Temperature,

@@ -47,6 +47,19 @@ public class CliTests
     }
 
     [Fact]
+    public void RunWithJson_PrintsThePromptThenTheStartOfAJsonObject()
+    {
+        var r = CliRunner.Run("run", "-m", BundledModel.Path, "-p", "The budget", "-n", "30", "--temp", "0", "--json", "--backend", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.StartsWith("The budget{", r.Stdout);
+        var json = System.Text.Encoding.UTF8.GetBytes(r.Stdout["The budget".Length..].TrimEnd('\n'));
+        var reader = new System.Text.Json.Utf8JsonReader(json, isFinalBlock: false, state: default);
+        while (reader.Read()) { } // no error: the start of a JSON text
+        var plain = CliRunner.Run("run", "-m", BundledModel.Path, "-p", "The budget", "-n", "30", "--temp", "0", "--backend", "cpu");
+        Assert.DoesNotContain("{", plain.Stdout); // the greedy text alone holds no object: --json made it
+    }
+
+    [Fact]
     public void SynthWritesAnUntiedLlamaWithTheAskedEmbeddingType()
     {
         // The shape llama.cpp gives an untied ternary llama quantized to TQ2_0: a Q4_K token embedding.

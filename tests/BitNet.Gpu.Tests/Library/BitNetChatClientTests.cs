@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Hosting;
@@ -140,17 +141,34 @@ public class BitNetChatClientTests
     }
 
     [Fact]
-    public async Task ToolsAndJsonFormatAreNotSupportedNamingTheOption()
+    public async Task ToolsAndJsonSchemasAreNotSupportedNamingTheOption()
     {
         using var model = Load();
         var client = model.AsChatClient();
         var tools = await Assert.ThrowsAsync<NotSupportedException>(() =>
             client.GetResponseAsync(Conversation, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")] }));
         Assert.Contains("Tools", tools.Message);
+        var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\": \"object\"}").RootElement, "answer");
         var json = await Assert.ThrowsAsync<NotSupportedException>(() =>
-            client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Json }));
+            client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = schema }));
         Assert.Contains("ResponseFormat", json.Message);
         Assert.NotEmpty((await client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 4 })).Text);
+    }
+
+    [Fact]
+    public async Task JsonResponseFormat_GivesTheStartOfAJsonObject_OrAWholeOne()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            var response = await client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Json, MaxOutputTokens = 48, Seed = seed });
+            Assert.StartsWith("{", response.Text);
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(response.Text), isFinalBlock: false, state: default);
+            while (reader.Read()) { } // the start of a JSON text: no error, though more may be needed
+            if (response.FinishReason == ChatFinishReason.Stop) JsonDocument.Parse(response.Text).Dispose();
+            else Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        }
     }
 
     [Fact]

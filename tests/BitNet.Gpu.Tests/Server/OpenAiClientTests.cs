@@ -190,6 +190,22 @@ public class OpenAiClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task JsonObjectFormat_GivesJson_AsTheLibraryDoes()
+    {
+        var options = new ChatCompletionOptions { Temperature = 0.8f, Seed = 5, MaxOutputTokenCount = 40, ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonObjectFormat() };
+        ChatCompletion answer = await Sdk().CompleteChatAsync(Hello, options);
+        string text = answer.Content[0].Text;
+
+        var model = fixture.Server.Model!;
+        var expected = await model.CompleteAsync(model.RenderChat([("system", "Be brief."), ("user", "Tell me about the Union.")]),
+                                                 new CompletionOptions { Temperature = 0.8f, Seed = 5, MaxTokens = 40, JsonObject = true });
+        Assert.Equal(expected.Text, text);
+        Assert.StartsWith("{", text);
+        var reader = new System.Text.Json.Utf8JsonReader(Encoding.UTF8.GetBytes(text), isFinalBlock: answer.FinishReason == ChatFinishReason.Stop, state: default);
+        while (reader.Read()) { } // a whole object when it stopped by itself, else the start of one
+    }
+
+    [Fact]
     public async Task TextCompletionLogprobs_ListTokensOffsetsAndTheMostLikely_WholeAndStreamed()
     {
         var client = fixture.Client;
