@@ -7,27 +7,30 @@ using Microsoft.AspNetCore.Http;
 namespace BitNet.Gpu.Server.Completions;
 
 /// <summary>
-/// Sends a running completion to its client, whole or as server-sent events: a chunk per piece of text, a last chunk
-/// with the finish reason, the usage chunk when asked for, then <c>data: [DONE]</c>. A client that goes away cancels
+/// Sends a request's running completions (its choices) to its client, whole or as server-sent events: a chunk per piece
+/// of text, a last chunk per choice with its finish reason, the usage chunk when asked for, then <c>data: [DONE]</c>. A client that goes away cancels
 /// the completion; a completion the server stopped (shutting down) or the engine failed ends the stream with an error
 /// event instead of [DONE], so a client never mistakes a cut answer for a whole one.
 /// </summary>
 internal static class CompletionOutput
 {
-    /// <summary>The whole text, its tokens' log-probabilities (empty unless asked for) and stats; a completion cut by the
-    /// server is a 503.</summary>
-    public static async Task<(string Text, List<CompletionToken> Tokens, CompletionStats Stats)> CollectAsync(CompletionStream stream, CancellationToken clientGone)
+    /// <summary>One choice's whole text, its tokens' log-probabilities (empty unless asked for) and stats.</summary>
+    public sealed record CollectedChoice(string Text, List<CompletionToken> Tokens, CompletionStats Stats);
+
+    /// <summary>Every choice whole; a completion cut by the server is a 503.</summary>
+    public static async Task<CollectedChoice[]> CollectAsync(CompletionChoices choices, CancellationToken clientGone)
     {
-        var text = new StringBuilder();
-        var tokens = new List<CompletionToken>();
+        var texts = choices.Streams.Select(_ => new StringBuilder()).ToArray();
+        var tokens = choices.Streams.Select(_ => new List<CompletionToken>()).ToArray();
         try
         {
-            await foreach (var piece in stream.ReadPiecesAsync(clientGone))
+            await foreach (var (choice, piece) in choices.ReadPiecesAsync(clientGone))
             {
-                text.Append(piece.Text);
-                tokens.AddRange(piece.Tokens);
+                texts[choice].Append(piece.Text);
+                tokens[choice].AddRange(piece.Tokens);
             }
-            return (text.ToString(), tokens, await stream.Completion);
+            var stats = await choices.Completion;
+            return [.. stats.Select((s, choice) => new CollectedChoice(texts[choice].ToString(), tokens[choice], s))];
         }
         catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
         {
@@ -35,42 +38,44 @@ internal static class CompletionOutput
         }
     }
 
-    /// <summary>How one kind of response builds its chunks.</summary>
-    public sealed record Chunks<T>(JsonTypeInfo<T> Type, T? First, Func<CompletionPiece, T> Piece, Func<string, T> Last, Func<Usage, T> Usage);
+    /// <summary>How one kind of response builds its chunks: the first (if any) and last of each choice, a piece of one,
+    /// the usage of all.</summary>
+    public sealed record Chunks<T>(JsonTypeInfo<T> Type, Func<int, T>? First, Func<int, CompletionPiece, T> Piece, Func<int, string, T> Last, Func<Usage, T> Usage);
 
-    public static async Task StreamAsync<T>(HttpContext context, CompletionStream stream, Chunks<T> chunks, bool includeUsage)
+    public static async Task StreamAsync<T>(HttpContext context, CompletionChoices choices, Chunks<T> chunks, bool includeUsage)
     {
         var cancel = context.RequestAborted;
         var events = new ServerSentEvents(context.Response);
         try
         {
-            if (chunks.First is { } first) events.Write(first, chunks.Type);
+            if (chunks.First is { } first)
+                for (int choice = 0; choice < choices.Streams.Count; choice++) events.Write(first(choice), chunks.Type);
             // One event per piece, but one flush for all the pieces that are already there: the events are sent just
             // before the stream would wait for the next piece (at once when generation is slower than the network,
             // in fewer writes when many streams keep the server busy).
-            await using (var pieces = stream.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
+            await using (var pieces = choices.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
             {
                 while (true)
                 {
                     var next = pieces.MoveNextAsync();
                     if (!next.IsCompleted && !await events.FlushAsync(cancel))
                     {
-                        ClientLeft(context, stream);
+                        ClientLeft(context, choices);
                         return;
                     }
                     if (!await next) break;
-                    events.Write(chunks.Piece(pieces.Current), chunks.Type);
+                    events.Write(chunks.Piece(pieces.Current.Choice, pieces.Current.Piece), chunks.Type);
                 }
             }
-            var stats = await stream.Completion;
+            var stats = await choices.Completion;
             // The end goes out in one write: a client that sends its next request after [DONE] waits for one packet, not three.
-            events.Write(chunks.Last(stats.FinishReason), chunks.Type);
+            for (int choice = 0; choice < stats.Length; choice++) events.Write(chunks.Last(choice, stats[choice].FinishReason), chunks.Type);
             if (includeUsage) events.Write(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type);
             await events.DoneAsync(cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            stream.Cancel(); // the client left: nothing more to send
+            choices.Cancel(); // the client left: nothing more to send
         }
         catch (OperationCanceledException)
         {
@@ -79,7 +84,7 @@ internal static class CompletionOutput
         }
         catch (Exception e) when (e is not ApiException)
         {
-            stream.Cancel();
+            choices.Cancel();
             await events.WriteAsync(new ApiException(500, "the engine failed while generating this answer; see the server's log").ToBody(),
                                     ServerJsonContext.Web.ErrorBody, CancellationToken.None);
             throw new StreamFailedException(e);
@@ -88,9 +93,9 @@ internal static class CompletionOutput
 
     /// <summary>A flush found the connection closed: the completion stops, and the request is aborted so that it ends
     /// as cancelled (Kestrel may notice the closed connection only later, and the request would count as answered).</summary>
-    static void ClientLeft(HttpContext context, CompletionStream stream)
+    static void ClientLeft(HttpContext context, CompletionChoices choices)
     {
-        stream.Cancel();
+        choices.Cancel();
         ClientGone.Abort(context);
     }
 }

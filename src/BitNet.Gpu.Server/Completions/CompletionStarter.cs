@@ -14,9 +14,29 @@ internal static class CompletionStarter
     /// <summary>Seconds a client refused for a full queue is asked to wait.</summary>
     public const int RetryAfterSeconds = 1;
 
-    public static CompletionStream Start(BitNetModel model, int[] prompt, CompletionOptions options, string promptField, CancellationToken clientGone)
+    /// <summary>
+    /// Starts <paramref name="count"/> choices of the request. With a seed, choice i samples with seed + i, so the
+    /// choices differ and each is reproducible. A choice the scheduler refuses stops the ones already started.
+    /// </summary>
+    public static CompletionChoices Start(BitNetModel model, int[] prompt, CompletionOptions options, int count, string promptField, CancellationToken clientGone)
     {
         RequireFits(model, prompt, options, promptField);
+        var started = new List<CompletionStream>(count);
+        try
+        {
+            for (int choice = 0; choice < count; choice++)
+                started.Add(Start(model, prompt, options with { Seed = options.Seed + (ulong)choice }, promptField, clientGone));
+            return new CompletionChoices(started);
+        }
+        catch
+        {
+            foreach (var stream in started) stream.Cancel();
+            throw;
+        }
+    }
+
+    static CompletionStream Start(BitNetModel model, int[] prompt, CompletionOptions options, string promptField, CancellationToken clientGone)
+    {
         try
         {
             return model.StartCompletion(prompt, options, clientGone);

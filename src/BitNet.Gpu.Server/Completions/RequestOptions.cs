@@ -11,6 +11,9 @@ namespace BitNet.Gpu.Server.Completions;
 /// </summary>
 internal static class RequestOptions
 {
+    /// <summary>The most choices (n) one request may ask for.</summary>
+    public const int MaxChoices = 16;
+
     /// <summary>The most stop strings one request may give.</summary>
     public const int MaxStopStrings = 16;
 
@@ -38,8 +41,6 @@ internal static class RequestOptions
     public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
                                          (bool Logprobs, int Top) logprobs = default)
     {
-        if (fields.N is int n && n != 1)
-            throw ApiException.BadRequest($"n must be 1: this server generates one choice per request, got {n}", "n");
         if (maxTokens is int max && (max < 1 || max > model.ContextLength))
             throw ApiException.BadRequest($"{maxTokensField} must be between 1 and the context length {model.ContextLength}, got {max}", maxTokensField);
 
@@ -74,6 +75,14 @@ internal static class RequestOptions
         }
         return options;
     }
+
+    /// <summary>n: how many choices, 1 (the default) to <see cref="MaxChoices"/>; each is its own sequence.</summary>
+    public static int Choices(int? n) => n switch
+    {
+        null => 1,
+        < 1 or > MaxChoices => throw ApiException.BadRequest($"n must be 1 to {MaxChoices}, got {n}", "n"),
+        int count => count,
+    };
 
     static float? Finite(float? value, string field) =>
         value is float v && !float.IsFinite(v) ? throw ApiException.BadRequest($"{field} must be a finite number, got {v}", field) : value;

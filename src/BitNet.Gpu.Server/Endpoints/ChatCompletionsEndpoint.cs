@@ -14,8 +14,8 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
     {
         var request = await JsonBody.ReadAsync(context, ServerJsonContext.Web.ChatCompletionRequest);
         var model = host.Require();
-        var (prompt, options) = Read(model, request);
-        var stream = CompletionStarter.Start(model, prompt, options, "messages", context.RequestAborted);
+        var (prompt, options, n) = Read(model, request);
+        var choices = CompletionStarter.Start(model, prompt, options, n, "messages", context.RequestAborted);
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -24,26 +24,28 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
         {
             var chunks = new CompletionOutput.Chunks<ChatCompletionChunk>(
                 ServerJsonContext.Web.ChatCompletionChunk,
-                First: new(id, created, name, [new ChatChunkChoice(0, new ChatDelta("assistant", ""), null)]),
-                Piece: piece => new(id, created, name, [new ChatChunkChoice(0, new ChatDelta(null, piece.Text), null,
-                                                                            options.Logprobs ? ChatLogprobs.Of(piece.Tokens) : null)]),
-                Last: finish => new(id, created, name, [new ChatChunkChoice(0, new ChatDelta(null, null), finish)]),
+                First: choice => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta("assistant", ""), null)]),
+                Piece: (choice, piece) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, piece.Text), null,
+                                                                                      options.Logprobs ? ChatLogprobs.Of(piece.Tokens) : null)]),
+                Last: (choice, finish) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), finish)]),
                 Usage: usage => new(id, created, name, [], usage));
-            await CompletionOutput.StreamAsync(context, stream, chunks, request.StreamOptions?.IncludeUsage == true);
+            await CompletionOutput.StreamAsync(context, choices, chunks, request.StreamOptions?.IncludeUsage == true);
             return;
         }
-        var (text, tokens, stats) = await CompletionOutput.CollectAsync(stream, context.RequestAborted);
-        var choice = new ChatChoice(0, new AssistantMessage(text), stats.FinishReason, options.Logprobs ? ChatLogprobs.Of(tokens) : null);
-        var answer = new ChatCompletion(id, created, name, [choice], Usage.Of(stats));
+        var collected = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
+        var answer = new ChatCompletion(id, created, name, [.. collected.Select((c, choice) =>
+            new ChatChoice(choice, new AssistantMessage(c.Text), c.Stats.FinishReason, options.Logprobs ? ChatLogprobs.Of(c.Tokens) : null))],
+            Usage.Of([.. collected.Select(c => c.Stats)]));
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.ChatCompletion);
     }
 
-    /// <summary>The request's prompt tokens and options, every field checked (a bad one is a 400 naming it).</summary>
-    internal static (int[] Prompt, CompletionOptions Options) Read(BitNetModel model, ChatCompletionRequest request)
+    /// <summary>The request's prompt tokens, options and number of choices, every field checked (a bad one is a 400 naming it).</summary>
+    internal static (int[] Prompt, CompletionOptions Options, int Choices) Read(BitNetModel model, ChatCompletionRequest request)
     {
         var prompt = ChatPrompt.Render(model, request.Messages);
         string limitField = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var logprobs = LogprobFields.OfChat(request.Logprobs, request.TopLogprobs);
-        return (prompt, RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs));
+        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs);
+        return (prompt, options, RequestOptions.Choices(request.N));
     }
 }

@@ -14,37 +14,39 @@ internal sealed class CompletionsEndpoint(ModelHost host)
     {
         var request = await JsonBody.ReadAsync(context, ServerJsonContext.Web.CompletionRequest);
         var model = host.Require();
-        var (prompt, options) = Read(model, request);
-        var stream = CompletionStarter.Start(model, prompt, options, "prompt", context.RequestAborted);
+        var (prompt, options, n) = Read(model, request);
+        var choices = CompletionStarter.Start(model, prompt, options, n, "prompt", context.RequestAborted);
 
         string id = $"cmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string name = model.ModelId;
-        int textOffset = 0; // of the next token's text in the completion, for text_offset
-        TextLogprobs? Logprobs(IReadOnlyList<CompletionToken> tokens) => options.Logprobs ? TextLogprobs.Of(tokens, ref textOffset) : null;
+        var textOffsets = new int[n]; // of each choice's next token's text in its completion, for text_offset
+        TextLogprobs? Logprobs(int choice, IReadOnlyList<CompletionToken> tokens) => options.Logprobs ? TextLogprobs.Of(tokens, ref textOffsets[choice]) : null;
         if (request.Stream == true)
         {
             var chunks = new CompletionOutput.Chunks<TextCompletion>(
                 ServerJsonContext.Web.TextCompletion,
                 First: null,
-                Piece: piece => new(id, created, name, [new TextChoice(piece.Text, 0, null, Logprobs(piece.Tokens))], null),
-                Last: finish => new(id, created, name, [new TextChoice("", 0, finish)], null),
+                Piece: (choice, piece) => new(id, created, name, [new TextChoice(piece.Text, choice, null, Logprobs(choice, piece.Tokens))], null),
+                Last: (choice, finish) => new(id, created, name, [new TextChoice("", choice, finish)], null),
                 Usage: usage => new(id, created, name, [], usage));
-            await CompletionOutput.StreamAsync(context, stream, chunks, request.StreamOptions?.IncludeUsage == true);
+            await CompletionOutput.StreamAsync(context, choices, chunks, request.StreamOptions?.IncludeUsage == true);
             return;
         }
-        var (text, tokens, stats) = await CompletionOutput.CollectAsync(stream, context.RequestAborted);
-        var answer = new TextCompletion(id, created, name, [new TextChoice(text, 0, stats.FinishReason, Logprobs(tokens))], Usage.Of(stats));
+        var collected = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
+        var answer = new TextCompletion(id, created, name,
+            [.. collected.Select((c, choice) => new TextChoice(c.Text, choice, c.Stats.FinishReason, Logprobs(choice, c.Tokens)))],
+            Usage.Of([.. collected.Select(c => c.Stats)]));
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.TextCompletion);
     }
 
-    /// <summary>The request's prompt tokens and options, every field checked (a bad one is a 400 naming it).</summary>
-    internal static (int[] Prompt, CompletionOptions Options) Read(BitNetModel model, CompletionRequest request)
+    /// <summary>The request's prompt tokens, options and number of choices, every field checked (a bad one is a 400 naming it).</summary>
+    internal static (int[] Prompt, CompletionOptions Options, int Choices) Read(BitNetModel model, CompletionRequest request)
     {
         var prompt = TextPrompt.Tokens(model, request.Prompt);
         if (request.Echo == true)
             throw ApiException.BadRequest("echo is not supported: this server returns the completion only, without the prompt or its logprobs", "echo");
         var logprobs = LogprobFields.OfText(request.Logprobs);
-        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs));
+        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs), RequestOptions.Choices(request.N));
     }
 }

@@ -8,5 +8,10 @@ internal sealed record Usage(
     [property: JsonPropertyName("completion_tokens")] int CompletionTokens,
     [property: JsonPropertyName("total_tokens")] int TotalTokens)
 {
-    public static Usage Of(CompletionStats stats) => new(stats.PromptTokens, stats.CompletionTokens, stats.TotalTokens);
+    /// <summary>The usage of a request's choices: the prompt once (they share it), every choice's completion tokens.</summary>
+    public static Usage Of(IReadOnlyList<CompletionStats> choices)
+    {
+        int prompt = choices[0].PromptTokens, completion = choices.Sum(c => c.CompletionTokens);
+        return new(prompt, completion, prompt + completion);
+    }
 }

@@ -242,6 +242,43 @@ public class OpenAiClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task NChoices_AreSeededCompletionsOfTheirOwn_WholeAndStreamed()
+    {
+        var model = fixture.Server.Model!;
+        var prompt = model.RenderChat([("user", "Tell me about the Union.")]);
+        var expected = new List<CompletionResult>();
+        for (int i = 0; i < 3; i++) // choice i samples with seed + i
+            expected.Add(await model.CompleteAsync(prompt, new CompletionOptions { Temperature = 1.2f, Seed = 11UL + (ulong)i, MaxTokens = 16 }));
+        const string body = """{"messages": [{"role": "user", "content": "Tell me about the Union."}], "n": 3, "temperature": 1.2, "seed": 11, "max_tokens": 16""";
+
+        var whole = (await fixture.Client.PostAsync("/v1/chat/completions", body + "}")).Json;
+        var choices = whole.GetProperty("choices").EnumerateArray().ToArray();
+        Assert.Equal([0, 1, 2], choices.Select(c => c.GetProperty("index").GetInt32()));
+        Assert.Equal(expected.Select(e => e.Text), choices.Select(c => c.GetProperty("message").GetProperty("content").GetString()));
+        Assert.True(expected.Select(e => e.Text).Distinct().Count() > 1, "the seeds gave the same text");
+        var usage = whole.GetProperty("usage");
+        Assert.Equal(prompt.Length, usage.GetProperty("prompt_tokens").GetInt32()); // the prompt counts once
+        Assert.Equal(expected.Sum(e => e.CompletionTokens), usage.GetProperty("completion_tokens").GetInt32());
+
+        using var response = await fixture.Client.StartStreamAsync("/v1/chat/completions", body + """, "stream": true}""");
+        var events = await ServerClient.ReadEventsAsync(response);
+        Assert.Equal("[DONE]", events[^1]);
+        var streamedChoices = events[..^1].Select(e => System.Text.Json.JsonDocument.Parse(e).RootElement.GetProperty("choices")[0]).ToList();
+        for (int i = 0; i < 3; i++)
+        {
+            var mine = streamedChoices.Where(c => c.GetProperty("index").GetInt32() == i).ToList();
+            Assert.Equal(expected[i].Text, string.Concat(mine.Select(c => c.GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : "")));
+            Assert.Equal("assistant", mine[0].GetProperty("delta").GetProperty("role").GetString());
+            Assert.Equal(expected[i].FinishReason, mine[^1].GetProperty("finish_reason").GetString());
+        }
+
+        var text = (await fixture.Client.PostAsync("/v1/completions", """{"prompt": "The state of the Union", "n": 2, "temperature": 1.2, "seed": 3, "max_tokens": 8}""")).Json;
+        var library = await model.CompleteAsync("The state of the Union", new CompletionOptions { Temperature = 1.2f, Seed = 4, MaxTokens = 8 });
+        Assert.Equal(library.Text, text.GetProperty("choices")[1].GetProperty("text").GetString());
+        Assert.Equal(1, text.GetProperty("choices")[1].GetProperty("index").GetInt32());
+    }
+
+    [Fact]
     public async Task ModelsTokenizeAndDetokenize_AnswerAsOpenAiAndLlamaServerDo()
     {
         var client = fixture.Client;
