@@ -119,12 +119,9 @@ internal sealed class ScheduledRequest
     /// <summary>Ends the request with its stats (flushing text a stop string might still have completed).</summary>
     public GenerationStats Finish(string reason)
     {
-        if (_stops.StoppedBy is null)
-        {
-            var rest = _stops.Push(_decoder.Flush()).SafeText + _stops.Flush();
-            Write(rest);
-        }
-        Write(""); // log-probabilities of tokens whose text a stop string or the end held back
+        // Text held back for a stop string that never came, and the log-probabilities of tokens whose text was held back.
+        string rest = _stops.StoppedBy is null ? _stops.Push(_decoder.Flush()).SafeText + _stops.Flush() : "";
+        Write(rest);
         var generationTime = Generated == 0 ? TimeSpan.Zero : _clock.Elapsed;
         var promptTime = Generated == 0 ? _clock.Elapsed : _promptTime;
         var stats = new GenerationStats(PromptTokensRun, promptTime, Generated, generationTime, reason);

@@ -11,8 +11,6 @@ internal sealed class CompletionChoices(IReadOnlyList<CompletionStream> streams)
 {
     public IReadOnlyList<CompletionStream> Streams { get; } = streams;
 
-    public int PromptTokens => Streams[0].PromptTokens;
-
     /// <summary>Every choice's stats once all have ended; cancelled or faulted as the first choice that was.</summary>
     public Task<CompletionStats[]> Completion => Task.WhenAll(Streams.Select(s => s.Completion));
 
