@@ -27,6 +27,11 @@ public sealed record GenerationRequest
     /// with stop reason "end of JSON" as soon as the object closes. The logits are then all computed.
     /// </summary>
     public bool JsonObject { get; init; }
+    /// <summary>
+    /// Structured output: as <see cref="JsonObject"/>, and the object must also satisfy this schema (see
+    /// <see cref="CompiledJsonSchema"/> for the keywords held). Implies JSON mode.
+    /// </summary>
+    public CompiledJsonSchema? JsonSchema { get; init; }
 }
 
 /// <summary>

@@ -32,7 +32,8 @@ internal sealed class ScheduledRequest
     {
         Prompt = prompt.ToArray();
         Request = request;
-        if (request.JsonObject) _json = new JsonConstraint(tokenizer);
+        if (request.JsonSchema is { } schema) _json = JsonConstraint.ForSchema(tokenizer, schema);
+        else if (request.JsonObject) _json = JsonConstraint.ForAnyObject(tokenizer);
         Sampler = new Sampler(request.Sampling, vocabSize, _json);
         if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
         _tokenizer = tokenizer;

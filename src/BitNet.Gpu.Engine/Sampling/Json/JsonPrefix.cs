@@ -8,12 +8,13 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// and up to <see cref="MaxIndent"/> spaces or tabs, between tokens, and none before the object.
 /// Bytes of 0x80 and above are taken as they come inside strings (a token may hold part of a UTF-8 character).
 /// </summary>
-internal struct JsonPrefix
+internal struct JsonPrefix : IJsonText
 {
     public const int MaxDepth = 64;
     public const int MaxIndent = 20;
 
-    enum Expect : byte
+    /// <summary>What the next byte may be: the automaton's state, which <see cref="JsonSchemaPrefix"/> follows.</summary>
+    public enum Expect : byte
     {
         TopObject,      // before the text's object: whitespace or '{'
         Value,          // any value
@@ -41,8 +42,14 @@ internal struct JsonPrefix
     /// <summary>A snapshot to try bytes on without moving this one.</summary>
     public readonly JsonPrefix Copy() => this;
 
+    /// <summary>What the next byte may be.</summary>
+    public readonly Expect State => _expect;
+
     /// <summary>True inside a string, between its escapes: where any byte but a quote, backslash or control byte stays.</summary>
     public readonly bool IsInString => _expect == Expect.String;
+
+    /// <summary>Inside a string any text without a quote, backslash or control byte is taken.</summary>
+    public readonly int PlainTextRoom => IsInString ? int.MaxValue : -1;
 
     /// <summary>True once the object is closed: the text is one complete JSON object.</summary>
     public readonly bool IsComplete => _expect == Expect.Done;

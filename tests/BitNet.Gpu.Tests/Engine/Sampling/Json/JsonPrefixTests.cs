@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using BitNet.Gpu.Engine.Sampling;
 
-namespace BitNet.Gpu.Tests.Engine.Sampling;
+namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
 
 /// <summary>
 /// The JSON-mode automaton against System.Text.Json: every prefix of a valid object is taken and the object is complete

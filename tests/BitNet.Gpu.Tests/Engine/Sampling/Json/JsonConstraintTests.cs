@@ -4,13 +4,13 @@ using BitNet.Gpu.Engine.Sampling;
 using BitNet.Gpu.Tests.Support;
 using BitNet.Gpu.Tokenizers;
 
-namespace BitNet.Gpu.Tests.Engine.Sampling;
+namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
 
 /// <summary>
-/// JSON mode over real vocabularies (the bundled model's, Llama 3's 128k), driven by fresh random logits instead of a model (then steered to
-/// close the object): every drawn
-/// token keeps the text the start of a JSON object (System.Text.Json's reader, fed the text as a partial block, finds no
-/// error), the end token is only left once the object is closed, and the finished text parses as one object.
+/// JSON mode and structured output over real vocabularies (the bundled model's, Llama 3's 128k), driven by fresh random
+/// logits instead of a model (then steered to close the object): every drawn token keeps the text the start of a JSON
+/// object (System.Text.Json's reader, fed the text as a partial block, finds no error), the end token is only left once
+/// the object is closed, and the finished text parses as one object (that satisfies the schema).
 /// </summary>
 public class JsonConstraintTests
 {
@@ -22,21 +22,49 @@ public class JsonConstraintTests
     public void RandomLogits_DrawOneValidJsonObject_ThenOnlyTheEnd(string vocabulary)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
-        int vocab = tokenizer.Count, end = tokenizer.EosId ?? tokenizer.EotId!.Value;
         int seed = Environment.TickCount;
+        var text = DrawOne(tokenizer, JsonConstraint.ForAnyObject(tokenizer), new JsonPrefix(), seed);
+        using var document = JsonDocument.Parse(text);
+        Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
+    }
+
+    [Theory]
+    [InlineData("bundled model", "Weather")]
+    [InlineData("bundled model", "Bounded")]
+    [InlineData("Llama 3", "Weather")]
+    [InlineData("Llama 3", "Recursive")]
+    public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
+    {
+        var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
+        string schemaText = name switch { "Weather" => JsonSchemaPrefixTests.Weather, "Bounded" => JsonSchemaPrefixTests.Bounded, _ => JsonSchemaPrefixTests.Recursive };
+        var schema = CompiledJsonSchema.Parse(schemaText);
+        int seed = Environment.TickCount;
+        var text = DrawOne(tokenizer, JsonConstraint.ForSchema(tokenizer, schema), new JsonSchemaPrefix(schema.Root), seed);
+        using var document = JsonDocument.Parse(text);
+        using var schemaDocument = JsonDocument.Parse(schemaText);
+        Assert.True(JsonSchemaOracle.IsValid(schemaDocument.RootElement, document.RootElement), $"seed {seed}: {Encoding.UTF8.GetString(text)} does not satisfy the schema");
+    }
+
+    /// <summary>
+    /// Draws tokens under the mask from random logits until the text is complete (at most 600 steps), checking on the
+    /// way that the end token is masked until then, that the mask equals brute force every 7th step, and that every
+    /// prefix is the start of a JSON text; then that only the end is left.
+    /// </summary>
+    static byte[] DrawOne<TText>(Tokenizer tokenizer, JsonConstraint json, TText state, int seed) where TText : struct, IJsonText
+    {
+        int vocab = tokenizer.Count, end = tokenizer.EosId ?? tokenizer.EotId!.Value;
         var random = new Random(seed);
         // Closing tokens get a head start and opening ones a handicap, so the object closes within the test's steps.
         var closers = Tokens(tokenizer, "}]\""u8);
         var openers = Tokens(tokenizer, "{["u8);
-        var json = new JsonConstraint(tokenizer);
         var sampler = new Sampler(new SamplerOptions { Temperature = 1, TopK = 0, TopP = 1, MinP = 0, Seed = (ulong)seed }, vocab, json);
         var text = new List<byte>();
-        var state = new JsonPrefix(); // followed alongside, for the brute-force check of the mask's tables
         int masked = 0;
         // Then, after 200 random steps, the one-byte tokens that close things win whenever the mask leaves them, in this
         // order: every string, key, value and container then closes within a few steps.
-        var closing = new[] { ("\"", 40f), ("}", 35f), ("]", 34f), (":", 32f), ("0", 30f) }
-            .Select(c => (Token: Enumerable.Range(0, vocab).First(t => tokenizer.TokenBytes(t).SequenceEqual(Encoding.UTF8.GetBytes(c.Item1))), Bias: c.Item2))
+        var closing = new[] { ("\"", 40f), ("}", 35f), ("]", 34f), (":", 32f), ("0", 30f), ("null", 29f), (",", 28f) }
+            .Select(c => (Token: Enumerable.Range(0, vocab).FirstOrDefault(t => tokenizer.TokenBytes(t).SequenceEqual(Encoding.UTF8.GetBytes(c.Item1)), -1), Bias: c.Item2))
+            .Where(c => c.Token >= 0)
             .ToArray();
         for (int step = 0; step < 600 && !json.IsComplete; step++)
         {
@@ -58,17 +86,16 @@ public class JsonConstraintTests
         }
 
         Assert.True(json.IsComplete, $"seed {seed}: no complete object in 600 steps: {Encoding.UTF8.GetString(text.ToArray())}");
-        using var document = JsonDocument.Parse(text.ToArray());
-        Assert.Equal(JsonValueKind.Object, document.RootElement.ValueKind);
         var last = new float[vocab];
         json.Mask(last);
         Assert.Equal([end], Enumerable.Range(0, vocab).Where(t => !float.IsNegativeInfinity(last[t]) && tokenizer.IsEndOfGeneration(t)).Take(1));
         Assert.Equal(vocab - 1 - (tokenizer.EotId is { } eot && eot != end ? 1 : 0), last.Count(float.IsNegativeInfinity));
         Assert.True(masked > 0);
+        return text.ToArray();
     }
 
     /// <summary>The mask's verdict on every token equals trying the token's bytes one by one on the state.</summary>
-    static void AssertMaskIsBruteForce(Tokenizer tokenizer, JsonPrefix state, float[] masked, int seed)
+    static void AssertMaskIsBruteForce<TText>(Tokenizer tokenizer, TText state, float[] masked, int seed) where TText : struct, IJsonText
     {
         for (int t = 0; t < tokenizer.Count; t++)
         {
@@ -78,7 +105,7 @@ public class JsonConstraintTests
                      || tokenizer.TokenBytes(t).Length == 0) allowed = false;
             else
             {
-                var copy = state.Copy();
+                var copy = state;
                 allowed = true;
                 foreach (byte b in tokenizer.TokenBytes(t)) allowed = allowed && copy.Push(b);
             }

@@ -5,28 +5,47 @@ namespace BitNet.Gpu.Engine.Sampling;
 
 /// <summary>
 /// JSON mode: before each draw, every token that would make the text so far no longer the start of a valid JSON object
-/// gets a logit of −∞ (see <see cref="JsonPrefix"/>), and once the object is closed only an end-of-generation token is
+/// (<see cref="ForAnyObject"/>: see <see cref="JsonPrefix"/>), or of one that satisfies a schema (<see cref="ForSchema"/>:
+/// see <see cref="JsonSchemaPrefix"/>), gets a logit of −∞, and once the object is closed only an end-of-generation token is
 /// left. Control and unused tokens are never text. Most tokens are decided by tables made for the step's state: refused
 /// by their first byte (or first two, outside strings), or taken at once inside a string when they hold no quote,
-/// backslash or control byte; the rest are tried byte by byte on a copy of the state. Over Llama 3's 128k vocabulary a
-/// step takes 0.6 ms inside strings and 1–1.5 ms elsewhere (one core of the Zen 5 development VM, 2026-12-06). One per
-/// request (it holds the text's state); the token table is shared per tokenizer.
+/// backslash or control byte (and fit a schema's maxLength); the rest are tried byte by byte on a copy of the state.
+/// Over Llama 3's 128k vocabulary a step takes 0.6 ms inside strings and 1–1.5 ms elsewhere, with a schema 0.2–1.1 ms
+/// (one core of the Zen 5 development VM, 2026-12-06/07). One per request (it holds the text's state); the token table
+/// is shared per tokenizer.
 /// </summary>
-internal sealed class JsonConstraint
+internal abstract class JsonConstraint
 {
+    /// <summary>Any one JSON object.</summary>
+    public static JsonConstraint ForAnyObject(Tokenizer tokenizer) => new JsonConstraint<JsonPrefix>(tokenizer, new JsonPrefix());
+
+    /// <summary>One JSON object that satisfies the schema.</summary>
+    public static JsonConstraint ForSchema(Tokenizer tokenizer, CompiledJsonSchema schema) =>
+        new JsonConstraint<JsonSchemaPrefix>(tokenizer, new JsonSchemaPrefix(schema.Root));
+
+    /// <summary>True once the text is one complete JSON object.</summary>
+    public abstract bool IsComplete { get; }
+
+    /// <summary>Sets the logit of every token the text cannot take next to −∞ (logits already −∞ are left alone).</summary>
+    public abstract void Mask(Span<float> logits);
+
+    /// <summary>Moves the text past the drawn token (one that <see cref="Mask"/> left).</summary>
+    public abstract void Accept(int token);
+
     /// <summary>What the mask needs of each token, in arrays the step's loop reads in order.</summary>
-    sealed class TokenTable
+    protected internal sealed class TokenTable
     {
         public readonly byte[]?[] Bytes;          // null for tokens that are not text
         public readonly bool[] Ends;              // end-of-generation tokens
         public readonly short[] FirstByte;        // −1 for tokens that are not text: most tokens are refused on it alone
         public readonly short[] SecondByte;       // −1 for tokens shorter than two bytes
         public readonly bool[] PlainStringText;   // text a JSON string holds as it is: no quote, backslash or control byte
+        public readonly int[] Characters;         // bytes that start a character (not 10xxxxxx), as string lengths count them
 
         public TokenTable(Tokenizer tokenizer)
         {
             int count = tokenizer.Count;
-            (Bytes, Ends, FirstByte, SecondByte, PlainStringText) = (new byte[]?[count], new bool[count], new short[count], new short[count], new bool[count]);
+            (Bytes, Ends, FirstByte, SecondByte, PlainStringText, Characters) = (new byte[]?[count], new bool[count], new short[count], new short[count], new bool[count], new int[count]);
             for (int id = 0; id < count; id++)
             {
                 var bytes = IsText(tokenizer, id) ? tokenizer.TokenBytes(id).ToArray() : null;
@@ -35,6 +54,7 @@ internal sealed class JsonConstraint
                 FirstByte[id] = (short)(bytes is null ? -1 : bytes[0]);
                 SecondByte[id] = (short)(bytes is { Length: > 1 } ? bytes[1] : -1);
                 PlainStringText[id] = bytes is not null && IsPlainStringText(bytes);
+                Characters[id] = bytes is null ? 0 : bytes.Count(b => (b & 0xC0) != 0x80);
             }
         }
 
@@ -52,46 +72,52 @@ internal sealed class JsonConstraint
 
     static readonly ConditionalWeakTable<Tokenizer, TokenTable> Tables = [];
 
+    protected static TokenTable TableOf(Tokenizer tokenizer) => Tables.GetValue(tokenizer, t => new TokenTable(t));
+}
+
+/// <summary>The mask over one kind of JSON text state (a value type: a copy is a snapshot).</summary>
+internal sealed class JsonConstraint<TText> : JsonConstraint where TText : struct, IJsonText
+{
     readonly byte[]?[] _tokenBytes;
     readonly bool[] _ends;
     readonly short[] _firstByte, _secondByte;
     readonly bool[] _plainStringText;
+    readonly int[] _characters;
     readonly bool[] _pairTaken = new bool[256 * 256]; // [first · 256 + second], filled per step for the first bytes taken
-    JsonPrefix _text;
+    TText _text;
 
-    public JsonConstraint(Tokenizer tokenizer)
+    public JsonConstraint(Tokenizer tokenizer, TText start)
     {
-        var table = Tables.GetValue(tokenizer, t => new TokenTable(t));
-        (_tokenBytes, _ends, _firstByte, _secondByte, _plainStringText) = (table.Bytes, table.Ends, table.FirstByte, table.SecondByte, table.PlainStringText);
+        _text = start;
+        var table = TableOf(tokenizer);
+        (_tokenBytes, _ends, _firstByte, _secondByte, _plainStringText, _characters) = (table.Bytes, table.Ends, table.FirstByte, table.SecondByte, table.PlainStringText, table.Characters);
     }
 
-    /// <summary>True once the text is one complete JSON object.</summary>
-    public bool IsComplete => _text.IsComplete;
+    public override bool IsComplete => _text.IsComplete;
 
-    /// <summary>Sets the logit of every token the text cannot take next to −∞ (logits already −∞ are left alone).</summary>
-    public void Mask(Span<float> logits)
+    public override void Mask(Span<float> logits)
     {
         if (logits.Length != _tokenBytes.Length)
             throw new ArgumentException($"expected {_tokenBytes.Length} logits (the vocabulary size), got {logits.Length}", nameof(logits));
         Span<bool> firstByteTaken = stackalloc bool[256];
-        for (int b = 0; b < 256; b++) firstByteTaken[b] = _text.Copy().Push((byte)b);
-        bool inString = _text.IsInString;
-        if (!inString) FillPairs(firstByteTaken);
+        for (int b = 0; b < 256; b++) firstByteTaken[b] = Copy(_text).Push((byte)b);
+        int room = _text.PlainTextRoom;
+        if (room < 0) FillPairs(firstByteTaken);
         for (int token = 0; token < logits.Length; token++)
         {
             if (logits[token] == float.NegativeInfinity) continue;
-            if (!Allowed(token, firstByteTaken, inString)) logits[token] = float.NegativeInfinity;
+            if (!Allowed(token, firstByteTaken, room)) logits[token] = float.NegativeInfinity;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    bool Allowed(int token, ReadOnlySpan<bool> firstByteTaken, bool inString)
+    bool Allowed(int token, ReadOnlySpan<bool> firstByteTaken, int room)
     {
         if (_ends[token]) return _text.IsComplete;
         int first = _firstByte[token], second = _secondByte[token];
         if (first < 0 || !firstByteTaken[first]) return false;
         if (second < 0) return true;
-        if (inString) return _plainStringText[token] || Accepts(_tokenBytes[token]!);
+        if (room >= 0) return _plainStringText[token] ? _characters[token] <= room : Accepts(_tokenBytes[token]!);
         return _pairTaken[first << 8 | second] && (_tokenBytes[token]!.Length == 2 || Accepts(_tokenBytes[token]!));
     }
 
@@ -101,11 +127,13 @@ internal sealed class JsonConstraint
         for (int first = 0; first < 256; first++)
         {
             if (!firstByteTaken[first]) continue;
-            var afterFirst = _text.Copy();
+            var afterFirst = _text;
             afterFirst.Push((byte)first);
-            for (int second = 0; second < 256; second++) _pairTaken[first << 8 | second] = afterFirst.Copy().Push((byte)second);
+            for (int second = 0; second < 256; second++) _pairTaken[first << 8 | second] = Copy(afterFirst).Push((byte)second);
         }
     }
+
+    static TText Copy(TText text) => text;
 
     bool Accepts(byte[] bytes)
     {
@@ -115,8 +143,7 @@ internal sealed class JsonConstraint
         return true;
     }
 
-    /// <summary>Moves the text past the drawn token (one that <see cref="Mask"/> left).</summary>
-    public void Accept(int token)
+    public override void Accept(int token)
     {
         if (_ends[token]) return;
         var bytes = _tokenBytes[token] ?? throw new InvalidOperationException($"token {token} is not text and cannot be part of JSON");

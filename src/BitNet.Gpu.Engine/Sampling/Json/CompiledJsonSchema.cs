@@ -1,0 +1,49 @@
+using System.Text.Json;
+
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>
+/// A JSON Schema made ready to hold generated text to it (structured output): with
+/// <see cref="Generation.GenerationRequest.JsonSchema"/> every token that would take the text off the schema is never
+/// drawn. Compile once and share: it is immutable.
+/// <para>
+/// Held: <c>type</c> (and type arrays, <c>nullable</c>), <c>properties</c>, <c>required</c>, <c>additionalProperties</c>
+/// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>items</c>,
+/// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/
+/// <c>oneOf</c> over branches of different JSON types, and <c>$ref</c> within the document (recursion included).
+/// Properties may come in any order. Annotations (<c>description</c>, <c>format</c>, ...) are ignored; other validation
+/// keywords (<c>pattern</c>, <c>minimum</c>, <c>allOf</c>, ...) are refused rather than left unchecked. The root must
+/// allow an object.
+/// </para>
+/// </summary>
+/// <example><c>var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");</c></example>
+public sealed class CompiledJsonSchema
+{
+    CompiledJsonSchema(JsonElement schema, JsonSchemaNode root) => (Schema, Root) = (schema, root);
+
+    /// <summary>The schema as given.</summary>
+    public JsonElement Schema { get; }
+
+    internal JsonSchemaNode Root { get; }
+
+    /// <summary>Compiles a schema document.</summary>
+    /// <exception cref="NotSupportedException">A keyword or combination that is not enforced; the message names its place and the keyword.</exception>
+    /// <exception cref="ArgumentException">A malformed schema; the message names its place and the keyword.</exception>
+    public static CompiledJsonSchema Compile(JsonElement schema)
+    {
+        var copy = schema.Clone();
+        return new CompiledJsonSchema(copy, JsonSchemaCompiler.Compile(copy));
+    }
+
+    /// <summary>Compiles a schema from its JSON text.</summary>
+    /// <exception cref="ArgumentException">Text that is not JSON, or a malformed schema.</exception>
+    /// <exception cref="NotSupportedException">A keyword or combination that is not enforced.</exception>
+    public static CompiledJsonSchema Parse(string schemaJson)
+    {
+        ArgumentNullException.ThrowIfNull(schemaJson);
+        JsonDocument document;
+        try { document = JsonDocument.Parse(schemaJson); }
+        catch (JsonException e) { throw new ArgumentException($"JSON schema: not valid JSON ({e.Message})", nameof(schemaJson), e); }
+        using (document) return Compile(document.RootElement);
+    }
+}

@@ -1,0 +1,20 @@
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>
+/// A JSON text read one byte at a time, as <see cref="JsonConstraint"/> masks tokens by it: a value type, so a copy is a
+/// snapshot to try a candidate token on.
+/// </summary>
+internal interface IJsonText
+{
+    /// <summary>Reads one byte; false (and the state is then undefined: use a copy) when the text can no longer be valid.</summary>
+    bool Push(byte b);
+
+    /// <summary>True once the text is complete: nothing but the end of generation may follow.</summary>
+    bool IsComplete { get; }
+
+    /// <summary>
+    /// Inside a string that takes any text: how many more characters of plain text (no quote, backslash or control byte)
+    /// it takes (<see cref="int.MaxValue"/> where unbounded); −1 elsewhere.
+    /// </summary>
+    int PlainTextRoom { get; }
+}

@@ -1,0 +1,277 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>
+/// Reduces a JSON Schema document to <see cref="JsonSchemaNode"/>s: the keywords that can be held byte by byte as the
+/// text is written. Annotations are ignored; a validation keyword that is not enforced is refused (a schema the output
+/// might break without a word would be a silent failure), and so is a malformed one. Every error names the schema's
+/// place as a JSON pointer ("#/properties/tags/items") and the keyword.
+/// </summary>
+internal sealed class JsonSchemaCompiler
+{
+    /// <summary>Declared properties per object and enum values per schema: each is a bit of a 64-bit set while matching.</summary>
+    public const int MaxChoices = 64;
+
+    static readonly HashSet<string> Annotations =
+    [
+        "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "$vocabulary", "title", "description", "default",
+        "examples", "format", "readOnly", "writeOnly", "deprecated", "contentEncoding", "contentMediaType", "contentSchema",
+    ];
+
+    static readonly HashSet<string> NotEnforced =
+    [
+        "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "allOf", "not", "if", "then",
+        "else", "patternProperties", "propertyNames", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
+        "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
+        "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
+    ];
+
+    static readonly JsonSerializerOptions LiteralEncoding = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    readonly JsonElement _root;
+    readonly Dictionary<string, JsonSchemaNode> _byPointer = [];
+    readonly HashSet<string> _followingRefs = [];
+
+    JsonSchemaCompiler(JsonElement root) => _root = root;
+
+    /// <summary>The root's node; it must allow an object, as JSON output is one object.</summary>
+    /// <exception cref="NotSupportedException">A keyword or a combination that is not enforced.</exception>
+    /// <exception cref="ArgumentException">A malformed schema.</exception>
+    public static JsonSchemaNode Compile(JsonElement root)
+    {
+        var node = new JsonSchemaCompiler(root).At("#");
+        if ((node.Types & JsonTypes.Object) == 0)
+            throw new NotSupportedException("JSON schema at #: the root must allow an object (\"type\": \"object\"), as the output is one JSON object");
+        return node;
+    }
+
+    JsonSchemaNode At(string pointer)
+    {
+        if (_byPointer.TryGetValue(pointer, out var known)) return known;
+        var element = Resolve(pointer);
+        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("$ref", out var reference))
+            return FollowRef(pointer, element, reference);
+
+        var node = new JsonSchemaNode();
+        _byPointer[pointer] = node; // before filling: properties below may refer back to it
+        Fill(node, element, pointer);
+        return node;
+    }
+
+    JsonSchemaNode FollowRef(string pointer, JsonElement element, JsonElement reference)
+    {
+        if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
+            throw Malformed(pointer, "$ref", "must be a JSON pointer into this schema, starting with \"#\"");
+        foreach (var keyword in element.EnumerateObject())
+            if (keyword.Name != "$ref" && !Annotations.Contains(keyword.Name) && !IsEmptySchema(keyword.Value))
+                throw Unsupported(pointer, keyword.Name, "beside \"$ref\"");
+        if (!_followingRefs.Add(pointer)) throw Malformed(pointer, "$ref", "is a loop of references");
+        var node = At(Uri.UnescapeDataString(target));
+        _followingRefs.Remove(pointer);
+        _byPointer[pointer] = node;
+        return node;
+    }
+
+    void Fill(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        if (schema.ValueKind == JsonValueKind.True) { CopyAny(node); node.TypesSettled = true; return; }
+        if (schema.ValueKind == JsonValueKind.False) throw Unsupported(pointer, "false", "(a schema no value satisfies)");
+        if (schema.ValueKind != JsonValueKind.Object) throw new ArgumentException($"JSON schema at {pointer}: a schema must be an object or a boolean, got {schema.ValueKind}");
+
+        foreach (var keyword in schema.EnumerateObject())
+            if (NotEnforced.Contains(keyword.Name)) throw Unsupported(pointer, keyword.Name, "");
+
+        if (schema.TryGetProperty("anyOf", out var anyOf) || schema.TryGetProperty("oneOf", out anyOf))
+        {
+            FillFromBranches(node, schema, anyOf, pointer);
+            return;
+        }
+
+        node.Types = schema.TryGetProperty("type", out var type) ? ReadTypes(type, pointer) : JsonTypes.Any;
+        if (schema.TryGetProperty("nullable", out var nullable) && nullable.ValueKind == JsonValueKind.True) node.Types |= JsonTypes.Null;
+        ReadLiterals(node, schema, pointer);
+        if (node.Types == JsonTypes.None) throw Unsupported(pointer, "type", "that no value satisfies (its type and enum share no value)");
+        node.TypesSettled = true; // before the properties and items, which may refer back to this node
+        ReadObject(node, schema, pointer);
+        ReadArray(node, schema, pointer);
+        (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
+    }
+
+    static JsonTypes ReadTypes(JsonElement type, string pointer)
+    {
+        if (type.ValueKind == JsonValueKind.String) return TypeNamed(type.GetString()!, pointer);
+        if (type.ValueKind != JsonValueKind.Array || type.GetArrayLength() == 0)
+            throw Malformed(pointer, "type", "must be a type name or a non-empty array of them");
+        var types = JsonTypes.None;
+        foreach (var name in type.EnumerateArray())
+            types |= name.ValueKind == JsonValueKind.String ? TypeNamed(name.GetString()!, pointer) : throw Malformed(pointer, "type", "must hold type names");
+        return types;
+    }
+
+    static JsonTypes TypeNamed(string name, string pointer) => name switch
+    {
+        "object" => JsonTypes.Object,
+        "array" => JsonTypes.Array,
+        "string" => JsonTypes.String,
+        "number" => JsonTypes.Number | JsonTypes.Integer,
+        "integer" => JsonTypes.Integer,
+        "boolean" => JsonTypes.Boolean,
+        "null" => JsonTypes.Null,
+        _ => throw Malformed(pointer, "type", $"names an unknown type \"{name}\" (object, array, string, number, integer, boolean, null)"),
+    };
+
+    /// <summary>enum and const: the allowed values, which also narrow the types to theirs.</summary>
+    static void ReadLiterals(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        bool hasEnum = schema.TryGetProperty("enum", out var values), hasConst = schema.TryGetProperty("const", out var constant);
+        if (!hasEnum && !hasConst) return;
+        if (hasEnum && hasConst) throw Unsupported(pointer, "const", "together with \"enum\"");
+        if (hasEnum && (values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0))
+            throw Malformed(pointer, "enum", "must be a non-empty array");
+        var literals = new List<byte[]>();
+        var types = JsonTypes.None;
+        foreach (var value in hasEnum ? values.EnumerateArray() : Enumerable.Repeat(constant, 1))
+        {
+            var valueType = TypeOf(value) ?? throw Unsupported(pointer, hasEnum ? "enum" : "const", "with an object or array value (only strings, numbers, true, false and null)");
+            if ((node.Types & valueType) == 0) continue; // a value the type excludes can never be written
+            byte[] text = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value, LiteralEncoding));
+            if (!literals.Any(known => known.AsSpan().SequenceEqual(text))) literals.Add(text);
+            types |= valueType;
+        }
+        if (literals.Count > MaxChoices) throw Unsupported(pointer, "enum", $"with more than {MaxChoices} values");
+        node.Literals = [.. literals];
+        node.Types = types;
+    }
+
+    static JsonTypes? TypeOf(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => JsonTypes.String,
+        JsonValueKind.Number => value.TryGetInt64(out _) ? JsonTypes.Integer : JsonTypes.Number,
+        JsonValueKind.True or JsonValueKind.False => JsonTypes.Boolean,
+        JsonValueKind.Null => JsonTypes.Null,
+        _ => null,
+    };
+
+    void ReadObject(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        bool hasProperties = schema.TryGetProperty("properties", out var properties);
+        if (hasProperties && properties.ValueKind != JsonValueKind.Object) throw Malformed(pointer, "properties", "must be an object");
+        var names = hasProperties ? properties.EnumerateObject().Select(p => p.Name).ToArray() : [];
+        if (names.Length > MaxChoices) throw Unsupported(pointer, "properties", $"with more than {MaxChoices} properties");
+        node.PropertyKeys = [.. names.Select(name => Encoding.UTF8.GetBytes(JsonSerializer.Serialize(name, LiteralEncoding)))];
+        node.PropertySchemas = [.. names.Select(name => At($"{pointer}/properties/{EscapePointer(name)}"))];
+
+        if (schema.TryGetProperty("required", out var required))
+        {
+            if (required.ValueKind != JsonValueKind.Array) throw Malformed(pointer, "required", "must be an array of property names");
+            foreach (var name in required.EnumerateArray())
+            {
+                int index = name.ValueKind == JsonValueKind.String ? Array.IndexOf(names, name.GetString()) : -2;
+                if (index == -2) throw Malformed(pointer, "required", "must hold property names");
+                if (index < 0) throw Unsupported(pointer, "required", $"naming \"{name.GetString()}\", which \"properties\" does not declare");
+                node.Required |= 1UL << index;
+            }
+        }
+
+        // As llama.cpp's grammars have it: properties declared and additionalProperties absent means no others.
+        if (!schema.TryGetProperty("additionalProperties", out var additional)) node.AdditionalProperties = hasProperties ? null : JsonSchemaNode.Any;
+        else if (additional.ValueKind == JsonValueKind.False) node.AdditionalProperties = null;
+        else node.AdditionalProperties = IsEmptySchema(additional) ? JsonSchemaNode.Any : At(pointer + "/additionalProperties");
+    }
+
+    void ReadArray(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        node.Items = !schema.TryGetProperty("items", out var items) || IsEmptySchema(items) ? JsonSchemaNode.Any
+            : items.ValueKind == JsonValueKind.Object ? At(pointer + "/items")
+            : throw Unsupported(pointer, "items", "other than one schema for every item");
+        (node.MinItems, node.MaxItems) = ReadRange(schema, pointer, "minItems", "maxItems");
+    }
+
+    static (int Min, int Max) ReadRange(JsonElement schema, string pointer, string minKeyword, string maxKeyword)
+    {
+        int min = ReadCount(schema, pointer, minKeyword) ?? 0, max = ReadCount(schema, pointer, maxKeyword) ?? int.MaxValue;
+        if (min > max) throw Malformed(pointer, minKeyword, $"is {min}, more than {maxKeyword} {max}");
+        return (min, max);
+    }
+
+    static int? ReadCount(JsonElement schema, string pointer, string keyword)
+    {
+        if (!schema.TryGetProperty(keyword, out var value)) return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number) || number < 0 || number != Math.Floor(number))
+            throw Malformed(pointer, keyword, "must be a whole number, 0 or more");
+        return number >= int.MaxValue ? int.MaxValue : (int)number;
+    }
+
+    /// <summary>
+    /// anyOf / oneOf whose branches are of different JSON types, so the first byte of a value tells which one holds
+    /// (a nullable object or enum, say). Branches of the same type would need both followed at once; not done.
+    /// </summary>
+    void FillFromBranches(JsonSchemaNode node, JsonElement schema, JsonElement branches, string pointer)
+    {
+        string keyword = schema.TryGetProperty("anyOf", out _) ? "anyOf" : "oneOf";
+        foreach (var sibling in schema.EnumerateObject())
+            if (sibling.Name != keyword && !Annotations.Contains(sibling.Name)) throw Unsupported(pointer, sibling.Name, $"beside \"{keyword}\"");
+        if (branches.ValueKind != JsonValueKind.Array || branches.GetArrayLength() == 0) throw Malformed(pointer, keyword, "must be a non-empty array");
+
+        node.Types = JsonTypes.None;
+        var literals = new List<byte[]>();
+        int enumBranches = 0, nullBranches = 0, count = branches.GetArrayLength();
+        for (int i = 0; i < count; i++)
+        {
+            var branch = At($"{pointer}/{keyword}/{i}");
+            if (!branch.TypesSettled) throw Unsupported(pointer, keyword, "that refers back to itself before its types are known");
+            if ((Kinds(node.Types) & Kinds(branch.Types)) != 0)
+                throw Unsupported(pointer, keyword, "with two branches that allow the same JSON type (only branches of different types, such as a type or null)");
+            node.Types |= branch.Types;
+            if ((branch.Types & JsonTypes.Object) != 0) node.ObjectRules = branch.ObjectRules;
+            if ((branch.Types & JsonTypes.Array) != 0) node.ArrayRules = branch.ArrayRules;
+            if ((branch.Types & JsonTypes.String) != 0) node.StringRules = branch.StringRules;
+            if (branch.Literals is { } values) { literals.AddRange(values); enumBranches++; }
+            else if (branch.Types == JsonTypes.Null) nullBranches++;
+        }
+        node.Items = JsonSchemaNode.Any; // unused: ArrayRules is a branch or the node holds no arrays
+        node.TypesSettled = true;
+        if (enumBranches == 0) return;
+        // Values the node's literals leave out could not be written, so every branch must be an enum (or null).
+        if (enumBranches + nullBranches != count) throw Unsupported(pointer, keyword, "mixing enum branches with branches that allow any value of their type");
+        if (nullBranches > 0) literals.Add("null"u8.ToArray());
+        if (literals.Count > MaxChoices) throw Unsupported(pointer, keyword, $"with more than {MaxChoices} enum values in all");
+        node.Literals = [.. literals];
+    }
+
+    /// <summary>Number and integer count as one kind: a value's first byte cannot tell them apart.</summary>
+    static JsonTypes Kinds(JsonTypes types) => (types & JsonTypes.Integer) != 0 ? types | JsonTypes.Number : types;
+
+    JsonElement Resolve(string pointer)
+    {
+        var element = _root;
+        if (pointer == "#") return element;
+        if (!pointer.StartsWith("#/")) throw Malformed(pointer, "$ref", "must be \"#\" or start with \"#/\"");
+        foreach (string segment in pointer[2..].Split('/'))
+        {
+            string name = segment.Replace("~1", "/").Replace("~0", "~");
+            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child)) element = child;
+            else if (element.ValueKind == JsonValueKind.Array && int.TryParse(name, out int index) && index >= 0 && index < element.GetArrayLength()) element = element[index];
+            else throw Malformed(pointer, "$ref", "points to nothing in this schema");
+        }
+        return element;
+    }
+
+    static string EscapePointer(string name) => name.Replace("~", "~0").Replace("/", "~1");
+
+    static bool IsEmptySchema(JsonElement schema) =>
+        schema.ValueKind == JsonValueKind.True ||
+        schema.ValueKind == JsonValueKind.Object && schema.EnumerateObject().All(keyword => Annotations.Contains(keyword.Name));
+
+    static void CopyAny(JsonSchemaNode node) =>
+        (node.Types, node.Items, node.AdditionalProperties) = (JsonTypes.Any, JsonSchemaNode.Any, JsonSchemaNode.Any);
+
+    static NotSupportedException Unsupported(string pointer, string keyword, string detail) => new(detail.Length == 0
+        ? $"JSON schema at {pointer}: \"{keyword}\" is not enforced in generated text"
+        : $"JSON schema at {pointer}: \"{keyword}\" {detail} is not supported");
+
+    static ArgumentException Malformed(string pointer, string keyword, string detail) => new($"JSON schema at {pointer}: \"{keyword}\" {detail}");
+}

@@ -1,0 +1,70 @@
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>The JSON types a schema allows, as a set.</summary>
+[Flags]
+internal enum JsonTypes : byte
+{
+    None = 0,
+    Object = 1,
+    Array = 2,
+    String = 4,
+    Number = 8,   // any number
+    Integer = 16, // a number without fraction or exponent
+    Boolean = 32,
+    Null = 64,
+    Any = Object | Array | String | Number | Integer | Boolean | Null,
+}
+
+/// <summary>
+/// One schema of a <see cref="CompiledJsonSchema"/>, reduced to what <see cref="JsonSchemaPrefix"/> checks byte by byte.
+/// Nodes may refer to themselves ($ref), so they are filled after they are made.
+/// </summary>
+internal sealed class JsonSchemaNode
+{
+    /// <summary>The value that any JSON value satisfies (an empty schema, or true).</summary>
+    public static readonly JsonSchemaNode Any = CreateAny();
+
+    public JsonTypes Types = JsonTypes.Any;
+
+    // Objects: each declared property at most once, in any order; '}' once every required one is present.
+    /// <summary>Each declared property's name as a JSON string, quotes included, as a key must spell it.</summary>
+    public byte[][] PropertyKeys = [];
+    public JsonSchemaNode[] PropertySchemas = [];
+    /// <summary>Bit i: property i is required.</summary>
+    public ulong Required;
+    /// <summary>The schema of keys not declared, or null where only declared keys are allowed.</summary>
+    public JsonSchemaNode? AdditionalProperties;
+
+    // Arrays
+    public JsonSchemaNode Items = null!;
+    public int MinItems;
+    public int MaxItems = int.MaxValue;
+
+    // Strings: length in characters (Unicode code points; an escape is one).
+    public int MinLength;
+    public int MaxLength = int.MaxValue;
+
+    /// <summary>enum / const: the value must be one of these compact JSON texts (scalars only), else null.</summary>
+    public byte[][]? Literals;
+
+    /// <summary>
+    /// The nodes whose object, array and string rules apply: this node, or for anyOf the branch of that type (a
+    /// reference, so a branch that refers back through $ref may still be being filled).
+    /// </summary>
+    public JsonSchemaNode ObjectRules, ArrayRules, StringRules;
+
+    /// <summary>True once <see cref="Types"/> and <see cref="Literals"/> are final (a $ref may meet a node still being filled).</summary>
+    public bool TypesSettled;
+
+    public bool HasLengthBounds => MinLength > 0 || MaxLength < int.MaxValue;
+
+    public JsonSchemaNode() => ObjectRules = ArrayRules = StringRules = this;
+
+    static JsonSchemaNode CreateAny()
+    {
+        var any = new JsonSchemaNode { TypesSettled = true };
+        any.Items = any;
+        any.AdditionalProperties = any;
+        return any;
+    }
+}

@@ -1,0 +1,228 @@
+using Expect = BitNet.Gpu.Engine.Sampling.JsonPrefix.Expect;
+
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>
+/// Reads a JSON text one byte at a time and says at each byte whether it can still become one object that satisfies a
+/// schema (see <see cref="JsonSchemaCompiler"/> for the keywords held). <see cref="JsonPrefix"/> checks the syntax; this
+/// follows its states and checks, beside it, each value's type, each key against the properties left, required
+/// properties before '}', item counts, string lengths and enum values. Properties may come in any order, each once.
+/// A copy is a snapshot: the innermost container is held in the struct, the outer ones in links that never change.
+/// </summary>
+internal struct JsonSchemaPrefix : IJsonText
+{
+    /// <summary>A container being read: its schema and what has been read of it.</summary>
+    struct Frame
+    {
+        public JsonSchemaNode? Node;  // null outside the root object
+        public bool IsArray;
+        public ulong Seen;            // objects: bit i once declared property i was read
+        public int Items;             // arrays: items started
+    }
+
+    /// <summary>The containers around the innermost one, shared by every copy.</summary>
+    sealed class Outer(Frame frame, Outer? next)
+    {
+        public readonly Frame Frame = frame;
+        public readonly Outer? Next = next;
+    }
+
+    enum Matching : byte { None, Key, Literal }
+
+    JsonPrefix _syntax;
+    Frame _top;
+    Outer? _outer;
+    JsonSchemaNode _next;      // the schema of the value the text expects next
+    JsonSchemaNode _value;     // the schema of the scalar being read
+    Matching _matching;
+    ulong _candidates;         // the keys or enum values that still match what was read
+    int _matched;              // bytes of the key or enum value read
+    int _chars;                // characters of the string value read
+
+    public JsonSchemaPrefix(JsonSchemaNode root) => _next = _value = root;
+
+    public readonly bool IsComplete => _syntax.IsComplete;
+
+    public readonly int PlainTextRoom => !_syntax.IsInString || _matching != Matching.None ? -1
+        : _value.StringRules.MaxLength == int.MaxValue ? int.MaxValue : _value.StringRules.MaxLength - _chars;
+
+    public bool Push(byte b)
+    {
+        var before = _syntax.State;
+        return _syntax.Push(b) && Follow(before, b, _syntax.State);
+    }
+
+    /// <summary>What byte b, which took the syntax from state before to after, means for the schema.</summary>
+    bool Follow(Expect before, byte b, Expect after)
+    {
+        if (IsNumber(before))
+        {
+            if (IsNumber(after)) return NumberByte(b, after);
+            if (!EndScalar()) return false; // the number ended before b; b is what follows a value
+            before = Expect.CommaOrEnd;
+        }
+        switch (before)
+        {
+            case Expect.String or Expect.Escape or Expect.Unicode:
+                bool closes = before == Expect.String && b == '"';
+                return _matching == Matching.Key ? KeyByte(b, closes) : StringByte(b, before, closes);
+            case Expect.Literal:
+                return (_matching != Matching.Literal || MatchLiteral(b)) && (after == Expect.Literal || EndScalar());
+            case Expect.TopObject or Expect.Value or Expect.FirstValueOrEnd:
+                return IsWhitespace(b) || (b == ']' ? CloseArray() : StartValue(b));
+            case Expect.FirstKeyOrEnd or Expect.Key:
+                return IsWhitespace(b) || (b == '}' ? CloseObject() : StartKey());
+            case Expect.CommaOrEnd:
+                return IsWhitespace(b) || (b == ',' ? Comma() : b == '}' ? CloseObject() : CloseArray());
+            default:
+                return true; // the colon: the key's schema was settled at its closing quote
+        }
+    }
+
+    bool StartValue(byte b)
+    {
+        if (_top.IsArray && _top.Items++ >= _top.Node!.MaxItems) return false;
+        var node = _next;
+        var type = b switch
+        {
+            (byte)'{' => JsonTypes.Object,
+            (byte)'[' => JsonTypes.Array,
+            (byte)'"' => JsonTypes.String,
+            (byte)'t' or (byte)'f' => JsonTypes.Boolean,
+            (byte)'n' => JsonTypes.Null,
+            _ => JsonTypes.Number | JsonTypes.Integer,
+        };
+        if ((node.Types & type) == 0) return false;
+        _value = node;
+        if (node.Literals is { } literals)
+        {
+            (_matching, _candidates, _matched) = (Matching.Literal, AllOf(literals.Length), 0);
+            if (!MatchLiteral(b)) return false;
+        }
+        if (b == '{') Open(node.ObjectRules, isArray: false);
+        else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.Items; }
+        else if (b == '"') _chars = 0;
+        return true;
+    }
+
+    /// <summary>A digit, sign, '.' or exponent inside a number: fractions and exponents only where the schema allows any number.</summary>
+    bool NumberByte(byte b, Expect after)
+    {
+        if (after is Expect.Point or Expect.Exponent && (_value.Types & JsonTypes.Number) == 0) return false;
+        return _matching != Matching.Literal || MatchLiteral(b);
+    }
+
+    /// <summary>A byte of a string value: counted against its length bounds, or matched against its enum values.</summary>
+    bool StringByte(byte b, Expect before, bool closes)
+    {
+        if (_matching == Matching.Literal) return MatchLiteral(b) && (!closes || EndScalar());
+        if (closes) return _chars >= _value.StringRules.MinLength;
+        bool startsCharacter = before == Expect.String && (b & 0xC0) != 0x80; // not a UTF-8 continuation or inside an escape
+        return !startsCharacter || ++_chars <= _value.StringRules.MaxLength;
+    }
+
+    /// <summary>The opening quote of a key: the candidates are the declared properties not yet read (all of them where other keys may come too, to refuse a repeat).</summary>
+    bool StartKey()
+    {
+        var node = _top.Node!;
+        ulong declared = AllOf(node.PropertyKeys.Length);
+        _candidates = node.AdditionalProperties is null ? declared & ~_top.Seen : declared;
+        (_matching, _matched) = (Matching.Key, 0);
+        return KeyByte((byte)'"', closes: false);
+    }
+
+    bool KeyByte(byte b, bool closes)
+    {
+        var node = _top.Node!;
+        _candidates = Narrow(node.PropertyKeys, b);
+        if (!closes) return _candidates != 0 || node.AdditionalProperties is not null;
+
+        _matching = Matching.None;
+        int property = Completed(node.PropertyKeys);
+        if (property >= 0)
+        {
+            if ((_top.Seen >> property & 1) != 0) return false; // each property once
+            _top.Seen |= 1UL << property;
+            _next = node.PropertySchemas[property];
+            return true;
+        }
+        if (node.AdditionalProperties is null) return false;
+        _next = node.AdditionalProperties;
+        return true;
+    }
+
+    bool MatchLiteral(byte b) => (_candidates = Narrow(_value.Literals!, b)) != 0;
+
+    /// <summary>The end of a scalar value: an enum value must be complete.</summary>
+    bool EndScalar()
+    {
+        if (_matching != Matching.Literal) return true;
+        _matching = Matching.None;
+        return Completed(_value.Literals!) >= 0;
+    }
+
+    /// <summary>The candidates whose next byte is b; one more byte matched.</summary>
+    ulong Narrow(byte[][] choices, byte b)
+    {
+        ulong left = 0;
+        for (ulong bits = _candidates; bits != 0; bits &= bits - 1)
+        {
+            int i = System.Numerics.BitOperations.TrailingZeroCount(bits);
+            if (_matched < choices[i].Length && choices[i][_matched] == b) left |= 1UL << i;
+        }
+        _matched++;
+        return left;
+    }
+
+    /// <summary>The candidate read whole, or −1.</summary>
+    readonly int Completed(byte[][] choices)
+    {
+        for (ulong bits = _candidates; bits != 0; bits &= bits - 1)
+        {
+            int i = System.Numerics.BitOperations.TrailingZeroCount(bits);
+            if (choices[i].Length == _matched) return i;
+        }
+        return -1;
+    }
+
+    bool Comma()
+    {
+        var node = _top.Node!;
+        if (_top.IsArray)
+        {
+            _next = node.Items;
+            return _top.Items < node.MaxItems;
+        }
+        return node.AdditionalProperties is not null || (_top.Seen | ~AllOf(node.PropertyKeys.Length)) != ulong.MaxValue;
+    }
+
+    bool CloseObject()
+    {
+        var node = _top.Node!;
+        if ((_top.Seen & node.Required) != node.Required) return false;
+        Close();
+        return true;
+    }
+
+    bool CloseArray()
+    {
+        if (_top.Items < _top.Node!.MinItems) return false;
+        Close();
+        return true;
+    }
+
+    void Open(JsonSchemaNode node, bool isArray)
+    {
+        _outer = new Outer(_top, _outer);
+        _top = new Frame { Node = node, IsArray = isArray };
+    }
+
+    void Close() => (_top, _outer) = (_outer!.Frame, _outer.Next);
+
+    static ulong AllOf(int count) => count == 64 ? ulong.MaxValue : (1UL << count) - 1;
+
+    static bool IsNumber(Expect state) => state is Expect.Minus or Expect.Zero or Expect.Integer or Expect.Point or Expect.Fraction
+        or Expect.Exponent or Expect.ExponentSign or Expect.ExponentDigits;
+
+    static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
+}

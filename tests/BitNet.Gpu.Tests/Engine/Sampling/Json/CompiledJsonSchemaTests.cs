@@ -1,0 +1,71 @@
+using BitNet.Gpu.Engine.Sampling;
+
+namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
+
+/// <summary>
+/// Compiling a schema: what is held compiles, annotations are ignored, and every keyword that is not enforced or is
+/// malformed is refused with a message naming its place and the keyword.
+/// </summary>
+public class CompiledJsonSchemaTests
+{
+    [Theory]
+    [InlineData(JsonSchemaPrefixTests.Weather)]
+    [InlineData(JsonSchemaPrefixTests.Bounded)]
+    [InlineData(JsonSchemaPrefixTests.Recursive)]
+    [InlineData("""{"type":"object"}""")]
+    [InlineData("""{}""")]
+    [InlineData("""true""")]
+    [InlineData("""{"title":"t","description":"d","type":"object","properties":{"a":{"type":"string","format":"email","default":"x","examples":["y"]}}}""")]
+    [InlineData("""{"$ref":"#/$defs/root","$defs":{"root":{"type":"object","properties":{"self":{"$ref":"#/$defs/root"}}}}}""")]
+    [InlineData("""{"anyOf":[{"type":"object"},{"type":"array","items":{"type":"integer"}}]}""")]
+    public void HeldSchemas_Compile(string schema) => Assert.NotNull(CompiledJsonSchema.Parse(schema));
+
+    [Theory]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^x"}}}""", "#/properties/a", "pattern")]
+    [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":0}}}""", "#/properties/n", "minimum")]
+    [InlineData("""{"allOf":[{"type":"object"}]}""", "#", "allOf")]
+    [InlineData("""{"type":"array"}""", "#", "root must allow an object")]
+    [InlineData("""{"type":"string","enum":["a"]}""", "#", "root must allow an object")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"object"},{"type":"object"}]}}}""", "#/properties/a", "anyOf")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"integer"},{"type":"number"}]}}}""", "#/properties/a", "anyOf")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"enum":["x"]},{"type":"integer"}]}}}""", "#/properties/a", "anyOf")]
+    [InlineData("""{"type":"object","properties":{"a":{"enum":[{"x":1}]}}}""", "#/properties/a", "enum")]
+    [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/$defs/b","minLength":1}},"$defs":{"b":{"type":"string"}}}""", "#/properties/a", "minLength")]
+    [InlineData("""{"type":"object","properties":{"a":false}}""", "#/properties/a", "false")]
+    [InlineData("""{"type":"object","required":["b"],"properties":{"a":{}}}""", "#", "required")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"array","items":[{"type":"string"}]}}}""", "#/properties/a", "items")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","enum":[1]}}}""", "#/properties/a", "type")]
+    public void UnsupportedKeywords_AreRefused_NamingTheirPlace(string schema, string place, string keyword)
+    {
+        var error = Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse(schema));
+        Assert.Contains($"at {place}:", error.Message);
+        Assert.Contains(keyword, error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"text"}}}""", "#/properties/a", "type")]
+    [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/$defs/missing"}}}""", "#/$defs/missing", "$ref")]
+    [InlineData("""{"type":"object","properties":{"a":{"$ref":"https://example.com/s"}}}""", "#/properties/a", "$ref")]
+    [InlineData("""{"$ref":"#"}""", "#", "$ref")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"array","minItems":3,"maxItems":2}}}""", "#/properties/a", "minItems")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","maxLength":-1}}}""", "#/properties/a", "maxLength")]
+    [InlineData("""{"type":"object","properties":{"a":{"enum":[]}}}""", "#/properties/a", "enum")]
+    [InlineData("""{"type":"object","properties":[]}""", "#", "properties")]
+    [InlineData("""{"type":"object","properties":{"a":7}}""", "#/properties/a", "schema must be an object")]
+    [InlineData("""{"type":"object",""", "", "not valid JSON")]
+    public void MalformedSchemas_AreRefused_NamingTheirPlace(string schema, string place, string keyword)
+    {
+        var error = Assert.Throws<ArgumentException>(() => CompiledJsonSchema.Parse(schema));
+        Assert.Contains(place.Length == 0 ? "JSON schema" : $"at {place}:", error.Message);
+        Assert.Contains(keyword, error.Message);
+    }
+
+    [Fact]
+    public void TooManyPropertiesOrEnumValues_AreRefused()
+    {
+        string properties = string.Join(",", Enumerable.Range(0, 65).Select(i => $"\"p{i}\":{{}}"));
+        Assert.Contains("64", Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse($"{{\"properties\":{{{properties}}}}}")).Message);
+        string values = string.Join(",", Enumerable.Range(0, 65));
+        Assert.Contains("64", Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse($"{{\"properties\":{{\"a\":{{\"enum\":[{values}]}}}}}}")).Message);
+    }
+}

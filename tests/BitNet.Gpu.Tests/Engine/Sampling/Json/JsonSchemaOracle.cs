@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
+
+/// <summary>
+/// A plain recursive validator for the schema keywords structured output holds, written from the JSON Schema
+/// specification over parsed values, to check the byte-by-byte automaton against. Where the automaton is stricter by
+/// design it follows it: properties declared with additionalProperties absent allow no others, a declared property
+/// appears at most once, and enum values and integers are compared as written (the text is generated, not parsed).
+/// </summary>
+internal static class JsonSchemaOracle
+{
+    static readonly JsonSerializerOptions AsWritten = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static bool IsValid(JsonElement root, JsonElement value) => IsValid(root, root, value);
+
+    static bool IsValid(JsonElement root, JsonElement schema, JsonElement value)
+    {
+        if (schema.ValueKind == JsonValueKind.True) return true;
+        if (schema.TryGetProperty("$ref", out var reference)) return IsValid(root, Resolve(root, reference.GetString()!), value);
+        if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
+            return branches.EnumerateArray().Any(branch => IsValid(root, branch, value));
+        if (schema.TryGetProperty("type", out var type) && !HasType(type, value)
+            && !(value.ValueKind == JsonValueKind.Null && schema.TryGetProperty("nullable", out var nullable) && nullable.ValueKind == JsonValueKind.True))
+            return false;
+        if (schema.TryGetProperty("enum", out var values) && !values.EnumerateArray().Any(v => Written(v) == value.GetRawText())) return false;
+        if (schema.TryGetProperty("const", out var constant) && Written(constant) != value.GetRawText()) return false;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Object => IsValidObject(root, schema, value),
+            JsonValueKind.Array => IsValidArray(root, schema, value),
+            JsonValueKind.String => InRange(schema, "minLength", "maxLength", Characters(value)),
+            _ => true,
+        };
+    }
+
+    static bool IsValidObject(JsonElement root, JsonElement schema, JsonElement value)
+    {
+        bool hasProperties = schema.TryGetProperty("properties", out var properties);
+        var names = value.EnumerateObject().Select(NameOf).ToList();
+        if (schema.TryGetProperty("required", out var required) && required.EnumerateArray().Any(r => !names.Contains(r.GetString()!))) return false;
+        foreach (var member in value.EnumerateObject())
+        {
+            if (hasProperties && properties.TryGetProperty(NameOf(member), out var propertySchema))
+            {
+                if (names.Count(n => n == NameOf(member)) > 1 || !IsValid(root, propertySchema, member.Value)) return false;
+                continue;
+            }
+            bool hasAdditional = schema.TryGetProperty("additionalProperties", out var additional);
+            if (!hasAdditional && hasProperties || hasAdditional && additional.ValueKind == JsonValueKind.False) return false;
+            if (hasAdditional && !IsValid(root, additional, member.Value)) return false;
+        }
+        return true;
+    }
+
+    static bool IsValidArray(JsonElement root, JsonElement schema, JsonElement value) =>
+        InRange(schema, "minItems", "maxItems", value.GetArrayLength()) &&
+        (!schema.TryGetProperty("items", out var items) || value.EnumerateArray().All(item => IsValid(root, items, item)));
+
+    static bool InRange(JsonElement schema, string min, string max, int count) =>
+        (!schema.TryGetProperty(min, out var low) || count >= low.GetInt32()) && (!schema.TryGetProperty(max, out var high) || count <= high.GetInt32());
+
+    static bool HasType(JsonElement type, JsonElement value) =>
+        type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Any(t => HasType(t, value)) : type.GetString() switch
+        {
+            "object" => value.ValueKind == JsonValueKind.Object,
+            "array" => value.ValueKind == JsonValueKind.Array,
+            "string" => value.ValueKind == JsonValueKind.String,
+            "number" => value.ValueKind == JsonValueKind.Number,
+            "integer" => value.ValueKind == JsonValueKind.Number && value.GetRawText().IndexOfAny(['.', 'e', 'E']) < 0,
+            "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
+            "null" => value.ValueKind == JsonValueKind.Null,
+            _ => false,
+        };
+
+    /// <summary>
+    /// A string's length in code points. Generated text may hold invalid UTF-8 (a token can end inside a character); then
+    /// the bytes that start a character (not 10xxxxxx) are counted, an escape as one.
+    /// </summary>
+    static int Characters(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!.EnumerateRunes().Count();
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            int count = 0;
+            for (int i = 1; i < raw.Length - 1; i++)
+            {
+                if ((raw[i] & 0xC0) != 0x80) count++;
+                if (raw[i] == '\\') i += raw[i + 1] == 'u' ? 5 : 1;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>A member's name; one that is not valid UTF-8 (see <see cref="Characters"/>) never equals a declared name.</summary>
+    static string NameOf(JsonProperty member)
+    {
+        try
+        {
+            return member.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return "\uFFFD not UTF-8";
+        }
+    }
+
+    static string Written(JsonElement value) => JsonSerializer.Serialize(value, AsWritten);
+
+    static JsonElement Resolve(JsonElement root, string pointer)
+    {
+        var element = root;
+        if (pointer == "#") return element;
+        foreach (string segment in pointer[2..].Split('/'))
+            element = element.ValueKind == JsonValueKind.Array ? element[int.Parse(segment)] : element.GetProperty(segment.Replace("~1", "/").Replace("~0", "~"));
+        return element;
+    }
+}

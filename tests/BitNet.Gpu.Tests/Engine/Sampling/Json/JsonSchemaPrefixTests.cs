@@ -1,0 +1,234 @@
+using System.Text;
+using System.Text.Json;
+using BitNet.Gpu.Engine.Sampling;
+
+namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
+
+/// <summary>
+/// The schema automaton: instances that satisfy a schema are taken byte by byte and complete at their end; hand-picked
+/// violations are refused at the byte where they go wrong; and fresh random one-byte mutations of random instances are
+/// taken whole exactly when they are one JSON object (<see cref="JsonPrefix"/>, itself checked against
+/// System.Text.Json) that <see cref="JsonSchemaOracle"/> finds valid.
+/// </summary>
+public class JsonSchemaPrefixTests
+{
+    /// <summary>What Microsoft.Extensions.AI 11's GetResponseAsync&lt;Weather&gt; sends (a record with a nullable int, an enum, a list, a date, a double and itself).</summary>
+    internal const string Weather = """
+        {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"city":{"type":"string"},"temperature":{"type":["integer","null"]},"kind":{"type":"string","enum":["Sunny","Rainy"]},"tags":{"type":"array","items":{"type":"string"}},"when":{"type":"string","format":"date-time"},"wind":{"type":"number"},"next":{"type":["object","null"],"properties":{"city":{"type":"string"},"temperature":{"type":["integer","null"]},"kind":{"type":"string","enum":["Sunny","Rainy"]},"tags":{"$ref":"#/properties/tags","items":{}},"when":{"type":"string","format":"date-time"},"wind":{"type":"number"},"next":{"$ref":"#/properties/next"}},"required":["city","temperature","kind","tags","when","wind","next"]}},"required":["city","temperature","kind","tags","when","wind","next"]}
+        """;
+
+    internal const string Bounded = """
+        {"type":"object","properties":{"id":{"type":"integer"},"tags":{"type":"array","items":{"type":"string","minLength":1,"maxLength":3},"minItems":1,"maxItems":2},
+         "mode":{"enum":["on","off",1,null,true]},"extra":{"type":"object","additionalProperties":{"type":"boolean"}},"score":{"type":"number","nullable":true}},
+         "required":["id","tags"]}
+        """;
+
+    internal const string Recursive = """
+        {"type":"object","properties":{"v":{"anyOf":[{"type":"string","minLength":2},{"type":"number"},{"type":"null"}]},"d":{"$ref":"#/$defs/node"},
+         "c":{"oneOf":[{"enum":["x","y"]},{"type":"null"}]}},
+         "$defs":{"node":{"type":"object","properties":{"n":{"type":"integer"},"next":{"anyOf":[{"$ref":"#/$defs/node"},{"type":"null"}]}},"required":["n"]}},
+         "additionalProperties":true}
+        """;
+
+    public static TheoryData<string, string> Valid => new()
+    {
+        { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07","wind":3.5e1,"next":null}""" },
+        { Weather, """{"next":{"next":null,"wind":-1,"when":"","tags":["a"],"kind":"Sunny","temperature":-4,"city":""},"wind":0,"when":"x","tags":["b", "c"],"kind":"Sunny","temperature":7,"city":"Bergen"}""" },
+        { Bounded, """{"id":1,"tags":["a"]}""" },
+        { Bounded, """{"tags":["abc","é日"], "id":-20, "mode":"off", "extra":{"x":true,"y":false}, "score":null}""" },
+        { Bounded, """{"id":0,"tags":["\u00e9\n"],"mode":1,"score":2.5}""" },
+        { Bounded, """{"id":0,"tags":["x"],"mode":null}""" },
+        { Bounded, """{"id":0,"tags":["x"],"mode":true,"extra":{}}""" },
+        { Recursive, """{}""" },
+        { Recursive, """{"v":"ab","d":{"n":1,"next":{"n":2,"next":null}},"free":[1,{"a":"b"}],"c":"y"}""" },
+        { Recursive, """{"v":-1.5,"c":null}""" },
+        { Recursive, """{"v":null,"d":{"next":null,"n":3}}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Valid))]
+    public void EveryPrefixOfAValidInstance_IsTaken_AndItIsCompleteAtItsEnd(string schema, string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        using var schemaDocument = JsonDocument.Parse(schema);
+        Assert.True(JsonSchemaOracle.IsValid(schemaDocument.RootElement, document.RootElement), "the oracle agrees it is valid");
+        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(schema).Root);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            Assert.False(json.IsComplete, $"complete before byte {i}");
+            Assert.True(json.Push(bytes[i]), $"byte {i} ('{(char)bytes[i]}') of {text} refused");
+        }
+        Assert.True(json.IsComplete);
+    }
+
+    public static TheoryData<string, string, string> Violations => new()
+    {
+        // schema, text, the prefix after which the next byte is refused
+        { Weather, """{"city":"Oslo"}""", "{\"city\":\"Oslo\"" },                   // '}' before the required properties
+        { Weather, """{"town":1}""", """{"t""" },                                     // a key not declared
+        { Weather, """{"city":1}""", """{"city":""" },                                // a number for a string
+        { Weather, """{"city":"a","city":"b"}""", "{\"city\":\"a\",\"" },            // a repeat: no property left starts with c
+        { Weather, """{"temperature":1.5}""", """{"temperature":1""" },               // a fraction for an integer
+        { Weather, """{"temperature":1e3}""", """{"temperature":1""" },               // an exponent for an integer
+        { Weather, """{"kind":"Cloudy"}""", "{\"kind\":\"" },                        // not an enum value
+        { Weather, """{"kind":"Sun"}""", """{"kind":"Sun""" },                       // an enum value's prefix closed early
+        { Weather, """{"tags":[1]}""", """{"tags":[""" },                             // an item of the wrong type
+        { Weather, """{"next":[]}""", """{"next":""" },                               // neither object nor null
+        { Bounded, """{"id":1,"tags":[]}""", """{"id":1,"tags":[""" },                // fewer than minItems
+        { Bounded, """{"id":1,"tags":["a","b","c"]}""", "{\"id\":1,\"tags\":[\"a\",\"b\"" }, // a third item past maxItems
+        { Bounded, """{"id":1,"tags":["abcd"]}""", """{"id":1,"tags":["abc""" },     // past maxLength
+        { Bounded, """{"id":1,"tags":[""]}""", "{\"id\":1,\"tags\":[\"" },           // under minLength
+        { Bounded, """{"mode":2}""", """{"mode":""" },                               // no enum value starts with 2
+        { Bounded, """{"mode":10}""", """{"mode":1""" },                             // 1 is, 10 is not
+        { Bounded, """{"mode":false}""", """{"mode":""" },                           // true is, false is not
+        { Bounded, """{"extra":{"x":1}}""", """{"extra":{"x":""" },                  // additionalProperties: boolean
+        { Recursive, """{"v":"a"}""", """{"v":"a""" },                               // the string branch's minLength
+        { Recursive, """{"v":true}""", """{"v":""" },                                // no branch is boolean
+        { Recursive, """{"d":{"next":null}}""", """{"d":{"next":null""" },           // the node's required n
+        { Recursive, """{"d":{"n":1,"next":{"n":1.5}}}""", """{"d":{"n":1,"next":{"n":1""" }, // recursion keeps the integer rule
+        { Recursive, """{"c":"z"}""", "{\"c\":\"" },                                 // oneOf: enum or null
+    };
+
+    [Theory]
+    [MemberData(nameof(Violations))]
+    public void AViolation_IsRefusedAtItsByte(string schema, string text, string takenPrefix)
+    {
+        Assert.StartsWith(takenPrefix, text);
+        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(schema).Root);
+        var bytes = Encoding.UTF8.GetBytes(text);
+        int refusedAt = Encoding.UTF8.GetByteCount(takenPrefix);
+        for (int i = 0; i < refusedAt; i++) Assert.True(json.Push(bytes[i]), $"byte {i} of {text} refused, expected {refusedAt}");
+        Assert.False(json.Push(bytes[refusedAt]), $"byte {refusedAt} ('{(char)bytes[refusedAt]}') of {text} taken");
+    }
+
+    [Fact]
+    public void AKeyNamingADeclaredPropertyTwice_IsRefused_EvenWhereOtherKeysMayCome()
+    {
+        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(Recursive).Root);
+        foreach (byte b in """{"c":null,"c"""u8) Assert.True(json.Push(b));
+        Assert.False(json.Push((byte)'"'));
+    }
+
+    [Theory]
+    [InlineData("Weather")]
+    [InlineData("Bounded")]
+    [InlineData("Recursive")]
+    public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
+    {
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, _ => Recursive };
+        using var schemaDocument = JsonDocument.Parse(schemaText);
+        var root = CompiledJsonSchema.Parse(schemaText).Root;
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        const string alphabet = "{}[]\",:0123456789-.eEtrufalsnabxyz"; // no whitespace: JsonPrefix's tests cover it
+        int valid = 0, invalid = 0;
+        for (int round = 0; round < 2000; round++)
+        {
+            string original = new InstanceWriter(schemaDocument.RootElement, random).Write();
+            int at = random.Next(original.Length + 1);
+            string mutated = random.Next(4) switch
+            {
+                0 => original,
+                1 when at < original.Length => original.Remove(at, 1),
+                2 when at < original.Length => original.Remove(at, 1).Insert(at, alphabet[random.Next(alphabet.Length)].ToString()),
+                _ => original.Insert(at, alphabet[random.Next(alphabet.Length)].ToString()),
+            };
+            bool expected = IsOneValidObject(schemaDocument.RootElement, mutated);
+            var json = new JsonSchemaPrefix(root);
+            bool taken = true;
+            foreach (byte b in Encoding.UTF8.GetBytes(mutated)) taken = taken && json.Push(b);
+            Assert.True(expected == (taken && json.IsComplete), $"seed {seed}: {mutated} (oracle: {(expected ? "valid" : "not valid")})");
+            if (expected) valid++; else invalid++;
+        }
+        Assert.True(valid > 300 && invalid > 300, $"seed {seed}: the mutations gave {valid} valid and {invalid} invalid texts");
+    }
+
+    static bool IsOneValidObject(JsonElement schema, string text)
+    {
+        var syntax = new JsonPrefix();
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
+            if (!syntax.Push(b)) return false;
+        if (!syntax.IsComplete) return false;
+        using var document = JsonDocument.Parse(text);
+        return JsonSchemaOracle.IsValid(schema, document.RootElement);
+    }
+
+    /// <summary>Random instances of a schema (mostly valid; the oracle decides), compact with an occasional space.</summary>
+    sealed class InstanceWriter(JsonElement root, Random random)
+    {
+        readonly StringBuilder _text = new();
+
+        public string Write()
+        {
+            Value(root, depth: 0);
+            return _text.ToString();
+        }
+
+        void Value(JsonElement schema, int depth)
+        {
+            if (schema.ValueKind == JsonValueKind.True || schema.ValueKind == JsonValueKind.Object && !schema.EnumerateObject().Any()) { Any(depth); return; }
+            if (schema.TryGetProperty("$ref", out var reference)) { Value(Resolve(reference.GetString()!), depth); return; }
+            if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
+            {
+                Value(branches[random.Next(branches.GetArrayLength())], depth);
+                return;
+            }
+            if (schema.TryGetProperty("enum", out var values)) { _text.Append(values[random.Next(values.GetArrayLength())].GetRawText()); return; }
+            var types = !schema.TryGetProperty("type", out var type) ? ["object"] : type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()!).ToArray() : [type.GetString()!];
+            string chosen = depth > 4 && types.Contains("null") ? "null" : types[random.Next(types.Length)];
+            switch (chosen)
+            {
+                case "object": Object(schema, depth); break;
+                case "array":
+                    _text.Append('[');
+                    int count = random.Next(schema.TryGetProperty("minItems", out var min) ? min.GetInt32() : 0, schema.TryGetProperty("maxItems", out var max) ? max.GetInt32() + 1 : 3);
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (i > 0) _text.Append(',');
+                        if (schema.TryGetProperty("items", out var items)) Value(items, depth + 1); else Any(depth + 1);
+                    }
+                    _text.Append(']');
+                    break;
+                case "string": _text.Append(random.Next(5) switch { 0 => "\"\"", 1 or 2 => "\"ab\"", 3 => "\"é\\n\"", _ => "\"xyz1\"" }); break;
+                case "integer": _text.Append(random.Next(-50, 50)); break;
+                case "number": _text.Append(random.Next(2) == 0 ? "2.5" : "-1e2"); break;
+                case "boolean": _text.Append(random.Next(2) == 0 ? "true" : "false"); break;
+                default: _text.Append("null"); break;
+            }
+        }
+
+        void Object(JsonElement schema, int depth)
+        {
+            _text.Append('{');
+            var names = schema.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().ToList() : [];
+            var required = schema.TryGetProperty("required", out var list) ? list.EnumerateArray().Select(r => r.GetString()).ToHashSet() : [];
+            var chosen = names.Where(p => required.Contains(p.Name) || random.Next(2) == 0).OrderBy(_ => random.Next()).ToList();
+            bool first = true;
+            foreach (var property in chosen)
+            {
+                if (!first) _text.Append(random.Next(3) == 0 ? ", " : ",");
+                first = false;
+                _text.Append('"').Append(property.Name).Append("\":");
+                Value(property.Value, depth + 1);
+            }
+            if (schema.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind != JsonValueKind.False && random.Next(3) == 0)
+            {
+                if (!first) _text.Append(',');
+                _text.Append("\"zz\":");
+                Value(additional, depth + 1);
+            }
+            _text.Append('}');
+        }
+
+        void Any(int depth) => _text.Append((depth > 3 ? 2 : random.Next(4)) switch { 0 => "{\"k\":[1,\"s\"]}", 1 => "[true,null]", 2 => "7", _ => "\"v\"" });
+
+        JsonElement Resolve(string pointer)
+        {
+            var element = root;
+            if (pointer == "#") return element;
+            foreach (string segment in pointer[2..].Split('/')) element = element.GetProperty(segment);
+            return element;
+        }
+    }
+}
