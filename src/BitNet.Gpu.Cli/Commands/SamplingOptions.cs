@@ -24,10 +24,12 @@ public sealed class SamplingOptions
     public Option<string[]> Stop { get; } = new("--stop") { Description = "stop when this text is generated; repeatable" };
     public Option<bool> FullLogits { get; } = new("--full-logits") { Description = "compute every logit at each step, even those top-k or greedy sampling cannot pick (the same tokens, slower)" };
     public Option<bool> Json { get; } = new("--json") { Description = "JSON mode: hold the output to one JSON object, and end it when the object closes" };
+    public Option<string> JsonSchema { get; } = new("--json-schema", "-j") { Description = "hold the output to one JSON object that satisfies this JSON Schema (its text); implies --json" };
+    public Option<FileInfo> JsonSchemaFile { get; } = new("--json-schema-file", "-jf") { Description = "as --json-schema, the schema read from this file" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits, Json })
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits, Json, JsonSchema, JsonSchemaFile })
             command.Options.Add(option);
     }
 
@@ -84,7 +86,27 @@ public sealed class SamplingOptions
         StopStrings = StopStrings(parse),
         FullLogits = parse.GetValue(FullLogits),
         JsonObject = parse.GetValue(Json),
+        JsonSchema = ReadSchema(parse),
     };
+
+    /// <summary>--json-schema or --json-schema-file, compiled (so a schema that cannot be held fails before the model loads).</summary>
+    CompiledJsonSchema? ReadSchema(ParseResult parse)
+    {
+        string? text = parse.GetValue(JsonSchema);
+        var file = parse.GetValue(JsonSchemaFile);
+        if (text is null && file is null) return null;
+        if (text is not null && file is not null) throw new UsageException("--json-schema and --json-schema-file: give one of them");
+        string option = text is not null ? "--json-schema" : $"--json-schema-file {file!.FullName}";
+        try
+        {
+            text ??= File.ReadAllText(file!.FullName);
+            return CompiledJsonSchema.Parse(text);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
 
     static Dictionary<int, float> ParseBias(string[] entries)
     {

@@ -31,6 +31,7 @@ internal static class RequestOptions
         [nameof(CompletionOptions.Stop)] = "stop",
         [nameof(CompletionOptions.Seed)] = "seed",
         [nameof(CompletionOptions.LogitBias)] = "logit_bias",
+        [nameof(CompletionOptions.JsonSchema)] = "response_format",
     };
 
     /// <summary>
@@ -59,6 +60,7 @@ internal static class RequestOptions
             Seed = Seed(fields.Seed),
             LogitBias = LogitBias(fields.LogitBias, model.VocabularySize),
             JsonObject = JsonMode(fields.ResponseFormat),
+            JsonSchema = JsonSchema(fields.ResponseFormat),
             Logprobs = logprobs.Logprobs,
             TopLogprobs = logprobs.Top,
         };
@@ -110,15 +112,22 @@ internal static class RequestOptions
         return list;
     }
 
-    /// <summary>response_format: text (or absent) or json_object; json_schema would need the schema enforced, which this
-    /// server does not do, so it is refused rather than answered with JSON the schema may not accept.</summary>
+    /// <summary>response_format: text (or absent); json_object (one JSON object) or json_schema (one that satisfies the schema).</summary>
     static bool JsonMode(ResponseFormat? format) => format?.Type switch
     {
-        null when format is not null => throw ApiException.BadRequest("response_format.type is required (text or json_object)", "response_format"),
+        null when format is not null => throw ApiException.BadRequest("response_format.type is required (text, json_object or json_schema)", "response_format"),
         null or "text" => false,
-        "json_object" => true,
-        "json_schema" => throw ApiException.BadRequest("response_format json_schema is not supported: use {\"type\": \"json_object\"} for any JSON object", "response_format"),
-        string other => throw ApiException.BadRequest($"response_format.type '{other}' is not supported (use text or json_object)", "response_format"),
+        "json_object" or "json_schema" => true,
+        string other => throw ApiException.BadRequest($"response_format.type '{other}' is not supported (use text, json_object or json_schema)", "response_format"),
+    };
+
+    /// <summary>The schema of response_format json_schema (json_schema.schema), or of llama-server's json_object with a schema.</summary>
+    static JsonElement? JsonSchema(ResponseFormat? format) => format?.Type switch
+    {
+        "json_schema" => format.JsonSchema?.Schema is { ValueKind: not JsonValueKind.Null } schema ? schema
+            : throw ApiException.BadRequest("response_format.json_schema.schema is required with type json_schema", "response_format"),
+        "json_object" when format.Schema is { ValueKind: not JsonValueKind.Null } schema => schema,
+        _ => null,
     };
 
     /// <summary>seed: 0 or more; -1 (llama-server's) or absent means a random seed.</summary>

@@ -27,14 +27,28 @@ internal abstract class SamplingFields
     [JsonPropertyName("n")] public int? N { get; set; }
     [JsonPropertyName("stream")] public bool? Stream { get; set; }
     [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; set; }
-    /// <summary>{"type": "text"} or {"type": "json_object"} (JSON mode); json_schema is refused.</summary>
+    /// <summary>{"type": "text"}, {"type": "json_object"} (JSON mode) or {"type": "json_schema", "json_schema": {"schema": ...}} (structured output).</summary>
     [JsonPropertyName("response_format")] public ResponseFormat? ResponseFormat { get; set; }
 }
 
-/// <summary>OpenAI's response_format: its type (text, json_object or json_schema).</summary>
+/// <summary>
+/// OpenAI's response_format: its type (text, json_object or json_schema) and, for json_schema, the schema; llama-server's
+/// {"type": "json_object", "schema": ...} too.
+/// </summary>
 internal sealed class ResponseFormat
 {
     [JsonPropertyName("type")] public string? Type { get; set; }
+    [JsonPropertyName("json_schema")] public JsonSchemaFormat? JsonSchema { get; set; }
+    [JsonPropertyName("schema")] public JsonElement? Schema { get; set; }
+}
+
+/// <summary>OpenAI's response_format.json_schema: a name, an optional description, the schema, and strict (always held here).</summary>
+internal sealed class JsonSchemaFormat
+{
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("description")] public string? Description { get; set; }
+    [JsonPropertyName("schema")] public JsonElement? Schema { get; set; }
+    [JsonPropertyName("strict")] public bool? Strict { get; set; }
 }
 
 /// <summary>OpenAI's stream_options: include_usage adds a last chunk with the token counts.</summary>

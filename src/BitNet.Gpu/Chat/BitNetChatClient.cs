@@ -9,8 +9,10 @@ namespace BitNet.Gpu;
 /// <see cref="ChatOptions.Instructions"/> as a first system message) are rendered with the model's chat template and
 /// completed through the model's scheduler, so concurrent calls are batched. Options: Temperature, TopP, TopK,
 /// MaxOutputTokens, StopSequences, Seed, FrequencyPenalty, PresencePenalty, and AdditionalProperties "min_p" and
-/// "repeat_penalty"; unset ones keep llama-server's defaults (see <see cref="CompletionOptions"/>). Tools and JSON
-/// response formats are a <see cref="NotSupportedException"/>. Disposing the client leaves the model loaded.
+/// "repeat_penalty"; unset ones keep llama-server's defaults (see <see cref="CompletionOptions"/>). ResponseFormat Json
+/// holds the answer to one JSON object, with a schema to one that satisfies it (so <c>GetResponseAsync&lt;T&gt;</c> works;
+/// a schema that cannot be held is an <see cref="ArgumentException"/>). Tools are a <see cref="NotSupportedException"/>.
+/// Disposing the client leaves the model loaded.
 /// <code>IChatClient client = model.AsChatClient();
 /// await foreach (var update in client.GetStreamingResponseAsync("Hello")) Console.Write(update.Text);</code>
 /// </summary>

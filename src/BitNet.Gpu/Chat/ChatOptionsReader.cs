@@ -7,8 +7,8 @@ namespace BitNet.Gpu;
 /// <summary>
 /// Turns Microsoft.Extensions.AI's <see cref="ChatOptions"/> into <see cref="CompletionOptions"/>: Temperature, TopP,
 /// TopK, MaxOutputTokens, StopSequences, Seed, FrequencyPenalty and PresencePenalty, and "min_p" and "repeat_penalty"
-/// from AdditionalProperties, and ResponseFormat Json (JSON mode: one JSON object). What the model cannot do (tools, a
-/// JSON schema) is a <see cref="NotSupportedException"/>
+/// from AdditionalProperties, and ResponseFormat Json (JSON mode: one JSON object, or with a schema one that satisfies
+/// it, as <c>GetResponseAsync&lt;T&gt;</c> asks). What the model cannot do (tools) is a <see cref="NotSupportedException"/>
 /// naming the option; a value of the wrong kind is an <see cref="ArgumentException"/> naming it.
 /// </summary>
 internal static class ChatOptionsReader
@@ -22,8 +22,6 @@ internal static class ChatOptionsReader
         if (options is null) return result;
         if (options.Tools is { Count: > 0 })
             throw new NotSupportedException("ChatOptions.Tools: this model client does not support tool calling");
-        if (options.ResponseFormat is ChatResponseFormatJson { Schema: not null })
-            throw new NotSupportedException("ChatOptions.ResponseFormat: this model client does not enforce a JSON schema (use ChatResponseFormat.Json for any JSON object, or Text)");
 
         return result with
         {
@@ -38,6 +36,7 @@ internal static class ChatOptionsReader
             MinP = Number(options.AdditionalProperties, MinP) ?? result.MinP,
             RepeatPenalty = Number(options.AdditionalProperties, RepeatPenalty) ?? result.RepeatPenalty,
             JsonObject = options.ResponseFormat is ChatResponseFormatJson,
+            JsonSchema = (options.ResponseFormat as ChatResponseFormatJson)?.Schema,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Sampling;
 
@@ -58,6 +59,13 @@ public sealed record CompletionOptions
     public bool JsonObject { get; init; }
 
     /// <summary>
+    /// Structured output: as <see cref="JsonObject"/>, and the object must also satisfy this JSON Schema (see
+    /// <see cref="CompiledJsonSchema"/> for the keywords held; others are refused by <see cref="Validate"/>). Default null.
+    /// </summary>
+    /// <example><c>new CompletionOptions { JsonSchema = JsonDocument.Parse(schemaText).RootElement }</c></example>
+    public JsonElement? JsonSchema { get; init; }
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense;
     /// <paramref name="vocabularySize"/> bounds the token ids of <see cref="LogitBias"/>.
     /// </summary>
@@ -74,10 +82,25 @@ public sealed record CompletionOptions
         Require(Stop is not null && Stop.All(s => !string.IsNullOrEmpty(s)), nameof(Stop), "Stop must not hold null or empty strings");
         Require(TopLogprobs >= 0 && TopLogprobs <= TokenLogprob.MaxTop, nameof(TopLogprobs), $"TopLogprobs must be 0 to {TokenLogprob.MaxTop}, got {TopLogprobs}");
         Require(TopLogprobs == 0 || Logprobs, nameof(TopLogprobs), "TopLogprobs needs Logprobs to be true");
+        CompileSchema();
         foreach (var (token, bias) in LogitBias ?? new Dictionary<int, float>())
         {
             Require(token >= 0 && token < vocabularySize, nameof(LogitBias), $"LogitBias token id {token} is outside the vocabulary (0..{vocabularySize - 1})");
             Require(!float.IsNaN(bias) && !float.IsPositiveInfinity(bias), nameof(LogitBias), $"LogitBias for token {token} must be finite or -infinity (ban), got {bias}");
+        }
+    }
+
+    /// <summary>The compiled <see cref="JsonSchema"/>; an <see cref="ArgumentException"/> naming it where it cannot be held.</summary>
+    CompiledJsonSchema? CompileSchema()
+    {
+        if (JsonSchema is not { } schema) return null;
+        try
+        {
+            return CompiledJsonSchema.Compile(schema);
+        }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException)
+        {
+            throw new ArgumentException(e.Message, nameof(JsonSchema), e);
         }
     }
 
@@ -88,6 +111,7 @@ public sealed record CompletionOptions
         StopStrings = [.. Stop],
         Logprobs = Logprobs ? TopLogprobs : null,
         JsonObject = JsonObject,
+        JsonSchema = CompileSchema(),
         Sampling = new SamplerOptions
         {
             Temperature = Temperature,

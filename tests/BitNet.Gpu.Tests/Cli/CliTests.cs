@@ -60,6 +60,35 @@ public class CliTests
     }
 
     [Fact]
+    public void RunWithAJsonSchema_PrintsThePromptThenAnObjectTheSchemaAccepts()
+    {
+        const string schema = """
+            {"type": "object", "properties": {"word": {"type": "string", "maxLength": 8}, "count": {"type": "integer", "minimum": 0, "maximum": 99},
+             "kind": {"enum": ["tax", "war", "jobs"]}}, "required": ["word", "count", "kind"]}
+            """;
+        string file = Path.Combine(Path.GetTempPath(), $"schema-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, schema);
+        try
+        {
+            foreach (var option in new[] { new[] { "--json-schema", schema }, ["--json-schema-file", file] })
+            {
+                var r = CliRunner.Run(["run", "-m", BundledModel.Path, "-p", "The budget", "-n", "120", "--temp", "0", .. option, "--backend", "cpu"]);
+                Assert.True(r.ExitCode == 0, r.Stderr);
+                Assert.StartsWith("The budget{", r.Stdout);
+                using var answer = System.Text.Json.JsonDocument.Parse(r.Stdout["The budget".Length..].TrimEnd('\n'));
+                var root = answer.RootElement;
+                Assert.InRange(root.GetProperty("word").GetString()!.EnumerateRunes().Count(), 0, 8);
+                Assert.InRange(root.GetProperty("count").GetInt32(), 0, 99);
+                Assert.Contains(root.GetProperty("kind").GetString(), new[] { "tax", "war", "jobs" });
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void SynthWritesAnUntiedLlamaWithTheAskedEmbeddingType()
     {
         // The shape llama.cpp gives an untied ternary llama quantized to TQ2_0: a Q4_K token embedding.

@@ -37,6 +37,18 @@ public class CliUsageErrorTests
         Assert.Equal("", r.Stdout); // no help text
     }
 
+    [Theory]
+    [InlineData("--json-schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"x\"}}}", "--json-schema: JSON schema at #/properties/a: \"pattern\" is not enforced")]
+    [InlineData("--json-schema", "{\"type\": \"array\"}", "--json-schema: JSON schema at #: the root must allow an object")]
+    [InlineData("--json-schema", "{\"type\": ", "--json-schema: JSON schema: not valid JSON")]
+    [InlineData("--json-schema-file", "missing-schema.json", "--json-schema-file")]
+    public void ASchemaThatCannotBeHeld_IsOneLineNamingTheOption_BeforeTheModelLoads(string option, string value, string message)
+    {
+        var r = CliRunner.Run("run", "-m", "no-such-model.gguf", "-p", "x", option, value, "-n", "4", "--backend", "cpu");
+        AssertCleanError(r, 1, message);
+        Assert.DoesNotContain("no-such-model", r.Stderr); // refused before the model was looked for
+    }
+
     [Fact]
     public void AValueGivenWrongIsReportedBeforeARequiredOptionNotYetGiven()
     {

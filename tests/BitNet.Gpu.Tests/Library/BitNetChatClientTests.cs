@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using BitNet.Gpu.Engine.Backends;
@@ -141,18 +142,40 @@ public class BitNetChatClientTests
     }
 
     [Fact]
-    public async Task ToolsAndJsonSchemasAreNotSupportedNamingTheOption()
+    public async Task ToolsAreNotSupported_NamingTheOption_AndASchemaThatCannotBeHeldIsRefused()
     {
         using var model = Load();
         var client = model.AsChatClient();
         var tools = await Assert.ThrowsAsync<NotSupportedException>(() =>
             client.GetResponseAsync(Conversation, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")] }));
         Assert.Contains("Tools", tools.Message);
-        var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("{\"type\": \"object\"}").RootElement, "answer");
-        var json = await Assert.ThrowsAsync<NotSupportedException>(() =>
-            client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = schema }));
-        Assert.Contains("ResponseFormat", json.Message);
+        var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("""{"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}}""").RootElement, "answer");
+        var json = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = schema }));
+        Assert.Equal(nameof(CompletionOptions.JsonSchema), json.ParamName);
+        Assert.Contains("#/properties/a: \"pattern\"", json.Message);
         Assert.NotEmpty((await client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = ChatResponseFormat.Text, MaxOutputTokens = 4 })).Text);
+    }
+
+    public enum Sky { Sunny, Rainy, Cloudy }
+
+    /// <summary>Every field bounded (by its type or an attribute), so any answer the schema allows fits in the token limit.</summary>
+    public sealed record Forecast([property: MaxLength(12)] string City, Sky Sky, bool Windy, [property: Length(1, 3)] List<Sky> Next, [property: Range(0, 9)] int Level);
+
+    [Fact]
+    public async Task GetResponseAsyncOfAType_GivesAnInstance_ThatKeepsTheSchemasBounds()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        foreach (float temperature in new[] { 0f, 1f })
+        {
+            var response = await client.GetResponseAsync<Forecast>("The weather in the Union", new ChatOptions { Temperature = temperature, Seed = 3, MaxOutputTokens = 400 });
+            Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+            Assert.True(response.TryGetResult(out var forecast), response.Text);
+            Assert.InRange(forecast!.City.EnumerateRunes().Count(), 0, 12);
+            Assert.InRange(forecast.Next.Count, 1, 3);
+            Assert.InRange(forecast.Level, 0, 9);
+            Assert.True(Enum.IsDefined(forecast.Sky) && forecast.Next.All(Enum.IsDefined), response.Text);
+        }
     }
 
     [Fact]

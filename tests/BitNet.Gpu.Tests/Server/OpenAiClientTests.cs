@@ -205,6 +205,56 @@ public class OpenAiClientTests(ServerFixture fixture)
         while (reader.Read()) { } // a whole object when it stopped by itself, else the start of one
     }
 
+    const string ForecastSchema = """
+        {"type": "object", "properties": {"city": {"type": "string", "maxLength": 10}, "level": {"type": "integer", "minimum": 1, "maximum": 5},
+         "sky": {"enum": ["sunny", "rainy"]}, "next": {"type": ["array", "null"], "items": {"$ref": "#/properties/sky"}, "maxItems": 2}},
+         "required": ["city", "level", "sky"], "additionalProperties": false}
+        """;
+
+    [Fact]
+    public async Task JsonSchemaFormat_GivesAnObjectTheSchemaAccepts_AsTheLibraryDoes_WholeAndStreamed()
+    {
+        var format = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("forecast", BinaryData.FromString(ForecastSchema), jsonSchemaIsStrict: true);
+        var options = new ChatCompletionOptions { Temperature = 0.8f, Seed = 9, MaxOutputTokenCount = 200, ResponseFormat = format };
+        ChatCompletion answer = await Sdk().CompleteChatAsync(Hello, options);
+        string text = answer.Content[0].Text;
+
+        var model = fixture.Server.Model!;
+        var expected = await model.CompleteAsync(model.RenderChat([("system", "Be brief."), ("user", "Tell me about the Union.")]),
+            new CompletionOptions { Temperature = 0.8f, Seed = 9, MaxTokens = 200, JsonSchema = System.Text.Json.JsonDocument.Parse(ForecastSchema).RootElement });
+        Assert.Equal(expected.Text, text);
+        Assert.Equal(ChatFinishReason.Stop, answer.FinishReason); // every field is bounded: the object closes within the limit
+        using var document = System.Text.Json.JsonDocument.Parse(text);
+        var root = document.RootElement;
+        Assert.InRange(root.GetProperty("city").GetString()!.EnumerateRunes().Count(), 0, 10);
+        Assert.InRange(root.GetProperty("level").GetInt32(), 1, 5);
+        Assert.Contains(root.GetProperty("sky").GetString(), new[] { "sunny", "rainy" });
+        Assert.All(root.EnumerateObject(), p => Assert.Contains(p.Name, new[] { "city", "level", "sky", "next" }));
+
+        var streamed = new StringBuilder();
+        await foreach (var update in Sdk().CompleteChatStreamingAsync(Hello, options))
+            foreach (var part in update.ContentUpdate) streamed.Append(part.Text);
+        Assert.Equal(text, streamed.ToString());
+    }
+
+    public enum Gauge { Low, Normal, High }
+
+    /// <summary>
+    /// Bounded by its types alone: Microsoft.Extensions.AI.OpenAI rewrites a schema for OpenAI's strict mode and moves
+    /// keywords such as maxLength and minimum into the description, so only types and enums reach the server.
+    /// </summary>
+    public sealed record Reading(Gauge Gauge, bool Checked, Gauge Tomorrow);
+
+    [Fact]
+    public async Task MicrosoftExtensionsAiOverTheSdk_GetResponseAsyncOfAType_GivesAnInstance()
+    {
+        IChatClient chat = Sdk().AsIChatClient();
+        var response = await chat.GetResponseAsync<Reading>("Read the gauge.", new ChatOptions { Temperature = 0, MaxOutputTokens = 200 });
+        Assert.True(response.FinishReason == AiFinishReason.Stop, response.Text); // every field is bounded: the object closes within the limit
+        Assert.True(response.TryGetResult(out var reading), response.Text);
+        Assert.True(Enum.IsDefined(reading!.Gauge) && Enum.IsDefined(reading.Tomorrow), response.Text);
+    }
+
     [Fact]
     public async Task TextCompletionLogprobs_ListTokensOffsetsAndTheMostLikely_WholeAndStreamed()
     {

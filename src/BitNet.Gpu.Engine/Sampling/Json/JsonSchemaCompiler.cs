@@ -23,7 +23,7 @@ internal sealed class JsonSchemaCompiler
 
     static readonly HashSet<string> NotEnforced =
     [
-        "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "allOf", "not", "if", "then",
+        "pattern", "multipleOf", "allOf", "not", "if", "then",
         "else", "patternProperties", "propertyNames", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
         "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
         "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
@@ -98,6 +98,31 @@ internal sealed class JsonSchemaCompiler
         ReadObject(node, schema, pointer);
         ReadArray(node, schema, pointer);
         (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
+        ReadIntegerBounds(node, schema, pointer);
+    }
+
+    /// <summary>minimum, maximum, exclusiveMinimum, exclusiveMaximum: held for integers, digit by digit.</summary>
+    static void ReadIntegerBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        double low = double.NegativeInfinity, high = double.PositiveInfinity;
+        foreach (string keyword in (string[])["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
+        {
+            if (!schema.TryGetProperty(keyword, out var value)) continue;
+            if (value.ValueKind != JsonValueKind.Number) throw Malformed(pointer, keyword, "must be a number");
+            if ((node.Types & JsonTypes.Number) != 0)
+                throw Unsupported(pointer, keyword, "on a number that may have a fraction (it is held for \"type\": \"integer\")");
+            double bound = value.GetDouble();
+            switch (keyword)
+            {
+                case "minimum": low = Math.Max(low, Math.Ceiling(bound)); break;
+                case "exclusiveMinimum": low = Math.Max(low, Math.Floor(bound) + 1); break;
+                case "maximum": high = Math.Min(high, Math.Floor(bound)); break;
+                default: high = Math.Min(high, Math.Ceiling(bound) - 1); break;
+            }
+        }
+        if (low > high) throw Unsupported(pointer, "minimum", $"above the maximum (no integer from {low} to {high})");
+        node.Minimum = low <= long.MinValue ? long.MinValue : (long)low;
+        node.Maximum = high >= long.MaxValue ? long.MaxValue : (long)high;
     }
 
     static JsonTypes ReadTypes(JsonElement type, string pointer)
@@ -229,6 +254,7 @@ internal sealed class JsonSchemaCompiler
             if ((branch.Types & JsonTypes.Object) != 0) node.ObjectRules = branch.ObjectRules;
             if ((branch.Types & JsonTypes.Array) != 0) node.ArrayRules = branch.ArrayRules;
             if ((branch.Types & JsonTypes.String) != 0) node.StringRules = branch.StringRules;
+            if ((branch.Types & (JsonTypes.Number | JsonTypes.Integer)) != 0) node.NumberRules = branch.NumberRules;
             if (branch.Literals is { } values) { literals.AddRange(values); enumBranches++; }
             else if (branch.Types == JsonTypes.Null) nullBranches++;
         }

@@ -44,6 +44,10 @@ internal sealed class JsonSchemaNode
     public int MinLength;
     public int MaxLength = int.MaxValue;
 
+    // Integers (where the type allows no fraction): minimum, maximum and their exclusive forms, as whole bounds.
+    public long Minimum = long.MinValue;
+    public long Maximum = long.MaxValue;
+
     /// <summary>enum / const: the value must be one of these compact JSON texts (scalars only), else null.</summary>
     public byte[][]? Literals;
 
@@ -51,14 +55,14 @@ internal sealed class JsonSchemaNode
     /// The nodes whose object, array and string rules apply: this node, or for anyOf the branch of that type (a
     /// reference, so a branch that refers back through $ref may still be being filled).
     /// </summary>
-    public JsonSchemaNode ObjectRules, ArrayRules, StringRules;
+    public JsonSchemaNode ObjectRules, ArrayRules, StringRules, NumberRules;
 
     /// <summary>True once <see cref="Types"/> and <see cref="Literals"/> are final (a $ref may meet a node still being filled).</summary>
     public bool TypesSettled;
 
-    public bool HasLengthBounds => MinLength > 0 || MaxLength < int.MaxValue;
+    public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
 
-    public JsonSchemaNode() => ObjectRules = ArrayRules = StringRules = this;
+    public JsonSchemaNode() => ObjectRules = ArrayRules = StringRules = NumberRules = this;
 
     static JsonSchemaNode CreateAny()
     {

@@ -38,6 +38,8 @@ internal struct JsonSchemaPrefix : IJsonText
     ulong _candidates;         // the keys or enum values that still match what was read
     int _matched;              // bytes of the key or enum value read
     int _chars;                // characters of the string value read
+    long _magnitude;           // the digits of a bounded integer read so far
+    bool _negative, _hasDigits, _boundedInteger;
 
     public JsonSchemaPrefix(JsonSchemaNode root) => _next = _value = root;
 
@@ -102,6 +104,11 @@ internal struct JsonSchemaPrefix : IJsonText
         if (b == '{') Open(node.ObjectRules, isArray: false);
         else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.Items; }
         else if (b == '"') _chars = 0;
+        else if ((type & JsonTypes.Integer) != 0 && node.NumberRules.HasIntegerBounds)
+        {
+            (_boundedInteger, _negative, _hasDigits, _magnitude) = (true, b == '-', false, 0);
+            return b == '-' ? CanReachBounds() : AddDigit(b);
+        }
         return true;
     }
 
@@ -109,7 +116,35 @@ internal struct JsonSchemaPrefix : IJsonText
     bool NumberByte(byte b, Expect after)
     {
         if (after is Expect.Point or Expect.Exponent && (_value.Types & JsonTypes.Number) == 0) return false;
+        if (_boundedInteger && !AddDigit(b)) return false;
         return _matching != Matching.Literal || MatchLiteral(b);
+    }
+
+    /// <summary>One more digit of a bounded integer; false once no integer in bounds starts with the digits read.</summary>
+    bool AddDigit(byte b)
+    {
+        if (_magnitude > (long.MaxValue - 9) / 10) return false; // past any bound a long can hold
+        (_magnitude, _hasDigits) = (_magnitude * 10 + (b - '0'), true);
+        return CanReachBounds();
+    }
+
+    /// <summary>
+    /// Whether some integer in [Minimum, Maximum] is written with the sign and digits read so far: the integers that
+    /// start with the digits m are m itself and, for k more digits, [m·10^k, (m+1)·10^k − 1] (m = 0 takes no more).
+    /// </summary>
+    readonly bool CanReachBounds()
+    {
+        var rules = _value.NumberRules;
+        Int128 low = rules.Minimum, high = rules.Maximum;
+        if (!_hasDigits) return _negative ? low <= 0 : high >= 0;
+        for (Int128 scale = 1; ; scale *= 10)
+        {
+            Int128 first = _magnitude * scale, last = (_magnitude + 1) * scale - 1;
+            if (_magnitude == 0) last = 0;
+            var (from, to) = _negative ? (-last, -first) : (first, last);
+            if (from <= high && to >= low) return true;
+            if (_magnitude == 0 || first > long.MaxValue) return false;
+        }
     }
 
     /// <summary>A byte of a string value: counted against its length bounds, or matched against its enum values.</summary>
@@ -156,6 +191,12 @@ internal struct JsonSchemaPrefix : IJsonText
     /// <summary>The end of a scalar value: an enum value must be complete.</summary>
     bool EndScalar()
     {
+        if (_boundedInteger)
+        {
+            _boundedInteger = false;
+            long value = _negative ? -_magnitude : _magnitude;
+            if (value < _value.NumberRules.Minimum || value > _value.NumberRules.Maximum) return false;
+        }
         if (_matching != Matching.Literal) return true;
         _matching = Matching.None;
         return Completed(_value.Literals!) >= 0;

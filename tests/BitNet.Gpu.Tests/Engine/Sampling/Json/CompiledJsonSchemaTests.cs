@@ -22,7 +22,9 @@ public class CompiledJsonSchemaTests
 
     [Theory]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^x"}}}""", "#/properties/a", "pattern")]
-    [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":0}}}""", "#/properties/n", "minimum")]
+    [InlineData("""{"type":"object","properties":{"n":{"type":"number","minimum":0}}}""", "#/properties/n", "minimum")]
+    [InlineData("""{"type":"object","properties":{"n":{"maximum":0}}}""", "#/properties/n", "maximum")]
+    [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":5,"exclusiveMaximum":5}}}""", "#/properties/n", "minimum")]
     [InlineData("""{"allOf":[{"type":"object"}]}""", "#", "allOf")]
     [InlineData("""{"type":"array"}""", "#", "root must allow an object")]
     [InlineData("""{"type":"string","enum":["a"]}""", "#", "root must allow an object")]
@@ -49,6 +51,7 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"$ref":"#"}""", "#", "$ref")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","minItems":3,"maxItems":2}}}""", "#/properties/a", "minItems")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","maxLength":-1}}}""", "#/properties/a", "maxLength")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"integer","minimum":"0"}}}""", "#/properties/a", "minimum")]
     [InlineData("""{"type":"object","properties":{"a":{"enum":[]}}}""", "#/properties/a", "enum")]
     [InlineData("""{"type":"object","properties":[]}""", "#", "properties")]
     [InlineData("""{"type":"object","properties":{"a":7}}""", "#/properties/a", "schema must be an object")]

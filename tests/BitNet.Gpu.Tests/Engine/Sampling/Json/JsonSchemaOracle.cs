@@ -32,6 +32,7 @@ internal static class JsonSchemaOracle
             JsonValueKind.Object => IsValidObject(root, schema, value),
             JsonValueKind.Array => IsValidArray(root, schema, value),
             JsonValueKind.String => InRange(schema, "minLength", "maxLength", Characters(value)),
+            JsonValueKind.Number => InBounds(schema, value.GetDouble()),
             _ => true,
         };
     }
@@ -58,6 +59,12 @@ internal static class JsonSchemaOracle
     static bool IsValidArray(JsonElement root, JsonElement schema, JsonElement value) =>
         InRange(schema, "minItems", "maxItems", value.GetArrayLength()) &&
         (!schema.TryGetProperty("items", out var items) || value.EnumerateArray().All(item => IsValid(root, items, item)));
+
+    static bool InBounds(JsonElement schema, double number) =>
+        (!schema.TryGetProperty("minimum", out var minimum) || number >= minimum.GetDouble()) &&
+        (!schema.TryGetProperty("maximum", out var maximum) || number <= maximum.GetDouble()) &&
+        (!schema.TryGetProperty("exclusiveMinimum", out var above) || number > above.GetDouble()) &&
+        (!schema.TryGetProperty("exclusiveMaximum", out var below) || number < below.GetDouble());
 
     static bool InRange(JsonElement schema, string min, string max, int count) =>
         (!schema.TryGetProperty(min, out var low) || count >= low.GetInt32()) && (!schema.TryGetProperty(max, out var high) || count <= high.GetInt32());
