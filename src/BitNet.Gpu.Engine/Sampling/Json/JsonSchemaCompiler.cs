@@ -29,11 +29,15 @@ internal sealed class JsonSchemaCompiler
         "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
     ];
 
+    /// <summary>Schemas within schemas, $ref hops included: a hostile schema must not run the compiler out of stack.</summary>
+    public const int MaxNesting = 256;
+
     static readonly JsonSerializerOptions LiteralEncoding = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     readonly JsonElement _root;
     readonly Dictionary<string, JsonSchemaNode> _byPointer = [];
     readonly HashSet<string> _followingRefs = [];
+    int _nesting;
 
     JsonSchemaCompiler(JsonElement root) => _root = root;
 
@@ -51,6 +55,19 @@ internal sealed class JsonSchemaCompiler
     JsonSchemaNode At(string pointer)
     {
         if (_byPointer.TryGetValue(pointer, out var known)) return known;
+        if (++_nesting > MaxNesting) throw Unsupported(pointer, "$ref", $"or nesting deeper than {MaxNesting} schemas");
+        try
+        {
+            return CompileAt(pointer);
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    JsonSchemaNode CompileAt(string pointer)
+    {
         var element = Resolve(pointer);
         if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("$ref", out var reference))
             return FollowRef(pointer, element, reference);
@@ -99,6 +116,30 @@ internal sealed class JsonSchemaCompiler
         ReadArray(node, schema, pointer);
         (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
         ReadIntegerBounds(node, schema, pointer);
+        DropLiteralsOutOfBounds(node, pointer);
+    }
+
+    /// <summary>
+    /// enum values that break the node's length or integer bounds can never be written: dropped, so that a value that
+    /// starts can always be finished (none left would be a value no text satisfies).
+    /// </summary>
+    static void DropLiteralsOutOfBounds(JsonSchemaNode node, string pointer)
+    {
+        if (node.Literals is not { } literals) return;
+        node.Literals = [.. literals.Where(literal => WithinBounds(node, literal))];
+        if (node.Literals.Length == 0) throw Unsupported(pointer, "enum", "whose every value breaks the schema's bounds (minLength, maxLength, minimum, maximum)");
+    }
+
+    static bool WithinBounds(JsonSchemaNode node, byte[] literal)
+    {
+        using var document = JsonDocument.Parse(literal);
+        var value = document.RootElement;
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString()!.EnumerateRunes().Count() is var length && length >= node.MinLength && length <= node.MaxLength,
+            JsonValueKind.Number when node.HasIntegerBounds => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum,
+            _ => true,
+        };
     }
 
     /// <summary>minimum, maximum, exclusiveMinimum, exclusiveMaximum: held for integers, digit by digit.</summary>
@@ -121,8 +162,8 @@ internal sealed class JsonSchemaCompiler
             }
         }
         if (low > high) throw Unsupported(pointer, "minimum", $"above the maximum (no integer from {low} to {high})");
-        node.Minimum = low <= long.MinValue ? long.MinValue : (long)low;
-        node.Maximum = high >= long.MaxValue ? long.MaxValue : (long)high;
+        node.Minimum = (long)Math.Clamp(low, long.MinValue, long.MaxValue); // a double past a long saturates here, not wraps
+        node.Maximum = (long)Math.Clamp(high, long.MinValue, long.MaxValue);
     }
 
     static JsonTypes ReadTypes(JsonElement type, string pointer)

@@ -37,6 +37,8 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"type":"object","required":["b"],"properties":{"a":{}}}""", "#", "required")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","items":[{"type":"string"}]}}}""", "#/properties/a", "items")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","enum":[1]}}}""", "#/properties/a", "type")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"integer","enum":[1,2],"minimum":5}}}""", "#/properties/a", "enum")]
+    [InlineData("""{"type":"object","properties":{"a":{"enum":["long","longer"],"maxLength":3}}}""", "#/properties/a", "enum")]
     public void UnsupportedKeywords_AreRefused_NamingTheirPlace(string schema, string place, string keyword)
     {
         var error = Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse(schema));
@@ -61,6 +63,16 @@ public class CompiledJsonSchemaTests
         var error = Assert.Throws<ArgumentException>(() => CompiledJsonSchema.Parse(schema));
         Assert.Contains(place.Length == 0 ? "JSON schema" : $"at {place}:", error.Message);
         Assert.Contains(keyword, error.Message);
+    }
+
+    [Fact]
+    public void AChainOfReferencesPastTheNestingLimit_IsRefused_NotAStackOverflow()
+    {
+        string Chain(int length) => "{\"$ref\":\"#/$defs/d0\",\"$defs\":{" +
+            string.Join(",", Enumerable.Range(0, length).Select(i => $"\"d{i}\":{{\"$ref\":\"#/$defs/d{i + 1}\"}}")) + $",\"d{length}\":{{\"type\":\"object\"}}}}}}";
+        Assert.NotNull(CompiledJsonSchema.Parse(Chain(200)));
+        var error = Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse(Chain(50_000)));
+        Assert.Contains("deeper than 256", error.Message);
     }
 
     [Fact]

@@ -99,6 +99,8 @@ public class JsonSchemaPrefixTests
         { Recursive, """{"d":{"next":null}}""", """{"d":{"next":null""" },           // the node's required n
         { Recursive, """{"d":{"n":1,"next":{"n":1.5}}}""", """{"d":{"n":1,"next":{"n":1""" }, // recursion keeps the integer rule
         { Recursive, """{"c":"z"}""", "{\"c\":\"" },                                 // oneOf: enum or null
+        { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":"abcd"}""", """{"e":"ab""" }, // enum values out of bounds are dropped
+        { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":3}""", """{"e":""" },
     };
 
     [Theory]
