@@ -8,7 +8,8 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// drawn. Compile once and share: it is immutable.
 /// <para>
 /// Held: <c>type</c> (and type arrays, <c>nullable</c>), <c>properties</c>, <c>required</c>, <c>additionalProperties</c>
-/// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>items</c>,
+/// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>minProperties</c>/
+/// <c>maxProperties</c>, <c>items</c>,
 /// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>minimum</c>/<c>maximum</c> (and their exclusive
 /// forms) on integers, <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/
 /// <c>oneOf</c> over branches of different JSON types, and <c>$ref</c> within the document (recursion included).

@@ -25,7 +25,7 @@ internal sealed class JsonSchemaCompiler
     [
         "pattern", "multipleOf", "allOf", "not", "if", "then",
         "else", "patternProperties", "propertyNames", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
-        "minProperties", "maxProperties", "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
+        "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
         "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
     ];
 
@@ -242,10 +242,16 @@ internal sealed class JsonSchemaCompiler
             }
         }
 
+        (node.MinProperties, node.MaxProperties) = ReadRange(schema, pointer, "minProperties", "maxProperties");
+        if (System.Numerics.BitOperations.PopCount(node.Required) > node.MaxProperties)
+            throw Unsupported(pointer, "maxProperties", "below the number of required properties");
+
         // As llama.cpp's grammars have it: properties declared and additionalProperties absent means no others.
         if (!schema.TryGetProperty("additionalProperties", out var additional)) node.AdditionalProperties = hasProperties ? null : JsonSchemaNode.Any;
         else if (additional.ValueKind == JsonValueKind.False) node.AdditionalProperties = null;
         else node.AdditionalProperties = IsEmptySchema(additional) ? JsonSchemaNode.Any : At(pointer + "/additionalProperties");
+        if (node.AdditionalProperties is null && node.MinProperties > names.Length)
+            throw Unsupported(pointer, "minProperties", "above the number of properties allowed");
     }
 
     void ReadArray(JsonSchemaNode node, JsonElement schema, string pointer)

@@ -34,6 +34,8 @@ internal sealed class JsonSchemaNode
     public ulong Required;
     /// <summary>The schema of keys not declared, or null where only declared keys are allowed.</summary>
     public JsonSchemaNode? AdditionalProperties;
+    public int MinProperties;
+    public int MaxProperties = int.MaxValue;
 
     // Arrays
     public JsonSchemaNode Items = null!;

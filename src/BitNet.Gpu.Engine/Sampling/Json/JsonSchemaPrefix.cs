@@ -17,6 +17,7 @@ internal struct JsonSchemaPrefix : IJsonText
         public JsonSchemaNode? Node;  // null outside the root object
         public bool IsArray;
         public ulong Seen;            // objects: bit i once declared property i was read
+        public int Keys;              // objects: keys read
         public int Items;             // arrays: items started
     }
 
@@ -160,6 +161,7 @@ internal struct JsonSchemaPrefix : IJsonText
     bool StartKey()
     {
         var node = _top.Node!;
+        if (_top.Keys >= node.MaxProperties) return false;
         ulong declared = AllOf(node.PropertyKeys.Length);
         _candidates = node.AdditionalProperties is null ? declared & ~_top.Seen : declared;
         (_matching, _matched) = (Matching.Key, 0);
@@ -173,6 +175,7 @@ internal struct JsonSchemaPrefix : IJsonText
         if (!closes) return _candidates != 0 || node.AdditionalProperties is not null;
 
         _matching = Matching.None;
+        _top.Keys++;
         int property = Completed(node.PropertyKeys);
         if (property >= 0)
         {
@@ -234,13 +237,13 @@ internal struct JsonSchemaPrefix : IJsonText
             _next = node.Items;
             return _top.Items < node.MaxItems;
         }
-        return node.AdditionalProperties is not null || (_top.Seen | ~AllOf(node.PropertyKeys.Length)) != ulong.MaxValue;
+        return _top.Keys < node.MaxProperties && (node.AdditionalProperties is not null || (_top.Seen | ~AllOf(node.PropertyKeys.Length)) != ulong.MaxValue);
     }
 
     bool CloseObject()
     {
         var node = _top.Node!;
-        if ((_top.Seen & node.Required) != node.Required) return false;
+        if ((_top.Seen & node.Required) != node.Required || _top.Keys < node.MinProperties) return false;
         Close();
         return true;
     }

@@ -26,6 +26,8 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"type":"object","properties":{"n":{"maximum":0}}}""", "#/properties/n", "maximum")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":5,"exclusiveMaximum":5}}}""", "#/properties/n", "minimum")]
     [InlineData("""{"allOf":[{"type":"object"}]}""", "#", "allOf")]
+    [InlineData("""{"properties":{"a":{},"b":{}},"required":["a","b"],"maxProperties":1}""", "#", "maxProperties")]
+    [InlineData("""{"properties":{"a":{}},"minProperties":2}""", "#", "minProperties")]
     [InlineData("""{"type":"array"}""", "#", "root must allow an object")]
     [InlineData("""{"type":"string","enum":["a"]}""", "#", "root must allow an object")]
     [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"object"},{"type":"object"}]}}}""", "#/properties/a", "anyOf")]

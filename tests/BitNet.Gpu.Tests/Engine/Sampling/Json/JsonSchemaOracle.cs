@@ -41,6 +41,7 @@ internal static class JsonSchemaOracle
     {
         bool hasProperties = schema.TryGetProperty("properties", out var properties);
         var names = value.EnumerateObject().Select(NameOf).ToList();
+        if (!InRange(schema, "minProperties", "maxProperties", names.Count)) return false;
         if (schema.TryGetProperty("required", out var required) && required.EnumerateArray().Any(r => !names.Contains(r.GetString()!))) return false;
         foreach (var member in value.EnumerateObject())
         {

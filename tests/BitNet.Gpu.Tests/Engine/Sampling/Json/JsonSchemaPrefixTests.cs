@@ -26,7 +26,8 @@ public class JsonSchemaPrefixTests
 
     internal const string Recursive = """
         {"type":"object","properties":{"v":{"anyOf":[{"type":"string","minLength":2},{"type":"number"},{"type":"null"}]},"d":{"$ref":"#/$defs/node"},
-         "c":{"oneOf":[{"enum":["x","y"]},{"type":"null"}]}},
+         "c":{"oneOf":[{"enum":["x","y"]},{"type":"null"}]},
+         "one":{"type":"object","properties":{"x":{"type":"integer"},"y":{"type":"string"}},"additionalProperties":{"type":"null"},"minProperties":1,"maxProperties":1}},
          "$defs":{"node":{"type":"object","properties":{"n":{"type":"integer"},"next":{"anyOf":[{"$ref":"#/$defs/node"},{"type":"null"}]}},"required":["n"]}},
          "additionalProperties":true}
         """;
@@ -48,6 +49,8 @@ public class JsonSchemaPrefixTests
         { Recursive, """{"v":"ab","d":{"n":1,"next":{"n":2,"next":null}},"free":[1,{"a":"b"}],"c":"y"}""" },
         { Recursive, """{"v":-1.5,"c":null}""" },
         { Recursive, """{"v":null,"d":{"next":null,"n":3}}""" },
+        { Recursive, """{"one":{"y":"a"}}""" },
+        { Recursive, """{"one":{"z":null}}""" },
     };
 
     [Theory]
@@ -99,6 +102,8 @@ public class JsonSchemaPrefixTests
         { Recursive, """{"d":{"next":null}}""", """{"d":{"next":null""" },           // the node's required n
         { Recursive, """{"d":{"n":1,"next":{"n":1.5}}}""", """{"d":{"n":1,"next":{"n":1""" }, // recursion keeps the integer rule
         { Recursive, """{"c":"z"}""", "{\"c\":\"" },                                 // oneOf: enum or null
+        { Recursive, """{"one":{}}""", """{"one":{""" },                              // minProperties 1
+        { Recursive, """{"one":{"x":1,"y":"a"}}""", """{"one":{"x":1""" },             // maxProperties 1
         { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":"abcd"}""", """{"e":"ab""" }, // enum values out of bounds are dropped
         { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":3}""", """{"e":""" },
     };
