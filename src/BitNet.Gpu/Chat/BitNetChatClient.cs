@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace BitNet.Gpu;
@@ -11,8 +12,10 @@ namespace BitNet.Gpu;
 /// MaxOutputTokens, StopSequences, Seed, FrequencyPenalty, PresencePenalty, and AdditionalProperties "min_p" and
 /// "repeat_penalty"; unset ones keep llama-server's defaults (see <see cref="CompletionOptions"/>). ResponseFormat Json
 /// holds the answer to one JSON object, with a schema to one that satisfies it (so <c>GetResponseAsync&lt;T&gt;</c> works;
-/// a schema that cannot be held is an <see cref="ArgumentException"/>). Tools are a <see cref="NotSupportedException"/>.
-/// Disposing the client leaves the model loaded.
+/// a schema that cannot be held is an <see cref="ArgumentException"/>). Tools (functions) are offered as
+/// <see cref="ToolCallFormat"/> does: the answer is then calls (<see cref="FunctionCallContent"/>, finish reason
+/// ToolCalls) or text, so <c>UseFunctionInvocation()</c> works; earlier calls and their results
+/// (<see cref="FunctionResultContent"/>) are written into the conversation. Disposing the client leaves the model loaded.
 /// <code>IChatClient client = model.AsChatClient();
 /// await foreach (var update in client.GetStreamingResponseAsync("Hello")) Console.Write(update.Text);</code>
 /// </summary>
@@ -32,54 +35,100 @@ public sealed class BitNetChatClient : IChatClient
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var stream = Start(messages, options, cancellationToken);
+        var (stream, tools) = Start(messages, options, cancellationToken);
         var text = new StringBuilder();
         await foreach (var piece in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false)) text.Append(piece);
         var stats = await stream.Completion.ConfigureAwait(false);
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        var (contents, finish) = Answer(text.ToString(), stats, tools);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = _model.ModelId,
             ResponseId = NewId(),
             CreatedAt = DateTimeOffset.UtcNow,
-            FinishReason = FinishReason(stats),
+            FinishReason = finish,
             Usage = Usage(stats),
         };
     }
 
     /// <inheritdoc />
+    /// <remarks>With tools the answer comes whole, in one update, once it is complete: a call is only known at its end.</remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
                                                                                 [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var stream = Start(messages, options, cancellationToken);
+        var (stream, tools) = Start(messages, options, cancellationToken);
         string responseId = NewId();
         var created = DateTimeOffset.UtcNow;
+        var text = new StringBuilder();
         await foreach (var piece in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
+        {
+            if (tools is not null) text.Append(piece);
+            else yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
+        }
         var stats = await stream.Completion.ConfigureAwait(false);
+        var (contents, finish) = Answer(text.ToString(), stats, tools);
+        if (tools is not null)
+            yield return new ChatResponseUpdate(ChatRole.Assistant, contents) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(stats))])
         {
             ModelId = _model.ModelId,
             ResponseId = responseId,
             MessageId = responseId,
             CreatedAt = created,
-            FinishReason = FinishReason(stats),
+            FinishReason = finish,
         };
     }
 
-    CompletionStream Start(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancel)
+    (CompletionStream Stream, ToolCallFormat? Tools) Start(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var completion = ChatOptionsReader.Read(options);
+        var tools = ChatToolsReader.Read(options);
         var turns = new List<(string Role, string Content)>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(("system", instructions));
-        foreach (var message in messages)
+        var callNames = new Dictionary<string, string>(); // call id → function name, for the results that answer them
+        foreach (var message in messages) AddTurns(message, turns, callNames);
+        if (tools is not null)
         {
-            foreach (var content in message.Contents)
-                if (content is not TextContent and not UsageContent)
-                    throw new NotSupportedException($"a {message.Role} message holds {content.GetType().Name}: this model client takes text only");
-            turns.Add((message.Role.Value, message.Text));
+            turns = tools.WithInstructions(turns);
+            completion = completion with { JsonSchema = tools.Schema };
         }
-        return _model.StartCompletion(_model.RenderChat(turns), completion, cancel);
+        return (_model.StartCompletion(_model.RenderChat(turns), completion, cancel), tools);
+    }
+
+    /// <summary>A message's turns: its text; the calls it made, written in the tool-call format; each function result as a user turn.</summary>
+    static void AddTurns(ChatMessage message, List<(string Role, string Content)> turns, Dictionary<string, string> callNames)
+    {
+        var calls = new List<(string Name, string Arguments)>();
+        foreach (var content in message.Contents)
+        {
+            switch (content)
+            {
+                case TextContent or UsageContent:
+                    break;
+                case FunctionCallContent call:
+                    callNames[call.CallId] = call.Name;
+                    calls.Add((call.Name, JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions)));
+                    break;
+                case FunctionResultContent result:
+                    string resultText = result.Result is string s ? s : JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions);
+                    turns.Add(("user", ToolCallFormat.ResultMessage(callNames.GetValueOrDefault(result.CallId), result.CallId, resultText)));
+                    break;
+                default:
+                    throw new NotSupportedException($"a {message.Role} message holds {content.GetType().Name}: this model client takes text, function calls and function results");
+            }
+        }
+        if (calls.Count > 0) turns.Add(("assistant", ToolCallFormat.CallsMessage(calls)));
+        else if (message.Contents.Any(c => c is TextContent) || message.Contents.Count == 0) turns.Add((message.Role.Value, message.Text));
+    }
+
+    /// <summary>The answer's contents and finish reason: its text, or with tools the calls it made (finish reason ToolCalls).</summary>
+    static (List<AIContent> Contents, ChatFinishReason Finish) Answer(string text, CompletionStats stats, ToolCallFormat? tools)
+    {
+        var finish = FinishReason(stats);
+        if (tools is null || finish == ChatFinishReason.Length) return ([new TextContent(text)], finish);
+        var reply = tools.Parse(text);
+        if (reply.Calls.Count == 0) return ([new TextContent(reply.Content)], finish);
+        return ([.. reply.Calls.Select(c => new FunctionCallContent(c.Id, c.Name, ChatToolsReader.Arguments(c.Arguments)))], ChatFinishReason.ToolCalls);
     }
 
     static ChatFinishReason FinishReason(CompletionStats stats) => stats.FinishReason == "length" ? ChatFinishReason.Length : ChatFinishReason.Stop;

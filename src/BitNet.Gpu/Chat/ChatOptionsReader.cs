@@ -8,8 +8,8 @@ namespace BitNet.Gpu;
 /// Turns Microsoft.Extensions.AI's <see cref="ChatOptions"/> into <see cref="CompletionOptions"/>: Temperature, TopP,
 /// TopK, MaxOutputTokens, StopSequences, Seed, FrequencyPenalty and PresencePenalty, and "min_p" and "repeat_penalty"
 /// from AdditionalProperties, and ResponseFormat Json (JSON mode: one JSON object, or with a schema one that satisfies
-/// it, as <c>GetResponseAsync&lt;T&gt;</c> asks). What the model cannot do (tools) is a <see cref="NotSupportedException"/>
-/// naming the option; a value of the wrong kind is an <see cref="ArgumentException"/> naming it.
+/// it, as <c>GetResponseAsync&lt;T&gt;</c> asks). Tools are read by <see cref="ChatToolsReader"/>. A value of the wrong
+/// kind is an <see cref="ArgumentException"/> naming the option.
 /// </summary>
 internal static class ChatOptionsReader
 {
@@ -20,8 +20,6 @@ internal static class ChatOptionsReader
     {
         var result = new CompletionOptions();
         if (options is null) return result;
-        if (options.Tools is { Count: > 0 })
-            throw new NotSupportedException("ChatOptions.Tools: this model client does not support tool calling");
 
         return result with
         {

@@ -5,6 +5,7 @@ using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Hosting;
 using BitNet.Gpu.Engine.Sampling;
+using BitNet.Gpu.Model.Formats;
 using BitNet.Gpu.Tests.Support;
 using Microsoft.Extensions.AI;
 
@@ -17,6 +18,13 @@ public class BitNetChatClientTests
     static ChatOptions Greedy(int maxTokens = 24) => new() { Temperature = 0, MaxOutputTokens = maxTokens };
 
     static BitNetModel Load(int parallel = 1) => BitNetModel.Load(BundledModel.Path, new BitNetModelOptions { Backend = "cpu", Parallel = parallel });
+
+    /// <summary>
+    /// A tiny synthetic model with random weights, a byte-level vocabulary and 2048 positions, and a plain template: the
+    /// tools' description runs to ~450 tokens, past the bundled model's 256 positions.
+    /// </summary>
+    static BitNetModel LoadForTools() => BitNetModel.Load(SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, contextLength: 2048),
+        new BitNetModelOptions { Backend = "cpu", ChatTemplate = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}assistant: " });
 
     [Fact]
     public async Task GreedyTextEqualsTheEngineOnTheRenderedConversation()
@@ -142,12 +150,12 @@ public class BitNetChatClientTests
     }
 
     [Fact]
-    public async Task ToolsAreNotSupported_NamingTheOption_AndASchemaThatCannotBeHeldIsRefused()
+    public async Task ToolsBesideAJsonFormat_AndASchemaThatCannotBeHeld_AreRefused_NamingTheOption()
     {
         using var model = Load();
         var client = model.AsChatClient();
-        var tools = await Assert.ThrowsAsync<NotSupportedException>(() =>
-            client.GetResponseAsync(Conversation, new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")] }));
+        var tools = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Conversation,
+            new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")], ResponseFormat = ChatResponseFormat.Json }));
         Assert.Contains("Tools", tools.Message);
         var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("""{"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}}""").RootElement, "answer");
         var json = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = schema }));
@@ -192,6 +200,50 @@ public class BitNetChatClientTests
             if (response.FinishReason == ChatFinishReason.Stop) JsonDocument.Parse(response.Text).Dispose();
             else Assert.Equal(ChatFinishReason.Length, response.FinishReason);
         }
+    }
+
+    [Fact]
+    public async Task ARequiredTool_IsCalled_WithArgumentsItsSchemaAllows_WholeAndStreamed()
+    {
+        using var model = LoadForTools();
+        var client = model.AsChatClient();
+        var forecast = AIFunctionFactory.Create((Sky sky, [Range(1, 5)] int days) => $"{sky} for {days} days", "get_forecast", "The forecast");
+        var options = new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 120 };
+        var response = await client.GetResponseAsync("The weather in the Union", options);
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+        var call = Assert.Single(response.Messages.Single().Contents.OfType<FunctionCallContent>());
+        Assert.Equal("get_forecast", call.Name);
+        Assert.StartsWith("call_", call.CallId);
+        Assert.True(Enum.TryParse<Sky>(((JsonElement)call.Arguments!["sky"]!).GetString(), out _));
+        Assert.InRange(((JsonElement)call.Arguments["days"]!).GetInt32(), 1, 5);
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync("The weather in the Union", options)) updates.Add(update);
+        var streamed = updates.ToChatResponse();
+        Assert.Equal(ChatFinishReason.ToolCalls, streamed.FinishReason);
+        var streamedCall = Assert.Single(streamed.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(JsonSerializer.Serialize(call.Arguments), JsonSerializer.Serialize(streamedCall.Arguments)); // the same seed, the same call
+    }
+
+    [Fact]
+    public async Task UseFunctionInvocation_CallsTheFunction_ThenAnswersWithItsResultInTheConversation()
+    {
+        using var model = LoadForTools();
+        var invocations = new List<(Sky Sky, int Days)>();
+        var forecast = AIFunctionFactory.Create((Sky sky, [Range(1, 5)] int days) =>
+        {
+            invocations.Add((sky, days));
+            return $"{sky} for {days} days";
+        }, "get_forecast", "The forecast");
+        IChatClient client = new ChatClientBuilder(model.AsChatClient()).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 2).Build();
+        var response = await client.GetResponseAsync("The weather in the Union",
+            new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 120 });
+
+        Assert.NotEmpty(invocations);
+        Assert.All(invocations, i => Assert.InRange(i.Days, 1, 5));
+        var contents = response.Messages.SelectMany(m => m.Contents).ToList();
+        Assert.Equal(contents.OfType<FunctionCallContent>().Select(c => c.CallId), contents.OfType<FunctionResultContent>().Select(r => r.CallId));
+        Assert.Equal(ChatRole.Assistant, response.Messages[^1].Role);
     }
 
     [Fact]
