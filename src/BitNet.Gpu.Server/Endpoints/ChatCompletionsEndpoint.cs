@@ -14,12 +14,29 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
     {
         var request = await JsonBody.ReadAsync(context, ServerJsonContext.Web.ChatCompletionRequest);
         var model = host.Require();
-        var (prompt, options, n) = Read(model, request);
+        var (prompt, options, n, tools) = Read(model, request);
         var choices = CompletionStarter.Start(model, prompt, options, n, "messages", context.RequestAborted);
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string name = model.ModelId;
+        if (request.Stream == true && tools is not null)
+        {
+            // A call is only known once the answer is whole: it comes in one chunk per choice at the end.
+            var whole = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
+            var events = new ServerSentEvents(context.Response);
+            for (int choice = 0; choice < whole.Length; choice++)
+            {
+                var (message, finish) = Answer(whole[choice], tools);
+                var calls = message.ToolCalls?.Select((c, index) => c with { Index = index }).ToList();
+                events.Write(new ChatCompletionChunk(id, created, name, [new ChatChunkChoice(choice, new ChatDelta("assistant", message.Content, calls), null)]), ServerJsonContext.Web.ChatCompletionChunk);
+                events.Write(new ChatCompletionChunk(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), finish)]), ServerJsonContext.Web.ChatCompletionChunk);
+            }
+            if (request.StreamOptions?.IncludeUsage == true)
+                events.Write(new ChatCompletionChunk(id, created, name, [], Usage.Of([.. whole.Select(c => c.Stats)])), ServerJsonContext.Web.ChatCompletionChunk);
+            await events.DoneAsync(context.RequestAborted);
+            return;
+        }
         if (request.Stream == true)
         {
             var chunks = new CompletionOutput.Chunks<ChatCompletionChunk>(
@@ -33,19 +50,42 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
             return;
         }
         var collected = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
-        var answer = new ChatCompletion(id, created, name, [.. collected.Select((c, choice) =>
-            new ChatChoice(choice, new AssistantMessage(c.Text), c.Stats.FinishReason, options.Logprobs ? ChatLogprobs.Of(c.Tokens) : null))],
-            Usage.Of([.. collected.Select(c => c.Stats)]));
+        var answer = new ChatCompletion(id, created, name, [.. collected.Select(Choice)], Usage.Of([.. collected.Select(c => c.Stats)]));
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.ChatCompletion);
+
+        ChatChoice Choice(CompletionOutput.CollectedChoice choice, int index)
+        {
+            var (message, finish) = Answer(choice, tools);
+            return new ChatChoice(index, message, finish, options.Logprobs ? ChatLogprobs.Of(choice.Tokens) : null);
+        }
     }
 
-    /// <summary>The request's prompt tokens, options and number of choices, every field checked (a bad one is a 400 naming it).</summary>
-    internal static (int[] Prompt, CompletionOptions Options, int Choices) Read(BitNetModel model, ChatCompletionRequest request)
+    /// <summary>A choice's message and finish reason: its text, or with tools the calls it made (finish reason tool_calls).</summary>
+    static (AssistantMessage Message, string Finish) Answer(CompletionOutput.CollectedChoice choice, ToolCallFormat? tools)
     {
-        var prompt = ChatPrompt.Render(model, request.Messages);
+        string finish = choice.Stats.FinishReason;
+        if (tools is null || finish == "length") return (new AssistantMessage(choice.Text), finish);
+        var reply = tools.Parse(choice.Text);
+        if (reply.Calls.Count == 0) return (new AssistantMessage(reply.Content), finish);
+        return (new AssistantMessage(null, [.. reply.Calls.Select(c => new ToolCallOut(c.Id, new CalledFunction(c.Name, c.Arguments)))]), "tool_calls");
+    }
+
+    /// <summary>
+    /// The request's prompt tokens, options, number of choices and tool-call format (null without tools), every field
+    /// checked (a bad one is a 400 naming it).
+    /// </summary>
+    internal static (int[] Prompt, CompletionOptions Options, int Choices, ToolCallFormat? Tools) Read(BitNetModel model, ChatCompletionRequest request)
+    {
+        var tools = ChatToolFields.Read(request);
+        var prompt = ChatPrompt.Render(model, request.Messages, tools);
         string limitField = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var logprobs = LogprobFields.OfChat(request.Logprobs, request.TopLogprobs);
         var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs);
-        return (prompt, options, RequestOptions.Choices(request.N));
+        if (tools is not null)
+        {
+            if (options.JsonObject) throw ApiException.BadRequest("response_format json_object or json_schema cannot be combined with tools: the answer's format is the tool-call format", "response_format");
+            options = options with { JsonSchema = tools.Schema };
+        }
+        return (prompt, options, RequestOptions.Choices(request.N), tools);
     }
 }

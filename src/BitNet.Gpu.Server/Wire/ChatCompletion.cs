@@ -20,8 +20,10 @@ internal sealed record ChatChoice(
     [property: JsonPropertyName("finish_reason")] string FinishReason,
     [property: JsonPropertyName("logprobs")] ChatLogprobs? Logprobs = null);
 
-/// <summary>The assistant's message in a chat completion.</summary>
-internal sealed record AssistantMessage([property: JsonPropertyName("content")] string Content)
+/// <summary>The assistant's message in a chat completion: its text, or (content null) the calls it made.</summary>
+internal sealed record AssistantMessage(
+    [property: JsonPropertyName("content")] string? Content,
+    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallOut>? ToolCalls = null)
 {
     [JsonPropertyName("role")] public string Role => "assistant";
 }

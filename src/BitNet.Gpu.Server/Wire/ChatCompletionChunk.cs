@@ -21,7 +21,8 @@ internal sealed record ChatChunkChoice(
     [property: JsonPropertyName("finish_reason")] string? FinishReason,
     [property: JsonPropertyName("logprobs")] ChatLogprobs? Logprobs = null);
 
-/// <summary>What a chunk adds to the message: the role (first chunk only) and text.</summary>
+/// <summary>What a chunk adds to the message: the role (first chunk only), text, or calls (each with its index).</summary>
 internal sealed record ChatDelta(
     [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
-    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content,
+    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallOut>? ToolCalls = null);

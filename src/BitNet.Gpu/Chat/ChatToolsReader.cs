@@ -15,17 +15,17 @@ internal static class ChatToolsReader
         if (options?.Tools is not { Count: > 0 } tools || options.ToolMode is NoneChatToolMode) return null;
         if (options.ResponseFormat is ChatResponseFormatJson)
             throw new NotSupportedException("ChatOptions.ResponseFormat Json together with Tools: the answer's format is the tool-call format");
-        var functions = new List<ChatTool>();
+        var functions = new List<FunctionTool>();
         for (int i = 0; i < tools.Count; i++)
         {
             if (tools[i] is not AIFunctionDeclaration function)
                 throw new NotSupportedException($"ChatOptions.Tools[{i}] is a {tools[i]?.GetType().Name ?? "null"}: this model client calls functions only");
-            functions.Add(new ChatTool(function.Name, function.Description, function.JsonSchema.ValueKind == JsonValueKind.Undefined ? null : function.JsonSchema));
+            functions.Add(new FunctionTool(function.Name, function.Description, function.JsonSchema.ValueKind == JsonValueKind.Undefined ? null : function.JsonSchema));
         }
-        var choice = ToolChoice.Auto;
+        var choice = ToolCallMode.Auto;
         if (options.ToolMode is RequiredChatToolMode required)
         {
-            choice = ToolChoice.Required;
+            choice = ToolCallMode.Required;
             if (required.RequiredFunctionName is { } name)
                 functions = functions.Where(f => f.Name == name).ToList() is { Count: > 0 } named ? named
                     : throw new ArgumentException($"ChatOptions.ToolMode requires '{name}', which ChatOptions.Tools does not hold", "ToolMode");

@@ -38,7 +38,7 @@ public sealed class ToolCallFormat
     /// <param name="choice">Auto: a call or text; Required: at least one call.</param>
     /// <param name="parallelCalls">False: at most one call per answer.</param>
     /// <exception cref="ArgumentException">A bad tool; the message names it as tools[i].</exception>
-    public static ToolCallFormat Create(IReadOnlyList<ChatTool> tools, ToolChoice choice = ToolChoice.Auto, bool parallelCalls = true)
+    public static ToolCallFormat Create(IReadOnlyList<FunctionTool> tools, ToolCallMode choice = ToolCallMode.Auto, bool parallelCalls = true)
     {
         ArgumentNullException.ThrowIfNull(tools);
         if (tools.Count == 0) throw new ArgumentException("tools must hold at least one tool", nameof(tools));
@@ -128,7 +128,7 @@ public sealed class ToolCallFormat
             throw new ArgumentException($"tools[{index}].name '{name}' must be 1 to 64 letters, digits, '_' or '-'", "tools");
     }
 
-    static void CheckParameters(ChatTool tool, int index)
+    static void CheckParameters(FunctionTool tool, int index)
     {
         if (tool.Parameters is not { ValueKind: not JsonValueKind.Null } parameters) return;
         try
@@ -142,7 +142,7 @@ public sealed class ToolCallFormat
     }
 
     /// <summary>{"tool_calls": [one tool name → its arguments, per item]} or {"response": text}: exactly one of the two.</summary>
-    static JsonElement AnswerSchema(IReadOnlyList<ChatTool> tools, ToolChoice choice, bool parallelCalls)
+    static JsonElement AnswerSchema(IReadOnlyList<FunctionTool> tools, ToolCallMode choice, bool parallelCalls)
     {
         var byName = new JsonObject();
         foreach (var tool in tools)
@@ -160,7 +160,7 @@ public sealed class ToolCallFormat
         };
         if (!parallelCalls) calls["maxItems"] = 1;
         var properties = new JsonObject { ["tool_calls"] = calls };
-        if (choice == ToolChoice.Auto) properties["response"] = new JsonObject { ["type"] = "string" };
+        if (choice == ToolCallMode.Auto) properties["response"] = new JsonObject { ["type"] = "string" };
         var root = new JsonObject
         {
             ["type"] = "object",
@@ -193,7 +193,7 @@ public sealed class ToolCallFormat
         return schema;
     }
 
-    static string InstructionsFor(IReadOnlyList<ChatTool> tools, ToolChoice choice)
+    static string InstructionsFor(IReadOnlyList<FunctionTool> tools, ToolCallMode choice)
     {
         var text = new StringBuilder("You can call tools. Each line below is one tool: its name, what it does and the JSON Schema of its arguments.\n");
         foreach (var tool in tools)
@@ -204,7 +204,7 @@ public sealed class ToolCallFormat
             text.Append(line.ToJsonString(Compact)).Append('\n');
         }
         text.Append("To call tools, reply with {\"tool_calls\": [{\"TOOL NAME\": {ARGUMENTS}}]}");
-        text.Append(choice == ToolChoice.Auto ? ". To answer directly, reply with {\"response\": \"YOUR ANSWER\"}." : "; you must call at least one tool.");
+        text.Append(choice == ToolCallMode.Auto ? ". To answer directly, reply with {\"response\": \"YOUR ANSWER\"}." : "; you must call at least one tool.");
         return text.ToString();
     }
 

@@ -208,7 +208,7 @@ public class BitNetChatClientTests
         using var model = LoadForTools();
         var client = model.AsChatClient();
         var forecast = AIFunctionFactory.Create((Sky sky, [Range(1, 5)] int days) => $"{sky} for {days} days", "get_forecast", "The forecast");
-        var options = new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 120 };
+        var options = new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 600 };
         var response = await client.GetResponseAsync("The weather in the Union", options);
         Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
         var call = Assert.Single(response.Messages.Single().Contents.OfType<FunctionCallContent>());
@@ -237,7 +237,7 @@ public class BitNetChatClientTests
         }, "get_forecast", "The forecast");
         IChatClient client = new ChatClientBuilder(model.AsChatClient()).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 2).Build();
         var response = await client.GetResponseAsync("The weather in the Union",
-            new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 120 });
+            new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, Seed = 4, MaxOutputTokens = 600 });
 
         Assert.NotEmpty(invocations);
         Assert.All(invocations, i => Assert.InRange(i.Days, 1, 5));

@@ -77,6 +77,18 @@ public class BadInputTests(ServerFixture fixture)
         { "/tokenize", """{"text": "Hello"}""", 400, "content", "required" },
         { "/detokenize", """{"tokens": [1, -3]}""", 400, "tokens", "vocabulary" },
         { "/detokenize", """{"tokens": "abc"}""", 400, "tokens", "array" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "retrieval"}]}""", 400, "tools[0].type", "function" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function"}]}""", 400, "tools[0].function", "required" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "a b"}}]}""", 400, "tools[0]", "tools[0].name" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"q": {"type": "string", "pattern": "x"}}}}}]}""", 400, "tools[0]", "pattern" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}, {"type": "function", "function": {"name": "f"}}]}""", 400, "tools[1]", "twice" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}}""", 400, "tool_choice", "'g'" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": "always"}""", 400, "tool_choice", "always" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tool_choice": "required"}""", 400, "tool_choice", "tools is empty" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "response_format": {"type": "json_object"}}""", 400, "response_format", "tools" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function"}]}]}""", 400, "messages[1].tool_calls[0].function", "required" },
+        { Chat, """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": 7}}]}]}""", 400, "messages[1].tool_calls[0].function.arguments", "string" },
+        { Chat, """{"messages": [{"role": "tool", "tool_call_id": "c"}]}""", 400, "messages[0].content", "required" },
         { "/v1/nothing", "{}", 404, null, "no endpoint" },
     };
 

@@ -39,7 +39,7 @@ static class ServerRequestTarget
     {
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.ChatCompletionRequest);
-        var (prompt, options, _) = ChatCompletionsEndpoint.Read(model, request);
+        var (prompt, options, _, _) = ChatCompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "messages");
     }
 

@@ -39,7 +39,7 @@ internal abstract class JsonConstraint
         public readonly bool[] Ends;              // end-of-generation tokens
         public readonly short[] FirstByte;        // −1 for tokens that are not text: most tokens are refused on it alone
         public readonly short[] SecondByte;       // −1 for tokens shorter than two bytes
-        public readonly bool[] PlainStringText;   // text a JSON string holds as it is: no quote, backslash or control byte
+        public readonly bool[] PlainStringText;   // text a JSON string holds as it is: no quote, backslash or control byte, UTF-8 from a character's start
         public readonly int[] Characters;         // bytes that start a character (not 10xxxxxx), as string lengths count them
 
         public TokenTable(Tokenizer tokenizer)
@@ -58,10 +58,13 @@ internal abstract class JsonConstraint
             }
         }
 
+        /// <summary>Whether a string takes the bytes at a character boundary: read on a string's own automaton.</summary>
         static bool IsPlainStringText(ReadOnlySpan<byte> bytes)
         {
+            var text = new JsonPrefix();
+            foreach (byte b in "{\"\":\""u8) text.Push(b);
             foreach (byte b in bytes)
-                if (b < 0x20 || b == '"' || b == '\\') return false;
+                if (b is (byte)'"' or (byte)'\\' || !text.Push(b)) return false;
             return true;
         }
 

@@ -6,7 +6,8 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// per level), so a candidate token is tried on a copy. Bounded where a model could otherwise run on without end:
 /// nesting to <see cref="MaxDepth"/> levels; whitespace, as llama.cpp's JSON grammar has it, to one space, or a newline
 /// and up to <see cref="MaxIndent"/> spaces or tabs, between tokens, and none before the object.
-/// Bytes of 0x80 and above are taken as they come inside strings (a token may hold part of a UTF-8 character).
+/// Strings hold valid UTF-8 (RFC 8259 §8.1): no overlong forms, surrogates or code points past U+10FFFF; a character
+/// may be split between tokens.
 /// </summary>
 internal struct JsonPrefix : IJsonText
 {
@@ -38,6 +39,8 @@ internal struct JsonPrefix : IJsonText
     bool _runStartsWithNewline;
     bool _stringIsKey;
     byte _literal, _literalRead, _hexRead;
+    byte _continuations;                  // UTF-8 continuation bytes still owed by the character being read
+    byte _nextLow, _nextHigh;             // the range of the next one (narrower right after some lead bytes)
 
     /// <summary>A snapshot to try bytes on without moving this one.</summary>
     public readonly JsonPrefix Copy() => this;
@@ -45,10 +48,10 @@ internal struct JsonPrefix : IJsonText
     /// <summary>What the next byte may be.</summary>
     public readonly Expect State => _expect;
 
-    /// <summary>True inside a string, between its escapes: where any byte but a quote, backslash or control byte stays.</summary>
-    public readonly bool IsInString => _expect == Expect.String;
+    /// <summary>True inside a string, between its escapes and characters: where plain text (see <see cref="PlainTextRoom"/>) is taken.</summary>
+    public readonly bool IsInString => _expect == Expect.String && _continuations == 0;
 
-    /// <summary>Inside a string any text without a quote, backslash or control byte is taken.</summary>
+    /// <summary>Inside a string any valid UTF-8 without a quote, backslash or control byte is taken.</summary>
     public readonly int PlainTextRoom => IsInString ? int.MaxValue : -1;
 
     /// <summary>True once the object is closed: the text is one complete JSON object.</summary>
@@ -140,9 +143,36 @@ internal struct JsonPrefix : IJsonText
 
     bool StringByte(byte b)
     {
+        if (_continuations > 0) return Continuation(b);
+        if (b >= 0x80) return LeadByte(b);
         if (b == '"') _expect = _stringIsKey ? Expect.Colon : AfterValue();
         else if (b == '\\') _expect = Expect.Escape;
         return b >= 0x20;
+    }
+
+    /// <summary>The first byte of a multi-byte character: how many continuation bytes follow, and the first one's range (UTF-8's table 3-7).</summary>
+    bool LeadByte(byte b)
+    {
+        (_continuations, _nextLow, _nextHigh) = b switch
+        {
+            >= 0xC2 and <= 0xDF => ((byte)1, (byte)0x80, (byte)0xBF),
+            0xE0 => ((byte)2, (byte)0xA0, (byte)0xBF), // not overlong
+            0xED => ((byte)2, (byte)0x80, (byte)0x9F), // not a surrogate
+            >= 0xE1 and <= 0xEF => ((byte)2, (byte)0x80, (byte)0xBF),
+            0xF0 => ((byte)3, (byte)0x90, (byte)0xBF), // not overlong
+            0xF4 => ((byte)3, (byte)0x80, (byte)0x8F), // not past U+10FFFF
+            >= 0xF1 and <= 0xF3 => ((byte)3, (byte)0x80, (byte)0xBF),
+            _ => ((byte)0, (byte)0, (byte)0),          // a continuation byte alone, C0, C1, F5–FF
+        };
+        return _continuations > 0;
+    }
+
+    bool Continuation(byte b)
+    {
+        if (b < _nextLow || b > _nextHigh) return false;
+        _continuations--;
+        (_nextLow, _nextHigh) = ((byte)0x80, (byte)0xBF);
+        return true;
     }
 
     /// <summary>A byte after digits: another digit, '.', 'e' where the grammar allows them, else the number ends here.</summary>

@@ -46,7 +46,7 @@ internal struct JsonSchemaPrefix : IJsonText
 
     public readonly bool IsComplete => _syntax.IsComplete;
 
-    public readonly int PlainTextRoom => !_syntax.IsInString || _matching != Matching.None ? -1
+    public readonly int PlainTextRoom => _syntax.PlainTextRoom < 0 || _matching != Matching.None ? -1
         : _value.StringRules.MaxLength == int.MaxValue ? int.MaxValue : _value.StringRules.MaxLength - _chars;
 
     public bool Push(byte b)

@@ -10,11 +10,11 @@ namespace BitNet.Gpu.Tests.Library.Tools;
 /// </summary>
 public class ToolCallFormatTests
 {
-    static readonly ChatTool Weather = new("get_weather", "The weather in a city", JsonDocument.Parse("""
+    static readonly FunctionTool Weather = new("get_weather", "The weather in a city", JsonDocument.Parse("""
         {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1, "maximum": 7},
          "unit": {"$ref": "#/$defs/unit"}}, "required": ["city"], "$defs": {"unit": {"enum": ["C", "F"]}}}
         """).RootElement);
-    static readonly ChatTool Time = new("get_time");
+    static readonly FunctionTool Time = new("get_time");
 
     static bool Takes(ToolCallFormat format, string text)
     {
@@ -43,7 +43,7 @@ public class ToolCallFormatTests
     [Fact]
     public void Required_LeavesNoResponse_AndOneCallAtATimeLeavesOne()
     {
-        var required = ToolCallFormat.Create([Weather], ToolChoice.Required, parallelCalls: false);
+        var required = ToolCallFormat.Create([Weather], ToolCallMode.Required, parallelCalls: false);
         Assert.False(Takes(required, """{"response": "no"}"""));
         Assert.True(Takes(required, """{"tool_calls": [{"get_weather": {"city": "x"}}]}"""));
         Assert.False(Takes(required, """{"tool_calls": [{"get_weather": {"city": "x"}}, {"get_weather": {"city": "y"}}]}"""));
@@ -85,17 +85,17 @@ public class ToolCallFormatTests
     [InlineData("get_time", "given twice")]
     public void BadNames_AreRefused_NamingTheTool(string name, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([Time, new ChatTool(name)]));
+        var error = Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([Time, new FunctionTool(name)]));
         Assert.Contains(message, error.Message);
     }
 
     [Fact]
     public void ParametersThatCannotBeHeld_AreRefused_NamingTheTool()
     {
-        var bad = new ChatTool("lookup", Parameters: JsonDocument.Parse("""{"type": "object", "properties": {"q": {"type": "string", "pattern": "^a"}}}""").RootElement);
+        var bad = new FunctionTool("lookup", Parameters: JsonDocument.Parse("""{"type": "object", "properties": {"q": {"type": "string", "pattern": "^a"}}}""").RootElement);
         var error = Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([Time, bad]));
         Assert.Contains("tools[1].parameters (lookup): JSON schema at #/properties/q: \"pattern\"", error.Message);
         Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([]));
-        Assert.Throws<ArgumentException>(() => ToolCallFormat.Create(Enumerable.Range(0, 65).Select(i => new ChatTool($"t{i}")).ToList()));
+        Assert.Throws<ArgumentException>(() => ToolCallFormat.Create(Enumerable.Range(0, 65).Select(i => new FunctionTool($"t{i}")).ToList()));
     }
 }

@@ -78,6 +78,37 @@ public class JsonPrefixTests
         Assert.False(json.Push(bytes[refusedAt]), $"byte {refusedAt} of {text} taken");
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x80 })]             // a continuation byte alone
+    [InlineData(new byte[] { 0xC0 })]             // only ever overlong (as C0 AF for '/')
+    [InlineData(new byte[] { 0xC1 })]             // only ever overlong
+    [InlineData(new byte[] { 0xE0, 0x80 })]       // overlong three-byte form
+    [InlineData(new byte[] { 0xED, 0xA0 })]       // a surrogate (U+D800)
+    [InlineData(new byte[] { 0xF4, 0x90 })]       // past U+10FFFF
+    [InlineData(new byte[] { 0xF5 })]
+    [InlineData(new byte[] { 0xE2, 0x82, 0x22 })] // a quote where a continuation byte is owed
+    [InlineData(new byte[] { 0xC3, 0xC3 })]
+    public void InvalidUtf8InAString_IsRefusedAtItsByte(byte[] bad)
+    {
+        var json = new JsonPrefix();
+        foreach (byte b in "{\"a\":\""u8) Assert.True(json.Push(b));
+        for (int i = 0; i < bad.Length - 1; i++) Assert.True(json.Push(bad[i]), $"byte {i} refused");
+        Assert.False(json.Push(bad[^1]));
+    }
+
+    [Fact]
+    public void ValidUtf8_IsTaken_AndACharacterSplitAcrossTokensIsNotPlainTextMidway()
+    {
+        var json = new JsonPrefix();
+        foreach (byte b in "{\"a\":\"é日😀\u00e9"u8) Assert.True(json.Push(b));
+        Assert.True(json.PlainTextRoom > 0);
+        Assert.True(json.Push(0xF0) && json.Push(0x9F));
+        Assert.Equal(-1, json.PlainTextRoom); // two bytes of 😀 owed
+        Assert.True(json.Push(0x98) && json.Push(0x80) && json.PlainTextRoom > 0);
+        foreach (byte b in "\"}"u8) Assert.True(json.Push(b));
+        Assert.True(json.IsComplete);
+    }
+
     [Fact]
     public void Nesting_IsBounded()
     {

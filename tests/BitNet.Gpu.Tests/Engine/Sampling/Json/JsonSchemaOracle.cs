@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -31,7 +30,7 @@ internal static class JsonSchemaOracle
         {
             JsonValueKind.Object => IsValidObject(root, schema, value),
             JsonValueKind.Array => IsValidArray(root, schema, value),
-            JsonValueKind.String => InRange(schema, "minLength", "maxLength", Characters(value)),
+            JsonValueKind.String => InRange(schema, "minLength", "maxLength", value.GetString()!.EnumerateRunes().Count()),
             JsonValueKind.Number => InBounds(schema, value.GetDouble()),
             _ => true,
         };
@@ -40,14 +39,14 @@ internal static class JsonSchemaOracle
     static bool IsValidObject(JsonElement root, JsonElement schema, JsonElement value)
     {
         bool hasProperties = schema.TryGetProperty("properties", out var properties);
-        var names = value.EnumerateObject().Select(NameOf).ToList();
+        var names = value.EnumerateObject().Select(p => p.Name).ToList();
         if (!InRange(schema, "minProperties", "maxProperties", names.Count)) return false;
         if (schema.TryGetProperty("required", out var required) && required.EnumerateArray().Any(r => !names.Contains(r.GetString()!))) return false;
         foreach (var member in value.EnumerateObject())
         {
-            if (hasProperties && properties.TryGetProperty(NameOf(member), out var propertySchema))
+            if (hasProperties && properties.TryGetProperty(member.Name, out var propertySchema))
             {
-                if (names.Count(n => n == NameOf(member)) > 1 || !IsValid(root, propertySchema, member.Value)) return false;
+                if (names.Count(n => n == member.Name) > 1 || !IsValid(root, propertySchema, member.Value)) return false;
                 continue;
             }
             bool hasAdditional = schema.TryGetProperty("additionalProperties", out var additional);
@@ -82,42 +81,6 @@ internal static class JsonSchemaOracle
             "null" => value.ValueKind == JsonValueKind.Null,
             _ => false,
         };
-
-    /// <summary>
-    /// A string's length in code points. Generated text may hold invalid UTF-8 (a token can end inside a character); then
-    /// the bytes that start a character (not 10xxxxxx) are counted, an escape as one.
-    /// </summary>
-    static int Characters(JsonElement value)
-    {
-        try
-        {
-            return value.GetString()!.EnumerateRunes().Count();
-        }
-        catch (InvalidOperationException)
-        {
-            var raw = JsonMarshal.GetRawUtf8Value(value);
-            int count = 0;
-            for (int i = 1; i < raw.Length - 1; i++)
-            {
-                if ((raw[i] & 0xC0) != 0x80) count++;
-                if (raw[i] == '\\') i += raw[i + 1] == 'u' ? 5 : 1;
-            }
-            return count;
-        }
-    }
-
-    /// <summary>A member's name; one that is not valid UTF-8 (see <see cref="Characters"/>) never equals a declared name.</summary>
-    static string NameOf(JsonProperty member)
-    {
-        try
-        {
-            return member.Name;
-        }
-        catch (InvalidOperationException)
-        {
-            return "\uFFFD not UTF-8";
-        }
-    }
 
     static string Written(JsonElement value) => JsonSerializer.Serialize(value, AsWritten);
 
