@@ -23,6 +23,13 @@ public sealed record GenerationRequest
     /// </summary>
     public int? Logprobs { get; init; }
     /// <summary>
+    /// Report the log-probability of every prompt token (given the tokens before it; none for the first) with this many of
+    /// each position's most likely tokens (0 to <see cref="TokenLogprob.MaxTop"/>), or null for none: the first piece of
+    /// the stream carries them (<see cref="GenerationPiece.PromptLogprobs"/>). The whole prompt is then run, none of it
+    /// reused from the KV cache, with every position's logits computed.
+    /// </summary>
+    public int? PromptLogprobs { get; init; }
+    /// <summary>
     /// JSON mode: the text is held to one JSON object (tokens that would break it are never drawn), and generation ends
     /// with stop reason "end of JSON" as soon as the object closes. The logits are then all computed.
     /// </summary>

@@ -13,4 +13,13 @@ public readonly record struct SequenceChunk(int Sequence, ReadOnlyMemory<int> To
 
     /// <summary>Tokens whose logits are exact whatever <see cref="TopK"/> (the sampler adjusts them: logit bias, penalties).</summary>
     public ReadOnlyMemory<int> AlwaysExact { get; init; }
+
+    /// <summary>
+    /// Every token's logits, not just the last one's (prompt log-probabilities): the chunk then takes one row per token,
+    /// in order, all exact (<see cref="TopK"/> does not apply); <see cref="WantsLogits"/> is then ignored.
+    /// </summary>
+    public bool EveryToken { get; init; }
+
+    /// <summary>The logit rows the chunk takes in its step.</summary>
+    public int LogitRows => EveryToken ? Tokens.Length : WantsLogits ? 1 : 0;
 }

@@ -156,7 +156,8 @@ public sealed class TransformerGraph : IDisposable
     /// One step over several sequences at once (continuous batching): each chunk's tokens continue its sequence from
     /// <see cref="SequenceLength"/>, and every token reads only its own sequence's keys and values. The ternary products,
     /// norms and the output projection run once over all the step's tokens. <paramref name="logits"/> receives, in chunk
-    /// order, the last token's logits [vocab] of each chunk that <see cref="SequenceChunk.WantsLogits"/>. A chunk with a
+    /// order, the last token's logits [vocab] of each chunk that <see cref="SequenceChunk.WantsLogits"/> (every token's, one
+    /// row each, for a chunk with <see cref="SequenceChunk.EveryToken"/>). A chunk with a
     /// positive <see cref="SequenceChunk.TopK"/> gets exact logits only where its top-k sampler can use them (as
     /// <see cref="ForwardTop"/>); when every such chunk has one, the backend screens them together (the top-k screen per
     /// sequence), else the output projection is one full pass shared by all of them.
@@ -177,7 +178,7 @@ public sealed class TransformerGraph : IDisposable
             if (chunk.TopK < 0) throw new ArgumentOutOfRangeException(nameof(chunks), chunk.TopK, $"sequence {chunk.Sequence}: top-k must be 0 (every logit) or positive");
             CheckVocabulary(chunk.AlwaysExact.Span); // as ForwardTop: ids the backend indexes the output rows with
             total += chunk.Tokens.Length;
-            if (chunk.WantsLogits) wanted++;
+            wanted += chunk.LogitRows;
         }
         if (total == 0) throw new ArgumentException("no tokens to run", nameof(chunks));
         if (total > MaxBatch) throw new ArgumentException($"a step holds at most {MaxBatch} tokens (--batch-size), got {total}", nameof(chunks));
@@ -198,8 +199,13 @@ public sealed class TransformerGraph : IDisposable
                 tokens[t] = span[i];
                 sequences[t] = chunk.Sequence;
                 positions[t] = _lengths[chunk.Sequence] + i;
+                if (chunk.EveryToken)
+                {
+                    screens[row] = new LogitScreen(0, ReadOnlyMemory<int>.Empty);
+                    logitRows[row++] = t;
+                }
             }
-            if (chunk.WantsLogits)
+            if (chunk.WantsLogits && !chunk.EveryToken)
             {
                 screens[row] = new LogitScreen(chunk.TopK, chunk.AlwaysExact);
                 logitRows[row++] = t - 1;

@@ -27,7 +27,7 @@ public sealed class InferenceScheduler : IDisposable
     readonly List<ScheduledRequest> _running = [];
     readonly object _gate = new();
     readonly Thread _loop;
-    readonly float[] _logits;
+    float[] _logits;                       // the step's logit rows; grows for a step that reads a prompt's every position
     readonly RateWindow _rate = new(TimeSpan.FromSeconds(5));
     bool _stopping;
     long _promptTokens, _generatedTokens, _completed, _cancelled, _failed, _steps, _clock;
@@ -58,6 +58,8 @@ public sealed class InferenceScheduler : IDisposable
             throw new ArgumentException($"the token limit must be zero or more, got {request.MaxTokens}", nameof(request));
         if (request.Logprobs is < 0 or > TokenLogprob.MaxTop)
             throw new ArgumentException($"the number of most likely tokens to report must be 0 to {TokenLogprob.MaxTop}, got {request.Logprobs}", nameof(request));
+        if (request.PromptLogprobs is < 0 or > TokenLogprob.MaxTop)
+            throw new ArgumentException($"the number of most likely prompt tokens to report must be 0 to {TokenLogprob.MaxTop}, got {request.PromptLogprobs}", nameof(request));
         if (prompt.Count == 0)
             throw new ArgumentException("the prompt is empty (no tokens)", nameof(prompt));
         if (prompt.Count > Graph.ContextLength)
@@ -174,7 +176,7 @@ public sealed class InferenceScheduler : IDisposable
         {
             var request = _queue.Dequeue();
             var (slot, reused) = _slots.Where(s => s.Request is null)
-                                       .Select(s => (Slot: s, Reused: s.CommonPrefix(request.Prompt)))
+                                       .Select(s => (Slot: s, Reused: request.WantsPromptLogprobs ? 0 : s.CommonPrefix(request.Prompt)))
                                        .OrderByDescending(c => c.Reused)
                                        .ThenBy(c => c.Slot.LastUsed)
                                        .First();
@@ -218,18 +220,24 @@ public sealed class InferenceScheduler : IDisposable
         return chunk with { TopK = topK, AlwaysExact = alwaysExact };
     }
 
+    /// <summary>
+    /// A chunk's rows in the step's logits: its request, the first row and how many, the prompt position of the first
+    /// row when the rows are read for prompt log-probabilities, and whether the last row is sampled.
+    /// </summary>
+    readonly record struct ChunkRows(ScheduledRequest Request, int First, int Count, int FirstPosition, bool ReadsPrompt, bool Samples);
+
     /// <summary>One forward step: every generating request's next token first, then prompt chunks up to the batch size.</summary>
     void RunStep()
     {
         var chunks = new List<SequenceChunk>();
         var owners = new List<ScheduledRequest>();      // the request of each chunk
-        var wantLogits = new List<ScheduledRequest>();
-        int budget = Graph.MaxBatch, promptTokens = 0;
+        var rows = new List<ChunkRows>();
+        int budget = Graph.MaxBatch, promptTokens = 0, rowCount = 0;
         foreach (var request in _running.Where(r => r.PromptDone && r.PendingToken >= 0))
         {
             chunks.Add(Screened(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true), request));
             owners.Add(request);
-            wantLogits.Add(request);
+            rows.Add(new ChunkRows(request, rowCount++, 1, 0, ReadsPrompt: false, Samples: true));
             budget--;
         }
         foreach (var request in _running.Where(r => !r.PromptDone))
@@ -237,15 +245,22 @@ public sealed class InferenceScheduler : IDisposable
             if (budget == 0) break;
             int take = Math.Min(budget, request.Prompt.Length - request.Prefilled);
             bool ends = request.Prefilled + take == request.Prompt.Length;
-            var chunk = new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends);
-            chunks.Add(ends ? Screened(chunk, request) : chunk);
+            bool everyToken = request.WantsPromptLogprobs;
+            var chunk = new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends) { EveryToken = everyToken };
+            chunks.Add(ends && !everyToken ? Screened(chunk, request) : chunk);
             owners.Add(request);
-            if (ends) wantLogits.Add(request);
+            if (chunk.LogitRows > 0)
+            {
+                rows.Add(new ChunkRows(request, rowCount, chunk.LogitRows, request.Prefilled, everyToken, Samples: ends));
+                rowCount += chunk.LogitRows;
+            }
             budget -= take;
             promptTokens += take;
         }
         if (chunks.Count == 0) return;
 
+        int vocab = Graph.VocabSize;
+        if (_logits.Length < rowCount * vocab) _logits = new float[rowCount * vocab];
         Graph.ForwardBatch(chunks.ToArray(), _logits);
 
         lock (_gate)
@@ -263,19 +278,21 @@ public sealed class InferenceScheduler : IDisposable
                 }
             }
             int generated = 0;
-            for (int i = 0; i < wantLogits.Count; i++)
+            foreach (var (request, first, count, firstPosition, readsPrompt, samples) in rows)
             {
-                var request = wantLogits[i];
                 if (request.IsCancelled) continue; // dropped before the next step
-                if (request.Request.MaxTokens == 0)
-                {
-                    Complete(request, "length");
-                    continue;
-                }
+                var logits = _logits.AsSpan(first * vocab, count * vocab);
                 string? reason;
                 try
                 {
-                    reason = request.Advance(_logits.AsSpan(i * Graph.VocabSize, Graph.VocabSize), Graph.SequenceLength(request.Slot!.Index), Graph.ContextLength);
+                    if (readsPrompt) request.ReadPromptLogits(logits, vocab, firstPosition, endsPrompt: samples);
+                    if (!samples) continue;
+                    if (request.Request.MaxTokens == 0)
+                    {
+                        Complete(request, "length");
+                        continue;
+                    }
+                    reason = request.Advance(logits[^vocab..], Graph.SequenceLength(request.Slot!.Index), Graph.ContextLength);
                 }
                 catch (Exception error) // this request's logits or sampler failed: it ends, the others go on
                 {

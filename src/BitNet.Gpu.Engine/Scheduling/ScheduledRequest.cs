@@ -24,6 +24,8 @@ internal sealed class ScheduledRequest
     readonly JsonConstraint? _json;                   // null unless the request is in JSON mode
     readonly TokenLogprobReader? _logprobs;          // null unless the request asked for log-probabilities
     readonly List<TokenLogprob> _pendingLogprobs = []; // of the tokens since the last piece
+    readonly TokenLogprobReader? _promptLogprobs;     // null unless the request asked for the prompt's log-probabilities
+    readonly List<TokenLogprob> _promptEntries = [];
     readonly Stopwatch _clock = new();
     TimeSpan _promptTime;
     volatile bool _cancelled;
@@ -36,6 +38,7 @@ internal sealed class ScheduledRequest
         else if (request.JsonObject) _json = JsonConstraint.ForAnyObject(tokenizer);
         Sampler = new Sampler(request.Sampling, vocabSize, _json);
         if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
+        if (request.PromptLogprobs is int promptTop) _promptLogprobs = new TokenLogprobReader(promptTop, vocabSize);
         _tokenizer = tokenizer;
         _decoder = tokenizer.CreateStreamingDecoder(continuesText: true); // the prompt came first
         _stops = new StopStringDetector(request.StopStrings);
@@ -115,6 +118,28 @@ internal sealed class ScheduledRequest
         if (slotLength >= contextLength) return "context full";
         PendingToken = token;
         return null;
+    }
+
+    /// <summary>True when every prompt position's logits are wanted (then nothing of the prompt is reused from the cache).</summary>
+    public bool WantsPromptLogprobs => _promptLogprobs is not null;
+
+    /// <summary>
+    /// Reads the logits of prompt positions <paramref name="firstPosition"/> on (one row each): each predicts the prompt's
+    /// next token. Once <paramref name="endsPrompt"/>, the entries go out in a piece of their own, before any text.
+    /// </summary>
+    public void ReadPromptLogits(ReadOnlySpan<float> rows, int vocabSize, int firstPosition, bool endsPrompt)
+    {
+        if (firstPosition == 0) _promptEntries.Add(new TokenLogprob(Prompt[0], float.NaN, [])); // nothing comes before it
+        for (int row = 0; row * vocabSize < rows.Length; row++)
+        {
+            int next = firstPosition + row + 1;
+            if (next >= Prompt.Length) break;
+            var logits = rows.Slice(row * vocabSize, vocabSize);
+            int bad = LogitScan.FirstNaNOrPositiveInfinity(logits);
+            if (bad >= 0) throw new NonFiniteLogitsException(next - 1, bad, logits[bad]);
+            _promptEntries.Add(_promptLogprobs!.Read(logits, Prompt[next]));
+        }
+        if (endsPrompt) _pieces.Writer.TryWrite(new GenerationPiece("", [], _promptEntries.ToArray()));
     }
 
     /// <summary>Ends the request with its stats (flushing text a stop string might still have completed).</summary>

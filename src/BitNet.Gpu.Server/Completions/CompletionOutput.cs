@@ -14,23 +14,26 @@ namespace BitNet.Gpu.Server.Completions;
 /// </summary>
 internal static class CompletionOutput
 {
-    /// <summary>One choice's whole text, its tokens' log-probabilities (empty unless asked for) and stats.</summary>
-    public sealed record CollectedChoice(string Text, List<CompletionToken> Tokens, CompletionStats Stats);
+    /// <summary>One choice's whole text, its tokens' log-probabilities (empty unless asked for), its prompt's tokens (with
+    /// their log-probabilities, when asked for), and stats.</summary>
+    public sealed record CollectedChoice(string Text, List<CompletionToken> Tokens, IReadOnlyList<CompletionToken>? PromptTokens, CompletionStats Stats);
 
     /// <summary>Every choice whole; a completion cut by the server is a 503.</summary>
     public static async Task<CollectedChoice[]> CollectAsync(CompletionChoices choices, CancellationToken clientGone)
     {
         var texts = choices.Streams.Select(_ => new StringBuilder()).ToArray();
         var tokens = choices.Streams.Select(_ => new List<CompletionToken>()).ToArray();
+        var promptTokens = new IReadOnlyList<CompletionToken>?[choices.Streams.Count];
         try
         {
             await foreach (var (choice, piece) in choices.ReadPiecesAsync(clientGone))
             {
                 texts[choice].Append(piece.Text);
                 tokens[choice].AddRange(piece.Tokens);
+                promptTokens[choice] ??= piece.PromptTokens;
             }
             var stats = await choices.Completion;
-            return [.. stats.Select((s, choice) => new CollectedChoice(texts[choice].ToString(), tokens[choice], s))];
+            return [.. stats.Select((s, choice) => new CollectedChoice(texts[choice].ToString(), tokens[choice], promptTokens[choice], s))];
         }
         catch (OperationCanceledException) when (!clientGone.IsCancellationRequested)
         {

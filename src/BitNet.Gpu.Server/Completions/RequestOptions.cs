@@ -37,13 +37,14 @@ internal static class RequestOptions
     /// <summary>
     /// Reads the options; <paramref name="maxTokens"/> is the request's limit field (max_completion_tokens or max_tokens,
     /// named by <paramref name="maxTokensField"/>), bounded by the context; <paramref name="logprobs"/> comes checked from
-    /// <see cref="LogprobFields"/>.
+    /// <see cref="LogprobFields"/>; <paramref name="echo"/> asks for the prompt's log-probabilities (and lets the limit be 0).
     /// </summary>
     public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
-                                         (bool Logprobs, int Top) logprobs = default)
+                                         (bool Logprobs, int Top) logprobs = default, bool echo = false)
     {
-        if (maxTokens is int max && (max < 1 || max > model.ContextLength))
-            throw ApiException.BadRequest($"{maxTokensField} must be between 1 and the context length {model.ContextLength}, got {max}", maxTokensField);
+        int least = echo ? 0 : 1;
+        if (maxTokens is int max && (max < least || max > model.ContextLength))
+            throw ApiException.BadRequest($"{maxTokensField} must be between {least} and the context length {model.ContextLength}, got {max}", maxTokensField);
 
         var defaults = new CompletionOptions();
         var options = new CompletionOptions
@@ -63,6 +64,7 @@ internal static class RequestOptions
             JsonSchema = JsonSchema(fields.ResponseFormat),
             Logprobs = logprobs.Logprobs,
             TopLogprobs = logprobs.Top,
+            PromptLogprobs = echo,
         };
         try
         {

@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace BitNet.Gpu.Server.Endpoints;
 
-/// <summary>POST /v1/completions: OpenAI's (legacy) text completion of a prompt string or token ids, whole or streamed.</summary>
+/// <summary>
+/// POST /v1/completions: OpenAI's (legacy) text completion of a prompt string or token ids, whole or streamed. With echo
+/// the answer starts with the prompt, and with logprobs its tokens come first in the lists, scored by the model (what
+/// lm-evaluation-harness's loglikelihood reads, with max_tokens 0).
+/// </summary>
 internal sealed class CompletionsEndpoint(ModelHost host)
 {
     public const string Path = "/v1/completions";
@@ -20,14 +24,17 @@ internal sealed class CompletionsEndpoint(ModelHost host)
         string id = $"cmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string name = model.ModelId;
-        var textOffsets = new int[n]; // of each choice's next token's text in its completion, for text_offset
+        var textOffsets = new int[n]; // of each choice's next token's text in its answer, for text_offset
         TextLogprobs? Logprobs(int choice, IReadOnlyList<CompletionToken> tokens) => options.Logprobs ? TextLogprobs.Of(tokens, ref textOffsets[choice]) : null;
+        // With echo the prompt comes first (its tokens' texts, as the logprobs list them), in the first piece.
+        static string Echo(IReadOnlyList<CompletionToken>? prompt) => prompt is null ? "" : string.Concat(prompt.Select(t => t.Text));
         if (request.Stream == true)
         {
             var chunks = new CompletionOutput.Chunks<TextCompletion>(
                 ServerJsonContext.Web.TextCompletion,
                 First: null,
-                Piece: (choice, piece) => new(id, created, name, [new TextChoice(piece.Text, choice, null, Logprobs(choice, piece.Tokens))], null),
+                Piece: (choice, piece) => new(id, created, name, [new TextChoice(Echo(piece.PromptTokens) + piece.Text, choice, null,
+                                                                                 Logprobs(choice, [.. piece.PromptTokens ?? [], .. piece.Tokens]))], null),
                 Last: (choice, finish) => new(id, created, name, [new TextChoice("", choice, finish)], null),
                 Usage: usage => new(id, created, name, [], usage));
             await CompletionOutput.StreamAsync(context, choices, chunks, request.StreamOptions?.IncludeUsage == true);
@@ -35,7 +42,8 @@ internal sealed class CompletionsEndpoint(ModelHost host)
         }
         var collected = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
         var answer = new TextCompletion(id, created, name,
-            [.. collected.Select((c, choice) => new TextChoice(c.Text, choice, c.Stats.FinishReason, Logprobs(choice, c.Tokens)))],
+            [.. collected.Select((c, choice) => new TextChoice(Echo(c.PromptTokens) + c.Text, choice, c.Stats.FinishReason,
+                                                               Logprobs(choice, [.. c.PromptTokens ?? [], .. c.Tokens])))],
             Usage.Of([.. collected.Select(c => c.Stats)]));
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.TextCompletion);
     }
@@ -44,9 +52,8 @@ internal sealed class CompletionsEndpoint(ModelHost host)
     internal static (int[] Prompt, CompletionOptions Options, int Choices) Read(BitNetModel model, CompletionRequest request)
     {
         var prompt = TextPrompt.Tokens(model, request.Prompt);
-        if (request.Echo == true)
-            throw ApiException.BadRequest("echo is not supported: this server returns the completion only, without the prompt or its logprobs", "echo");
         var logprobs = LogprobFields.OfText(request.Logprobs);
-        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs), RequestOptions.Choices(request.N));
+        bool echo = request.Echo == true;
+        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs, echo), RequestOptions.Choices(request.N));
     }
 }

@@ -49,8 +49,17 @@ public sealed record CompletionOptions
     /// is then computed, so generation skips the top-k screen's saving. Default false.</summary>
     public bool Logprobs { get; init; }
 
-    /// <summary>With <see cref="Logprobs"/>, also this many of each step's most likely tokens (0 to 20). Default 0.</summary>
+    /// <summary>With <see cref="Logprobs"/> or <see cref="PromptLogprobs"/>, also this many of each step's (or prompt
+    /// position's) most likely tokens (0 to 20). Default 0.</summary>
     public int TopLogprobs { get; init; }
+
+    /// <summary>
+    /// Report every prompt token's log-probability given the tokens before it (the first piece's
+    /// <see cref="CompletionPiece.PromptTokens"/>), as scoring a text needs (lm-evaluation-harness's loglikelihood, with
+    /// <see cref="MaxTokens"/> 0). The whole prompt is then run with every position's logits, nothing reused from the
+    /// cache. Default false.
+    /// </summary>
+    public bool PromptLogprobs { get; init; }
 
     /// <summary>
     /// JSON mode: the text is held to one JSON object (tokens that would break it are never drawn) and the completion
@@ -78,10 +87,11 @@ public sealed record CompletionOptions
         Require(float.IsFinite(RepeatPenalty) && RepeatPenalty > 0, nameof(RepeatPenalty), $"RepeatPenalty must be a finite number > 0 (1 = off), got {RepeatPenalty}");
         Require(float.IsFinite(FrequencyPenalty), nameof(FrequencyPenalty), $"FrequencyPenalty must be a finite number, got {FrequencyPenalty}");
         Require(float.IsFinite(PresencePenalty), nameof(PresencePenalty), $"PresencePenalty must be a finite number, got {PresencePenalty}");
-        Require(MaxTokens is null or > 0, nameof(MaxTokens), $"MaxTokens must be positive, got {MaxTokens}");
+        Require(MaxTokens is null or > 0 || MaxTokens == 0 && PromptLogprobs, nameof(MaxTokens),
+                $"MaxTokens must be positive (or 0 with PromptLogprobs, to score the prompt alone), got {MaxTokens}");
         Require(Stop is not null && Stop.All(s => !string.IsNullOrEmpty(s)), nameof(Stop), "Stop must not hold null or empty strings");
         Require(TopLogprobs >= 0 && TopLogprobs <= TokenLogprob.MaxTop, nameof(TopLogprobs), $"TopLogprobs must be 0 to {TokenLogprob.MaxTop}, got {TopLogprobs}");
-        Require(TopLogprobs == 0 || Logprobs, nameof(TopLogprobs), "TopLogprobs needs Logprobs to be true");
+        Require(TopLogprobs == 0 || Logprobs || PromptLogprobs, nameof(TopLogprobs), "TopLogprobs needs Logprobs or PromptLogprobs to be true");
         CompileSchema();
         foreach (var (token, bias) in LogitBias ?? new Dictionary<int, float>())
         {
@@ -110,6 +120,7 @@ public sealed record CompletionOptions
         MaxTokens = MaxTokens ?? contextLength,
         StopStrings = [.. Stop],
         Logprobs = Logprobs ? TopLogprobs : null,
+        PromptLogprobs = PromptLogprobs ? TopLogprobs : null,
         JsonObject = JsonObject,
         JsonSchema = CompileSchema(),
         Sampling = new SamplerOptions

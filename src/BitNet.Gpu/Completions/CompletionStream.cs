@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Sampling;
 using System.Runtime.CompilerServices;
 using BitNet.Gpu.Engine.Scheduling;
 using BitNet.Gpu.Tokenizers;
@@ -53,7 +54,7 @@ public sealed class CompletionStream
             await foreach (var piece in _inner.ReadPiecesAsync(cancel).ConfigureAwait(false))
             {
                 cancel.ThrowIfCancellationRequested(); // pieces already waiting do not outrun a cancellation
-                yield return new CompletionPiece(piece.Text, Tokens(piece));
+                yield return new CompletionPiece(piece.Text, Tokens(piece.Logprobs), piece.PromptLogprobs is { } prompt ? Tokens(prompt) : null);
             }
             finished = true;
         }
@@ -64,11 +65,11 @@ public sealed class CompletionStream
         await Completion.ConfigureAwait(false); // a cancelled or failed completion throws here, after its last piece
     }
 
-    IReadOnlyList<CompletionToken> Tokens(GenerationPiece piece)
+    IReadOnlyList<CompletionToken> Tokens(IReadOnlyList<TokenLogprob> logprobs)
     {
-        if (piece.Logprobs.Count == 0) return [];
-        var tokens = new CompletionToken[piece.Logprobs.Count];
-        for (int i = 0; i < tokens.Length; i++) tokens[i] = CompletionToken.Of(piece.Logprobs[i], _tokenizer);
+        if (logprobs.Count == 0) return [];
+        var tokens = new CompletionToken[logprobs.Count];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = CompletionToken.Of(logprobs[i], _tokenizer);
         return tokens;
     }
 

@@ -292,6 +292,44 @@ public class OpenAiClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task EchoWithLogprobs_ScoresEveryPromptToken_AsTheLibraryDoes_WholeAndStreamed()
+    {
+        // lm-evaluation-harness's loglikelihood request: token ids in, max_tokens 0, echo, logprobs.
+        var model = fixture.Server.Model!;
+        int[] ids = model.TokenizePrompt("The state of the Union is strong");
+        string request = $$"""{"prompt": [{{string.Join(",", ids)}}], "max_tokens": 0, "echo": true, "logprobs": 1, "temperature": 0""";
+        var whole = (await fixture.Client.PostAsync("/v1/completions", request + "}")).Json.GetProperty("choices")[0];
+        var logprobs = whole.GetProperty("logprobs");
+        string[] tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToArray();
+        var values = logprobs.GetProperty("token_logprobs").EnumerateArray().ToArray();
+        var tops = logprobs.GetProperty("top_logprobs").EnumerateArray().ToArray();
+        int[] offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+
+        Assert.Equal(ids.Length, tokens.Length);
+        Assert.Equal(whole.GetProperty("text").GetString(), string.Concat(tokens)); // the prompt, and nothing generated
+        Assert.Equal("length", whole.GetProperty("finish_reason").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, values[0].ValueKind); // nothing before the first token
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, tops[0].ValueKind);
+        for (int i = 1; i < tokens.Length; i++) Assert.Equal(offsets[i - 1] + tokens[i - 1].Length, offsets[i]);
+
+        var stream = model.StartCompletion(ids, new CompletionOptions { Temperature = 0, MaxTokens = 0, PromptLogprobs = true, TopLogprobs = 1 });
+        IReadOnlyList<CompletionToken>? expected = null;
+        await foreach (var piece in stream.ReadPiecesAsync()) expected ??= piece.PromptTokens;
+        Assert.Equal(expected!.Skip(1).Select(t => t.Logprob), values.Skip(1).Select(v => v.GetSingle()));
+        for (int i = 1; i < tokens.Length; i++)
+        {
+            var top = tops[i].EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetSingle());
+            Assert.Equal(values[i].GetSingle(), top[tokens[i]]); // the prompt's own token is always in the map
+        }
+
+        using var response = await fixture.Client.StartStreamAsync("/v1/completions", request + """, "stream": true}""");
+        var events = await ServerClient.ReadEventsAsync(response);
+        var first = System.Text.Json.JsonDocument.Parse(events[0]).RootElement.GetProperty("choices")[0];
+        Assert.Equal(string.Concat(tokens), first.GetProperty("text").GetString());
+        Assert.Equal(values.Skip(1).Select(v => v.GetSingle()), first.GetProperty("logprobs").GetProperty("token_logprobs").EnumerateArray().Skip(1).Select(v => v.GetSingle()));
+    }
+
+    [Fact]
     public async Task NChoices_AreSeededCompletionsOfTheirOwn_WholeAndStreamed()
     {
         var model = fixture.Server.Model!;

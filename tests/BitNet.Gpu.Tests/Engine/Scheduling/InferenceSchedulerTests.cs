@@ -105,6 +105,55 @@ public class InferenceSchedulerTests
     }
 
     [Fact]
+    public async Task PromptLogprobs_EqualTheLogSoftmaxOfEveryPosition_InChunks_BesideAnotherSequence_AndNeverFromTheCache()
+    {
+        // 32-token steps: the prompt runs in several chunks, the first beside another sequence's generation.
+        using var model = Load(parallel: 2);
+        using var scheduler = new InferenceScheduler(model);
+        var prompt = model.Tokenizer.Encode(string.Join(" ", Enumerable.Repeat(string.Join(" ", Prompts), 3)), addBos: true, parseSpecial: false);
+        Assert.True(prompt.Length > 70, $"{prompt.Length} tokens: want three chunks or more");
+        var other = model.Tokenizer.Encode("Tonight", addBos: true, parseSpecial: false);
+        string otherAlone = (await Collect(scheduler.Submit(other, Greedy))).Text;
+
+        var request = new GenerationRequest { MaxTokens = 0, PromptLogprobs = 2, Sampling = new SamplerOptions { Temperature = 0 } };
+        var beside = scheduler.Submit(other, Greedy);
+        var scored = scheduler.Submit(prompt, request);
+        var pieces = new List<GenerationPiece>();
+        await foreach (var piece in scored.ReadPiecesAsync()) pieces.Add(piece);
+        Assert.Equal(otherAlone, (await Collect(beside)).Text);
+        var stats = await scored.Completion;
+        Assert.Equal(0, stats.GeneratedTokens);
+        Assert.Equal(prompt.Length, stats.PromptTokens); // all of it run
+        var entries = Assert.Single(pieces).PromptLogprobs!;
+        Assert.Equal(prompt, entries.Select(e => e.Token));
+        Assert.True(float.IsNaN(entries[0].Logprob) && entries[0].Top.Count == 0);
+
+        // The reference: every position's logits from the graph alone, log-softmax in double.
+        using var reference = Load(parallel: 1, context: 256);
+        int vocab = reference.Graph.VocabSize;
+        var logits = new float[prompt.Length * vocab];
+        reference.Graph.Forward(prompt, logits, allLogits: true);
+        for (int p = 1; p < prompt.Length; p++)
+        {
+            var row = logits.AsSpan((p - 1) * vocab, vocab);
+            double max = double.NegativeInfinity, sum = 0;
+            foreach (float x in row) max = Math.Max(max, x);
+            foreach (float x in row) sum += Math.Exp(x - max);
+            double expected = row[prompt[p]] - max - Math.Log(sum);
+            Assert.True(Math.Abs(expected - entries[p].Logprob) < 1e-4, $"position {p}: {entries[p].Logprob} against {expected}");
+            Assert.Equal(2, entries[p].Top.Count);
+            Assert.True(entries[p].Top[0].Logprob >= entries[p].Top[1].Logprob && entries[p].Top[0].Logprob >= entries[p].Logprob - 1e-6f);
+        }
+
+        // The same prompt again: its slot holds it, but a scored prompt is never taken from the cache.
+        var again = scheduler.Submit(prompt, request);
+        var second = new List<GenerationPiece>();
+        await foreach (var piece in again.ReadPiecesAsync()) second.Add(piece);
+        Assert.Equal(prompt.Length, (await again.Completion).PromptTokens);
+        Assert.Equal(entries.Skip(1).Select(e => e.Logprob), Assert.Single(second).PromptLogprobs!.Skip(1).Select(e => e.Logprob));
+    }
+
+    [Fact]
     public void TooManyAlternatives_AreRefusedBeforeQueueing()
     {
         using var model = Load(parallel: 1);
