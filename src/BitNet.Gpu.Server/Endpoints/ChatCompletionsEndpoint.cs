@@ -22,19 +22,7 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
         string name = model.ModelId;
         if (request.Stream == true && tools is not null)
         {
-            // A call is only known once the answer is whole: it comes in one chunk per choice at the end.
-            var whole = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
-            var events = new ServerSentEvents(context.Response);
-            for (int choice = 0; choice < whole.Length; choice++)
-            {
-                var (message, finish) = Answer(whole[choice], tools);
-                var calls = message.ToolCalls?.Select((c, index) => c with { Index = index }).ToList();
-                events.Write(new ChatCompletionChunk(id, created, name, [new ChatChunkChoice(choice, new ChatDelta("assistant", message.Content, calls), null)]), ServerJsonContext.Web.ChatCompletionChunk);
-                events.Write(new ChatCompletionChunk(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), finish)]), ServerJsonContext.Web.ChatCompletionChunk);
-            }
-            if (request.StreamOptions?.IncludeUsage == true)
-                events.Write(new ChatCompletionChunk(id, created, name, [], Usage.Of([.. whole.Select(c => c.Stats)])), ServerJsonContext.Web.ChatCompletionChunk);
-            await events.DoneAsync(context.RequestAborted);
+            await StreamWholeAnswersAsync(context, choices, tools, (id, created, name), request.StreamOptions?.IncludeUsage == true);
             return;
         }
         if (request.Stream == true)
@@ -58,6 +46,28 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
             var (message, finish) = Answer(choice, tools);
             return new ChatChoice(index, message, finish, options.Logprobs ? ChatLogprobs.Of(choice.Tokens) : null);
         }
+    }
+
+    /// <summary>
+    /// A streamed answer with tools: a call is only known once the answer is whole, so each choice comes in one chunk at
+    /// the end (its text or its calls, each with its index), then its finish chunk, the usage chunk when asked for, and [DONE].
+    /// </summary>
+    static async Task StreamWholeAnswersAsync(HttpContext context, CompletionChoices choices, ToolCallFormat tools,
+                                              (string Id, long Created, string Model) about, bool includeUsage)
+    {
+        var whole = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
+        var events = new ServerSentEvents(context.Response);
+        ChatCompletionChunk Chunk(int choice, ChatDelta delta, string? finish) => new(about.Id, about.Created, about.Model, [new ChatChunkChoice(choice, delta, finish)]);
+        for (int choice = 0; choice < whole.Length; choice++)
+        {
+            var (message, finish) = Answer(whole[choice], tools);
+            var calls = message.ToolCalls?.Select((call, index) => call with { Index = index }).ToList();
+            events.Write(Chunk(choice, new ChatDelta("assistant", message.Content, calls), null), ServerJsonContext.Web.ChatCompletionChunk);
+            events.Write(Chunk(choice, new ChatDelta(null, null), finish), ServerJsonContext.Web.ChatCompletionChunk);
+        }
+        if (includeUsage)
+            events.Write(new ChatCompletionChunk(about.Id, about.Created, about.Model, [], Usage.Of([.. whole.Select(c => c.Stats)])), ServerJsonContext.Web.ChatCompletionChunk);
+        await events.DoneAsync(context.RequestAborted);
     }
 
     /// <summary>A choice's message and finish reason: its text, or with tools the calls it made (finish reason tool_calls).</summary>

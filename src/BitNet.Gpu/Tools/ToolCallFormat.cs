@@ -82,9 +82,12 @@ public sealed class ToolCallFormat
             if (!root.TryGetProperty("tool_calls", out var calls) || calls.ValueKind != JsonValueKind.Array) return new ToolReply(text, []);
             var result = new List<ToolCall>();
             foreach (var call in calls.EnumerateArray())
+            {
+                if (call.ValueKind != JsonValueKind.Object) return new ToolReply(text, []); // not the format: the text as it came
                 foreach (var tool in call.EnumerateObject())
                     result.Add(new ToolCall(NewCallId(), tool.Name, tool.Value.GetRawText()));
-            return new ToolReply(null, result);
+            }
+            return result.Count > 0 ? new ToolReply(null, result) : new ToolReply(text, []);
         }
         catch (JsonException)
         {

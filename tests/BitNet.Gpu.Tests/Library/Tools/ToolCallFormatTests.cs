@@ -64,6 +64,8 @@ public class ToolCallFormatTests
         Assert.Equal("Sunny.", text.Content);
         Assert.Empty(text.Calls);
         Assert.Equal("{\"tool_calls\": [{\"get_we", format.Parse("{\"tool_calls\": [{\"get_we").Content); // cut short: the text as it came
+        foreach (string other in new[] { """{"tool_calls": [1]}""", """{"tool_calls": []}""", """[1]""", """{"answer": 1}""" })
+            Assert.Equal((other, 0), (format.Parse(other).Content, format.Parse(other).Calls.Count)); // not the format: the text
     }
 
     [Fact]
