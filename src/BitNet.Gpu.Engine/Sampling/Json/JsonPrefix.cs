@@ -222,7 +222,7 @@ internal struct JsonPrefix : IJsonText
     readonly bool TopIsObject => (_objects >> (_depth - 1) & 1) != 0;
     readonly bool IsNumberEnd() => _expect is Expect.Zero or Expect.Integer or Expect.Fraction or Expect.ExponentDigits;
 
-    static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r'; // JSON's; Whitespace() takes fewer
+    internal static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r'; // JSON's; Whitespace() takes fewer
     static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
     static bool IsHex(byte b) => IsDigit(b) || b is >= (byte)'a' and <= (byte)'f' || b is >= (byte)'A' and <= (byte)'F';
 }

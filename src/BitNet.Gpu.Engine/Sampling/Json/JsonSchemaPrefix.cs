@@ -72,11 +72,11 @@ internal struct JsonSchemaPrefix : IJsonText
             case Expect.Literal:
                 return (_matching != Matching.Literal || MatchLiteral(b)) && (after == Expect.Literal || EndScalar());
             case Expect.TopObject or Expect.Value or Expect.FirstValueOrEnd:
-                return IsWhitespace(b) || (b == ']' ? CloseArray() : StartValue(b));
+                return JsonPrefix.IsWhitespace(b) || (b == ']' ? CloseArray() : StartValue(b));
             case Expect.FirstKeyOrEnd or Expect.Key:
-                return IsWhitespace(b) || (b == '}' ? CloseObject() : StartKey());
+                return JsonPrefix.IsWhitespace(b) || (b == '}' ? CloseObject() : StartKey());
             case Expect.CommaOrEnd:
-                return IsWhitespace(b) || (b == ',' ? Comma() : b == '}' ? CloseObject() : CloseArray());
+                return JsonPrefix.IsWhitespace(b) || (b == ',' ? Comma() : b == '}' ? CloseObject() : CloseArray());
             default:
                 return true; // the colon: the key's schema was settled at its closing quote
         }
@@ -267,6 +267,4 @@ internal struct JsonSchemaPrefix : IJsonText
 
     static bool IsNumber(Expect state) => state is Expect.Minus or Expect.Zero or Expect.Integer or Expect.Point or Expect.Fraction
         or Expect.Exponent or Expect.ExponentSign or Expect.ExponentDigits;
-
-    static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
 }
