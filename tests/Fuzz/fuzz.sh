@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the parsers with AFL++ and SharpFuzz (see README.md).
 #   tests/Fuzz/fuzz.sh TARGET|all SECONDS [EXECUTIONS]
-# Publishes the runner to OUT/bin, instruments the parsers' assemblies (BitNet.Gpu.Model, BitNet.Gpu.Tokenizers, BitNet.Gpu.Server),
+# Publishes the runner to OUT/bin, instruments the parsers' assemblies (BitNet.Gpu.Model, BitNet.Gpu.Tokenizers, BitNet.Gpu.Engine, BitNet.Gpu.Server),
 # then runs afl-fuzz on each target for SECONDS from tests/Fuzz/corpus/TARGET, with findings in OUT/TARGET (OUT is
 # $FUZZ_OUT, by default tests/Fuzz/out). Prints one line per target: executions, paths, crashes, hangs, and each
 # crashing input's exception. Exit 1 if any target crashed, 2 if afl-fuzz or SharpFuzz is not available, 3 if a run
 # could not start.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-targets=(gguf safetensors tokenizer-json chat-template tokenizer server-request)
+targets=(gguf safetensors tokenizer-json chat-template tokenizer json-schema server-request)
 
 usage() { echo "usage: $0 TARGET|all SECONDS [EXECUTIONS] (targets: ${targets[*]})" >&2; exit 1; }
 (($# == 2 || $# == 3)) || usage
@@ -34,7 +34,7 @@ dotnet tool restore >/dev/null || { echo "fuzz: dotnet tool restore failed (Shar
 rm -rf "$bin"
 dotnet publish BitNet.Gpu.Fuzz/BitNet.Gpu.Fuzz.csproj -c Release -o "$bin" --nologo -v quiet >"$out/publish.log" 2>&1 \
   || { cat "$out/publish.log" >&2; echo "fuzz: publish failed" >&2; exit 3; }
-for dll in BitNet.Gpu.Model.dll BitNet.Gpu.Tokenizers.dll BitNet.Gpu.Server.dll; do
+for dll in BitNet.Gpu.Model.dll BitNet.Gpu.Tokenizers.dll BitNet.Gpu.Engine.dll BitNet.Gpu.Server.dll; do
   dotnet sharpfuzz "$bin/$dll" >/dev/null || { echo "fuzz: instrumenting $dll failed" >&2; exit 3; }
 done
 

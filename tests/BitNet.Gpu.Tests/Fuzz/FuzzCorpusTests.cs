@@ -100,6 +100,7 @@ public class FuzzCorpusTests
         foreach (string f in Files("corpus", "gguf")) GgufFile.Open(f).Dispose();
         foreach (string f in Files("corpus", "safetensors")) SafeTensorsFile.Open(f).Dispose();
         foreach (string f in Files("corpus", "chat-template")) _ = new ChatTemplate(File.ReadAllText(f), "<s>", "</s>");
+        foreach (string f in Files("corpus", "json-schema")) _ = BitNet.Gpu.Engine.Sampling.CompiledJsonSchema.Parse(File.ReadAllText(f));
         foreach (string f in Files("corpus", "tokenizer-json"))
         {
             byte[] bytes = File.ReadAllBytes(f);

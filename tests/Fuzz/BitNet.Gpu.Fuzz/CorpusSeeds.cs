@@ -23,6 +23,7 @@ static class CorpusSeeds
         foreach (var (name, bytes) in TokenizerJson()) yield return ("tokenizer-json", name, bytes);
         foreach (var (name, bytes) in ChatTemplates()) yield return ("chat-template", name, Encoding.UTF8.GetBytes(bytes));
         foreach (var (name, bytes) in TokenizerTexts()) yield return ("tokenizer", name, bytes);
+        foreach (var (name, json) in JsonSchemas()) yield return ("json-schema", name, Encoding.UTF8.GetBytes(json));
         foreach (var (name, flag, json) in ServerRequests()) yield return ("server-request", name, [flag, .. Encoding.UTF8.GetBytes(json)]);
     }
 
@@ -193,6 +194,24 @@ static class CorpusSeeds
     }
 
     /// <summary>Request bodies a client sends (flag 0: chat completions, 1: completions), using every field the server maps.</summary>
+    /// <summary>Schemas that reach each part of the compiler: objects, arrays, bounds, enums, anyOf, $ref, patterns and formats.</summary>
+    static IEnumerable<(string, string)> JsonSchemas()
+    {
+        yield return ("object.json", """
+            {"type":"object","properties":{"a":{"type":"string","minLength":1,"maxLength":9},"c":{"type":"array","items":{"type":["integer","string"]},"minItems":1},
+             "d":{"type":"object","additionalProperties":{"type":"number"},"maxProperties":3},"g":{"enum":[true,"x",1,null]},
+             "n":{"type":"integer","minimum":-5,"exclusiveMaximum":100}},"required":["a"]}
+            """);
+        yield return ("ref-anyof.json", """
+            {"$defs":{"node":{"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"null"}]},"next":{"$ref":"#/$defs/node"}}}},"$ref":"#/$defs/node"}
+            """);
+        yield return ("patterns.json", """
+            {"type":"object","properties":{"a":{"type":"string","format":"date"},"b":{"type":"string","pattern":"^[A-Z]{2}-\\d{3,4}$"},
+             "c":{"type":"array","items":{"type":"string","pattern":"(?:x|\\u00e9)[^\\s<>]*\\.?$","maxLength":12}},
+             "id":{"type":"string","format":"uuid"},"when":{"format":"date-time"},"at":{"format":"time"},"x":{"type":"string","pattern":"\\ud83d\\ude00|[\\w.+-]+@\\w+"}}}
+            """);
+    }
+
     static IEnumerable<(string, byte, string)> ServerRequests()
     {
         yield return ("chat-minimal.json", 0, """{"messages":[{"role":"user","content":"Hi"}]}""");

@@ -10,11 +10,13 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// Held: <c>type</c> (and type arrays, <c>nullable</c>), <c>properties</c>, <c>required</c>, <c>additionalProperties</c>
 /// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>minProperties</c>/
 /// <c>maxProperties</c>, <c>items</c>,
-/// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>minimum</c>/<c>maximum</c> (and their exclusive
-/// forms) on integers, <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/
-/// <c>oneOf</c> over branches of different JSON types, and <c>$ref</c> within the document (recursion included).
-/// Properties may come in any order. Annotations (<c>description</c>, <c>format</c>, ...) are ignored; other validation
-/// keywords (<c>pattern</c>, <c>minimum</c> on a number with a fraction, <c>allOf</c>, ...) are refused rather than left unchecked. The root must
+/// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
+/// automaton: no backreferences or lookaround), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
+/// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
+/// forms) on integers, <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON
+/// types, and <c>$ref</c> within the document (recursion included). Properties may come in any order. Annotations
+/// (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>minimum</c> on a number with a
+/// fraction, <c>allOf</c>, ...) are refused rather than left unchecked. The root must
 /// allow an object.
 /// </para>
 /// </summary>

@@ -17,4 +17,10 @@ internal interface IJsonText
     /// it takes (<see cref="int.MaxValue"/> where unbounded); −1 elsewhere.
     /// </summary>
     int PlainTextRoom { get; }
+
+    /// <summary>
+    /// Inside a string held to a pattern, between characters: its automaton and state, as plain text (see
+    /// <see cref="PlainTextRoom"/>) is taken exactly where the automaton takes its characters; null elsewhere.
+    /// </summary>
+    (Patterns.PatternAutomaton Automaton, int State)? PlainTextPattern { get; }
 }

@@ -54,6 +54,9 @@ internal struct JsonPrefix : IJsonText
     /// <summary>Inside a string any valid UTF-8 without a quote, backslash or control byte is taken.</summary>
     public readonly int PlainTextRoom => IsInString ? int.MaxValue : -1;
 
+    /// <summary>No string here is held to a pattern.</summary>
+    public readonly (Patterns.PatternAutomaton Automaton, int State)? PlainTextPattern => null;
+
     /// <summary>True once the object is closed: the text is one complete JSON object.</summary>
     public readonly bool IsComplete => _expect == Expect.Done;
 

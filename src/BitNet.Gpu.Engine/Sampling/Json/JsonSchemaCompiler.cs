@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BitNet.Gpu.Engine.Sampling.Patterns;
 
 namespace BitNet.Gpu.Engine.Sampling;
 
@@ -23,7 +24,7 @@ internal sealed class JsonSchemaCompiler
 
     static readonly HashSet<string> NotEnforced =
     [
-        "pattern", "multipleOf", "allOf", "not", "if", "then",
+        "multipleOf", "allOf", "not", "if", "then",
         "else", "patternProperties", "propertyNames", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
         "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
         "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
@@ -46,10 +47,42 @@ internal sealed class JsonSchemaCompiler
     /// <exception cref="ArgumentException">A malformed schema.</exception>
     public static JsonSchemaNode Compile(JsonElement root)
     {
+        RequireText(root, "#");
         var node = new JsonSchemaCompiler(root).At("#");
         if ((node.Types & JsonTypes.Object) == 0)
             throw new NotSupportedException("JSON schema at #: the root must allow an object (\"type\": \"object\"), as the output is one JSON object");
         return node;
+    }
+
+    /// <summary>
+    /// Every string and property name must be text: System.Text.Json cannot read one holding a lone surrogate escape
+    /// (\ud83d without its pair) as a string, so it is refused here, where it can be named, before anything reads it.
+    /// </summary>
+    static void RequireText(JsonElement element, string pointer)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                if (!IsText(() => element.GetString())) throw new ArgumentException($"JSON schema at {pointer}: a string with a lone surrogate escape is not text");
+                break;
+            case JsonValueKind.Array:
+                int index = 0;
+                foreach (var item in element.EnumerateArray()) RequireText(item, $"{pointer}/{index++}");
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!IsText(() => property.Name)) throw new ArgumentException($"JSON schema at {pointer}: a property name with a lone surrogate escape is not text");
+                    RequireText(property.Value, $"{pointer}/{EscapePointer(property.Name)}");
+                }
+                break;
+        }
+    }
+
+    static bool IsText(Func<string?> read)
+    {
+        try { read(); return true; }
+        catch (InvalidOperationException) { return false; }
     }
 
     JsonSchemaNode At(string pointer)
@@ -83,7 +116,7 @@ internal sealed class JsonSchemaCompiler
         if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
             throw Malformed(pointer, "$ref", "must be a JSON pointer into this schema, starting with \"#\"");
         foreach (var keyword in element.EnumerateObject())
-            if (keyword.Name != "$ref" && !Annotations.Contains(keyword.Name) && !IsEmptySchema(keyword.Value))
+            if (keyword.Name != "$ref" && !IsAnnotation(keyword) && !IsEmptySchema(keyword.Value))
                 throw Unsupported(pointer, keyword.Name, "beside \"$ref\"");
         if (!_followingRefs.Add(pointer)) throw Malformed(pointer, "$ref", "is a loop of references");
         var node = At(Uri.UnescapeDataString(target));
@@ -115,8 +148,30 @@ internal sealed class JsonSchemaCompiler
         ReadObject(node, schema, pointer);
         ReadArray(node, schema, pointer);
         (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
+        ReadPattern(node, schema, pointer);
         ReadIntegerBounds(node, schema, pointer);
         DropLiteralsOutOfBounds(node, pointer);
+    }
+
+    /// <summary>
+    /// pattern, or a format that <see cref="StringFormats"/> holds: the string's automaton, with the length bounds folded
+    /// into it (a pattern and lengths apart could each be met and together not).
+    /// </summary>
+    static void ReadPattern(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        bool hasPattern = schema.TryGetProperty("pattern", out var pattern);
+        string? format = schema.TryGetProperty("format", out var formatName) && formatName.ValueKind == JsonValueKind.String ? formatName.GetString() : null;
+        string? formatPattern = format is null ? null : StringFormats.PatternOf(format);
+        if ((!hasPattern && formatPattern is null) || (node.Types & JsonTypes.String) == 0) return;
+        if (hasPattern && pattern.ValueKind != JsonValueKind.String) throw Malformed(pointer, "pattern", "must be a string");
+        if (hasPattern && formatPattern is not null) throw Unsupported(pointer, "pattern", $"beside \"format\": \"{format}\"");
+        string keyword = hasPattern ? "pattern" : "format";
+        try
+        {
+            node.Pattern = PatternAutomaton.ForPattern(hasPattern ? pattern.GetString()! : formatPattern!).WithLengths(node.MinLength, node.MaxLength);
+        }
+        catch (ArgumentException e) { throw Malformed(pointer, keyword, e.Message); }
+        catch (NotSupportedException e) { throw new NotSupportedException($"JSON schema at {pointer}: \"{keyword}\" {e.Message}"); }
     }
 
     /// <summary>
@@ -127,7 +182,7 @@ internal sealed class JsonSchemaCompiler
     {
         if (node.Literals is not { } literals) return;
         node.Literals = [.. literals.Where(literal => WithinBounds(node, literal))];
-        if (node.Literals.Length == 0) throw Unsupported(pointer, "enum", "whose every value breaks the schema's bounds (minLength, maxLength, minimum, maximum)");
+        if (node.Literals.Length == 0) throw Unsupported(pointer, "enum", "whose every value breaks the schema's bounds (minLength, maxLength, pattern, format, minimum, maximum)");
     }
 
     static bool WithinBounds(JsonSchemaNode node, byte[] literal)
@@ -136,6 +191,7 @@ internal sealed class JsonSchemaCompiler
         var value = document.RootElement;
         return value.ValueKind switch
         {
+            JsonValueKind.String when node.Pattern is { } pattern => pattern.Matches(value.GetString()!),
             JsonValueKind.String => value.GetString()!.EnumerateRunes().Count() is var length && length >= node.MinLength && length <= node.MaxLength,
             JsonValueKind.Number when node.HasIntegerBounds => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum,
             _ => true,
@@ -285,7 +341,7 @@ internal sealed class JsonSchemaCompiler
     {
         string keyword = schema.TryGetProperty("anyOf", out _) ? "anyOf" : "oneOf";
         foreach (var sibling in schema.EnumerateObject())
-            if (sibling.Name != keyword && !Annotations.Contains(sibling.Name)) throw Unsupported(pointer, sibling.Name, $"beside \"{keyword}\"");
+            if (sibling.Name != keyword && !IsAnnotation(sibling)) throw Unsupported(pointer, sibling.Name, $"beside \"{keyword}\"");
         if (branches.ValueKind != JsonValueKind.Array || branches.GetArrayLength() == 0) throw Malformed(pointer, keyword, "must be a non-empty array");
 
         node.Types = JsonTypes.None;
@@ -337,7 +393,11 @@ internal sealed class JsonSchemaCompiler
 
     static bool IsEmptySchema(JsonElement schema) =>
         schema.ValueKind == JsonValueKind.True ||
-        schema.ValueKind == JsonValueKind.Object && schema.EnumerateObject().All(keyword => Annotations.Contains(keyword.Name));
+        schema.ValueKind == JsonValueKind.Object && schema.EnumerateObject().All(IsAnnotation);
+
+    /// <summary>A keyword that does not constrain: an annotation, and a format other than those held as patterns.</summary>
+    static bool IsAnnotation(JsonProperty keyword) => Annotations.Contains(keyword.Name) &&
+        !(keyword.Name == "format" && keyword.Value.ValueKind == JsonValueKind.String && StringFormats.PatternOf(keyword.Value.GetString()!) is not null);
 
     static void CopyAny(JsonSchemaNode node) =>
         (node.Types, node.Items, node.AdditionalProperties) = (JsonTypes.Any, JsonSchemaNode.Any, JsonSchemaNode.Any);

@@ -1,3 +1,5 @@
+using BitNet.Gpu.Engine.Sampling.Patterns;
+
 namespace BitNet.Gpu.Engine.Sampling;
 
 /// <summary>The JSON types a schema allows, as a set.</summary>
@@ -45,6 +47,8 @@ internal sealed class JsonSchemaNode
     // Strings: length in characters (Unicode code points; an escape is one).
     public int MinLength;
     public int MaxLength = int.MaxValue;
+    /// <summary>pattern or format: the automaton the string's characters must take it through (length bounds folded in), else null.</summary>
+    public PatternAutomaton? Pattern;
 
     // Integers (where the type allows no fraction): minimum, maximum and their exclusive forms, as whole bounds.
     public long Minimum = long.MinValue;

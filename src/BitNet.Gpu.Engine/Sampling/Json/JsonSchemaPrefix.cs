@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Sampling.Patterns;
 using Expect = BitNet.Gpu.Engine.Sampling.JsonPrefix.Expect;
 
 namespace BitNet.Gpu.Engine.Sampling;
@@ -6,7 +7,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// Reads a JSON text one byte at a time and says at each byte whether it can still become one object that satisfies a
 /// schema (see <see cref="JsonSchemaCompiler"/> for the keywords held). <see cref="JsonPrefix"/> checks the syntax; this
 /// follows its states and checks, beside it, each value's type, each key against the properties left, required
-/// properties before '}', item counts, string lengths and enum values. Properties may come in any order, each once.
+/// properties before '}', item counts, string lengths, patterns and enum values. Properties may come in any order, each once.
 /// A copy is a snapshot: the innermost container is held in the struct, the outer ones in links that never change.
 /// </summary>
 internal struct JsonSchemaPrefix : IJsonText
@@ -39,6 +40,9 @@ internal struct JsonSchemaPrefix : IJsonText
     ulong _candidates;         // the keys or enum values that still match what was read
     int _matched;              // bytes of the key or enum value read
     int _chars;                // characters of the string value read
+    int _patternState;         // a string with a pattern: its automaton's state after the characters read
+    int _partial;              // the bits read of a character still being read (UTF-8 bytes or \u hex digits)
+    int _partialLeft;          // its bytes or digits still to come
     long _magnitude;           // the digits of a bounded integer read so far
     bool _negative, _hasDigits, _boundedInteger;
 
@@ -47,7 +51,11 @@ internal struct JsonSchemaPrefix : IJsonText
     public readonly bool IsComplete => _syntax.IsComplete;
 
     public readonly int PlainTextRoom => _syntax.PlainTextRoom < 0 || _matching != Matching.None ? -1
+        : _value.StringRules.Pattern is { } pattern ? (pattern.TakesAnyText(_patternState) ? int.MaxValue : -1)
         : _value.StringRules.MaxLength == int.MaxValue ? int.MaxValue : _value.StringRules.MaxLength - _chars;
+
+    public readonly (PatternAutomaton Automaton, int State)? PlainTextPattern =>
+        _syntax.PlainTextRoom >= 0 && _matching == Matching.None && _value.StringRules.Pattern is { } pattern ? (pattern, _patternState) : null;
 
     public bool Push(byte b)
     {
@@ -104,7 +112,7 @@ internal struct JsonSchemaPrefix : IJsonText
         }
         if (b == '{') Open(node.ObjectRules, isArray: false);
         else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.Items; }
-        else if (b == '"') _chars = 0;
+        else if (b == '"') (_chars, _patternState) = (0, PatternAutomaton.Start);
         else if ((type & JsonTypes.Integer) != 0 && node.NumberRules.HasIntegerBounds)
         {
             (_boundedInteger, _negative, _hasDigits, _magnitude) = (true, b == '-', false, 0);
@@ -152,10 +160,51 @@ internal struct JsonSchemaPrefix : IJsonText
     bool StringByte(byte b, Expect before, bool closes)
     {
         if (_matching == Matching.Literal) return MatchLiteral(b) && (!closes || EndScalar());
+        if (_value.StringRules.Pattern is { } pattern) return closes ? pattern.IsAccepting(_patternState) : PatternByte(pattern, b, before);
         if (closes) return _chars >= _value.StringRules.MinLength;
         bool startsCharacter = before == Expect.String && (b & 0xC0) != 0x80; // not a UTF-8 continuation or inside an escape
         return !startsCharacter || ++_chars <= _value.StringRules.MaxLength;
     }
+
+    /// <summary>
+    /// A byte of a string held to a pattern: each character, written as it is, as UTF-8 or as an escape, takes the
+    /// automaton on. A byte that starts or continues a character is taken while some character it can still become
+    /// takes the automaton on: the code points the bytes so far leave open form one range.
+    /// </summary>
+    bool PatternByte(PatternAutomaton pattern, byte b, Expect before)
+    {
+        switch (before)
+        {
+            case Expect.Escape:
+                if (b == 'u') { (_partial, _partialLeft) = (0, 4); return true; } // the backslash was taken knowing some \uXXXX takes it
+                return TakeCharacter(pattern, b switch { (byte)'b' => '\b', (byte)'f' => '\f', (byte)'n' => '\n', (byte)'r' => '\r', (byte)'t' => '\t', _ => b });
+            case Expect.Unicode:
+                _partial = _partial << 4 | HexValue(b);
+                return --_partialLeft == 0 ? TakeCharacter(pattern, _partial) : pattern.CanStepPartial(_patternState, _partial, 4 * _partialLeft, floor: 0);
+        }
+        if (b == '\\') return pattern.CanStep(_patternState, 0, 0xFFFF); // any character of the BMP may follow as \uXXXX
+        if (b < 0x80) return TakeCharacter(pattern, b);
+        if ((b & 0xC0) == 0x80)
+        {
+            _partial = _partial << 6 | (b & 0x3F);
+            // JsonPrefix took it, so the bits read already rule out an overlong form: no floor needed.
+            return --_partialLeft == 0 ? TakeCharacter(pattern, _partial) : pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, floor: 0);
+        }
+        // A lead byte (JsonPrefix took it, so it is a valid one): 110xxxxx, 1110xxxx or 11110xxx.
+        _partialLeft = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
+        _partial = b & (0x3F >> _partialLeft);
+        return pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, PatternAutomaton.FloorOf(_partialLeft));
+    }
+
+    bool TakeCharacter(PatternAutomaton pattern, int codePoint)
+    {
+        int next = pattern.Step(_patternState, codePoint);
+        if (next < 0) return false;
+        _patternState = next;
+        return true;
+    }
+
+    static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
     /// <summary>The opening quote of a key: the candidates are the declared properties not yet read (all of them where other keys may come too, to refuse a repeat).</summary>
     bool StartKey()

@@ -94,7 +94,7 @@ public class ToolCallFormatTests
     [Fact]
     public void ParametersThatCannotBeHeld_AreRefused_NamingTheTool()
     {
-        var bad = new FunctionTool("lookup", Parameters: JsonDocument.Parse("""{"type": "object", "properties": {"q": {"type": "string", "pattern": "^a"}}}""").RootElement);
+        var bad = new FunctionTool("lookup", Parameters: JsonDocument.Parse("""{"type": "object", "properties": {"q": {"type": "string", "pattern": "^a\\b"}}}""").RootElement);
         var error = Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([Time, bad]));
         Assert.Contains("tools[1].parameters (lookup): JSON schema at #/properties/q: \"pattern\"", error.Message);
         Assert.Throws<ArgumentException>(() => ToolCallFormat.Create([]));

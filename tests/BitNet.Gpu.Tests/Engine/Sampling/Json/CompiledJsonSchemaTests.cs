@@ -12,6 +12,9 @@ public class CompiledJsonSchemaTests
     [InlineData(JsonSchemaPrefixTests.Weather)]
     [InlineData(JsonSchemaPrefixTests.Bounded)]
     [InlineData(JsonSchemaPrefixTests.Recursive)]
+    [InlineData(JsonSchemaPrefixTests.Patterned)]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","format":"uri","pattern":"^x"},"b":{"type":"integer","format":"date"}}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"format":"date"},"b":{"type":"array","items":{"format":"uuid"}}}}""")]
     [InlineData("""{"type":"object"}""")]
     [InlineData("""{}""")]
     [InlineData("""true""")]
@@ -21,7 +24,12 @@ public class CompiledJsonSchemaTests
     public void HeldSchemas_Compile(string schema) => Assert.NotNull(CompiledJsonSchema.Parse(schema));
 
     [Theory]
-    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^x"}}}""", "#/properties/a", "pattern")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^(?!x)"}}}""", "#/properties/a", "\"pattern\" uses lookaround")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^x$","maxLength":0}}}""", "#/properties/a", "\"pattern\" matches no string")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","format":"date","maxLength":4}}}""", "#/properties/a", "\"format\" matches no string")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","format":"date","pattern":"^1"}}}""", "#/properties/a", "pattern")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^(a{100}){300}$"}}}""", "#/properties/a", "automaton states")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"string"},{"type":"null"}],"format":"date"}}}""", "#/properties/a", "format")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"number","minimum":0}}}""", "#/properties/n", "minimum")]
     [InlineData("""{"type":"object","properties":{"n":{"maximum":0}}}""", "#/properties/n", "maximum")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":5,"exclusiveMaximum":5}}}""", "#/properties/n", "minimum")]
@@ -59,6 +67,11 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"type":"object","properties":{"a":{"enum":[]}}}""", "#/properties/a", "enum")]
     [InlineData("""{"type":"object","properties":[]}""", "#", "properties")]
     [InlineData("""{"type":"object","properties":{"a":7}}""", "#/properties/a", "schema must be an object")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"(a"}}}""", "#/properties/a", "\"pattern\" is not a valid regular expression: '(' without ')' at character 1")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":3}}}""", "#/properties/a", "pattern")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"x\ud83d"}}}""", "#/properties/a/pattern", "lone surrogate")]
+    [InlineData("""{"type":"object","properties":{"a":{"enum":["\ude00"]}}}""", "#/properties/a/enum/0", "lone surrogate")]
+    [InlineData("""{"type":"object","properties":{"\ud83d":{}}}""", "#/properties", "property name with a lone surrogate")]
     [InlineData("""{"type":"object",""", "", "not valid JSON")]
     public void MalformedSchemas_AreRefused_NamingTheirPlace(string schema, string place, string keyword)
     {

@@ -33,16 +33,45 @@ public class JsonConstraintTests
     [InlineData("bundled model", "Bounded")]
     [InlineData("Llama 3", "Weather")]
     [InlineData("Llama 3", "Recursive")]
+    [InlineData("bundled model", "Patterned")]
+    [InlineData("Llama 3", "Patterned")]
     public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
-        string schemaText = name switch { "Weather" => JsonSchemaPrefixTests.Weather, "Bounded" => JsonSchemaPrefixTests.Bounded, _ => JsonSchemaPrefixTests.Recursive };
+        string schemaText = name switch
+        {
+            "Weather" => JsonSchemaPrefixTests.Weather,
+            "Bounded" => JsonSchemaPrefixTests.Bounded,
+            "Patterned" => JsonSchemaPrefixTests.Patterned,
+            _ => JsonSchemaPrefixTests.Recursive,
+        };
         var schema = CompiledJsonSchema.Parse(schemaText);
         int seed = Environment.TickCount;
         var text = DrawOne(tokenizer, JsonConstraint.ForSchema(tokenizer, schema), new JsonSchemaPrefix(schema.Root), seed);
         using var document = JsonDocument.Parse(text);
         using var schemaDocument = JsonDocument.Parse(schemaText);
         Assert.True(JsonSchemaOracle.IsValid(schemaDocument.RootElement, document.RootElement), $"seed {seed}: {Encoding.UTF8.GetString(text)} does not satisfy the schema");
+    }
+
+    [Theory]
+    [InlineData("^[^<>]*$", "{\"a\":\"x")]
+    [InlineData("^[a-z.]+@[a-z]+\\.(com|org)$", "{\"a\":\"ab.c")]
+    [InlineData("^[a-z.]+@[a-z]+\\.(com|org)$", "{\"a\":\"ab@cd")]
+    public void APatternStateMetAgain_IsMaskedFromItsKeptVerdicts_AsBruteForce(string pattern, string prefix)
+    {
+        var tokenizer = Tokenizers.Llama3TestData.FromJson;
+        var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"a":{"type":"string","pattern":""" + JsonSerializer.Serialize(pattern) + "}}}");
+        var json = JsonConstraint.ForSchema(tokenizer, schema);
+        var state = new JsonSchemaPrefix(schema.Root);
+        foreach (byte b in Encoding.UTF8.GetBytes(prefix)) Assert.True(state.Push(b));
+        foreach (int token in tokenizer.Encode(prefix, false, false)) json.Accept(token);
+        for (int visit = 0; visit < 3; visit++) // the first reads the tokens' bytes, the later ones use the kept verdicts
+        {
+            var logits = new float[tokenizer.Count];
+            json.Mask(logits);
+            AssertMaskIsBruteForce(tokenizer, state, logits, seed: visit);
+            Assert.True(logits.Count(l => l == 0) > 1000, "a broad pattern leaves many tokens");
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
 
@@ -30,11 +31,39 @@ internal static class JsonSchemaOracle
         {
             JsonValueKind.Object => IsValidObject(root, schema, value),
             JsonValueKind.Array => IsValidArray(root, schema, value),
-            JsonValueKind.String => InRange(schema, "minLength", "maxLength", value.GetString()!.EnumerateRunes().Count()),
+            JsonValueKind.String => InRange(schema, "minLength", "maxLength", value.GetString()!.EnumerateRunes().Count())
+                && MatchesPattern(schema, value.GetString()!) && HasFormat(schema, value.GetString()!),
             JsonValueKind.Number => InBounds(schema, value.GetDouble()),
             _ => true,
         };
     }
+
+    /// <summary>pattern: .NET's regular expressions in ECMAScript mode, searching the string as JSON Schema says.</summary>
+    static bool MatchesPattern(JsonElement schema, string text) =>
+        !schema.TryGetProperty("pattern", out var pattern) || Regex.IsMatch(text, pattern.GetString()!, RegexOptions.ECMAScript);
+
+    /// <summary>
+    /// The formats held, as the product defines them: RFC 3339 dates and date-times that .NET's DateOnly reads (years
+    /// from 0001), fractions to 7 digits, offsets to ±14:00, a time of day without an offset, lowercase UUIDs; any
+    /// other format is an annotation.
+    /// </summary>
+    static bool HasFormat(JsonElement schema, string text)
+    {
+        if (!schema.TryGetProperty("format", out var format)) return true;
+        const string date = "[0-9]{4}-[0-9]{2}-[0-9]{2}", time = "([01][0-9]|2[0-3])(:[0-5][0-9]){2}([.][0-9]{1,7})?";
+        return format.GetString() switch
+        {
+            "date" => Whole(text, date) && IsCalendarDate(text),
+            "time" => Whole(text, time),
+            "date-time" => Whole(text, $"{date}T{time}(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)") && IsCalendarDate(text[..10]),
+            "uuid" => Whole(text, "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"),
+            _ => true,
+        };
+    }
+
+    static bool Whole(string text, string pattern) => Regex.IsMatch(text, $"\\A(?:{pattern})\\z", RegexOptions.ECMAScript);
+
+    static bool IsCalendarDate(string text) => DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
 
     static bool IsValidObject(JsonElement root, JsonElement schema, JsonElement value)
     {

@@ -32,10 +32,27 @@ public class JsonSchemaPrefixTests
          "additionalProperties":true}
         """;
 
+    /// <summary>Strings held to patterns and formats; "examples" (an annotation) are what the random instances use.</summary>
+    internal const string Patterned = """
+        {"type":"object","properties":{
+         "code":{"type":"string","pattern":"^[A-Z]{2}-\\d{3,4}$","examples":["AB-123","ZZ-9999"]},
+         "word":{"type":"string","pattern":"b+c","maxLength":5,"examples":["bc","abbc","xbcx"]},
+         "when":{"type":"string","format":"date-time","examples":["2026-12-07T10:00:00Z","1999-01-31T23:59:59.1234567+05:30"]},
+         "day":{"type":"string","format":"date","examples":["2026-02-28","2000-10-31","0001-01-01"]},
+         "at":{"type":"string","format":"time","examples":["00:00:00","12:30:59.5"]},
+         "id":{"type":["string","null"],"format":"uuid","examples":["0f8fad5b-d9cb-469f-a165-70867728950e"]},
+         "span":{"type":"string","maxLength":20,"pattern":"^-?(\\d+\\.)?\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,7})?$","examples":["1.02:03:04","-00:00:01.5"]},
+         "wide":{"type":"string","pattern":"é|\\u00e8|[\\u4e00-\\u9fff]","maxLength":4,"examples":["é","x日y","\u00e8"]},
+         "kind":{"enum":["A-1","B-22","c"],"pattern":"^[A-Z]-\\d+$"},
+         "quote":{"type":"string","pattern":"^\\n[\"/]$","examples":["\n\"","\n/"]},
+         "tag":{"type":"string","pattern":"^[^<>]*$","examples":["ab","x y",""]}},
+         "required":["code"]}
+        """;
+
     public static TheoryData<string, string> Valid => new()
     {
-        { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07","wind":3.5e1,"next":null}""" },
-        { Weather, """{"next":{"next":null,"wind":-1,"when":"","tags":["a"],"kind":"Sunny","temperature":-4,"city":""},"wind":0,"when":"x","tags":["b", "c"],"kind":"Sunny","temperature":7,"city":"Bergen"}""" },
+        { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07T10:15:00Z","wind":3.5e1,"next":null}""" },
+        { Weather, """{"next":{"next":null,"wind":-1,"when":"1999-01-31T23:59:59.1234567+05:30","tags":["a"],"kind":"Sunny","temperature":-4,"city":""},"wind":0,"when":"2026-02-28T00:00:00-01:00","tags":["b", "c"],"kind":"Sunny","temperature":7,"city":"Bergen"}""" },
         { Bounded, """{"id":1,"tags":["a"]}""" },
         { Bounded, """{"tags":["abc","é日"], "id":-20, "mode":"off", "extra":{"x":true,"y":false}, "score":null}""" },
         { Bounded, """{"id":0,"tags":["\u00e9\n"],"mode":1,"score":2.5}""" },
@@ -51,6 +68,9 @@ public class JsonSchemaPrefixTests
         { Recursive, """{"v":null,"d":{"next":null,"n":3}}""" },
         { Recursive, """{"one":{"y":"a"}}""" },
         { Recursive, """{"one":{"z":null}}""" },
+        { Patterned, """{"code":"AB-123","word":"abbcz","when":"2026-12-07T10:00:00.5Z","day":"2024-02-29","at":"23:59:59","id":null}""" },
+        { Patterned, """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","span":"-1.02:03:04.1234567","wide":"a\u65e5","kind":"B-22","quote":"\n\"","code":"ZZ-9999"}""" },
+        { Patterned, """{"code":"QQ-000","wide":"\u00E8","quote":"\u000a\/"}""" },
     };
 
     [Theory]
@@ -106,6 +126,30 @@ public class JsonSchemaPrefixTests
         { Recursive, """{"one":{"x":1,"y":"a"}}""", """{"one":{"x":1""" },             // maxProperties 1
         { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":"abcd"}""", """{"e":"ab""" }, // enum values out of bounds are dropped
         { """{"properties":{"e":{"enum":["ab","abcd",3,12],"maxLength":3,"minimum":10}}}""", """{"e":3}""", """{"e":""" },
+        { Patterned, """{"code":"A1""", """{"code":"A""" },                            // [A-Z]{2}: a digit second
+        { Patterned, """{"code":"AB-12"}""", """{"code":"AB-12""" },                 // \d{3,4}: closed early
+        { Patterned, """{"code":"AB-12345"}""", """{"code":"AB-1234""" },            // past \d{3,4}
+        { Patterned, """{"word":"aaaa"}""", """{"word":"aaa""" },                    // maxLength 5 leaves no room for "bc" after a fourth a
+        { Patterned, """{"word":"ab"}""", """{"word":"ab""" },                       // no match yet
+        { Patterned, """{"day":"2026-13-01"}""", """{"day":"2026-1""" },             // month 13
+        { Patterned, """{"day":"0000-01-01"}""", """{"day":"000""" },                // year 0000
+        { Patterned, """{"day":"2023-02-29"}""", """{"day":"2023-02-2""" },          // not a leap year
+        { Patterned, """{"day":"2100-02-29"}""", """{"day":"2100-02-2""" },          // nor is 2100
+        { Patterned, """{"day":"2026-04-31"}""", """{"day":"2026-04-3""" },          // April has 30 days
+        { Patterned, """{"day":"2026-00-01"}""", """{"day":"2026-0""" },             // month 00
+        { Patterned, """{"day":"2026-01-32"}""", """{"day":"2026-01-3""" },          // day 32
+        { Patterned, """{"at":"24:00:00"}""", """{"at":"2""" },                      // hour 24
+        { Patterned, """{"at":"10:00:00Z"}""", """{"at":"10:00:00""" },              // no offset on a time
+        { Patterned, """{"when":"2026-12-07T10:00:00"}""", """{"when":"2026-12-07T10:00:00""" }, // an offset on a date-time
+        { Patterned, """{"when":"2026-12-07T10:00:00.12345678Z"}""", """{"when":"2026-12-07T10:00:00.1234567""" }, // 7 digits at most
+        { Patterned, """{"when":"2026-12-07T10:00:00+15:00"}""", """{"when":"2026-12-07T10:00:00+1""" }, // offsets to ±14:00
+        { Patterned, """{"when":"2026-12-07T10:00:00-14:01"}""", """{"when":"2026-12-07T10:00:00-14:0""" },
+        { Patterned, """{"id":"0F8FAD5B"}""", """{"id":"0""" },                      // lowercase hex
+        { Patterned, """{"wide":"abcd"}""", """{"wide":"abc""" },                    // maxLength 4: the last must match
+        { Patterned, """{"wide":"abc\u00e0"}""", """{"wide":"abc\u00e""" },        // the fourth character must match: à does not
+        { Patterned, """{"wide":"\ud83d"}""", """{"wide":"\ud""" },                // \ud8__ is a surrogate, never a character
+        { Patterned, """{"kind":"c"}""", "{\"kind\":\"" },                          // the enum value that breaks the pattern is dropped
+        { Patterned, """{"quote":"\n\\"}""", """{"quote":"\n\""" },              // an escaped backslash is not '"' or '/'
     };
 
     [Theory]
@@ -132,14 +176,15 @@ public class JsonSchemaPrefixTests
     [InlineData("Weather")]
     [InlineData("Bounded")]
     [InlineData("Recursive")]
+    [InlineData("Patterned")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;
         var random = new Random(seed);
-        const string alphabet = "{}[]\",:0123456789-.eEtrufalsnabxyz"; // no whitespace: JsonPrefix's tests cover it
+        string alphabet = "{}[]\",:0123456789-.eEtrufalsnabxyz" + (name == "Patterned" ? "ABZT+cé日\\" : ""); // no whitespace: JsonPrefix's tests cover it
         int valid = 0, invalid = 0;
         for (int round = 0; round < 2000; round++)
         {
@@ -193,6 +238,7 @@ public class JsonSchemaPrefixTests
                 return;
             }
             if (schema.TryGetProperty("enum", out var values)) { _text.Append(values[random.Next(values.GetArrayLength())].GetRawText()); return; }
+            if (schema.TryGetProperty("examples", out var examples) && random.Next(8) > 0) { _text.Append(examples[random.Next(examples.GetArrayLength())].GetRawText()); return; }
             var types = !schema.TryGetProperty("type", out var type) ? ["object"] : type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()!).ToArray() : [type.GetString()!];
             string chosen = depth > 4 && types.Contains("null") ? "null" : types[random.Next(types.Length)];
             switch (chosen)
@@ -207,6 +253,9 @@ public class JsonSchemaPrefixTests
                         if (schema.TryGetProperty("items", out var items)) Value(items, depth + 1); else Any(depth + 1);
                     }
                     _text.Append(']');
+                    break;
+                case "string" when schema.TryGetProperty("format", out var format) && format.GetString() == "date-time":
+                    _text.Append(random.Next(2) == 0 ? "\"2026-12-07T10:00:00Z\"" : "\"1999-12-31T23:59:59.5+01:00\"");
                     break;
                 case "string": _text.Append(random.Next(5) switch { 0 => "\"\"", 1 or 2 => "\"ab\"", 3 => "\"é\\n\"", _ => "\"xyz1\"" }); break;
                 case "integer": _text.Append(random.Next(3) == 0 ? random.Next(-300, 300) : random.Next(-15, 15)); break;

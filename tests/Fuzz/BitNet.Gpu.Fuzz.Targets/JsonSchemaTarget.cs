@@ -1,0 +1,37 @@
+using System.Text;
+using BitNet.Gpu.Engine.Sampling;
+
+namespace BitNet.Gpu.Fuzz;
+
+/// <summary>
+/// The input (as UTF-8) as a JSON Schema for structured output: compiled (<see cref="CompiledJsonSchema.Parse"/>, its
+/// keywords, $refs and patterns read into automata), then each of a few JSON texts, with strings in every form a pattern
+/// reads (escapes, multi-byte and cut characters), pushed through the schema's automaton byte by byte until it refuses
+/// one. Allowed: <see cref="ArgumentException"/> and <see cref="NotSupportedException"/>, the compiler's refusals.
+/// </summary>
+static class JsonSchemaTarget
+{
+    static readonly byte[][] Texts =
+    [
+        """{"a":"2024-02-29","b":"AB-123","c":[1,"x\u00e9\n\"\/日😀"],"d":{"e":null,"f":-12.5e3},"g":true}"""u8.ToArray(),
+        """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","when":"2026-12-07T10:00:00.5+01:00","at":"23:59:59","n":7}"""u8.ToArray(),
+        """{"x":"\ud83d\ude00\u0000é","y":[[],{}],"z":"abc"}"""u8.ToArray(),
+        [(byte)'{', (byte)'"', (byte)'s', (byte)'"', (byte)':', (byte)'"', 0xE6, 0x97, (byte)'"', (byte)'}'],
+    ];
+
+    public static void Run(byte[] input)
+    {
+        CompiledJsonSchema schema;
+        try { schema = CompiledJsonSchema.Parse(Encoding.UTF8.GetString(input)); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) { return; }
+
+        foreach (var text in Texts)
+        {
+            var json = new JsonSchemaPrefix(schema.Root);
+            foreach (byte b in text)
+                if (!json.Push(b)) break;
+            _ = json.PlainTextRoom;
+            _ = json.PlainTextPattern;
+        }
+    }
+}
