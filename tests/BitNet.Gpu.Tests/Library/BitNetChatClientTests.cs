@@ -167,7 +167,8 @@ public class BitNetChatClientTests
     public enum Sky { Sunny, Rainy, Cloudy }
 
     /// <summary>Every field bounded (by its type or an attribute), so any answer the schema allows fits in the token limit.</summary>
-    public sealed record Forecast([property: MaxLength(12)] string City, Sky Sky, bool Windy, [property: Length(1, 3)] List<Sky> Next, [property: Range(0, 9)] int Level);
+    public sealed record Forecast([property: MaxLength(12)] string City, Sky Sky, bool Windy, [property: Length(1, 3)] List<Sky> Next, [property: Range(0, 9)] int Level,
+        [property: Range(0.0, 1.0)] double Chance);
 
     [Fact]
     public async Task GetResponseAsyncOfAType_GivesAnInstance_ThatKeepsTheSchemasBounds()
@@ -182,6 +183,7 @@ public class BitNetChatClientTests
             Assert.InRange(forecast!.City.EnumerateRunes().Count(), 0, 12);
             Assert.InRange(forecast.Next.Count, 1, 3);
             Assert.InRange(forecast.Level, 0, 9);
+            Assert.InRange(forecast.Chance, 0.0, 1.0);
             Assert.True(Enum.IsDefined(forecast.Sky) && forecast.Next.All(Enum.IsDefined), response.Text);
         }
     }

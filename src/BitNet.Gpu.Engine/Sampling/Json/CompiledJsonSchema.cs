@@ -13,10 +13,11 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
 /// automaton: no backreferences or lookaround), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
 /// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
-/// forms) on integers, <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON
-/// types, and <c>$ref</c> within the document (recursion included). Properties may come in any order. Annotations
-/// (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>minimum</c> on a number with a
-/// fraction, <c>allOf</c>, ...) are refused rather than left unchecked. The root must
+/// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals),
+/// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON types, and
+/// <c>$ref</c> within the document (recursion included). Properties may come in any order. Annotations
+/// (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>allOf</c>, <c>multipleOf</c>,
+/// ...) are refused rather than left unchecked. The root must
 /// allow an object.
 /// </para>
 /// </summary>

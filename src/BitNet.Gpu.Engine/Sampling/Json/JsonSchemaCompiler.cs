@@ -149,7 +149,7 @@ internal sealed class JsonSchemaCompiler
         ReadArray(node, schema, pointer);
         (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
         ReadPattern(node, schema, pointer);
-        ReadIntegerBounds(node, schema, pointer);
+        ReadNumberBounds(node, schema, pointer);
         DropLiteralsOutOfBounds(node, pointer);
     }
 
@@ -194,20 +194,29 @@ internal sealed class JsonSchemaCompiler
             JsonValueKind.String when node.Pattern is { } pattern => pattern.Matches(value.GetString()!),
             JsonValueKind.String => value.GetString()!.EnumerateRunes().Count() is var length && length >= node.MinLength && length <= node.MaxLength,
             JsonValueKind.Number when node.HasIntegerBounds => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum,
+            JsonValueKind.Number when node.DecimalBounds is { } bounds => value.TryGetDecimal(out decimal number) && number >= bounds.Low && number <= bounds.High,
             _ => true,
         };
     }
 
-    /// <summary>minimum, maximum, exclusiveMinimum, exclusiveMaximum: held for integers, digit by digit.</summary>
+    static readonly string[] BoundKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+
+    /// <summary>minimum, maximum, exclusiveMinimum, exclusiveMaximum: held digit by digit, for integers and for numbers that may have a fraction.</summary>
+    static void ReadNumberBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        foreach (string keyword in BoundKeywords)
+            if (schema.TryGetProperty(keyword, out var value) && value.ValueKind != JsonValueKind.Number) throw Malformed(pointer, keyword, "must be a number");
+        if (!BoundKeywords.Any(keyword => schema.TryGetProperty(keyword, out _))) return;
+        if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, schema, pointer);
+        else ReadIntegerBounds(node, schema, pointer);
+    }
+
     static void ReadIntegerBounds(JsonSchemaNode node, JsonElement schema, string pointer)
     {
         double low = double.NegativeInfinity, high = double.PositiveInfinity;
-        foreach (string keyword in (string[])["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
+        foreach (string keyword in BoundKeywords)
         {
             if (!schema.TryGetProperty(keyword, out var value)) continue;
-            if (value.ValueKind != JsonValueKind.Number) throw Malformed(pointer, keyword, "must be a number");
-            if ((node.Types & JsonTypes.Number) != 0)
-                throw Unsupported(pointer, keyword, "on a number that may have a fraction (it is held for \"type\": \"integer\")");
             double bound = value.GetDouble();
             switch (keyword)
             {
@@ -220,6 +229,45 @@ internal sealed class JsonSchemaCompiler
         if (low > high) throw Unsupported(pointer, "minimum", $"above the maximum (no integer from {low} to {high})");
         node.Minimum = (long)Math.Clamp(low, long.MinValue, long.MaxValue); // a double past a long saturates here, not wraps
         node.Maximum = (long)Math.Clamp(high, long.MinValue, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals):
+    /// the smallest and largest numbers on it within them.
+    /// </summary>
+    static void ReadDecimalBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        const decimal step = DecimalReader.Step;
+        decimal low = -DecimalReader.Largest, high = DecimalReader.Largest;
+        foreach (string keyword in BoundKeywords)
+        {
+            if (!schema.TryGetProperty(keyword, out var value)) continue;
+            decimal steps = ReadDecimal(value) / step;
+            switch (keyword)
+            {
+                case "minimum": low = Math.Max(low, Math.Ceiling(steps) * step); break;
+                case "exclusiveMinimum": low = Math.Max(low, (Math.Floor(steps) + 1) * step); break;
+                case "maximum": high = Math.Min(high, Math.Floor(steps) * step); break;
+                default: high = Math.Min(high, (Math.Ceiling(steps) - 1) * step); break;
+            }
+        }
+        if (low > high)
+            throw new NotSupportedException($"JSON schema at {pointer}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
+                $"{DecimalReader.MaxIntegerDigits} integer digits and {DecimalReader.MaxFractionDigits} decimals between them");
+        node.DecimalBounds = new DecimalBounds(low, high);
+    }
+
+    /// <summary>
+    /// A bound as a decimal, within ±10^19 (past the numbers written, so a bound past it acts as that); one between 0
+    /// and the grid's step, which decimal may round to 0, as half a step, which lands on the same side of the grid.
+    /// </summary>
+    static decimal ReadDecimal(JsonElement value)
+    {
+        double approximate = value.GetDouble();
+        const decimal limit = 10_000_000_000_000_000_000m;
+        if (!value.TryGetDecimal(out decimal exact) || Math.Abs(exact) > limit) return approximate > 0 ? limit : -limit;
+        if (exact == 0 && approximate != 0) return Math.Sign(approximate) * DecimalReader.Step / 2;
+        return exact;
     }
 
     static JsonTypes ReadTypes(JsonElement type, string pointer)

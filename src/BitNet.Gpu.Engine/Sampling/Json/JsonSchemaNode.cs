@@ -68,6 +68,9 @@ internal sealed class JsonSchemaNode
 
     public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
 
+    /// <summary>Numbers that may have a fraction: minimum, maximum and their exclusive forms on the written grid, else null.</summary>
+    public DecimalBounds? DecimalBounds;
+
     public JsonSchemaNode() => ObjectRules = ArrayRules = StringRules = NumberRules = this;
 
     static JsonSchemaNode CreateAny()

@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// Reads a JSON text one byte at a time and says at each byte whether it can still become one object that satisfies a
 /// schema (see <see cref="JsonSchemaCompiler"/> for the keywords held). <see cref="JsonPrefix"/> checks the syntax; this
 /// follows its states and checks, beside it, each value's type, each key against the properties left, required
-/// properties before '}', item counts, string lengths, patterns and enum values. Properties may come in any order, each once.
+/// properties before '}', item counts, string lengths, patterns, number bounds and enum values. Properties may come in any order, each once.
 /// A copy is a snapshot: the innermost container is held in the struct, the outer ones in links that never change.
 /// </summary>
 internal struct JsonSchemaPrefix : IJsonText
@@ -45,6 +45,8 @@ internal struct JsonSchemaPrefix : IJsonText
     int _partialLeft;          // its bytes or digits still to come
     long _magnitude;           // the digits of a bounded integer read so far
     bool _negative, _hasDigits, _boundedInteger;
+    DecimalReader _decimal;    // a bounded number that may have a fraction
+    bool _boundedDecimal;
 
     public JsonSchemaPrefix(JsonSchemaNode root) => _next = _value = root;
 
@@ -118,6 +120,11 @@ internal struct JsonSchemaPrefix : IJsonText
             (_boundedInteger, _negative, _hasDigits, _magnitude) = (true, b == '-', false, 0);
             return b == '-' ? CanReachBounds() : AddDigit(b);
         }
+        else if ((type & JsonTypes.Number) != 0 && node.NumberRules.DecimalBounds is { } bounds && node.Literals is null) // enum values were checked against the bounds
+        {
+            _boundedDecimal = true;
+            return _decimal.Start(b, bounds);
+        }
         return true;
     }
 
@@ -126,6 +133,7 @@ internal struct JsonSchemaPrefix : IJsonText
     {
         if (after is Expect.Point or Expect.Exponent && (_value.Types & JsonTypes.Number) == 0) return false;
         if (_boundedInteger && !AddDigit(b)) return false;
+        if (_boundedDecimal && !_decimal.Push(b, after, _value.NumberRules.DecimalBounds!.Value)) return false;
         return _matching != Matching.Literal || MatchLiteral(b);
     }
 
@@ -248,6 +256,11 @@ internal struct JsonSchemaPrefix : IJsonText
             _boundedInteger = false;
             long value = _negative ? -_magnitude : _magnitude;
             if (value < _value.NumberRules.Minimum || value > _value.NumberRules.Maximum) return false;
+        }
+        if (_boundedDecimal)
+        {
+            _boundedDecimal = false;
+            if (!_decimal.EndsWithin(_value.NumberRules.DecimalBounds!.Value)) return false;
         }
         if (_matching != Matching.Literal) return true;
         _matching = Matching.None;

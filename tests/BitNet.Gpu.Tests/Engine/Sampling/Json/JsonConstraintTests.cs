@@ -35,6 +35,8 @@ public class JsonConstraintTests
     [InlineData("Llama 3", "Recursive")]
     [InlineData("bundled model", "Patterned")]
     [InlineData("Llama 3", "Patterned")]
+    [InlineData("bundled model", "Numbers")]
+    [InlineData("Llama 3", "Numbers")]
     public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
@@ -43,6 +45,7 @@ public class JsonConstraintTests
             "Weather" => JsonSchemaPrefixTests.Weather,
             "Bounded" => JsonSchemaPrefixTests.Bounded,
             "Patterned" => JsonSchemaPrefixTests.Patterned,
+            "Numbers" => JsonSchemaPrefixTests.Numbers,
             _ => JsonSchemaPrefixTests.Recursive,
         };
         var schema = CompiledJsonSchema.Parse(schemaText);

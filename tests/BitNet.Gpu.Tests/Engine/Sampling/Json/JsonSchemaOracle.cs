@@ -8,7 +8,8 @@ namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
 /// A plain recursive validator for the schema keywords structured output holds, written from the JSON Schema
 /// specification over parsed values, to check the byte-by-byte automaton against. Where the automaton is stricter by
 /// design it follows it: properties declared with additionalProperties absent allow no others, a declared property
-/// appears at most once, and enum values and integers are compared as written (the text is generated, not parsed).
+/// appears at most once, enum values and integers are compared as written (the text is generated, not parsed), and a
+/// number under bounds is written plainly (<see cref="IsWrittenPlainly"/>).
 /// </summary>
 internal static class JsonSchemaOracle
 {
@@ -33,7 +34,7 @@ internal static class JsonSchemaOracle
             JsonValueKind.Array => IsValidArray(root, schema, value),
             JsonValueKind.String => InRange(schema, "minLength", "maxLength", value.GetString()!.EnumerateRunes().Count())
                 && MatchesPattern(schema, value.GetString()!) && HasFormat(schema, value.GetString()!),
-            JsonValueKind.Number => InBounds(schema, value.GetDouble()),
+            JsonValueKind.Number => InBounds(schema, value.GetDouble()) && IsWrittenPlainly(schema, value.GetRawText()),
             _ => true,
         };
     }
@@ -94,6 +95,21 @@ internal static class JsonSchemaOracle
         (!schema.TryGetProperty("maximum", out var maximum) || number <= maximum.GetDouble()) &&
         (!schema.TryGetProperty("exclusiveMinimum", out var above) || number > above.GetDouble()) &&
         (!schema.TryGetProperty("exclusiveMaximum", out var below) || number < below.GetDouble());
+
+    /// <summary>
+    /// Where the automaton is stricter by design: a number under bounds that may have a fraction is written without an
+    /// exponent, with at most 19 integer digits and 9 decimals.
+    /// </summary>
+    static bool IsWrittenPlainly(JsonElement schema, string text)
+    {
+        bool bounded = new[] { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" }.Any(k => schema.TryGetProperty(k, out _));
+        bool integerOnly = schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "integer"
+            || type.ValueKind == JsonValueKind.Array && type.EnumerateArray().All(t => t.GetString() != "number");
+        if (!bounded || integerOnly) return true;
+        if (text.IndexOfAny(['e', 'E']) >= 0) return false;
+        var parts = text.TrimStart('-').Split('.');
+        return parts[0].Length <= 19 && (parts.Length == 1 || parts[1].Length <= 9);
+    }
 
     static bool InRange(JsonElement schema, string min, string max, int count) =>
         (!schema.TryGetProperty(min, out var low) || count >= low.GetInt32()) && (!schema.TryGetProperty(max, out var high) || count <= high.GetInt32());

@@ -49,6 +49,18 @@ public class JsonSchemaPrefixTests
          "required":["code"]}
         """;
 
+    /// <summary>Numbers that may have a fraction, under bounds of each kind.</summary>
+    internal const string Numbers = """
+        {"type":"object","properties":{
+         "p":{"type":"number","minimum":0,"maximum":1,"examples":[0,0.5,1]},
+         "t":{"type":"number","exclusiveMinimum":-273.15,"maximum":1e3,"examples":[-273.1,20.25,1000]},
+         "s":{"type":["number","null"],"minimum":2.5,"exclusiveMaximum":2.75,"examples":[2.5,2.7,null]},
+         "n":{"exclusiveMaximum":0,"type":"number","examples":[-1,-0.5]},
+         "big":{"type":"number","minimum":100000,"examples":[100000,123456.75]},
+         "e":{"enum":[0.5,2.5,1e1],"maximum":2.5}},
+         "required":["p"]}
+        """;
+
     public static TheoryData<string, string> Valid => new()
     {
         { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07T10:15:00Z","wind":3.5e1,"next":null}""" },
@@ -71,6 +83,10 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"code":"AB-123","word":"abbcz","when":"2026-12-07T10:00:00.5Z","day":"2024-02-29","at":"23:59:59","id":null}""" },
         { Patterned, """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","span":"-1.02:03:04.1234567","wide":"a\u65e5","kind":"B-22","quote":"\n\"","code":"ZZ-9999"}""" },
         { Patterned, """{"code":"QQ-000","wide":"\u00E8","quote":"\u000a\/"}""" },
+        { Numbers, """{"p":0,"t":-273.149999999,"s":2.5,"n":-0.000000001,"big":100000,"e":0.5}""" },
+        { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
+        { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
+        { Numbers, """{"p":0.123456789}""" },
     };
 
     [Theory]
@@ -149,6 +165,21 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"wide":"abc\u00e0"}""", """{"wide":"abc\u00e""" },        // the fourth character must match: à does not
         { Patterned, """{"wide":"\ud83d"}""", """{"wide":"\ud""" },                // \ud8__ is a surrogate, never a character
         { Patterned, """{"kind":"c"}""", "{\"kind\":\"" },                          // the enum value that breaks the pattern is dropped
+        { Numbers, """{"p":1.5}""", """{"p":1.""" },                                   // past the maximum
+        { Numbers, """{"p":2}""", """{"p":""" },                                       // 2 and 20, 200, ... all past it
+        { Numbers, """{"p":-0.5}""", """{"p":-0.""" },                                 // only -0 is not below 0
+        { Numbers, """{"p":1e0}""", """{"p":1""" },                                    // no exponent under bounds
+        { Numbers, """{"p":0.1234567891}""", """{"p":0.123456789""" },                 // 9 decimals at most
+        { Numbers, """{"t":-273.15}""", """{"t":-273.1""" },                           // exclusive minimum
+        { Numbers, """{"t":1000.5}""", """{"t":1000.""" },
+        { Numbers, """{"s":2.75}""", """{"s":2.7""" },                                 // exclusive maximum
+        { Numbers, """{"s":3}""", """{"s":""" },
+        { Numbers, """{"s":2.4}""", """{"s":2.""" },
+        { Numbers, """{"n":0}""", """{"n":""" },                                       // below 0: no leading 0 unsigned
+        { Numbers, """{"n":-0.0000000000}""", """{"n":-0.00000000""" },               // nine zeros leave only 0
+        { Numbers, """{"big":99999}""", """{"big":99999""" },                          // ends below the minimum
+        { Numbers, """{"big":99999999999999999999}""", """{"big":9999999999999999999""" }, // 19 integer digits at most
+        { Numbers, """{"e":1e1}""", """{"e":""" },                                     // the enum value past the maximum is dropped
         { Patterned, """{"quote":"\n\\"}""", """{"quote":"\n\""" },              // an escaped backslash is not '"' or '/'
     };
 
@@ -177,9 +208,10 @@ public class JsonSchemaPrefixTests
     [InlineData("Bounded")]
     [InlineData("Recursive")]
     [InlineData("Patterned")]
+    [InlineData("Numbers")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;

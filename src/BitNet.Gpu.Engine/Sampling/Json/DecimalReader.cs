@@ -1,0 +1,102 @@
+using Expect = BitNet.Gpu.Engine.Sampling.JsonPrefix.Expect;
+
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>
+/// minimum/maximum on a number that may have a fraction, as the smallest and largest numbers
+/// <see cref="DecimalReader"/> writes: on its grid of <see cref="DecimalReader.MaxFractionDigits"/> decimals.
+/// </summary>
+internal readonly record struct DecimalBounds(decimal Low, decimal High);
+
+/// <summary>
+/// A number held to <see cref="DecimalBounds"/>, read one byte at a time. It is written without an exponent, with at
+/// most <see cref="MaxIntegerDigits"/> integer digits and <see cref="MaxFractionDigits"/> decimals: a subset of JSON's
+/// numbers that <see cref="decimal"/> holds exactly, so a byte is taken exactly while some number in the bounds starts
+/// with what was read. After digits m, the numbers that can follow are [m, m + 1) and, with k more integer digits,
+/// [m·10^k, (m + 1)·10^k); after m.f with d decimals, [m.f, m.f + 10^−d).
+/// </summary>
+internal struct DecimalReader
+{
+    public const int MaxIntegerDigits = 19, MaxFractionDigits = 9;
+
+    /// <summary>The grid: 10^−<see cref="MaxFractionDigits"/>.</summary>
+    public const decimal Step = 0.000000001m;
+
+    /// <summary>The largest magnitude written: 19 nines, a point, 9 nines.</summary>
+    public const decimal Largest = 9_999_999_999_999_999_999.999999999m;
+
+    static readonly decimal[] PowersOfTen = [.. Enumerable.Range(0, MaxIntegerDigits + 1).Select(k => Pow10(k))];
+
+    decimal _magnitude;         // the digits read, without the sign
+    int _integerDigits, _fractionDigits;
+    bool _negative, _inFraction, _hasDigits;
+
+    /// <summary>Starts a number with its first byte ('-' or a digit).</summary>
+    public bool Start(byte first, DecimalBounds bounds)
+    {
+        this = default;
+        _negative = first == '-';
+        return _negative ? CanReach(bounds) : Digit(first, bounds);
+    }
+
+    /// <summary>A byte inside the number, which took JSON's number automaton to state after.</summary>
+    public bool Push(byte b, Expect after, DecimalBounds bounds)
+    {
+        if (after is Expect.Exponent or Expect.ExponentSign or Expect.ExponentDigits) return false; // no exponents
+        if (b != '.') return Digit(b, bounds);
+        _inFraction = true;
+        return CanReach(bounds);
+    }
+
+    /// <summary>Whether the number read is within the bounds, as it ends.</summary>
+    public readonly bool EndsWithin(DecimalBounds bounds)
+    {
+        decimal value = _negative ? -_magnitude : _magnitude;
+        return value >= bounds.Low && value <= bounds.High;
+    }
+
+    bool Digit(byte b, DecimalBounds bounds)
+    {
+        int digit = b - '0';
+        if (_inFraction)
+        {
+            if (_fractionDigits == MaxFractionDigits) return false;
+            _magnitude += digit * Step * PowersOfTen[MaxFractionDigits - ++_fractionDigits];
+        }
+        else
+        {
+            if (_integerDigits == MaxIntegerDigits) return false;
+            _magnitude = _magnitude * 10 + digit;
+            _integerDigits++;
+        }
+        _hasDigits = true;
+        return CanReach(bounds);
+    }
+
+    /// <summary>Whether a number in the bounds starts with what was read (see the class's summary for the sets).</summary>
+    readonly bool CanReach(DecimalBounds bounds)
+    {
+        // The bounds on the magnitude: a negative number's are the bounds mirrored.
+        decimal low = Math.Max(0, _negative ? -bounds.High : bounds.Low), high = _negative ? -bounds.Low : bounds.High;
+        if (low > high) return false;
+        if (!_hasDigits) return true;
+        if (_inFraction) return Overlaps(_magnitude, _magnitude + Step * PowersOfTen[MaxFractionDigits - _fractionDigits] - Step, low, high);
+        if (_magnitude == 0) return Overlaps(0, 1 - Step, low, high); // a leading zero takes no more integer digits
+        for (int k = 0; _integerDigits + k <= MaxIntegerDigits; k++)
+        {
+            decimal first = _magnitude * PowersOfTen[k];
+            if (first > high) return false;
+            if (Overlaps(first, (_magnitude + 1) * PowersOfTen[k] - Step, low, high)) return true;
+        }
+        return false;
+    }
+
+    static bool Overlaps(decimal first, decimal last, decimal low, decimal high) => first <= high && last >= low;
+
+    static decimal Pow10(int k)
+    {
+        decimal power = 1;
+        for (int i = 0; i < k; i++) power *= 10;
+        return power;
+    }
+}
