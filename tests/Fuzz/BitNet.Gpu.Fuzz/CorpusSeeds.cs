@@ -203,7 +203,9 @@ static class CorpusSeeds
              "n":{"type":"integer","minimum":-5,"exclusiveMaximum":100},"r":{"type":["number","null"],"minimum":-1.5,"exclusiveMaximum":2}},"required":["a"]}
             """);
         yield return ("ref-anyof.json", """
-            {"$defs":{"node":{"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"null"}]},"next":{"$ref":"#/$defs/node"}}}},"$ref":"#/$defs/node"}
+            {"$defs":{"node":{"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"null"}]},"next":{"allOf":[{"$ref":"#/$defs/node"}]},
+             "pair":{"type":"array","prefixItems":[{"type":"string"},{"type":"number"}],"items":false},"row":{"items":[{"type":"integer"}],"additionalItems":{"type":"boolean"}}}}},
+             "$ref":"#/$defs/node"}
             """);
         yield return ("patterns.json", """
             {"type":"object","properties":{"a":{"type":"string","format":"date"},"b":{"type":"string","pattern":"^[A-Z]{2}-\\d{3,4}$"},

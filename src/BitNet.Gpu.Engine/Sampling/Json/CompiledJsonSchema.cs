@@ -9,15 +9,15 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// <para>
 /// Held: <c>type</c> (and type arrays, <c>nullable</c>), <c>properties</c>, <c>required</c>, <c>additionalProperties</c>
 /// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>minProperties</c>/
-/// <c>maxProperties</c>, <c>items</c>,
-/// <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
+/// <c>maxProperties</c>, <c>items</c>, tuples (<c>prefixItems</c>, or <c>items</c> as an array with
+/// <c>additionalItems</c>), <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
 /// automaton: no backreferences or lookaround), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
 /// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
 /// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals),
-/// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON types, and
-/// <c>$ref</c> within the document (recursion included). Properties may come in any order. Annotations
-/// (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>allOf</c>, <c>multipleOf</c>,
-/// ...) are refused rather than left unchecked. The root must
+/// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON types, <c>$ref</c>
+/// within the document (recursion included), and <c>allOf</c> of one schema. Properties may come in any order.
+/// Annotations (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>allOf</c> of several
+/// schemas, <c>multipleOf</c>, ...) are refused rather than left unchecked. The root must
 /// allow an object.
 /// </para>
 /// </summary>

@@ -24,10 +24,10 @@ internal sealed class JsonSchemaCompiler
 
     static readonly HashSet<string> NotEnforced =
     [
-        "multipleOf", "allOf", "not", "if", "then",
-        "else", "patternProperties", "propertyNames", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
+        "multipleOf", "not", "if", "then",
+        "else", "patternProperties", "propertyNames", "contains", "minContains", "maxContains", "uniqueItems",
         "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
-        "unevaluatedItems", "additionalItems", "$dynamicRef", "$recursiveRef",
+        "unevaluatedItems", "$dynamicRef", "$recursiveRef",
     ];
 
     /// <summary>Schemas within schemas, $ref hops included: a hostile schema must not run the compiler out of stack.</summary>
@@ -104,6 +104,8 @@ internal sealed class JsonSchemaCompiler
         var element = Resolve(pointer);
         if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("$ref", out var reference))
             return FollowRef(pointer, element, reference);
+        if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("allOf", out var allOf))
+            return FollowAllOf(pointer, element, allOf);
 
         var node = new JsonSchemaNode();
         _byPointer[pointer] = node; // before filling: properties below may refer back to it
@@ -121,6 +123,21 @@ internal sealed class JsonSchemaCompiler
         if (!_followingRefs.Add(pointer)) throw Malformed(pointer, "$ref", "is a loop of references");
         var node = At(Uri.UnescapeDataString(target));
         _followingRefs.Remove(pointer);
+        _byPointer[pointer] = node;
+        return node;
+    }
+
+    /// <summary>
+    /// allOf of one schema, as schema generators wrap a $ref to give it a description: that schema. Several would have
+    /// to be merged into one; not done.
+    /// </summary>
+    JsonSchemaNode FollowAllOf(string pointer, JsonElement element, JsonElement allOf)
+    {
+        if (allOf.ValueKind != JsonValueKind.Array || allOf.GetArrayLength() == 0) throw Malformed(pointer, "allOf", "must be a non-empty array");
+        if (allOf.GetArrayLength() > 1) throw Unsupported(pointer, "allOf", "with more than one schema");
+        foreach (var keyword in element.EnumerateObject())
+            if (keyword.Name != "allOf" && !IsAnnotation(keyword)) throw Unsupported(pointer, keyword.Name, "beside \"allOf\"");
+        var node = At(pointer + "/allOf/0");
         _byPointer[pointer] = node;
         return node;
     }
@@ -358,12 +375,31 @@ internal sealed class JsonSchemaCompiler
             throw Unsupported(pointer, "minProperties", "above the number of properties allowed");
     }
 
+    /// <summary>
+    /// items, and a tuple's prefixItems (or, as drafts before 2020-12 wrote them, items as an array and additionalItems
+    /// for the rest); items false allows none past the tuple.
+    /// </summary>
     void ReadArray(JsonSchemaNode node, JsonElement schema, string pointer)
     {
-        node.Items = !schema.TryGetProperty("items", out var items) || IsEmptySchema(items) ? JsonSchemaNode.Any
-            : items.ValueKind == JsonValueKind.Object ? At(pointer + "/items")
-            : throw Unsupported(pointer, "items", "other than one schema for every item");
         (node.MinItems, node.MaxItems) = ReadRange(schema, pointer, "minItems", "maxItems");
+        string restKeyword = "items"; // the keyword that holds the schema of the items after the tuple, if any
+        if (schema.TryGetProperty("prefixItems", out var tuple)) node.PrefixItems = ReadTuple(tuple, pointer, "prefixItems");
+        else if (schema.TryGetProperty("items", out tuple) && tuple.ValueKind == JsonValueKind.Array)
+            (node.PrefixItems, restKeyword) = (ReadTuple(tuple, pointer, "items"), "additionalItems");
+        else if (schema.TryGetProperty("additionalItems", out _)) throw Unsupported(pointer, "additionalItems", "without a tuple (items as an array)");
+
+        bool hasRest = schema.TryGetProperty(restKeyword, out var rest);
+        if (hasRest && rest.ValueKind == JsonValueKind.False) node.MaxItems = Math.Min(node.MaxItems, node.PrefixItems.Length);
+        node.Items = !hasRest || rest.ValueKind == JsonValueKind.False || IsEmptySchema(rest) ? JsonSchemaNode.Any
+            : rest.ValueKind == JsonValueKind.Object ? At($"{pointer}/{restKeyword}")
+            : throw Malformed(pointer, restKeyword, "must be a schema");
+        if (node.MinItems > node.MaxItems) throw Unsupported(pointer, "minItems", $"above the {node.MaxItems} items a tuple with \"{restKeyword}\": false allows");
+    }
+
+    JsonSchemaNode[] ReadTuple(JsonElement schemas, string pointer, string keyword)
+    {
+        if (schemas.ValueKind != JsonValueKind.Array) throw Malformed(pointer, keyword, "must be an array of schemas");
+        return [.. Enumerable.Range(0, schemas.GetArrayLength()).Select(i => IsEmptySchema(schemas[i]) ? JsonSchemaNode.Any : At($"{pointer}/{keyword}/{i}"))];
     }
 
     static (int Min, int Max) ReadRange(JsonElement schema, string pointer, string minKeyword, string maxKeyword)

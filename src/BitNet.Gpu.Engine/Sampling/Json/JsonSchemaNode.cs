@@ -39,7 +39,8 @@ internal sealed class JsonSchemaNode
     public int MinProperties;
     public int MaxProperties = int.MaxValue;
 
-    // Arrays
+    // Arrays: item i follows PrefixItems[i] (a tuple), the items after them Items.
+    public JsonSchemaNode[] PrefixItems = [];
     public JsonSchemaNode Items = null!;
     public int MinItems;
     public int MaxItems = int.MaxValue;
@@ -65,6 +66,9 @@ internal sealed class JsonSchemaNode
 
     /// <summary>True once <see cref="Types"/> and <see cref="Literals"/> are final (a $ref may meet a node still being filled).</summary>
     public bool TypesSettled;
+
+    /// <summary>The schema of the array's item at index (from 0).</summary>
+    public JsonSchemaNode ItemAt(int index) => index < PrefixItems.Length ? PrefixItems[index] : Items;
 
     public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
 

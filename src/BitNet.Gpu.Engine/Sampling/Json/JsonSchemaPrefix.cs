@@ -113,7 +113,7 @@ internal struct JsonSchemaPrefix : IJsonText
             if (!MatchLiteral(b)) return false;
         }
         if (b == '{') Open(node.ObjectRules, isArray: false);
-        else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.Items; }
+        else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.ItemAt(0); }
         else if (b == '"') (_chars, _patternState) = (0, PatternAutomaton.Start);
         else if ((type & JsonTypes.Integer) != 0 && node.NumberRules.HasIntegerBounds)
         {
@@ -296,7 +296,7 @@ internal struct JsonSchemaPrefix : IJsonText
         var node = _top.Node!;
         if (_top.IsArray)
         {
-            _next = node.Items;
+            _next = node.ItemAt(_top.Items);
             return _top.Items < node.MaxItems;
         }
         return _top.Keys < node.MaxProperties && (node.AdditionalProperties is not null || (_top.Seen | ~AllOf(node.PropertyKeys.Length)) != ulong.MaxValue);

@@ -37,6 +37,7 @@ public class JsonConstraintTests
     [InlineData("Llama 3", "Patterned")]
     [InlineData("bundled model", "Numbers")]
     [InlineData("Llama 3", "Numbers")]
+    [InlineData("bundled model", "Tuples")]
     public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
@@ -46,6 +47,7 @@ public class JsonConstraintTests
             "Bounded" => JsonSchemaPrefixTests.Bounded,
             "Patterned" => JsonSchemaPrefixTests.Patterned,
             "Numbers" => JsonSchemaPrefixTests.Numbers,
+            "Tuples" => JsonSchemaPrefixTests.Tuples,
             _ => JsonSchemaPrefixTests.Recursive,
         };
         var schema = CompiledJsonSchema.Parse(schemaText);

@@ -21,6 +21,7 @@ internal static class JsonSchemaOracle
     {
         if (schema.ValueKind == JsonValueKind.True) return true;
         if (schema.TryGetProperty("$ref", out var reference)) return IsValid(root, Resolve(root, reference.GetString()!), value);
+        if (schema.TryGetProperty("allOf", out var all) && !all.EnumerateArray().All(branch => IsValid(root, branch, value))) return false;
         if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
             return branches.EnumerateArray().Any(branch => IsValid(root, branch, value));
         if (schema.TryGetProperty("type", out var type) && !HasType(type, value)
@@ -86,9 +87,24 @@ internal static class JsonSchemaOracle
         return true;
     }
 
-    static bool IsValidArray(JsonElement root, JsonElement schema, JsonElement value) =>
-        InRange(schema, "minItems", "maxItems", value.GetArrayLength()) &&
-        (!schema.TryGetProperty("items", out var items) || value.EnumerateArray().All(item => IsValid(root, items, item)));
+    /// <summary>items; a tuple's prefixItems then items, or (before 2020-12) items as an array then additionalItems.</summary>
+    static bool IsValidArray(JsonElement root, JsonElement schema, JsonElement value)
+    {
+        if (!InRange(schema, "minItems", "maxItems", value.GetArrayLength())) return false;
+        JsonElement[] tuple = [];
+        string restKeyword = "items";
+        if (schema.TryGetProperty("prefixItems", out var prefix)) tuple = [.. prefix.EnumerateArray()];
+        else if (schema.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array) (tuple, restKeyword) = ([.. items.EnumerateArray()], "additionalItems");
+        bool hasRest = schema.TryGetProperty(restKeyword, out var rest);
+        int index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            var itemSchema = index < tuple.Length ? tuple[index] : hasRest ? rest : (JsonElement?)null;
+            index++;
+            if (itemSchema is { ValueKind: JsonValueKind.False } || itemSchema is { } s && !IsValid(root, s, item)) return false;
+        }
+        return true;
+    }
 
     static bool InBounds(JsonElement schema, double number) =>
         (!schema.TryGetProperty("minimum", out var minimum) || number >= minimum.GetDouble()) &&

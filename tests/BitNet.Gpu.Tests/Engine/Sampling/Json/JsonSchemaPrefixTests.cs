@@ -61,6 +61,16 @@ public class JsonSchemaPrefixTests
          "required":["p"]}
         """;
 
+    /// <summary>Tuples in both spellings, and a reference wrapped in allOf as schema generators write it.</summary>
+    internal const string Tuples = """
+        {"type":"object","properties":{
+         "point":{"type":"array","prefixItems":[{"type":"number"},{"type":"number"}],"items":false,"minItems":2},
+         "row":{"type":"array","items":[{"type":"string"},{"type":"integer","minimum":0}],"additionalItems":{"type":"boolean"}},
+         "open":{"type":"array","prefixItems":[{"enum":["a","b"]}]},
+         "wrapped":{"allOf":[{"$ref":"#/$defs/named"}],"description":"a wrapped reference"}},
+         "$defs":{"named":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}}}
+        """;
+
     public static TheoryData<string, string> Valid => new()
     {
         { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07T10:15:00Z","wind":3.5e1,"next":null}""" },
@@ -87,6 +97,9 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
         { Numbers, """{"p":0.123456789}""" },
+        { Tuples, """{"point":[1,2.5],"row":["x",3,true,false],"open":["a",1,{"k":null}],"wrapped":{"name":"n"}}""" },
+        { Tuples, """{"row":[],"open":[]}""" },
+        { Tuples, """{"row":["x"],"point":[-1e3, 0]}""" },
     };
 
     [Theory]
@@ -180,6 +193,14 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"big":99999}""", """{"big":99999""" },                          // ends below the minimum
         { Numbers, """{"big":99999999999999999999}""", """{"big":9999999999999999999""" }, // 19 integer digits at most
         { Numbers, """{"e":1e1}""", """{"e":""" },                                     // the enum value past the maximum is dropped
+        { Tuples, """{"point":[1,2,3]}""", """{"point":[1,2""" },                    // items false after the tuple
+        { Tuples, """{"point":[1]}""", """{"point":[1""" },                           // minItems 2
+        { Tuples, """{"point":["x"]}""", """{"point":[""" },                          // a number first
+        { Tuples, """{"row":["x","y"]}""", """{"row":["x",""" },                      // an integer second
+        { Tuples, """{"row":["x",3,4]}""", """{"row":["x",3,""" },                    // additionalItems: booleans
+        { Tuples, """{"row":[1]}""", """{"row":[""" },
+        { Tuples, """{"open":["c"]}""", "{\"open\":[\"" },                         // the tuple's enum
+        { Tuples, """{"wrapped":{}}""", """{"wrapped":{""" },                        // the wrapped schema's required name
         { Patterned, """{"quote":"\n\\"}""", """{"quote":"\n\""" },              // an escaped backslash is not '"' or '/'
     };
 
@@ -209,9 +230,10 @@ public class JsonSchemaPrefixTests
     [InlineData("Recursive")]
     [InlineData("Patterned")]
     [InlineData("Numbers")]
+    [InlineData("Tuples")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;
@@ -264,6 +286,7 @@ public class JsonSchemaPrefixTests
         {
             if (schema.ValueKind == JsonValueKind.True || schema.ValueKind == JsonValueKind.Object && !schema.EnumerateObject().Any()) { Any(depth); return; }
             if (schema.TryGetProperty("$ref", out var reference)) { Value(Resolve(reference.GetString()!), depth); return; }
+            if (schema.TryGetProperty("allOf", out var all)) { Value(all[0], depth); return; }
             if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
             {
                 Value(branches[random.Next(branches.GetArrayLength())], depth);
@@ -279,10 +302,15 @@ public class JsonSchemaPrefixTests
                 case "array":
                     _text.Append('[');
                     int count = random.Next(schema.TryGetProperty("minItems", out var min) ? min.GetInt32() : 0, schema.TryGetProperty("maxItems", out var max) ? max.GetInt32() + 1 : 3);
+                    var tuple = schema.TryGetProperty("prefixItems", out var prefix) ? prefix
+                        : schema.TryGetProperty("items", out var listed) && listed.ValueKind == JsonValueKind.Array ? listed : default;
+                    string restKeyword = schema.TryGetProperty("prefixItems", out _) || tuple.ValueKind != JsonValueKind.Array ? "items" : "additionalItems";
                     for (int i = 0; i < count; i++)
                     {
                         if (i > 0) _text.Append(',');
-                        if (schema.TryGetProperty("items", out var items)) Value(items, depth + 1); else Any(depth + 1);
+                        if (tuple.ValueKind == JsonValueKind.Array && i < tuple.GetArrayLength()) Value(tuple[i], depth + 1);
+                        else if (schema.TryGetProperty(restKeyword, out var rest) && rest.ValueKind == JsonValueKind.Object) Value(rest, depth + 1);
+                        else Any(depth + 1);
                     }
                     _text.Append(']');
                     break;
