@@ -15,6 +15,9 @@ internal sealed class RegexParser
     /// <summary>The largest count a quantifier may give; the automaton's own limits apply on top.</summary>
     public const int MaxRepeat = 1000;
 
+    /// <summary>Groups within groups, at most: the parser and the automaton's builder recurse into them.</summary>
+    public const int MaxGroupDepth = 100;
+
     readonly string _pattern;
     int _at;
     int _groupDepth;
@@ -114,7 +117,7 @@ internal sealed class RegexParser
             }
             else throw Unsupported("lookaround ('(?=', '(?!', '(?<=', '(?<!')", start);
         }
-        _groupDepth++;
+        if (++_groupDepth > MaxGroupDepth) throw Unsupported($"groups nested more than {MaxGroupDepth} deep", start);
         var body = Disjunction();
         _groupDepth--;
         if (!Take(')')) throw Malformed("'(' without ')'", start);

@@ -101,11 +101,20 @@ public class PatternAutomatonTests
     [InlineData(@"^[a-z]+$", 2, 4, "ab,abcd", "a,abcde,")]
     [InlineData(@"x", 3, int.MaxValue, "x--,--x--", "x,-x")]
     [InlineData(@"^(aa)+$", 0, 5, "aa,aaaa", "aaaaaa,a")]
+    [InlineData(@"^\d{4}(-\d\d)?$", 4, 100_000, "1234,1234-56", "123,12345")] // within the bounds already: no product, whatever their size
     public void LengthBounds_AreFoldedIn(string pattern, int min, int max, string accepted, string refused)
     {
         var automaton = PatternAutomaton.Build(RegexParser.Parse(pattern)).WithLengths(min, max);
         foreach (string text in accepted.Split(',')) Assert.True(automaton.Matches(text), text);
         foreach (string text in refused.Split(',')) Assert.False(automaton.Matches(text), text);
+    }
+
+    [Fact]
+    public void ALoopingPatternUnderAHugeMaxLength_IsRefused_NamingTheLengthBounds()
+    {
+        var automaton = PatternAutomaton.Build(RegexParser.Parse("^[a-z]+$"));
+        Assert.Contains("length bounds", Assert.Throws<NotSupportedException>(() => automaton.WithLengths(0, 100_000)).Message);
+        Assert.Equal(1001, automaton.WithLengths(0, 1000).StateCount); // the start and one state per length
     }
 
     [Fact]
@@ -164,8 +173,18 @@ public class PatternAutomatonTests
     public void APatternPastTheSizeLimits_IsRefused_NotBuilt()
     {
         Assert.Contains("automaton states", Assert.Throws<NotSupportedException>(() => PatternAutomaton.Build(RegexParser.Parse("^(a{1000}){1000}$"))).Message);
+        Assert.Contains("steps to build", Assert.Throws<NotSupportedException>(() => PatternAutomaton.Build(RegexParser.Parse("^(.*a.*b){200}$"))).Message);
+        Assert.Contains("automaton states", Assert.Throws<NotSupportedException>(() => PatternAutomaton.Build(RegexParser.Parse("^[ab]*a[ab]{20}$"))).Message);
         // A few hundred states build at once.
         Assert.True(PatternAutomaton.Build(RegexParser.Parse("^[a-z0-9_]{3,300}$")).StateCount > 300);
+    }
+
+    [Fact]
+    public void GroupsNestedPastTheLimit_AreRefused_NotAStackOverflow()
+    {
+        string Nested(int depth) => new string('(', depth) + "a" + new string(')', depth);
+        Assert.True(PatternAutomaton.Build(RegexParser.Parse(Nested(RegexParser.MaxGroupDepth))).Matches("a"));
+        Assert.Contains("nested more than", Assert.Throws<NotSupportedException>(() => RegexParser.Parse(Nested(100_000))).Message);
     }
 
     [Fact]
