@@ -199,8 +199,7 @@ internal struct JsonSchemaPrefix : IJsonText
             return --_partialLeft == 0 ? TakeCharacter(pattern, _partial) : pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, floor: 0);
         }
         // A lead byte (JsonPrefix took it, so it is a valid one): 110xxxxx, 1110xxxx or 11110xxx.
-        _partialLeft = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
-        _partial = b & (0x3F >> _partialLeft);
+        (_partial, _partialLeft) = PatternAutomaton.ReadLead(b);
         return pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, PatternAutomaton.FloorOf(_partialLeft));
     }
 

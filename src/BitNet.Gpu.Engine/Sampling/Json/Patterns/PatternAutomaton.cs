@@ -21,13 +21,9 @@ internal sealed class PatternAutomaton
     readonly int[] _intervalStarts;  // sorted, the first 0
     readonly int[] _next;            // [state · intervals + interval] → state, or −1
     readonly bool[] _accepting;
-    readonly bool[] _takesAnyText;
+    bool[]? _takesAnyText;           // worked out on first use: the automata met while building never need it
 
-    PatternAutomaton(int[] intervalStarts, int[] next, bool[] accepting)
-    {
-        (_intervalStarts, _next, _accepting) = (intervalStarts, next, accepting);
-        _takesAnyText = StatesTakingAnyText();
-    }
+    PatternAutomaton(int[] intervalStarts, int[] next, bool[] accepting) => (_intervalStarts, _next, _accepting) = (intervalStarts, next, accepting);
 
     public const int Start = 0;
 
@@ -52,7 +48,7 @@ internal sealed class PatternAutomaton
     /// Whether every text of characters from U+0020 up is taken from the state (as after an unanchored pattern's
     /// match): plain text is then taken without being read.
     /// </summary>
-    public bool TakesAnyText(int state) => _takesAnyText[state];
+    public bool TakesAnyText(int state) => (_takesAnyText ??= StatesTakingAnyText())[state]; // a race only works it out twice
 
     /// <summary>
     /// The largest set of states whose every character from U+0020 up leads into the set: start from all states and
@@ -108,9 +104,7 @@ internal sealed class PatternAutomaton
         int at = 0;
         while (at < utf8.Length)
         {
-            byte lead = utf8[at];
-            int continuations = lead < 0x80 ? 0 : lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
-            int bits = continuations == 0 ? lead : lead & (0x3F >> continuations);
+            var (bits, continuations) = ReadLead(utf8[at]);
             int read = Math.Min(continuations, utf8.Length - at - 1);
             for (int i = 1; i <= read; i++) bits = bits << 6 | (utf8[at + i] & 0x3F);
             if (read < continuations) return CanStepPartial(state, bits, 6 * (continuations - read), FloorOf(continuations));
@@ -118,6 +112,13 @@ internal sealed class PatternAutomaton
             at += continuations + 1;
         }
         return true;
+    }
+
+    /// <summary>A valid UTF-8 lead byte's payload bits and how many continuation bytes follow it (an ASCII byte: itself, none).</summary>
+    public static (int Bits, int Continuations) ReadLead(byte lead)
+    {
+        int continuations = lead < 0x80 ? 0 : lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
+        return (continuations == 0 ? lead : lead & (0x3F >> continuations), continuations);
     }
 
     /// <summary>The smallest code point UTF-8 writes with that many continuation bytes.</summary>
