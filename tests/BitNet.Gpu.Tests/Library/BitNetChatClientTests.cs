@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using BitNet.Gpu.Engine.Backends;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Hosting;
@@ -207,6 +208,38 @@ public class BitNetChatClientTests
             Assert.True(response.TryGetResult(out var appointment), response.Text);
             Assert.NotNull(appointment);
         }
+    }
+
+    /// <summary>A polymorphic type: System.Text.Json's schema is an anyOf of objects, each with its "kind" constant, which it reads only as the first property.</summary>
+    [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+    [JsonDerivedType(typeof(Circle), "circle")]
+    [JsonDerivedType(typeof(Square), "square")]
+    public abstract record Shape;
+
+    public sealed record Circle([property: Range(1, 9)] int Radius) : Shape;
+
+    public sealed record Square([property: Range(1, 9)] int Side, bool Filled) : Shape;
+
+    public sealed record Sketch(Shape Main, [property: Length(1, 2)] List<Shape> More);
+
+    [Fact]
+    public async Task GetResponseAsyncOfAPolymorphicType_GivesAnInstanceOfADerivedType()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        var kinds = new HashSet<Type>();
+        foreach (int seed in new[] { 1, 2, 3, 4 })
+        {
+            var response = await client.GetResponseAsync<Sketch>("The Union", new ChatOptions { Temperature = 1, Seed = seed, MaxOutputTokens = 200 });
+            Assert.True(response.FinishReason == ChatFinishReason.Stop, $"{response.FinishReason}: {response.Text}");
+            Assert.True(response.TryGetResult(out var sketch), response.Text);
+            foreach (var shape in sketch!.More.Prepend(sketch.Main))
+            {
+                kinds.Add(shape.GetType());
+                Assert.InRange(shape switch { Circle c => c.Radius, Square q => q.Side, _ => 0 }, 1, 9);
+            }
+        }
+        Assert.Equal(2, kinds.Count); // both branches are drawn
     }
 
     [Fact]

@@ -237,6 +237,40 @@ public class OpenAiClientTests(ServerFixture fixture)
         Assert.Equal(text, streamed.ToString());
     }
 
+    /// <summary>A discriminated union as Pydantic writes it: oneOf of references, told apart by a required constant.</summary>
+    const string PetSchema = """
+        {"type": "object", "properties": {"pet": {"oneOf": [{"$ref": "#/$defs/cat"}, {"$ref": "#/$defs/dog"}], "discriminator": {"propertyName": "pet_type"}}},
+         "required": ["pet"], "additionalProperties": false,
+         "$defs": {"cat": {"type": "object", "properties": {"pet_type": {"const": "cat"}, "lives": {"type": "integer", "minimum": 1, "maximum": 9}}, "required": ["pet_type", "lives"], "additionalProperties": false},
+                   "dog": {"type": "object", "properties": {"pet_type": {"const": "dog"}, "good": {"type": "boolean"}}, "required": ["pet_type", "good"], "additionalProperties": false}}}
+        """;
+
+    [Fact]
+    public async Task JsonSchemaFormat_WithADiscriminatedUnion_GivesOneBranchWhole_AsTheLibraryDoes()
+    {
+        var format = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("pet", BinaryData.FromString(PetSchema), jsonSchemaIsStrict: true);
+        var model = fixture.Server.Model!;
+        var kinds = new HashSet<string>();
+        foreach (int seed in new[] { 1, 2, 3, 4 })
+        {
+            var options = new ChatCompletionOptions { Temperature = 1, Seed = seed, MaxOutputTokenCount = 200, ResponseFormat = format };
+            ChatCompletion answer = await Sdk().CompleteChatAsync(Hello, options);
+            string text = answer.Content[0].Text;
+            var expected = await model.CompleteAsync(model.RenderChat([("system", "Be brief."), ("user", "Tell me about the Union.")]),
+                new CompletionOptions { Temperature = 1, Seed = (ulong)seed, MaxTokens = 200, JsonSchema = System.Text.Json.JsonDocument.Parse(PetSchema).RootElement });
+            Assert.Equal(expected.Text, text);
+            Assert.Equal(ChatFinishReason.Stop, answer.FinishReason);
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            var pet = document.RootElement.GetProperty("pet");
+            string kind = pet.GetProperty("pet_type").GetString()!;
+            kinds.Add(kind);
+            var names = pet.EnumerateObject().Select(p => p.Name).Order().ToArray();
+            if (kind == "cat") { Assert.Equal(["lives", "pet_type"], names); Assert.InRange(pet.GetProperty("lives").GetInt32(), 1, 9); }
+            else { Assert.Equal("dog", kind); Assert.Equal(["good", "pet_type"], names); Assert.True(pet.GetProperty("good").ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False); }
+        }
+        Assert.Equal(2, kinds.Count); // both branches are drawn
+    }
+
     public enum Gauge { Low, Normal, High }
 
     /// <summary>

@@ -17,6 +17,7 @@ static class JsonSchemaTarget
         """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","when":"2026-12-07T10:00:00.5+01:00","at":"23:59:59","n":7}"""u8.ToArray(),
         """{"x":"\ud83d\ude00\u0000é","y":[[],{}],"z":"abc"}"""u8.ToArray(),
         [(byte)'{', (byte)'"', (byte)'s', (byte)'"', (byte)':', (byte)'"', 0xE6, 0x97, (byte)'"', (byte)'}'],
+        """{"shape":{"kind":"square","s":3},"pet":{"t":"dog","b":[1]},"v":"ab","items":[{"t":"cat","n":""},{}]}"""u8.ToArray(),
     ];
 
     public static void Run(byte[] input)
@@ -27,7 +28,7 @@ static class JsonSchemaTarget
 
         foreach (var text in Texts)
         {
-            var json = new JsonSchemaPrefix(schema.Root);
+            var json = new JsonSchemaChoices(schema.Root);
             foreach (byte b in text)
                 if (!json.Push(b)) break;
             _ = json.PlainTextRoom;

@@ -193,8 +193,7 @@ static class CorpusSeeds
             """);
     }
 
-    /// <summary>Request bodies a client sends (flag 0: chat completions, 1: completions), using every field the server maps.</summary>
-    /// <summary>Schemas that reach each part of the compiler: objects, arrays, bounds, enums, anyOf, $ref, patterns and formats.</summary>
+    /// <summary>Schemas that reach each part of the compiler: objects, arrays, bounds, enums, anyOf, $ref, patterns, formats, unions and merges.</summary>
     static IEnumerable<(string, string)> JsonSchemas()
     {
         yield return ("object.json", """
@@ -212,8 +211,18 @@ static class CorpusSeeds
              "c":{"type":"array","items":{"type":"string","pattern":"(?:x|\\u00e9)[^\\s<>]*\\.?$","maxLength":12}},
              "id":{"type":"string","format":"uuid"},"when":{"format":"date-time"},"at":{"format":"time"},"x":{"type":"string","pattern":"\\ud83d\\ude00|[\\w.+-]+@\\w+"}}}
             """);
+        yield return ("unions.json", """
+            {"type":"object","properties":{"shape":{"type":"object","required":["kind"],"anyOf":[{"properties":{"kind":{"const":"circle"},"r":{"type":"number"}}},
+             {"properties":{"kind":{"const":"square"},"s":{"type":"integer","minimum":0}},"required":["s"]}]},
+             "pet":{"oneOf":[{"$ref":"#/$defs/cat"},{"$ref":"#/$defs/dog"}],"discriminator":{"propertyName":"t"}},
+             "v":{"anyOf":[{"type":"string","pattern":"^a"},{"type":"string","maxLength":2},{"type":["integer","null"]}]},
+             "items":{"type":"array","items":{"allOf":[{"$ref":"#/$defs/cat"},{"properties":{"n":{"type":"string"}},"required":["n"]}]}},
+             "named":{"$ref":"#/$defs/dog","minProperties":1}},
+             "$defs":{"cat":{"type":"object","properties":{"t":{"const":"cat"}},"required":["t"]},"dog":{"type":"object","properties":{"t":{"enum":["dog"]},"b":{}},"required":["t"]}}}
+            """);
     }
 
+    /// <summary>Request bodies a client sends (flag 0: chat completions, 1: completions), using every field the server maps.</summary>
     static IEnumerable<(string, byte, string)> ServerRequests()
     {
         yield return ("chat-minimal.json", 0, """{"messages":[{"role":"user","content":"Hi"}]}""");

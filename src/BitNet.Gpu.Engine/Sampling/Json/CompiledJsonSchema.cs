@@ -14,11 +14,13 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// automaton: no backreferences or lookaround), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
 /// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
 /// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals),
-/// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c>/<c>oneOf</c> over branches of different JSON types, <c>$ref</c>
-/// within the document (recursion included), and <c>allOf</c> of one schema. Properties may come in any order.
-/// Annotations (<c>description</c>, other formats, ...) are ignored; other validation keywords (<c>allOf</c> of several
-/// schemas, <c>multipleOf</c>, ...) are refused rather than left unchecked. The root must
-/// allow an object.
+/// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c> (branches that overlap, such as a discriminated union of objects,
+/// are followed side by side; keywords beside it hold for every branch), <c>oneOf</c> where its branches exclude each
+/// other (types, enum values or a required property's constants), <c>allOf</c> (merged into one schema), and <c>$ref</c>
+/// within the document (recursion included). Properties may come in any order, except that an object branch of a union
+/// whose first property is a required constant (System.Text.Json's type discriminator) writes it first.
+/// Annotations (<c>description</c>, <c>discriminator</c>, other formats, ...) are ignored; other validation keywords
+/// (<c>multipleOf</c>, <c>uniqueItems</c>, ...) are refused rather than left unchecked. The root must allow an object.
 /// </para>
 /// </summary>
 /// <example><c>var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");</c></example>

@@ -9,6 +9,9 @@ internal interface IJsonText
     /// <summary>Reads one byte; false (and the state is then undefined: use a copy) when the text can no longer be valid.</summary>
     bool Push(byte b);
 
+    /// <summary>Whether the bytes can follow the text read so far; the text itself is left as it is.</summary>
+    bool Takes(ReadOnlySpan<byte> bytes);
+
     /// <summary>True once the text is complete: nothing but the end of generation may follow.</summary>
     bool IsComplete { get; }
 
@@ -23,4 +26,12 @@ internal interface IJsonText
     /// <see cref="PlainTextRoom"/>) is taken exactly where the automaton takes its characters; null elsewhere.
     /// </summary>
     (Patterns.PatternAutomaton Automaton, int State)? PlainTextPattern { get; }
+
+    /// <summary><see cref="Takes"/> for a text whose copy is a snapshot: the bytes pushed on a copy.</summary>
+    static bool PushedOnACopy<TText>(TText copy, ReadOnlySpan<byte> bytes) where TText : struct, IJsonText
+    {
+        foreach (byte b in bytes)
+            if (!copy.Push(b)) return false;
+        return true;
+    }
 }

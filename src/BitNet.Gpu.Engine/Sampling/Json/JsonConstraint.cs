@@ -6,7 +6,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// <summary>
 /// JSON mode: before each draw, every token that would make the text so far no longer the start of a valid JSON object
 /// (<see cref="ForAnyObject"/>: see <see cref="JsonPrefix"/>), or of one that satisfies a schema (<see cref="ForSchema"/>:
-/// see <see cref="JsonSchemaPrefix"/>), gets a logit of −∞, and once the object is closed only an end-of-generation token is
+/// see <see cref="JsonSchemaChoices"/> and <see cref="JsonSchemaPrefix"/>), gets a logit of −∞, and once the object is closed only an end-of-generation token is
 /// left. Control and unused tokens are never text. Most tokens are decided by tables made for the step's state: refused
 /// by their first byte (or first two, outside strings), or taken at once inside a string when they hold no quote,
 /// backslash or control byte (and fit a schema's maxLength, or its pattern's state takes them: see
@@ -22,7 +22,7 @@ internal abstract class JsonConstraint
 
     /// <summary>One JSON object that satisfies the schema.</summary>
     public static JsonConstraint ForSchema(Tokenizer tokenizer, CompiledJsonSchema schema) =>
-        new JsonConstraint<JsonSchemaPrefix>(tokenizer, new JsonSchemaPrefix(schema.Root));
+        new JsonConstraint<JsonSchemaChoices>(tokenizer, new JsonSchemaChoices(schema.Root));
 
     /// <summary>True once the text is one complete JSON object.</summary>
     public abstract bool IsComplete { get; }
@@ -106,7 +106,12 @@ internal sealed class JsonConstraint<TText> : JsonConstraint where TText : struc
         if (logits.Length != _tokenBytes.Length)
             throw new ArgumentException($"expected {_tokenBytes.Length} logits (the vocabulary size), got {logits.Length}", nameof(logits));
         Span<bool> firstByteTaken = stackalloc bool[256];
-        for (int b = 0; b < 256; b++) firstByteTaken[b] = Copy(_text).Push((byte)b);
+        Span<byte> one = stackalloc byte[1];
+        for (int b = 0; b < 256; b++)
+        {
+            one[0] = (byte)b;
+            firstByteTaken[b] = _text.Takes(one);
+        }
         int room = _text.PlainTextRoom;
         bool[]? patternVerdicts = room < 0 && _text.PlainTextPattern is { } pattern ? _patternVerdicts.For(pattern.Automaton, pattern.State) : null;
         if (room < 0 && patternVerdicts is null) FillPairs(firstByteTaken);
@@ -132,24 +137,21 @@ internal sealed class JsonConstraint<TText> : JsonConstraint where TText : struc
     /// <summary>Which two-byte starts the state takes, for the first bytes it takes.</summary>
     void FillPairs(ReadOnlySpan<bool> firstByteTaken)
     {
+        Span<byte> second = stackalloc byte[1];
         for (int first = 0; first < 256; first++)
         {
             if (!firstByteTaken[first]) continue;
             var afterFirst = _text;
             afterFirst.Push((byte)first);
-            for (int second = 0; second < 256; second++) _pairTaken[first << 8 | second] = Copy(afterFirst).Push((byte)second);
+            for (int b = 0; b < 256; b++)
+            {
+                second[0] = (byte)b;
+                _pairTaken[first << 8 | b] = afterFirst.Takes(second);
+            }
         }
     }
 
-    static TText Copy(TText text) => text;
-
-    bool Accepts(byte[] bytes)
-    {
-        var copy = _text;
-        foreach (byte b in bytes)
-            if (!copy.Push(b)) return false;
-        return true;
-    }
+    bool Accepts(byte[] bytes) => _text.Takes(bytes);
 
     public override void Accept(int token)
     {

@@ -60,6 +60,8 @@ internal struct JsonPrefix : IJsonText
     /// <summary>True once the object is closed: the text is one complete JSON object.</summary>
     public readonly bool IsComplete => _expect == Expect.Done;
 
+    public readonly bool Takes(ReadOnlySpan<byte> bytes) => IJsonText.PushedOnACopy(this, bytes);
+
     /// <summary>Reads one byte; false (and the state is then undefined: use a copy) when no valid object can start with what was read.</summary>
     public bool Push(byte b)
     {

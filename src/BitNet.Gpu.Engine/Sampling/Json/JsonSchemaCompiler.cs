@@ -20,6 +20,7 @@ internal sealed class JsonSchemaCompiler
     [
         "$schema", "$id", "$anchor", "$comment", "$defs", "definitions", "$vocabulary", "title", "description", "default",
         "examples", "format", "readOnly", "writeOnly", "deprecated", "contentEncoding", "contentMediaType", "contentSchema",
+        "discriminator", // OpenAPI's and Pydantic's name for the property whose constants tell oneOf's branches apart: held by the constants
     ];
 
     static readonly HashSet<string> NotEnforced =
@@ -37,6 +38,8 @@ internal sealed class JsonSchemaCompiler
 
     readonly JsonElement _root;
     readonly Dictionary<string, JsonSchemaNode> _byPointer = [];
+    /// <summary>Schemas made by merging (allOf, the keywords beside anyOf), at the place of the schema they stand for.</summary>
+    readonly Dictionary<string, JsonElement> _merged = [];
     readonly HashSet<string> _followingRefs = [];
     int _nesting;
 
@@ -47,8 +50,10 @@ internal sealed class JsonSchemaCompiler
     /// <exception cref="ArgumentException">A malformed schema.</exception>
     public static JsonSchemaNode Compile(JsonElement root)
     {
-        RequireText(root, "#");
-        var node = new JsonSchemaCompiler(root).At("#");
+        RequireText(root, []);
+        JsonSchemaNode node;
+        try { node = new JsonSchemaCompiler(root).At("#"); }
+        catch (JsonSchemaMerger.NoCommonValueException e) { throw new NotSupportedException(e.Message); }
         if ((node.Types & JsonTypes.Object) == 0)
             throw new NotSupportedException("JSON schema at #: the root must allow an object (\"type\": \"object\"), as the output is one JSON object");
         return node;
@@ -58,26 +63,39 @@ internal sealed class JsonSchemaCompiler
     /// Every string and property name must be text: System.Text.Json cannot read one holding a lone surrogate escape
     /// (\ud83d without its pair) as a string, so it is refused here, where it can be named, before anything reads it.
     /// </summary>
-    static void RequireText(JsonElement element, string pointer)
+    static void RequireText(JsonElement element, List<string> path)
     {
+        if (path.Count > MaxDocumentDepth) throw new NotSupportedException($"JSON schema at {PointerOf(path)}: nested deeper than {MaxDocumentDepth} levels is not supported");
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                if (!IsText(() => element.GetString())) throw new ArgumentException($"JSON schema at {pointer}: a string with a lone surrogate escape is not text");
+                if (!IsText(() => element.GetString())) throw new ArgumentException($"JSON schema at {PointerOf(path)}: a string with a lone surrogate escape is not text");
                 break;
             case JsonValueKind.Array:
                 int index = 0;
-                foreach (var item in element.EnumerateArray()) RequireText(item, $"{pointer}/{index++}");
+                foreach (var item in element.EnumerateArray()) Below(item, (index++).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 break;
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (!IsText(() => property.Name)) throw new ArgumentException($"JSON schema at {pointer}: a property name with a lone surrogate escape is not text");
-                    RequireText(property.Value, $"{pointer}/{EscapePointer(property.Name)}");
+                    if (!IsText(() => property.Name)) throw new ArgumentException($"JSON schema at {PointerOf(path)}: a property name with a lone surrogate escape is not text");
+                    Below(property.Value, EscapePointer(property.Name));
                 }
                 break;
         }
+
+        void Below(JsonElement child, string segment)
+        {
+            path.Add(segment);
+            RequireText(child, path);
+            path.RemoveAt(path.Count - 1);
+        }
     }
+
+    /// <summary>JSON nesting a schema document may have: far past any schema's, short of the stack's limit as the checks recurse.</summary>
+    public const int MaxDocumentDepth = 4 * MaxNesting;
+
+    static string PointerOf(List<string> path) => string.Concat(path.Prepend("#").Select((segment, i) => i == 0 ? segment : "/" + segment));
 
     static bool IsText(Func<string?> read)
     {
@@ -117,36 +135,61 @@ internal sealed class JsonSchemaCompiler
     {
         if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
             throw Malformed(pointer, "$ref", "must be a JSON pointer into this schema, starting with \"#\"");
-        foreach (var keyword in element.EnumerateObject())
-            if (keyword.Name != "$ref" && !IsAnnotation(keyword) && !IsEmptySchema(keyword.Value))
-                throw Unsupported(pointer, keyword.Name, "beside \"$ref\"");
+        if (element.EnumerateObject().Any(keyword => keyword.Name != "$ref" && !IsAnnotation(keyword) && !IsEmptySchema(keyword.Value)))
+            return CompileMerged(pointer, "$ref", [new SchemaAt(element, pointer)]); // both hold, as in drafts since 2019-09
         if (!_followingRefs.Add(pointer)) throw Malformed(pointer, "$ref", "is a loop of references");
-        var node = At(Uri.UnescapeDataString(target));
-        _followingRefs.Remove(pointer);
+        JsonSchemaNode node;
+        try { node = At(Uri.UnescapeDataString(target)); }
+        finally { _followingRefs.Remove(pointer); }
         _byPointer[pointer] = node;
         return node;
     }
 
     /// <summary>
-    /// allOf of one schema, as schema generators wrap a $ref to give it a description: that schema. Several would have
-    /// to be merged into one; not done.
+    /// allOf: one schema alone (as schema generators wrap a $ref to describe it) is that schema; several, or keywords
+    /// beside it, are merged into one (<see cref="JsonSchemaMerger"/>).
     /// </summary>
     JsonSchemaNode FollowAllOf(string pointer, JsonElement element, JsonElement allOf)
     {
         if (allOf.ValueKind != JsonValueKind.Array || allOf.GetArrayLength() == 0) throw Malformed(pointer, "allOf", "must be a non-empty array");
-        if (allOf.GetArrayLength() > 1) throw Unsupported(pointer, "allOf", "with more than one schema");
-        foreach (var keyword in element.EnumerateObject())
-            if (keyword.Name != "allOf" && !IsAnnotation(keyword)) throw Unsupported(pointer, keyword.Name, "beside \"allOf\"");
+        bool alone = allOf.GetArrayLength() == 1 && element.EnumerateObject().All(keyword => keyword.Name == "allOf" || IsAnnotation(keyword));
+        if (!alone) return CompileMerged(pointer, "allOf", [new SchemaAt(element, pointer)]);
         var node = At(pointer + "/allOf/0");
         _byPointer[pointer] = node;
         return node;
     }
 
+    /// <summary>
+    /// The schema at pointer made by merging schemas that must all hold. The merged schema is kept at its own place below
+    /// pointer (<see cref="MergedSegment"/>), so the schemas it refers to by their places are still the document's.
+    /// </summary>
+    JsonSchemaNode CompileMerged(string pointer, string keyword, SchemaAt[] schemas)
+    {
+        if (++_nesting > MaxNesting) throw Unsupported(pointer, keyword, $"nesting deeper than {MaxNesting} schemas");
+        try
+        {
+            var merged = JsonSchemaMerger.Merge(schemas, Resolve, Readable(pointer), keyword);
+            string place = $"{pointer}/{MergedSegment}";
+            _merged[place] = merged;
+            var node = new JsonSchemaNode();
+            _byPointer[pointer] = node; // before filling: properties below may refer back to it
+            Fill(node, merged, place);
+            return node;
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    /// <summary>The place of a merged schema below the one it stands for: "~" alone is no segment of a pointer the document can hold ('~' is written "~0").</summary>
+    const string MergedSegment = "~";
+
     void Fill(JsonSchemaNode node, JsonElement schema, string pointer)
     {
         if (schema.ValueKind == JsonValueKind.True) { CopyAny(node); node.TypesSettled = true; return; }
         if (schema.ValueKind == JsonValueKind.False) throw Unsupported(pointer, "false", "(a schema no value satisfies)");
-        if (schema.ValueKind != JsonValueKind.Object) throw new ArgumentException($"JSON schema at {pointer}: a schema must be an object or a boolean, got {schema.ValueKind}");
+        if (schema.ValueKind != JsonValueKind.Object) throw new ArgumentException($"JSON schema at {Readable(pointer)}: a schema must be an object or a boolean, got {schema.ValueKind}");
 
         foreach (var keyword in schema.EnumerateObject())
             if (NotEnforced.Contains(keyword.Name)) throw Unsupported(pointer, keyword.Name, "");
@@ -188,7 +231,7 @@ internal sealed class JsonSchemaCompiler
             node.Pattern = PatternAutomaton.ForPattern(hasPattern ? pattern.GetString()! : formatPattern!).WithLengths(node.MinLength, node.MaxLength);
         }
         catch (ArgumentException e) { throw Malformed(pointer, keyword, e.Message); }
-        catch (NotSupportedException e) { throw new NotSupportedException($"JSON schema at {pointer}: \"{keyword}\" {e.Message}"); }
+        catch (NotSupportedException e) { throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"{keyword}\" {e.Message}"); }
     }
 
     /// <summary>
@@ -269,7 +312,7 @@ internal sealed class JsonSchemaCompiler
             }
         }
         if (low > high)
-            throw new NotSupportedException($"JSON schema at {pointer}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
+            throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
                 $"{DecimalReader.MaxIntegerDigits} integer digits and {DecimalReader.MaxFractionDigits} decimals between them");
         node.DecimalBounds = new DecimalBounds(low, high);
     }
@@ -418,26 +461,66 @@ internal sealed class JsonSchemaCompiler
     }
 
     /// <summary>
-    /// anyOf / oneOf whose branches are of different JSON types, so the first byte of a value tells which one holds
-    /// (a nullable object or enum, say). Branches of the same type would need both followed at once; not done.
+    /// anyOf / oneOf. Branches of different JSON types (a type or null, say) are told apart by a value's first byte, so
+    /// the node takes each type's rules from its branch. Branches that overlap (two objects: a discriminated union) are
+    /// kept as <see cref="JsonSchemaNode.Branches"/>, followed side by side as the text is read. Keywords beside the
+    /// branches hold for each: they are merged into every branch. oneOf is held where its branches exclude each other
+    /// (<see cref="Exclusive"/>), so that a text can satisfy only one; else refused.
     /// </summary>
     void FillFromBranches(JsonSchemaNode node, JsonElement schema, JsonElement branches, string pointer)
     {
         string keyword = schema.TryGetProperty("anyOf", out _) ? "anyOf" : "oneOf";
-        foreach (var sibling in schema.EnumerateObject())
-            if (sibling.Name != keyword && !IsAnnotation(sibling)) throw Unsupported(pointer, sibling.Name, $"beside \"{keyword}\"");
         if (branches.ValueKind != JsonValueKind.Array || branches.GetArrayLength() == 0) throw Malformed(pointer, keyword, "must be a non-empty array");
+        var flat = ReadBranches(schema, branches, pointer, keyword);
 
-        node.Types = JsonTypes.None;
-        var literals = new List<byte[]>();
-        int enumBranches = 0, nullBranches = 0, count = branches.GetArrayLength();
-        for (int i = 0; i < count; i++)
+        bool overlap = false;
+        var types = JsonTypes.None;
+        foreach (var branch in flat)
         {
-            var branch = At($"{pointer}/{keyword}/{i}");
+            overlap |= (Kinds(types) & Kinds(branch.Types)) != 0;
+            types |= branch.Types;
+        }
+        (node.Types, node.Items, node.TypesSettled) = (types, JsonSchemaNode.Any, true); // Items unused: ArrayRules is a branch or the node holds no arrays
+        if (!overlap) { TakeRulesByType(node, flat, pointer, keyword); return; }
+
+        if (flat.Count > MaxChoices) throw Unsupported(pointer, keyword, $"with more than {MaxChoices} branches");
+        if (keyword == "oneOf")
+            for (int i = 0; i < flat.Count; i++)
+                for (int j = i + 1; j < flat.Count; j++)
+                    if (!Exclusive(flat[i], flat[j]))
+                        throw Unsupported(pointer, "oneOf", $"with branches {i} and {j} that a value could satisfy both of (held where branches differ in type, " +
+                            "in enum values, or in a required property's constant; anyOf takes overlapping branches)");
+        node.Branches = [.. flat];
+        foreach (var branch in flat) MarkDiscriminator(branch.ObjectRules);
+    }
+
+    /// <summary>The branches' nodes, with the keywords beside them merged into each, and a branch that is itself a union opened.</summary>
+    List<JsonSchemaNode> ReadBranches(JsonElement schema, JsonElement branches, string pointer, string keyword)
+    {
+        bool besides = schema.EnumerateObject().Any(sibling => sibling.Name != keyword && !IsAnnotation(sibling));
+        var siblings = new SchemaAt(schema, pointer).Without(keyword);
+        var flat = new List<JsonSchemaNode>();
+        for (int i = 0; i < branches.GetArrayLength(); i++)
+        {
+            string place = $"{pointer}/{keyword}/{i}";
+            JsonSchemaNode branch;
+            try { branch = besides && !_byPointer.ContainsKey(place) ? CompileMerged(place, keyword, [siblings, new SchemaAt(branches[i], place)]) : At(place); }
+            catch (JsonSchemaMerger.NoCommonValueException e) when (e.Pointer == Readable(place)) { continue; } // a branch the keywords beside it rule out (a null branch beside "type": "object"), thrown before anything of it was kept
             if (!branch.TypesSettled) throw Unsupported(pointer, keyword, "that refers back to itself before its types are known");
-            if ((Kinds(node.Types) & Kinds(branch.Types)) != 0)
-                throw Unsupported(pointer, keyword, "with two branches that allow the same JSON type (only branches of different types, such as a type or null)");
-            node.Types |= branch.Types;
+            if (branch.Branches is { } inner) flat.AddRange(inner);
+            else flat.Add(branch);
+        }
+        if (flat.Count == 0) throw Unsupported(pointer, keyword, "whose every branch shares no value with the keywords beside it");
+        return flat;
+    }
+
+    /// <summary>Branches of different types: each type's rules (and enum values) from the branch of that type.</summary>
+    static void TakeRulesByType(JsonSchemaNode node, List<JsonSchemaNode> branches, string pointer, string keyword)
+    {
+        var literals = new List<byte[]>();
+        int enumBranches = 0, nullBranches = 0;
+        foreach (var branch in branches)
+        {
             if ((branch.Types & JsonTypes.Object) != 0) node.ObjectRules = branch.ObjectRules;
             if ((branch.Types & JsonTypes.Array) != 0) node.ArrayRules = branch.ArrayRules;
             if ((branch.Types & JsonTypes.String) != 0) node.StringRules = branch.StringRules;
@@ -445,26 +528,66 @@ internal sealed class JsonSchemaCompiler
             if (branch.Literals is { } values) { literals.AddRange(values); enumBranches++; }
             else if (branch.Types == JsonTypes.Null) nullBranches++;
         }
-        node.Items = JsonSchemaNode.Any; // unused: ArrayRules is a branch or the node holds no arrays
-        node.TypesSettled = true;
         if (enumBranches == 0) return;
         // Values the node's literals leave out could not be written, so every branch must be an enum (or null).
-        if (enumBranches + nullBranches != count) throw Unsupported(pointer, keyword, "mixing enum branches with branches that allow any value of their type");
+        if (enumBranches + nullBranches != branches.Count) throw Unsupported(pointer, keyword, "mixing enum branches with branches that allow any value of their type");
         if (nullBranches > 0) literals.Add("null"u8.ToArray());
         if (literals.Count > MaxChoices) throw Unsupported(pointer, keyword, $"with more than {MaxChoices} enum values in all");
         node.Literals = [.. literals];
     }
 
+    /// <summary>
+    /// Whether no value satisfies both branches, as far as can be told from their rules: different types, enum values
+    /// they do not share, or objects where one requires a property the other refuses or both require one with
+    /// constants they do not share (a discriminator).
+    /// </summary>
+    static bool Exclusive(JsonSchemaNode a, JsonSchemaNode b)
+    {
+        var shared = Kinds(a.Types) & Kinds(b.Types);
+        if (shared == JsonTypes.None) return true;
+        if (a.Literals is { } left && b.Literals is { } right) return !left.Any(l => right.Any(r => l.AsSpan().SequenceEqual(r)));
+        return shared == JsonTypes.Object && a.Literals is null && b.Literals is null &&
+            (RequiresWhatTheOtherRefuses(a.ObjectRules, b.ObjectRules) || RequiresWhatTheOtherRefuses(b.ObjectRules, a.ObjectRules) || Discriminated(a.ObjectRules, b.ObjectRules));
+    }
+
+    static bool RequiresWhatTheOtherRefuses(JsonSchemaNode a, JsonSchemaNode b) =>
+        b.AdditionalProperties is null && RequiredIndices(a).Any(i => IndexOfKey(b, a.PropertyKeys[i]) < 0);
+
+    static bool Discriminated(JsonSchemaNode a, JsonSchemaNode b) => RequiredIndices(a).Any(i =>
+        IndexOfKey(b, a.PropertyKeys[i]) is var j && j >= 0 && (b.Required >> j & 1) != 0 &&
+        a.PropertySchemas[i].Literals is { } left && b.PropertySchemas[j].Literals is { } right &&
+        !left.Any(l => right.Any(r => l.AsSpan().SequenceEqual(r))));
+
+    static IEnumerable<int> RequiredIndices(JsonSchemaNode node) => Enumerable.Range(0, node.PropertyKeys.Length).Where(i => (node.Required >> i & 1) != 0);
+
+    static int IndexOfKey(JsonSchemaNode node, byte[] key) => Array.FindIndex(node.PropertyKeys, k => k.AsSpan().SequenceEqual(key));
+
+    /// <summary>
+    /// An object branch whose first declared property is required and held to one constant (System.Text.Json's type
+    /// discriminator, "$type" or a name given) writes it first: System.Text.Json reads the discriminator only there.
+    /// A branch that is a $ref shares its node with the other places that refer to it, which then write that property
+    /// first too: an order the schema allows, never a text it refuses.
+    /// </summary>
+    static void MarkDiscriminator(JsonSchemaNode rules)
+    {
+        if ((rules.Types & JsonTypes.Object) != 0 && rules.PropertyKeys.Length > 0 && (rules.Required & 1) != 0 && rules.PropertySchemas[0].Literals is { Length: 1 })
+            rules.FirstPropertyLeads = true;
+    }
+
     /// <summary>Number and integer count as one kind: a value's first byte cannot tell them apart.</summary>
     static JsonTypes Kinds(JsonTypes types) => (types & JsonTypes.Integer) != 0 ? types | JsonTypes.Number : types;
 
+    /// <summary>The schema at a pointer: in the document, or in a merged schema below <see cref="MergedSegment"/>.</summary>
     JsonElement Resolve(string pointer)
     {
+        if (pointer != "#" && !pointer.StartsWith("#/")) throw Malformed(pointer, "$ref", "must be \"#\" or start with \"#/\"");
         var element = _root;
         if (pointer == "#") return element;
-        if (!pointer.StartsWith("#/")) throw Malformed(pointer, "$ref", "must be \"#\" or start with \"#/\"");
+        string place = "#";
         foreach (string segment in pointer[2..].Split('/'))
         {
+            place += "/" + segment;
+            if (segment == MergedSegment && _merged.TryGetValue(place, out var merged)) { element = merged; continue; }
             string name = segment.Replace("~1", "/").Replace("~0", "~");
             if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child)) element = child;
             else if (element.ValueKind == JsonValueKind.Array && int.TryParse(name, out int index) && index >= 0 && index < element.GetArrayLength()) element = element[index];
@@ -473,22 +596,31 @@ internal sealed class JsonSchemaCompiler
         return element;
     }
 
-    static string EscapePointer(string name) => name.Replace("~", "~0").Replace("/", "~1");
+    /// <summary>A pointer as a $ref writes it: a URI fragment, each segment percent-encoded.</summary>
+    internal static string ReferenceTo(string pointer) =>
+        "#" + string.Concat(pointer[1..].Split('/').Skip(1).Select(segment => "/" + Uri.EscapeDataString(segment)));
+
+    internal static string EscapePointer(string name) => name.Replace("~", "~0").Replace("/", "~1");
 
     static bool IsEmptySchema(JsonElement schema) =>
         schema.ValueKind == JsonValueKind.True ||
         schema.ValueKind == JsonValueKind.Object && schema.EnumerateObject().All(IsAnnotation);
 
+    static bool IsAnnotation(JsonProperty keyword) => IsAnnotationKeyword(keyword.Name, keyword.Value);
+
     /// <summary>A keyword that does not constrain: an annotation, and a format other than those held as patterns.</summary>
-    static bool IsAnnotation(JsonProperty keyword) => Annotations.Contains(keyword.Name) &&
-        !(keyword.Name == "format" && keyword.Value.ValueKind == JsonValueKind.String && StringFormats.PatternOf(keyword.Value.GetString()!) is not null);
+    internal static bool IsAnnotationKeyword(string name, JsonElement value) => Annotations.Contains(name) &&
+        !(name == "format" && value.ValueKind == JsonValueKind.String && StringFormats.PatternOf(value.GetString()!) is not null);
 
     static void CopyAny(JsonSchemaNode node) =>
         (node.Types, node.Items, node.AdditionalProperties) = (JsonTypes.Any, JsonSchemaNode.Any, JsonSchemaNode.Any);
 
     static NotSupportedException Unsupported(string pointer, string keyword, string detail) => new(detail.Length == 0
-        ? $"JSON schema at {pointer}: \"{keyword}\" is not enforced in generated text"
-        : $"JSON schema at {pointer}: \"{keyword}\" {detail} is not supported");
+        ? $"JSON schema at {Readable(pointer)}: \"{keyword}\" is not enforced in generated text"
+        : $"JSON schema at {Readable(pointer)}: \"{keyword}\" {detail} is not supported");
 
-    static ArgumentException Malformed(string pointer, string keyword, string detail) => new($"JSON schema at {pointer}: \"{keyword}\" {detail}");
+    static ArgumentException Malformed(string pointer, string keyword, string detail) => new($"JSON schema at {Readable(pointer)}: \"{keyword}\" {detail}");
+
+    /// <summary>A place as the document names it: a merged schema's place is that of the schema it stands for.</summary>
+    static string Readable(string pointer) => string.Join('/', pointer.Split('/').Where(segment => segment != MergedSegment));
 }

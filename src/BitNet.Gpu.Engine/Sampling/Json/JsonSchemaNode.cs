@@ -38,6 +38,11 @@ internal sealed class JsonSchemaNode
     public JsonSchemaNode? AdditionalProperties;
     public int MinProperties;
     public int MaxProperties = int.MaxValue;
+    /// <summary>
+    /// The first declared property is written first: a branch's type discriminator (required, one constant), which
+    /// System.Text.Json reads only as an object's first property.
+    /// </summary>
+    public bool FirstPropertyLeads;
 
     // Arrays: item i follows PrefixItems[i] (a tuple), the items after them Items.
     public JsonSchemaNode[] PrefixItems = [];
@@ -57,6 +62,12 @@ internal sealed class JsonSchemaNode
 
     /// <summary>enum / const: the value must be one of these compact JSON texts (scalars only), else null.</summary>
     public byte[][]? Literals;
+
+    /// <summary>
+    /// anyOf / oneOf whose branches overlap (two objects, say), so no byte settles at once which one holds: the branches,
+    /// each followed beside the others while the text still satisfies it (see <see cref="JsonSchemaChoices"/>); else null.
+    /// </summary>
+    public JsonSchemaNode[]? Branches;
 
     /// <summary>
     /// The nodes whose object, array and string rules apply: this node, or for anyOf the branch of that type (a

@@ -50,6 +50,33 @@ internal struct JsonSchemaPrefix : IJsonText
 
     public JsonSchemaPrefix(JsonSchemaNode root) => _next = _value = root;
 
+    /// <summary>The branches of the value expected next where they overlap (see <see cref="JsonSchemaChoices"/>), else null.</summary>
+    public readonly JsonSchemaNode[]? NextBranches => _next.Branches;
+
+    /// <summary>This text with the value expected next held to one branch of its anyOf.</summary>
+    public readonly JsonSchemaPrefix WithNext(JsonSchemaNode branch)
+    {
+        var copy = this;
+        copy._next = branch;
+        return copy;
+    }
+
+    /// <summary>
+    /// Whether every byte that follows means the same to both texts (read from the same bytes, so their syntax is the
+    /// same): both between values, in the same container with the same properties or items read, and, where a value
+    /// comes next, with the same schema for it. Choices of branches that end alike are then followed once.
+    /// </summary>
+    public readonly bool SameFuture(in JsonSchemaPrefix other)
+    {
+        var state = _syntax.State;
+        if (state is not (Expect.TopObject or Expect.Value or Expect.FirstValueOrEnd or Expect.FirstKeyOrEnd or Expect.Key
+            or Expect.Colon or Expect.CommaOrEnd or Expect.Done)) return false;
+        bool valueNext = state is Expect.TopObject or Expect.Value or Expect.FirstValueOrEnd or Expect.Colon;
+        return ReferenceEquals(_outer, other._outer) && ReferenceEquals(_top.Node, other._top.Node) && _top.IsArray == other._top.IsArray
+            && _top.Seen == other._top.Seen && _top.Keys == other._top.Keys && _top.Items == other._top.Items
+            && (!valueNext || ReferenceEquals(_next, other._next));
+    }
+
     public readonly bool IsComplete => _syntax.IsComplete;
 
     public readonly int PlainTextRoom => _syntax.PlainTextRoom < 0 || _matching != Matching.None ? -1
@@ -58,6 +85,8 @@ internal struct JsonSchemaPrefix : IJsonText
 
     public readonly (PatternAutomaton Automaton, int State)? PlainTextPattern =>
         _syntax.PlainTextRoom >= 0 && _matching == Matching.None && _value.StringRules.Pattern is { } pattern ? (pattern, _patternState) : null;
+
+    public readonly bool Takes(ReadOnlySpan<byte> bytes) => IJsonText.PushedOnACopy(this, bytes);
 
     public bool Push(byte b)
     {
@@ -96,6 +125,7 @@ internal struct JsonSchemaPrefix : IJsonText
     {
         if (_top.IsArray && _top.Items++ >= _top.Node!.MaxItems) return false;
         var node = _next;
+        if (node.Branches is not null) throw new InvalidOperationException("a value of an anyOf with overlapping branches: read it through JsonSchemaChoices, which picks the branch");
         var type = b switch
         {
             (byte)'{' => JsonTypes.Object,
@@ -219,7 +249,7 @@ internal struct JsonSchemaPrefix : IJsonText
         var node = _top.Node!;
         if (_top.Keys >= node.MaxProperties) return false;
         ulong declared = AllOf(node.PropertyKeys.Length);
-        _candidates = node.AdditionalProperties is null ? declared & ~_top.Seen : declared;
+        _candidates = node.FirstPropertyLeads && _top.Keys == 0 ? 1 : node.AdditionalProperties is null ? declared & ~_top.Seen : declared;
         (_matching, _matched) = (Matching.Key, 0);
         return KeyByte((byte)'"', closes: false);
     }
@@ -228,7 +258,8 @@ internal struct JsonSchemaPrefix : IJsonText
     {
         var node = _top.Node!;
         _candidates = Narrow(node.PropertyKeys, b);
-        if (!closes) return _candidates != 0 || node.AdditionalProperties is not null;
+        bool otherKeys = node.AdditionalProperties is not null && !(node.FirstPropertyLeads && _top.Keys == 0);
+        if (!closes) return _candidates != 0 || otherKeys;
 
         _matching = Matching.None;
         _top.Keys++;
@@ -240,8 +271,8 @@ internal struct JsonSchemaPrefix : IJsonText
             _next = node.PropertySchemas[property];
             return true;
         }
-        if (node.AdditionalProperties is null) return false;
-        _next = node.AdditionalProperties;
+        if (!otherKeys) return false;
+        _next = node.AdditionalProperties!;
         return true;
     }
 

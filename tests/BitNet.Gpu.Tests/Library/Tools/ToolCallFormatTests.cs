@@ -18,7 +18,7 @@ public class ToolCallFormatTests
 
     static bool Takes(ToolCallFormat format, string text)
     {
-        var state = new JsonSchemaPrefix(CompiledJsonSchema.Compile(format.Schema).Root);
+        var state = new JsonSchemaChoices(CompiledJsonSchema.Compile(format.Schema).Root);
         foreach (byte b in Encoding.UTF8.GetBytes(text))
             if (!state.Push(b)) return false;
         return state.IsComplete;

@@ -26,6 +26,13 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"title":"t","description":"d","type":"object","properties":{"a":{"type":"string","format":"email","default":"x","examples":["y"]}}}""")]
     [InlineData("""{"$ref":"#/$defs/root","$defs":{"root":{"type":"object","properties":{"self":{"$ref":"#/$defs/root"}}}}}""")]
     [InlineData("""{"anyOf":[{"type":"object"},{"type":"array","items":{"type":"integer"}}]}""")]
+    [InlineData(JsonSchemaPrefixTests.Unions)]
+    [InlineData("""{"type":"object","anyOf":[{"properties":{"a":{}}},{"type":"null"}]}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"string"},{"type":"null"}],"format":"date"}}}""")]
+    [InlineData("""{"allOf":[{"type":"object"},{"required":["a"],"properties":{"a":{}}}]}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"integer"},{"type":"number"}]},"b":{"anyOf":[{"type":"object"},{"type":"object"}]}}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/$defs/b","minLength":1}},"$defs":{"b":{"type":"string"}}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"oneOf":[{"enum":["x"]},{"enum":["y",1]},{"type":"null"}]}}}""")]
     public void HeldSchemas_Compile(string schema) => Assert.NotNull(CompiledJsonSchema.Parse(schema));
 
     [Theory]
@@ -34,24 +41,26 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","format":"date","maxLength":4}}}""", "#/properties/a", "\"format\" matches no string")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","format":"date","pattern":"^1"}}}""", "#/properties/a", "pattern")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","pattern":"^(a{100}){300}$"}}}""", "#/properties/a", "automaton states")]
-    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"string"},{"type":"null"}],"format":"date"}}}""", "#/properties/a", "format")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"number","minimum":1e25}}}""", "#/properties/n", "leave no number of at most 19 integer digits")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1e-10}}}""", "#/properties/n", "and 9 decimals")]
     [InlineData("""{"type":"object","properties":{"n":{"minimum":0.5,"maximum":0.25}}}""", "#/properties/n", "\"minimum\" and \"maximum\"")]
     [InlineData("""{"type":"object","properties":{"n":{"type":"integer","minimum":5,"exclusiveMaximum":5}}}""", "#/properties/n", "minimum")]
-    [InlineData("""{"allOf":[{"type":"object"},{"required":["a"]}]}""", "#", "allOf\" with more than one schema")]
-    [InlineData("""{"allOf":[{"type":"object"}],"required":["a"]}""", "#", "\"required\" beside \"allOf\"")]
+    [InlineData("""{"allOf":[{"type":"object"}],"required":["a"]}""", "#", "\"required\" naming \"a\"")]
+    [InlineData("""{"type":"object","properties":{"a":{"oneOf":[{"type":"object"},{"type":"object","properties":{"b":{}}}]}}}""", "#/properties/a", "\"oneOf\" with branches 0 and 1")]
+    [InlineData("""{"type":"object","properties":{"a":{"oneOf":[{"type":"string"},{"enum":["x"]}]}}}""", "#/properties/a", "\"oneOf\" with branches 0 and 1")]
+    [InlineData("""{"type":"object","properties":{"a":{"allOf":[{"pattern":"^a"},{"pattern":"b$"}]}}}""", "#/properties/a", "give \"pattern\" differently")]
+    [InlineData("""{"type":"object","properties":{"a":{"allOf":[{"type":"string"},{"type":["integer","null"]}]}}}""", "#/properties/a", "share no type")]
+    [InlineData("""{"type":"object","properties":{"a":{"allOf":[{"enum":[1,2]},{"const":3}]}}}""", "#/properties/a", "share none")]
+    [InlineData("""{"type":"object","properties":{"a":{"allOf":[{"anyOf":[{"type":"string"}]},{"anyOf":[{"type":"null"}]}]}}}""", "#/properties/a", "give \"anyOf\" differently")]
+    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"string"},{"type":"object"}],"type":"integer"}}}""", "#/properties/a", "every branch shares no value")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","additionalItems":false}}}""", "#/properties/a", "additionalItems")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","prefixItems":[{}],"items":false,"minItems":2}}}""", "#/properties/a", "minItems")]
     [InlineData("""{"properties":{"a":{},"b":{}},"required":["a","b"],"maxProperties":1}""", "#", "maxProperties")]
     [InlineData("""{"properties":{"a":{}},"minProperties":2}""", "#", "minProperties")]
     [InlineData("""{"type":"array"}""", "#", "root must allow an object")]
     [InlineData("""{"type":"string","enum":["a"]}""", "#", "root must allow an object")]
-    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"object"},{"type":"object"}]}}}""", "#/properties/a", "anyOf")]
-    [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"type":"integer"},{"type":"number"}]}}}""", "#/properties/a", "anyOf")]
     [InlineData("""{"type":"object","properties":{"a":{"anyOf":[{"enum":["x"]},{"type":"integer"}]}}}""", "#/properties/a", "anyOf")]
     [InlineData("""{"type":"object","properties":{"a":{"enum":[{"x":1}]}}}""", "#/properties/a", "enum")]
-    [InlineData("""{"type":"object","properties":{"a":{"$ref":"#/$defs/b","minLength":1}},"$defs":{"b":{"type":"string"}}}""", "#/properties/a", "minLength")]
     [InlineData("""{"type":"object","properties":{"a":false}}""", "#/properties/a", "false")]
     [InlineData("""{"type":"object","required":["b"],"properties":{"a":{}}}""", "#", "required")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","enum":[1]}}}""", "#/properties/a", "type")]
@@ -99,6 +108,21 @@ public class CompiledJsonSchemaTests
         Assert.NotNull(CompiledJsonSchema.Parse(Chain(200)));
         var error = Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Parse(Chain(50_000)));
         Assert.Contains("deeper than 256", error.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"object\",\"anyOf\":[", "]}")]           // keywords beside anyOf: merged into each branch, level after level
+    [InlineData("{\"allOf\":[{\"type\":\"object\"},", "]}")]
+    [InlineData("{\"type\":\"object\",\"properties\":{\"a\":", "},\"required\":[\"a\"],\"allOf\":[true,true]}")]
+    public void MergesNestedPastTheNestingLimits_AreRefused_NotAStackOverflow(string open, string close)
+    {
+        string Nested(int depth) => string.Concat(Enumerable.Repeat(open, depth)) + "{\"type\":\"object\"}" + string.Concat(Enumerable.Repeat(close, depth));
+        Assert.NotNull(CompiledJsonSchema.Compile(Parse(Nested(50))));
+        Assert.Contains("deeper than 256 schemas", Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Compile(Parse(Nested(300)))).Message);
+        Assert.Contains("deeper than 1024 levels", Assert.Throws<NotSupportedException>(() => CompiledJsonSchema.Compile(Parse(Nested(5_000)))).Message);
+
+        static System.Text.Json.JsonElement Parse(string text) =>
+            System.Text.Json.JsonDocument.Parse(text, new System.Text.Json.JsonDocumentOptions { MaxDepth = 100_000 }).RootElement;
     }
 
     [Fact]

@@ -38,6 +38,8 @@ public class JsonConstraintTests
     [InlineData("bundled model", "Numbers")]
     [InlineData("Llama 3", "Numbers")]
     [InlineData("bundled model", "Tuples")]
+    [InlineData("bundled model", "Unions")]
+    [InlineData("Llama 3", "Unions")]
     public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
@@ -48,11 +50,12 @@ public class JsonConstraintTests
             "Patterned" => JsonSchemaPrefixTests.Patterned,
             "Numbers" => JsonSchemaPrefixTests.Numbers,
             "Tuples" => JsonSchemaPrefixTests.Tuples,
+            "Unions" => JsonSchemaPrefixTests.Unions,
             _ => JsonSchemaPrefixTests.Recursive,
         };
         var schema = CompiledJsonSchema.Parse(schemaText);
         int seed = Environment.TickCount;
-        var text = DrawOne(tokenizer, JsonConstraint.ForSchema(tokenizer, schema), new JsonSchemaPrefix(schema.Root), seed);
+        var text = DrawOne(tokenizer, JsonConstraint.ForSchema(tokenizer, schema), new JsonSchemaChoices(schema.Root), seed);
         using var document = JsonDocument.Parse(text);
         using var schemaDocument = JsonDocument.Parse(schemaText);
         Assert.True(JsonSchemaOracle.IsValid(schemaDocument.RootElement, document.RootElement), $"seed {seed}: {Encoding.UTF8.GetString(text)} does not satisfy the schema");
@@ -67,7 +70,7 @@ public class JsonConstraintTests
         var tokenizer = Tokenizers.Llama3TestData.FromJson;
         var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"a":{"type":"string","pattern":""" + JsonSerializer.Serialize(pattern) + "}}}");
         var json = JsonConstraint.ForSchema(tokenizer, schema);
-        var state = new JsonSchemaPrefix(schema.Root);
+        var state = new JsonSchemaChoices(schema.Root);
         foreach (byte b in Encoding.UTF8.GetBytes(prefix)) Assert.True(state.Push(b));
         foreach (int token in tokenizer.Encode(prefix, false, false)) json.Accept(token);
         for (int visit = 0; visit < 3; visit++) // the first reads the tokens' bytes, the later ones use the kept verdicts

@@ -9,21 +9,63 @@ namespace BitNet.Gpu.Tests.Engine.Sampling.Json;
 /// specification over parsed values, to check the byte-by-byte automaton against. Where the automaton is stricter by
 /// design it follows it: properties declared with additionalProperties absent allow no others, a declared property
 /// appears at most once, enum values and integers are compared as written (the text is generated, not parsed), and a
-/// number under bounds is written plainly (<see cref="IsWrittenPlainly"/>).
+/// number under bounds is written plainly (<see cref="IsWrittenPlainly"/>). Schemas that hold together (allOf, a $ref
+/// and the keywords beside it, an anyOf branch and the keywords beside it) declare their properties together: a
+/// property one of them declares is not an additional property of another. An object branch of an anyOf or oneOf
+/// whose first property (the keywords beside it first) is required and one constant has it first.
 /// </summary>
 internal static class JsonSchemaOracle
 {
     static readonly JsonSerializerOptions AsWritten = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static bool IsValid(JsonElement root, JsonElement value) => IsValid(root, root, value);
+    public static bool IsValid(JsonElement root, JsonElement value) => IsValid(root, root, value, []);
 
-    static bool IsValid(JsonElement root, JsonElement schema, JsonElement value)
+    /// <param name="declaredBeside">Property names that schemas holding together with this one declare.</param>
+    static bool IsValid(JsonElement root, JsonElement schema, JsonElement value, HashSet<string> declaredBeside)
     {
         if (schema.ValueKind == JsonValueKind.True) return true;
-        if (schema.TryGetProperty("$ref", out var reference)) return IsValid(root, Resolve(root, reference.GetString()!), value);
-        if (schema.TryGetProperty("allOf", out var all) && !all.EnumerateArray().All(branch => IsValid(root, branch, value))) return false;
-        if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
-            return branches.EnumerateArray().Any(branch => IsValid(root, branch, value));
+        var parts = new List<JsonElement>();
+        if (schema.TryGetProperty("$ref", out var reference)) parts.Add(Resolve(root, reference.GetString()!));
+        if (schema.TryGetProperty("allOf", out var all)) parts.AddRange(all.EnumerateArray());
+        bool hasBranches = schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches);
+        if (!hasBranches) return AllHold(root, schema, parts, value, declaredBeside);
+        int holding = branches.EnumerateArray().Count(branch => AllHold(root, schema, [.. parts, branch], value, declaredBeside) && LeadsWithDiscriminator(root, schema, branch, value));
+        return schema.TryGetProperty("anyOf", out _) ? holding > 0 : holding == 1;
+    }
+
+    /// <summary>The schema's own keywords and each part hold, each knowing the properties the others declare.</summary>
+    static bool AllHold(JsonElement root, JsonElement schema, List<JsonElement> parts, JsonElement value, HashSet<string> declaredBeside)
+    {
+        var together = new HashSet<string>(declaredBeside);
+        together.UnionWith(Declared(root, schema));
+        foreach (var part in parts) together.UnionWith(Declared(root, part));
+        return HoldsOwn(root, schema, value, together) && parts.All(part => IsValid(root, part, value, together));
+    }
+
+    /// <summary>The property names a schema declares, with those of its $ref and allOf.</summary>
+    static IEnumerable<string> Declared(JsonElement root, JsonElement schema, int depth = 0)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || depth > 16) yield break;
+        if (schema.TryGetProperty("properties", out var properties)) foreach (var p in properties.EnumerateObject()) yield return p.Name;
+        if (schema.TryGetProperty("$ref", out var reference)) foreach (var name in Declared(root, Resolve(root, reference.GetString()!), depth + 1)) yield return name;
+        if (schema.TryGetProperty("allOf", out var all)) foreach (var part in all.EnumerateArray()) foreach (var name in Declared(root, part, depth + 1)) yield return name;
+    }
+
+    /// <summary>An object branch whose first property (those beside the branch first) is required and one constant: the object starts with it.</summary>
+    static bool LeadsWithDiscriminator(JsonElement root, JsonElement schema, JsonElement branch, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) return true;
+        if (branch.TryGetProperty("$ref", out var reference)) branch = Resolve(root, reference.GetString()!);
+        var first = new[] { schema, branch }.SelectMany(s => s.TryGetProperty("properties", out var p) ? p.EnumerateObject() : Enumerable.Empty<JsonProperty>()).FirstOrDefault();
+        if (first.Value.ValueKind != JsonValueKind.Object) return true;
+        var property = first.Value.TryGetProperty("$ref", out var to) ? Resolve(root, to.GetString()!) : first.Value;
+        bool required = new[] { schema, branch }.Any(s => s.TryGetProperty("required", out var r) && r.EnumerateArray().Any(n => n.GetString() == first.Name));
+        bool constant = property.TryGetProperty("const", out _) || property.TryGetProperty("enum", out var values) && values.GetArrayLength() == 1;
+        return !(required && constant) || value.EnumerateObject().First().Name == first.Name;
+    }
+
+    static bool HoldsOwn(JsonElement root, JsonElement schema, JsonElement value, HashSet<string> declaredBeside)
+    {
         if (schema.TryGetProperty("type", out var type) && !HasType(type, value)
             && !(value.ValueKind == JsonValueKind.Null && schema.TryGetProperty("nullable", out var nullable) && nullable.ValueKind == JsonValueKind.True))
             return false;
@@ -31,7 +73,7 @@ internal static class JsonSchemaOracle
         if (schema.TryGetProperty("const", out var constant) && Written(constant) != value.GetRawText()) return false;
         return value.ValueKind switch
         {
-            JsonValueKind.Object => IsValidObject(root, schema, value),
+            JsonValueKind.Object => IsValidObject(root, schema, value, declaredBeside),
             JsonValueKind.Array => IsValidArray(root, schema, value),
             JsonValueKind.String => InRange(schema, "minLength", "maxLength", value.GetString()!.EnumerateRunes().Count())
                 && MatchesPattern(schema, value.GetString()!) && HasFormat(schema, value.GetString()!),
@@ -67,7 +109,7 @@ internal static class JsonSchemaOracle
 
     static bool IsCalendarDate(string text) => DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
 
-    static bool IsValidObject(JsonElement root, JsonElement schema, JsonElement value)
+    static bool IsValidObject(JsonElement root, JsonElement schema, JsonElement value, HashSet<string> declaredBeside)
     {
         bool hasProperties = schema.TryGetProperty("properties", out var properties);
         var names = value.EnumerateObject().Select(p => p.Name).ToList();
@@ -77,12 +119,13 @@ internal static class JsonSchemaOracle
         {
             if (hasProperties && properties.TryGetProperty(member.Name, out var propertySchema))
             {
-                if (names.Count(n => n == member.Name) > 1 || !IsValid(root, propertySchema, member.Value)) return false;
+                if (names.Count(n => n == member.Name) > 1 || !IsValid(root, propertySchema, member.Value, [])) return false;
                 continue;
             }
+            if (declaredBeside.Contains(member.Name)) continue; // a property of a schema that holds beside this one
             bool hasAdditional = schema.TryGetProperty("additionalProperties", out var additional);
             if (!hasAdditional && hasProperties || hasAdditional && additional.ValueKind == JsonValueKind.False) return false;
-            if (hasAdditional && !IsValid(root, additional, member.Value)) return false;
+            if (hasAdditional && !IsValid(root, additional, member.Value, [])) return false;
         }
         return true;
     }
@@ -101,7 +144,7 @@ internal static class JsonSchemaOracle
         {
             var itemSchema = index < tuple.Length ? tuple[index] : hasRest ? rest : (JsonElement?)null;
             index++;
-            if (itemSchema is { ValueKind: JsonValueKind.False } || itemSchema is { } s && !IsValid(root, s, item)) return false;
+            if (itemSchema is { ValueKind: JsonValueKind.False } || itemSchema is { } s && !IsValid(root, s, item, [])) return false;
         }
         return true;
     }

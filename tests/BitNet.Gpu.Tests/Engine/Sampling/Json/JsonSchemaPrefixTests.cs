@@ -71,6 +71,30 @@ public class JsonSchemaPrefixTests
          "$defs":{"named":{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}}}
         """;
 
+    /// <summary>
+    /// Branches that overlap: System.Text.Json's polymorphic type (type and required beside anyOf, a "kind" constant
+    /// first in each branch), Pydantic's discriminated union (oneOf of $refs with a discriminator), strings and numbers
+    /// that two branches may both start, objects told apart only by a value's type, and allOf of a base and more.
+    /// </summary>
+    internal const string Unions = """
+        {"type":"object","properties":{
+         "shape":{"$ref":"#/$defs/shape"},
+         "shapes":{"type":"array","items":{"$ref":"#/$defs/shape"},"maxItems":3},
+         "pet":{"oneOf":[{"$ref":"#/$defs/cat"},{"$ref":"#/$defs/dog"}],"discriminator":{"propertyName":"pet_type"}},
+         "text":{"anyOf":[{"type":"string","pattern":"^a+$","examples":["a","aaa"]},{"type":"string","format":"date","examples":["2026-12-07"]},{"type":"null"}]},
+         "num":{"anyOf":[{"type":"integer","minimum":10,"maximum":20},{"type":"number","minimum":100,"examples":[100,250.5]}]},
+         "named":{"allOf":[{"$ref":"#/$defs/base"},{"properties":{"age":{"type":"integer","minimum":0}},"required":["age"]}]},
+         "either":{"anyOf":[{"type":"object","properties":{"x":{"type":"integer"}},"required":["x"]},{"type":"object","properties":{"x":{"type":"string"},"y":{"type":"boolean"}}}]}},
+         "required":["shape"],
+         "$defs":{
+          "shape":{"type":"object","required":["kind"],"anyOf":[
+           {"properties":{"kind":{"const":"circle"},"radius":{"type":"number"},"color":{"type":"string"}},"required":["radius","color"]},
+           {"properties":{"kind":{"const":"square"},"side":{"type":"integer"},"color":{"type":"string"}},"required":["side","color"]}]},
+          "cat":{"type":"object","properties":{"pet_type":{"const":"cat"},"indoor":{"type":"boolean"}},"required":["pet_type","indoor"]},
+          "dog":{"type":"object","properties":{"name":{"type":"string"},"pet_type":{"const":"dog"}},"required":["pet_type"]},
+          "base":{"type":"object","properties":{"name":{"type":"string","maxLength":8}},"required":["name"]}}}
+        """;
+
     public static TheoryData<string, string> Valid => new()
     {
         { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07T10:15:00Z","wind":3.5e1,"next":null}""" },
@@ -100,6 +124,14 @@ public class JsonSchemaPrefixTests
         { Tuples, """{"point":[1,2.5],"row":["x",3,true,false],"open":["a",1,{"k":null}],"wrapped":{"name":"n"}}""" },
         { Tuples, """{"row":[],"open":[]}""" },
         { Tuples, """{"row":["x"],"point":[-1e3, 0]}""" },
+        { Unions, """{"shape":{"kind":"circle","radius":1.5,"color":"red"}}""" },
+        { Unions, """{"shape":{"kind":"square","color":"b","side":2},"shapes":[{"kind":"circle","color":"","radius":0},{"kind":"square","side":-1,"color":"x"}],"pet":{"pet_type":"cat","indoor":true}}""" },
+        { Unions, """{"pet":{"name":"Rex","pet_type":"dog"},"shape":{"kind":"circle","radius":2,"color":"c"},"text":"aa","num":15}""" },
+        { Unions, """{"shape":{"kind":"circle","radius":2,"color":"c"},"pet":{"pet_type":"dog"},"text":"2026-02-28","num":100.25,"named":{"age":3,"name":"Ann"}}""" },
+        { Unions, """{"shape":{"kind":"circle","radius":2,"color":"c"},"text":null,"num":20,"either":{"x":3}}""" },
+        { Unions, """{"shape":{"kind":"circle","radius":2,"color":"c"},"either":{"y":false,"x":"s"},"shapes":[]}""" },
+        { Unions, """{"shape":{"kind":"circle","radius":2,"color":"c"},"either":{}}""" },
+        { """{"allOf":[{"type":"object","properties":{"a/b~c%":{"type":"string"}}},{"required":["a/b~c%"]}]}""", """{"a/b~c%":"x"}""" }, // a merged property's place, escaped
     };
 
     [Theory]
@@ -109,7 +141,7 @@ public class JsonSchemaPrefixTests
         using var document = JsonDocument.Parse(text);
         using var schemaDocument = JsonDocument.Parse(schema);
         Assert.True(JsonSchemaOracle.IsValid(schemaDocument.RootElement, document.RootElement), "the oracle agrees it is valid");
-        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(schema).Root);
+        var json = new JsonSchemaChoices(CompiledJsonSchema.Parse(schema).Root);
         var bytes = Encoding.UTF8.GetBytes(text);
         for (int i = 0; i < bytes.Length; i++)
         {
@@ -202,6 +234,23 @@ public class JsonSchemaPrefixTests
         { Tuples, """{"open":["c"]}""", "{\"open\":[\"" },                         // the tuple's enum
         { Tuples, """{"wrapped":{}}""", """{"wrapped":{""" },                        // the wrapped schema's required name
         { Patterned, """{"quote":"\n\\"}""", """{"quote":"\n\""" },              // an escaped backslash is not '"' or '/'
+        { Unions, """{"shape":{"color":"red"}}""", "{\"shape\":{\"" },                                  // the discriminator comes first
+        { Unions, """{"shape":{"kind":"triangle"}}""", "{\"shape\":{\"kind\":\"" },                    // no branch's constant
+        { Unions, """{"shape":{"kind":"circle","side":1}}""", "{\"shape\":{\"kind\":\"circle\",\"" },    // the circle has no side
+        { Unions, """{"shape":{"kind":"square","side":1.5}}""", """{"shape":{"kind":"square","side":1""" }, // the square's side is an integer
+        { Unions, """{"shape":{"kind":"square","side":1,"color":"x"},"shapes":[{"kind":"circle","radius":1}]}""", """{"shape":{"kind":"square","side":1,"color":"x"},"shapes":[{"kind":"circle","radius":1""" }, // its required color
+        { Unions, """{"pet":{"indoor":true,"pet_type":"cat"}}""", "{\"pet\":{\"" },                     // the cat's constant first; the dog has no indoor
+        { Unions, """{"pet":{"pet_type":"dog","indoor":true}}""", "{\"pet\":{\"pet_type\":\"dog\",\"" }, // the dog has no indoor
+        { Unions, """{"text":"ab"}""", """{"text":"a""" },                                            // neither a's nor a date
+        { Unions, """{"text":"2026-13-01"}""", """{"text":"2026-1""" },
+        { Unions, """{"num":21}""", """{"num":21""" },                                                // 21 in neither branch (210 would be)
+        { Unions, """{"num":15.5}""", """{"num":15""" },                                              // 15 is an integer branch's; 15.x in neither
+        { Unions, """{"named":{"name":"Ann"}}""", "{\"named\":{\"name\":\"Ann\"" },                      // allOf: the second part's required age
+        { Unions, """{"named":{"age":1,"name":"Anne-Marie"}}""", """{"named":{"age":1,"name":"Anne-Mar""" }, // the base's maxLength
+        { Unions, """{"named":{"age":1,"name":"A","x":1}}""", "{\"named\":{\"age\":1,\"name\":\"A\"" }, // no part declares x: no more keys
+        { Unions, """{"either":{"x":1.5}}""", """{"either":{"x":1""" },
+        { """{"allOf":[{"type":"object","properties":{"a/b~c%":{"type":"string"}}},{"required":["a/b~c%"]}]}""", """{"a/b~c%":1}""", """{"a/b~c%":""" },                               // an integer or a string
+        { Unions, """{"either":{"x":1,"y":true}}""", """{"either":{"x":1""" },                               // y only beside a string x: no more keys
     };
 
     [Theory]
@@ -209,7 +258,7 @@ public class JsonSchemaPrefixTests
     public void AViolation_IsRefusedAtItsByte(string schema, string text, string takenPrefix)
     {
         Assert.StartsWith(takenPrefix, text);
-        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(schema).Root);
+        var json = new JsonSchemaChoices(CompiledJsonSchema.Parse(schema).Root);
         var bytes = Encoding.UTF8.GetBytes(text);
         int refusedAt = Encoding.UTF8.GetByteCount(takenPrefix);
         for (int i = 0; i < refusedAt; i++) Assert.True(json.Push(bytes[i]), $"byte {i} of {text} refused, expected {refusedAt}");
@@ -219,7 +268,7 @@ public class JsonSchemaPrefixTests
     [Fact]
     public void AKeyNamingADeclaredPropertyTwice_IsRefused_EvenWhereOtherKeysMayCome()
     {
-        var json = new JsonSchemaPrefix(CompiledJsonSchema.Parse(Recursive).Root);
+        var json = new JsonSchemaChoices(CompiledJsonSchema.Parse(Recursive).Root);
         foreach (byte b in """{"c":null,"c"""u8) Assert.True(json.Push(b));
         Assert.False(json.Push((byte)'"'));
     }
@@ -231,9 +280,10 @@ public class JsonSchemaPrefixTests
     [InlineData("Patterned")]
     [InlineData("Numbers")]
     [InlineData("Tuples")]
+    [InlineData("Unions")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, "Unions" => Unions, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;
@@ -252,7 +302,7 @@ public class JsonSchemaPrefixTests
                 _ => original.Insert(at, alphabet[random.Next(alphabet.Length)].ToString()),
             };
             bool expected = IsOneValidObject(schemaDocument.RootElement, mutated);
-            var json = new JsonSchemaPrefix(root);
+            var json = new JsonSchemaChoices(root);
             bool taken = true;
             foreach (byte b in Encoding.UTF8.GetBytes(mutated)) taken = taken && json.Push(b);
             Assert.True(expected == (taken && json.IsComplete), $"seed {seed}: {mutated} (oracle: {(expected ? "valid" : "not valid")})");
@@ -286,13 +336,21 @@ public class JsonSchemaPrefixTests
         {
             if (schema.ValueKind == JsonValueKind.True || schema.ValueKind == JsonValueKind.Object && !schema.EnumerateObject().Any()) { Any(depth); return; }
             if (schema.TryGetProperty("$ref", out var reference)) { Value(Resolve(reference.GetString()!), depth); return; }
-            if (schema.TryGetProperty("allOf", out var all)) { Value(all[0], depth); return; }
+            if (schema.TryGetProperty("allOf", out var all))
+            {
+                if (all.GetArrayLength() == 1) Value(all[0], depth);
+                else Object([schema, .. all.EnumerateArray().Select(Resolved)], depth);
+                return;
+            }
             if (schema.TryGetProperty("anyOf", out var branches) || schema.TryGetProperty("oneOf", out branches))
             {
-                Value(branches[random.Next(branches.GetArrayLength())], depth);
+                var branch = branches[random.Next(branches.GetArrayLength())];
+                if (schema.TryGetProperty("type", out _) || schema.TryGetProperty("required", out _)) Object([schema, Resolved(branch)], depth); // keywords beside the branches: an object's, in these schemas
+                else Value(branch, depth);
                 return;
             }
             if (schema.TryGetProperty("enum", out var values)) { _text.Append(values[random.Next(values.GetArrayLength())].GetRawText()); return; }
+            if (schema.TryGetProperty("const", out var constant)) { _text.Append(constant.GetRawText()); return; }
             if (schema.TryGetProperty("examples", out var examples) && random.Next(8) > 0) { _text.Append(examples[random.Next(examples.GetArrayLength())].GetRawText()); return; }
             var types = !schema.TryGetProperty("type", out var type) ? ["object"] : type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()!).ToArray() : [type.GetString()!];
             string chosen = depth > 4 && types.Contains("null") ? "null" : types[random.Next(types.Length)];
@@ -325,12 +383,17 @@ public class JsonSchemaPrefixTests
             }
         }
 
-        void Object(JsonElement schema, int depth)
+        void Object(JsonElement schema, int depth) => Object([schema], depth);
+
+        /// <summary>An object of schemas that hold together: their properties and required lists joined, a discriminator (the first property, required, one constant) first.</summary>
+        void Object(JsonElement[] parts, int depth)
         {
             _text.Append('{');
-            var names = schema.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().ToList() : [];
-            var required = schema.TryGetProperty("required", out var list) ? list.EnumerateArray().Select(r => r.GetString()).ToHashSet() : [];
+            var names = parts.SelectMany(part => part.TryGetProperty("properties", out var properties) ? properties.EnumerateObject() : []).DistinctBy(p => p.Name).ToList();
+            var required = parts.SelectMany(part => part.TryGetProperty("required", out var list) ? list.EnumerateArray().Select(r => r.GetString()) : []).ToHashSet();
             var chosen = names.Where(p => required.Contains(p.Name) || random.Next(2) == 0).OrderBy(_ => random.Next()).ToList();
+            if (names.Count > 0 && required.Contains(names[0].Name) && Resolved(names[0].Value).TryGetProperty("const", out _))
+                chosen = [names[0], .. chosen.Where(p => p.Name != names[0].Name)];
             bool first = true;
             foreach (var property in chosen)
             {
@@ -339,6 +402,7 @@ public class JsonSchemaPrefixTests
                 _text.Append('"').Append(property.Name).Append("\":");
                 Value(property.Value, depth + 1);
             }
+            var schema = parts[0];
             if (schema.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind != JsonValueKind.False && random.Next(3) == 0)
             {
                 if (!first) _text.Append(',');
@@ -347,6 +411,8 @@ public class JsonSchemaPrefixTests
             }
             _text.Append('}');
         }
+
+        JsonElement Resolved(JsonElement schema) => schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("$ref", out var reference) ? Resolve(reference.GetString()!) : schema;
 
         void Any(int depth) => _text.Append((depth > 3 ? 2 : random.Next(4)) switch { 0 => "{\"k\":[1,\"s\"]}", 1 => "[true,null]", 2 => "7", _ => "\"v\"" });
 
