@@ -210,6 +210,23 @@ public class BitNetChatClientTests
         }
     }
 
+    /// <summary>Microsoft.Extensions.AI writes a decimal's [Range] bounds as strings ("minimum": "0.5").</summary>
+    public sealed record Price([property: Range(typeof(decimal), "0.5", "9.5")] decimal Amount, [property: Range(1, 3)] int Count);
+
+    [Fact]
+    public async Task GetResponseAsyncOfATypeWithADecimalRange_GivesAnAmountWithinIt()
+    {
+        using var model = Load();
+        var client = model.AsChatClient();
+        foreach (int seed in new[] { 1, 2 })
+        {
+            var response = await client.GetResponseAsync<Price>("The Union", new ChatOptions { Temperature = 1, Seed = seed, MaxOutputTokens = 120 });
+            Assert.True(response.TryGetResult(out var price), $"{response.FinishReason}: {response.Text}");
+            Assert.InRange(price!.Amount, 0.5m, 9.5m);
+            Assert.InRange(price.Count, 1, 3);
+        }
+    }
+
     /// <summary>A polymorphic type: System.Text.Json's schema is an anyOf of objects, each with its "kind" constant, which it reads only as the first property.</summary>
     [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
     [JsonDerivedType(typeof(Circle), "circle")]

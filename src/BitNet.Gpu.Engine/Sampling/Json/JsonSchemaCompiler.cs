@@ -261,22 +261,40 @@ internal sealed class JsonSchemaCompiler
 
     static readonly string[] BoundKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
-    /// <summary>minimum, maximum, exclusiveMinimum, exclusiveMaximum: held digit by digit, for integers and for numbers that may have a fraction.</summary>
+    /// <summary>
+    /// minimum, maximum, exclusiveMinimum, exclusiveMaximum: held digit by digit, for integers and for numbers that may
+    /// have a fraction. A bound may also be a string holding a JSON number, as Microsoft.Extensions.AI writes a
+    /// decimal's [Range] ("minimum": "0.5").
+    /// </summary>
     static void ReadNumberBounds(JsonSchemaNode node, JsonElement schema, string pointer)
     {
+        var bounds = new Dictionary<string, JsonElement>();
         foreach (string keyword in BoundKeywords)
-            if (schema.TryGetProperty(keyword, out var value) && value.ValueKind != JsonValueKind.Number) throw Malformed(pointer, keyword, "must be a number");
-        if (!BoundKeywords.Any(keyword => schema.TryGetProperty(keyword, out _))) return;
-        if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, schema, pointer);
-        else ReadIntegerBounds(node, schema, pointer);
+            if (schema.TryGetProperty(keyword, out var value))
+                bounds[keyword] = AsNumber(value) ?? throw Malformed(pointer, keyword, "must be a number");
+        if (bounds.Count == 0) return;
+        if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, bounds, pointer);
+        else ReadIntegerBounds(node, bounds, pointer);
     }
 
-    static void ReadIntegerBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    /// <summary>A number, or a string that holds one JSON number; else null.</summary>
+    internal static JsonElement? AsNumber(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number) return value;
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 64 } text) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == JsonValueKind.Number ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    static void ReadIntegerBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
         double low = double.NegativeInfinity, high = double.PositiveInfinity;
-        foreach (string keyword in BoundKeywords)
+        foreach (var (keyword, value) in bounds)
         {
-            if (!schema.TryGetProperty(keyword, out var value)) continue;
             double bound = value.GetDouble();
             switch (keyword)
             {
@@ -295,13 +313,12 @@ internal sealed class JsonSchemaCompiler
     /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals):
     /// the smallest and largest numbers on it within them.
     /// </summary>
-    static void ReadDecimalBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    static void ReadDecimalBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
         const decimal step = DecimalReader.Step;
         decimal low = -DecimalReader.Largest, high = DecimalReader.Largest;
-        foreach (string keyword in BoundKeywords)
+        foreach (var (keyword, value) in bounds)
         {
-            if (!schema.TryGetProperty(keyword, out var value)) continue;
             decimal steps = ReadDecimal(value) / step;
             switch (keyword)
             {

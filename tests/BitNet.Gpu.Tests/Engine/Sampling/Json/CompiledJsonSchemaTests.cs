@@ -80,7 +80,7 @@ public class CompiledJsonSchemaTests
     [InlineData("""{"$ref":"#"}""", "#", "$ref")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","minItems":3,"maxItems":2}}}""", "#/properties/a", "minItems")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"string","maxLength":-1}}}""", "#/properties/a", "maxLength")]
-    [InlineData("""{"type":"object","properties":{"a":{"type":"integer","minimum":"0"}}}""", "#/properties/a", "minimum")]
+    [InlineData("""{"type":"object","properties":{"a":{"type":"integer","minimum":"zero"}}}""", "#/properties/a", "minimum")]
     [InlineData("""{"type":"object","properties":{"a":{"enum":[]}}}""", "#/properties/a", "enum")]
     [InlineData("""{"type":"object","properties":[]}""", "#", "properties")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","prefixItems":{}}}}""", "#/properties/a", "prefixItems")]

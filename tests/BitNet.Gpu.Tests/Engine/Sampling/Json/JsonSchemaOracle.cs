@@ -149,11 +149,15 @@ internal static class JsonSchemaOracle
         return true;
     }
 
+    /// <summary>minimum and the rest; a bound may be a string holding a number, as Microsoft.Extensions.AI writes a decimal's [Range].</summary>
     static bool InBounds(JsonElement schema, double number) =>
-        (!schema.TryGetProperty("minimum", out var minimum) || number >= minimum.GetDouble()) &&
-        (!schema.TryGetProperty("maximum", out var maximum) || number <= maximum.GetDouble()) &&
-        (!schema.TryGetProperty("exclusiveMinimum", out var above) || number > above.GetDouble()) &&
-        (!schema.TryGetProperty("exclusiveMaximum", out var below) || number < below.GetDouble());
+        (!schema.TryGetProperty("minimum", out var minimum) || number >= Number(minimum)) &&
+        (!schema.TryGetProperty("maximum", out var maximum) || number <= Number(maximum)) &&
+        (!schema.TryGetProperty("exclusiveMinimum", out var above) || number > Number(above)) &&
+        (!schema.TryGetProperty("exclusiveMaximum", out var below) || number < Number(below));
+
+    static double Number(JsonElement bound) =>
+        bound.ValueKind == JsonValueKind.String ? double.Parse(bound.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : bound.GetDouble();
 
     /// <summary>
     /// Where the automaton is stricter by design: a number under bounds that may have a fraction is written without an

@@ -121,6 +121,7 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
         { Numbers, """{"p":0.123456789}""" },
+        { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":9.5}""" }, // bounds as strings, as M.E.AI writes a decimal's [Range]
         { Tuples, """{"point":[1,2.5],"row":["x",3,true,false],"open":["a",1,{"k":null}],"wrapped":{"name":"n"}}""" },
         { Tuples, """{"row":[],"open":[]}""" },
         { Tuples, """{"row":["x"],"point":[-1e3, 0]}""" },
@@ -212,6 +213,8 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"kind":"c"}""", "{\"kind\":\"" },                          // the enum value that breaks the pattern is dropped
         { Numbers, """{"p":1.5}""", """{"p":1.""" },                                   // past the maximum
         { Numbers, """{"p":2}""", """{"p":""" },                                       // 2 and 20, 200, ... all past it
+        { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":10}""", """{"d":1""" },
+        { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":0.4}""", """{"d":0.""" },
         { Numbers, """{"p":-0.5}""", """{"p":-0.""" },                                 // only -0 is not below 0
         { Numbers, """{"p":1e0}""", """{"p":1""" },                                    // no exponent under bounds
         { Numbers, """{"p":0.1234567891}""", """{"p":0.123456789""" },                 // 9 decimals at most
