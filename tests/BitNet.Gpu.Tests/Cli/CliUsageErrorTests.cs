@@ -38,7 +38,7 @@ public class CliUsageErrorTests
     }
 
     [Theory]
-    [InlineData("--json-schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"(?=x)\"}}}", "--json-schema: JSON schema at #/properties/a: \"pattern\" uses lookaround")]
+    [InlineData("--json-schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"(?<=x)\"}}}", "--json-schema: JSON schema at #/properties/a: \"pattern\" uses lookbehind")]
     [InlineData("--json-schema", "{\"type\": \"array\"}", "--json-schema: JSON schema at #: the root must allow an object")]
     [InlineData("--json-schema", "{\"type\": ", "--json-schema: JSON schema: not valid JSON")]
     [InlineData("--json-schema-file", "missing-schema.json", "--json-schema-file")]

@@ -158,7 +158,7 @@ public class BitNetChatClientTests
         var tools = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync(Conversation,
             new ChatOptions { Tools = [AIFunctionFactory.Create(() => 42, "answer")], ResponseFormat = ChatResponseFormat.Json }));
         Assert.Contains("Tools", tools.Message);
-        var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("""{"type": "object", "properties": {"a": {"type": "string", "pattern": "^(?=x)"}}}""").RootElement, "answer");
+        var schema = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse("""{"type": "object", "properties": {"a": {"type": "string", "pattern": "^(?<=x)"}}}""").RootElement, "answer");
         var json = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Conversation, new ChatOptions { ResponseFormat = schema }));
         Assert.Equal(nameof(CompletionOptions.JsonSchema), json.ParamName);
         Assert.Contains("#/properties/a: \"pattern\"", json.Message);

@@ -209,7 +209,8 @@ static class CorpusSeeds
         yield return ("patterns.json", """
             {"type":"object","properties":{"a":{"type":"string","format":"date"},"b":{"type":"string","pattern":"^[A-Z]{2}-\\d{3,4}$"},
              "c":{"type":"array","items":{"type":"string","pattern":"(?:x|\\u00e9)[^\\s<>]*\\.?$","maxLength":12}},
-             "id":{"type":"string","format":"uuid"},"when":{"format":"date-time"},"at":{"format":"time"},"x":{"type":"string","pattern":"\\ud83d\\ude00|[\\w.+-]+@\\w+"}}}
+             "id":{"type":"string","format":"uuid"},"when":{"format":"date-time"},"at":{"format":"time"},"x":{"type":"string","pattern":"\\ud83d\\ude00|[\\w.+-]+@\\w+"},
+             "d":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^(?!^[-+.]*$)[+-]?0*(?:\\d{0,5}|(?=[\\d.]{1,18}0*$)\\d{0,5}\\.\\d{0,12}0*$)"}]}}}
             """);
         yield return ("unions.json", """
             {"type":"object","properties":{"shape":{"type":"object","required":["kind"],"anyOf":[{"properties":{"kind":{"const":"circle"},"r":{"type":"number"}}},

@@ -157,7 +157,11 @@ internal sealed class PatternAutomaton
 
     /// <summary>The automaton of a pattern tree.</summary>
     /// <exception cref="NotSupportedException">It would be larger than the limits, or no string matches it.</exception>
-    public static PatternAutomaton Build(RegexNode pattern) => Determinize(PatternNfa.From(pattern)).Trimmed();
+    public static PatternAutomaton Build(RegexNode pattern)
+    {
+        var (intervalStarts, next, accepting) = PatternDeterminizer.Determinize(PatternNfa.From(pattern));
+        return new PatternAutomaton(intervalStarts, next, accepting).Trimmed();
+    }
 
     /// <summary>
     /// This automaton with strings of minLength to maxLength code points only: the product with a counter (which stops
@@ -236,61 +240,6 @@ internal sealed class PatternAutomaton
             if (_next[s * Intervals + k] is var t and >= 0) yield return t;
     }
 
-    /// <summary>The subset construction: each state is the ε-closed set of NFA states the text so far can be in.</summary>
-    static PatternAutomaton Determinize(PatternNfa nfa)
-    {
-        int[] starts = [.. nfa.Sets.SelectMany(set => set.Ranges.SelectMany(r => (int[])[r.First, r.Last + 1]))
-            .Append(0).Where(point => point <= CodePointSet.MaxCodePoint).Distinct().Order()];
-        int intervals = starts.Length;
-
-        var index = new Dictionary<string, int>();
-        var order = new List<int[]>();
-        int Intern(SortedSet<int> set)
-        {
-            string key = string.Join(',', set);
-            if (index.TryGetValue(key, out int id)) return id;
-            index[key] = order.Count;
-            order.Add([.. set]);
-            CheckSize(order.Count, intervals);
-            return order.Count - 1;
-        }
-
-        long work = 0;
-        SortedSet<int> Closed(IEnumerable<int> states)
-        {
-            var closure = Closure(nfa, states);
-            if ((work += closure.Count) > MaxBuildWork)
-                throw new NotSupportedException($"needs more than {MaxBuildWork} steps to build its automaton (its repeats make too many states to follow at once)");
-            return closure;
-        }
-
-        Intern(Closed([nfa.Start]));
-        var next = new List<int>();
-        var targets = new SortedSet<int>[intervals];
-        for (int i = 0; i < order.Count; i++)
-        {
-            for (int k = 0; k < intervals; k++) targets[k] = [];
-            foreach (int state in order[i])
-                foreach (var (set, target) in nfa.Moves(state))
-                    foreach (var (first, last) in set.Ranges)
-                        for (int k = Array.BinarySearch(starts, first); k < intervals && starts[k] <= last; k++) targets[k].Add(target);
-            for (int k = 0; k < intervals; k++)
-                next.Add(targets[k].Count == 0 ? -1 : Intern(Closed(targets[k])));
-        }
-        bool[] accepting = [.. order.Select(set => Array.BinarySearch(set, nfa.Accept) >= 0)];
-        return new PatternAutomaton(starts, [.. next], accepting);
-    }
-
-    static SortedSet<int> Closure(PatternNfa nfa, IEnumerable<int> states)
-    {
-        var closure = new SortedSet<int>(states);
-        var pending = new Stack<int>(closure);
-        while (pending.TryPop(out int state))
-            foreach (int target in nfa.EmptyEdges(state))
-                if (closure.Add(target)) pending.Push(target);
-        return closure;
-    }
-
     /// <summary>Only the states reachable from the start that can reach an accepting state, the start first.</summary>
     PatternAutomaton Trimmed()
     {
@@ -331,7 +280,8 @@ internal sealed class PatternAutomaton
 
     void CheckSize(int states) => CheckSize(states, Intervals);
 
-    static void CheckSize(int states, int intervals)
+    /// <exception cref="NotSupportedException">Past <see cref="MaxStates"/> or <see cref="MaxTableEntries"/>.</exception>
+    internal static void CheckSize(int states, int intervals)
     {
         if (states > MaxStates || (long)states * intervals > MaxTableEntries)
             throw new NotSupportedException($"needs more than {MaxStates} automaton states or {MaxTableEntries} transitions (shorten its counted repeats or length bounds)");

@@ -2,8 +2,10 @@ namespace BitNet.Gpu.Engine.Sampling.Patterns;
 
 /// <summary>
 /// A nondeterministic automaton made from a <see cref="RegexNode"/> by Thompson's construction: each part of the tree
-/// becomes a fragment with one entry and one exit; counted repeats are copied out. <see cref="PatternAutomaton"/> turns
-/// it into a deterministic one.
+/// becomes a fragment with one entry and one exit; counted repeats are copied out. Tests that read nothing are edges
+/// that read nothing either, each followed only where its test holds: '^' before any character, '$' at the end, and a
+/// lookahead, which sets its body (a fragment of its own, entered nowhere else) to run beside the rest.
+/// <see cref="PatternDeterminizer"/> turns it into a deterministic one.
 /// </summary>
 internal sealed class PatternNfa
 {
@@ -12,6 +14,9 @@ internal sealed class PatternNfa
 
     readonly List<List<int>> _empty = [];                             // ε-edges per state
     readonly List<List<(CodePointSet Set, int Target)>> _moves = []; // character edges per state
+    readonly List<List<int>> _atStart = [], _atEnd = [];             // '^' and '$' edges per state
+    readonly List<List<(int Lookahead, int Target)>> _lookaheadEdges = [];
+    readonly List<(int Start, int Accept, bool Negated)> _lookaheads = [];
 
     public int Start { get; }
     public int Accept { get; }
@@ -27,6 +32,21 @@ internal sealed class PatternNfa
 
     public IReadOnlyList<int> EmptyEdges(int state) => _empty[state];
     public IReadOnlyList<(CodePointSet Set, int Target)> Moves(int state) => _moves[state];
+
+    /// <summary>Edges followed only before any character ('^').</summary>
+    public IReadOnlyList<int> StartEdges(int state) => _atStart[state];
+
+    /// <summary>Edges followed only at the end of the string ('$').</summary>
+    public IReadOnlyList<int> EndEdges(int state) => _atEnd[state];
+
+    /// <summary>Edges that set a lookahead (by its index) running as they are followed.</summary>
+    public IReadOnlyList<(int Lookahead, int Target)> LookaheadEdges(int state) => _lookaheadEdges[state];
+
+    /// <summary>Each lookahead's body: its entry and exit, and whether a match of it fails the test.</summary>
+    public IReadOnlyList<(int Start, int Accept, bool Negated)> Lookaheads => _lookaheads;
+
+    /// <summary>Whether the automaton has tests a plain subset construction cannot follow (a lookahead).</summary>
+    public bool HasLookahead => _lookaheads.Count > 0;
 
     /// <summary>Every set on an edge: the automaton's alphabet is cut where any of them begins or ends.</summary>
     public IEnumerable<CodePointSet> Sets => _moves.SelectMany(edges => edges.Select(edge => edge.Set));
@@ -60,6 +80,20 @@ internal sealed class PatternNfa
             }
             case RegexNode.Repeat repeat:
                 return BuildRepeat(repeat);
+            case RegexNode.Anchor anchor:
+            {
+                int entry = NewState(), exit = NewState();
+                (anchor.AtStart ? _atStart : _atEnd)[entry].Add(exit);
+                return (entry, exit);
+            }
+            case RegexNode.Lookahead lookahead:
+            {
+                int entry = NewState(), exit = NewState();
+                var (start, accept) = Build(lookahead.Body);
+                _lookaheadEdges[entry].Add((_lookaheads.Count, exit));
+                _lookaheads.Add((start, accept, lookahead.Negated));
+                return (entry, exit);
+            }
             default:
                 throw new ArgumentException($"unknown regex node {node.GetType().Name}", nameof(node));
         }
@@ -100,6 +134,9 @@ internal sealed class PatternNfa
         if (_empty.Count >= MaxStates) throw new NotSupportedException($"needs more than {MaxStates} automaton states (shorten its counted repeats)");
         _empty.Add([]);
         _moves.Add([]);
+        _atStart.Add([]);
+        _atEnd.Add([]);
+        _lookaheadEdges.Add([]);
         return _empty.Count - 1;
     }
 }

@@ -15,6 +15,12 @@ internal abstract record RegexNode
     /// <summary>The body from Min to Max times (Max null: without bound).</summary>
     public sealed record Repeat(RegexNode Body, int Min, int? Max) : RegexNode;
 
+    /// <summary>A test that reads nothing: '^' (nothing read before it) or '$' (nothing left after it).</summary>
+    public sealed record Anchor(bool AtStart) : RegexNode;
+
+    /// <summary>(?=Body) or, negated, (?!Body): a test that reads nothing: the rest of the string starts (does not start) with a match of Body.</summary>
+    public sealed record Lookahead(RegexNode Body, bool Negated) : RegexNode;
+
     public static readonly RegexNode Nothing = new Sequence([]);
 
     /// <summary>[\s\S]*: what an unanchored end of a pattern allows.</summary>

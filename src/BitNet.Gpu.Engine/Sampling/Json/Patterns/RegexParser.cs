@@ -6,9 +6,10 @@ namespace BitNet.Gpu.Engine.Sampling.Patterns;
 /// Reads a JSON Schema <c>pattern</c>: an ECMAScript regular expression, over code points. What a finite automaton can
 /// hold is read: characters and escapes (\d \w \s and their complements, \t \n \r \f \v \0 \cX \xHH \uHHHH \u{H…}),
 /// '.', classes, groups (capturing, named, non-capturing), alternation, the quantifiers * + ? {n} {n,} {n,m} (lazy or
-/// not: the same strings match). A pattern matches anywhere in a string unless it is anchored, so an alternative
-/// without '^' gets any text before it, and one without '$' any text after. Backreferences, lookaround, word
-/// boundaries, Unicode property classes and anchors inside groups are refused with their place.
+/// not: the same strings match), the anchors '^' and '$' anywhere, and lookahead (?=…) and (?!…) (as Pydantic writes a
+/// Decimal's pattern), not nested. A pattern matches anywhere in a string (JSON Schema's reading), so the tree is the
+/// pattern with any text before and after it, its anchors tests of where it stands. Backreferences, lookbehind, word
+/// boundaries and Unicode property classes are refused with their place.
 /// </summary>
 internal sealed class RegexParser
 {
@@ -21,6 +22,7 @@ internal sealed class RegexParser
     readonly string _pattern;
     int _at;
     int _groupDepth;
+    bool _inLookahead;
 
     RegexParser(string pattern) => _pattern = pattern;
 
@@ -38,22 +40,8 @@ internal sealed class RegexParser
     char Peek => _pattern[_at];
     bool Next(char c) => !AtEnd && Peek == c;
 
-    /// <summary>The top-level alternatives, each anchored where it says so and open to any text where it does not.</summary>
-    RegexNode TopLevel()
-    {
-        var choices = new List<RegexNode>();
-        do
-        {
-            bool anchoredStart = Take('^');
-            var parts = Terms();
-            bool anchoredEnd = Take('$'); // Terms stops at a '$' only at the end or before '|'
-            if (!anchoredStart) parts.Insert(0, RegexNode.AnyText);
-            if (!anchoredEnd) parts.Add(RegexNode.AnyText);
-            choices.Add(new RegexNode.Sequence([.. parts]));
-        }
-        while (Take('|'));
-        return choices.Count == 1 ? choices[0] : new RegexNode.Choice([.. choices]);
-    }
+    /// <summary>The pattern, searched for: any text before it and after it (its anchors say where it must stand).</summary>
+    RegexNode TopLevel() => new RegexNode.Sequence([RegexNode.AnyText, Disjunction(), RegexNode.AnyText]);
 
     RegexNode Disjunction()
     {
@@ -62,14 +50,18 @@ internal sealed class RegexParser
         return choices.Count == 1 ? choices[0] : new RegexNode.Choice([.. choices]);
     }
 
-    /// <summary>Terms up to '|', ')', the end, or (at the top level) a final '$'.</summary>
+    /// <summary>Terms up to '|', ')' or the end.</summary>
     List<RegexNode> Terms()
     {
         var terms = new List<RegexNode>();
         while (!AtEnd && Peek is not ('|' or ')'))
         {
-            if (Peek == '$' && _groupDepth == 0 && (_at + 1 == _pattern.Length || _pattern[_at + 1] == '|')) break;
-            if (Peek is '^' or '$') throw Unsupported($"the anchor '{Peek}' inside the pattern (only at the start and end of a top-level alternative)");
+            if (Take('^') || Take('$'))
+            {
+                terms.Add(new RegexNode.Anchor(AtStart: _pattern[_at - 1] == '^'));
+                if (!AtEnd && (Peek is '*' or '+' or '?' || Peek == '{' && QuantifierAhead())) throw Malformed($"nothing to repeat before '{Peek}' (an anchor reads nothing)");
+                continue;
+            }
             terms.Add(Quantified(Atom()));
         }
         return terms;
@@ -115,13 +107,31 @@ internal sealed class RegexParser
                 if (close < 0) throw Malformed("a group name without '>'");
                 _at = close + 1;
             }
-            else throw Unsupported("lookaround ('(?=', '(?!', '(?<=', '(?<!')", start);
+            else if (Next('=') || Next('!')) return Lookahead(start);
+            else if (Next('<')) throw Unsupported("lookbehind ('(?<=', '(?<!')", start);
+            else throw Unsupported($"the group '(?{(AtEnd ? "" : Peek.ToString())}'", start);
         }
         if (++_groupDepth > MaxGroupDepth) throw Unsupported($"groups nested more than {MaxGroupDepth} deep", start);
         var body = Disjunction();
         _groupDepth--;
         if (!Take(')')) throw Malformed("'(' without ')'", start);
         return body;
+    }
+
+    /// <summary>After "(?": (?=…) or (?!…), its body read as a group's; one inside another is refused.</summary>
+    RegexNode Lookahead(int start)
+    {
+        bool negated = Peek == '!';
+        _at++;
+        if (_inLookahead) throw Unsupported("a lookahead inside a lookahead", start);
+        _inLookahead = true;
+        if (++_groupDepth > MaxGroupDepth) throw Unsupported($"groups nested more than {MaxGroupDepth} deep", start);
+        var body = Disjunction();
+        (_groupDepth, _inLookahead) = (_groupDepth - 1, false);
+        if (!Take(')')) throw Malformed("'(' without ')'", start);
+        var lookahead = new RegexNode.Lookahead(body, negated);
+        if (!AtEnd && (Peek is '*' or '+' or '?' || Peek == '{' && QuantifierAhead())) throw Unsupported("a quantifier on a lookahead");
+        return lookahead;
     }
 
     /// <summary>The atom with the quantifier that follows it, if one does.</summary>

@@ -95,6 +95,11 @@ public class JsonSchemaPrefixTests
           "base":{"type":"object","properties":{"name":{"type":"string","maxLength":8}},"required":["name"]}}}
         """;
 
+    /// <summary>What Pydantic writes for a Decimal: a number, or a string its pattern (a negative lookahead first) accepts.</summary>
+    internal const string PydanticDecimal = """
+        {"type":"object","properties":{"price":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$"}],"title":"Price"}},"required":["price"]}
+        """;
+
     public static TheoryData<string, string> Valid => new()
     {
         { Weather, """{"city":"Oslo","temperature":null,"kind":"Rainy","tags":[],"when":"2026-12-07T10:15:00Z","wind":3.5e1,"next":null}""" },
@@ -121,6 +126,9 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
         { Numbers, """{"p":0.123456789}""" },
+        { PydanticDecimal, """{"price":"12.50"}""" },
+        { PydanticDecimal, """{"price":"-.5"}""" },
+        { PydanticDecimal, """{"price":3.25}""" },
         { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":9.5}""" }, // bounds as strings, as M.E.AI writes a decimal's [Range]
         { Tuples, """{"point":[1,2.5],"row":["x",3,true,false],"open":["a",1,{"k":null}],"wrapped":{"name":"n"}}""" },
         { Tuples, """{"row":[],"open":[]}""" },
@@ -213,6 +221,9 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"kind":"c"}""", "{\"kind\":\"" },                          // the enum value that breaks the pattern is dropped
         { Numbers, """{"p":1.5}""", """{"p":1.""" },                                   // past the maximum
         { Numbers, """{"p":2}""", """{"p":""" },                                       // 2 and 20, 200, ... all past it
+        { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
+        { PydanticDecimal, """{"price":""}""", "{\"price\":\"" },               // nor nothing
+        { PydanticDecimal, """{"price":"1a"}""", """{"price":"1""" },
         { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":10}""", """{"d":1""" },
         { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":0.4}""", """{"d":0.""" },
         { Numbers, """{"p":-0.5}""", """{"p":-0.""" },                                 // only -0 is not below 0
