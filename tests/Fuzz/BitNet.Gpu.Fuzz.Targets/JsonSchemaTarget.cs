@@ -18,6 +18,7 @@ static class JsonSchemaTarget
         """{"x":"\ud83d\ude00\u0000é","y":[[],{}],"z":"abc"}"""u8.ToArray(),
         [(byte)'{', (byte)'"', (byte)'s', (byte)'"', (byte)':', (byte)'"', 0xE6, 0x97, (byte)'"', (byte)'}'],
         """{"shape":{"kind":"square","s":3},"pet":{"t":"dog","b":[1]},"v":"ab","items":[{"t":"cat","n":""},{}]}"""u8.ToArray(),
+        """{"u":["a","\u0061",1,-0,0,true,true],"c":["x","x"]}"""u8.ToArray(),
     ];
 
     public static void Run(byte[] input)

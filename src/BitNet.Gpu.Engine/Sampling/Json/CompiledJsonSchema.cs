@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// Held: <c>type</c> (and type arrays, <c>nullable</c>), <c>properties</c>, <c>required</c>, <c>additionalProperties</c>
 /// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>minProperties</c>/
 /// <c>maxProperties</c>, <c>items</c>, tuples (<c>prefixItems</c>, or <c>items</c> as an array with
-/// <c>additionalItems</c>), <c>minItems</c>/<c>maxItems</c>, <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
+/// <c>additionalItems</c>), <c>minItems</c>/<c>maxItems</c>, <c>uniqueItems</c> (over scalar items), <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
 /// automaton, lookahead included: no backreferences or lookbehind), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
 /// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
 /// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals),
@@ -20,7 +20,7 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// within the document (recursion included). Properties may come in any order, except that an object branch of a union
 /// whose first property is a required constant (System.Text.Json's type discriminator) writes it first.
 /// Annotations (<c>description</c>, <c>discriminator</c>, other formats, ...) are ignored; other validation keywords
-/// (<c>multipleOf</c>, <c>uniqueItems</c>, ...) are refused rather than left unchecked. The root must allow an object.
+/// (<c>multipleOf</c>, <c>uniqueItems</c> on objects, ...) are refused rather than left unchecked. The root must allow an object.
 /// </para>
 /// </summary>
 /// <example><c>var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");</c></example>

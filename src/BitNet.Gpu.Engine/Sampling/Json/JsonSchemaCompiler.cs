@@ -26,7 +26,7 @@ internal sealed class JsonSchemaCompiler
     static readonly HashSet<string> NotEnforced =
     [
         "multipleOf", "not", "if", "then",
-        "else", "patternProperties", "propertyNames", "contains", "minContains", "maxContains", "uniqueItems",
+        "else", "patternProperties", "propertyNames", "contains", "minContains", "maxContains",
         "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
         "unevaluatedItems", "$dynamicRef", "$recursiveRef",
     ];
@@ -454,6 +454,36 @@ internal sealed class JsonSchemaCompiler
             : rest.ValueKind == JsonValueKind.Object ? At($"{pointer}/{restKeyword}")
             : throw Malformed(pointer, restKeyword, "must be a schema");
         if (node.MinItems > node.MaxItems) throw Unsupported(pointer, "minItems", $"above the {node.MaxItems} items a tuple with \"{restKeyword}\": false allows");
+        ReadUniqueItems(node, schema, pointer);
+    }
+
+    /// <summary>
+    /// uniqueItems, held where every item is a scalar whose value can be told apart as it is read and a duplicate can
+    /// always be avoided: enum values (left out once used), true, false, null (once each), strings without a
+    /// maxLength or pattern and integers without bounds (a duplicate refused at its end can be written on into
+    /// another value). Objects, arrays, numbers that may have a fraction, bounded strings and integers, and tuples are
+    /// refused, and so are items too few to make minItems.
+    /// </summary>
+    static void ReadUniqueItems(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        if (!schema.TryGetProperty("uniqueItems", out var unique)) return;
+        if (unique.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw Malformed(pointer, "uniqueItems", "must be true or false");
+        if (unique.ValueKind == JsonValueKind.False || (node.Types & JsonTypes.Array) == 0) return;
+        if (node.PrefixItems.Length > 0) throw Unsupported(pointer, "uniqueItems", "on a tuple (prefixItems)");
+        var items = node.Items;
+        string why = !items.TypesSettled || items.Branches is not null ? "whose items refer back to the array or are a union of overlapping branches"
+            : items.Literals is not null ? (items.Literals.Any(l => UniqueValues.OfLiteral(l) is null) ? "whose enum values include a number with a fraction" : "")
+            : (items.Types & (JsonTypes.Object | JsonTypes.Array)) != 0 ? "on items that may be objects or arrays (or on items of any type)"
+            : (items.Types & JsonTypes.Number) != 0 ? "on numbers that may have a fraction"
+            : (items.Types & JsonTypes.Integer) != 0 && items.NumberRules.HasIntegerBounds ? "on integers with minimum or maximum"
+            : (items.Types & JsonTypes.String) != 0 && (items.StringRules.MaxLength != int.MaxValue || items.StringRules.Pattern is not null) ? "on strings with maxLength, pattern or format"
+            : "";
+        if (why.Length > 0) throw Unsupported(pointer, "uniqueItems", why);
+        if (items.Literals is { } literals) items.LiteralHashes = [.. literals.Select(l => UniqueValues.OfLiteral(l)!.Value)];
+        int? values = items.Literals?.Length ?? ((items.Types & (JsonTypes.String | JsonTypes.Integer)) == 0
+            ? ((items.Types & JsonTypes.Boolean) != 0 ? 2 : 0) + ((items.Types & JsonTypes.Null) != 0 ? 1 : 0) : null);
+        if (values < node.MinItems) throw Unsupported(pointer, "minItems", $"of {node.MinItems} with uniqueItems, where the items have {values} values");
+        node.UniqueItems = true;
     }
 
     JsonSchemaNode[] ReadTuple(JsonElement schemas, string pointer, string keyword)

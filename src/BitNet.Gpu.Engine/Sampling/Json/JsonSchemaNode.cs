@@ -49,6 +49,8 @@ internal sealed class JsonSchemaNode
     public JsonSchemaNode Items = null!;
     public int MinItems;
     public int MaxItems = int.MaxValue;
+    /// <summary>uniqueItems: no two items equal (items are scalars: see <see cref="UniqueValues"/>).</summary>
+    public bool UniqueItems;
 
     // Strings: length in characters (Unicode code points; an escape is one).
     public int MinLength;
@@ -62,6 +64,8 @@ internal sealed class JsonSchemaNode
 
     /// <summary>enum / const: the value must be one of these compact JSON texts (scalars only), else null.</summary>
     public byte[][]? Literals;
+    /// <summary>Where the node is the items of an array with uniqueItems: each enum value's hash (see <see cref="UniqueValues"/>).</summary>
+    public ulong[]? LiteralHashes;
 
     /// <summary>
     /// anyOf / oneOf whose branches overlap (two objects, say), so no byte settles at once which one holds: the branches,

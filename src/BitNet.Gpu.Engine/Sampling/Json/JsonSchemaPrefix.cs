@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using BitNet.Gpu.Engine.Sampling.Patterns;
 using Expect = BitNet.Gpu.Engine.Sampling.JsonPrefix.Expect;
 
@@ -20,6 +21,7 @@ internal struct JsonSchemaPrefix : IJsonText
         public ulong Seen;            // objects: bit i once declared property i was read
         public int Keys;              // objects: keys read
         public int Items;             // arrays: items started
+        public ImmutableHashSet<ulong>? Unique; // arrays with uniqueItems: the items' values read (see UniqueValues)
     }
 
     /// <summary>The containers around the innermost one, shared by every copy.</summary>
@@ -47,6 +49,9 @@ internal struct JsonSchemaPrefix : IJsonText
     bool _negative, _hasDigits, _boundedInteger;
     DecimalReader _decimal;    // a bounded number that may have a fraction
     bool _boundedDecimal;
+    bool _uniqueItem;          // the value is an item of an array with uniqueItems
+    bool _itemIsInteger, _itemNegative;
+    ulong _itemHash;           // its value's hash so far (see UniqueValues)
 
     public JsonSchemaPrefix(JsonSchemaNode root) => _next = _value = root;
 
@@ -74,7 +79,7 @@ internal struct JsonSchemaPrefix : IJsonText
         bool valueNext = state is Expect.TopObject or Expect.Value or Expect.FirstValueOrEnd or Expect.Colon;
         return ReferenceEquals(_outer, other._outer) && ReferenceEquals(_top.Node, other._top.Node) && _top.IsArray == other._top.IsArray
             && _top.Seen == other._top.Seen && _top.Keys == other._top.Keys && _top.Items == other._top.Items
-            && (!valueNext || ReferenceEquals(_next, other._next));
+            && ReferenceEquals(_top.Unique, other._top.Unique) && (!valueNext || ReferenceEquals(_next, other._next));
     }
 
     public readonly bool IsComplete => _syntax.IsComplete;
@@ -137,11 +142,14 @@ internal struct JsonSchemaPrefix : IJsonText
         };
         if ((node.Types & type) == 0) return false;
         _value = node;
+        _uniqueItem = _top.IsArray && _top.Node!.UniqueItems;
         if (node.Literals is { } literals)
         {
-            (_matching, _candidates, _matched) = (Matching.Literal, AllOf(literals.Length), 0);
+            ulong candidates = AllOf(literals.Length) & ~(_uniqueItem ? LiteralsAlreadyItems(node.LiteralHashes!) : 0);
+            (_matching, _candidates, _matched) = (Matching.Literal, candidates, 0);
             if (!MatchLiteral(b)) return false;
         }
+        else if (_uniqueItem && !StartUniqueItem(b)) return false;
         if (b == '{') Open(node.ObjectRules, isArray: false);
         else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.ItemAt(0); }
         else if (b == '"') (_chars, _patternState) = (0, PatternAutomaton.Start);
@@ -164,7 +172,42 @@ internal struct JsonSchemaPrefix : IJsonText
         if (after is Expect.Point or Expect.Exponent && (_value.Types & JsonTypes.Number) == 0) return false;
         if (_boundedInteger && !AddDigit(b)) return false;
         if (_boundedDecimal && !_decimal.Push(b, after, _value.NumberRules.DecimalBounds!.Value)) return false;
+        if (_uniqueItem && _matching != Matching.Literal) _itemHash = UniqueValues.Fold(_itemHash, b); // a digit: unique items are integers
         return _matching != Matching.Literal || MatchLiteral(b);
+    }
+
+    /// <summary>The first byte of a unique item that is not an enum value: true, false and null once each; a string's or integer's hash begun.</summary>
+    bool StartUniqueItem(byte b)
+    {
+        (_itemHash, _itemIsInteger, _itemNegative) = b switch
+        {
+            (byte)'t' => (UniqueValues.True, false, false),
+            (byte)'f' => (UniqueValues.False, false, false),
+            (byte)'n' => (UniqueValues.Null, false, false),
+            (byte)'"' => (UniqueValues.StringStart, false, false),
+            (byte)'-' => (UniqueValues.IntegerStart, true, true),
+            _ => (UniqueValues.Fold(UniqueValues.IntegerStart, b), true, false),
+        };
+        return _itemIsInteger || b == '"' || _top.Unique?.Contains(_itemHash) != true;
+    }
+
+    /// <summary>The enum values (as bits) already among the array's items.</summary>
+    readonly ulong LiteralsAlreadyItems(ulong[] hashes)
+    {
+        ulong seen = 0;
+        for (int i = 0; i < hashes.Length; i++)
+            if (_top.Unique?.Contains(hashes[i]) == true) seen |= 1UL << i;
+        return seen;
+    }
+
+    /// <summary>A unique item read whole: false if an earlier item has its value, else kept among them.</summary>
+    bool AddUniqueItem(ulong hash)
+    {
+        _uniqueItem = false;
+        var seen = _top.Unique ?? [];
+        if (seen.Contains(hash)) return false;
+        _top.Unique = seen.Add(hash);
+        return true;
     }
 
     /// <summary>One more digit of a bounded integer; false once no integer in bounds starts with the digits read.</summary>
@@ -199,38 +242,63 @@ internal struct JsonSchemaPrefix : IJsonText
     {
         if (_matching == Matching.Literal) return MatchLiteral(b) && (!closes || EndScalar());
         if (_value.StringRules.Pattern is { } pattern) return closes ? pattern.IsAccepting(_patternState) : PatternByte(pattern, b, before);
+        if (_uniqueItem) return UniqueStringByte(b, before, closes);
         if (closes) return _chars >= _value.StringRules.MinLength;
         bool startsCharacter = before == Expect.String && (b & 0xC0) != 0x80; // not a UTF-8 continuation or inside an escape
         return !startsCharacter || ++_chars <= _value.StringRules.MaxLength;
     }
 
+    /// <summary>A byte of a unique item's string: its characters folded into the item's hash, which must be new at the closing quote.</summary>
+    bool UniqueStringByte(byte b, Expect before, bool closes)
+    {
+        if (closes) return _chars >= _value.StringRules.MinLength && AddUniqueItem(_itemHash);
+        int codePoint = ReadCharacterByte(b, before);
+        if (codePoint < 0) return true;
+        _itemHash = UniqueValues.Fold(_itemHash, codePoint);
+        return ++_chars <= _value.StringRules.MaxLength;
+    }
+
     /// <summary>
-    /// A byte of a string held to a pattern: each character, written as it is, as UTF-8 or as an escape, takes the
-    /// automaton on. A byte that starts or continues a character is taken while some character it can still become
-    /// takes the automaton on: the code points the bytes so far leave open form one range.
+    /// A byte of a string's characters (JsonPrefix has taken it), written as it is, as UTF-8 or as an escape: the code
+    /// point it completes, or −1 for a byte inside a character or an escape (the bits read kept in _partial).
     /// </summary>
-    bool PatternByte(PatternAutomaton pattern, byte b, Expect before)
+    int ReadCharacterByte(byte b, Expect before)
     {
         switch (before)
         {
             case Expect.Escape:
-                if (b == 'u') { (_partial, _partialLeft) = (0, 4); return true; } // the backslash was taken knowing some \uXXXX takes it
-                return TakeCharacter(pattern, b switch { (byte)'b' => '\b', (byte)'f' => '\f', (byte)'n' => '\n', (byte)'r' => '\r', (byte)'t' => '\t', _ => b });
+                if (b == 'u') { (_partial, _partialLeft) = (0, 4); return -1; }
+                return b switch { (byte)'b' => '\b', (byte)'f' => '\f', (byte)'n' => '\n', (byte)'r' => '\r', (byte)'t' => '\t', _ => b };
             case Expect.Unicode:
                 _partial = _partial << 4 | HexValue(b);
-                return --_partialLeft == 0 ? TakeCharacter(pattern, _partial) : pattern.CanStepPartial(_patternState, _partial, 4 * _partialLeft, floor: 0);
+                return --_partialLeft == 0 ? _partial : -1;
         }
-        if (b == '\\') return pattern.CanStep(_patternState, 0, 0xFFFF); // any character of the BMP may follow as \uXXXX
-        if (b < 0x80) return TakeCharacter(pattern, b);
+        if (b == '\\') return -1;
+        if (b < 0x80) return b;
         if ((b & 0xC0) == 0x80)
         {
             _partial = _partial << 6 | (b & 0x3F);
-            // JsonPrefix took it, so the bits read already rule out an overlong form: no floor needed.
-            return --_partialLeft == 0 ? TakeCharacter(pattern, _partial) : pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, floor: 0);
+            return --_partialLeft == 0 ? _partial : -1;
         }
-        // A lead byte (JsonPrefix took it, so it is a valid one): 110xxxxx, 1110xxxx or 11110xxx.
-        (_partial, _partialLeft) = PatternAutomaton.ReadLead(b);
-        return pattern.CanStepPartial(_patternState, _partial, 6 * _partialLeft, PatternAutomaton.FloorOf(_partialLeft));
+        (_partial, _partialLeft) = PatternAutomaton.ReadLead(b); // a lead byte: 110xxxxx, 1110xxxx or 11110xxx
+        return -1;
+    }
+
+    /// <summary>
+    /// A byte of a string held to a pattern: each character takes the automaton on. A byte that starts or continues a
+    /// character is taken while some character it can still become takes the automaton on: the code points the bytes
+    /// so far leave open form one range.
+    /// </summary>
+    bool PatternByte(PatternAutomaton pattern, byte b, Expect before)
+    {
+        int codePoint = ReadCharacterByte(b, before);
+        if (codePoint >= 0) return TakeCharacter(pattern, codePoint);
+        if (before == Expect.Escape) return true; // the 'u' of \uXXXX: the backslash was taken knowing some \uXXXX takes it
+        if (before == Expect.String && b == '\\') return pattern.CanStep(_patternState, 0, 0xFFFF); // any character of the BMP may follow as \uXXXX
+        int bitsEach = before == Expect.Unicode ? 4 : 6;
+        // A lead byte's characters start at the shortest form of their length; JsonPrefix took the continuations, so the bits read already rule out an overlong form.
+        int floor = before == Expect.String && b >= 0xC0 ? PatternAutomaton.FloorOf(_partialLeft) : 0;
+        return pattern.CanStepPartial(_patternState, _partial, bitsEach * _partialLeft, floor);
     }
 
     bool TakeCharacter(PatternAutomaton pattern, int codePoint)
@@ -292,9 +360,13 @@ internal struct JsonSchemaPrefix : IJsonText
             _boundedDecimal = false;
             if (!_decimal.EndsWithin(_value.NumberRules.DecimalBounds!.Value)) return false;
         }
-        if (_matching != Matching.Literal) return true;
-        _matching = Matching.None;
-        return Completed(_value.Literals!) >= 0;
+        if (_matching == Matching.Literal)
+        {
+            _matching = Matching.None;
+            int literal = Completed(_value.Literals!);
+            return literal >= 0 && (!_uniqueItem || AddUniqueItem(_value.LiteralHashes![literal]));
+        }
+        return !_uniqueItem || AddUniqueItem(_itemIsInteger ? UniqueValues.EndInteger(_itemHash, _itemNegative) : _itemHash);
     }
 
     /// <summary>The candidates whose next byte is b; one more byte matched.</summary>

@@ -40,6 +40,8 @@ public class JsonConstraintTests
     [InlineData("bundled model", "Tuples")]
     [InlineData("bundled model", "Unions")]
     [InlineData("Llama 3", "Unions")]
+    [InlineData("bundled model", "Sets")]
+    [InlineData("Llama 3", "Sets")]
     public void RandomLogits_DrawOneInstanceOfASchema_ThenOnlyTheEnd(string vocabulary, string name)
     {
         var tokenizer = vocabulary == "Llama 3" ? Tokenizers.Llama3TestData.FromJson : Bundled.Value;
@@ -51,6 +53,7 @@ public class JsonConstraintTests
             "Numbers" => JsonSchemaPrefixTests.Numbers,
             "Tuples" => JsonSchemaPrefixTests.Tuples,
             "Unions" => JsonSchemaPrefixTests.Unions,
+            "Sets" => JsonSchemaPrefixTests.Sets,
             _ => JsonSchemaPrefixTests.Recursive,
         };
         var schema = CompiledJsonSchema.Parse(schemaText);

@@ -134,6 +134,13 @@ internal static class JsonSchemaOracle
     static bool IsValidArray(JsonElement root, JsonElement schema, JsonElement value)
     {
         if (!InRange(schema, "minItems", "maxItems", value.GetArrayLength())) return false;
+        if (schema.TryGetProperty("uniqueItems", out var unique) && unique.ValueKind == JsonValueKind.True)
+        {
+            var items = value.EnumerateArray().ToList();
+            for (int i = 0; i < items.Count; i++)
+                for (int j = i + 1; j < items.Count; j++)
+                    if (JsonElement.DeepEquals(items[i], items[j])) return false;
+        }
         JsonElement[] tuple = [];
         string restKeyword = "items";
         if (schema.TryGetProperty("prefixItems", out var prefix)) tuple = [.. prefix.EnumerateArray()];

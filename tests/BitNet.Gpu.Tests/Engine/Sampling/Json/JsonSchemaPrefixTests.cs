@@ -95,6 +95,17 @@ public class JsonSchemaPrefixTests
           "base":{"type":"object","properties":{"name":{"type":"string","maxLength":8}},"required":["name"]}}}
         """;
 
+    /// <summary>Arrays with uniqueItems (Pydantic's set[str], set[int], set of an enum): strings however escaped, integers, enum values, true/false/null.</summary>
+    internal const string Sets = """
+        {"type":"object","properties":{
+         "tags":{"type":"array","items":{"type":"string","minLength":1},"uniqueItems":true,"maxItems":4},
+         "ids":{"type":"array","items":{"type":"integer"},"uniqueItems":true},
+         "days":{"type":"array","items":{"enum":["Mon","Tue","Wed"]},"uniqueItems":true,"minItems":1},
+         "flags":{"type":"array","items":{"type":["boolean","null"]},"uniqueItems":true},
+         "mixed":{"type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]},"uniqueItems":true},
+         "list":{"type":"array","items":{"type":"string"},"uniqueItems":false}}}
+        """;
+
     /// <summary>What Pydantic writes for a Decimal: a number, or a string its pattern (a negative lookahead first) accepts.</summary>
     internal const string PydanticDecimal = """
         {"type":"object","properties":{"price":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^(?!^[-+.]*$)[+-]?0*\\d*\\.?\\d*$"}],"title":"Price"}},"required":["price"]}
@@ -127,6 +138,8 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
         { Numbers, """{"p":0.123456789}""" },
         { PydanticDecimal, """{"price":"12.50"}""" },
+        { Sets, """{"tags":["a","b","\u0063","dé"],"ids":[1,-1,0,10,-10],"days":["Tue","Mon"],"flags":[true,null,false],"mixed":["1",1,"a"],"list":["x","x"]}""" },
+        { Sets, """{"ids":[-0],"days":["Wed"],"flags":[],"tags":[]}""" },
         { PydanticDecimal, """{"price":"-.5"}""" },
         { PydanticDecimal, """{"price":3.25}""" },
         { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":9.5}""" }, // bounds as strings, as M.E.AI writes a decimal's [Range]
@@ -222,6 +235,16 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":1.5}""", """{"p":1.""" },                                   // past the maximum
         { Numbers, """{"p":2}""", """{"p":""" },                                       // 2 and 20, 200, ... all past it
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
+        { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
+        { Sets, """{"tags":["ab","\u0061b"]}""", """{"tags":["ab","\u0061b""" },       // however it is escaped
+        { Sets, """{"tags":["é","\u00e9"]}""", """{"tags":["é","\u00e9""" },
+        { Sets, """{"ids":[7,7]}""", """{"ids":[7,7""" },                             // a duplicate integer, at its end (77 would be new)
+        { Sets, """{"ids":[0,-0]}""", """{"ids":[0,-0""" },                           // -0 is 0
+        { Sets, """{"days":["Mon","Mon"]}""", "{\"days\":[\"Mon\",\"" },              // an enum value used is left out
+        { Sets, """{"days":[]}""", """{"days":[""" },                                  // minItems
+        { Sets, """{"flags":[true,true]}""", """{"flags":[true,""" },                  // true once
+        { Sets, """{"flags":[null,false,null]}""", """{"flags":[null,false,""" },
+        { Sets, """{"mixed":[1,"1",1]}""", """{"mixed":[1,"1",1""" },                 // "1" and 1 differ; 1 twice does not
         { PydanticDecimal, """{"price":""}""", "{\"price\":\"" },               // nor nothing
         { PydanticDecimal, """{"price":"1a"}""", """{"price":"1""" },
         { """{"properties":{"d":{"type":"number","minimum":"0.5","maximum":"9.5"}}}""", """{"d":10}""", """{"d":1""" },
@@ -295,9 +318,10 @@ public class JsonSchemaPrefixTests
     [InlineData("Numbers")]
     [InlineData("Tuples")]
     [InlineData("Unions")]
+    [InlineData("Sets")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, "Unions" => Unions, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, "Unions" => Unions, "Sets" => Sets, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;
