@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace BitNet.Gpu.Engine.Sampling;
+
+/// <summary>Bounds on numbers: minimum, maximum and their exclusive forms, for integers and for numbers that may have a fraction.</summary>
+internal sealed partial class JsonSchemaCompiler
+{
+    static readonly string[] BoundKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+
+    /// <summary>
+    /// minimum, maximum, exclusiveMinimum, exclusiveMaximum: held digit by digit, for integers and for numbers that may
+    /// have a fraction. A bound may also be a string holding a JSON number, as Microsoft.Extensions.AI writes a
+    /// decimal's [Range] ("minimum": "0.5").
+    /// </summary>
+    static void ReadNumberBounds(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        var bounds = new Dictionary<string, JsonElement>();
+        foreach (string keyword in BoundKeywords)
+            if (schema.TryGetProperty(keyword, out var value))
+                bounds[keyword] = AsNumber(value) ?? throw Malformed(pointer, keyword, "must be a number");
+        if (bounds.Count == 0) return;
+        if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, bounds, pointer);
+        else ReadIntegerBounds(node, bounds, pointer);
+    }
+
+    /// <summary>A number, or a string that holds one JSON number; else null.</summary>
+    internal static JsonElement? AsNumber(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number) return value;
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= 64 } text) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == JsonValueKind.Number ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    static void ReadIntegerBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
+    {
+        double low = double.NegativeInfinity, high = double.PositiveInfinity;
+        foreach (var (keyword, value) in bounds)
+        {
+            double bound = value.GetDouble();
+            switch (keyword)
+            {
+                case "minimum": low = Math.Max(low, Math.Ceiling(bound)); break;
+                case "exclusiveMinimum": low = Math.Max(low, Math.Floor(bound) + 1); break;
+                case "maximum": high = Math.Min(high, Math.Floor(bound)); break;
+                default: high = Math.Min(high, Math.Ceiling(bound) - 1); break;
+            }
+        }
+        if (low > high) throw Unsupported(pointer, "minimum", $"above the maximum (no integer from {low} to {high})");
+        node.Minimum = (long)Math.Clamp(low, long.MinValue, long.MaxValue); // a double past a long saturates here, not wraps
+        node.Maximum = (long)Math.Clamp(high, long.MinValue, long.MaxValue);
+    }
+
+    /// <summary>
+    /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals):
+    /// the smallest and largest numbers on it within them.
+    /// </summary>
+    static void ReadDecimalBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
+    {
+        const decimal step = DecimalReader.Step;
+        decimal low = -DecimalReader.Largest, high = DecimalReader.Largest;
+        foreach (var (keyword, value) in bounds)
+        {
+            decimal steps = ReadDecimal(value) / step;
+            switch (keyword)
+            {
+                case "minimum": low = Math.Max(low, Math.Ceiling(steps) * step); break;
+                case "exclusiveMinimum": low = Math.Max(low, (Math.Floor(steps) + 1) * step); break;
+                case "maximum": high = Math.Min(high, Math.Floor(steps) * step); break;
+                default: high = Math.Min(high, (Math.Ceiling(steps) - 1) * step); break;
+            }
+        }
+        if (low > high)
+            throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
+                $"{DecimalReader.MaxIntegerDigits} integer digits and {DecimalReader.MaxFractionDigits} decimals between them");
+        node.DecimalBounds = new DecimalBounds(low, high);
+    }
+
+    /// <summary>
+    /// A bound as a decimal, within ±10^19 (past the numbers written, so a bound past it acts as that); one between 0
+    /// and the grid's step, which decimal may round to 0, as half a step, which lands on the same side of the grid.
+    /// </summary>
+    static decimal ReadDecimal(JsonElement value)
+    {
+        double approximate = value.GetDouble();
+        const decimal limit = 10_000_000_000_000_000_000m;
+        if (!value.TryGetDecimal(out decimal exact) || Math.Abs(exact) > limit) return approximate > 0 ? limit : -limit;
+        if (exact == 0 && approximate != 0) return Math.Sign(approximate) * DecimalReader.Step / 2;
+        return exact;
+    }
+}
