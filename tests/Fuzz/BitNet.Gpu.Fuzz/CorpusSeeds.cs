@@ -199,7 +199,7 @@ static class CorpusSeeds
         yield return ("object.json", """
             {"type":"object","properties":{"a":{"type":"string","minLength":1,"maxLength":9},"c":{"type":"array","items":{"type":["integer","string"]},"minItems":1},
              "d":{"type":"object","additionalProperties":{"type":"number"},"maxProperties":3},"g":{"enum":[true,"x",1,null]},
-             "n":{"type":"integer","minimum":-5,"exclusiveMaximum":100},"u":{"type":"array","items":{"type":["string","integer","boolean"]},"uniqueItems":true},"r":{"type":["number","null"],"minimum":-1.5,"exclusiveMaximum":2}},"required":["a"]}
+             "n":{"type":"integer","minimum":-5,"exclusiveMaximum":100},"u":{"type":"array","items":{"type":["string","integer","boolean"]},"uniqueItems":true},"m":{"type":"number","multipleOf":7,"maximum":100},"r":{"type":["number","null"],"minimum":-1.5,"exclusiveMaximum":2}},"required":["a"]}
             """);
         yield return ("ref-anyof.json", """
             {"$defs":{"node":{"type":"object","properties":{"v":{"anyOf":[{"type":"string"},{"type":"null"}]},"next":{"allOf":[{"$ref":"#/$defs/node"}]},

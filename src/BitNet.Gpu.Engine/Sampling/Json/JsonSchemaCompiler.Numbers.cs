@@ -36,6 +36,22 @@ internal sealed partial class JsonSchemaCompiler
         catch (JsonException) { return null; }
     }
 
+    /// <summary>
+    /// multipleOf, held where it is a whole number: digit by digit, as the bounds are. A number held to a whole step is
+    /// written as an integer (no fraction or exponent); a step with a fraction (0.01) is refused.
+    /// </summary>
+    static void ReadMultipleOf(JsonSchemaNode node, JsonElement schema, string pointer)
+    {
+        if (!schema.TryGetProperty("multipleOf", out var value)) return;
+        var number = AsNumber(value) ?? throw Malformed(pointer, "multipleOf", "must be a number");
+        if (number.GetDouble() <= 0) throw Malformed(pointer, "multipleOf", "must be greater than 0");
+        if ((node.Types & (JsonTypes.Number | JsonTypes.Integer)) == 0) return; // it constrains numbers only
+        if (!number.TryGetDecimal(out decimal step) || step != decimal.Floor(step) || step > long.MaxValue)
+            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (a step with a fraction, or past 2^63)");
+        node.Types = (node.Types & ~JsonTypes.Number) | JsonTypes.Integer;
+        node.MultipleOf = (long)step;
+    }
+
     static void ReadIntegerBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
         double low = double.NegativeInfinity, high = double.PositiveInfinity;
@@ -53,7 +69,14 @@ internal sealed partial class JsonSchemaCompiler
         if (low > high) throw Unsupported(pointer, "minimum", $"above the maximum (no integer from {low} to {high})");
         node.Minimum = (long)Math.Clamp(low, long.MinValue, long.MaxValue); // a double past a long saturates here, not wraps
         node.Maximum = (long)Math.Clamp(high, long.MinValue, long.MaxValue);
+        if (!HasMultiple(node.Minimum, node.Maximum, node.MultipleOf))
+            throw Unsupported(pointer, "multipleOf", $"of {node.MultipleOf} with no multiple from {node.Minimum} to {node.Maximum}");
     }
+
+    /// <summary>Whether some multiple of step (none: any integer) lies from low to high.</summary>
+    internal static bool HasMultiple(Int128 low, Int128 high, long step) => low <= high && (step <= 1 || FloorDivide(high, step) * step >= low);
+
+    static Int128 FloorDivide(Int128 value, long divisor) => value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor);
 
     /// <summary>
     /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals):

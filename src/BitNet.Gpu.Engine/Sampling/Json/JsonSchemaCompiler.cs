@@ -25,7 +25,7 @@ internal sealed partial class JsonSchemaCompiler
 
     static readonly HashSet<string> NotEnforced =
     [
-        "multipleOf", "not", "if", "then",
+        "not", "if", "then",
         "else", "patternProperties", "propertyNames", "contains", "minContains", "maxContains",
         "dependentRequired", "dependentSchemas", "dependencies", "unevaluatedProperties",
         "unevaluatedItems", "$dynamicRef", "$recursiveRef",
@@ -209,6 +209,7 @@ internal sealed partial class JsonSchemaCompiler
         ReadArray(node, schema, pointer);
         (node.MinLength, node.MaxLength) = ReadRange(schema, pointer, "minLength", "maxLength");
         ReadPattern(node, schema, pointer);
+        ReadMultipleOf(node, schema, pointer); // first: a whole step makes the bounds an integer's
         ReadNumberBounds(node, schema, pointer);
         DropLiteralsOutOfBounds(node, pointer);
     }
@@ -253,7 +254,8 @@ internal sealed partial class JsonSchemaCompiler
         {
             JsonValueKind.String when node.Pattern is { } pattern => pattern.Matches(value.GetString()!),
             JsonValueKind.String => value.GetString()!.EnumerateRunes().Count() is var length && length >= node.MinLength && length <= node.MaxLength,
-            JsonValueKind.Number when node.HasIntegerBounds => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum,
+            JsonValueKind.Number when node.HasIntegerRules => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum
+                && (node.MultipleOf == 0 || number % node.MultipleOf == 0),
             JsonValueKind.Number when node.DecimalBounds is { } bounds => value.TryGetDecimal(out decimal number) && number >= bounds.Low && number <= bounds.High,
             _ => true,
         };

@@ -85,7 +85,13 @@ internal sealed class JsonSchemaNode
     /// <summary>The schema of the array's item at index (from 0).</summary>
     public JsonSchemaNode ItemAt(int index) => index < PrefixItems.Length ? PrefixItems[index] : Items;
 
+    /// <summary>multipleOf, where it is a whole number (the node then holds integers only); 0 where there is none.</summary>
+    public long MultipleOf;
+
     public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
+
+    /// <summary>Integers read digit by digit: bounds or a multipleOf to keep.</summary>
+    public bool HasIntegerRules => HasIntegerBounds || MultipleOf > 0;
 
     /// <summary>Numbers that may have a fraction: minimum, maximum and their exclusive forms on the written grid, else null.</summary>
     public DecimalBounds? DecimalBounds;

@@ -153,7 +153,7 @@ internal partial struct JsonSchemaPrefix : IJsonText
         if (b == '{') Open(node.ObjectRules, isArray: false);
         else if (b == '[') { Open(node.ArrayRules, isArray: true); _next = node.ArrayRules.ItemAt(0); }
         else if (b == '"') (_chars, _patternState) = (0, PatternAutomaton.Start);
-        else if ((type & JsonTypes.Integer) != 0 && node.NumberRules.HasIntegerBounds)
+        else if ((type & JsonTypes.Integer) != 0 && node.NumberRules.HasIntegerRules)
         {
             (_boundedInteger, _negative, _hasDigits, _magnitude) = (true, b == '-', false, 0);
             return b == '-' ? CanReachBounds() : AddDigit(b);
@@ -185,8 +185,9 @@ internal partial struct JsonSchemaPrefix : IJsonText
     }
 
     /// <summary>
-    /// Whether some integer in [Minimum, Maximum] is written with the sign and digits read so far: the integers that
-    /// start with the digits m are m itself and, for k more digits, [m·10^k, (m+1)·10^k − 1] (m = 0 takes no more).
+    /// Whether some integer in [Minimum, Maximum] (and a multiple of MultipleOf) is written with the sign and digits read
+    /// so far: the integers that start with the digits m are m itself and, for k more digits, [m·10^k, (m+1)·10^k − 1]
+    /// (m = 0 takes no more).
     /// </summary>
     readonly bool CanReachBounds()
     {
@@ -198,7 +199,7 @@ internal partial struct JsonSchemaPrefix : IJsonText
             Int128 first = _magnitude * scale, last = (_magnitude + 1) * scale - 1;
             if (_magnitude == 0) last = 0;
             var (from, to) = _negative ? (-last, -first) : (first, last);
-            if (from <= high && to >= low) return true;
+            if (JsonSchemaCompiler.HasMultiple(Int128.Max(from, low), Int128.Min(to, high), rules.MultipleOf)) return true;
             if (_magnitude == 0 || first > long.MaxValue) return false;
         }
     }
@@ -245,7 +246,8 @@ internal partial struct JsonSchemaPrefix : IJsonText
         {
             _boundedInteger = false;
             long value = _negative ? -_magnitude : _magnitude;
-            if (value < _value.NumberRules.Minimum || value > _value.NumberRules.Maximum) return false;
+            var rules = _value.NumberRules;
+            if (value < rules.Minimum || value > rules.Maximum || rules.MultipleOf > 0 && value % rules.MultipleOf != 0) return false;
         }
         if (_boundedDecimal)
         {

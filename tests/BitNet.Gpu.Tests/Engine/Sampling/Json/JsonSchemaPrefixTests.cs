@@ -57,7 +57,10 @@ public class JsonSchemaPrefixTests
          "s":{"type":["number","null"],"minimum":2.5,"exclusiveMaximum":2.75,"examples":[2.5,2.7,null]},
          "n":{"exclusiveMaximum":0,"type":"number","examples":[-1,-0.5]},
          "big":{"type":"number","minimum":100000,"examples":[100000,123456.75]},
-         "e":{"enum":[0.5,2.5,1e1],"maximum":2.5}},
+         "e":{"enum":[0.5,2.5,1e1],"maximum":2.5},
+         "five":{"type":"integer","multipleOf":5,"minimum":-12,"maximum":23,"examples":[-10,0,20]},
+         "even":{"type":"number","multipleOf":2,"examples":[4,-8,100]},
+         "m":{"enum":[3,6,7,9.0],"multipleOf":3}},
          "required":["p"]}
         """;
 
@@ -137,6 +140,9 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
         { Numbers, """{"p":0.123456789}""" },
+        { Numbers, """{"p":0,"five":-10,"even":4,"m":6}""" },
+        { Numbers, """{"p":0,"five":20,"even":-0,"m":3}""" },
+        { Numbers, """{"p":0,"five":0,"even":123456789012}""" },
         { PydanticDecimal, """{"price":"12.50"}""" },
         { Sets, """{"tags":["a","b","\u0063","dé"],"ids":[1,-1,0,10,-10],"days":["Tue","Mon"],"flags":[true,null,false],"mixed":["1",1,"a"],"list":["x","x"]}""" },
         { Sets, """{"ids":[-0],"days":["Wed"],"flags":[],"tags":[]}""" },
@@ -234,6 +240,13 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"kind":"c"}""", "{\"kind\":\"" },                          // the enum value that breaks the pattern is dropped
         { Numbers, """{"p":1.5}""", """{"p":1.""" },                                   // past the maximum
         { Numbers, """{"p":2}""", """{"p":""" },                                       // 2 and 20, 200, ... all past it
+        { Numbers, """{"five":7}""", """{"five":""" },                                 // 7 and 70–79: no multiple of 5 up to 23
+        { Numbers, """{"five":2}""", """{"five":2""" },                                // 20 would be; 2 is not
+        { Numbers, """{"five":-15}""", """{"five":-1""" },                             // below the minimum
+        { Numbers, """{"even":3}""", """{"even":3""" },
+        { Numbers, """{"even":2.0}""", """{"even":2""" },                              // a whole step: written as an integer
+        { Numbers, """{"m":7}""", """{"m":""" },                                       // enum values that are no multiple are dropped
+        { Numbers, """{"m":9.0}""", """{"m":""" },
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
         { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
         { Sets, """{"tags":["ab","\u0061b"]}""", """{"tags":["ab","\u0061b""" },       // however it is escaped
