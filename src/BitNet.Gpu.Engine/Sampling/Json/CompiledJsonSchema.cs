@@ -11,8 +11,8 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// (absent with <c>properties</c> means no other keys, as llama.cpp's grammars have it), <c>minProperties</c>/
 /// <c>maxProperties</c>, <c>items</c>, tuples (<c>prefixItems</c>, or <c>items</c> as an array with
 /// <c>additionalItems</c>), <c>minItems</c>/<c>maxItems</c>, <c>uniqueItems</c> (over scalar items), <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
-/// automaton, lookahead included: no backreferences or lookbehind), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c> and
-/// <c>uuid</c> (as .NET's date, time and Guid types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
+/// automaton, lookahead included: no backreferences or lookbehind), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c>,
+/// <c>uuid</c>, <c>ipv4</c> and <c>ipv6</c> (as .NET's date, time, Guid and IPAddress types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
 /// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals), <c>multipleOf</c> (a whole step),
 /// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c> (branches that overlap, such as a discriminated union of objects,
 /// are followed side by side; keywords beside it hold for every branch), <c>oneOf</c> where its branches exclude each

@@ -89,7 +89,7 @@ internal static class JsonSchemaOracle
     /// <summary>
     /// The formats held, as the product defines them: RFC 3339 dates and date-times that .NET's DateOnly reads (years
     /// from 0001), fractions to 7 digits, offsets to ±14:00, a time of day without an offset, lowercase UUIDs; any
-    /// other format is an annotation.
+    /// other format is an annotation; IPv4 as the dotted quad IPAddress writes, IPv6 as IPAddress reads it.
     /// </summary>
     static bool HasFormat(JsonElement schema, string text)
     {
@@ -101,6 +101,8 @@ internal static class JsonSchemaOracle
             "time" => Whole(text, time),
             "date-time" => Whole(text, $"{date}T{time}(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)") && IsCalendarDate(text[..10]),
             "uuid" => Whole(text, "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"),
+            "ipv4" => System.Net.IPAddress.TryParse(text, out var v4) && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && v4.ToString() == text,
+            "ipv6" => System.Net.IPAddress.TryParse(text, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6,
             _ => true,
         };
     }

@@ -45,7 +45,9 @@ public class JsonSchemaPrefixTests
          "wide":{"type":"string","pattern":"é|\\u00e8|[\\u4e00-\\u9fff]","maxLength":4,"examples":["é","x日y","\u00e8"]},
          "kind":{"enum":["A-1","B-22","c"],"pattern":"^[A-Z]-\\d+$"},
          "quote":{"type":"string","pattern":"^\\n[\"/]$","examples":["\n\"","\n/"]},
-         "tag":{"type":"string","pattern":"^[^<>]*$","examples":["ab","x y",""]}},
+         "tag":{"type":"string","pattern":"^[^<>]*$","examples":["ab","x y",""]},
+         "ip4":{"type":"string","format":"ipv4","examples":["192.168.0.1","0.0.0.0","255.255.255.255"]},
+         "ip6":{"type":"string","format":"ipv6","examples":["::1","fe80::1:2","::ffff:10.0.0.1","2001:DB8::8:800:200C:417A"]}},
          "required":["code"]}
         """;
 
@@ -136,6 +138,8 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"code":"AB-123","word":"abbcz","when":"2026-12-07T10:00:00.5Z","day":"2024-02-29","at":"23:59:59","id":null}""" },
         { Patterned, """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","span":"-1.02:03:04.1234567","wide":"a\u65e5","kind":"B-22","quote":"\n\"","code":"ZZ-9999"}""" },
         { Patterned, """{"code":"QQ-000","wide":"\u00E8","quote":"\u000a\/"}""" },
+        { Patterned, """{"code":"QQ-000","ip4":"10.0.0.255","ip6":"1:2:3:4:5:6:7:8"}""" },
+        { Patterned, """{"code":"QQ-000","ip6":"::"}""" },
         { Numbers, """{"p":0,"t":-273.149999999,"s":2.5,"n":-0.000000001,"big":100000,"e":0.5}""" },
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
@@ -234,6 +238,11 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"when":"2026-12-07T10:00:00+15:00"}""", """{"when":"2026-12-07T10:00:00+1""" }, // offsets to ±14:00
         { Patterned, """{"when":"2026-12-07T10:00:00-14:01"}""", """{"when":"2026-12-07T10:00:00-14:0""" },
         { Patterned, """{"id":"0F8FAD5B"}""", """{"id":"0""" },                      // lowercase hex
+        { Patterned, """{"ip4":"256.0.0.1"}""", """{"ip4":"25""" },                  // an octet past 255
+        { Patterned, """{"ip4":"01.0.0.1"}""", """{"ip4":"0""" },                    // a leading zero
+        { Patterned, """{"ip4":"1.2.3"}""", """{"ip4":"1.2.3""" },                   // four parts
+        { Patterned, """{"ip6":"1::2::3"}""", """{"ip6":"1::2:""" },                 // one "::" at most
+        { Patterned, """{"ip6":"12345::"}""", """{"ip6":"1234""" },                  // four hex digits a group
         { Patterned, """{"wide":"abcd"}""", """{"wide":"abc""" },                    // maxLength 4: the last must match
         { Patterned, """{"wide":"abc\u00e0"}""", """{"wide":"abc\u00e""" },        // the fourth character must match: à does not
         { Patterned, """{"wide":"\ud83d"}""", """{"wide":"\ud""" },                // \ud8__ is a surrogate, never a character
