@@ -15,7 +15,7 @@ internal struct JsonSchemaChoices : IJsonText
     /// <summary>Choices followed at once.</summary>
     public const int MaxFollowed = 32;
 
-    [ThreadStatic] static JsonSchemaPrefix[]? s_scratch;
+    [ThreadStatic] static JsonSchemaPrefix[]? s_kept, s_front, s_back;
 
     JsonSchemaPrefix _one;      // the only choice, where _many is null
     JsonSchemaPrefix[]? _many;  // two or more
@@ -48,26 +48,30 @@ internal struct JsonSchemaChoices : IJsonText
     /// <summary>One choice's pattern; with several, tokens are read byte by byte instead.</summary>
     public readonly (Patterns.PatternAutomaton Automaton, int State)? PlainTextPattern => _many is null ? _one.PlainTextPattern : null;
 
-    /// <summary>Whether some choice takes the bytes (split where a value with overlapping branches starts among them); nothing is kept, so nothing is allocated.</summary>
+    /// <summary>
+    /// Whether the bytes can follow: read as <see cref="Push"/> reads them (the same splits, joins and limit, so a token
+    /// the mask leaves is one <see cref="Push"/> takes), on buffers kept per thread, so nothing is allocated.
+    /// </summary>
     public readonly bool Takes(ReadOnlySpan<byte> bytes)
     {
-        if (_many is null) return Takes(_one, bytes);
-        foreach (var choice in _many)
-            if (Takes(choice, bytes)) return true;
-        return false;
-    }
-
-    static bool Takes(JsonSchemaPrefix choice, ReadOnlySpan<byte> bytes)
-    {
-        for (int i = 0; i < bytes.Length; i++)
+        int at = 0;
+        var one = _one;
+        if (_many is null) // one choice until a value with overlapping branches starts, if one does
         {
-            if (choice.NextBranches is { } branches)
-            {
-                foreach (var branch in branches)
-                    if (Takes(choice.WithNext(branch), bytes[i..])) return true;
-                return false;
-            }
-            if (!choice.Push(bytes[i])) return false;
+            for (; at < bytes.Length && one.NextBranches is null; at++)
+                if (!one.Push(bytes[at])) return false;
+            if (at == bytes.Length) return true;
+        }
+        var front = s_front ??= new JsonSchemaPrefix[MaxFollowed];
+        var back = s_back ??= new JsonSchemaPrefix[MaxFollowed];
+        int count = _many?.Length ?? 1;
+        if (_many is null) front[0] = one;
+        else _many.CopyTo(front, 0);
+        for (; at < bytes.Length; at++)
+        {
+            count = Advance(front.AsSpan(0, count), bytes[at], back);
+            if (count == 0) return false;
+            (front, back) = (back, front);
         }
         return true;
     }
@@ -75,14 +79,20 @@ internal struct JsonSchemaChoices : IJsonText
     public bool Push(byte b)
     {
         if (_many is null && _one.NextBranches is null) return _one.Push(b);
-        var kept = s_scratch ??= new JsonSchemaPrefix[MaxFollowed];
-        int count = 0;
-        if (_many is null) Split(_one, b, kept, ref count);
-        else foreach (var choice in _many) Split(choice, b, kept, ref count);
+        var kept = s_kept ??= new JsonSchemaPrefix[MaxFollowed];
+        int count = _many is null ? Advance(new ReadOnlySpan<JsonSchemaPrefix>(in _one), b, kept) : Advance(_many, b, kept);
         if (count == 0) return false;
         if (count == 1) (_one, _many) = (kept[0], null);
         else _many = kept[..count];
         return true;
+    }
+
+    /// <summary>The choices after byte b, into kept (at most <see cref="MaxFollowed"/>, in order); how many.</summary>
+    static int Advance(ReadOnlySpan<JsonSchemaPrefix> choices, byte b, JsonSchemaPrefix[] kept)
+    {
+        int count = 0;
+        foreach (var choice in choices) Split(choice, b, kept, ref count);
+        return count;
     }
 
     /// <summary>The choice, or one per branch of the value it expects next, each kept where it takes b and leads somewhere new.</summary>

@@ -69,6 +69,24 @@ public class JsonSchemaChoicesTests
     }
 
     [Fact]
+    public void Takes_AgreesWithPush_WherePushDropsChoicesPastTheLimit()
+    {
+        // maxLength 1 to 40: the split keeps the first 32, so 33 characters are more than any choice followed takes.
+        string branches = string.Join(",", Enumerable.Range(1, 40).Select(i => $"{{\"type\":\"string\",\"maxLength\":{i}}}"));
+        var json = Read($"{{\"type\":\"object\",\"properties\":{{\"s\":{{\"anyOf\":[{branches}]}}}}}}", "{\"s\":", out bool taken);
+        Assert.True(taken);
+        foreach (int length in new[] { 1, 32, 33, 40 })
+        {
+            byte[] text = Encoding.UTF8.GetBytes("\"" + new string('x', length) + "\"");
+            var copy = json;
+            bool pushed = true;
+            foreach (byte b in text) pushed = pushed && copy.Push(b);
+            Assert.Equal(pushed, json.Takes(text));
+            Assert.Equal(length <= JsonSchemaChoices.MaxFollowed, pushed);
+        }
+    }
+
+    [Fact]
     public void PlainTextRoom_IsTheLargestAmongTheChoices()
     {
         var json = Read("""{"type":"object","properties":{"s":{"anyOf":[{"type":"string","maxLength":3},{"type":"string","maxLength":5},{"type":"null"}]}}}""", "{\"s\":\"a", out bool taken);
