@@ -7,7 +7,9 @@ namespace BitNet.Gpu.Fuzz;
 /// The input (as UTF-8) as a JSON Schema for structured output: compiled (<see cref="CompiledJsonSchema.Parse"/>, its
 /// keywords, $refs and patterns read into automata), then each of a few JSON texts, with strings in every form a pattern
 /// reads (escapes, multi-byte and cut characters), pushed through the schema's automaton byte by byte until it refuses
-/// one. Allowed: <see cref="ArgumentException"/> and <see cref="NotSupportedException"/>, the compiler's refusals.
+/// one; at each byte, whether the rest is taken is asked the mask's way (Takes) and read the way a drawn token is
+/// (Push), and the two must agree. Allowed: <see cref="ArgumentException"/> and <see cref="NotSupportedException"/>,
+/// the compiler's refusals.
 /// </summary>
 static class JsonSchemaTarget
 {
@@ -30,8 +32,16 @@ static class JsonSchemaTarget
         foreach (var text in Texts)
         {
             var json = new JsonSchemaChoices(schema.Root);
-            foreach (byte b in text)
-                if (!json.Push(b)) break;
+            for (int at = 0; at < text.Length; at++)
+            {
+                // The mask's question (Takes) must get Accept's answer (Push): else a token left would throw.
+                bool takesRest = json.Takes(text.AsSpan(at));
+                var copy = json;
+                bool pushesRest = true;
+                for (int i = at; i < text.Length && pushesRest; i++) pushesRest = copy.Push(text[i]);
+                if (takesRest != pushesRest) throw new InvalidOperationException($"Takes says {takesRest}, Push {pushesRest}, for the text from byte {at}");
+                if (!json.Push(text[at])) break;
+            }
             _ = json.PlainTextRoom;
             _ = json.PlainTextPattern;
         }
