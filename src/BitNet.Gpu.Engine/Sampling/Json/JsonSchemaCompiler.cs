@@ -133,13 +133,12 @@ internal sealed partial class JsonSchemaCompiler
 
     JsonSchemaNode FollowRef(string pointer, JsonElement element, JsonElement reference)
     {
-        if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
-            throw Malformed(pointer, "$ref", "must be a JSON pointer into this schema, starting with \"#\"");
+        string target = ReferenceTarget(reference, pointer);
         if (element.EnumerateObject().Any(keyword => keyword.Name != "$ref" && !IsAnnotation(keyword) && !IsEmptySchema(keyword.Value)))
             return CompileMerged(pointer, "$ref", [new SchemaAt(element, pointer)]); // both hold, as in drafts since 2019-09
         if (!_followingRefs.Add(pointer)) throw Malformed(pointer, "$ref", "is a loop of references");
         JsonSchemaNode node;
-        try { node = At(Uri.UnescapeDataString(target)); }
+        try { node = At(target); }
         finally { _followingRefs.Remove(pointer); }
         _byPointer[pointer] = node;
         return node;
@@ -381,6 +380,14 @@ internal sealed partial class JsonSchemaCompiler
             else throw Malformed(pointer, "$ref", "points to nothing in this schema");
         }
         return element;
+    }
+
+    /// <summary>The place a $ref at pointer names, as a pointer (its percent-encoding undone).</summary>
+    internal static string ReferenceTarget(JsonElement reference, string pointer)
+    {
+        if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
+            throw Malformed(pointer, "$ref", "must be a JSON pointer into this schema, starting with \"#\"");
+        return Uri.UnescapeDataString(target);
     }
 
     /// <summary>A pointer as a $ref writes it: a URI fragment, each segment percent-encoded.</summary>

@@ -69,9 +69,7 @@ internal static class JsonSchemaMerger
             IEnumerable<SchemaAt> parts;
             if (schema.Has("$ref", out var reference))
             {
-                if (reference.ValueKind != JsonValueKind.String || reference.GetString() is not { } target || !target.StartsWith('#'))
-                    throw new ArgumentException($"JSON schema at {schema.Pointer}: \"$ref\" must be a JSON pointer into this schema, starting with \"#\"");
-                string targetPointer = Uri.UnescapeDataString(target);
+                string targetPointer = JsonSchemaCompiler.ReferenceTarget(reference, schema.Pointer);
                 parts = [new SchemaAt(resolve(targetPointer), targetPointer), schema.Without("$ref")];
             }
             else if (schema.Has("allOf", out var all))

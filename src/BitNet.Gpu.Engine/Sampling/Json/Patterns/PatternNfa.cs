@@ -45,9 +45,6 @@ internal sealed class PatternNfa
     /// <summary>Each lookahead's body: its entry and exit, and whether a match of it fails the test.</summary>
     public IReadOnlyList<(int Start, int Accept, bool Negated)> Lookaheads => _lookaheads;
 
-    /// <summary>Whether the automaton has tests a plain subset construction cannot follow (a lookahead).</summary>
-    public bool HasLookahead => _lookaheads.Count > 0;
-
     /// <summary>Every set on an edge: the automaton's alphabet is cut where any of them begins or ends.</summary>
     public IEnumerable<CodePointSet> Sets => _moves.SelectMany(edges => edges.Select(edge => edge.Set));
 
