@@ -27,6 +27,12 @@ public sealed record ServerOptions
     /// <summary>The largest request body accepted, in bytes; a larger one is refused with 413. Default 1 MiB.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// How many responses of the Responses API are kept in memory for previous_response_id and GET /v1/responses/{id}
+    /// (the oldest dropped first, and fewer when they pass 64 MiB); 0 keeps none. Default 1024.
+    /// </summary>
+    public int MaxStoredResponses { get; init; } = 1024;
+
     /// <summary>On shutdown, how long requests in flight may run on before they are cancelled. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -42,6 +48,7 @@ public sealed record ServerOptions
         if (Port is < 0 or > 65535) throw new ArgumentException($"Port must be between 0 and 65535, got {Port}", nameof(Port));
         if (ApiKey is { } key && string.IsNullOrWhiteSpace(key)) throw new ArgumentException("ApiKey must not be empty or blank (leave it null for no key)", nameof(ApiKey));
         if (MaxRequestBodyBytes < 1024) throw new ArgumentException($"MaxRequestBodyBytes must be at least 1024, got {MaxRequestBodyBytes}", nameof(MaxRequestBodyBytes));
+        if (MaxStoredResponses < 0) throw new ArgumentException($"MaxStoredResponses must be 0 or more, got {MaxStoredResponses}", nameof(MaxStoredResponses));
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"ShutdownTimeout must not be negative, got {ShutdownTimeout}", nameof(ShutdownTimeout));
         ListenAddress.Parse(Host);
     }

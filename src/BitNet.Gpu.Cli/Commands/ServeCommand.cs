@@ -21,11 +21,12 @@ public static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer KEY' on every request but /health (default: $BITNET_GPU_API_KEY, else none)" };
         var template = new Option<string?>("--chat-template") { Description = "a Jinja chat template file to use instead of the model's" };
         var maxBody = new Option<long>("--max-body") { Description = "largest request body in bytes (larger: 413)", DefaultValueFactory = _ => 1 << 20 };
+        var storedResponses = new Option<int>("--max-stored-responses") { Description = "responses of /v1/responses kept in memory for previous_response_id (0: none)", DefaultValueFactory = _ => 1024 };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
 
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /health, /metrics)")
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /health, /metrics)")
         {
-            host, port, parallel, queue, apiKey, template, maxBody, shutdown,
+            host, port, parallel, queue, apiKey, template, maxBody, storedResponses, shutdown,
         };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -61,6 +62,7 @@ public static class ServeCommand
                 Port = parse.GetValue(port),
                 ApiKey = key,
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
+                MaxStoredResponses = parse.GetValue(storedResponses),
                 ShutdownTimeout = TimeSpan.FromSeconds(seconds),
                 ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
                                                      .AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; }),
@@ -101,6 +103,7 @@ public static class ServeCommand
             nameof(ServerOptions.Host) => message.Replace("Host", "--host"),
             nameof(ServerOptions.Port) => message.Replace("Port", "--port"),
             nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
+            nameof(ServerOptions.MaxStoredResponses) => message.Replace("MaxStoredResponses", "--max-stored-responses"),
             nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
             _ => message,
         };

@@ -39,17 +39,23 @@ internal static class ChatPrompt
                 conversation.Add((role, Content(message.Content, role, i)));
         }
         if (tools is not null) conversation = tools.WithInstructions(conversation);
+        return RenderTurns(model, conversation, "messages");
+    }
+
+    /// <summary>The turns through the model's chat template; what the template refuses is a 400 naming <paramref name="field"/>.</summary>
+    public static int[] RenderTurns(BitNetModel model, IReadOnlyList<(string Role, string Content)> turns, string field)
+    {
         try
         {
-            return model.RenderChat(conversation);
+            return model.RenderChat(turns);
         }
         catch (ArgumentException e)
         {
-            throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], "messages");
+            throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], field);
         }
         catch (InvalidOperationException e)
         {
-            throw ApiException.BadRequest($"this model cannot chat: {e.Message}; use /v1/completions", "messages", "no_chat_template");
+            throw ApiException.BadRequest($"this model cannot chat: {e.Message}; use /v1/completions", field, "no_chat_template");
         }
     }
 

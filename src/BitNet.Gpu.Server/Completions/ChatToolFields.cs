@@ -26,12 +26,21 @@ internal static class ChatToolFields
             var function = tool.Function ?? throw ApiException.BadRequest($"{field}.function is required", $"{field}.function");
             tools.Add(new FunctionTool(function.Name!, function.Description, function.Parameters is { ValueKind: JsonValueKind.Null } ? null : function.Parameters));
         }
+        return Build(tools, choice.Value, only, request.ParallelToolCalls ?? true);
+    }
+
+    /// <summary>
+    /// The format of a request's function tools (chat's or the Responses API's): all of them, or the one tool_choice names
+    /// (a 400 when tools lacks it); a bad tool is a 400 naming tools[i].
+    /// </summary>
+    internal static ToolCallFormat Build(List<FunctionTool> tools, ToolCallMode choice, string? only, bool parallelCalls)
+    {
         if (only is not null)
             tools = tools.Where(t => t.Name == only).ToList() is { Count: > 0 } named ? named
                 : throw ApiException.BadRequest($"tool_choice names '{only}', which tools does not hold", "tool_choice");
         try
         {
-            return ToolCallFormat.Create(tools, choice.Value, request.ParallelToolCalls ?? true);
+            return ToolCallFormat.Create(tools, choice, parallelCalls);
         }
         catch (ArgumentException e)
         {
@@ -58,5 +67,5 @@ internal static class ChatToolFields
         throw ApiException.BadRequest("tool_choice must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
     }
 
-    static string Quoted(string? text) => text is null ? "nothing" : $"\"{text}\"";
+    internal static string Quoted(string? text) => text is null ? "nothing" : $"\"{text}\"";
 }

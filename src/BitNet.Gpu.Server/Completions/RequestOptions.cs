@@ -37,10 +37,11 @@ internal static class RequestOptions
     /// <summary>
     /// Reads the options; <paramref name="maxTokens"/> is the request's limit field (max_completion_tokens or max_tokens,
     /// named by <paramref name="maxTokensField"/>), bounded by the context; <paramref name="logprobs"/> comes checked from
-    /// <see cref="LogprobFields"/>; <paramref name="echo"/> asks for the prompt's log-probabilities (and lets the limit be 0).
+    /// <see cref="LogprobFields"/>; <paramref name="echo"/> asks for the prompt's log-probabilities (and lets the limit be 0);
+    /// <paramref name="schemaField"/> is the field a schema that cannot be held is reported as.
     /// </summary>
     public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
-                                         (bool Logprobs, int Top) logprobs = default, bool echo = false)
+                                         (bool Logprobs, int Top) logprobs = default, bool echo = false, string schemaField = "response_format")
     {
         int least = echo ? 0 : 1;
         if (maxTokens is int max && (max < least || max > model.ContextLength))
@@ -73,6 +74,8 @@ internal static class RequestOptions
         catch (ArgumentException e)
         {
             string? param = e.ParamName is { } name && WireNames.TryGetValue(name, out var wire) ? wire : null;
+            if (e.ParamName == nameof(CompletionOptions.JsonSchema)) param = schemaField;
+            else if (e.ParamName == nameof(CompletionOptions.MaxTokens)) param = maxTokensField;
             string message = e.Message.Split(" (Parameter")[0];
             if (param is not null && e.ParamName is { } option) message = message.Replace(option, param);
             throw ApiException.BadRequest(message, param);

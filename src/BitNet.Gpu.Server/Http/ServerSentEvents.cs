@@ -7,7 +7,7 @@ namespace BitNet.Gpu.Server.Http;
 
 /// <summary>
 /// A text/event-stream response as OpenAI streams: one <c>data: {json}</c> event per chunk, flushed at once, and
-/// <c>data: [DONE]</c> at the end. Each write returns false once the client has gone.
+/// <c>data: [DONE]</c> at the end of a chat or text completion. Each write returns false once the client has gone.
 /// </summary>
 internal sealed class ServerSentEvents
 {
@@ -17,7 +17,8 @@ internal sealed class ServerSentEvents
     public ServerSentEvents(HttpResponse response)
     {
         _response = response;
-        _json = new Utf8JsonWriter(response.BodyWriter);
+        // Text as it is (an apostrophe stays an apostrophe), as the server's whole answers write it; JSON's own escapes still apply.
+        _json = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         response.StatusCode = 200;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
@@ -31,10 +32,19 @@ internal sealed class ServerSentEvents
         return FlushAsync(cancel);
     }
 
-    /// <summary>Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>).</summary>
-    public void Write<T>(T value, JsonTypeInfo<T> type)
+    /// <summary>
+    /// Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>);
+    /// with <paramref name="name"/>, an <c>event:</c> line names it first (the Responses API names every event).
+    /// </summary>
+    public void Write<T>(T value, JsonTypeInfo<T> type, string? name = null)
     {
         var writer = _response.BodyWriter;
+        if (name is not null)
+        {
+            writer.Write("event: "u8);
+            writer.Write(System.Text.Encoding.UTF8.GetBytes(name));
+            writer.Write("\n"u8);
+        }
         writer.Write("data: "u8);
         _json.Reset(writer);
         JsonSerializer.Serialize(_json, value, type);

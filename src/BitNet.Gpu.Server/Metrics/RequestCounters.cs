@@ -10,7 +10,10 @@ namespace BitNet.Gpu.Server.Metrics;
 /// </summary>
 internal sealed class RequestCounters
 {
-    static readonly HashSet<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics"];
+    static readonly HashSet<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics"];
+
+    /// <summary>A kept response's path, counted under one name (not one per id).</summary>
+    const string ResponsePaths = "/v1/responses/";
 
     readonly ConcurrentDictionary<(string Endpoint, string Outcome), long> _counts = new();
 
@@ -29,7 +32,7 @@ internal sealed class RequestCounters
         finally
         {
             string path = context.Request.Path.Value ?? "";
-            string endpoint = Endpoints.Contains(path) ? path : "other";
+            string endpoint = Endpoints.Contains(path) ? path : path.StartsWith(ResponsePaths, StringComparison.Ordinal) ? "/v1/responses/{id}" : "other";
             _counts.AddOrUpdate((endpoint, Outcome(context)), 1, (_, n) => n + 1);
         }
     }

@@ -1,6 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BitNet.Gpu.Server.Endpoints;
+using BitNet.Gpu.Server.Responses;
 
 namespace BitNet.Gpu.Server.Wire;
 
@@ -21,6 +23,16 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(TokenizeResponse))]
 [JsonSerializable(typeof(DetokenizeResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ResponseRequest))]
+[JsonSerializable(typeof(ResponseObject))]
+[JsonSerializable(typeof(ResponseStateEvent))]
+[JsonSerializable(typeof(OutputItemEvent))]
+[JsonSerializable(typeof(ContentPartEvent))]
+[JsonSerializable(typeof(TextDeltaEvent))]
+[JsonSerializable(typeof(TextDoneEvent))]
+[JsonSerializable(typeof(ArgumentsEvent))]
+[JsonSerializable(typeof(StreamErrorEvent))]
+[JsonSerializable(typeof(DeletedResponse))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext
 {
     /// <summary>The deepest nesting a request body may have.</summary>

@@ -12,6 +12,7 @@ public class BadInputTests(ServerFixture fixture)
 {
     const string Chat = "/v1/chat/completions";
     const string Completions = "/v1/completions";
+    const string Responses = "/v1/responses";
     const string User = """[{"role": "user", "content": "Hello"}]""";
 
     static readonly string LongText = string.Concat(Enumerable.Repeat("the ", 400));
@@ -92,6 +93,37 @@ public class BadInputTests(ServerFixture fixture)
         { Chat, """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function"}]}]}""", 400, "messages[1].tool_calls[0].function", "required" },
         { Chat, """{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "tool_calls": [{"id": "c", "function": {"name": "f", "arguments": 7}}]}]}""", 400, "messages[1].tool_calls[0].function.arguments", "string" },
         { Chat, """{"messages": [{"role": "tool", "tool_call_id": "c"}]}""", 400, "messages[0].content", "required" },
+        { Responses, """{"model": "x"}""", 400, "input", "required" },
+        { Responses, """{"input": 7}""", 400, "input", "string or an array" },
+        { Responses, """{"input": []}""", 400, "input", "at least one" },
+        { Responses, """{"input": [7]}""", 400, "input[0]", "object" },
+        { Responses, """{"input": [{"content": "Hi"}]}""", 400, "input[0]", "a type" },
+        { Responses, """{"input": [{"type": "item_reference", "id": "x"}]}""", 400, "input[0].type", "item_reference" },
+        { Responses, """{"input": [{"role": "wizard", "content": "Hi"}]}""", 400, "input[0].role", "wizard" },
+        { Responses, """{"input": [{"role": "user"}]}""", 400, "input[0].content", "required" },
+        { Responses, """{"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}""", 400, "input[0].content[0]", "input_image" },
+        { Responses, """{"input": [{"role": "user", "content": [{"type": "input_text"}]}]}""", 400, "input[0].content[0].text", "required" },
+        { Responses, """{"input": [{"type": "function_call", "call_id": "c", "arguments": "{}"}]}""", 400, "input[0].name", "required" },
+        { Responses, """{"input": [{"type": "function_call_output", "call_id": "c"}]}""", 400, "input[0].output", "required" },
+        { Responses, """{"input": [{"type": "function_call_output", "output": "x"}]}""", 400, "input[0].call_id", "required" },
+        { Responses, "{\"input\": \"" + LongText + "\"}", 400, "input", "context length" },
+        { Responses, """{"input": "Hi", "max_output_tokens": 0}""", 400, "max_output_tokens", "between 1 and" },
+        { Responses, """{"input": "Hi", "max_output_tokens": 256}""", 400, "input", "together exceed" },
+        { Responses, """{"input": "Hi", "temperature": -1}""", 400, "temperature", "temperature" },
+        { Responses, """{"input": "Hi", "top_logprobs": 21}""", 400, "top_logprobs", "0 to 20" },
+        { Responses, """{"input": "Hi", "text": {"format": {"type": "xml"}}}""", 400, "text.format", "xml" },
+        { Responses, """{"input": "Hi", "text": {"format": {}}}""", 400, "text.format", "required" },
+        { Responses, """{"input": "Hi", "text": {"format": {"type": "json_schema", "name": "x"}}}""", 400, "text.format", "schema is required" },
+        { Responses, """{"input": "Hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "array"}}}}""", 400, "text.format", "root must allow an object" },
+        { Responses, """{"input": "Hi", "tools": [{"type": "web_search"}]}""", 400, "tools[0].type", "hosted tools" },
+        { Responses, """{"input": "Hi", "tools": [{"type": "function", "name": "a b"}]}""", 400, "tools[0]", "tools[0].name" },
+        { Responses, """{"input": "Hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": {"type": "function", "name": "g"}}""", 400, "tool_choice", "'g'" },
+        { Responses, """{"input": "Hi", "tools": [{"type": "function", "name": "f"}], "tool_choice": {"type": "file_search"}}""", 400, "tool_choice", "tool_choice must be" },
+        { Responses, """{"input": "Hi", "tools": [{"type": "function", "name": "f"}], "text": {"format": {"type": "json_object"}}}""", 400, "text.format", "tools" },
+        { Responses, """{"input": "Hi", "previous_response_id": "resp_unknown"}""", 400, "previous_response_id", "resp_unknown" },
+        { Responses, """{"input": "Hi", "background": true}""", 400, "background", "background" },
+        { Responses, """{"input": "Hi", "conversation": "conv_1"}""", 400, "conversation", "previous_response_id" },
+        { Responses, """{"input": "Hi", "metadata": [1]}""", 400, "metadata", "object" },
         { "/v1/nothing", "{}", 404, null, "no endpoint" },
     };
 
