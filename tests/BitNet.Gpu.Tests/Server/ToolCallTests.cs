@@ -1,4 +1,4 @@
-#pragma warning disable OPENAI001 // ChatCompletionOptions.Seed is marked experimental in the SDK
+#pragma warning disable OPENAI001 // ChatCompletionOptions.Seed and the Responses API are marked experimental in the SDK
 using System.ClientModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text;
@@ -9,6 +9,7 @@ using BitNet.Gpu.Tests.Support;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
+using OpenAI.Responses;
 using ChatMessage = OpenAI.Chat.ChatMessage;
 using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
 using ChatTool = OpenAI.Chat.ChatTool;
@@ -18,8 +19,9 @@ namespace BitNet.Gpu.Tests.Server;
 /// <summary>
 /// A server with a tiny synthetic model (random weights, byte-level vocabulary, 2048 positions: the tools' description
 /// runs past the bundled model's 256) and a plain template, for tool calls through the official OpenAI SDK and
-/// Microsoft.Extensions.AI over it: calls whose arguments keep their tool's schema, the same call whole and streamed, a
-/// conversation carrying calls and results, and functions invoked by UseFunctionInvocation.
+/// Microsoft.Extensions.AI over it, by chat completions and by the Responses API: calls whose arguments keep their
+/// tool's schema, the same call whole and streamed, a conversation carrying calls and results, and functions invoked by
+/// UseFunctionInvocation.
 /// </summary>
 public sealed class ToolCallTests : IAsyncLifetime
 {
@@ -37,6 +39,8 @@ public sealed class ToolCallTests : IAsyncLifetime
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    ResponsesClient ResponsesSdk() => new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "v1") }).GetResponsesClient();
 
     ChatClient Sdk() => new("bitnet", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "v1") });
 
@@ -146,5 +150,97 @@ public sealed class ToolCallTests : IAsyncLifetime
         // so only the types reach the server: days is some integer, unit one of the enum's names.
         var contents = response.Messages.SelectMany(m => m.Contents).ToList();
         Assert.Equal(contents.OfType<FunctionCallContent>().Select(c => c.CallId), contents.OfType<FunctionResultContent>().Select(r => r.CallId));
+    }
+
+    static CreateResponseOptions RequiredResponse(IEnumerable<ResponseItem> input, bool stream = false)
+    {
+        var options = new CreateResponseOptions("bitnet", input)
+        {
+            Tools = { ResponseTool.CreateFunctionTool("get_forecast", BinaryData.FromString(ForecastParameters), true, "The forecast for a city"),
+                      ResponseTool.CreateFunctionTool("get_time", null, false, "The time now") },
+            ToolChoice = ResponseToolChoice.CreateFunctionChoice("get_forecast"),
+            ParallelToolCallsEnabled = false,
+            Temperature = 0,
+            MaxOutputTokenCount = 600,
+        };
+        if (stream) options.StreamingEnabled = true;
+        return options;
+    }
+
+    [Fact]
+    public async Task AResponsesNamedToolChoice_GivesFunctionCallItems_WithArgumentsItsSchemaAllows_WholeAndStreamed()
+    {
+        ResponseItem[] input = [ResponseItem.CreateUserMessageItem("Weather in Oslo?")];
+        ResponseResult response = await ResponsesSdk().CreateResponseAsync(RequiredResponse(input));
+        Assert.Equal(ResponseStatus.Completed, response.Status);
+        var calls = response.OutputItems.Select(item => Assert.IsAssignableFrom<FunctionCallResponseItem>(item)).ToList();
+        Assert.NotEmpty(calls);
+        foreach (var call in calls)
+        {
+            Assert.Equal("get_forecast", call.FunctionName);
+            Assert.Matches("^call_[0-9a-f]{24}$", call.CallId);
+            Assert.Matches("^fc_[0-9a-f]{32}$", call.Id);
+            AssertForecastArguments(call.FunctionArguments.ToString());
+        }
+
+        var streamedCalls = new List<(string Name, string Arguments)>();
+        var deltas = new StringBuilder();
+        StreamingResponseUpdate? last = null;
+        await foreach (var update in ResponsesSdk().CreateResponseStreamingAsync(RequiredResponse(input, stream: true)))
+        {
+            if (update is StreamingResponseFunctionCallArgumentsDeltaUpdate delta) deltas.Append(delta.Delta.ToString());
+            if (update is StreamingResponseOutputItemDoneUpdate { Item: FunctionCallResponseItem done }) streamedCalls.Add((done.FunctionName, done.FunctionArguments.ToString()));
+            last = update;
+        }
+        Assert.Equal(calls.Select(c => (c.FunctionName, c.FunctionArguments.ToString())), streamedCalls); // greedy: the same calls
+        Assert.Equal(string.Concat(streamedCalls.Select(c => c.Arguments)), deltas.ToString());
+        Assert.Equal(ResponseStatus.Completed, Assert.IsType<StreamingResponseCompletedUpdate>(last).Response.Status);
+    }
+
+    [Fact]
+    public async Task AResponsesInputWithACallAndItsOutput_IsAnswered()
+    {
+        ResponseItem[] input =
+        [
+            ResponseItem.CreateUserMessageItem("Weather in Oslo?"),
+            ResponseItem.CreateFunctionCallItem("call_1", "get_forecast", BinaryData.FromString("""{"city": "Oslo", "days": 2}""")),
+            ResponseItem.CreateFunctionCallOutputItem("call_1", "Sunny, 4 C"),
+        ];
+        var options = RequiredResponse(input);
+        options.ToolChoice = ResponseToolChoice.CreateAutoChoice();
+        foreach (float temperature in new[] { 0f, 1f })
+        {
+            options.Temperature = temperature;
+            ResponseResult response = await ResponsesSdk().CreateResponseAsync(options);
+            var item = Assert.Single(response.OutputItems);
+            if (item is FunctionCallResponseItem call)
+            {
+                Assert.Equal(ResponseStatus.Completed, response.Status);
+                if (call.FunctionName == "get_forecast") AssertForecastArguments(call.FunctionArguments.ToString());
+                else Assert.Equal("get_time", call.FunctionName);
+            }
+            else
+                Assert.IsAssignableFrom<MessageResponseItem>(item); // the response's text, or the raw text cut by the limit (incomplete)
+        }
+    }
+
+    [Fact]
+    public async Task UseFunctionInvocationOverTheResponsesClient_InvokesTheFunction_AndSendsItsResultByPreviousResponseId()
+    {
+        var invocations = new List<string>();
+        var forecast = AIFunctionFactory.Create(([MaxLength(12)] string city, [Range(1, 5)] int days, Unit unit) =>
+        {
+            invocations.Add(city);
+            return $"Sunny in {city} for {days} days";
+        }, "get_forecast", "The forecast for a city");
+        IChatClient client = new ChatClientBuilder(ResponsesSdk().AsIChatClient("bitnet")).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 2).Build();
+        var response = await client.GetResponseAsync("Weather in Oslo?", new ChatOptions
+        {
+            Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, MaxOutputTokens = 600,
+        });
+        Assert.NotEmpty(invocations);
+        var contents = response.Messages.SelectMany(m => m.Contents).ToList();
+        Assert.Equal(contents.OfType<FunctionCallContent>().Select(c => c.CallId), contents.OfType<FunctionResultContent>().Select(r => r.CallId));
+        Assert.NotNull(response.ConversationId); // the later requests went on from the kept responses, not the whole conversation
     }
 }

@@ -1,15 +1,18 @@
 using BitNet.Gpu.Server.Completions;
 using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.Http;
+using BitNet.Gpu.Server.Responses;
 using BitNet.Gpu.Server.Wire;
 
 namespace BitNet.Gpu.Fuzz;
 
 /// <summary>
-/// A request body as the server reads it, up to the point where it would be queued: a flag byte (even: POST
-/// /v1/chat/completions, odd: POST /v1/completions), then the body: parsed (JsonBody), its messages rendered through the
-/// bundled model's chat template or its prompt tokenized, its sampling and log-probability fields mapped to <see cref="CompletionOptions"/>,
-/// and its length checked against the context. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
+/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 3 picks
+/// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses), then the body: parsed (JsonBody), its
+/// messages or input rendered through the bundled model's chat template or its prompt tokenized, its sampling and
+/// log-probability fields mapped to <see cref="CompletionOptions"/>, and its length checked against the context. A
+/// response continues from a store holding one kept response (<see cref="KeptId"/>), and a fixed answer is turned
+/// into its output items and kept. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
 /// answer to a bad request; a 5xx is a finding, as any other exception.
 /// </summary>
 static class ServerRequestTarget
@@ -25,8 +28,12 @@ static class ServerRequestTarget
         var body = input.AsSpan(1).ToArray();
         try
         {
-            if (input[0] % 2 == 0) ChatCompletion(body);
-            else TextCompletion(body);
+            switch (input[0] % 3)
+            {
+                case 0: ChatCompletion(body); break;
+                case 1: TextCompletion(body); break;
+                default: Response(body); break;
+            }
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500) { }
         catch (ApiException e)
@@ -49,5 +56,27 @@ static class ServerRequestTarget
         var request = JsonBody.Parse(body, ServerJsonContext.Web.CompletionRequest);
         var (prompt, options, _) = CompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "prompt");
+    }
+
+    /// <summary>The id of the response the store keeps for previous_response_id.</summary>
+    public const string KeptId = "resp_kept";
+
+    static readonly Lazy<ResponseStore> Store = new(() =>
+    {
+        var store = new ResponseStore(4);
+        var first = ResponseTurn.Read(Model.Value, JsonBody.Parse("""{"input":"Hi","max_output_tokens":4}"""u8.ToArray(), ServerJsonContext.Web.ResponseRequest), store);
+        var response = first.Finish("Hello", [], new CompletionStats(3, 1, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero)) with { Id = KeptId };
+        store.Add(first.Kept(response)!);
+        return store;
+    });
+
+    static void Response(byte[] body)
+    {
+        var model = Model.Value;
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.ResponseRequest);
+        var turn = ResponseTurn.Read(model, request, Store.Value);
+        var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Oslo"}}]}""";
+        var response = turn.Finish(answer, [], new CompletionStats(turn.Prompt.Length, 2, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero));
+        turn.Kept(response);
     }
 }

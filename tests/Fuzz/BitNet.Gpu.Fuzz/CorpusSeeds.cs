@@ -237,6 +237,19 @@ static class CorpusSeeds
         yield return ("completion-text.json", 1, """{"prompt":"The state of the Union","max_tokens":8,"stop":"\n","seed":-1,"temperature":0}""");
         yield return ("completion-ids.json", 1, """{"prompt":[1,2,3,4],"max_tokens":4,"top_k":1}""");
         yield return ("completion-nested.json", 1, """{"prompt":[[5,6,7]],"logit_bias":{"3":1}}""");
+        yield return ("responses-text.json", 2, """{"model":"m","input":"Tell me about the Union.","instructions":"Be brief.","max_output_tokens":8,"temperature":0}""");
+        yield return ("responses-items.json", 2, """
+            {"input":[{"role":"developer","content":"Be brief."},{"type":"message","role":"user","content":[{"type":"input_text","text":"Weather?"}]},
+             {"type":"function_call","call_id":"call_1","name":"get_forecast","arguments":"{\"city\":\"Oslo\"}"},
+             {"type":"function_call_output","call_id":"call_1","output":"Sunny"},{"type":"reasoning","summary":[]},
+             {"role":"assistant","content":[{"type":"output_text","text":"It is sunny.","annotations":[]}]}],
+             "tools":[{"type":"function","name":"get_forecast","description":"d","parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]},"strict":true}],
+             "tool_choice":{"type":"function","name":"get_forecast"},"parallel_tool_calls":false,"stream":true,"store":false,"metadata":{"k":"v"}}
+            """);
+        yield return ("responses-format.json", 2, """
+            {"input":"A year?","previous_response_id":"resp_kept","text":{"format":{"type":"json_schema","name":"y","schema":{"type":"object","properties":{"year":{"type":"integer","minimum":1,"maximum":9999}},"required":["year"]},"strict":true}},
+             "include":["message.output_text.logprobs"],"top_logprobs":2,"top_k":40,"seed":7}
+            """);
     }
 
     static IEnumerable<(string, byte[])> TokenizerTexts()
