@@ -41,11 +41,12 @@ internal static class CompletionOutput
         }
     }
 
-    /// <summary>How one kind of response builds its chunks: the first (if any) and last of each choice, a piece of one,
-    /// the usage of all.</summary>
-    public sealed record Chunks<T>(JsonTypeInfo<T> Type, Func<int, T>? First, Func<int, CompletionPiece, T> Piece, Func<int, string, T> Last, Func<Usage, T> Usage);
+    /// <summary>How one kind of response builds its chunks: the first (if any) and last of each choice, a piece of one
+    /// (null: nothing to send for it), the usage of all.</summary>
+    public sealed record Chunks<T>(JsonTypeInfo<T> Type, Func<int, T>? First, Func<int, CompletionPiece, T?> Piece, Func<int, string, T> Last, Func<Usage, T> Usage)
+        where T : class;
 
-    public static async Task StreamAsync<T>(HttpContext context, CompletionChoices choices, Chunks<T> chunks, bool includeUsage)
+    public static async Task StreamAsync<T>(HttpContext context, CompletionChoices choices, Chunks<T> chunks, bool includeUsage) where T : class
     {
         var cancel = context.RequestAborted;
         var events = new ServerSentEvents(context.Response);
@@ -67,7 +68,7 @@ internal static class CompletionOutput
                         return;
                     }
                     if (!await next) break;
-                    events.Write(chunks.Piece(pieces.Current.Choice, pieces.Current.Piece), chunks.Type);
+                    if (chunks.Piece(pieces.Current.Choice, pieces.Current.Piece) is { } chunk) events.Write(chunk, chunks.Type);
                 }
             }
             var stats = await choices.Completion;

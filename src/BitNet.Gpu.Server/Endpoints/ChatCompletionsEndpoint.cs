@@ -20,19 +20,17 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
         string id = $"chatcmpl-{Guid.NewGuid():N}";
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         string name = model.ModelId;
-        if (request.Stream == true && tools is not null)
-        {
-            await StreamWholeAnswersAsync(context, choices, tools, (id, created, name), request.StreamOptions?.IncludeUsage == true);
-            return;
-        }
         if (request.Stream == true)
         {
+            // With tools each choice's answer is read as it comes: its text streams as content, each call as it starts.
+            var readers = tools is null ? null : choices.Streams.Select(_ => new ToolReplyReader()).ToArray();
             var chunks = new CompletionOutput.Chunks<ChatCompletionChunk>(
                 ServerJsonContext.Web.ChatCompletionChunk,
                 First: choice => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta("assistant", ""), null)]),
-                Piece: (choice, piece) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, piece.Text), null,
-                                                                                      options.Logprobs ? ChatLogprobs.Of(piece.Tokens) : null)]),
-                Last: (choice, finish) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), finish)]),
+                Piece: (choice, piece) => readers is null
+                    ? new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, piece.Text), null, options.Logprobs ? ChatLogprobs.Of(piece.Tokens) : null)])
+                    : Delta(readers[choice].Read(piece.Text)) is { } delta ? new(id, created, name, [new ChatChunkChoice(choice, delta, null)]) : null,
+                Last: (choice, finish) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), readers is null ? finish : Finish(readers[choice].Finish(), finish))]),
                 Usage: usage => new(id, created, name, [], usage));
             await CompletionOutput.StreamAsync(context, choices, chunks, request.StreamOptions?.IncludeUsage == true);
             return;
@@ -48,36 +46,40 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
         }
     }
 
-    /// <summary>
-    /// A streamed answer with tools: a call is only known once the answer is whole, so each choice comes in one chunk at
-    /// the end (its text or its calls, each with its index), then its finish chunk, the usage chunk when asked for, and [DONE].
-    /// </summary>
-    static async Task StreamWholeAnswersAsync(HttpContext context, CompletionChoices choices, ToolCallFormat tools,
-                                              (string Id, long Created, string Model) about, bool includeUsage)
+    /// <summary>What a piece of a tool-format answer adds to the message: its text as content, its calls by index (a call's
+    /// start with its id and name); null when the piece adds nothing yet (the format's own punctuation).</summary>
+    static ChatDelta? Delta(IReadOnlyList<ToolReplyDelta> deltas)
     {
-        var whole = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
-        var events = new ServerSentEvents(context.Response);
-        ChatCompletionChunk Chunk(int choice, ChatDelta delta, string? finish) => new(about.Id, about.Created, about.Model, [new ChatChunkChoice(choice, delta, finish)]);
-        for (int choice = 0; choice < whole.Length; choice++)
-        {
-            var (message, finish) = Answer(whole[choice], tools);
-            var calls = message.ToolCalls?.Select((call, index) => call with { Index = index }).ToList();
-            events.Write(Chunk(choice, new ChatDelta("assistant", message.Content, calls), null), ServerJsonContext.Web.ChatCompletionChunk);
-            events.Write(Chunk(choice, new ChatDelta(null, null), finish), ServerJsonContext.Web.ChatCompletionChunk);
-        }
-        if (includeUsage)
-            events.Write(new ChatCompletionChunk(about.Id, about.Created, about.Model, [], Usage.Of([.. whole.Select(c => c.Stats)])), ServerJsonContext.Web.ChatCompletionChunk);
-        await events.DoneAsync(context.RequestAborted);
+        if (deltas.Count == 0) return null;
+        string? text = null;
+        var calls = new List<ToolCallDelta>();
+        foreach (var delta in deltas)
+            switch (delta)
+            {
+                case ToolTextDelta t: text += t.Text; break;
+                case ToolCallStartDelta start: calls.Add(new ToolCallDelta(start.Index, start.Id, "function", new FunctionDelta(start.Name, ""))); break;
+                case ToolArgumentsDelta more when calls.Count > 0 && calls[^1].Index == more.Index:
+                    calls[^1] = calls[^1] with { Function = calls[^1].Function with { Arguments = calls[^1].Function.Arguments + more.Text } };
+                    break;
+                case ToolArgumentsDelta more: calls.Add(new ToolCallDelta(more.Index, null, null, new FunctionDelta(null, more.Text))); break;
+            }
+        return new ChatDelta(null, text, calls.Count > 0 ? calls : null);
     }
 
-    /// <summary>A choice's message and finish reason: its text, or with tools the calls it made (finish reason tool_calls).</summary>
+    /// <summary>The finish reason of an answer with tools: tool_calls when it made calls, unless the token limit cut it.</summary>
+    static string Finish(ToolReply reply, string finish) => reply.Calls.Count > 0 && finish != "length" ? "tool_calls" : finish;
+
+    /// <summary>
+    /// A choice's message and finish reason: its text, or with tools the calls it made (finish reason tool_calls). An
+    /// answer the token limit cut is what came, as it streams: the text so far, or the calls so far (finish reason length).
+    /// </summary>
     static (AssistantMessage Message, string Finish) Answer(CompletionOutput.CollectedChoice choice, ToolCallFormat? tools)
     {
         string finish = choice.Stats.FinishReason;
-        if (tools is null || finish == "length") return (new AssistantMessage(choice.Text), finish);
+        if (tools is null) return (new AssistantMessage(choice.Text), finish);
         var reply = tools.Parse(choice.Text);
         if (reply.Calls.Count == 0) return (new AssistantMessage(reply.Content), finish);
-        return (new AssistantMessage(null, [.. reply.Calls.Select(c => new ToolCallOut(c.Id, new CalledFunction(c.Name, c.Arguments)))]), "tool_calls");
+        return (new AssistantMessage(null, [.. reply.Calls.Select(c => new ToolCallOut(c.Id, new CalledFunction(c.Name, c.Arguments)))]), Finish(reply, finish));
     }
 
     /// <summary>

@@ -26,14 +26,13 @@ internal sealed class ResponsesEndpoint(ModelHost host, ResponseStore store)
         var choices = CompletionStarter.Start(model, turn.Prompt, turn.Options, 1, "input", context.RequestAborted);
 
         ResponseObject? response;
-        if (request.Stream == true && turn.Tools is null)
-            response = await ResponseStream.StreamTextAsync(context, choices, turn);
+        if (request.Stream == true)
+            response = await ResponseStream.StreamAsync(context, choices, turn);
         else
         {
             var whole = (await CompletionOutput.CollectAsync(choices, context.RequestAborted))[0];
             response = turn.Finish(whole.Text, whole.Tokens, whole.Stats);
-            if (request.Stream == true) await ResponseStream.WriteWholeAsync(context, turn, response);
-            else await JsonResponse.WriteAsync(context, response, ServerJsonContext.Web.ResponseObject);
+            await JsonResponse.WriteAsync(context, response, ServerJsonContext.Web.ResponseObject);
         }
         if (response is not null && turn.Kept(response) is { } kept) store.Add(kept);
     }

@@ -56,8 +56,7 @@ internal sealed record TextDoneEvent(
     [JsonPropertyName("type"), JsonPropertyOrder(-1)] public string Type => Name;
 }
 
-/// <summary>response.function_call_arguments.delta and .done: a call's arguments (here whole in one delta, as a call is
-/// known only once the answer is whole).</summary>
+/// <summary>response.function_call_arguments.delta (more of a call's arguments, as they come) and .done (all of them).</summary>
 internal sealed record ArgumentsEvent(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("sequence_number")] int SequenceNumber,

@@ -9,16 +9,20 @@ namespace BitNet.Gpu.Server.Responses;
 
 /// <summary>
 /// A response streamed as the Responses API's server-sent events (see ResponseEvents.cs for their order), each named
-/// by an <c>event:</c> line and numbered. Text streams as it is generated; with tools the answer is known only once it
-/// is whole, so its items (calls, or the text) are sent at the end. The stream ends with response.completed or
-/// response.incomplete, and no [DONE]. A client that goes away cancels the completion; a completion the server
-/// stopped (shutting down) or the engine failed ends with an error event instead.
+/// by an <c>event:</c> line and numbered, as the text is generated. With tools the answer is read as it comes
+/// (<see cref="ToolReplyReader"/>): its text streams into a message item, each call is an item from the moment its
+/// tool's name is read, its arguments streaming after. The stream ends with response.completed or
+/// response.incomplete, and no [DONE]. A client that goes away cancels the completion; a completion the server stopped
+/// (shutting down) or the engine failed ends with an error event instead.
 /// </summary>
 internal sealed class ResponseStream
 {
     readonly ServerSentEvents _events;
     readonly ResponseTurn _turn;
     int _sequence;
+    int _items;                        // output items opened so far; the last is open until the next opens or the end
+    OutputFunctionCall? _openCall;     // the open item when it is a call (its arguments so far in _openText)
+    readonly StringBuilder _openText = new();
 
     ResponseStream(HttpResponse response, ResponseTurn turn)
     {
@@ -28,19 +32,19 @@ internal sealed class ResponseStream
 
     static ServerJsonContext Json => ServerJsonContext.Web;
 
-    /// <summary>Streams the text as it comes; returns the finished response, or null when the client left.</summary>
-    public static async Task<ResponseObject?> StreamTextAsync(HttpContext context, CompletionChoices choices, ResponseTurn turn)
+    /// <summary>Streams the response as it is generated; returns it finished, or null when the client left or the stream failed.</summary>
+    public static async Task<ResponseObject?> StreamAsync(HttpContext context, CompletionChoices choices, ResponseTurn turn)
     {
         var cancel = context.RequestAborted;
         var stream = new ResponseStream(context.Response, turn);
+        var reader = turn.Tools is null ? null : new ToolReplyReader();
         var text = new StringBuilder();
         var tokens = new List<CompletionToken>();
-        bool logprobs = turn.Options.Logprobs;
         try
         {
-            stream.Started();
-            stream.ItemAdded(0, new OutputMessage { Id = turn.MessageId, Status = "in_progress", Content = [] });
-            stream.Part("response.content_part.added", turn.MessageId, 0, new OutputText("", []));
+            stream.State("response.created", turn.Draft);
+            stream.State("response.in_progress", turn.Draft);
+            if (reader is null) stream.OpenMessage();
             // As chat streams: one event per piece, flushed just before the stream would wait for the next piece.
             await using (var pieces = choices.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
             {
@@ -57,13 +61,13 @@ internal sealed class ResponseStream
                     var piece = pieces.Current.Piece;
                     text.Append(piece.Text);
                     tokens.AddRange(piece.Tokens);
-                    stream.Send(TextDeltaEvent.Name, new TextDeltaEvent(stream._sequence++, turn.MessageId, 0, 0, piece.Text,
-                                                                        logprobs ? [.. piece.Tokens.Select(ChatTokenLogprob.Of)] : []), Json.TextDeltaEvent);
+                    if (reader is null) stream.Text(piece.Text, turn.Options.Logprobs ? [.. piece.Tokens.Select(ChatTokenLogprob.Of)] : []);
+                    else foreach (var delta in reader.Read(piece.Text)) stream.Add(delta);
                 }
             }
-            var response = turn.Finish(text.ToString(), tokens, (await choices.Completion)[0]);
-            stream.ItemEnded(0, response.Output[0]);
-            await stream.FinishedAsync(response, cancel);
+            var response = turn.Finish(text.ToString(), tokens, (await choices.Completion)[0], reader?.Finish());
+            stream.End(response);
+            await stream._events.FlushAsync(cancel);
             return response;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -84,40 +88,65 @@ internal sealed class ResponseStream
         }
     }
 
-    /// <summary>Streams a response that is already whole (an answer with tools): every item's events, then the end.</summary>
-    public static async Task WriteWholeAsync(HttpContext context, ResponseTurn turn, ResponseObject response)
+    void Add(ToolReplyDelta delta)
     {
-        var stream = new ResponseStream(context.Response, turn);
-        stream.Started();
-        for (int index = 0; index < response.Output.Count; index++)
+        switch (delta)
         {
-            switch (response.Output[index])
-            {
-                case OutputMessage message:
-                    stream.ItemAdded(index, message with { Status = "in_progress", Content = [] });
-                    stream.Part("response.content_part.added", message.Id, index, new OutputText("", []));
-                    string text = message.Content[0].Text;
-                    stream.Send(TextDeltaEvent.Name, new TextDeltaEvent(stream._sequence++, message.Id, index, 0, text, message.Content[0].Logprobs), Json.TextDeltaEvent);
-                    break;
-                case OutputFunctionCall call:
-                    stream.ItemAdded(index, call with { Status = "in_progress", Arguments = "" });
-                    stream.Arguments("response.function_call_arguments.delta", call.Id, index, delta: call.Arguments);
-                    break;
-            }
-            stream.ItemEnded(index, response.Output[index]);
+            case ToolTextDelta text:
+                if (_items == 0) OpenMessage();
+                Text(text.Text, []);
+                break;
+            case ToolCallStartDelta start:
+                CloseCall();
+                _openCall = ResponseTurn.CallItem(start.Id, start.Name, "", "in_progress");
+                _openText.Clear();
+                ItemAdded(_items++, _openCall);
+                break;
+            case ToolArgumentsDelta more:
+                _openText.Append(more.Text);
+                Arguments("response.function_call_arguments.delta", _openCall!.Id, _items - 1, delta: more.Text);
+                break;
         }
-        await stream.FinishedAsync(response, context.RequestAborted);
+    }
+
+    void OpenMessage()
+    {
+        ItemAdded(_items++, new OutputMessage { Id = _turn.MessageId, Status = "in_progress", Content = [] });
+        Part("response.content_part.added", _turn.MessageId, _items - 1, new OutputText("", []));
+    }
+
+    void Text(string text, IReadOnlyList<ChatTokenLogprob> logprobs) =>
+        Send(TextDeltaEvent.Name, new TextDeltaEvent(_sequence++, _turn.MessageId, _items - 1, 0, text, logprobs), Json.TextDeltaEvent);
+
+    /// <summary>A call is whole once the next one starts: its arguments' and its item's done events.</summary>
+    void CloseCall()
+    {
+        if (_openCall is null) return;
+        ItemEnded(_items - 1, _openCall with { Arguments = _openText.ToString(), Status = "completed" });
+        _openCall = null;
+    }
+
+    /// <summary>The end: the open item closed as the response holds it, any item never opened (an empty text) sent
+    /// whole, then response.completed or response.incomplete.</summary>
+    void End(ResponseObject response)
+    {
+        if (_items > 0 && _items <= response.Output.Count) ItemEnded(_items - 1, response.Output[_items - 1]);
+        for (int index = _items; index < response.Output.Count; index++)
+        {
+            if (response.Output[index] is OutputMessage message)
+            {
+                ItemAdded(index, message with { Status = "in_progress", Content = [] });
+                Part("response.content_part.added", message.Id, index, new OutputText("", []));
+            }
+            else ItemAdded(index, response.Output[index]);
+            ItemEnded(index, response.Output[index]);
+        }
+        State(response.Status == "incomplete" ? "response.incomplete" : "response.completed", response);
     }
 
     void Send<T>(string name, T value, JsonTypeInfo<T> type) => _events.Write(value, type, name);
 
     void State(string name, ResponseObject response) => Send(name, new ResponseStateEvent(name, _sequence++, response), Json.ResponseStateEvent);
-
-    void Started()
-    {
-        State("response.created", _turn.Draft);
-        State("response.in_progress", _turn.Draft);
-    }
 
     void ItemAdded(int index, OutputItem item) =>
         Send("response.output_item.added", new OutputItemEvent("response.output_item.added", _sequence++, index, item), Json.OutputItemEvent);
@@ -140,12 +169,6 @@ internal sealed class ResponseStream
         else if (item is OutputFunctionCall call)
             Arguments("response.function_call_arguments.done", call.Id, index, arguments: call.Arguments);
         Send("response.output_item.done", new OutputItemEvent("response.output_item.done", _sequence++, index, item), Json.OutputItemEvent);
-    }
-
-    async Task FinishedAsync(ResponseObject response, CancellationToken cancel)
-    {
-        State(response.Status == "incomplete" ? "response.incomplete" : "response.completed", response);
-        await _events.FlushAsync(cancel);
     }
 
     async Task FailedAsync(ApiException error)

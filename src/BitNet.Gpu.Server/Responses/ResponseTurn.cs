@@ -84,20 +84,24 @@ internal sealed class ResponseTurn
         };
     }
 
-    /// <summary>The finished response: the completion's text as a message, or with tools the calls it made.</summary>
-    public ResponseObject Finish(string text, IReadOnlyList<CompletionToken> tokens, CompletionStats stats)
+    /// <summary>
+    /// The finished response: the completion's text as a message, or with tools the calls it made (<paramref name="reply"/>
+    /// when the answer was read as it streamed, so that the calls keep the ids they were announced with). A response the
+    /// token limit cut is incomplete, with what came: the text so far, or the calls so far.
+    /// </summary>
+    public ResponseObject Finish(string text, IReadOnlyList<CompletionToken> tokens, CompletionStats stats, ToolReply? reply = null)
     {
         bool cut = stats.FinishReason == "length";
         OutputItem[] output;
-        if (Tools is not null && !cut)
+        if (Tools is not null)
         {
-            var reply = Tools.Parse(text);
+            reply ??= Tools.Parse(text);
             output = reply.Calls.Count > 0
-                ? [.. reply.Calls.Select(call => new OutputFunctionCall { Id = "fc_" + Guid.NewGuid().ToString("N"), Status = "completed", CallId = call.Id, Name = call.Name, Arguments = call.Arguments })]
+                ? [.. reply.Calls.Select(call => CallItem(call.Id, call.Name, call.Arguments, cut ? "incomplete" : "completed"))]
                 : [Message(reply.Content ?? "", [], cut)];
         }
         else
-            output = [Message(text, Options.Logprobs && Tools is null ? [.. tokens.Select(ChatTokenLogprob.Of)] : [], cut)];
+            output = [Message(text, Options.Logprobs ? [.. tokens.Select(ChatTokenLogprob.Of)] : [], cut)];
         return Draft with
         {
             Status = cut ? "incomplete" : "completed",
@@ -107,7 +111,11 @@ internal sealed class ResponseTurn
         };
     }
 
-    OutputMessage Message(string text, IReadOnlyList<ChatTokenLogprob> logprobs, bool cut) =>
+    /// <summary>A function_call item; its id is the call's, "fc_" for "call_".</summary>
+    public static OutputFunctionCall CallItem(string callId, string name, string arguments, string status) =>
+        new() { Id = "fc_" + callId[(callId.IndexOf('_') + 1)..], Status = status, CallId = callId, Name = name, Arguments = arguments };
+
+    public OutputMessage Message(string text, IReadOnlyList<ChatTokenLogprob> logprobs, bool cut) =>
         new() { Id = MessageId, Status = cut ? "incomplete" : "completed", Content = [new OutputText(text, logprobs)] };
 
     /// <summary>What the store keeps of a finished response (null when the request asked not to be kept): the

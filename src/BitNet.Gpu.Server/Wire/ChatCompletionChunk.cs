@@ -25,4 +25,16 @@ internal sealed record ChatChunkChoice(
 internal sealed record ChatDelta(
     [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
     [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content,
-    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallOut>? ToolCalls = null);
+    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallDelta>? ToolCalls = null);
+
+/// <summary>What a chunk adds to a call, by its index: its id, type and name when it starts, then its arguments' text as it comes.</summary>
+internal sealed record ToolCallDelta(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonPropertyName("type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type,
+    [property: JsonPropertyName("function")] FunctionDelta Function);
+
+/// <summary>A call's function in a chunk: the name when the call starts, and more of the arguments.</summary>
+internal sealed record FunctionDelta(
+    [property: JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    [property: JsonPropertyName("arguments")] string Arguments);

@@ -33,11 +33,10 @@ internal sealed class CalledFunctionFields
     [JsonPropertyName("arguments")] public JsonElement? Arguments { get; set; }
 }
 
-/// <summary>A call in an answer (with its index in a streamed chunk): type "function", the name and the arguments' JSON text.</summary>
+/// <summary>A call in an answer: type "function", the name and the arguments' JSON text.</summary>
 internal sealed record ToolCallOut(
     [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("function")] CalledFunction Function,
-    [property: JsonPropertyName("index"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Index = null)
+    [property: JsonPropertyName("function")] CalledFunction Function)
 {
     [JsonPropertyName("type")] public string Type => "function";
 }

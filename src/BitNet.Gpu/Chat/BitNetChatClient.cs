@@ -39,7 +39,7 @@ public sealed class BitNetChatClient : IChatClient
         var text = new StringBuilder();
         await foreach (var piece in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false)) text.Append(piece);
         var stats = await stream.Completion.ConfigureAwait(false);
-        var (contents, finish) = Answer(text.ToString(), stats, tools);
+        var (contents, finish) = Answer(text.ToString(), tools?.Parse(text.ToString()), stats);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = _model.ModelId,
@@ -51,22 +51,24 @@ public sealed class BitNetChatClient : IChatClient
     }
 
     /// <inheritdoc />
-    /// <remarks>With tools the answer comes whole, in one update, once it is complete: a call is only known at its end.</remarks>
+    /// <remarks>With tools the answer's text streams as it comes (read by <see cref="ToolReplyReader"/>); its calls come
+    /// in one update once the answer is whole, as Microsoft.Extensions.AI's own clients give them.</remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
                                                                                 [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (stream, tools) = Start(messages, options, cancellationToken);
         string responseId = NewId();
         var created = DateTimeOffset.UtcNow;
-        var text = new StringBuilder();
+        var reader = tools is null ? null : new ToolReplyReader();
         await foreach (var piece in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (tools is not null) text.Append(piece);
-            else yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
+            string text = reader is null ? piece : string.Concat(reader.Read(piece).OfType<ToolTextDelta>().Select(d => d.Text));
+            if (text.Length > 0)
+                yield return new ChatResponseUpdate(ChatRole.Assistant, text) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
         }
         var stats = await stream.Completion.ConfigureAwait(false);
-        var (contents, finish) = Answer(text.ToString(), stats, tools);
-        if (tools is not null)
+        var (contents, finish) = Answer("", reader?.Finish(), stats);
+        if (contents.OfType<FunctionCallContent>().Any())
             yield return new ChatResponseUpdate(ChatRole.Assistant, contents) { ModelId = _model.ModelId, ResponseId = responseId, MessageId = responseId, CreatedAt = created };
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(stats))])
         {
@@ -121,14 +123,29 @@ public sealed class BitNetChatClient : IChatClient
         else if (message.Contents.Any(c => c is TextContent) || message.Contents.Count == 0) turns.Add((message.Role.Value, message.Text));
     }
 
-    /// <summary>The answer's contents and finish reason: its text, or with tools the calls it made (finish reason ToolCalls).</summary>
-    static (List<AIContent> Contents, ChatFinishReason Finish) Answer(string text, CompletionStats stats, ToolCallFormat? tools)
+    /// <summary>
+    /// The answer's contents and finish reason: its text, or with tools (<paramref name="reply"/>) the calls it made
+    /// (finish reason ToolCalls). An answer the token limit cut is what came (finish reason Length): the text so far, or
+    /// the calls so far, the last one's arguments possibly cut (then its <see cref="FunctionCallContent.Exception"/> says so).
+    /// </summary>
+    static (List<AIContent> Contents, ChatFinishReason Finish) Answer(string text, ToolReply? reply, CompletionStats stats)
     {
         var finish = FinishReason(stats);
-        if (tools is null || finish == ChatFinishReason.Length) return ([new TextContent(text)], finish);
-        var reply = tools.Parse(text);
+        if (reply is null) return ([new TextContent(text)], finish);
         if (reply.Calls.Count == 0) return ([new TextContent(reply.Content)], finish);
-        return ([.. reply.Calls.Select(c => new FunctionCallContent(c.Id, c.Name, ChatToolsReader.Arguments(c.Arguments)))], ChatFinishReason.ToolCalls);
+        return ([.. reply.Calls.Select(Call)], finish == ChatFinishReason.Length ? finish : ChatFinishReason.ToolCalls);
+    }
+
+    static FunctionCallContent Call(ToolCall call)
+    {
+        try
+        {
+            return new FunctionCallContent(call.Id, call.Name, ChatToolsReader.Arguments(call.Arguments));
+        }
+        catch (JsonException e)
+        {
+            return new FunctionCallContent(call.Id, call.Name) { Exception = new InvalidOperationException($"the arguments of {call.Name} were cut short by the token limit", e) };
+        }
     }
 
     static ChatFinishReason FinishReason(CompletionStats stats) => stats.FinishReason == "length" ? ChatFinishReason.Length : ChatFinishReason.Stop;

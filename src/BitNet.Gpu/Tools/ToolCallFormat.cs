@@ -67,32 +67,16 @@ public sealed class ToolCallFormat
     }
 
     /// <summary>
-    /// The answer as calls or text. An answer that is not the whole format (cut short by the token limit) is its text as
-    /// it came; each call gets a new id ("call_" and 24 hexadecimal digits).
+    /// The answer as calls or text (read as <see cref="ToolReplyReader"/> reads it); each call gets a new id ("call_" and
+    /// 24 hexadecimal digits). An answer cut short (by the token limit) is what came: the text so far, or the calls so far
+    /// with the last one's arguments possibly cut; text that is not the format is the content as it came.
     /// </summary>
     public ToolReply Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return new ToolReply(text, []);
-            if (root.TryGetProperty("response", out var response) && response.ValueKind == JsonValueKind.String) return new ToolReply(response.GetString(), []);
-            if (!root.TryGetProperty("tool_calls", out var calls) || calls.ValueKind != JsonValueKind.Array) return new ToolReply(text, []);
-            var result = new List<ToolCall>();
-            foreach (var call in calls.EnumerateArray())
-            {
-                if (call.ValueKind != JsonValueKind.Object) return new ToolReply(text, []); // not the format: the text as it came
-                foreach (var tool in call.EnumerateObject())
-                    result.Add(new ToolCall(NewCallId(), tool.Name, tool.Value.GetRawText()));
-            }
-            return result.Count > 0 ? new ToolReply(null, result) : new ToolReply(text, []);
-        }
-        catch (JsonException)
-        {
-            return new ToolReply(text, []);
-        }
+        var reader = new ToolReplyReader();
+        reader.Read(text);
+        return reader.Finish();
     }
 
     /// <summary>An assistant turn that made these calls, written as the model writes them.</summary>
@@ -211,5 +195,5 @@ public sealed class ToolCallFormat
         return text.ToString();
     }
 
-    static string NewCallId() => "call_" + Guid.NewGuid().ToString("N")[..24];
+    internal static string NewCallId() => "call_" + Guid.NewGuid().ToString("N")[..24];
 }

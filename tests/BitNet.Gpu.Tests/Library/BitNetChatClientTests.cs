@@ -299,6 +299,51 @@ public class BitNetChatClientTests
     }
 
     [Fact]
+    public async Task WithTools_ATextAnswerStreamsAsItComes_AndEqualsTheWholeAnswer()
+    {
+        using var model = LoadForTools();
+        var client = model.AsChatClient();
+        var forecast = AIFunctionFactory.Create((Sky sky, [Range(1, 5)] int days) => $"{sky} for {days} days", "get_forecast", "The forecast");
+        int texts = 0;
+        for (int seed = 1; seed <= 16 && texts < 2; seed++) // auto: text or a call, by seed
+        {
+            var options = new ChatOptions { Tools = [forecast], Temperature = 1, Seed = seed, MaxOutputTokens = 300 };
+            var whole = await client.GetResponseAsync("The weather in the Union", options);
+            if (whole.Messages.Single().Contents.OfType<FunctionCallContent>().Any()) continue;
+            texts++;
+            var updates = new List<ChatResponseUpdate>();
+            await foreach (var update in client.GetStreamingResponseAsync("The weather in the Union", options)) updates.Add(update);
+            Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
+            Assert.Equal(whole.FinishReason, updates.ToChatResponse().FinishReason);
+            Assert.True(whole.Text.Length < 8 || updates.Count(u => u.Text.Length > 0) > 2, $"{whole.Text.Length} characters came in {updates.Count} updates");
+        }
+        Assert.True(texts > 0, "no seed gave a text answer");
+    }
+
+    [Fact]
+    public async Task WithTools_AnAnswerTheLimitCuts_IsWhatCame_WholeAndStreamed()
+    {
+        using var model = LoadForTools();
+        var client = model.AsChatClient();
+        var forecast = AIFunctionFactory.Create((Sky sky, [Range(1, 5)] int days) => $"{sky} for {days} days", "get_forecast", "The forecast");
+        foreach (int limit in new[] { 10, 30, 45, 60, 80 })
+        {
+            var options = new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, Temperature = 0, MaxOutputTokens = limit };
+            var whole = await client.GetResponseAsync("The weather in the Union", options);
+            var updates = new List<ChatResponseUpdate>();
+            await foreach (var update in client.GetStreamingResponseAsync("The weather in the Union", options)) updates.Add(update);
+            var streamed = updates.ToChatResponse();
+            if (whole.FinishReason != ChatFinishReason.Length) continue; // the call fit
+            Assert.Equal(ChatFinishReason.Length, streamed.FinishReason);
+            var calls = whole.Messages.Single().Contents.OfType<FunctionCallContent>().ToList();
+            var streamedCalls = streamed.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+            Assert.Equal(calls.Select(c => (c.Name, c.Exception is null)), streamedCalls.Select(c => (c.Name, c.Exception is null)));
+            if (calls.Count == 0) Assert.Equal("", whole.Text); // cut before a call started: nothing of the format's punctuation
+            else Assert.All(calls, c => Assert.True(c.Exception is not null || c.Arguments is not null));
+        }
+    }
+
+    [Fact]
     public async Task UseFunctionInvocation_CallsTheFunction_ThenAnswersWithItsResultInTheConversation()
     {
         using var model = LoadForTools();
