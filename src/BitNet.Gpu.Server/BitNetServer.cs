@@ -16,7 +16,8 @@ namespace BitNet.Gpu.Server;
 /// <summary>
 /// An OpenAI-compatible HTTP server over one <see cref="BitNetModel"/> (ASP.NET Core on Kestrel): POST
 /// /v1/chat/completions, /v1/completions and /v1/responses (whole or streamed as server-sent events), GET and DELETE
-/// /v1/responses/{id} (responses kept in memory), GET /v1/models, GET /health,
+/// /v1/responses/{id} (responses kept in memory), Anthropic's POST /v1/messages (and /v1/messages/count_tokens), GET
+/// /v1/models, GET /health,
 /// POST /tokenize and /detokenize, GET /metrics (Prometheus). Every request goes through the model's scheduler, so
 /// concurrent requests are batched; a full queue answers 429, a client that disconnects frees its slot. The model loads
 /// in the background once the server listens (/health answers 503 until it is ready). SIGTERM or Ctrl+C stops taking
@@ -96,11 +97,14 @@ public sealed class BitNetServer : IAsyncDisposable
         var tokens = new TokenizeEndpoints(host);
         var metrics = new MetricsEndpoint(host, requests);
         var responses = new ResponsesEndpoint(host, new ResponseStore(options.MaxStoredResponses));
+        var messages = new MessagesEndpoint(host);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
         app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
         app.MapPost(ResponsesEndpoint.Path, responses.CreateAsync);
         app.MapGet(ResponsesEndpoint.ItemPath, responses.GetAsync);
         app.MapDelete(ResponsesEndpoint.ItemPath, responses.DeleteAsync);
+        app.MapPost(MessagesEndpoint.Path, messages.CreateAsync);
+        app.MapPost(MessagesEndpoint.CountPath, messages.CountTokensAsync);
         app.MapGet(ModelsEndpoint.Path, models.HandleAsync);
         app.MapGet(HealthEndpoint.Path, health.HandleAsync);
         app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http;
 namespace BitNet.Gpu.Server.Http;
 
 /// <summary>
-/// With an API key set, every request but GET /health needs <c>Authorization: Bearer KEY</c>; otherwise 401. Keys
+/// With an API key set, every request but GET /health needs <c>Authorization: Bearer KEY</c> (or <c>x-api-key: KEY</c>,
+/// as Anthropic's clients send it); otherwise 401. Keys
 /// are compared as SHA-256 hashes with <see cref="CryptographicOperations.FixedTimeEquals"/>, so neither the time taken
 /// nor an early length mismatch tells a caller how much of a guess was right.
 /// </summary>
@@ -15,16 +16,19 @@ internal sealed class ApiKeyCheck(RequestDelegate next, string apiKey)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase) || Authorized(context.Request.Headers.Authorization.ToString()))
+        if (context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase) || Authorized(context.Request.Headers))
             return next(context);
-        throw new ApiException(401, "a valid API key is needed: send the header 'Authorization: Bearer KEY'", code: "invalid_api_key");
+        throw new ApiException(401, "a valid API key is needed: send the header 'Authorization: Bearer KEY' (or Anthropic's 'x-api-key: KEY')", code: "invalid_api_key");
     }
 
-    bool Authorized(string header)
+    /// <summary>OpenAI's clients send the key as a Bearer token, Anthropic's as x-api-key; either may carry it.</summary>
+    bool Authorized(IHeaderDictionary headers)
     {
         const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return false;
-        byte[] given = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(given, _expected);
+        string bearer = headers.Authorization.ToString();
+        if (bearer.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return Matches(bearer[scheme.Length..]);
+        return headers.TryGetValue("x-api-key", out var key) && Matches(key.ToString());
     }
+
+    bool Matches(string key) => CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(key.Trim())), _expected);
 }

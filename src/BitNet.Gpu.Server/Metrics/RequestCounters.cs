@@ -10,7 +10,7 @@ namespace BitNet.Gpu.Server.Metrics;
 /// </summary>
 internal sealed class RequestCounters
 {
-    static readonly HashSet<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics"];
+    static readonly HashSet<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics"];
 
     /// <summary>A kept response's path, counted under one name (not one per id).</summary>
     const string ResponsePaths = "/v1/responses/";

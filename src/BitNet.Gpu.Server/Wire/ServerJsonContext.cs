@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BitNet.Gpu.Server.Anthropic;
 using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.Responses;
 
@@ -33,6 +34,17 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(ArgumentsEvent))]
 [JsonSerializable(typeof(StreamErrorEvent))]
 [JsonSerializable(typeof(DeletedResponse))]
+[JsonSerializable(typeof(MessagesRequest))]
+[JsonSerializable(typeof(MessageObject))]
+[JsonSerializable(typeof(TokenCount))]
+[JsonSerializable(typeof(AnthropicErrorBody))]
+[JsonSerializable(typeof(MessageStartEvent))]
+[JsonSerializable(typeof(BlockStartEvent))]
+[JsonSerializable(typeof(BlockDeltaEvent))]
+[JsonSerializable(typeof(BlockStopEvent))]
+[JsonSerializable(typeof(MessageDeltaEvent))]
+[JsonSerializable(typeof(MessageStopEvent))]
+[JsonSerializable(typeof(PingEvent))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext
 {
     /// <summary>The deepest nesting a request body may have.</summary>

@@ -34,6 +34,16 @@ public class AccessAndLifecycleTests
         var wrong = new ChatClient("bitnet", new ApiKeyCredential("guess"), options);
         var error = await Assert.ThrowsAsync<ClientResultException>(() => wrong.CompleteChatAsync([new UserChatMessage("Hello")]));
         Assert.Equal(401, error.Status);
+
+        // Anthropic's clients send the key as x-api-key, and read Anthropic's error shape.
+        const string Message = """{"model": "x", "max_tokens": 2, "messages": [{"role": "user", "content": "Hi"}]}""";
+        var keyedHeader = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, "/v1/messages")) { Content = new StringContent(Message) };
+        keyedHeader.Headers.Add("x-api-key", "s3cret-key");
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(keyedHeader)).StatusCode);
+        var refused = await anonymous.PostAsync("/v1/messages", Message);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Equal("authentication_error", refused.Json.GetProperty("error").GetProperty("type").GetString());
     }
 
     [Fact]

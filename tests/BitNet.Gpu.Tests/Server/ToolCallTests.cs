@@ -10,6 +10,9 @@ using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Responses;
+using Anthropic;
+using Anthropic.Core;
+using Anthropic.Models.Messages;
 using ChatMessage = OpenAI.Chat.ChatMessage;
 using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
 using ChatTool = OpenAI.Chat.ChatTool;
@@ -17,9 +20,10 @@ using ChatTool = OpenAI.Chat.ChatTool;
 namespace BitNet.Gpu.Tests.Server;
 
 /// <summary>
-/// A server with a tiny synthetic model (random weights, byte-level vocabulary, 2048 positions: the tools' description
+/// A server with a tiny synthetic model (random weights, byte-level vocabulary, 4096 positions: the tools' description
 /// runs past the bundled model's 256) and a plain template, for tool calls through the official OpenAI SDK and
-/// Microsoft.Extensions.AI over it, by chat completions and by the Responses API: calls whose arguments keep their
+/// Microsoft.Extensions.AI over it, by chat completions and by the Responses API, and through the official Anthropic SDK
+/// by the Messages API: calls whose arguments keep their
 /// tool's schema, the same call whole and streamed, a conversation carrying calls and results, and functions invoked by
 /// UseFunctionInvocation.
 /// </summary>
@@ -34,13 +38,19 @@ public sealed class ToolCallTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await ServerFixture.Start(options => options with
     {
-        ModelPath = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, contextLength: 2048),
+        ModelPath = SyntheticModels.Tiny("bitnet-b1.58", GgmlType.I2_S, contextLength: 4096),
         Model = new BitNetModelOptions { Backend = "cpu", Parallel = 2, ChatTemplate = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}assistant: " },
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     ResponsesClient ResponsesSdk() => new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "v1") }).GetResponsesClient();
+
+    AnthropicClient AnthropicSdk() => new(new ClientOptions { BaseUrl = _server.Address.ToString().TrimEnd('/'), ApiKey = "unused", MaxRetries = 0 });
+
+    static MessageCreateParams AnthropicParams(string json) => MessageCreateParams.FromRawUnchecked(
+        new Dictionary<string, JsonElement>(), new Dictionary<string, JsonElement>(),
+        JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()));
 
     ChatClient Sdk() => new("bitnet", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(_server.Address, "v1") });
 
@@ -56,6 +66,10 @@ public sealed class ToolCallTests : IAsyncLifetime
         Seed = seed,
         MaxOutputTokenCount = 600, // every field is bounded, whitespace included (one space, or a newline and an indent of at most 20)
     };
+
+    /// <summary>Calls the token limit did not cut: their arguments hold every parameter (a cut call's are partial or empty).</summary>
+    static int WholeCalls(IEnumerable<FunctionCallContent> calls) =>
+        calls.Count(c => c.Exception is null && c.Arguments is { } arguments && new[] { "city", "days", "unit" }.All(arguments.ContainsKey));
 
     static void AssertForecastArguments(string arguments)
     {
@@ -135,6 +149,8 @@ public sealed class ToolCallTests : IAsyncLifetime
                 Assert.Empty(answer.Content);
                 AssertForecastArguments(Assert.Single(answer.ToolCalls).FunctionArguments.ToString());
             }
+            else if (answer.ToolCalls.Count > 0)
+                Assert.Equal(ChatFinishReason.Length, answer.FinishReason); // the limit cut the call: its arguments as far as they came
             else
             {
                 Assert.Empty(answer.ToolCalls);
@@ -242,7 +258,7 @@ public sealed class ToolCallTests : IAsyncLifetime
             var item = Assert.Single(response.OutputItems);
             if (item is FunctionCallResponseItem call)
             {
-                Assert.Equal(ResponseStatus.Completed, response.Status);
+                if (response.Status == ResponseStatus.Incomplete) continue; // the limit cut the call: its arguments as far as they came
                 if (call.FunctionName == "get_forecast") AssertForecastArguments(call.FunctionArguments.ToString());
                 else Assert.Equal("get_time", call.FunctionName);
             }
@@ -255,7 +271,8 @@ public sealed class ToolCallTests : IAsyncLifetime
     public async Task UseFunctionInvocationOverTheResponsesClient_InvokesTheFunction_AndSendsItsResultByPreviousResponseId()
     {
         var invocations = new List<string>();
-        var forecast = AIFunctionFactory.Create(([MaxLength(12)] string city, [Range(1, 5)] int days, Unit unit) =>
+        // Strict mode moves maxLength and the bounds into the description, so days may be any integer: a double takes it.
+        var forecast = AIFunctionFactory.Create(([MaxLength(12)] string city, [Range(1, 5)] double days, Unit unit) =>
         {
             invocations.Add(city);
             return $"Sunny in {city} for {days} days";
@@ -265,9 +282,93 @@ public sealed class ToolCallTests : IAsyncLifetime
         {
             Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, Temperature = 0.8f, MaxOutputTokens = 600,
         });
-        Assert.NotEmpty(invocations);
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+        Assert.NotEmpty(calls); // a call is required
+        Assert.Equal(WholeCalls(calls), invocations.Count); // every call the limit did not cut was invoked
         var contents = response.Messages.SelectMany(m => m.Contents).ToList();
         Assert.Equal(contents.OfType<FunctionCallContent>().Select(c => c.CallId), contents.OfType<FunctionResultContent>().Select(r => r.CallId));
         Assert.NotNull(response.ConversationId); // the later requests went on from the kept responses, not the whole conversation
+    }
+
+    static string AnthropicRequired(bool stream) => $$$"""
+        {"model": "bitnet", "max_tokens": 600, "temperature": 0, "stream": {{{(stream ? "true" : "false")}}},
+         "messages": [{"role": "user", "content": "Weather in Oslo?"}],
+         "tools": [{"name": "get_forecast", "description": "The forecast for a city", "input_schema": {{{ForecastParameters}}}}, {"name": "get_time", "input_schema": {"type": "object"}}],
+         "tool_choice": {"type": "tool", "name": "get_forecast", "disable_parallel_tool_use": true}}
+        """;
+
+    [Fact]
+    public async Task AnAnthropicToolChoice_GivesToolUseBlocks_WithInputItsSchemaAllows_WholeAndStreamed()
+    {
+        Message message = await AnthropicSdk().Messages.Create(AnthropicParams(AnthropicRequired(stream: false)));
+        Assert.Equal(StopReason.ToolUse, message.StopReason?.Value());
+        var uses = message.Content.Select(block => block.TryPickToolUse(out var use) ? use : throw new Xunit.Sdk.XunitException($"not a tool_use block: {block.Json}")).ToList();
+        var use = Assert.Single(uses);
+        Assert.Equal("get_forecast", use.Name);
+        Assert.Matches("^toolu_[0-9a-f]{24}$", use.ID);
+        string input = JsonSerializer.Serialize(use.Input);
+        AssertForecastArguments(input);
+
+        var partial = new StringBuilder();
+        int inputDeltas = 0;
+        string? streamedName = null;
+        await foreach (var e in AnthropicSdk().Messages.CreateStreaming(AnthropicParams(AnthropicRequired(stream: true))))
+        {
+            var json = e.Json;
+            if (json.GetProperty("type").GetString() == "content_block_start") streamedName = json.GetProperty("content_block").GetProperty("name").GetString();
+            if (json.GetProperty("type").GetString() == "content_block_delta")
+            {
+                partial.Append(json.GetProperty("delta").GetProperty("partial_json").GetString());
+                inputDeltas++;
+            }
+            if (json.GetProperty("type").GetString() == "message_delta") Assert.Equal("tool_use", json.GetProperty("delta").GetProperty("stop_reason").GetString());
+        }
+        Assert.Equal("get_forecast", streamedName);
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(input).RootElement, JsonDocument.Parse(partial.ToString()).RootElement), $"{input} vs {partial}"); // greedy: the same call
+        Assert.True(inputDeltas > 1, $"the input came in {inputDeltas} deltas, not as it was generated");
+    }
+
+    [Fact]
+    public async Task AnAnthropicConversationWithToolUseAndItsResult_IsAnswered()
+    {
+        Message message = await AnthropicSdk().Messages.Create(AnthropicParams($$$"""
+            {"model": "bitnet", "max_tokens": 600, "temperature": 1,
+             "messages": [{"role": "user", "content": "Weather in Oslo?"},
+                          {"role": "assistant", "content": [{"type": "text", "text": "Let me look."}, {"type": "tool_use", "id": "toolu_1", "name": "get_forecast", "input": {"city": "Oslo", "days": 2}}]},
+                          {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [{"type": "text", "text": "Sunny, 4 C"}]}]}],
+             "tools": [{"name": "get_forecast", "input_schema": {{{ForecastParameters}}}}]}
+            """));
+        Assert.NotEmpty(message.Content);
+        if (message.Content[0].TryPickToolUse(out _))
+        {
+            var uses = message.Content.Select(b => b.TryPickToolUse(out var use) ? use : throw new Xunit.Sdk.XunitException($"a block beside calls: {b.Json}")).ToList();
+            if (message.StopReason?.Value() == StopReason.ToolUse) Assert.All(uses, use => AssertForecastArguments(JsonSerializer.Serialize(use.Input)));
+            else Assert.Equal(StopReason.MaxTokens, message.StopReason?.Value()); // the limit cut the last call
+        }
+        else Assert.True(Assert.Single(message.Content).TryPickText(out _)); // the response's text, as far as it came
+    }
+
+    [Fact]
+    public async Task UseFunctionInvocationOverTheAnthropicClient_InvokesTheFunction()
+    {
+        var invocations = new List<string>();
+        // The Anthropic adapter sends only the types (no maxLength, no bounds), so days may be any integer: a double takes it.
+        var forecast = AIFunctionFactory.Create((string city, double days, Unit unit) =>
+        {
+            invocations.Add(city);
+            return $"Sunny in {city} for {days} days";
+        }, "get_forecast", "The forecast for a city");
+        IChatClient client = new ChatClientBuilder(AnthropicSdk().AsIChatClient("bitnet", 600)).UseFunctionInvocation(configure: f => f.MaximumIterationsPerRequest = 2).Build();
+        var response = await client.GetResponseAsync("Weather in Oslo?", new ChatOptions { Tools = [forecast], ToolMode = ChatToolMode.RequireAny, AllowMultipleToolCalls = false, MaxOutputTokens = 600 });
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+        Assert.NotEmpty(calls); // a call is required
+        Assert.True(WholeCalls(calls) == invocations.Count, string.Join(" | ", response.Messages.SelectMany(m => m.Contents).Select(c => c switch
+        {
+            FunctionCallContent call => $"call {call.Name} {JsonSerializer.Serialize(call.Arguments)} {call.Exception?.Message}",
+            FunctionResultContent result => $"result {result.Result} {result.Exception?.Message}",
+            _ => c.ToString(),
+        })) + " " + response.FinishReason); // every call the limit did not cut was invoked
+        var contents = response.Messages.SelectMany(m => m.Contents).ToList();
+        Assert.Equal(contents.OfType<FunctionCallContent>().Select(c => c.CallId), contents.OfType<FunctionResultContent>().Select(r => r.CallId));
     }
 }
