@@ -19,7 +19,7 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
             await next(context);
             if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && context.Response.ContentLength is null)
                 await WriteAsync(context, context.Response.StatusCode == 404
-                    ? new ApiException(404, $"no endpoint {context.Request.Path} (see GET /v1/models, POST /v1/chat/completions, POST /v1/completions)")
+                    ? new ApiException(404, $"no endpoint {context.Request.Path} (see GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/messages)")
                     : new ApiException(405, $"{context.Request.Method} is not allowed on {context.Request.Path}"));
         }
         catch (ApiException e)

@@ -1,3 +1,4 @@
+using BitNet.Gpu.Server.Anthropic;
 using BitNet.Gpu.Server.Completions;
 using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.Http;
@@ -7,12 +8,12 @@ using BitNet.Gpu.Server.Wire;
 namespace BitNet.Gpu.Fuzz;
 
 /// <summary>
-/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 3 picks
-/// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses), then the body: parsed (JsonBody), its
+/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 4 picks
+/// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses, 3: POST /v1/messages), then the body: parsed (JsonBody), its
 /// messages or input rendered through the bundled model's chat template or its prompt tokenized, its sampling and
 /// log-probability fields mapped to <see cref="CompletionOptions"/>, and its length checked against the context. A
-/// response continues from a store holding one kept response (<see cref="KeptId"/>), and a fixed answer is turned
-/// into its output items and kept. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
+/// response continues from a store holding one kept response (<see cref="KeptId"/>); a response or a message turns
+/// a fixed answer into its output. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
 /// answer to a bad request; a 5xx is a finding, as any other exception.
 /// </summary>
 static class ServerRequestTarget
@@ -28,11 +29,12 @@ static class ServerRequestTarget
         var body = input.AsSpan(1).ToArray();
         try
         {
-            switch (input[0] % 3)
+            switch (input[0] % 4)
             {
                 case 0: ChatCompletion(body); break;
                 case 1: TextCompletion(body); break;
-                default: Response(body); break;
+                case 2: Response(body); break;
+                default: Message(body); break;
             }
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500) { }
@@ -78,5 +80,13 @@ static class ServerRequestTarget
         var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Oslo"}}]}""";
         var response = turn.Finish(answer, [], new CompletionStats(turn.Prompt.Length, 2, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero));
         turn.Kept(response);
+    }
+
+    static void Message(byte[] body)
+    {
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.MessagesRequest);
+        var turn = MessageTurn.Read(Model.Value, request);
+        var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Os""";
+        turn.Finish(answer, new CompletionStats(turn.Prompt.Length, 2, "length", "length", TimeSpan.Zero, TimeSpan.Zero));
     }
 }

@@ -246,6 +246,15 @@ static class CorpusSeeds
              "tools":[{"type":"function","name":"get_forecast","description":"d","parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]},"strict":true}],
              "tool_choice":{"type":"function","name":"get_forecast"},"parallel_tool_calls":false,"stream":true,"store":false,"metadata":{"k":"v"}}
             """);
+        yield return ("messages-text.json", 3, """{"model":"m","max_tokens":8,"system":[{"type":"text","text":"Be brief."}],"messages":[{"role":"user","content":"Hi"}],"stop_sequences":["."],"temperature":0,"top_k":5}""");
+        yield return ("messages-tools.json", 3, """
+            {"model":"m","max_tokens":64,"messages":[{"role":"user","content":[{"type":"text","text":"Weather?"}]},
+             {"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"s"},{"type":"tool_use","id":"toolu_1","name":"get_forecast","input":{"city":"Oslo"}}]},
+             {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"Sunny","is_error":false},{"type":"text","text":"And?"}]}],
+             "tools":[{"name":"get_forecast","description":"d","input_schema":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]}}],
+             "tool_choice":{"type":"tool","name":"get_forecast","disable_parallel_tool_use":true},"stream":true}
+            """);
+        yield return ("messages-format.json", 3, """{"max_tokens":32,"messages":[{"role":"user","content":"A year?"}],"output_config":{"format":{"type":"json_schema","schema":{"type":"object","properties":{"y":{"type":"integer"}},"required":["y"]}}}}""");
         yield return ("responses-format.json", 2, """
             {"input":"A year?","previous_response_id":"resp_kept","text":{"format":{"type":"json_schema","name":"y","schema":{"type":"object","properties":{"year":{"type":"integer","minimum":1,"maximum":9999}},"required":["year"]},"strict":true}},
              "include":["message.output_text.logprobs"],"top_logprobs":2,"top_k":40,"seed":7}
