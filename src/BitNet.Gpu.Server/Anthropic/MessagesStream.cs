@@ -12,8 +12,8 @@ namespace BitNet.Gpu.Server.Anthropic;
 /// A message streamed as Anthropic's server-sent events (see MessageEvents.cs for their order), each named by an
 /// <c>event:</c> line, as the text is generated. With tools the answer is read as it comes (<see cref="ToolReplyReader"/>):
 /// its text streams into a text block, each call is a tool_use block from the moment its tool's name is read, its input
-/// streaming after as input_json_delta. A client that goes away cancels the completion; a completion the server stopped
-/// (shutting down) or the engine failed ends with an error event instead of message_stop.
+/// streaming after as input_json_delta. A failure ends with an error event instead of message_stop (see
+/// <see cref="CompletionOutput.PumpAsync"/>).
 /// </summary>
 internal sealed class MessagesStream
 {
@@ -30,55 +30,27 @@ internal sealed class MessagesStream
     /// <summary>Streams the message as it is generated; returns it finished, or null when the client left or the stream failed.</summary>
     public static async Task<MessageObject?> StreamAsync(HttpContext context, CompletionChoices choices, MessageTurn turn)
     {
-        var cancel = context.RequestAborted;
         var stream = new MessagesStream(context.Response);
         var reader = turn.Tools is null ? null : new ToolReplyReader();
         var text = new StringBuilder();
-        try
-        {
-            stream.Send(MessageStartEvent.Name, new MessageStartEvent(new MessageObject(turn.Id, turn.Model, [], null, null, new MessageUsage(turn.Prompt.Length, 0))), Json.MessageStartEvent);
-            if (reader is null) stream.Open(new TextBlock(""));
-            stream.Send(PingEvent.Name, new PingEvent(), Json.PingEvent);
-            await using (var pieces = choices.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
+        MessageObject? message = null;
+        stream.Send(MessageStartEvent.Name, new MessageStartEvent(new MessageObject(turn.Id, turn.Model, [], null, null, new MessageUsage(turn.Prompt.Length, 0))), Json.MessageStartEvent);
+        if (reader is null) stream.Open(new TextBlock(""));
+        stream.Send(PingEvent.Name, new PingEvent(), Json.PingEvent);
+        bool whole = await CompletionOutput.PumpAsync(context, choices, stream._events,
+            (_, piece) =>
             {
-                while (true)
-                {
-                    var next = pieces.MoveNextAsync();
-                    if (!next.IsCompleted && !await stream._events.FlushAsync(cancel))
-                    {
-                        choices.Cancel();
-                        ClientGone.Abort(context);
-                        return null;
-                    }
-                    if (!await next) break;
-                    string piece = pieces.Current.Piece.Text;
-                    text.Append(piece);
-                    if (reader is null) stream.Delta(new TextDelta(piece));
-                    else foreach (var delta in reader.Read(piece)) stream.Add(delta);
-                }
-            }
-            var stats = (await choices.Completion)[0];
-            var message = turn.Finish(text.ToString(), stats, reader?.Finish());
-            stream.End(message);
-            await stream._events.FlushAsync(cancel);
-            return message;
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            choices.Cancel(); // the client left: nothing more to send
-            return null;
-        }
-        catch (OperationCanceledException)
-        {
-            await stream.FailedAsync(new ApiException(503, "the server stopped this request (it is shutting down); retry"));
-            return null;
-        }
-        catch (Exception e) when (e is not ApiException)
-        {
-            choices.Cancel();
-            await stream.FailedAsync(new ApiException(500, "the engine failed while generating this answer; see the server's log"));
-            throw new StreamFailedException(e);
-        }
+                text.Append(piece.Text);
+                if (reader is null) stream.Delta(new TextDelta(piece.Text));
+                else foreach (var delta in reader.Read(piece.Text)) stream.Add(delta);
+            },
+            async () =>
+            {
+                message = turn.Finish(text.ToString(), (await choices.Completion)[0], reader?.Finish());
+                stream.End(message);
+            },
+            error => stream.Send("error", MessagesErrors.Body(error), Json.AnthropicErrorBody));
+        return whole ? message : null;
     }
 
     void Add(ToolReplyDelta delta)
@@ -129,10 +101,4 @@ internal sealed class MessagesStream
     }
 
     void Send<T>(string name, T value, JsonTypeInfo<T> type) => _events.Write(value, type, name);
-
-    async Task FailedAsync(ApiException error)
-    {
-        Send("error", MessagesErrors.Body(error), Json.AnthropicErrorBody);
-        await _events.FlushAsync(CancellationToken.None);
-    }
 }

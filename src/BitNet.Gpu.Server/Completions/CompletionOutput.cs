@@ -46,17 +46,41 @@ internal static class CompletionOutput
     public sealed record Chunks<T>(JsonTypeInfo<T> Type, Func<int, T>? First, Func<int, CompletionPiece, T?> Piece, Func<int, string, T> Last, Func<Usage, T> Usage)
         where T : class;
 
-    public static async Task StreamAsync<T>(HttpContext context, CompletionChoices choices, Chunks<T> chunks, bool includeUsage) where T : class
+    public static Task StreamAsync<T>(HttpContext context, CompletionChoices choices, Chunks<T> chunks, bool includeUsage) where T : class
+    {
+        var events = new ServerSentEvents(context.Response);
+        if (chunks.First is { } first)
+            for (int choice = 0; choice < choices.Streams.Count; choice++) events.Write(first(choice), chunks.Type);
+        return PumpAsync(context, choices, events,
+            (choice, piece) =>
+            {
+                if (chunks.Piece(choice, piece) is { } chunk) events.Write(chunk, chunks.Type);
+            },
+            async () =>
+            {
+                var stats = await choices.Completion;
+                // The end goes out in one write: a client that sends its next request after [DONE] waits for one packet, not three.
+                for (int choice = 0; choice < stats.Length; choice++) events.Write(chunks.Last(choice, stats[choice].FinishReason), chunks.Type);
+                if (includeUsage) events.Write(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type);
+                events.Done();
+            },
+            error => events.Write(error.ToBody(), ServerJsonContext.Web.ErrorBody));
+    }
+
+    /// <summary>
+    /// Streams a request's choices as server-sent events, whatever their wire format: <paramref name="piece"/> writes the
+    /// events of each piece as it comes, <paramref name="end"/> those of the end; then they are sent. One flush serves all
+    /// the pieces already there: the events go out just before the stream would wait for the next piece (at once when
+    /// generation is slower than the network, in fewer writes when many streams keep the server busy). A client that
+    /// goes away cancels the completion; a completion the server stopped (shutting down) or the engine failed ends with
+    /// the error event <paramref name="error"/> writes (503 or 500) instead. Returns whether the stream ended whole.
+    /// </summary>
+    public static async Task<bool> PumpAsync(HttpContext context, CompletionChoices choices, ServerSentEvents events,
+                                             Action<int, CompletionPiece> piece, Func<Task> end, Action<ApiException> error)
     {
         var cancel = context.RequestAborted;
-        var events = new ServerSentEvents(context.Response);
         try
         {
-            if (chunks.First is { } first)
-                for (int choice = 0; choice < choices.Streams.Count; choice++) events.Write(first(choice), chunks.Type);
-            // One event per piece, but one flush for all the pieces that are already there: the events are sent just
-            // before the stream would wait for the next piece (at once when generation is slower than the network,
-            // in fewer writes when many streams keep the server busy).
             await using (var pieces = choices.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
             {
                 while (true)
@@ -65,17 +89,14 @@ internal static class CompletionOutput
                     if (!next.IsCompleted && !await events.FlushAsync(cancel))
                     {
                         ClientLeft(context, choices);
-                        return;
+                        return false;
                     }
                     if (!await next) break;
-                    if (chunks.Piece(pieces.Current.Choice, pieces.Current.Piece) is { } chunk) events.Write(chunk, chunks.Type);
+                    piece(pieces.Current.Choice, pieces.Current.Piece);
                 }
             }
-            var stats = await choices.Completion;
-            // The end goes out in one write: a client that sends its next request after [DONE] waits for one packet, not three.
-            for (int choice = 0; choice < stats.Length; choice++) events.Write(chunks.Last(choice, stats[choice].FinishReason), chunks.Type);
-            if (includeUsage) events.Write(chunks.Usage(Wire.Usage.Of(stats)), chunks.Type);
-            await events.DoneAsync(cancel);
+            await end();
+            return await events.FlushAsync(cancel);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -83,16 +104,17 @@ internal static class CompletionOutput
         }
         catch (OperationCanceledException)
         {
-            await events.WriteAsync(new ApiException(503, "the server stopped this request (it is shutting down); retry", code: "server_stopping").ToBody(),
-                                    ServerJsonContext.Web.ErrorBody, CancellationToken.None);
+            error(new ApiException(503, "the server stopped this request (it is shutting down); retry", code: "server_stopping"));
+            await events.FlushAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is not ApiException)
         {
             choices.Cancel();
-            await events.WriteAsync(new ApiException(500, "the engine failed while generating this answer; see the server's log").ToBody(),
-                                    ServerJsonContext.Web.ErrorBody, CancellationToken.None);
+            error(new ApiException(500, "the engine failed while generating this answer; see the server's log"));
+            await events.FlushAsync(CancellationToken.None);
             throw new StreamFailedException(e);
         }
+        return false;
     }
 
     /// <summary>A flush found the connection closed: the completion stops, and the request is aborted so that it ends

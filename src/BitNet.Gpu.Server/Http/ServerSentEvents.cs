@@ -25,13 +25,6 @@ internal sealed class ServerSentEvents
         response.Headers["X-Accel-Buffering"] = "no"; // nginx and similar proxies pass each event on at once
     }
 
-    /// <summary>Sends one event holding <paramref name="value"/>; false when the client is gone.</summary>
-    public ValueTask<bool> WriteAsync<T>(T value, JsonTypeInfo<T> type, CancellationToken cancel)
-    {
-        Write(value, type);
-        return FlushAsync(cancel);
-    }
-
     /// <summary>
     /// Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>);
     /// with <paramref name="name"/>, an <c>event:</c> line names it first (the Responses API names every event).
@@ -52,12 +45,8 @@ internal sealed class ServerSentEvents
         writer.Write("\n\n"u8);
     }
 
-    /// <summary>Sends <c>data: [DONE]</c>, the end of the stream.</summary>
-    public ValueTask<bool> DoneAsync(CancellationToken cancel)
-    {
-        _response.BodyWriter.Write("data: [DONE]\n\n"u8);
-        return FlushAsync(cancel);
-    }
+    /// <summary>Adds <c>data: [DONE]</c>, the end of a chat or text completion's stream (sent with the next flush).</summary>
+    public void Done() => _response.BodyWriter.Write("data: [DONE]\n\n"u8);
 
     /// <summary>Sends the events written so far; false when the client is gone.</summary>
     public async ValueTask<bool> FlushAsync(CancellationToken cancel)

@@ -12,8 +12,7 @@ namespace BitNet.Gpu.Server.Responses;
 /// by an <c>event:</c> line and numbered, as the text is generated. With tools the answer is read as it comes
 /// (<see cref="ToolReplyReader"/>): its text streams into a message item, each call is an item from the moment its
 /// tool's name is read, its arguments streaming after. The stream ends with response.completed or
-/// response.incomplete, and no [DONE]. A client that goes away cancels the completion; a completion the server stopped
-/// (shutting down) or the engine failed ends with an error event instead.
+/// response.incomplete, and no [DONE]; a failure ends with an error event instead (see <see cref="CompletionOutput.PumpAsync"/>).
 /// </summary>
 internal sealed class ResponseStream
 {
@@ -35,57 +34,29 @@ internal sealed class ResponseStream
     /// <summary>Streams the response as it is generated; returns it finished, or null when the client left or the stream failed.</summary>
     public static async Task<ResponseObject?> StreamAsync(HttpContext context, CompletionChoices choices, ResponseTurn turn)
     {
-        var cancel = context.RequestAborted;
         var stream = new ResponseStream(context.Response, turn);
         var reader = turn.Tools is null ? null : new ToolReplyReader();
         var text = new StringBuilder();
         var tokens = new List<CompletionToken>();
-        try
-        {
-            stream.State("response.created", turn.Draft);
-            stream.State("response.in_progress", turn.Draft);
-            if (reader is null) stream.OpenMessage();
-            // As chat streams: one event per piece, flushed just before the stream would wait for the next piece.
-            await using (var pieces = choices.ReadPiecesAsync(cancel).GetAsyncEnumerator(cancel))
+        ResponseObject? response = null;
+        stream.State("response.created", turn.Draft);
+        stream.State("response.in_progress", turn.Draft);
+        if (reader is null) stream.OpenMessage();
+        bool whole = await CompletionOutput.PumpAsync(context, choices, stream._events,
+            (_, piece) =>
             {
-                while (true)
-                {
-                    var next = pieces.MoveNextAsync();
-                    if (!next.IsCompleted && !await stream._events.FlushAsync(cancel))
-                    {
-                        choices.Cancel();
-                        ClientGone.Abort(context);
-                        return null;
-                    }
-                    if (!await next) break;
-                    var piece = pieces.Current.Piece;
-                    text.Append(piece.Text);
-                    tokens.AddRange(piece.Tokens);
-                    if (reader is null) stream.Text(piece.Text, turn.Options.Logprobs ? [.. piece.Tokens.Select(ChatTokenLogprob.Of)] : []);
-                    else foreach (var delta in reader.Read(piece.Text)) stream.Add(delta);
-                }
-            }
-            var response = turn.Finish(text.ToString(), tokens, (await choices.Completion)[0], reader?.Finish());
-            stream.End(response);
-            await stream._events.FlushAsync(cancel);
-            return response;
-        }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
-        {
-            choices.Cancel(); // the client left: nothing more to send
-            return null;
-        }
-        catch (OperationCanceledException)
-        {
-            await stream.FailedAsync(new ApiException(503, "the server stopped this request (it is shutting down); retry", code: "server_stopping"));
-            return null;
-        }
-        catch (Exception e) when (e is not ApiException)
-        {
-            choices.Cancel();
-            await stream.FailedAsync(new ApiException(500, "the engine failed while generating this answer; see the server's log"));
-            throw new StreamFailedException(e);
-        }
+                text.Append(piece.Text);
+                tokens.AddRange(piece.Tokens);
+                if (reader is null) stream.Text(piece.Text, turn.Options.Logprobs ? [.. piece.Tokens.Select(ChatTokenLogprob.Of)] : []);
+                else foreach (var delta in reader.Read(piece.Text)) stream.Add(delta);
+            },
+            async () =>
+            {
+                response = turn.Finish(text.ToString(), tokens, (await choices.Completion)[0], reader?.Finish());
+                stream.End(response);
+            },
+            error => stream.Send(StreamErrorEvent.Name, new StreamErrorEvent(stream._sequence++, error.Code, error.Message, error.Param), Json.StreamErrorEvent));
+        return whole ? response : null;
     }
 
     void Add(ToolReplyDelta delta)
@@ -169,11 +140,5 @@ internal sealed class ResponseStream
         else if (item is OutputFunctionCall call)
             Arguments("response.function_call_arguments.done", call.Id, index, arguments: call.Arguments);
         Send("response.output_item.done", new OutputItemEvent("response.output_item.done", _sequence++, index, item), Json.OutputItemEvent);
-    }
-
-    async Task FailedAsync(ApiException error)
-    {
-        Send(StreamErrorEvent.Name, new StreamErrorEvent(_sequence++, error.Code, error.Message, error.Param), Json.StreamErrorEvent);
-        await _events.FlushAsync(CancellationToken.None);
     }
 }

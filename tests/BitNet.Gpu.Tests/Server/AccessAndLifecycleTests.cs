@@ -95,6 +95,24 @@ public class AccessAndLifecycleTests
         Assert.DoesNotContain("[DONE]", rest);
     }
 
+    [Theory]
+    [InlineData("/v1/responses", """{"input": "The", "max_output_tokens": 200, "temperature": 0, "stream": true}""", "response.completed", "response.incomplete")]
+    [InlineData("/v1/messages", """{"messages": [{"role": "user", "content": "The"}], "max_tokens": 200, "temperature": 0, "stream": true}""", "message_stop", "message_stop")]
+    public async Task Stopping_CutsAResponsesOrMessagesStream_WithoutItsEnd(string path, string body, string end, string otherEnd)
+    {
+        var server = await ServerFixture.Start(o => o with { ShutdownTimeout = TimeSpan.Zero });
+        using var client = new ServerClient(server.Address);
+        using var response = await client.StartStreamAsync(path, body);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        await reader.ReadLineAsync();
+        await server.DisposeAsync();
+
+        string rest = "";
+        try { rest = await reader.ReadToEndAsync(); } catch (IOException) { } // the connection may be cut
+        Assert.DoesNotContain(end, rest);
+        Assert.DoesNotContain(otherEnd, rest);
+    }
+
     [Fact]
     public async Task Metrics_AreInPrometheusTextFormat_WithEverySeries()
     {
