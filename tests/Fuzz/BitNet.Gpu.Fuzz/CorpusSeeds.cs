@@ -212,6 +212,10 @@ static class CorpusSeeds
              "id":{"type":"string","format":"uuid"},"when":{"format":"date-time"},"at":{"format":"time"},"x":{"type":"string","pattern":"\\ud83d\\ude00|[\\w.+-]+@\\w+"},
              "d":{"anyOf":[{"type":"number"},{"type":"string","pattern":"^(?!^[-+.]*$)[+-]?0*(?:\\d{0,5}|(?=[\\d.]{1,18}0*$)\\d{0,5}\\.\\d{0,12}0*$)"}]}}}
             """);
+        yield return ("formats.json", """
+            {"type":"object","properties":{"mail":{"type":"string","format":"email","maxLength":254},"host":{"type":"string","format":"hostname","maxLength":60},
+             "dur":{"type":"string","format":"duration"},"ip":{"anyOf":[{"type":"string","format":"ipv4"},{"type":"string","format":"ipv6"}]}},"required":["mail"]}
+            """);
         yield return ("unions.json", """
             {"type":"object","properties":{"shape":{"type":"object","required":["kind"],"anyOf":[{"properties":{"kind":{"const":"circle"},"r":{"type":"number"}}},
              {"properties":{"kind":{"const":"square"},"s":{"type":"integer","minimum":0}},"required":["s"]}]},

@@ -7,7 +7,12 @@ namespace BitNet.Gpu.Engine.Sampling.Patterns;
 /// <see cref="Guid"/>, and <see cref="System.Net.IPAddress"/>: real calendar dates from the year 0001, fractions of a
 /// second to 7 digits, offsets to ±14:00, a time of day without an offset (RFC 3339's full-time has one; TimeOnly
 /// refuses it), IPv4 as four decimal parts without leading zeros (RFC 2673), IPv6 in RFC 4291's text forms without a
-/// zone. Other formats (email, hostname, uri, ...) are annotations.
+/// zone. Three more are held as the formats OpenAI's structured outputs hold: email as HTML's "valid email address"
+/// (WHATWG: a local part of letters, digits and .!#$%&amp;'*+/=?^_`{|}~- and a domain of labels, here without the
+/// labels' 63-character bound, so that a maxLength of 254 fits the automaton's limits), hostname as RFC 1123's
+/// labels of 1 to 63 letters, digits and inner hyphens (the 253-character total is not held: counted into the
+/// automaton it passes the state limit), duration as RFC 3339's ABNF (appendix A). Other formats (uri, ...) are
+/// annotations.
 /// </summary>
 internal static class StringFormats
 {
@@ -28,6 +33,20 @@ internal static class StringFormats
         + $"|:((:{Group}){{1,7}}|:)|({Group}:){{6}}{IPv4}|::({Group}:){{0,5}}{IPv4}|{Group}::({Group}:){{0,4}}{IPv4}"
         + $"|({Group}:){{2}}:({Group}:){{0,3}}{IPv4}|({Group}:){{3}}:({Group}:){{0,2}}{IPv4}|({Group}:){{4}}:({Group}:)?{IPv4}|({Group}:){{5}}:{IPv4})";
 
+    // A DNS label (RFC 1123): 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.
+    const string Label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    const string Hostname = Label + @"(\." + Label + ")*";
+    const string EmailLocalPart = "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+";
+    // An email's domain: labels as a hostname's, of any length (63 counted into the automaton would leave no room for
+    // the maxLength such a field usually has: 254 with it passes the state limit).
+    const string EmailLabel = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?";
+    const string EmailDomain = EmailLabel + @"(\." + EmailLabel + ")*";
+
+    // RFC 3339 appendix A: the date part's and the time part's components come in order, each next one optional.
+    const string DurationDate = @"(\d+D|\d+M(\d+D)?|\d+Y(\d+M(\d+D)?)?)";
+    const string DurationTime = @"T(\d+S|\d+M(\d+S)?|\d+H(\d+M(\d+S)?)?)";
+    const string Duration = "P(" + DurationDate + "(" + DurationTime + ")?|" + DurationTime + @"|\d+W)";
+
     static readonly Dictionary<string, string> Patterns = new()
     {
         ["date"] = $"^{Date}$",
@@ -36,6 +55,9 @@ internal static class StringFormats
         ["uuid"] = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
         ["ipv4"] = $"^{IPv4}$",
         ["ipv6"] = $"^{IPv6}$",
+        ["email"] = "^" + EmailLocalPart + "@" + EmailDomain + "$",
+        ["hostname"] = "^" + Hostname + "$",
+        ["duration"] = "^" + Duration + "$",
     };
 
     /// <summary>The pattern that holds a format, or null for a format that is only an annotation.</summary>

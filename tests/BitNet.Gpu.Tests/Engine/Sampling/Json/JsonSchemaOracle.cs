@@ -89,7 +89,8 @@ internal static class JsonSchemaOracle
     /// <summary>
     /// The formats held, as the product defines them: RFC 3339 dates and date-times that .NET's DateOnly reads (years
     /// from 0001), fractions to 7 digits, offsets to ±14:00, a time of day without an offset, lowercase UUIDs; any
-    /// other format is an annotation; IPv4 as the dotted quad IPAddress writes, IPv6 as IPAddress reads it.
+    /// other format is an annotation; IPv4 as the dotted quad IPAddress writes, IPv6 as IPAddress reads it; email as
+    /// WHATWG's valid email address (labels of any length), hostname as RFC 1123 labels, duration as RFC 3339's ABNF.
     /// </summary>
     static bool HasFormat(JsonElement schema, string text)
     {
@@ -103,8 +104,24 @@ internal static class JsonSchemaOracle
             "uuid" => Whole(text, "[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"),
             "ipv4" => System.Net.IPAddress.TryParse(text, out var v4) && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && v4.ToString() == text,
             "ipv6" => System.Net.IPAddress.TryParse(text, out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6,
+            "email" => Whole(text, @"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*"),
+            "hostname" => Whole(text, Hostname),
+            "duration" => Whole(text, @"P(\d+W|((\d+Y)?(\d+M)?(\d+D)?)(T(\d+H)?(\d+M)?(\d+S)?)?)") && IsRfc3339Duration(text),
             _ => true,
         };
+    }
+
+    const string Hostname = @"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*";
+
+    /// <summary>RFC 3339's duration beyond the shape: a date part's components contiguous (Y then M then D, none
+    /// skipped after the first), the same for the time part's, at least one component, T followed by one.</summary>
+    static bool IsRfc3339Duration(string text)
+    {
+        if (text.EndsWith('T') || text == "P" || text.Contains("WT") || (text.Contains('W') && text.Length > 1 + text.IndexOf('W'))) return false;
+        string Units(string part) => new(part.Where(char.IsLetter).ToArray());
+        int t = text.IndexOf('T');
+        string date = Units(t < 0 ? text[1..] : text[1..t]), time = t < 0 ? "" : Units(text[(t + 1)..]);
+        return date is "" or "W" or "D" or "M" or "MD" or "Y" or "YM" or "YMD" && time is "" or "S" or "M" or "MS" or "H" or "HM" or "HMS";
     }
 
     static bool Whole(string text, string pattern) => Regex.IsMatch(text, $"\\A(?:{pattern})\\z", RegexOptions.ECMAScript);

@@ -47,7 +47,10 @@ public class JsonSchemaPrefixTests
          "quote":{"type":"string","pattern":"^\\n[\"/]$","examples":["\n\"","\n/"]},
          "tag":{"type":"string","pattern":"^[^<>]*$","examples":["ab","x y",""]},
          "ip4":{"type":"string","format":"ipv4","examples":["192.168.0.1","0.0.0.0","255.255.255.255"]},
-         "ip6":{"type":"string","format":"ipv6","examples":["::1","fe80::1:2","::ffff:10.0.0.1","2001:DB8::8:800:200C:417A"]}},
+         "ip6":{"type":"string","format":"ipv6","examples":["::1","fe80::1:2","::ffff:10.0.0.1","2001:DB8::8:800:200C:417A"]},
+         "mail":{"type":"string","format":"email","maxLength":40,"examples":["a@b","x.y+z@mail.example.com","o'neil@x-1.org"]},
+         "host":{"type":"string","format":"hostname","maxLength":80,"examples":["localhost","a-b.c9.example","1.2.3.4"]},
+         "dur":{"type":"string","format":"duration","maxLength":24,"examples":["P1Y2M3DT4H5M6S","PT0S","P3W","P1M","PT1H30M"]}},
          "required":["code"]}
         """;
 
@@ -140,6 +143,7 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"code":"QQ-000","wide":"\u00E8","quote":"\u000a\/"}""" },
         { Patterned, """{"code":"QQ-000","ip4":"10.0.0.255","ip6":"1:2:3:4:5:6:7:8"}""" },
         { Patterned, """{"code":"QQ-000","ip6":"::"}""" },
+        { Patterned, """{"code":"QQ-000","mail":"first.last@sub.example.co","host":"a.b-c.d","dur":"P10D"}""" },
         { Numbers, """{"p":0,"t":-273.149999999,"s":2.5,"n":-0.000000001,"big":100000,"e":0.5}""" },
         { Numbers, """{"p":1.000,"t":1000,"s":2.749999999,"n":-1,"big":9999999999999999999.999999999,"e":2.5}""" },
         { Numbers, """{"p":-0.0,"t":0.5,"s":null,"n":-12345.5}""" },
@@ -243,6 +247,18 @@ public class JsonSchemaPrefixTests
         { Patterned, """{"ip4":"1.2.3"}""", """{"ip4":"1.2.3""" },                   // four parts
         { Patterned, """{"ip6":"1::2::3"}""", """{"ip6":"1::2:""" },                 // one "::" at most
         { Patterned, """{"ip6":"12345::"}""", """{"ip6":"1234""" },                  // four hex digits a group
+        { Patterned, """{"mail":"a b@c"}""", """{"mail":"a""" },                     // no space in the local part
+        { Patterned, """{"mail":"@c"}""", "{\"mail\":\"" },                       // an empty local part
+        { Patterned, """{"mail":"a@-c"}""", """{"mail":"a@""" },                    // a label starts with a letter or digit
+        { Patterned, """{"mail":"a@b@c"}""", """{"mail":"a@b""" },                  // one @, then the domain
+        { Patterned, """{"host":"a..b"}""", """{"host":"a.""" },                    // an empty label
+        { Patterned, """{"host":"ab-"}""", """{"host":"ab-""" },                    // a label ends with a letter or digit
+        { Patterned, "{\"host\":\"" + new string('a', 64) + "\"}", "{\"host\":\"" + new string('a', 63) },  // 63 characters a label
+        { Patterned, "{\"mail\":\"" + new string('a', 38) + "@bc\"}", "{\"mail\":\"" + new string('a', 38) + "@b" }, // maxLength 40
+        { Patterned, """{"dur":"P1Y2D"}""", """{"dur":"P1Y2""" },                   // after years, months come before days
+        { Patterned, """{"dur":"PT"}""", """{"dur":"PT""" },                        // T needs a time
+        { Patterned, """{"dur":"P"}""", """{"dur":"P""" },                          // P needs a part
+        { Patterned, """{"dur":"P1W2D"}""", """{"dur":"P1W""" },                    // weeks stand alone
         { Patterned, """{"wide":"abcd"}""", """{"wide":"abc""" },                    // maxLength 4: the last must match
         { Patterned, """{"wide":"abc\u00e0"}""", """{"wide":"abc\u00e""" },        // the fourth character must match: à does not
         { Patterned, """{"wide":"\ud83d"}""", """{"wide":"\ud""" },                // \ud8__ is a surrogate, never a character

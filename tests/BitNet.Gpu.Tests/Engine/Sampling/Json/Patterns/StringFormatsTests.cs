@@ -68,7 +68,7 @@ public class StringFormatsTests
         for (int i = 0; i < 100; i++) Assert.True(uuid.Matches(Guid.NewGuid().ToString("D")));
         Assert.False(uuid.Matches(Guid.NewGuid().ToString("D").ToUpperInvariant()));
         Assert.False(uuid.Matches(Guid.NewGuid().ToString("N")));
-        Assert.Null(StringFormats.PatternOf("email"));
+        Assert.Null(StringFormats.PatternOf("uri"));
     }
 
     [Fact]
@@ -125,5 +125,61 @@ public class StringFormatsTests
         Assert.True(accepted > 300, $"seed {seed}: only {accepted} addresses were valid");
         foreach (string text in (string[])["::", "::1", "1::", "fe80::1:2:3:4", "::ffff:192.0.2.128", "2001:DB8::8:800:200C:417A", "1:2:3:4:5:6:7:8"]) Assert.True(ipv6.Matches(text), text);
         foreach (string text in (string[])["1:2:3:4:5:6:7:8:9", "1::2::3", ":1:2", "fe80::1%eth0", "[::1]", "1:2:3:4:5:6:7:1.2.3.4"]) Assert.False(ipv6.Matches(text), text);
+    }
+
+    /// <summary>WHATWG's valid email address, read by hand: one '@', a non-empty local part of the allowed characters, a
+    /// domain of labels (of any length: the product leaves out the 63-character bound).</summary>
+    static bool IsEmail(string text)
+    {
+        int at = text.IndexOf('@');
+        return at > 0 && text.IndexOf('@', at + 1) < 0
+            && text[..at].All(c => char.IsAsciiLetterOrDigit(c) || ".!#$%&'*+/=?^_`{|}~-".Contains(c)) && AreLabels(text[(at + 1)..], int.MaxValue);
+    }
+
+    /// <summary>RFC 1123 labels read by hand: 1 to 63 letters, digits or hyphens each, no hyphen first or last.</summary>
+    static bool IsHostname(string text) => AreLabels(text, 63);
+
+    static bool AreLabels(string text, int longest) => text.Split('.').All(label =>
+        label.Length >= 1 && label.Length <= longest && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && label[0] != '-' && label[^1] != '-');
+
+    static string RandomLabel(Random random) => random.Next(8) switch
+    {
+        0 => "",
+        1 => new string('a', random.Next(60, 66)),
+        2 => "-x",
+        3 => "x-",
+        4 => "x_y",
+        _ => string.Concat(Enumerable.Range(0, random.Next(1, 6)).Select(_ => "ab9-Z"[random.Next(5)])),
+    };
+
+    [Fact]
+    public void RandomEmailsAndHostnames_AreAccepted_ExactlyWhereTheirDefinitionsReadByHandAllowThem()
+    {
+        var email = Format("email");
+        var hostname = Format("hostname");
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        int emails = 0, hostnames = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            string host = string.Join('.', Enumerable.Range(0, random.Next(1, 4)).Select(_ => RandomLabel(random)));
+            string local = string.Concat(Enumerable.Range(0, random.Next(0, 5)).Select(_ => "aZ9.+'_~ \"(),@"[random.Next(13)]));
+            string address = local + (random.Next(10) == 0 ? "" : "@") + host;
+            Assert.True(IsHostname(host) == hostname.Matches(host), $"seed {seed}: {host}");
+            Assert.True(IsEmail(address) == email.Matches(address), $"seed {seed}: {address}");
+            if (IsHostname(host)) hostnames++;
+            if (IsEmail(address)) emails++;
+        }
+        Assert.True(hostnames > 300 && emails > 100, $"seed {seed}: only {hostnames} hostnames and {emails} addresses were valid");
+    }
+
+    [Fact]
+    public void Durations_FollowRfc3339sGrammar()
+    {
+        var duration = Format("duration");
+        foreach (string text in (string[])["P1Y", "P1Y2M", "P1Y2M3D", "P2M3D", "P3D", "P1DT2H", "PT2H3M4S", "PT3M4S", "PT4S", "PT1H", "P4W", "P0D", "P12Y34M56DT78H90M12S"])
+            Assert.True(duration.Matches(text), text);
+        foreach (string text in (string[])["", "P", "PT", "P1DT", "P1Y2D", "PT1H2S", "P1W2D", "P1.5D", "1D", "P-1D", "PT1D", "P1H", "p1d", "P1D2M"])
+            Assert.False(duration.Matches(text), text);
     }
 }
