@@ -22,9 +22,8 @@ internal static class AnthropicTools
             "none" => (null, null),
             var other => throw ApiException.BadRequest($"tool_choice.type '{other}' is not known (auto, any, tool or none)", "tool_choice.type"),
         };
-        if (request.Tools is not { Count: > 0 } fields)
-            return mode != ToolCallMode.Required ? null : throw ApiException.BadRequest("tool_choice asks for a tool, but tools is empty", "tool_choice");
-        if (mode is null) return null;
+        if (ChatToolFields.NoneNeeded(request.Tools?.Count ?? 0, mode)) return null;
+        var fields = request.Tools!;
         var tools = new List<FunctionTool>();
         for (int i = 0; i < fields.Count; i++)
         {

@@ -7,7 +7,8 @@ namespace BitNet.Gpu.Server.Anthropic;
 
 /// <summary>
 /// One request of the Messages API, read and checked (a bad field is a 400 naming it): its conversation through the
-/// chat template (with the tools' description when it has tools), the completion's options, and the message it
+/// chat template (with the tools' description when it has tools), the completion's options (their fit in the context
+/// is checked where the completion starts, <see cref="CompletionStarter"/>), and the message it
 /// becomes once the completion ends (<see cref="Finish"/>).
 /// </summary>
 internal sealed class MessageTurn
@@ -21,6 +22,9 @@ internal sealed class MessageTurn
     public ToolCallFormat? Tools { get; init; }
     public string Id { get; } = "msg_" + Guid.NewGuid().ToString("N");
     public required string Model { get; init; }
+
+    /// <summary>The input of a tool_use whose arguments are not whole yet: {}.</summary>
+    public static readonly JsonElement EmptyInput = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>Reads a request; <paramref name="countOnly"/> (count_tokens) needs no max_tokens.</summary>
     public static MessageTurn Read(BitNetModel model, MessagesRequest request, bool countOnly = false)
@@ -37,7 +41,6 @@ internal sealed class MessageTurn
             if (options.JsonObject) throw ApiException.BadRequest("output_config.format cannot be combined with tools: the answer's format is the tool-call format", "output_config");
             options = options with { JsonSchema = tools.Schema };
         }
-        if (!countOnly) CompletionStarter.RequireFits(model, prompt, options, "messages");
         return new MessageTurn { Prompt = prompt, Options = options, Tools = tools, Model = model.ModelId };
     }
 
@@ -78,7 +81,7 @@ internal sealed class MessageTurn
         }
         catch (JsonException)
         {
-            return JsonDocument.Parse("{}").RootElement.Clone();
+            return EmptyInput;
         }
     }
 

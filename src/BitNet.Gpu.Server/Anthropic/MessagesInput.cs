@@ -26,7 +26,7 @@ internal static class MessagesInput
             string field = $"messages[{i}]";
             var message = messages[i];
             if (message.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest($"{field} must be an object, got {RequestOptions.Kind(message)}", field);
-            string role = RequiredString(message, "role", field);
+            string role = JsonBody.RequiredString(message, "role", field);
             if (role is not ("user" or "assistant"))
                 throw ApiException.BadRequest($"{field}.role '{role}' is not supported (user or assistant; the system prompt goes in system)", $"{field}.role");
             if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null)
@@ -54,22 +54,22 @@ internal static class MessagesInput
         {
             string blockField = $"{field}[{index++}]";
             if (block.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest($"{blockField} must be an object, got {RequestOptions.Kind(block)}", blockField);
-            switch (RequiredString(block, "type", blockField))
+            switch (JsonBody.RequiredString(block, "type", blockField))
             {
                 case "text":
-                    text.Append(RequiredString(block, "text", blockField));
+                    text.Append(JsonBody.RequiredString(block, "text", blockField));
                     anyText = true;
                     break;
                 case "tool_use" when role == "assistant":
-                    string name = RequiredString(block, "name", blockField);
+                    string name = JsonBody.RequiredString(block, "name", blockField);
                     if (!block.TryGetProperty("input", out var input) || input.ValueKind != JsonValueKind.Object)
                         throw ApiException.BadRequest($"{blockField}.input is required: an object", $"{blockField}.input");
-                    callNames[RequiredString(block, "id", blockField)] = name;
+                    callNames[JsonBody.RequiredString(block, "id", blockField)] = name;
                     calls.Add((name, input.GetRawText()));
                     break;
                 case "tool_result" when role == "user":
                     EndText();
-                    string id = RequiredString(block, "tool_use_id", blockField);
+                    string id = JsonBody.RequiredString(block, "tool_use_id", blockField);
                     string result = block.TryGetProperty("content", out var output) && output.ValueKind != JsonValueKind.Null ? Text(output, $"{blockField}.content") : "";
                     if (block.TryGetProperty("is_error", out var error) && error.ValueKind == JsonValueKind.True) result = "error: " + result;
                     conversation.Add(("user", ToolCallFormat.ResultMessage(callNames.GetValueOrDefault(id), id, result)));
@@ -95,14 +95,10 @@ internal static class MessagesInput
         foreach (var block in content.EnumerateArray())
         {
             string blockField = $"{field}[{index++}]";
-            if (block.ValueKind != JsonValueKind.Object || RequiredString(block, "type", blockField) != "text")
+            if (block.ValueKind != JsonValueKind.Object || JsonBody.RequiredString(block, "type", blockField) != "text")
                 throw ApiException.BadRequest($"{blockField} must be a text block", blockField);
-            text.Append(RequiredString(block, "text", blockField));
+            text.Append(JsonBody.RequiredString(block, "text", blockField));
         }
         return text.ToString();
     }
-
-    static string RequiredString(JsonElement item, string name, string field) =>
-        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()!
-            : throw ApiException.BadRequest($"{field}.{name} is required: a string", $"{field}.{name}");
 }

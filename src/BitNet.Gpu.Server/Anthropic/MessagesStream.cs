@@ -17,8 +17,6 @@ namespace BitNet.Gpu.Server.Anthropic;
 /// </summary>
 internal sealed class MessagesStream
 {
-    static readonly JsonElement EmptyInput = JsonDocument.Parse("{}").RootElement.Clone();
-
     readonly ServerSentEvents _events;
     int _blocks;   // content blocks started so far
     bool _open;    // whether the last one is still open
@@ -63,7 +61,7 @@ internal sealed class MessagesStream
                 break;
             case ToolCallStartDelta start:
                 Close();
-                Open(new ToolUseBlock(MessageTurn.ToolUseId(start.Id), start.Name, EmptyInput));
+                Open(new ToolUseBlock(MessageTurn.ToolUseId(start.Id), start.Name, MessageTurn.EmptyInput));
                 break;
             case ToolArgumentsDelta more:
                 Delta(new InputJsonDelta(more.Text));

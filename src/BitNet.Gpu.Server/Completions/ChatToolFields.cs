@@ -13,10 +13,8 @@ internal static class ChatToolFields
     public static ToolCallFormat? Read(ChatCompletionRequest request)
     {
         var (choice, only) = Choice(request.ToolChoice);
-        if (request.Tools is not { Count: > 0 } fields)
-            return only is null && choice != ToolCallMode.Required ? null
-                : throw ApiException.BadRequest("tool_choice asks for a tool, but tools is empty", "tool_choice");
-        if (choice is null) return null; // "none"
+        if (NoneNeeded(request.Tools?.Count ?? 0, choice)) return null;
+        var fields = request.Tools!;
         var tools = new List<FunctionTool>();
         for (int i = 0; i < fields.Count; i++)
         {
@@ -27,6 +25,18 @@ internal static class ChatToolFields
             tools.Add(new FunctionTool(function.Name!, function.Description, function.Parameters is { ValueKind: JsonValueKind.Null } ? null : function.Parameters));
         }
         return Build(tools, choice.Value, only, request.ParallelToolCalls ?? true);
+    }
+
+    /// <summary>
+    /// Whether a request needs no tool-call format: it has no tools (then a choice that requires one is a 400), or its
+    /// tool_choice is none (<paramref name="choice"/> null). Every API's tool reader asks this first.
+    /// </summary>
+    internal static bool NoneNeeded(int toolCount, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] ToolCallMode? choice)
+    {
+        if (toolCount == 0)
+            return choice != ToolCallMode.Required ? true
+                : throw ApiException.BadRequest("tool_choice asks for a tool, but tools is empty", "tool_choice");
+        return choice is null;
     }
 
     /// <summary>

@@ -14,6 +14,11 @@ namespace BitNet.Gpu.Server.Http;
 /// </summary>
 internal static partial class JsonBody
 {
+    /// <summary>A string field of a JSON object in a body; missing or of another kind, a 400 naming <c>field.name</c>.</summary>
+    public static string RequiredString(JsonElement item, string name, string field) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()!
+            : throw ApiException.BadRequest($"{field}.{name} is required: a string", $"{field}.{name}");
+
     public static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type) where T : class =>
         Parse(await ReadBytesAsync(context), type);
 

@@ -50,7 +50,7 @@ internal static class ResponseInput
                     break;
                 case "function_call_output":
                     EndCalls();
-                    string callId = RequiredString(item, "call_id", field);
+                    string callId = JsonBody.RequiredString(item, "call_id", field);
                     conversation.Add(("user", ToolCallFormat.ResultMessage(callNames.GetValueOrDefault(callId), callId, Output(item, field))));
                     break;
                 case "reasoning":
@@ -77,7 +77,7 @@ internal static class ResponseInput
 
     static (string Role, string Content) Message(JsonElement item, string field)
     {
-        string role = RequiredString(item, "role", field) switch
+        string role = JsonBody.RequiredString(item, "role", field) switch
         {
             "user" => "user",
             "system" or "developer" => "system",
@@ -91,8 +91,8 @@ internal static class ResponseInput
 
     static (string Name, string Arguments) Call(JsonElement item, string field, Dictionary<string, string> callNames)
     {
-        string name = RequiredString(item, "name", field);
-        string arguments = RequiredString(item, "arguments", field);
+        string name = JsonBody.RequiredString(item, "name", field);
+        string arguments = JsonBody.RequiredString(item, "arguments", field);
         if (item.TryGetProperty("call_id", out var id) && id.ValueKind == JsonValueKind.String) callNames[id.GetString()!] = name;
         return (name, arguments);
     }
@@ -122,12 +122,8 @@ internal static class ResponseInput
                 "refusal" => "refusal",
                 var other => throw ApiException.BadRequest($"{partField} has type '{other}'; only text parts (input_text, output_text) are supported", partField),
             };
-            text.Append(RequiredString(part, key, partField));
+            text.Append(JsonBody.RequiredString(part, key, partField));
         }
         return text.ToString();
     }
-
-    static string RequiredString(JsonElement item, string name, string field) =>
-        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()!
-            : throw ApiException.BadRequest($"{field}.{name} is required: a string", $"{field}.{name}");
 }

@@ -14,10 +14,8 @@ internal static class ResponseTools
     public static ToolCallFormat? Read(ResponseRequest request)
     {
         var (choice, only) = Choice(request.ToolChoice);
-        if (request.Tools is not { Count: > 0 } fields)
-            return only is null && choice != ToolCallMode.Required ? null
-                : throw ApiException.BadRequest("tool_choice asks for a tool, but tools is empty", "tool_choice");
-        if (choice is null) return null; // "none"
+        if (ChatToolFields.NoneNeeded(request.Tools?.Count ?? 0, choice)) return null;
+        var fields = request.Tools!;
         var tools = new List<FunctionTool>();
         for (int i = 0; i < fields.Count; i++)
         {

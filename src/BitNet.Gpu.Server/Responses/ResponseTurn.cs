@@ -8,7 +8,8 @@ namespace BitNet.Gpu.Server.Responses;
 /// <summary>
 /// One request of the Responses API, read and checked (a bad field is a 400 naming it): the conversation it continues
 /// (a stored response's, by previous_response_id) with its input added, the prompt the chat template makes of that with
-/// the instructions and tools, the completion's options, and the response it becomes: <see cref="Draft"/> while it
+/// the instructions and tools, the completion's options (their fit in the context is checked where the completion
+/// starts, <see cref="CompletionStarter"/>), and the response it becomes: <see cref="Draft"/> while it
 /// runs, <see cref="Finish"/> once the completion ends, <see cref="Kept"/> for the store.
 /// </summary>
 internal sealed class ResponseTurn
@@ -31,7 +32,6 @@ internal sealed class ResponseTurn
     /// <summary>The conversation so far (a previous response's and this input), and the calls' names in it.</summary>
     List<(string Role, string Content)> Conversation { get; init; } = [];
     Dictionary<string, string> CallNames { get; init; } = [];
-    bool Store { get; init; }
 
     public static ResponseTurn Read(BitNetModel model, ResponseRequest request, ResponseStore store)
     {
@@ -53,7 +53,6 @@ internal sealed class ResponseTurn
             if (options.JsonObject) throw ApiException.BadRequest("text.format json_object or json_schema cannot be combined with tools: the answer's format is the tool-call format", "text.format");
             options = options with { JsonSchema = tools.Schema };
         }
-        CompletionStarter.RequireFits(model, prompt, options, "input");
         return new ResponseTurn
         {
             Prompt = prompt,
@@ -61,7 +60,6 @@ internal sealed class ResponseTurn
             Tools = tools,
             Conversation = conversation,
             CallNames = callNames,
-            Store = request.Store != false && store.Capacity > 0,
             Draft = new ResponseObject
             {
                 Id = "resp_" + Guid.NewGuid().ToString("N"),
@@ -122,7 +120,7 @@ internal sealed class ResponseTurn
     /// conversation with the response's output as the assistant's turn.</summary>
     public ResponseStore.Entry? Kept(ResponseObject response)
     {
-        if (!Store) return null;
+        if (!Draft.Store) return null;
         var conversation = Conversation.ToList();
         var callNames = new Dictionary<string, string>(CallNames);
         var calls = response.Output.OfType<OutputFunctionCall>().ToList();

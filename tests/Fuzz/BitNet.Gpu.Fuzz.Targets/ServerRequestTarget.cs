@@ -77,6 +77,7 @@ static class ServerRequestTarget
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.ResponseRequest);
         var turn = ResponseTurn.Read(model, request, Store.Value);
+        CompletionStarter.RequireFits(model, turn.Prompt, turn.Options, "input");
         var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Oslo"}}]}""";
         var response = turn.Finish(answer, [], new CompletionStats(turn.Prompt.Length, 2, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero));
         turn.Kept(response);
@@ -86,6 +87,7 @@ static class ServerRequestTarget
     {
         var request = JsonBody.Parse(body, ServerJsonContext.Web.MessagesRequest);
         var turn = MessageTurn.Read(Model.Value, request);
+        CompletionStarter.RequireFits(Model.Value, turn.Prompt, turn.Options, "messages");
         var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Os""";
         turn.Finish(answer, new CompletionStats(turn.Prompt.Length, 2, "length", "length", TimeSpan.Zero, TimeSpan.Zero));
     }
