@@ -77,7 +77,7 @@ public class ResponseStoreTests
                 string id = $"{t}-{i}";
                 store.Add(Entry(id));
                 if (i % 3 == 0) store.Remove(id);
-                else Assert.True(store.Get(id) is null || store.Get(id)!.Response.Id == id);
+                else if (store.Get(id) is { } kept) Assert.Equal(id, kept.Response.Id); // another thread may have evicted it
             }
         })));
         int kept = Enumerable.Range(0, 8).SelectMany(t => Enumerable.Range(0, 2000).Select(i => $"{t}-{i}")).Count(id => store.Get(id) is not null);
