@@ -54,6 +54,7 @@ public static class Program
         EvalCommand.Create(),
         PerplexityCommand.Create(),
         TokenizeCommand.Create(),
+        EmbedCommand.Create(),
         InfoCommand.Create(),
         ConvertCommand.Create(),
         SynthCommand.Create(),

@@ -98,6 +98,7 @@ public sealed class BitNetServer : IAsyncDisposable
         var metrics = new MetricsEndpoint(host, requests);
         var responses = new ResponsesEndpoint(host, new ResponseStore(options.MaxStoredResponses));
         var messages = new MessagesEndpoint(host);
+        var embeddings = new EmbeddingsEndpoint(host, options.Pooling);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
         app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
         app.MapPost(ResponsesEndpoint.Path, responses.CreateAsync);
@@ -105,6 +106,7 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapDelete(ResponsesEndpoint.ItemPath, responses.DeleteAsync);
         app.MapPost(MessagesEndpoint.Path, messages.CreateAsync);
         app.MapPost(MessagesEndpoint.CountPath, messages.CountTokensAsync);
+        app.MapPost(EmbeddingsEndpoint.Path, embeddings.HandleAsync);
         app.MapGet(ModelsEndpoint.Path, models.HandleAsync);
         app.MapGet(HealthEndpoint.Path, health.HandleAsync);
         app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);

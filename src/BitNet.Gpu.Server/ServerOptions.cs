@@ -1,3 +1,4 @@
+using BitNet.Gpu.Engine.Embeddings;
 using Microsoft.Extensions.Logging;
 
 namespace BitNet.Gpu.Server;
@@ -33,6 +34,9 @@ public sealed record ServerOptions
     /// </summary>
     public int MaxStoredResponses { get; init; } = 1024;
 
+    /// <summary>How POST /v1/embeddings pools a text's hidden states into its vector: the mean (default) or the last token's.</summary>
+    public EmbeddingPooling Pooling { get; init; } = EmbeddingPooling.Mean;
+
     /// <summary>On shutdown, how long requests in flight may run on before they are cancelled. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -49,6 +53,7 @@ public sealed record ServerOptions
         if (ApiKey is { } key && string.IsNullOrWhiteSpace(key)) throw new ArgumentException("ApiKey must not be empty or blank (leave it null for no key)", nameof(ApiKey));
         if (MaxRequestBodyBytes < 1024) throw new ArgumentException($"MaxRequestBodyBytes must be at least 1024, got {MaxRequestBodyBytes}", nameof(MaxRequestBodyBytes));
         if (MaxStoredResponses < 0) throw new ArgumentException($"MaxStoredResponses must be 0 or more, got {MaxStoredResponses}", nameof(MaxStoredResponses));
+        if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"Pooling must be mean or last, got {(int)Pooling}", nameof(Pooling));
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"ShutdownTimeout must not be negative, got {ShutdownTimeout}", nameof(ShutdownTimeout));
         ListenAddress.Parse(Host);
     }

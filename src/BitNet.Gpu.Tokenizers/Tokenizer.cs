@@ -74,6 +74,18 @@ public sealed class Tokenizer
     }
 
     /// <summary>
+    /// Token ids of a prompt as llama-server tokenizes one: BOS first when the vocabulary asks for it and the text does not
+    /// already start with it, control-token texts (<c>&lt;|eot_id|&gt;</c>) read as those tokens.
+    /// <code>int[] ids = tokenizer.EncodePrompt("The state of the Union");</code>
+    /// </summary>
+    public int[] EncodePrompt(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        bool hasBos = BosId is int bos && text.StartsWith(Vocabulary.Tokens[bos], StringComparison.Ordinal);
+        return Encode(text, addBos: !hasBos, parseSpecial: true);
+    }
+
+    /// <summary>
     /// Token ids of <paramref name="text"/>. With <paramref name="addBos"/>, BOS is prepended when the vocabulary's
     /// add_bos_token says so (and EOS appended when add_eos_token does). With <paramref name="parseSpecial"/>, control
     /// tokens written in the text (<c>&lt;|eot_id|&gt;</c>) become single tokens; otherwise they are plain text.

@@ -113,6 +113,9 @@ public sealed class BitNetModel : IDisposable
     /// <summary>Tokens in the vocabulary (token ids are 0 to VocabularySize - 1).</summary>
     public int VocabularySize => _model.Graph.VocabSize;
 
+    /// <summary>Floats in one embedding (<see cref="EmbedAsync(string, EmbeddingOptions?, CancellationToken)"/>): the model's hidden size.</summary>
+    public int EmbeddingLength => _model.Graph.EmbeddingLength;
+
     /// <summary>The backend the model runs on (cpu, cuda, opencl, vulkan, reference).</summary>
     public string Backend => _model.Backend.Name;
 
@@ -236,9 +239,60 @@ public sealed class BitNetModel : IDisposable
     public int[] TokenizePrompt(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        var v = _model.Tokenizer.Vocabulary;
-        bool hasBos = v.BosId is int bos && prompt.StartsWith(v.Tokens[bos], StringComparison.Ordinal);
-        return _model.Tokenizer.Encode(prompt, addBos: v.AddBos && !hasBos, parseSpecial: true);
+        return _model.Tokenizer.EncodePrompt(prompt);
+    }
+
+    /// <summary>
+    /// The embedding of a text (tokenized as <see cref="TokenizePrompt"/> does): its tokens' final hidden states pooled
+    /// into <see cref="EmbeddingLength"/> floats (<see cref="EmbeddingOptions"/>: the mean, unit length, by default). It runs
+    /// in the same steps as the completions, in a slot of its own.
+    /// <code>float[] vector = await model.EmbedAsync("The state of the Union");</code>
+    /// </summary>
+    public Task<float[]> EmbedAsync(string text, EmbeddingOptions? options = null, CancellationToken cancellationToken = default) =>
+        EmbedAsync(TokenizePrompt(text), options, cancellationToken);
+
+    /// <summary>
+    /// The embedding of <paramref name="tokens"/>. Refused at the call: no tokens or one outside the vocabulary
+    /// (<see cref="ArgumentException"/>), more than the context (<see cref="ContextOverflowException"/>), a full queue
+    /// (<see cref="SchedulerQueueFullException"/>).
+    /// <code>float[] vector = await model.EmbedAsync(model.TokenizePrompt("Hello"), new EmbeddingOptions { Normalize = false });</code>
+    /// </summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, EmbeddingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        options ??= new EmbeddingOptions();
+        options.Validate();
+        if (tokens.Count == 0) throw new ArgumentException("the text is empty (no tokens)", nameof(tokens));
+        CheckTokens(tokens, nameof(tokens));
+        return _scheduler.EmbedAsync(tokens, options.Pooling, options.Normalize, cancellationToken);
+    }
+
+    /// <summary>
+    /// The embeddings of several token lists, in order, at most <see cref="Parallel"/> of them running at once (so a long
+    /// list does not fill the queue). Every list is checked before any runs: a bad one is an <see cref="ArgumentException"/>
+    /// (or <see cref="ContextOverflowException"/>) naming its index.
+    /// <code>float[][] vectors = await model.EmbedBatchAsync([model.TokenizePrompt("one"), model.TokenizePrompt("two")]);</code>
+    /// </summary>
+    public async Task<float[][]> EmbedBatchAsync(IReadOnlyList<IReadOnlyList<int>> texts, EmbeddingOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        options ??= new EmbeddingOptions();
+        options.Validate();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            string name = $"{nameof(texts)}[{i}]";
+            ArgumentNullException.ThrowIfNull(texts[i], name);
+            if (texts[i].Count == 0) throw new ArgumentException($"{name} is empty (no tokens)", name);
+            CheckTokens(texts[i], name);
+            if (texts[i].Count > ContextLength)
+                throw new ArgumentException($"{name} is {texts[i].Count} tokens, more than the context length of {ContextLength}", name);
+        }
+        var vectors = new float[texts.Count][];
+        await System.Threading.Tasks.Parallel.ForAsync(0, texts.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancellationToken },
+            async (i, cancel) => vectors[i] = await _scheduler.EmbedAsync(texts[i], options.Pooling, options.Normalize, cancel).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return vectors;
     }
 
     void CheckTokens(IReadOnlyList<int> tokens, string name)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BitNet.Gpu.Engine.Embeddings;
 using BitNet.Gpu.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -22,11 +23,12 @@ public static class ServeCommand
         var template = new Option<string?>("--chat-template") { Description = "a Jinja chat template file to use instead of the model's" };
         var maxBody = new Option<long>("--max-body") { Description = "largest request body in bytes (larger: 413)", DefaultValueFactory = _ => 1 << 20 };
         var storedResponses = new Option<int>("--max-stored-responses") { Description = "responses of /v1/responses kept in memory for previous_response_id (0: none)", DefaultValueFactory = _ => 1024 };
+        var pooling = new Option<string>("--pooling") { Description = "how /v1/embeddings pools a text's hidden states: mean (every token's) or last (the last token's)", DefaultValueFactory = _ => "mean" };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
 
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses; Anthropic's /v1/messages; /health, /metrics)")
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; Anthropic's /v1/messages; /health, /metrics)")
         {
-            host, port, parallel, queue, apiKey, template, maxBody, storedResponses, shutdown,
+            host, port, parallel, queue, apiKey, template, maxBody, storedResponses, pooling, shutdown,
         };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -39,6 +41,9 @@ public static class ServeCommand
             if (waiting < 0) throw new UsageException($"--max-queue must be 0 or more, got {waiting}");
             int seconds = parse.GetValue(shutdown);
             if (seconds < 0) throw new UsageException($"--shutdown-timeout must be 0 or more seconds, got {seconds}");
+            string poolingName = parse.GetValue(pooling)!;
+            var pool = EmbeddingPoolingNames.Parse(poolingName)
+                       ?? throw new UsageException($"--pooling '{poolingName}' is not known (choose from {string.Join(", ", EmbeddingPoolingNames.All)})");
             string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("BITNET_GPU_API_KEY");
             if (key is not null && string.IsNullOrWhiteSpace(key)) throw new UsageException("--api-key must not be empty");
 
@@ -63,6 +68,7 @@ public static class ServeCommand
                 ApiKey = key,
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 MaxStoredResponses = parse.GetValue(storedResponses),
+                Pooling = pool,
                 ShutdownTimeout = TimeSpan.FromSeconds(seconds),
                 ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
                                                      .AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; }),

@@ -22,4 +22,13 @@ public readonly record struct SequenceChunk(int Sequence, ReadOnlyMemory<int> To
 
     /// <summary>The logit rows the chunk takes in its step.</summary>
     public int LogitRows => EveryToken ? Tokens.Length : WantsLogits ? 1 : 0;
+
+    /// <summary>
+    /// Every token's final hidden state (the output norm's result, the input of the output projection), one row each, in
+    /// order: what an embedding pools. Independent of the logits: a chunk may want hidden states and no logit at all.
+    /// </summary>
+    public bool HiddenStates { get; init; }
+
+    /// <summary>The hidden-state rows the chunk takes in its step.</summary>
+    public int HiddenRows => HiddenStates ? Tokens.Length : 0;
 }

@@ -64,6 +64,8 @@ public sealed class TransformerGraph : IDisposable
     public int ContextLength { get; }
     public int MaxBatch { get; }
     public int VocabSize => _hp.VocabSize;
+    /// <summary>Floats in one token's hidden state (the model's embedding length): a row of <see cref="ForwardBatch(ReadOnlySpan{SequenceChunk}, Span{float}, Span{float})"/>'s hidden states.</summary>
+    public int EmbeddingLength => _hp.EmbeddingLength;
     /// <summary>How the KV cache stores keys and values.</summary>
     public KvCacheType CacheType => _cache.Type;
 
@@ -148,7 +150,7 @@ public sealed class TransformerGraph : IDisposable
             int[] logitRows = allLogits ? Enumerable.Range(0, count).ToArray() : last ? [count - 1] : [];
             var chunkLogits = allLogits ? logits.Slice(start * VocabSize, count * VocabSize) : logits[..VocabSize];
             var screens = allLogits ? new LogitScreen[count] : [new LogitScreen(topK, alwaysExact.ToArray())];
-            Step(step, logitRows, chunkLogits, screens);
+            Step(step, logitRows, chunkLogits, screens, hiddenRows: [], hidden: []);
         }
     }
 
@@ -162,9 +164,16 @@ public sealed class TransformerGraph : IDisposable
     /// <see cref="ForwardTop"/>); when every such chunk has one, the backend screens them together (the top-k screen per
     /// sequence), else the output projection is one full pass shared by all of them.
     /// </summary>
-    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits)
+    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits) => ForwardBatch(chunks, logits, hidden: []);
+
+    /// <summary>
+    /// <see cref="ForwardBatch(ReadOnlySpan{SequenceChunk}, Span{float})"/> that also gives the final hidden states of the
+    /// chunks that ask for them (<see cref="SequenceChunk.HiddenStates"/>): <paramref name="hidden"/> receives, in chunk
+    /// order, one row of <see cref="EmbeddingLength"/> floats per token of each such chunk.
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<SequenceChunk> chunks, Span<float> logits, Span<float> hidden)
     {
-        int total = 0, wanted = 0;
+        int total = 0, wanted = 0, hiddenWanted = 0;
         var seen = new HashSet<int>();
         foreach (var chunk in chunks)
         {
@@ -179,18 +188,22 @@ public sealed class TransformerGraph : IDisposable
             CheckVocabulary(chunk.AlwaysExact.Span); // as ForwardTop: ids the backend indexes the output rows with
             total += chunk.Tokens.Length;
             wanted += chunk.LogitRows;
+            hiddenWanted += chunk.HiddenRows;
         }
         if (total == 0) throw new ArgumentException("no tokens to run", nameof(chunks));
         if (total > MaxBatch) throw new ArgumentException($"a step holds at most {MaxBatch} tokens (--batch-size), got {total}", nameof(chunks));
         if (logits.Length < wanted * VocabSize)
             throw new ArgumentException($"logits needs {wanted * VocabSize} floats, got {logits.Length}", nameof(logits));
+        if (hidden.Length < (long)hiddenWanted * EmbeddingLength)
+            throw new ArgumentException($"hidden needs {(long)hiddenWanted * EmbeddingLength} floats, got {hidden.Length}", nameof(hidden));
 
         var tokens = new int[total];
         var sequences = new int[total];
         var positions = new int[total];
         var logitRows = new int[wanted];
         var screens = new LogitScreen[wanted];
-        int t = 0, row = 0;
+        var hiddenRows = new int[hiddenWanted];
+        int t = 0, row = 0, hiddenRow = 0;
         foreach (var chunk in chunks)
         {
             var span = chunk.Tokens.Span;
@@ -199,6 +212,7 @@ public sealed class TransformerGraph : IDisposable
                 tokens[t] = span[i];
                 sequences[t] = chunk.Sequence;
                 positions[t] = _lengths[chunk.Sequence] + i;
+                if (chunk.HiddenStates) hiddenRows[hiddenRow++] = t;
                 if (chunk.EveryToken)
                 {
                     screens[row] = new LogitScreen(0, ReadOnlyMemory<int>.Empty);
@@ -211,7 +225,7 @@ public sealed class TransformerGraph : IDisposable
                 logitRows[row++] = t - 1;
             }
         }
-        Step(new StepTokens(tokens, sequences, positions), logitRows, logits, screens);
+        Step(new StepTokens(tokens, sequences, positions), logitRows, logits, screens, hiddenRows, hidden);
     }
 
     /// <summary>What one logit row's sampler needs: its k largest (0: every logit) and the tokens it adjusts.</summary>
@@ -241,14 +255,16 @@ public sealed class TransformerGraph : IDisposable
 
     /// <summary>
     /// One batch: every layer, then the logits of the tokens in <paramref name="logitRows"/> (ascending), each row screened
-    /// as its <paramref name="screens"/> entry allows. A shape recorded before replays; the logits are read either way.
+    /// as its <paramref name="screens"/> entry allows, and the final hidden states of the tokens in
+    /// <paramref name="hiddenRows"/> (ascending). A shape recorded before replays; the outputs are read either way.
     /// </summary>
-    void Step(StepTokens step, int[] logitRows, Span<float> logits, LogitScreen[] screens)
+    void Step(StepTokens step, int[] logitRows, Span<float> logits, LogitScreen[] screens, int[] hiddenRows, Span<float> hidden)
     {
         int n = step.Count;
+        bool normed = hiddenRows.Length > 0;
         _backend.BeginStep(step);
         var replay = ReplaySteps && Inspect is null ? _backend as IStepReplay : null;
-        var shape = replay is null ? null : ShapeOf(n, logitRows, screens);
+        var shape = replay is null ? null : ShapeOf(n, logitRows, screens, normed);
         if (shape is not null && _recordedShapes.TryGetValue(shape, out double fraction) && replay!.TryReplay(shape))
         {
             ReplayedSteps++;
@@ -257,24 +273,37 @@ public sealed class TransformerGraph : IDisposable
         else if (shape is not null)
         {
             replay!.BeginRecord(shape);
-            Issue(n, logitRows, screens);
+            Issue(n, logitRows, screens, normed);
             replay.EndRecord();
             if (_recordedShapes.Count >= RememberedShapes) _recordedShapes.Clear();
             _recordedShapes[shape] = LastOutputReadFraction;
         }
         else
-            Issue(n, logitRows, screens);
+            Issue(n, logitRows, screens, normed);
         for (int t = 0; t < n; t++) _lengths[step.Sequences[t]] = Math.Max(_lengths[step.Sequences[t]], step.Positions[t] + 1);
 
         int m = logitRows.Length;
         if (m == 1) _backend.Read(_activations.Logits, 1, logits[..VocabSize]);
         else if (m > 1) _backend.Read(_activations.AllLogits, m, logits[..(m * VocabSize)]);
+        if (normed) ReadHidden(n, hiddenRows, hidden);
+    }
+
+    float[] _hiddenScratch = [];   // the step's normed rows, read back whole, for the hidden states asked for
+
+    // H holds the output norm of every token of the step (nothing after the norm writes it): read it, keep the asked rows.
+    void ReadHidden(int tokenCount, int[] hiddenRows, Span<float> hidden)
+    {
+        int width = EmbeddingLength;
+        if (_hiddenScratch.Length < tokenCount * width) _hiddenScratch = new float[tokenCount * width];
+        _backend.Read(_activations.H, tokenCount, _hiddenScratch.AsSpan(0, tokenCount * width));
+        for (int i = 0; i < hiddenRows.Length; i++)
+            _hiddenScratch.AsSpan(hiddenRows[i] * width, width).CopyTo(hidden.Slice(i * width, width));
     }
 
     // Everything Issue's operations depend on besides the buffers' contents.
-    StepShape ShapeOf(int tokenCount, int[] logitRows, LogitScreen[] screens)
+    StepShape ShapeOf(int tokenCount, int[] logitRows, LogitScreen[] screens, bool normed)
     {
-        var values = new List<long> { _graphId, tokenCount, logitRows.Length };
+        var values = new List<long> { _graphId, tokenCount, logitRows.Length, normed ? 1 : 0 };
         foreach (int row in logitRows) values.Add(row);
         foreach (var (topK, alwaysExact) in screens)
         {
@@ -285,8 +314,9 @@ public sealed class TransformerGraph : IDisposable
         return new StepShape(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values));
     }
 
-    // The step's operations, up to the logits it needs (one row into Logits, several into AllLogits).
-    void Issue(int n, int[] logitRows, LogitScreen[] screens)
+    // The step's operations, up to the logits it needs (one row into Logits, several into AllLogits); the output norm
+    // into H also when no logit is needed but the hidden states are (normed).
+    void Issue(int n, int[] logitRows, LogitScreen[] screens, bool normed)
     {
         var b = _backend;
         var a = _activations;
@@ -298,9 +328,10 @@ public sealed class TransformerGraph : IDisposable
         }
         if (Fused && _hp.BlockCount > 0) b.Add(a.X, a.H, n);   // the last layer's residual, held back for a next layer that does not come
 
-        if (logitRows.Length == 0) return;
+        if (logitRows.Length == 0 && !normed) return;
         b.RmsNorm(a.X, _weights.OutputNorm, a.H, n, _hp.RmsNormEpsilon);
         Named("result_norm", -1, a.H, n);
+        if (logitRows.Length == 0) return;
         LastOutputReadFraction = 1;
         if (logitRows.Length == 1)
         {

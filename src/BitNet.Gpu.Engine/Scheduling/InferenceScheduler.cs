@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BitNet.Gpu.Engine.Embeddings;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Graph;
 using BitNet.Gpu.Engine.Hosting;
@@ -11,8 +12,8 @@ namespace BitNet.Gpu.Engine.Scheduling;
 /// Requests wait in a bounded queue; a loop on its own thread admits them into free KV cache slots (one per
 /// <see cref="LoadOptions.Parallel"/> sequence), and each step carries the next token of every generating request
 /// beside prompt chunks of newly admitted ones, up to the batch size, in one pass over the weights. Each request has its
-/// own sampler, stop strings, token limit and seed, and streams its text as it comes. A cancelled request frees its slot
-/// by the next step. A finished request's tokens stay in its slot: a later request that starts with them (the next turn
+/// own sampler, stop strings, token limit and seed, and streams its text as it comes. Embeddings run their text's prompt
+/// chunks in the same steps and pool its hidden states. A cancelled request frees its slot by the next step. A finished request's tokens stay in its slot: a later request that starts with them (the next turn
 /// of a chat) runs only what follows. Safe to call from many threads.
 /// <code>using var scheduler = new InferenceScheduler(model);
 /// var stream = scheduler.Submit(model.Tokenizer.Encode("Hello"), new GenerationRequest { MaxTokens = 32 });
@@ -28,6 +29,7 @@ public sealed class InferenceScheduler : IDisposable
     readonly object _gate = new();
     readonly Thread _loop;
     float[] _logits;                       // the step's logit rows; grows for a step that reads a prompt's every position
+    float[] _hidden = [];                  // the step's hidden-state rows, for the embeddings in it
     readonly RateWindow _rate = new(TimeSpan.FromSeconds(5));
     bool _stopping;
     long _promptTokens, _generatedTokens, _completed, _cancelled, _failed, _steps, _clock;
@@ -54,12 +56,45 @@ public sealed class InferenceScheduler : IDisposable
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(request);
+        CheckPrompt(prompt);
         if (request.MaxTokens < 0)
             throw new ArgumentException($"the token limit must be zero or more, got {request.MaxTokens}", nameof(request));
         if (request.Logprobs is < 0 or > TokenLogprob.MaxTop)
             throw new ArgumentException($"the number of most likely tokens to report must be 0 to {TokenLogprob.MaxTop}, got {request.Logprobs}", nameof(request));
         if (request.PromptLogprobs is < 0 or > TokenLogprob.MaxTop)
             throw new ArgumentException($"the number of most likely prompt tokens to report must be 0 to {TokenLogprob.MaxTop}, got {request.PromptLogprobs}", nameof(request));
+        request.Sampling.Validate();
+
+        var scheduled = new ScheduledRequest(prompt, request, _model.Tokenizer, Graph.VocabSize, cancel);
+        Enqueue(scheduled, cancel);
+        return scheduled.Stream;
+    }
+
+    /// <summary>
+    /// Queues the embedding of <paramref name="tokens"/>: its prompt runs in the scheduler's steps beside generations, and
+    /// its final hidden states are pooled into one vector of <see cref="TransformerGraph.EmbeddingLength"/> floats, scaled to
+    /// unit length when <paramref name="normalize"/>. Refused at the call as <see cref="Submit"/> refuses a prompt; the task
+    /// is cancelled when <paramref name="cancel"/> is.
+    /// <code>float[] vector = await scheduler.EmbedAsync(model.Tokenizer.Encode("Hello", addBos: true), EmbeddingPooling.Mean, normalize: true);</code>
+    /// </summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, EmbeddingPooling pooling, bool normalize, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        CheckPrompt(tokens);
+        var pool = new HiddenStatePool(Graph.EmbeddingLength, pooling);
+        var scheduled = new ScheduledRequest(tokens, new GenerationRequest { MaxTokens = 0 }, _model.Tokenizer, Graph.VocabSize, cancel, pool);
+        Enqueue(scheduled, cancel);
+        return Pooled(scheduled.Stream.Completion, pool, normalize);
+
+        static async Task<float[]> Pooled(Task<GenerationStats> done, HiddenStatePool pool, bool normalize)
+        {
+            await done.ConfigureAwait(false);
+            return pool.Result(normalize);
+        }
+    }
+
+    void CheckPrompt(IReadOnlyList<int> prompt)
+    {
         if (prompt.Count == 0)
             throw new ArgumentException("the prompt is empty (no tokens)", nameof(prompt));
         if (prompt.Count > Graph.ContextLength)
@@ -67,9 +102,10 @@ public sealed class InferenceScheduler : IDisposable
         foreach (int token in prompt)
             if ((uint)token >= (uint)Graph.VocabSize)
                 throw new ArgumentException($"prompt token {token} is outside the vocabulary (0..{Graph.VocabSize - 1})", nameof(prompt));
-        request.Sampling.Validate();
+    }
 
-        var scheduled = new ScheduledRequest(prompt, request, _model.Tokenizer, Graph.VocabSize, cancel);
+    void Enqueue(ScheduledRequest scheduled, CancellationToken cancel)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
@@ -82,7 +118,6 @@ public sealed class InferenceScheduler : IDisposable
             _queue.Enqueue(scheduled);
             Monitor.PulseAll(_gate);
         }
-        return scheduled.Stream;
     }
 
     int FreeSlots() => _slots.Count(s => s.Request is null);
@@ -176,7 +211,7 @@ public sealed class InferenceScheduler : IDisposable
         {
             var request = _queue.Dequeue();
             var (slot, reused) = _slots.Where(s => s.Request is null)
-                                       .Select(s => (Slot: s, Reused: request.WantsPromptLogprobs ? 0 : s.CommonPrefix(request.Prompt)))
+                                       .Select(s => (Slot: s, Reused: request.RunsWholePrompt ? 0 : s.CommonPrefix(request.Prompt)))
                                        .OrderByDescending(c => c.Reused)
                                        .ThenBy(c => c.Slot.LastUsed)
                                        .First();
@@ -232,7 +267,7 @@ public sealed class InferenceScheduler : IDisposable
         var chunks = new List<SequenceChunk>();
         var owners = new List<ScheduledRequest>();      // the request of each chunk
         var rows = new List<ChunkRows>();
-        int budget = Graph.MaxBatch, promptTokens = 0, rowCount = 0;
+        int budget = Graph.MaxBatch, promptTokens = 0, rowCount = 0, hiddenRows = 0;
         foreach (var request in _running.Where(r => r.PromptDone && r.PendingToken >= 0))
         {
             chunks.Add(Screened(new SequenceChunk(request.Slot!.Index, new[] { request.PendingToken }, WantsLogits: true), request));
@@ -245,9 +280,14 @@ public sealed class InferenceScheduler : IDisposable
             if (budget == 0) break;
             int take = Math.Min(budget, request.Prompt.Length - request.Prefilled);
             bool ends = request.Prefilled + take == request.Prompt.Length;
-            bool everyToken = request.WantsPromptLogprobs;
-            var chunk = new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends) { EveryToken = everyToken };
-            chunks.Add(ends && !everyToken ? Screened(chunk, request) : chunk);
+            bool everyToken = request.WantsPromptLogprobs, embeds = request.Pool is not null;
+            var chunk = new SequenceChunk(request.Slot!.Index, request.Prompt.AsMemory(request.Prefilled, take), ends && !embeds)
+            {
+                EveryToken = everyToken,
+                HiddenStates = embeds,
+            };
+            chunks.Add(chunk.WantsLogits && !everyToken ? Screened(chunk, request) : chunk);
+            hiddenRows += chunk.HiddenRows;
             owners.Add(request);
             if (chunk.LogitRows > 0)
             {
@@ -261,12 +301,15 @@ public sealed class InferenceScheduler : IDisposable
 
         int vocab = Graph.VocabSize;
         if (_logits.Length < rowCount * vocab) _logits = new float[rowCount * vocab];
-        Graph.ForwardBatch(chunks.ToArray(), _logits);
+        int width = Graph.EmbeddingLength;
+        if (_hidden.Length < hiddenRows * width) _hidden = new float[hiddenRows * width];
+        Graph.ForwardBatch(chunks.ToArray(), _logits, _hidden);
 
         lock (_gate)
         {
             _steps++;
             _promptTokens += promptTokens;
+            int hiddenRow = 0;
             for (int c = 0; c < chunks.Count; c++)
             {
                 var (chunk, owner) = (chunks[c], owners[c]);
@@ -275,6 +318,12 @@ public sealed class InferenceScheduler : IDisposable
                 {
                     owner.Prefilled += chunk.Tokens.Length;
                     owner.PromptTokensRun += chunk.Tokens.Length;
+                }
+                if (owner.Pool is { } pool)
+                {
+                    pool.Add(_hidden.AsSpan(hiddenRow * width, chunk.HiddenRows * width));
+                    hiddenRow += chunk.HiddenRows;
+                    if (owner.PromptDone && !owner.IsCancelled) Complete(owner, "embedded");
                 }
             }
             int generated = 0;

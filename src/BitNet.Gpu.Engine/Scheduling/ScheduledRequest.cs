@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using BitNet.Gpu.Engine.Embeddings;
 using BitNet.Gpu.Engine.Generation;
 using BitNet.Gpu.Engine.Sampling;
 using BitNet.Gpu.Tokenizers;
@@ -30,9 +31,13 @@ internal sealed class ScheduledRequest
     TimeSpan _promptTime;
     volatile bool _cancelled;
 
-    public ScheduledRequest(IReadOnlyList<int> prompt, GenerationRequest request, Tokenizer tokenizer, int vocabSize, CancellationToken cancel)
+    /// <param name="pool">For an embedding: where the prompt's hidden states are pooled; the request then generates nothing
+    /// and ends when its prompt has run. Null for a generation.</param>
+    public ScheduledRequest(IReadOnlyList<int> prompt, GenerationRequest request, Tokenizer tokenizer, int vocabSize, CancellationToken cancel,
+                            HiddenStatePool? pool = null)
     {
         Prompt = prompt.ToArray();
+        Pool = pool;
         Request = request;
         if (request.JsonSchema is { } schema) _json = JsonConstraint.ForSchema(tokenizer, schema);
         else if (request.JsonObject) _json = JsonConstraint.ForAnyObject(tokenizer);
@@ -53,6 +58,12 @@ internal sealed class ScheduledRequest
     public CancellationToken Cancellation { get; }
     public GenerationStream Stream { get; }
     public KvSlot? Slot { get; set; }
+
+    /// <summary>Where an embedding's hidden states are pooled; null for a generation.</summary>
+    public HiddenStatePool? Pool { get; }
+
+    /// <summary>True when every prompt position must run (its logits or hidden states are read), so nothing is reused from the cache.</summary>
+    public bool RunsWholePrompt => WantsPromptLogprobs || Pool is not null;
 
     /// <summary>Prompt tokens already in the slot (reused or run).</summary>
     public int Prefilled { get; set; }

@@ -43,7 +43,7 @@ internal static class CompletionStarter
         }
         catch (SchedulerQueueFullException e)
         {
-            throw new ApiException(429, e.Message, code: "queue_full") { RetryAfterSeconds = RetryAfterSeconds };
+            throw QueueFull(e);
         }
         catch (ContextOverflowException)
         {
@@ -55,6 +55,10 @@ internal static class CompletionStarter
             throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], promptField);
         }
     }
+
+    /// <summary>The answer to a full queue: 429 with Retry-After.</summary>
+    public static ApiException QueueFull(SchedulerQueueFullException e) =>
+        new(429, e.Message, code: "queue_full") { RetryAfterSeconds = RetryAfterSeconds };
 
     /// <summary>A 400 (context_length_exceeded) when the prompt and the request's token limit together pass the context.</summary>
     public static void RequireFits(BitNetModel model, int[] prompt, CompletionOptions options, string promptField)

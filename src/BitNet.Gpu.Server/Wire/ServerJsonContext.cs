@@ -45,6 +45,9 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(MessageDeltaEvent))]
 [JsonSerializable(typeof(MessageStopEvent))]
 [JsonSerializable(typeof(PingEvent))]
+[JsonSerializable(typeof(EmbeddingRequest))]
+[JsonSerializable(typeof(EmbeddingList<float[]>))]
+[JsonSerializable(typeof(EmbeddingList<string>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext
 {
     /// <summary>The deepest nesting a request body may have.</summary>

@@ -60,7 +60,7 @@ public class CliUsageErrorTests
     public void AnUnknownCommandListsTheCommands()
     {
         var r = CliRunner.Run("frob");
-        AssertCleanError(r, 1, "unknown command 'frob'; the commands are run, chat, bench, eval, perplexity, tokenize, info, convert, synth, devices");
+        AssertCleanError(r, 1, "unknown command 'frob'; the commands are run, chat, bench, eval, perplexity, tokenize, embed, info, convert, synth, devices");
         Assert.Equal("see 'bitnet-gpu --help'", Lines(r.Stderr)[^1]);
         Assert.Equal(2, Lines(r.Stderr).Length);
     }

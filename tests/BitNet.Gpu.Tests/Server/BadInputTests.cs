@@ -13,6 +13,7 @@ public class BadInputTests(ServerFixture fixture)
     const string Chat = "/v1/chat/completions";
     const string Completions = "/v1/completions";
     const string Responses = "/v1/responses";
+    const string Embeddings = "/v1/embeddings";
     const string User = """[{"role": "user", "content": "Hello"}]""";
 
     static readonly string LongText = string.Concat(Enumerable.Repeat("the ", 400));
@@ -47,6 +48,20 @@ public class BadInputTests(ServerFixture fixture)
         { Chat, $$$"""{"messages": {{{User}}}, "logit_bias": {"999999": 1}}""", 400, "logit_bias", "999999" },
         { Chat, "{\"messages\": [{\"role\": \"user\", \"content\": \"" + LongText + "\"}]}", 400, "messages", "context length" },
         { Chat, """{"messages": [{"role": "user", "content": "Hi"}], "extra": """ + new string('[', 40) + new string(']', 40) + "}", 400, null, "nested deeper" },
+        { Embeddings, "{}", 400, "input", "required" },
+        { Embeddings, """{"input": 5}""", 400, "input", "string or an array" },
+        { Embeddings, """{"input": []}""", 400, "input", "empty array" },
+        { Embeddings, """{"input": ""}""", 400, "input", "empty string" },
+        { Embeddings, """{"input": ["ok", 7]}""", 400, "input", "input[1] must be a string or an array of token ids" },
+        { Embeddings, """{"input": [[1, 2], []]}""", 400, "input", "input[1] is an empty array" },
+        { Embeddings, """{"input": ["ok", ""]}""", 400, "input", "input[1] is an empty string" },
+        { Embeddings, """{"input": [1, 99999999]}""", 400, "input", "input[1] = 99999999 is outside the vocabulary" },
+        { Embeddings, """{"input": [[1, 2.5]]}""", 400, "input", "input[0][1] must be a token id" },
+        { Embeddings, """{"input": "x", "encoding_format": "hex"}""", 400, "encoding_format", "hex" },
+        { Embeddings, """{"input": "x", "dimensions": 3}""", 400, "dimensions", "embedding length" },
+        { Embeddings, """{"input": "x", "dimensions": "3"}""", 400, "dimensions", "wrong type" },
+        { Embeddings, "{\"input\": [\"ok\", \"" + LongText + "\"]}", 400, "input", "input[1] is" },
+        { Embeddings, "{\"input\": [" + string.Join(", ", Enumerable.Repeat("\"a\"", 2049)) + "]}", 400, "input", "at most 2048" },
         { Chat, "[1, 2]", 400, null, "JSON object" },
         { Chat, "null", 400, null, "null" },
         { Chat, "", 400, null, "empty" },

@@ -1,5 +1,6 @@
 using BitNet.Gpu.Server.Anthropic;
 using BitNet.Gpu.Server.Completions;
+using BitNet.Gpu.Server.Embeddings;
 using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.Http;
 using BitNet.Gpu.Server.Responses;
@@ -8,9 +9,10 @@ using BitNet.Gpu.Server.Wire;
 namespace BitNet.Gpu.Fuzz;
 
 /// <summary>
-/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 4 picks
-/// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses, 3: POST /v1/messages), then the body: parsed (JsonBody), its
-/// messages or input rendered through the bundled model's chat template or its prompt tokenized, its sampling and
+/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 5 picks
+/// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses, 3: POST /v1/messages,
+/// 4: POST /v1/embeddings), then the body: parsed (JsonBody), its messages or input rendered through the bundled model's
+/// chat template or its prompt (or embedding inputs) tokenized, its sampling and
 /// log-probability fields mapped to <see cref="CompletionOptions"/>, and its length checked against the context. A
 /// response continues from a store holding one kept response (<see cref="KeptId"/>); a response or a message turns
 /// a fixed answer into its output. Allowed: <see cref="ApiException"/> with a 4xx status, the server's
@@ -29,12 +31,13 @@ static class ServerRequestTarget
         var body = input.AsSpan(1).ToArray();
         try
         {
-            switch (input[0] % 4)
+            switch (input[0] % 5)
             {
                 case 0: ChatCompletion(body); break;
                 case 1: TextCompletion(body); break;
                 case 2: Response(body); break;
-                default: Message(body); break;
+                case 3: Message(body); break;
+                default: Embeddings(body); break;
             }
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500) { }
@@ -81,6 +84,14 @@ static class ServerRequestTarget
         var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Oslo"}}]}""";
         var response = turn.Finish(answer, [], new CompletionStats(turn.Prompt.Length, 2, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero));
         turn.Kept(response);
+    }
+
+    static void Embeddings(byte[] body)
+    {
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.EmbeddingRequest);
+        var (inputs, _) = EmbeddingsEndpoint.Read(Model.Value, request);
+        if (inputs.Length is 0 or > EmbeddingInput.MaxInputs || inputs.Any(i => i.Length == 0 || i.Length > Model.Value.ContextLength))
+            throw new FuzzPropertyException($"embedding inputs passed the checks with {inputs.Length} inputs of lengths {string.Join(", ", inputs.Select(i => i.Length))}");
     }
 
     static void Message(byte[] body)

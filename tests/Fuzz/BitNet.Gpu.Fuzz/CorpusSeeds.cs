@@ -250,6 +250,8 @@ static class CorpusSeeds
              "tools":[{"type":"function","name":"get_forecast","description":"d","parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]},"strict":true}],
              "tool_choice":{"type":"function","name":"get_forecast"},"parallel_tool_calls":false,"stream":true,"store":false,"metadata":{"k":"v"}}
             """);
+        yield return ("embeddings-texts.json", 4, """{"model":"m","input":["The state of the Union","We the people"],"encoding_format":"base64"}""");
+        yield return ("embeddings-tokens.json", 4, """{"input":[[1,2,3],[4,5]],"dimensions":256,"encoding_format":"float"}""");
         yield return ("messages-text.json", 3, """{"model":"m","max_tokens":8,"system":[{"type":"text","text":"Be brief."}],"messages":[{"role":"user","content":"Hi"}],"stop_sequences":["."],"temperature":0,"top_k":5}""");
         yield return ("messages-tools.json", 3, """
             {"model":"m","max_tokens":64,"messages":[{"role":"user","content":[{"type":"text","text":"Weather?"}]},

@@ -143,6 +143,81 @@ public abstract class GraphBatchTests
     public void SyntheticModels_SequencesDecodedTogether_MatchEachAlone(string architecture) =>
         AssertSameAsAlone(SyntheticModels.Tiny(architecture, GgmlType.I2_S), seed: 2);
 
+    /// <summary>
+    /// Hidden states (what an embedding pools) of a prompt run in two chunks beside another sequence equal the same prompt
+    /// run alone in one chunk, and both equal the reference backend's output norm (result_norm, read through
+    /// <see cref="TransformerGraph.Inspect"/> on its unfused path), within the whole-model tolerance. The hidden buffer
+    /// starts as NaN, so a row left unwritten fails.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("bitnet-b1.58")]
+    [InlineData("llama")]
+    public void HiddenStates_InChunksBesideAnotherSequence_MatchAloneAndTheReference(string architecture)
+    {
+        Skip.If(SkipReason is not null, SkipReason);
+        string path = SyntheticModels.Tiny(architecture, GgmlType.I2_S);
+        var random = new Random(3);
+        int vocab, width;
+        float[] reference;
+        int[] prompt, other;
+        using (var model = LoadedModel.Load(path, new LoadOptions { Backend = "reference", ContextLength = 32 }, new BackendRegistry()))
+        {
+            (vocab, width) = (model.Graph.VocabSize, model.Graph.EmbeddingLength);
+            prompt = Enumerable.Range(0, 9).Select(_ => random.Next(vocab)).ToArray();
+            other = Enumerable.Range(0, 5).Select(_ => random.Next(vocab)).ToArray();
+            reference = [];
+            model.Graph.Inspect = (name, buffer, rows) =>
+            {
+                if (name != "result_norm") return;
+                reference = new float[rows * buffer.Cols];
+                model.Backend.Read(buffer, rows, reference);
+            };
+            model.Graph.Forward(prompt, new float[vocab]);
+        }
+        Assert.Equal(prompt.Length * width, reference.Length);
+
+        float[] Poisoned(int rows) => Enumerable.Repeat(float.NaN, rows * width).ToArray();
+        var alone = Poisoned(prompt.Length);
+        using (var model = LoadedModel.Load(path, new LoadOptions { Backend = Backend, ContextLength = 32, BatchSize = 16, CacheType = CacheType }, Registry))
+            model.Graph.ForwardBatch([new SequenceChunk(0, prompt, WantsLogits: false) { HiddenStates = true }], [], alone);
+
+        var together = Poisoned(prompt.Length);
+        using (var model = LoadedModel.Load(path, new LoadOptions { Backend = Backend, ContextLength = 32, BatchSize = 16, Parallel = 2, CacheType = CacheType }, Registry))
+        {
+            var logits = new float[vocab];
+            model.Graph.ForwardBatch([new SequenceChunk(1, other, WantsLogits: true), new SequenceChunk(0, prompt.AsMemory(0, 4), WantsLogits: false) { HiddenStates = true }],
+                                     logits, together.AsSpan(0, 4 * width));
+            model.Graph.ForwardBatch([new SequenceChunk(1, new[] { Argmax(logits) }, WantsLogits: true), new SequenceChunk(0, prompt.AsMemory(4), WantsLogits: true) { HiddenStates = true }],
+                                     new float[2 * vocab], together.AsSpan(4 * width));
+        }
+        AssertHiddenClose(reference, alone, width, $"{Backend} {architecture}: hidden states alone vs reference result_norm");
+        AssertHiddenClose(alone, together, width, $"{Backend} {architecture}: hidden states in chunks beside another sequence vs alone");
+    }
+
+    /// <summary>
+    /// The tolerance for hidden states: every row's cosine with the expected row at least 0.999, and mean |Δ| at most 1% of
+    /// the largest value. Looser per element than the logits' (each logit sums thousands of these): one int8 rounding
+    /// flip or the f16 KV cache moves single elements by up to ~3% of the largest (measured on the synthetic models:
+    /// mean 0.3–0.5%, cosine ≥ 0.9993), while an embedding is read by its direction.
+    /// </summary>
+    internal static void AssertHiddenClose(float[] expected, float[] actual, int width, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(actual.All(float.IsFinite), $"{what}: an element was not written (NaN) or is not finite");
+        for (int row = 0; row * width < expected.Length; row++)
+        {
+            var e = expected.AsSpan(row * width, width);
+            var a = actual.AsSpan(row * width, width);
+            double dot = 0, ee = 0, aa = 0;
+            for (int i = 0; i < width; i++) (dot, ee, aa) = (dot + (double)e[i] * a[i], ee + (double)e[i] * e[i], aa + (double)a[i] * a[i]);
+            double cosine = dot / Math.Sqrt(ee * aa);
+            Assert.True(cosine >= 0.999, $"{what}: row {row} has cosine {cosine:F5} with the expected row (< 0.999)");
+        }
+        double scale = expected.Max(v => Math.Abs(v));
+        double mean = expected.Zip(actual, (x, y) => Math.Abs(x - y)).Average();
+        Assert.True(mean <= 0.01 * scale, $"{what}: mean |Δ| {mean:E2} > 1% of {scale:F2}");
+    }
+
     [SkippableFact]
     public void AStepPastASlotsContext_IsRefusedNamingTheContext()
     {

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using BitNet.Gpu.Server.Completions;
+using BitNet.Gpu.Server.Http;
+
+namespace BitNet.Gpu.Server.Embeddings;
+
+/// <summary>
+/// The token lists of an embeddings request's input, as OpenAI reads it: a string, an array of strings, an array of
+/// token ids (one input), or an array of arrays of token ids; at most <see cref="MaxInputs"/> inputs, none empty, each
+/// within the context. Strings are tokenized as prompts (BOS first, control-token texts parsed), as llama-server does.
+/// Anything else is a 400 naming input (and the item).
+/// </summary>
+internal static class EmbeddingInput
+{
+    /// <summary>The most inputs in one request (OpenAI's limit).</summary>
+    public const int MaxInputs = 2048;
+
+    const string Field = "input";
+
+    public static int[][] Tokens(BitNetModel model, JsonElement? input)
+    {
+        if (input is not JsonElement element || element.ValueKind == JsonValueKind.Null)
+            throw ApiException.BadRequest("input is required: a string, an array of strings, an array of token ids or an array of such arrays", Field);
+        if (element.ValueKind == JsonValueKind.String) return [Fitting(model, FromText(model, element.GetString()!, "input"), "input")];
+        if (element.ValueKind != JsonValueKind.Array)
+            throw ApiException.BadRequest($"input must be a string or an array, got {RequestOptions.Kind(element)}", Field);
+
+        int count = element.GetArrayLength();
+        if (count == 0) throw ApiException.BadRequest("input is an empty array", Field);
+        if (element[0].ValueKind == JsonValueKind.Number) return [Fitting(model, Ids(model, element, "input"), "input")];
+        if (count > MaxInputs) throw ApiException.BadRequest($"input holds {count} items; at most {MaxInputs} may be embedded in one request", Field);
+
+        var inputs = new int[count][];
+        int i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            string name = $"input[{i}]";
+            inputs[i++] = Fitting(model, item.ValueKind switch
+            {
+                JsonValueKind.String => FromText(model, item.GetString()!, name),
+                JsonValueKind.Array => Ids(model, item, name),
+                _ => throw ApiException.BadRequest($"{name} must be a string or an array of token ids, got {RequestOptions.Kind(item)}", Field),
+            }, name);
+        }
+        return inputs;
+    }
+
+    static int[] FromText(BitNetModel model, string text, string name) =>
+        text.Length == 0 ? throw ApiException.BadRequest($"{name} is an empty string", Field) : model.TokenizePrompt(text);
+
+    static int[] Ids(BitNetModel model, JsonElement array, string name)
+    {
+        var ids = new int[array.GetArrayLength()];
+        if (ids.Length == 0) throw ApiException.BadRequest($"{name} is an empty array", Field);
+        int i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
+                throw ApiException.BadRequest($"{name}[{i}] must be a token id (an integer), got {RequestOptions.Kind(item)}", Field);
+            if (id < 0 || id >= model.VocabularySize)
+                throw ApiException.BadRequest($"{name}[{i}] = {id} is outside the vocabulary (0..{model.VocabularySize - 1})", Field);
+            ids[i++] = id;
+        }
+        return ids;
+    }
+
+    static int[] Fitting(BitNetModel model, int[] tokens, string name) =>
+        tokens.Length <= model.ContextLength ? tokens
+            : throw ApiException.BadRequest($"{name} is {tokens.Length} tokens, more than the context length of {model.ContextLength}", Field, "context_length_exceeded");
+}
