@@ -104,6 +104,8 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapPost(ResponsesEndpoint.Path, responses.CreateAsync);
         app.MapGet(ResponsesEndpoint.ItemPath, responses.GetAsync);
         app.MapDelete(ResponsesEndpoint.ItemPath, responses.DeleteAsync);
+        app.MapGet(ResponsesEndpoint.InputItemsPath, responses.InputItemsAsync);
+        app.MapPost(ResponsesEndpoint.InputTokensPath, responses.InputTokensAsync);
         app.MapPost(MessagesEndpoint.Path, messages.CreateAsync);
         app.MapPost(MessagesEndpoint.CountPath, messages.CountTokensAsync);
         app.MapPost(EmbeddingsEndpoint.Path, embeddings.HandleAsync);

@@ -24,25 +24,27 @@ internal static class TextPrompt
         if (first.ValueKind is JsonValueKind.String or JsonValueKind.Array)
         {
             if (count > 1) throw ApiException.BadRequest($"prompt holds {count} prompts; this server completes one prompt per request", "prompt");
-            return first.ValueKind == JsonValueKind.String ? FromText(model, first.GetString()!) : Ids(model, first);
+            return first.ValueKind == JsonValueKind.String ? FromText(model, first.GetString()!) : Ids(model, first, "prompt", "prompt");
         }
-        return Ids(model, element);
+        return Ids(model, element, "prompt", "prompt");
     }
 
     static int[] FromText(BitNetModel model, string text) =>
         text.Length == 0 ? throw ApiException.BadRequest("prompt is an empty string", "prompt") : model.TokenizePrompt(text);
 
-    static int[] Ids(BitNetModel model, JsonElement array)
+    /// <summary>The token ids of a JSON array (<paramref name="name"/> in messages, e.g. input[2]), each in the vocabulary;
+    /// an empty array, or an item that is not a token id, is a 400 naming <paramref name="field"/>.</summary>
+    internal static int[] Ids(BitNetModel model, JsonElement array, string name, string field)
     {
         var ids = new int[array.GetArrayLength()];
-        if (ids.Length == 0) throw ApiException.BadRequest("prompt is empty", "prompt");
+        if (ids.Length == 0) throw ApiException.BadRequest($"{name} is empty", field);
         int i = 0;
         foreach (var item in array.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
-                throw ApiException.BadRequest($"prompt[{i}] must be a token id (an integer), got {Completions.RequestOptions.Kind(item)}", "prompt");
+                throw ApiException.BadRequest($"{name}[{i}] must be a token id (an integer), got {RequestOptions.Kind(item)}", field);
             if (id < 0 || id >= model.VocabularySize)
-                throw ApiException.BadRequest($"prompt[{i}] = {id} is outside the vocabulary (0..{model.VocabularySize - 1})", "prompt");
+                throw ApiException.BadRequest($"{name}[{i}] = {id} is outside the vocabulary (0..{model.VocabularySize - 1})", field);
             ids[i++] = id;
         }
         return ids;

@@ -27,7 +27,7 @@ internal static class EmbeddingInput
 
         int count = element.GetArrayLength();
         if (count == 0) throw ApiException.BadRequest("input is an empty array", Field);
-        if (element[0].ValueKind == JsonValueKind.Number) return [Fitting(model, Ids(model, element, "input"), "input")];
+        if (element[0].ValueKind == JsonValueKind.Number) return [Fitting(model, TextPrompt.Ids(model, element, "input", Field), "input")];
         if (count > MaxInputs) throw ApiException.BadRequest($"input holds {count} items; at most {MaxInputs} may be embedded in one request", Field);
 
         var inputs = new int[count][];
@@ -38,7 +38,7 @@ internal static class EmbeddingInput
             inputs[i++] = Fitting(model, item.ValueKind switch
             {
                 JsonValueKind.String => FromText(model, item.GetString()!, name),
-                JsonValueKind.Array => Ids(model, item, name),
+                JsonValueKind.Array => TextPrompt.Ids(model, item, name, Field),
                 _ => throw ApiException.BadRequest($"{name} must be a string or an array of token ids, got {RequestOptions.Kind(item)}", Field),
             }, name);
         }
@@ -47,22 +47,6 @@ internal static class EmbeddingInput
 
     static int[] FromText(BitNetModel model, string text, string name) =>
         text.Length == 0 ? throw ApiException.BadRequest($"{name} is an empty string", Field) : model.TokenizePrompt(text);
-
-    static int[] Ids(BitNetModel model, JsonElement array, string name)
-    {
-        var ids = new int[array.GetArrayLength()];
-        if (ids.Length == 0) throw ApiException.BadRequest($"{name} is an empty array", Field);
-        int i = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out int id))
-                throw ApiException.BadRequest($"{name}[{i}] must be a token id (an integer), got {RequestOptions.Kind(item)}", Field);
-            if (id < 0 || id >= model.VocabularySize)
-                throw ApiException.BadRequest($"{name}[{i}] = {id} is outside the vocabulary (0..{model.VocabularySize - 1})", Field);
-            ids[i++] = id;
-        }
-        return ids;
-    }
 
     static int[] Fitting(BitNetModel model, int[] tokens, string name) =>
         tokens.Length <= model.ContextLength ? tokens

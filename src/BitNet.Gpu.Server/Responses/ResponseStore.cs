@@ -12,9 +12,10 @@ internal sealed class ResponseStore(int capacity, long maxBytes = ResponseStore.
     public const long DefaultMaxBytes = 64L << 20;
 
     /// <summary>A kept response, the conversation up to and including its output (without instructions, which a later
-    /// response does not inherit), the function names of the calls in it by call id, and the bytes all that holds.</summary>
+    /// response does not inherit), the function names of the calls in it by call id, its request's input items as
+    /// GET /v1/responses/{id}/input_items lists them, and the bytes all that holds.</summary>
     public sealed record Entry(ResponseObject Response, IReadOnlyList<(string Role, string Content)> Conversation,
-                               IReadOnlyDictionary<string, string> CallNames, long Size);
+                               IReadOnlyDictionary<string, string> CallNames, IReadOnlyList<System.Text.Json.JsonElement> InputItems, long Size);
 
     readonly Dictionary<string, (Entry Entry, LinkedListNode<string> Place)> _entries = [];
     readonly LinkedList<string> _order = new(); // ids, oldest first

@@ -29,6 +29,9 @@ internal sealed class ResponseTurn
     /// <summary>The id of the assistant message the output text goes into.</summary>
     public string MessageId { get; } = "msg_" + Guid.NewGuid().ToString("N");
 
+    /// <summary>This request's input items, as input_items lists them.</summary>
+    public IReadOnlyList<JsonElement> InputItems { get; init; } = [];
+
     /// <summary>The conversation so far (a previous response's and this input), and the calls' names in it.</summary>
     List<(string Role, string Content)> Conversation { get; init; } = [];
     Dictionary<string, string> CallNames { get; init; } = [];
@@ -60,6 +63,7 @@ internal sealed class ResponseTurn
             Tools = tools,
             Conversation = conversation,
             CallNames = callNames,
+            InputItems = request.Store != false && store.Capacity > 0 ? ResponseInputItems.Of(request.Input!.Value) : [],
             Draft = new ResponseObject
             {
                 Id = "resp_" + Guid.NewGuid().ToString("N"),
@@ -131,8 +135,9 @@ internal sealed class ResponseTurn
         }
         else
             conversation.Add(("assistant", string.Concat(response.Output.OfType<OutputMessage>().SelectMany(m => m.Content).Select(c => c.Text))));
-        long size = 2 * conversation.Sum(turn => (long)turn.Content.Length) + JsonSerializer.SerializeToUtf8Bytes(response, ServerJsonContext.Web.ResponseObject).Length;
-        return new ResponseStore.Entry(response, conversation, callNames, size);
+        long size = 2 * conversation.Sum(turn => (long)turn.Content.Length) + JsonSerializer.SerializeToUtf8Bytes(response, ServerJsonContext.Web.ResponseObject).Length
+                    + InputItems.Sum(item => 2L * item.GetRawText().Length);
+        return new ResponseStore.Entry(response, conversation, callNames, InputItems, size);
     }
 
     static ResponseStore.Entry? Previous(string? id, ResponseStore store) => id switch

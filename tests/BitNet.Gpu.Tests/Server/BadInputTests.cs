@@ -53,7 +53,7 @@ public class BadInputTests(ServerFixture fixture)
         { Embeddings, """{"input": []}""", 400, "input", "empty array" },
         { Embeddings, """{"input": ""}""", 400, "input", "empty string" },
         { Embeddings, """{"input": ["ok", 7]}""", 400, "input", "input[1] must be a string or an array of token ids" },
-        { Embeddings, """{"input": [[1, 2], []]}""", 400, "input", "input[1] is an empty array" },
+        { Embeddings, """{"input": [[1, 2], []]}""", 400, "input", "input[1] is empty" },
         { Embeddings, """{"input": ["ok", ""]}""", 400, "input", "input[1] is an empty string" },
         { Embeddings, """{"input": [1, 99999999]}""", 400, "input", "input[1] = 99999999 is outside the vocabulary" },
         { Embeddings, """{"input": [[1, 2.5]]}""", 400, "input", "input[0][1] must be a token id" },

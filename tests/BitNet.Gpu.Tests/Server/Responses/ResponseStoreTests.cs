@@ -17,7 +17,7 @@ public class ResponseStoreTests
         Tools = [],
         Text = new ResponseText(new ResponseFormatFields { Type = "text" }),
         Metadata = JsonDocument.Parse("{}").RootElement,
-    }, [("user", "Hi")], new Dictionary<string, string>(), size);
+    }, [("user", "Hi")], new Dictionary<string, string>(), [], size);
 
     [Fact]
     public void AKeptResponse_IsFound_UntilRemoved()
