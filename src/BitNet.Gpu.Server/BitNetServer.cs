@@ -99,6 +99,8 @@ public sealed class BitNetServer : IAsyncDisposable
         var responses = new ResponsesEndpoint(host, new ResponseStore(options.MaxStoredResponses));
         var messages = new MessagesEndpoint(host);
         var embeddings = new EmbeddingsEndpoint(host, options.Pooling);
+        var props = new PropsEndpoint(host);
+        var applyTemplate = new ApplyTemplateEndpoint(host);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
         app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
         app.MapPost(ResponsesEndpoint.Path, responses.CreateAsync);
@@ -113,6 +115,8 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapGet(HealthEndpoint.Path, health.HandleAsync);
         app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);
         app.MapPost(TokenizeEndpoints.DetokenizePath, tokens.DetokenizeAsync);
+        app.MapPost(ApplyTemplateEndpoint.Path, applyTemplate.HandleAsync);
+        app.MapGet(PropsEndpoint.Path, props.HandleAsync);
         app.MapGet(MetricsEndpoint.Path, metrics.HandleAsync);
         return app;
     }

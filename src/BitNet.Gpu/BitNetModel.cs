@@ -152,6 +152,19 @@ public sealed class BitNetModel : IDisposable
     /// </summary>
     public int[] RenderChat(IReadOnlyList<(string Role, string Content)> messages)
     {
+        string rendered = RenderChatText(messages);
+        var v = _model.Tokenizer.Vocabulary;
+        bool templateHasBos = v.BosId is int bos && rendered.StartsWith(v.Tokens[bos], StringComparison.Ordinal);
+        return _model.Tokenizer.Encode(rendered, addBos: v.AddBos && !templateHasBos, parseSpecial: true);
+    }
+
+    /// <summary>
+    /// The text the chat template makes of a conversation (what <see cref="RenderChat"/> tokenizes, control tokens written
+    /// as their text), ending with the opening of the assistant's answer. Refused as <see cref="RenderChat"/> refuses.
+    /// <code>string prompt = model.RenderChatText([("user", "Hello")]);</code>
+    /// </summary>
+    public string RenderChatText(IReadOnlyList<(string Role, string Content)> messages)
+    {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0) throw new ArgumentException("the conversation has no messages", nameof(messages));
         foreach (var (role, content) in messages)
@@ -161,11 +174,11 @@ public sealed class BitNetModel : IDisposable
             if (content is null) throw new ArgumentException($"a {role} message has no content", nameof(messages));
         }
         if (_template is null) throw new InvalidOperationException(_templateError);
-        string rendered = _template.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), addGenerationPrompt: true);
-        var v = _model.Tokenizer.Vocabulary;
-        bool templateHasBos = v.BosId is int bos && rendered.StartsWith(v.Tokens[bos], StringComparison.Ordinal);
-        return _model.Tokenizer.Encode(rendered, addBos: v.AddBos && !templateHasBos, parseSpecial: true);
+        return _template.Render(messages.Select(m => new ChatMessage(m.Role, m.Content)).ToList(), addGenerationPrompt: true);
     }
+
+    /// <summary>The Jinja source of the chat template in use (the options' or the model's), or null when the model has none it can render.</summary>
+    public string? ChatTemplateSource => _template?.Source;
 
     /// <summary>
     /// Starts a completion after <paramref name="promptTokens"/> and returns at once: the text streams from

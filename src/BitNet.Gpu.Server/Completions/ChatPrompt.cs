@@ -14,7 +14,12 @@ namespace BitNet.Gpu.Server.Completions;
 /// </summary>
 internal static class ChatPrompt
 {
-    public static int[] Render(BitNetModel model, List<ChatMessageFields?>? messages, ToolCallFormat? tools = null)
+    public static int[] Render(BitNetModel model, List<ChatMessageFields?>? messages, ToolCallFormat? tools = null) =>
+        RenderTurns(model, Turns(messages, tools), "messages");
+
+    /// <summary>The request's messages as the conversation's turns (tool calls and results in the tool-call format, the
+    /// tools' description first), each message checked.</summary>
+    public static List<(string Role, string Content)> Turns(List<ChatMessageFields?>? messages, ToolCallFormat? tools)
     {
         if (messages is null) throw ApiException.BadRequest("messages is required: an array of {\"role\", \"content\"} objects", "messages");
         if (messages.Count == 0) throw ApiException.BadRequest("messages must hold at least one message", "messages");
@@ -38,16 +43,22 @@ internal static class ChatPrompt
             else
                 conversation.Add((role, Content(message.Content, role, i)));
         }
-        if (tools is not null) conversation = tools.WithInstructions(conversation);
-        return RenderTurns(model, conversation, "messages");
+        return tools is null ? conversation : tools.WithInstructions(conversation);
     }
 
     /// <summary>The turns through the model's chat template; what the template refuses is a 400 naming <paramref name="field"/>.</summary>
-    public static int[] RenderTurns(BitNetModel model, IReadOnlyList<(string Role, string Content)> turns, string field)
+    public static int[] RenderTurns(BitNetModel model, IReadOnlyList<(string Role, string Content)> turns, string field) =>
+        Refusing(() => model.RenderChat(turns), field);
+
+    /// <summary>The text the chat template makes of the turns (POST /apply-template), refused as <see cref="RenderTurns"/> refuses.</summary>
+    public static string RenderText(BitNetModel model, IReadOnlyList<(string Role, string Content)> turns, string field) =>
+        Refusing(() => model.RenderChatText(turns), field);
+
+    static T Refusing<T>(Func<T> render, string field)
     {
         try
         {
-            return model.RenderChat(turns);
+            return render();
         }
         catch (ArgumentException e)
         {

@@ -34,6 +34,8 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(ArgumentsEvent))]
 [JsonSerializable(typeof(StreamErrorEvent))]
 [JsonSerializable(typeof(DeletedResponse))]
+[JsonSerializable(typeof(AppliedTemplate))]
+[JsonSerializable(typeof(ServerProps))]
 [JsonSerializable(typeof(InputItemList))]
 [JsonSerializable(typeof(InputTokenCount))]
 [JsonSerializable(typeof(MessagesRequest))]
