@@ -100,6 +100,7 @@ public sealed class BitNetServer : IAsyncDisposable
         var messages = new MessagesEndpoint(host);
         var embeddings = new EmbeddingsEndpoint(host, options.Pooling);
         var props = new PropsEndpoint(host);
+        var nativeCompletion = new NativeCompletionEndpoint(host);
         var applyTemplate = new ApplyTemplateEndpoint(host);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
         app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
@@ -116,6 +117,7 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);
         app.MapPost(TokenizeEndpoints.DetokenizePath, tokens.DetokenizeAsync);
         app.MapPost(ApplyTemplateEndpoint.Path, applyTemplate.HandleAsync);
+        app.MapPost(NativeCompletionEndpoint.Path, nativeCompletion.HandleAsync);
         app.MapGet(PropsEndpoint.Path, props.HandleAsync);
         app.MapGet(MetricsEndpoint.Path, metrics.HandleAsync);
         return app;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BitNet.Gpu.Server.Anthropic;
 using BitNet.Gpu.Server.Endpoints;
+using BitNet.Gpu.Server.LlamaServer;
 using BitNet.Gpu.Server.Responses;
 
 namespace BitNet.Gpu.Server.Wire;
@@ -34,6 +35,9 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(ArgumentsEvent))]
 [JsonSerializable(typeof(StreamErrorEvent))]
 [JsonSerializable(typeof(DeletedResponse))]
+[JsonSerializable(typeof(NativeCompletionRequest))]
+[JsonSerializable(typeof(NativeCompletion))]
+[JsonSerializable(typeof(NativeCompletionPiece))]
 [JsonSerializable(typeof(AppliedTemplate))]
 [JsonSerializable(typeof(ServerProps))]
 [JsonSerializable(typeof(InputItemList))]

@@ -9,9 +9,9 @@ using BitNet.Gpu.Server.Wire;
 namespace BitNet.Gpu.Fuzz;
 
 /// <summary>
-/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 5 picks
+/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 6 picks
 /// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses, 3: POST /v1/messages,
-/// 4: POST /v1/embeddings), then the body: parsed (JsonBody), its messages or input rendered through the bundled model's
+/// 4: POST /v1/embeddings, 5: POST /completion), then the body: parsed (JsonBody), its messages or input rendered through the bundled model's
 /// chat template or its prompt (or embedding inputs) tokenized, its sampling and
 /// log-probability fields mapped to <see cref="CompletionOptions"/>, and its length checked against the context. A
 /// response continues from a store holding one kept response (<see cref="KeptId"/>); a response or a message turns
@@ -31,13 +31,14 @@ static class ServerRequestTarget
         var body = input.AsSpan(1).ToArray();
         try
         {
-            switch (input[0] % 5)
+            switch (input[0] % 6)
             {
                 case 0: ChatCompletion(body); break;
                 case 1: TextCompletion(body); break;
                 case 2: Response(body); break;
                 case 3: Message(body); break;
-                default: Embeddings(body); break;
+                case 4: Embeddings(body); break;
+                default: NativeCompletion(body); break;
             }
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500) { }
@@ -84,6 +85,14 @@ static class ServerRequestTarget
         var answer = turn.Tools is null ? "Sunny" : """{"tool_calls":[{"get_forecast":{"city":"Oslo"}}]}""";
         var response = turn.Finish(answer, [], new CompletionStats(turn.Prompt.Length, 2, "stop", "end of text", TimeSpan.Zero, TimeSpan.Zero));
         turn.Kept(response);
+    }
+
+    static void NativeCompletion(byte[] body)
+    {
+        var model = Model.Value;
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.NativeCompletionRequest);
+        var (prompt, options) = NativeCompletionEndpoint.Read(model, request);
+        CompletionStarter.RequireFits(model, prompt, options, "prompt");
     }
 
     static void Embeddings(byte[] body)

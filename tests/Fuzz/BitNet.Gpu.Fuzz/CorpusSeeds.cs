@@ -250,6 +250,8 @@ static class CorpusSeeds
              "tools":[{"type":"function","name":"get_forecast","description":"d","parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]},"strict":true}],
              "tool_choice":{"type":"function","name":"get_forecast"},"parallel_tool_calls":false,"stream":true,"store":false,"metadata":{"k":"v"}}
             """);
+        yield return ("completion-native.json", 5, """{"prompt":"The state of the Union","n_predict":16,"temperature":0,"top_k":5,"stop":["."],"n_probs":2,"cache_prompt":true,"stream":true}""");
+        yield return ("completion-native-schema.json", 5, """{"prompt":[1,2,3],"n_predict":-1,"json_schema":{"type":"object","properties":{"y":{"type":"integer"}}}}""");
         yield return ("embeddings-texts.json", 4, """{"model":"m","input":["The state of the Union","We the people"],"encoding_format":"base64"}""");
         yield return ("embeddings-tokens.json", 4, """{"input":[[1,2,3],[4,5]],"dimensions":256,"encoding_format":"float"}""");
         yield return ("messages-text.json", 3, """{"model":"m","max_tokens":8,"system":[{"type":"text","text":"Be brief."}],"messages":[{"role":"user","content":"Hi"}],"stop_sequences":["."],"temperature":0,"top_k":5}""");
