@@ -32,7 +32,7 @@ public sealed class InferenceScheduler : IDisposable
     float[] _hidden = [];                  // the step's hidden-state rows, for the embeddings in it
     readonly RateWindow _rate = new(TimeSpan.FromSeconds(5));
     bool _stopping;
-    long _promptTokens, _generatedTokens, _completed, _cancelled, _failed, _steps, _clock;
+    long _promptTokens, _generatedTokens, _completed, _embedded, _cancelled, _failed, _steps, _clock;
 
     public InferenceScheduler(LoadedModel model, SchedulerOptions? options = null)
     {
@@ -134,7 +134,7 @@ public sealed class InferenceScheduler : IDisposable
         {
             lock (_gate)
                 return new SchedulerCounters(_queue.Count, _running.Count, _slots.Length, _promptTokens, _generatedTokens,
-                                             _completed, _cancelled, _failed, _steps, _rate.PerSecond());
+                                             _completed, _cancelled, _failed, _steps, _rate.PerSecond(), _embedded);
         }
     }
 
@@ -323,7 +323,12 @@ public sealed class InferenceScheduler : IDisposable
                 {
                     pool.Add(_hidden.AsSpan(hiddenRow * width, chunk.HiddenRows * width));
                     hiddenRow += chunk.HiddenRows;
-                    if (owner.PromptDone && !owner.IsCancelled) Complete(owner, "embedded");
+                    if (owner.PromptDone && !owner.IsCancelled)
+                    {
+                        Release(owner);
+                        owner.Finish("embedded");
+                        _embedded++;
+                    }
                 }
             }
             int generated = 0;

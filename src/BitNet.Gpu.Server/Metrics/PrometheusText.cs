@@ -30,6 +30,7 @@ internal static class PrometheusText
             Line(text, "bitnet_completions_total{outcome=\"completed\"}", c.Completed);
             Line(text, "bitnet_completions_total{outcome=\"cancelled\"}", c.Cancelled);
             Line(text, "bitnet_completions_total{outcome=\"failed\"}", c.Failed);
+            Counter(text, "bitnet_embeddings_total", "Embeddings that finished (each input of /v1/embeddings).", c.Embedded);
             Counter(text, "bitnet_steps_total", "Forward steps the scheduler ran.", c.Steps);
             Gauge(text, "bitnet_requests_queued", "Requests waiting for a free slot.", c.Queued);
             Gauge(text, "bitnet_slots_busy", "Slots holding a request (processing its prompt or generating).", c.Running);

@@ -62,8 +62,10 @@ public class EmbeddingsApiTests(ServerFixture fixture)
     [Fact]
     public async Task FloatEncoding_IsTheJsonNumbersOfTheSameVectors()
     {
+        double embeddedBefore = await fixture.Client.MetricAsync("bitnet_embeddings_total");
         var answer = await fixture.Client.PostAsync("/v1/embeddings", """{"input": ["We the people", [1, 2, 3]], "encoding_format": "float", "model": "any"}""");
         Assert.Equal(HttpStatusCode.OK, answer.Status);
+        Assert.Equal(embeddedBefore + 2, await fixture.Client.MetricAsync("bitnet_embeddings_total"));
         var json = answer.Json;
         Assert.Equal("list", json.GetProperty("object").GetString());
         var data = json.GetProperty("data");

@@ -85,7 +85,8 @@ public class SchedulerEmbeddingTests
             var vectors = await Task.WhenAll(embeddings);
             for (int i = 0; i < Texts.Length; i++)
                 GraphBatchTests.AssertHiddenClose(aloneVectors[i], vectors[i], vectors[i].Length, $"embedding {i} beside generations vs alone");
-            Assert.Equal(6, scheduler.Counters.Completed);
+            Assert.Equal(3, scheduler.Counters.Completed);
+            Assert.Equal(3, scheduler.Counters.Embedded);
         }
     }
 

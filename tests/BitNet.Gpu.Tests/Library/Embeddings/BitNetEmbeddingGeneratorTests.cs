@@ -83,7 +83,7 @@ public class BitNetEmbeddingGeneratorTests
         Assert.Equal("texts[1]", outside.ParamName);
         await Assert.ThrowsAsync<ArgumentException>(() => model.EmbedAsync(Array.Empty<int>()));
         await Assert.ThrowsAsync<ArgumentException>(() => model.EmbedAsync("x", new EmbeddingOptions { Pooling = (EmbeddingPooling)7 }));
-        Assert.Equal(0, model.Counters.Completed);
+        Assert.Equal(0, model.Counters.Embedded);
     }
 
     [Fact]
@@ -93,6 +93,7 @@ public class BitNetEmbeddingGeneratorTests
         var texts = Enumerable.Range(0, 12).Select(i => $"Text number {i}").ToArray();
         var embeddings = await model.AsEmbeddingGenerator().GenerateAsync(texts);
         Assert.Equal(12, embeddings.Count);
-        Assert.Equal(12, model.Counters.Completed);
+        Assert.Equal(12, model.Counters.Embedded);
+        Assert.Equal(0, model.Counters.Completed);
     }
 }
