@@ -185,7 +185,8 @@ public abstract class GraphBatchTests
         using (var model = LoadedModel.Load(path, new LoadOptions { Backend = Backend, ContextLength = 32, BatchSize = 16, Parallel = 2, CacheType = CacheType }, Registry))
         {
             var logits = new float[vocab];
-            model.Graph.ForwardBatch([new SequenceChunk(1, other, WantsLogits: true), new SequenceChunk(0, prompt.AsMemory(0, 4), WantsLogits: false) { HiddenStates = true }],
+            // the other sequence's logits screened for a greedy sampler (the one-row top-k path), then two full rows
+            model.Graph.ForwardBatch([new SequenceChunk(1, other, WantsLogits: true) { TopK = 1 }, new SequenceChunk(0, prompt.AsMemory(0, 4), WantsLogits: false) { HiddenStates = true }],
                                      logits, together.AsSpan(0, 4 * width));
             model.Graph.ForwardBatch([new SequenceChunk(1, new[] { Argmax(logits) }, WantsLogits: true), new SequenceChunk(0, prompt.AsMemory(4), WantsLogits: true) { HiddenStates = true }],
                                      new float[2 * vocab], together.AsSpan(4 * width));
