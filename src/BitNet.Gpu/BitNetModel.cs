@@ -152,10 +152,7 @@ public sealed class BitNetModel : IDisposable
     /// </summary>
     public int[] RenderChat(IReadOnlyList<(string Role, string Content)> messages)
     {
-        string rendered = RenderChatText(messages);
-        var v = _model.Tokenizer.Vocabulary;
-        bool templateHasBos = v.BosId is int bos && rendered.StartsWith(v.Tokens[bos], StringComparison.Ordinal);
-        return _model.Tokenizer.Encode(rendered, addBos: v.AddBos && !templateHasBos, parseSpecial: true);
+        return _model.Tokenizer.EncodePrompt(RenderChatText(messages)); // BOS unless the template wrote it
     }
 
     /// <summary>

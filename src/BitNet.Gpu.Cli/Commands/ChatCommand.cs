@@ -94,7 +94,7 @@ public static class ChatCommand
     {
         if (system is null) return;
         var smallestTurn = new[] { new ChatMessage("system", system), new ChatMessage("user", "") };
-        int tokens = Encode(model.Tokenizer, template.Render(smallestTurn, addGenerationPrompt: true)).Length;
+        int tokens = model.Tokenizer.EncodePrompt(template.Render(smallestTurn, addGenerationPrompt: true)).Length;
         int context = model.Graph.ContextLength;
         if (tokens >= context)
             throw new UsageException($"--system takes {TokenCount.Of(tokens)} with the chat template, leaving no room in the context of {context} (use a shorter --system or a larger --ctx)");
@@ -125,7 +125,7 @@ public static class ChatCommand
             if (string.IsNullOrWhiteSpace(line)) continue; // nothing said: not a turn
 
             messages.Add(new ChatMessage("user", line));
-            var tokens = Encode(model.Tokenizer, template.Render(messages, addGenerationPrompt: true));
+            var tokens = model.Tokenizer.EncodePrompt(template.Render(messages, addGenerationPrompt: true));
             if (tokens.Length >= model.Graph.ContextLength)
             {
                 output.WriteLine($"(the conversation is {TokenCount.Of(tokens.Length)} and no longer fits the context of {model.Graph.ContextLength}; /reset to start over)");
@@ -139,13 +139,5 @@ public static class ChatCommand
             messages.Add(new ChatMessage("assistant", answer.ToString()));
             Console.Error.WriteLine($"({TokenCount.Of(stats.GeneratedTokens)}, {GenerationSpeed.Describe(stats)})");
         }
-    }
-
-    /// <summary>A rendered conversation: special tokens parsed; BOS added only when the template did not write it.</summary>
-    static int[] Encode(Tokenizer tokenizer, string rendered)
-    {
-        var v = tokenizer.Vocabulary;
-        bool templateHasBos = v.BosId is int bos && rendered.StartsWith(v.Tokens[bos], StringComparison.Ordinal);
-        return tokenizer.Encode(rendered, addBos: v.AddBos && !templateHasBos, parseSpecial: true);
     }
 }

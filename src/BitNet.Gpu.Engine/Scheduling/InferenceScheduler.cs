@@ -12,9 +12,10 @@ namespace BitNet.Gpu.Engine.Scheduling;
 /// Requests wait in a bounded queue; a loop on its own thread admits them into free KV cache slots (one per
 /// <see cref="LoadOptions.Parallel"/> sequence), and each step carries the next token of every generating request
 /// beside prompt chunks of newly admitted ones, up to the batch size, in one pass over the weights. Each request has its
-/// own sampler, stop strings, token limit and seed, and streams its text as it comes. Embeddings run their text's prompt
-/// chunks in the same steps and pool its hidden states. A cancelled request frees its slot by the next step. A finished request's tokens stay in its slot: a later request that starts with them (the next turn
-/// of a chat) runs only what follows. Safe to call from many threads.
+/// own sampler, stop strings, token limit and seed, and streams its text as it comes. Embeddings run their text's
+/// chunks in the same steps and pool its hidden states. A cancelled request frees its slot by the next step. A finished
+/// request's tokens stay in its slot: a later request that starts with them (the next turn of a chat) runs only what
+/// follows. Safe to call from many threads.
 /// <code>using var scheduler = new InferenceScheduler(model);
 /// var stream = scheduler.Submit(model.Tokenizer.Encode("Hello"), new GenerationRequest { MaxTokens = 32 });
 /// await foreach (var piece in stream.ReadAllAsync()) Console.Write(piece);</code>
@@ -75,7 +76,7 @@ public sealed class InferenceScheduler : IDisposable
     /// its final hidden states are pooled into one vector of <see cref="TransformerGraph.EmbeddingLength"/> floats, scaled to
     /// unit length when <paramref name="normalize"/>. Refused at the call as <see cref="Submit"/> refuses a prompt; the task
     /// is cancelled when <paramref name="cancel"/> is.
-    /// <code>float[] vector = await scheduler.EmbedAsync(model.Tokenizer.Encode("Hello", addBos: true), EmbeddingPooling.Mean, normalize: true);</code>
+    /// <code>float[] vector = await scheduler.EmbedAsync(model.Tokenizer.EncodePrompt("Hello"), EmbeddingPooling.Mean, normalize: true);</code>
     /// </summary>
     public Task<float[]> EmbedAsync(IReadOnlyList<int> tokens, EmbeddingPooling pooling, bool normalize, CancellationToken cancel = default)
     {
