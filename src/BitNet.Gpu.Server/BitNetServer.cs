@@ -100,6 +100,7 @@ public sealed class BitNetServer : IAsyncDisposable
         var messages = new MessagesEndpoint(host);
         var embeddings = new EmbeddingsEndpoint(host, options.Pooling);
         var props = new PropsEndpoint(host);
+        var slots = new SlotsEndpoint(host);
         var nativeCompletion = new NativeCompletionEndpoint(host);
         var applyTemplate = new ApplyTemplateEndpoint(host);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
@@ -119,6 +120,7 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapPost(ApplyTemplateEndpoint.Path, applyTemplate.HandleAsync);
         app.MapPost(NativeCompletionEndpoint.Path, nativeCompletion.HandleAsync);
         app.MapGet(PropsEndpoint.Path, props.HandleAsync);
+        app.MapGet(SlotsEndpoint.Path, slots.HandleAsync);
         app.MapGet(MetricsEndpoint.Path, metrics.HandleAsync);
         return app;
     }

@@ -122,6 +122,9 @@ public sealed class BitNetModel : IDisposable
     /// <summary>What the scheduler is doing and has done: queued and running requests, tokens, completions, speed (for metrics).</summary>
     public SchedulerCounters Counters => _scheduler.Counters;
 
+    /// <summary>Each slot's state: whether a request holds it, the tokens its KV cache holds, the running request's counts.</summary>
+    public IReadOnlyList<SlotState> Slots => _scheduler.Slots;
+
     /// <summary>
     /// Token ids of <paramref name="text"/>; <paramref name="addBos"/> puts the beginning-of-text token first,
     /// <paramref name="parseSpecial"/> reads control-token texts (such as <c>&lt;|eot_id|&gt;</c>) as those tokens.

@@ -139,6 +139,17 @@ public sealed class InferenceScheduler : IDisposable
         }
     }
 
+    /// <summary>Each slot's state, in slot order.</summary>
+    public IReadOnlyList<SlotState> Slots
+    {
+        get
+        {
+            lock (_gate)
+                return [.. _slots.Select(s => new SlotState(s.Index, s.Request is not null, s.Cached.Count,
+                                                            s.Request?.Prompt.Length ?? 0, s.Request?.Generated ?? 0))];
+        }
+    }
+
     /// <summary>Empties every free slot's cached tokens (a new conversation: nothing is reused).</summary>
     public void ForgetCachedPrompts()
     {

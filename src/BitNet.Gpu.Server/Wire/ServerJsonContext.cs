@@ -35,6 +35,7 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(ArgumentsEvent))]
 [JsonSerializable(typeof(StreamErrorEvent))]
 [JsonSerializable(typeof(DeletedResponse))]
+[JsonSerializable(typeof(List<SlotInfo>))]
 [JsonSerializable(typeof(NativeCompletionRequest))]
 [JsonSerializable(typeof(NativeCompletion))]
 [JsonSerializable(typeof(NativeCompletionPiece))]

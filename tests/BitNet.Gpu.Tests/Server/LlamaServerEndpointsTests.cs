@@ -2,7 +2,8 @@ using System.Net;
 
 namespace BitNet.Gpu.Tests.Server;
 
-/// <summary>llama-server's GET /props and POST /apply-template: the server's settings as the library reports them, and the prompt text chat would run.</summary>
+/// <summary>llama-server's GET /props, GET /slots and POST /apply-template: the server's settings and slots as the library
+/// reports them, and the prompt text chat would run.</summary>
 [Collection(ServerCollection.Name)]
 public class LlamaServerEndpointsTests(ServerFixture fixture)
 {
@@ -25,6 +26,41 @@ public class LlamaServerEndpointsTests(ServerFixture fixture)
         Assert.Equal(Model.ChatTemplateSource, props.GetProperty("chat_template").GetString());
         Assert.NotEmpty(Model.ChatTemplateSource!);
         Assert.False(props.GetProperty("modalities").GetProperty("vision").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Slots_ShowARunningRequest_AndWhatItLeftInTheCache()
+    {
+        string prompt = "The state of the Union";
+        int promptTokens = Model.TokenizePrompt(prompt).Length;
+        int limit = Model.ContextLength - promptTokens;
+        int? slot = null; // the one the request ran in, when it was seen running
+        using (var stream = await fixture.Client.StartStreamAsync("/v1/completions", $$"""{"prompt": "{{prompt}}", "max_tokens": {{limit}}, "stop": ["never said"], "stream": true}"""))
+        {
+            using var body = new StreamReader(await stream.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await body.ReadLineAsync()); // generating now
+            var running = (await fixture.Client.GetAsync("/slots")).Json.EnumerateArray().ToList();
+            Assert.Equal(4, running.Count);
+            Assert.Equal([0, 1, 2, 3], running.Select(s => s.GetProperty("id").GetInt32()));
+            Assert.All(running, s => Assert.Equal(Model.ContextLength, s.GetProperty("n_ctx").GetInt32()));
+            var busy = running.Where(s => s.GetProperty("is_processing").GetBoolean()).ToList();
+            // The request may already have generated its last token on a fast machine: then no slot is busy, and the
+            // stream has ended; otherwise exactly its slot is.
+            if (busy.Count == 0) Assert.Contains("[DONE]", await body.ReadToEndAsync());
+            else
+            {
+                Assert.Equal(promptTokens, Assert.Single(busy).GetProperty("n_prompt_tokens").GetInt32());
+                slot = busy[0].GetProperty("id").GetInt32();
+                Assert.True(busy[0].GetProperty("next_token").GetProperty("n_decoded").GetInt32() >= 1);
+            }
+        } // leaving cancels the request and frees its slot by the next step
+
+        for (int wait = 0; wait < 100 && Model.Slots.Any(s => s.IsProcessing); wait++) await Task.Delay(50);
+        var idle = (await fixture.Client.GetAsync("/slots")).Json.EnumerateArray().ToList();
+        Assert.All(idle, s => Assert.False(s.GetProperty("is_processing").GetBoolean()));
+        Assert.All(idle, s => Assert.Equal(0, s.GetProperty("n_prompt_tokens").GetInt32()));
+        // its tokens stay for a next request that starts with them
+        Assert.Contains(idle, s => (slot is null || s.GetProperty("id").GetInt32() == slot) && s.GetProperty("n_past").GetInt32() > promptTokens);
     }
 
     [Fact]
