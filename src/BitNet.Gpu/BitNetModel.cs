@@ -300,12 +300,7 @@ public sealed class BitNetModel : IDisposable
             if (texts[i].Count > ContextLength)
                 throw new ArgumentException($"{name} is {texts[i].Count} tokens, more than the context length of {ContextLength}", name);
         }
-        var vectors = new float[texts.Count][];
-        await System.Threading.Tasks.Parallel.ForAsync(0, texts.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = cancellationToken },
-            async (i, cancel) => vectors[i] = await _scheduler.EmbedAsync(texts[i], options.Pooling, options.Normalize, cancel).ConfigureAwait(false))
-            .ConfigureAwait(false);
-        return vectors;
+        return await _scheduler.EmbedAllAsync(texts, options.Pooling, options.Normalize, cancellationToken).ConfigureAwait(false);
     }
 
     void CheckTokens(IReadOnlyList<int> tokens, string name)

@@ -29,9 +29,7 @@ public static class EmbedCommand
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            string poolingName = parse.GetValue(pooling)!;
-            var pool = EmbeddingPoolingNames.Parse(poolingName)
-                       ?? throw new UsageException($"--pooling '{poolingName}' is not known (choose from {string.Join(", ", EmbeddingPoolingNames.All)})");
+            var pool = ReadPooling(parse.GetValue(pooling)!);
             var inputs = Inputs(parse.GetValue(texts) ?? [], parse.GetValue(file));
             bool normalize = !parse.GetValue(noNormalize);
 
@@ -63,18 +61,15 @@ public static class EmbedCommand
         return inputs;
     }
 
+    /// <summary>The value of a --pooling option (embed's, serve's): mean or last; another is a usage error naming it.</summary>
+    internal static EmbeddingPooling ReadPooling(string name) => EmbeddingPoolingNames.Parse(name)
+        ?? throw new UsageException($"--pooling '{name}' is not known (choose from {string.Join(", ", EmbeddingPoolingNames.All)})");
+
     /// <summary>Every text through the scheduler, as many at once as there are slots, reporting each one done.</summary>
     static float[][] Embed(LoadedModel model, int[][] tokens, EmbeddingPooling pooling, bool normalize, Action<int, int, string> report)
     {
         using var scheduler = new InferenceScheduler(model);
-        var vectors = new float[tokens.Length][];
-        int done = 0;
-        System.Threading.Tasks.Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = model.Graph.Sequences }, async (i, cancel) =>
-        {
-            vectors[i] = await scheduler.EmbedAsync(tokens[i], pooling, normalize, cancel);
-            report(Interlocked.Increment(ref done), tokens.Length, $"text {i + 1}");
-        }).GetAwaiter().GetResult();
-        return vectors;
+        return scheduler.EmbedAllAsync(tokens, pooling, normalize, embedded: done => report(done, tokens.Length, "")).GetAwaiter().GetResult();
     }
 
     static void WriteTables(string[] texts, int[][] tokens, float[][] vectors)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using BitNet.Gpu.Engine.Embeddings;
 using BitNet.Gpu.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -41,9 +40,7 @@ public static class ServeCommand
             if (waiting < 0) throw new UsageException($"--max-queue must be 0 or more, got {waiting}");
             int seconds = parse.GetValue(shutdown);
             if (seconds < 0) throw new UsageException($"--shutdown-timeout must be 0 or more seconds, got {seconds}");
-            string poolingName = parse.GetValue(pooling)!;
-            var pool = EmbeddingPoolingNames.Parse(poolingName)
-                       ?? throw new UsageException($"--pooling '{poolingName}' is not known (choose from {string.Join(", ", EmbeddingPoolingNames.All)})");
+            var pool = EmbedCommand.ReadPooling(parse.GetValue(pooling)!);
             string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("BITNET_GPU_API_KEY");
             if (key is not null && string.IsNullOrWhiteSpace(key)) throw new UsageException("--api-key must not be empty");
 

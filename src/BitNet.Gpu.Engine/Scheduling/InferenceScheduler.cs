@@ -94,6 +94,27 @@ public sealed class InferenceScheduler : IDisposable
         }
     }
 
+    /// <summary>
+    /// The embeddings of several token lists, in order, at most one per slot queued at a time so that a long list leaves
+    /// the queue to other requests; <paramref name="embedded"/> hears the count done after each. A list is refused as
+    /// <see cref="EmbedAsync"/> refuses it, when its turn comes (check them first to refuse before any runs).
+    /// <code>float[][] vectors = await scheduler.EmbedAllAsync([tokensA, tokensB], EmbeddingPooling.Mean, normalize: true);</code>
+    /// </summary>
+    public async Task<float[][]> EmbedAllAsync(IReadOnlyList<IReadOnlyList<int>> texts, EmbeddingPooling pooling, bool normalize,
+                                               CancellationToken cancel = default, Action<int>? embedded = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var vectors = new float[texts.Count][];
+        int done = 0;
+        await Parallel.ForAsync(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = Graph.Sequences, CancellationToken = cancel },
+            async (i, token) =>
+            {
+                vectors[i] = await EmbedAsync(texts[i], pooling, normalize, token).ConfigureAwait(false);
+                embedded?.Invoke(Interlocked.Increment(ref done));
+            }).ConfigureAwait(false);
+        return vectors;
+    }
+
     void CheckPrompt(IReadOnlyList<int> prompt)
     {
         if (prompt.Count == 0)
