@@ -41,7 +41,7 @@ internal sealed class ScheduledRequest
         Request = request;
         if (request.JsonSchema is { } schema) _json = JsonConstraint.ForSchema(tokenizer, schema);
         else if (request.JsonObject) _json = JsonConstraint.ForAnyObject(tokenizer);
-        Sampler = new Sampler(request.Sampling, vocabSize, _json);
+        _vocabSize = vocabSize;
         if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
         if (request.PromptLogprobs is int promptTop) _promptLogprobs = new TokenLogprobReader(promptTop, vocabSize);
         _tokenizer = tokenizer;
@@ -54,7 +54,11 @@ internal sealed class ScheduledRequest
 
     public int[] Prompt { get; }
     public GenerationRequest Request { get; }
-    public Sampler Sampler { get; }
+    /// <summary>The request's sampler, made when first used: an embedding never samples, and a sampler holds buffers the
+    /// size of the vocabulary.</summary>
+    public Sampler Sampler => _sampler ??= new Sampler(Request.Sampling, _vocabSize, _json);
+    Sampler? _sampler;
+    readonly int _vocabSize;
     public CancellationToken Cancellation { get; }
     public GenerationStream Stream { get; }
     public KvSlot? Slot { get; set; }
