@@ -18,7 +18,9 @@ namespace BitNet.Gpu.Server;
 /// /v1/chat/completions, /v1/completions and /v1/responses (whole or streamed as server-sent events), GET and DELETE
 /// /v1/responses/{id} (responses kept in memory), Anthropic's POST /v1/messages (and /v1/messages/count_tokens), GET
 /// /v1/models, GET /health,
-/// POST /tokenize and /detokenize, GET /metrics (Prometheus). Every request goes through the model's scheduler, so
+/// POST /tokenize and /detokenize, GET /metrics (Prometheus), llama-server's own endpoints (POST /completion, GET /props
+/// and /slots, POST /apply-template) and Ollama's (POST /api/generate, /api/chat, /api/embed, /api/show; GET /api/tags,
+/// /api/ps, /api/version), and a chat page at GET / for a browser. Every request goes through the model's scheduler, so
 /// concurrent requests are batched; a full queue answers 429, a client that disconnects frees its slot. The model loads
 /// in the background once the server listens (/health answers 503 until it is ready). SIGTERM or Ctrl+C stops taking
 /// connections, lets requests in flight finish up to <see cref="ServerOptions.ShutdownTimeout"/>, then cancels them.
@@ -103,6 +105,11 @@ public sealed class BitNetServer : IAsyncDisposable
         var slots = new SlotsEndpoint(host);
         var nativeCompletion = new NativeCompletionEndpoint(host);
         var applyTemplate = new ApplyTemplateEndpoint(host);
+        var ollamaGenerate = new OllamaGenerateEndpoint(host);
+        var ollamaChat = new OllamaChatEndpoint(host);
+        var ollamaEmbed = new OllamaEmbedEndpoint(host, options.Pooling);
+        var ollamaModels = new OllamaModelsEndpoint(host);
+        var webUi = new WebUiEndpoint(options.WebUi);
         app.MapPost(ChatCompletionsEndpoint.Path, chat.HandleAsync);
         app.MapPost(CompletionsEndpoint.Path, completions.HandleAsync);
         app.MapPost(ResponsesEndpoint.Path, responses.CreateAsync);
@@ -122,6 +129,16 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapGet(PropsEndpoint.Path, props.HandleAsync);
         app.MapGet(SlotsEndpoint.Path, slots.HandleAsync);
         app.MapGet(MetricsEndpoint.Path, metrics.HandleAsync);
+        app.MapPost(OllamaGenerateEndpoint.Path, ollamaGenerate.HandleAsync);
+        app.MapPost(OllamaChatEndpoint.Path, ollamaChat.HandleAsync);
+        app.MapPost(OllamaEmbedEndpoint.Path, ollamaEmbed.EmbedAsync);
+        app.MapPost(OllamaEmbedEndpoint.LegacyPath, ollamaEmbed.EmbedLegacyAsync);
+        app.MapGet(OllamaModelsEndpoint.TagsPath, ollamaModels.TagsAsync);
+        app.MapGet(OllamaModelsEndpoint.RunningPath, ollamaModels.RunningAsync);
+        app.MapPost(OllamaModelsEndpoint.ShowPath, ollamaModels.ShowAsync);
+        app.MapGet(OllamaModelsEndpoint.VersionPath, ollamaModels.VersionAsync);
+        app.MapMethods(WebUiEndpoint.RootPath, ["GET", "HEAD"], webUi.RootAsync);
+        app.MapMethods(WebUiEndpoint.AssetPath, ["GET", "HEAD"], webUi.AssetAsync);
         return app;
     }
 

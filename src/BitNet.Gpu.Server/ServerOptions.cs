@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <summary>How POST /v1/embeddings pools a text's hidden states into its vector: the mean (default) or the last token's.</summary>
     public EmbeddingPooling Pooling { get; init; } = EmbeddingPooling.Mean;
 
+    /// <summary>Whether GET / gives a browser the chat page (llama-server's web UI; --no-webui turns it off). Default true.</summary>
+    public bool WebUi { get; init; } = true;
+
     /// <summary>On shutdown, how long requests in flight may run on before they are cancelled. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

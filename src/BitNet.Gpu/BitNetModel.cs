@@ -25,13 +25,13 @@ public sealed class BitNetModel : IDisposable
     readonly ChatTemplate? _template;
     readonly string? _templateError;
 
-    BitNetModel(string path, LoadedModel model, InferenceScheduler scheduler, ChatTemplate? template, string? templateError)
+    BitNetModel(string modelId, LoadedModel model, InferenceScheduler scheduler, ChatTemplate? template, string? templateError)
     {
         _model = model;
         _scheduler = scheduler;
         _template = template;
         _templateError = templateError;
-        ModelId = Path.GetFileNameWithoutExtension(path);
+        ModelId = modelId;
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed class BitNetModel : IDisposable
         {
             var (template, templateError) = ChooseTemplate(model.Tokenizer.Vocabulary, options.ChatTemplate);
             var scheduler = new InferenceScheduler(model, new SchedulerOptions { MaxQueuedRequests = options.MaxQueuedRequests });
-            return new BitNetModel(path, model, scheduler, template, templateError);
+            return new BitNetModel(options.ModelId ?? Path.GetFileNameWithoutExtension(path), model, scheduler, template, templateError);
         }
         catch
         {
@@ -101,8 +101,13 @@ public sealed class BitNetModel : IDisposable
 
     static string TokenText(Vocabulary v, int? id) => id is { } i ? v.Tokens[i] : "";
 
-    /// <summary>The model's name: its file name without the extension.</summary>
+    /// <summary>The model's name: <see cref="BitNetModelOptions.ModelId"/>, else its file name without the extension.</summary>
     public string ModelId { get; }
+
+    /// <summary>The model's file, architecture, size, weight type and metadata.</summary>
+    public ModelInfo Info => _info ??= ModelInfo.Of(_model);
+
+    ModelInfo? _info;
 
     /// <summary>Positions each request's context holds (prompt and generated tokens together).</summary>
     public int ContextLength => _model.Graph.ContextLength;

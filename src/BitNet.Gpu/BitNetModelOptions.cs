@@ -39,6 +39,15 @@ public sealed record BitNetModelOptions
     /// <summary>Requests that may wait for a free slot; one more is refused with <see cref="Engine.Scheduling.SchedulerQueueFullException"/>.</summary>
     public int MaxQueuedRequests { get; init; } = 256;
 
+    /// <summary>
+    /// The name the model goes by (<see cref="BitNetModel.ModelId"/>; a server's model name, as llama-server's --alias);
+    /// null = the file name without its extension. At most <see cref="MaxModelIdLength"/> characters, none a control character.
+    /// </summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>The longest <see cref="ModelId"/>.</summary>
+    public const int MaxModelIdLength = 256;
+
     /// <summary>A Jinja chat template to use instead of the model's own (null = the model's).</summary>
     public string? ChatTemplate { get; init; }
 
@@ -59,6 +68,8 @@ public sealed record BitNetModelOptions
         Require(Threads >= 0, nameof(Threads), $"Threads must be 0 (one per core) or positive, got {Threads}");
         Require(BatchSize >= 1 && BatchSize <= 1 << 16, nameof(BatchSize), $"BatchSize must be between 1 and 65536, got {BatchSize}");
         Require(MaxQueuedRequests >= 0, nameof(MaxQueuedRequests), $"MaxQueuedRequests must be 0 or more, got {MaxQueuedRequests}");
+        Require(ModelId is null || ModelId.Length is > 0 and <= MaxModelIdLength && !ModelId.Any(char.IsControl) && !string.IsNullOrWhiteSpace(ModelId),
+            nameof(ModelId), $"ModelId must be 1 to {MaxModelIdLength} characters without control characters (or null for the file name)");
         Require(BackendProviders is not null && BackendProviders.All(p => p is not null), nameof(BackendProviders),
             "BackendProviders must not be null or hold null");
     }

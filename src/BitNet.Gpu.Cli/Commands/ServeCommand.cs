@@ -18,16 +18,18 @@ public static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port (0: a free one)", DefaultValueFactory = _ => 8080 };
         var parallel = new Option<int>("--parallel", "-np") { Description = "requests generated at once (slots, each with --ctx positions)", DefaultValueFactory = _ => 4 };
         var queue = new Option<int>("--max-queue") { Description = "requests that may wait for a free slot; more are answered 429", DefaultValueFactory = _ => 256 };
-        var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer KEY' on every request but /health (default: $BITNET_GPU_API_KEY, else none)" };
+        var apiKey = new Option<string?>("--api-key") { Description = "require 'Authorization: Bearer KEY' on every request but /health and the chat page (default: $BITNET_GPU_API_KEY, else none)" };
+        var alias = new Option<string?>("--alias", "-a") { Description = "the model's name in answers and model lists (default: the file name without .gguf)" };
         var template = new Option<string?>("--chat-template") { Description = "a Jinja chat template file to use instead of the model's" };
         var maxBody = new Option<long>("--max-body") { Description = "largest request body in bytes (larger: 413)", DefaultValueFactory = _ => 1 << 20 };
         var storedResponses = new Option<int>("--max-stored-responses") { Description = "responses of /v1/responses kept in memory for previous_response_id (0: none)", DefaultValueFactory = _ => 1024 };
         var pooling = new Option<string>("--pooling") { Description = "how /v1/embeddings pools a text's hidden states: mean (every token's) or last (the last token's)", DefaultValueFactory = _ => "mean" };
+        var noWebUi = new Option<bool>("--no-webui") { Description = "no chat page at / (a browser gets one line, as any other client)" };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
 
-        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; Anthropic's /v1/messages; /health, /metrics)")
+        var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; Anthropic's /v1/messages; Ollama's /api/chat, /api/generate, /api/embed; /health, /metrics)")
         {
-            host, port, parallel, queue, apiKey, template, maxBody, storedResponses, pooling, shutdown,
+            host, port, parallel, queue, apiKey, alias, template, maxBody, storedResponses, pooling, noWebUi, shutdown,
         };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -57,6 +59,7 @@ public static class ServeCommand
                     BatchSize = load.BatchSize,
                     Parallel = slots,
                     MaxQueuedRequests = waiting,
+                    ModelId = parse.GetValue(alias),
                     ChatTemplate = parse.GetValue(template) is { } file ? Utf8TextFile.Read(file) : null,
                     BackendProviders = [.. Backends.Registry.Providers],
                 },
@@ -66,6 +69,7 @@ public static class ServeCommand
                 MaxRequestBodyBytes = parse.GetValue(maxBody),
                 MaxStoredResponses = parse.GetValue(storedResponses),
                 Pooling = pool,
+                WebUi = !parse.GetValue(noWebUi),
                 ShutdownTimeout = TimeSpan.FromSeconds(seconds),
                 ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
                                                      .AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; }),
@@ -91,7 +95,8 @@ public static class ServeCommand
         if (await Task.WhenAny(server.ModelLoaded, stopped) == server.ModelLoaded)
         {
             await server.ModelLoaded; // a load failure throws here: CliErrors names the file
-            Console.Error.WriteLine($"bitnet-gpu: serving {server.Model!.ModelId} on {server.Address} (POST {server.Address}v1/chat/completions); Ctrl+C stops");
+            string page = options.WebUi ? $"chat in a browser at {server.Address}, " : "";
+            Console.Error.WriteLine($"bitnet-gpu: serving {server.Model!.ModelId} on {server.Address} ({page}POST {server.Address}v1/chat/completions); Ctrl+C stops");
             await stopped;
         }
         return 0;
@@ -108,6 +113,7 @@ public static class ServeCommand
             nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
             nameof(ServerOptions.MaxStoredResponses) => message.Replace("MaxStoredResponses", "--max-stored-responses"),
             nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
+            nameof(BitNetModelOptions.ModelId) => message.Replace("ModelId", "--alias").Replace(" (or null for the file name)", ""),
             _ => message,
         };
     }

@@ -14,8 +14,13 @@ internal static class ChatToolFields
     {
         var (choice, only) = Choice(request.ToolChoice);
         if (NoneNeeded(request.Tools?.Count ?? 0, choice)) return null;
-        var fields = request.Tools!;
-        var tools = new List<FunctionTool>();
+        return Build(Functions(request.Tools!), choice.Value, only, request.ParallelToolCalls ?? true);
+    }
+
+    /// <summary>Tools in OpenAI's chat shape, <c>{"type": "function", "function": {...}}</c> (Ollama's too), each checked.</summary>
+    internal static List<FunctionTool> Functions(List<ToolFields?> fields)
+    {
+        var tools = new List<FunctionTool>(fields.Count);
         for (int i = 0; i < fields.Count; i++)
         {
             string field = $"tools[{i}]";
@@ -24,7 +29,7 @@ internal static class ChatToolFields
             var function = tool.Function ?? throw ApiException.BadRequest($"{field}.function is required", $"{field}.function");
             tools.Add(new FunctionTool(function.Name!, function.Description, function.Parameters is { ValueKind: JsonValueKind.Null } ? null : function.Parameters));
         }
-        return Build(tools, choice.Value, only, request.ParallelToolCalls ?? true);
+        return tools;
     }
 
     /// <summary>

@@ -68,14 +68,14 @@ internal static class CompletionOutput
     }
 
     /// <summary>
-    /// Streams a request's choices as server-sent events, whatever their wire format: <paramref name="piece"/> writes the
+    /// Streams a request's choices, whatever their wire format and framing: <paramref name="piece"/> writes the
     /// events of each piece as it comes, <paramref name="end"/> those of the end; then they are sent. One flush serves all
     /// the pieces already there: the events go out just before the stream would wait for the next piece (at once when
     /// generation is slower than the network, in fewer writes when many streams keep the server busy). A client that
     /// goes away cancels the completion; a completion the server stopped (shutting down) or the engine failed ends with
     /// the error event <paramref name="error"/> writes (503 or 500) instead. Returns whether the stream ended whole.
     /// </summary>
-    public static async Task<bool> PumpAsync(HttpContext context, CompletionChoices choices, ServerSentEvents events,
+    public static async Task<bool> PumpAsync(HttpContext context, CompletionChoices choices, IChunkStream events,
                                              Action<int, CompletionPiece> piece, Func<Task> end, Action<ApiException> error)
     {
         var cancel = context.RequestAborted;

@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Http;
 namespace BitNet.Gpu.Server.Http;
 
 /// <summary>
-/// With an API key set, every request but GET /health needs <c>Authorization: Bearer KEY</c> (or <c>x-api-key: KEY</c>,
-/// as Anthropic's clients send it); otherwise 401. Keys
+/// With an API key set, every request but GET /health and the chat page's files (GET /, /webui/..., which hold no data
+/// and ask the user for the key) needs <c>Authorization: Bearer KEY</c> (or <c>x-api-key: KEY</c>, as Anthropic's
+/// clients send it); otherwise 401. Keys
 /// are compared as SHA-256 hashes with <see cref="CryptographicOperations.FixedTimeEquals"/>, so neither the time taken
 /// nor an early length mismatch tells a caller how much of a guess was right.
 /// </summary>
@@ -16,10 +17,14 @@ internal sealed class ApiKeyCheck(RequestDelegate next, string apiKey)
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase) || Authorized(context.Request.Headers))
+        if (IsPublic(context.Request) || Authorized(context.Request.Headers))
             return next(context);
         throw new ApiException(401, "a valid API key is needed: send the header 'Authorization: Bearer KEY' (or Anthropic's 'x-api-key: KEY')", code: "invalid_api_key");
     }
+
+    static bool IsPublic(HttpRequest request) =>
+        request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase)
+        || (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && (request.Path == "/" || request.Path.StartsWithSegments("/webui"));
 
     /// <summary>OpenAI's clients send the key as a Bearer token, Anthropic's as x-api-key; either may carry it.</summary>
     bool Authorized(IHeaderDictionary headers)

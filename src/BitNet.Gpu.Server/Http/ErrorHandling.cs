@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace BitNet.Gpu.Server.Http;
 
 /// <summary>
-/// Turns every failure into OpenAI's error object (Anthropic's on the Messages API's paths): a refused request (<see cref="ApiException"/>) with its status, a
+/// Turns every failure into OpenAI's error object (Anthropic's on the Messages API's paths, Ollama's under /api): a refused request (<see cref="ApiException"/>) with its status, a
 /// body over the limit as 413, an empty 404/405 from routing with a message, and anything unexpected as a 500 that
 /// says only that (the details go to the log, never a stack trace to the client). A client that disconnected gets
 /// nothing.
@@ -59,6 +59,8 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         if (error.Status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
         if (context.Request.Path.StartsWithSegments(Anthropic.MessagesErrors.PathPrefix))
             await JsonResponse.WriteAsync(context, Anthropic.MessagesErrors.Body(error), ServerJsonContext.Web.AnthropicErrorBody, error.Status);
+        else if (context.Request.Path.StartsWithSegments(Ollama.OllamaErrors.PathPrefix))
+            await JsonResponse.WriteAsync(context, Ollama.OllamaErrors.Body(error), ServerJsonContext.Web.OllamaError, error.Status);
         else
             await JsonResponse.WriteAsync(context, error.ToBody(), ServerJsonContext.Web.ErrorBody, error.Status);
     }

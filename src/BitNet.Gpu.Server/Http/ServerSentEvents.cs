@@ -9,7 +9,7 @@ namespace BitNet.Gpu.Server.Http;
 /// A text/event-stream response as OpenAI streams: one <c>data: {json}</c> event per chunk, flushed at once, and
 /// <c>data: [DONE]</c> at the end of a chat or text completion. Each write returns false once the client has gone.
 /// </summary>
-internal sealed class ServerSentEvents
+internal sealed class ServerSentEvents : IChunkStream
 {
     readonly HttpResponse _response;
     readonly Utf8JsonWriter _json;
@@ -25,11 +25,12 @@ internal sealed class ServerSentEvents
         response.Headers["X-Accel-Buffering"] = "no"; // nginx and similar proxies pass each event on at once
     }
 
-    /// <summary>
-    /// Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>);
-    /// with <paramref name="name"/>, an <c>event:</c> line names it first (the Responses API names every event).
-    /// </summary>
-    public void Write<T>(T value, JsonTypeInfo<T> type, string? name = null)
+    /// <summary>Adds one event holding <paramref name="value"/> to the response without sending it yet (see <see cref="FlushAsync"/>).</summary>
+    public void Write<T>(T value, JsonTypeInfo<T> type) => Write(value, type, null);
+
+    /// <summary>As <see cref="Write{T}(T, JsonTypeInfo{T})"/>; with <paramref name="name"/>, an <c>event:</c> line
+    /// names the event first (the Responses API names every event).</summary>
+    public void Write<T>(T value, JsonTypeInfo<T> type, string? name)
     {
         var writer = _response.BodyWriter;
         if (name is not null)

@@ -10,7 +10,13 @@ namespace BitNet.Gpu.Server.Metrics;
 /// </summary>
 internal sealed class RequestCounters
 {
-    static readonly HashSet<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages", "/v1/messages/count_tokens", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics"];
+    static readonly HashSet<string> Endpoints =
+    [
+        "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/responses/input_tokens", "/v1/messages", "/v1/messages/count_tokens",
+        "/v1/embeddings", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics",
+        "/completion", "/props", "/slots", "/apply-template",
+        "/api/generate", "/api/chat", "/api/embed", "/api/embeddings", "/api/tags", "/api/ps", "/api/show", "/api/version", "/",
+    ];
 
     /// <summary>A kept response's path, counted under one name (not one per id).</summary>
     const string ResponsePaths = "/v1/responses/";

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using BitNet.Gpu.Server.Anthropic;
 using BitNet.Gpu.Server.Endpoints;
 using BitNet.Gpu.Server.LlamaServer;
+using BitNet.Gpu.Server.Ollama;
 using BitNet.Gpu.Server.Responses;
 
 namespace BitNet.Gpu.Server.Wire;
@@ -57,6 +58,19 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(EmbeddingRequest))]
 [JsonSerializable(typeof(EmbeddingList<float[]>))]
 [JsonSerializable(typeof(EmbeddingList<string>))]
+[JsonSerializable(typeof(OllamaGenerateRequest))]
+[JsonSerializable(typeof(OllamaChatRequest))]
+[JsonSerializable(typeof(OllamaEmbedRequest))]
+[JsonSerializable(typeof(OllamaLegacyEmbedRequest))]
+[JsonSerializable(typeof(OllamaShowRequest))]
+[JsonSerializable(typeof(OllamaGenerateResponse))]
+[JsonSerializable(typeof(OllamaChatResponse))]
+[JsonSerializable(typeof(OllamaEmbedResponse))]
+[JsonSerializable(typeof(OllamaLegacyEmbedResponse))]
+[JsonSerializable(typeof(OllamaModelList))]
+[JsonSerializable(typeof(OllamaShowResponse))]
+[JsonSerializable(typeof(OllamaVersion))]
+[JsonSerializable(typeof(OllamaError))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext
 {
     /// <summary>The deepest nesting a request body may have.</summary>

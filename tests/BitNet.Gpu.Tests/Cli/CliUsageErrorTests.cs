@@ -37,6 +37,13 @@ public class CliUsageErrorTests
         Assert.Equal("", r.Stdout); // no help text
     }
 
+    [Fact]
+    public void AServeAliasThatCannotNameAModel_IsOneLineNamingTheOption()
+    {
+        var r = CliRunner.Run("serve", "-m", Model, "--backend", "cpu", "--port", "0", "--alias", " ");
+        AssertCleanError(r, 1, "--alias must be 1 to 256 characters without control characters");
+    }
+
     [Theory]
     [InlineData("--json-schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"(?<=x)\"}}}", "--json-schema: JSON schema at #/properties/a: \"pattern\" uses lookbehind")]
     [InlineData("--json-schema", "{\"type\": \"array\"}", "--json-schema: JSON schema at #: the root must allow an object")]

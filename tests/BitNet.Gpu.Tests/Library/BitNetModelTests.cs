@@ -107,6 +107,7 @@ public class BitNetModelTests
     [InlineData("MaxQueuedRequests")]
     [InlineData("Backend")]
     [InlineData("ChatTemplate")]
+    [InlineData("ModelId")]
     public void AnInvalidModelOptionIsRefusedNamingIt(string option)
     {
         var bad = option switch
@@ -117,6 +118,7 @@ public class BitNetModelTests
             "Threads" => new BitNetModelOptions { Threads = -2 },
             "MaxQueuedRequests" => new BitNetModelOptions { MaxQueuedRequests = -1 },
             "Backend" => new BitNetModelOptions { Backend = "quantum" },
+            "ModelId" => new BitNetModelOptions { ModelId = "line\nbreak" },
             _ => new BitNetModelOptions { ChatTemplate = "{% if %}" },
         };
         var error = Assert.ThrowsAny<ArgumentException>(() => BitNetModel.Load(BundledModel.Path, bad with { Backend = option == "Backend" ? bad.Backend : "cpu" }));
@@ -140,5 +142,30 @@ public class BitNetModelTests
         var ids = model.Tokenize("The state of the Union", addBos: false, parseSpecial: false);
         Assert.Equal("The state of the Union", model.Detokenize(ids));
         Assert.Throws<ArgumentException>(() => model.Detokenize([model.VocabularySize]));
+    }
+    [Fact]
+    public void AModelIdOption_NamesTheModel()
+    {
+        using var model = BitNetModel.Load(BundledModel.Path, new BitNetModelOptions { Backend = "cpu", ModelId = "union/sotu" });
+        Assert.Equal("union/sotu", model.ModelId);
+    }
+
+    [Fact]
+    public void Info_DescribesTheFile_ItsArchitectureSizeAndScalarMetadata()
+    {
+        using var model = BitNetModel.Load(BundledModel.Path, new BitNetModelOptions { Backend = "cpu" });
+        using var file = BitNet.Gpu.Model.Gguf.GgufFile.Open(BundledModel.Path);
+        var info = model.Info;
+        Assert.Equal(Path.GetFullPath(BundledModel.Path), info.Path);
+        Assert.Equal(new FileInfo(BundledModel.Path).Length, info.FileSize);
+        Assert.Equal(File.GetLastWriteTimeUtc(BundledModel.Path), info.Modified.UtcDateTime);
+        Assert.Equal(file.Metadata.GetString("general.architecture"), info.Architecture);
+        Assert.Equal(file.Tensors.Sum(t => t.Dimensions.Aggregate(1L, (a, d) => a * d)), info.ParameterCount);
+        Assert.Equal("I2_S", info.QuantizationType);
+        Assert.Equal((int)file.Metadata.GetInteger(info.Architecture + ".context_length"), info.TrainedContextLength);
+        var scalars = file.Metadata.Entries.Where(e => !e.Value.IsArray).Select(e => e.Key).ToList();
+        Assert.Equal(scalars, info.Metadata.Keys);
+        Assert.DoesNotContain("tokenizer.ggml.tokens", info.Metadata.Keys);
+        Assert.Equal(info.Architecture, info.Metadata["general.architecture"]);
     }
 }

@@ -9,9 +9,9 @@ using BitNet.Gpu.Server.Wire;
 namespace BitNet.Gpu.Fuzz;
 
 /// <summary>
-/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 6 picks
+/// A request body as the server reads it, up to the point where it would be queued: a flag byte (its value mod 9 picks
 /// 0: POST /v1/chat/completions, 1: POST /v1/completions, 2: POST /v1/responses, 3: POST /v1/messages,
-/// 4: POST /v1/embeddings, 5: POST /completion), then the body: parsed (JsonBody), its messages or input rendered through the bundled model's
+/// 4: POST /v1/embeddings, 5: POST /completion, 6: Ollama's POST /api/generate, 7: /api/chat, 8: /api/embed), then the body: parsed (JsonBody), its messages or input rendered through the bundled model's
 /// chat template or its prompt (or embedding inputs) tokenized, its sampling and
 /// log-probability fields mapped to <see cref="CompletionOptions"/>, and its length checked against the context. A
 /// response continues from a store holding one kept response (<see cref="KeptId"/>); a response or a message turns
@@ -31,14 +31,17 @@ static class ServerRequestTarget
         var body = input.AsSpan(1).ToArray();
         try
         {
-            switch (input[0] % 6)
+            switch (input[0] % 9)
             {
                 case 0: ChatCompletion(body); break;
                 case 1: TextCompletion(body); break;
                 case 2: Response(body); break;
                 case 3: Message(body); break;
                 case 4: Embeddings(body); break;
-                default: NativeCompletion(body); break;
+                case 5: NativeCompletion(body); break;
+                case 6: OllamaGenerate(body); break;
+                case 7: OllamaChat(body); break;
+                default: OllamaEmbed(body); break;
             }
         }
         catch (ApiException e) when (e.Status is >= 400 and < 500) { }
@@ -93,6 +96,29 @@ static class ServerRequestTarget
         var request = JsonBody.Parse(body, ServerJsonContext.Web.NativeCompletionRequest);
         var (prompt, options) = NativeCompletionEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "prompt");
+    }
+
+    static void OllamaGenerate(byte[] body)
+    {
+        var model = Model.Value;
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.OllamaGenerateRequest);
+        var (prompt, options) = OllamaGenerateEndpoint.Read(model, request);
+        CompletionStarter.RequireFits(model, prompt, options, "prompt");
+    }
+
+    static void OllamaChat(byte[] body)
+    {
+        var model = Model.Value;
+        var request = JsonBody.Parse(body, ServerJsonContext.Web.OllamaChatRequest);
+        var (prompt, options, _) = OllamaChatEndpoint.Read(model, request);
+        CompletionStarter.RequireFits(model, prompt, options, "messages");
+    }
+
+    static void OllamaEmbed(byte[] body)
+    {
+        var inputs = OllamaEmbedEndpoint.Read(Model.Value, JsonBody.Parse(body, ServerJsonContext.Web.OllamaEmbedRequest));
+        if (inputs.Length > EmbeddingInput.MaxInputs || inputs.Any(i => i.Length == 0 || i.Length > Model.Value.ContextLength))
+            throw new FuzzPropertyException($"Ollama embedding inputs passed the checks with {inputs.Length} inputs of lengths {string.Join(", ", inputs.Select(i => i.Length))}");
     }
 
     static void Embeddings(byte[] body)

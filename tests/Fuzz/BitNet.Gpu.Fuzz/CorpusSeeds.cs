@@ -227,7 +227,7 @@ static class CorpusSeeds
             """);
     }
 
-    /// <summary>Request bodies a client sends (flag 0: chat completions, 1: completions), using every field the server maps.</summary>
+    /// <summary>Request bodies a client sends (the flag picks the endpoint, see ServerRequestTarget), using every field the server maps.</summary>
     static IEnumerable<(string, byte, string)> ServerRequests()
     {
         yield return ("chat-minimal.json", 0, """{"messages":[{"role":"user","content":"Hi"}]}""");
@@ -263,6 +263,20 @@ static class CorpusSeeds
              "tool_choice":{"type":"tool","name":"get_forecast","disable_parallel_tool_use":true},"stream":true}
             """);
         yield return ("messages-format.json", 3, """{"max_tokens":32,"messages":[{"role":"user","content":"A year?"}],"output_config":{"format":{"type":"json_schema","schema":{"type":"object","properties":{"y":{"type":"integer"}},"required":["y"]}}}}""");
+        yield return ("ollama-generate.json", 6, """
+            {"model":"m","prompt":"The state of the Union","system":"Be brief.","stream":false,"format":"json","keep_alive":"5m","logprobs":true,"top_logprobs":2,
+             "options":{"temperature":0.7,"top_k":40,"top_p":0.9,"min_p":0.05,"repeat_penalty":1.1,"presence_penalty":0.5,"frequency_penalty":0.5,"seed":42,"num_predict":16,"stop":["\n"],"num_ctx":4096}}
+            """);
+        yield return ("ollama-generate-raw.json", 6, """{"model":"m","prompt":" and","raw":true,"context":[1,441,4030,267],"options":{"num_predict":-2}}""");
+        yield return ("ollama-chat.json", 7, """
+            {"model":"m","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Weather?"},
+             {"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_forecast","arguments":{"city":"Oslo"}}}]},
+             {"role":"tool","tool_name":"get_forecast","content":"Sunny"}],
+             "tools":[{"type":"function","function":{"name":"get_forecast","description":"d","parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":12}},"required":["city"]}}}],
+             "think":false,"options":{"temperature":0,"num_predict":32}}
+            """);
+        yield return ("ollama-chat-format.json", 7, """{"model":"m","messages":[{"role":"user","content":"A year?"}],"format":{"type":"object","properties":{"y":{"type":"integer"}},"required":["y"]}}""");
+        yield return ("ollama-embed.json", 8, """{"model":"m","input":["The state of the Union","We the people"],"truncate":false,"dimensions":256,"keep_alive":0}""");
         yield return ("responses-format.json", 2, """
             {"input":"A year?","previous_response_id":"resp_kept","text":{"format":{"type":"json_schema","name":"y","schema":{"type":"object","properties":{"year":{"type":"integer","minimum":1,"maximum":9999}},"required":["year"]},"strict":true}},
              "include":["message.output_text.logprobs"],"top_logprobs":2,"top_k":40,"seed":7}
