@@ -78,6 +78,7 @@ public sealed class BitNetServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
         });
         builder.Services.AddRoutingCore();
+        builder.Services.AddCors();
         builder.Services.AddLogging(logging =>
         {
             logging.AddFilter("Microsoft", LogLevel.Warning);
@@ -88,7 +89,16 @@ public sealed class BitNetServer : IAsyncDisposable
 
         var app = builder.Build();
         var requests = new RequestCounters();
+        app.UseMiddleware<AccessLog>();
         app.Use(requests.CountAsync);
+        var origins = new AllowedOrigins(options.AllowedOrigins);
+        // Before the key check: a browser's preflight (OPTIONS) carries no key, and is answered here.
+        app.UseCors(cors =>
+        {
+            if (origins.Any) cors.AllowAnyOrigin();
+            else cors.SetIsOriginAllowed(origins.IsAllowed);
+            cors.AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("Retry-After").SetPreflightMaxAge(TimeSpan.FromMinutes(10));
+        });
         app.UseMiddleware<ErrorHandling>();
         if (options.ApiKey is { } key) app.UseMiddleware<ApiKeyCheck>(key);
 
@@ -121,6 +131,7 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapPost(MessagesEndpoint.CountPath, messages.CountTokensAsync);
         app.MapPost(EmbeddingsEndpoint.Path, embeddings.HandleAsync);
         app.MapGet(ModelsEndpoint.Path, models.HandleAsync);
+        app.MapGet(ModelsEndpoint.ItemPath, models.GetAsync);
         app.MapGet(HealthEndpoint.Path, health.HandleAsync);
         app.MapPost(TokenizeEndpoints.TokenizePath, tokens.TokenizeAsync);
         app.MapPost(TokenizeEndpoints.DetokenizePath, tokens.DetokenizeAsync);

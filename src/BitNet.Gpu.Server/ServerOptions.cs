@@ -40,6 +40,13 @@ public sealed record ServerOptions
     /// <summary>Whether GET / gives a browser the chat page (llama-server's web UI; --no-webui turns it off). Default true.</summary>
     public bool WebUi { get; init; } = true;
 
+    /// <summary>
+    /// The web pages that may call the server from a browser (CORS), as origins (<c>https://app.example.com</c>,
+    /// <c>http://localhost:3000</c>) or <c>*</c> for any page; null (the default) allows the pages of this machine
+    /// (localhost and loopback addresses, any port), as Ollama does. The chat page at / is the server's own and needs none.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedOrigins { get; init; }
+
     /// <summary>On shutdown, how long requests in flight may run on before they are cancelled. Default 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -58,6 +65,7 @@ public sealed record ServerOptions
         if (MaxStoredResponses < 0) throw new ArgumentException($"MaxStoredResponses must be 0 or more, got {MaxStoredResponses}", nameof(MaxStoredResponses));
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"Pooling must be mean or last, got {(int)Pooling}", nameof(Pooling));
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"ShutdownTimeout must not be negative, got {ShutdownTimeout}", nameof(ShutdownTimeout));
+        Http.AllowedOrigins.Validate(AllowedOrigins);
         ListenAddress.Parse(Host);
     }
 }

@@ -24,12 +24,13 @@ public static class ServeCommand
         var maxBody = new Option<long>("--max-body") { Description = "largest request body in bytes (larger: 413)", DefaultValueFactory = _ => 1 << 20 };
         var storedResponses = new Option<int>("--max-stored-responses") { Description = "responses of /v1/responses kept in memory for previous_response_id (0: none)", DefaultValueFactory = _ => 1024 };
         var pooling = new Option<string>("--pooling") { Description = "how /v1/embeddings pools a text's hidden states: mean (every token's) or last (the last token's)", DefaultValueFactory = _ => "mean" };
+        var origins = new Option<string?>("--allowed-origins") { Description = "web pages that may call the server from a browser (CORS): origins separated by commas, or * for any page (default: pages of this machine)" };
         var noWebUi = new Option<bool>("--no-webui") { Description = "no chat page at / (a browser gets one line, as any other client)" };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
 
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; Anthropic's /v1/messages; Ollama's /api/chat, /api/generate, /api/embed; /health, /metrics)")
         {
-            host, port, parallel, queue, apiKey, alias, template, maxBody, storedResponses, pooling, noWebUi, shutdown,
+            host, port, parallel, queue, apiKey, alias, template, maxBody, storedResponses, pooling, origins, noWebUi, shutdown,
         };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -70,6 +71,7 @@ public static class ServeCommand
                 MaxStoredResponses = parse.GetValue(storedResponses),
                 Pooling = pool,
                 WebUi = !parse.GetValue(noWebUi),
+                AllowedOrigins = parse.GetValue(origins)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 ShutdownTimeout = TimeSpan.FromSeconds(seconds),
                 ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
                                                      .AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; }),
@@ -112,6 +114,7 @@ public static class ServeCommand
             nameof(ServerOptions.Port) => message.Replace("Port", "--port"),
             nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
             nameof(ServerOptions.MaxStoredResponses) => message.Replace("MaxStoredResponses", "--max-stored-responses"),
+            nameof(ServerOptions.AllowedOrigins) => message.Replace("AllowedOrigins", "--allowed-origins").Replace(" (or be null for pages of this machine)", ""),
             nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
             nameof(BitNetModelOptions.ModelId) => message.Replace("ModelId", "--alias").Replace(" (or null for the file name)", ""),
             _ => message,

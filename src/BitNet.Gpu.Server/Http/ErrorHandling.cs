@@ -19,7 +19,7 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
             await next(context);
             if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405 && context.Response.ContentLength is null)
                 await WriteAsync(context, context.Response.StatusCode == 404
-                    ? new ApiException(404, $"no endpoint {context.Request.Path} (see GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/messages)")
+                    ? new ApiException(404, NoEndpoint(context.Request.Path))
                     : new ApiException(405, $"{context.Request.Method} is not allowed on {context.Request.Path}"));
         }
         catch (ApiException e)
@@ -49,11 +49,16 @@ internal sealed class ErrorHandling(RequestDelegate next, ILogger<ErrorHandling>
         }
     }
 
+    /// <summary>What a request for a path no endpoint serves is told: the endpoints of the API family it asked in.</summary>
+    static string NoEndpoint(PathString path) => path.StartsWithSegments(Ollama.OllamaErrors.PathPrefix)
+        ? $"no endpoint {path}: this server runs one model file and serves POST /api/chat, /api/generate, /api/embed, /api/show and GET /api/tags, /api/ps, /api/version (no pull, create, copy, push or delete)"
+        : $"no endpoint {path} (see GET /v1/models, POST /v1/chat/completions, /v1/completions, /v1/responses, /v1/messages)";
+
     /// <summary>Writes <paramref name="error"/> as the response, unless the response has already begun (then it can only end).</summary>
     internal static async Task WriteAsync(HttpContext context, ApiException error)
     {
         if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested) return;
-        context.Response.Clear();
+        context.Response.Clear(); // the CORS middleware adds its headers as the response starts, so they survive this
         context.Response.StatusCode = error.Status;
         if (error.RetryAfterSeconds is int seconds) context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (error.Status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";

@@ -16,6 +16,7 @@ internal sealed class OllamaCatalog
     /// <summary>When a loaded model unloads: never (a time far ahead, as Ollama writes keep_alive -1).</summary>
     static readonly DateTimeOffset Never = new(9999, 12, 31, 23, 59, 59, TimeSpan.Zero);
 
+    readonly Lock _gate = new();
     Task<string>? _digest;
 
     /// <summary>The model's name in Ollama's form, name:tag.</summary>
@@ -30,12 +31,15 @@ internal sealed class OllamaCatalog
     /// <summary>The SHA-256 of the model file in lowercase hexadecimal (read once, in the background).</summary>
     public Task<string> DigestAsync(BitNetModel model)
     {
-        if (_digest is null)
+        lock (_gate)
         {
-            string path = model.Info.Path;
-            Interlocked.CompareExchange(ref _digest, Task.Run(() => Hash(path)), null);
+            if (_digest is null || _digest.IsFaulted) // a file that could not be read is tried again
+            {
+                string path = model.Info.Path;
+                _digest = Task.Run(() => Hash(path));
+            }
+            return _digest;
         }
-        return _digest;
     }
 
     static async Task<string> Hash(string path)

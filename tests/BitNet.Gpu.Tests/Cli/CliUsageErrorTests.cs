@@ -44,6 +44,13 @@ public class CliUsageErrorTests
         AssertCleanError(r, 1, "--alias must be 1 to 256 characters without control characters");
     }
 
+    [Fact]
+    public void AServeOriginThatIsNotOne_IsOneLineNamingTheOption()
+    {
+        var r = CliRunner.Run("serve", "-m", Model, "--backend", "cpu", "--port", "0", "--allowed-origins", "app.example.com");
+        AssertCleanError(r, 1, "--allowed-origins holds 'app.example.com', which is not an origin");
+    }
+
     [Theory]
     [InlineData("--json-schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"(?<=x)\"}}}", "--json-schema: JSON schema at #/properties/a: \"pattern\" uses lookbehind")]
     [InlineData("--json-schema", "{\"type\": \"array\"}", "--json-schema: JSON schema at #: the root must allow an object")]

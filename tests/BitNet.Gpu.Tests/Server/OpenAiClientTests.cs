@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;
+using OpenAI.Models;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AiFinishReason = Microsoft.Extensions.AI.ChatFinishReason;
 using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
@@ -28,6 +29,20 @@ public class OpenAiClientTests(ServerFixture fixture)
     {
         var model = fixture.Server.Model!;
         return await model.CompleteAsync(model.RenderChat(messages), new CompletionOptions { Temperature = 0, MaxTokens = maxTokens });
+    }
+
+    [Fact]
+    public async Task TheModelsClient_ListsTheModel_AndRetrievesItByItsId_AnotherIdIsNotFound()
+    {
+        var models = new OpenAIModelClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(fixture.Server.Address, "v1") });
+        string id = fixture.Server.Model!.ModelId;
+        Assert.Equal(id, Assert.Single((await models.GetModelsAsync()).Value).Id);
+        OpenAIModel model = await models.GetModelAsync(id);
+        Assert.Equal(id, model.Id);
+        Assert.Equal("bitnet-gpu", model.OwnedBy);
+        var missing = await Assert.ThrowsAsync<ClientResultException>(() => models.GetModelAsync("gpt-4o"));
+        Assert.Equal(404, missing.Status);
+        Assert.Contains("model_not_found", missing.Message);
     }
 
     [Fact]

@@ -250,6 +250,7 @@ public class OllamaApiTests(ServerFixture fixture)
         var answer = await fixture.Client.PostAsync("/api/pull", """{"model": "llama3"}""");
         Assert.Equal(HttpStatusCode.NotFound, answer.Status);
         Assert.Contains("/api/pull", answer.Json.GetProperty("error").GetString());
+        Assert.Contains("no pull", answer.Json.GetProperty("error").GetString());
     }
 
     static async Task<List<T?>> Collect<T>(IAsyncEnumerable<T?> stream)
