@@ -42,8 +42,9 @@ public sealed class BitNetServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts listening and begins loading the model; returns once the server accepts connections. Bad options are an
-    /// <see cref="ArgumentException"/> naming the option; a port in use is an <see cref="IOException"/>.
+    /// Starts listening (HTTPS with <see cref="ServerOptions.TlsCertificateFile"/>) and begins loading the model; returns
+    /// once the server accepts connections. Bad options are an <see cref="ArgumentException"/> naming the option (and the
+    /// file); a port in use is an <see cref="IOException"/>.
     /// </summary>
     public static async Task<BitNetServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -71,9 +72,13 @@ public sealed class BitNetServer : IAsyncDisposable
     static WebApplication Build(ServerOptions options, ModelHost host)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        var certificate = TlsCertificate.Load(options.TlsCertificateFile, options.TlsKeyFile);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(ListenAddress.Parse(options.Host), options.Port);
+            kestrel.Listen(ListenAddress.Parse(options.Host), options.Port, listen =>
+            {
+                if (certificate is not null) listen.UseHttps(certificate);
+            });
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             kestrel.AddServerHeader = false;
         });

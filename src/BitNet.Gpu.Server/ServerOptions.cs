@@ -22,6 +22,15 @@ public sealed record ServerOptions
     /// <summary>The TCP port; 0 picks a free one (see <see cref="BitNetServer.Address"/>). Default 8080.</summary>
     public int Port { get; init; } = 8080;
 
+    /// <summary>
+    /// A PEM certificate (chain) file to serve HTTPS with, together with <see cref="TlsKeyFile"/> (llama-server's
+    /// --ssl-cert-file); null (the default): plain HTTP.
+    /// </summary>
+    public string? TlsCertificateFile { get; init; }
+
+    /// <summary>The PEM private key file of <see cref="TlsCertificateFile"/> (llama-server's --ssl-key-file).</summary>
+    public string? TlsKeyFile { get; init; }
+
     /// <summary>When set, every request but GET /health needs <c>Authorization: Bearer</c> this key; otherwise 401.</summary>
     public string? ApiKey { get; init; }
 
@@ -66,6 +75,7 @@ public sealed record ServerOptions
         if (!Enum.IsDefined(Pooling)) throw new ArgumentException($"Pooling must be mean or last, got {(int)Pooling}", nameof(Pooling));
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentException($"ShutdownTimeout must not be negative, got {ShutdownTimeout}", nameof(ShutdownTimeout));
         Http.AllowedOrigins.Validate(AllowedOrigins);
+        Http.TlsCertificate.Validate(TlsCertificateFile, TlsKeyFile);
         ListenAddress.Parse(Host);
     }
 }

@@ -25,12 +25,14 @@ public static class ServeCommand
         var storedResponses = new Option<int>("--max-stored-responses") { Description = "responses of /v1/responses kept in memory for previous_response_id (0: none)", DefaultValueFactory = _ => 1024 };
         var pooling = new Option<string>("--pooling") { Description = "how /v1/embeddings pools a text's hidden states: mean (every token's) or last (the last token's)", DefaultValueFactory = _ => "mean" };
         var origins = new Option<string?>("--allowed-origins") { Description = "web pages that may call the server from a browser (CORS): origins separated by commas, or * for any page (default: pages of this machine)" };
+        var certificate = new Option<string?>("--ssl-cert-file") { Description = "serve HTTPS with this PEM certificate (chain) file, with --ssl-key-file" };
+        var keyFile = new Option<string?>("--ssl-key-file") { Description = "the PEM private key file of --ssl-cert-file" };
         var noWebUi = new Option<bool>("--no-webui") { Description = "no chat page at / (a browser gets one line, as any other client)" };
         var shutdown = new Option<int>("--shutdown-timeout") { Description = "seconds requests in flight may run on after SIGTERM or Ctrl+C", DefaultValueFactory = _ => 30 };
 
         var command = new Command("serve", "Serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/responses, /v1/embeddings; Anthropic's /v1/messages; Ollama's /api/chat, /api/generate, /api/embed; /health, /metrics)")
         {
-            host, port, parallel, queue, apiKey, alias, template, maxBody, storedResponses, pooling, origins, noWebUi, shutdown,
+            host, port, parallel, queue, apiKey, alias, template, maxBody, storedResponses, pooling, origins, certificate, keyFile, noWebUi, shutdown,
         };
         engine.AddTo(command);
         command.SetAction(parse => CliErrors.Run(() =>
@@ -71,6 +73,8 @@ public static class ServeCommand
                 MaxStoredResponses = parse.GetValue(storedResponses),
                 Pooling = pool,
                 WebUi = !parse.GetValue(noWebUi),
+                TlsCertificateFile = parse.GetValue(certificate),
+                TlsKeyFile = parse.GetValue(keyFile),
                 AllowedOrigins = parse.GetValue(origins)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 ShutdownTimeout = TimeSpan.FromSeconds(seconds),
                 ConfigureLogging = logging => logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace)
@@ -92,7 +96,16 @@ public static class ServeCommand
     /// <summary>Serves until SIGTERM or Ctrl+C; a model that fails to load stops the server and is the error.</summary>
     static async Task<int> ServeAsync(ServerOptions options)
     {
-        await using var server = await BitNetServer.StartAsync(options);
+        BitNetServer started;
+        try
+        {
+            started = await BitNetServer.StartAsync(options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(UsageMessage(e)); // a certificate that cannot be read, named by its option
+        }
+        await using var server = started;
         var stopped = server.WaitForShutdownAsync();
         if (await Task.WhenAny(server.ModelLoaded, stopped) == server.ModelLoaded)
         {
@@ -114,6 +127,8 @@ public static class ServeCommand
             nameof(ServerOptions.Port) => message.Replace("Port", "--port"),
             nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
             nameof(ServerOptions.MaxStoredResponses) => message.Replace("MaxStoredResponses", "--max-stored-responses"),
+            nameof(ServerOptions.TlsCertificateFile) => message.Replace("TlsCertificateFile", "--ssl-cert-file").Replace("TlsKeyFile", "--ssl-key-file"),
+            nameof(ServerOptions.TlsKeyFile) => message.Replace("TlsCertificateFile", "--ssl-cert-file").Replace("TlsKeyFile", "--ssl-key-file"),
             nameof(ServerOptions.AllowedOrigins) => message.Replace("AllowedOrigins", "--allowed-origins").Replace(" (or be null for pages of this machine)", ""),
             nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
             nameof(BitNetModelOptions.ModelId) => message.Replace("ModelId", "--alias").Replace(" (or null for the file name)", ""),

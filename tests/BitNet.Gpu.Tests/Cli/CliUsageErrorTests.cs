@@ -45,6 +45,13 @@ public class CliUsageErrorTests
     }
 
     [Fact]
+    public void AServeCertificateWithoutItsKey_IsOneLineNamingTheOptions()
+    {
+        var r = CliRunner.Run("serve", "-m", Model, "--backend", "cpu", "--port", "0", "--ssl-cert-file", Model);
+        AssertCleanError(r, 1, "--ssl-cert-file and --ssl-key-file go together");
+    }
+
+    [Fact]
     public void AServeOriginThatIsNotOne_IsOneLineNamingTheOption()
     {
         var r = CliRunner.Run("serve", "-m", Model, "--backend", "cpu", "--port", "0", "--allowed-origins", "app.example.com");
