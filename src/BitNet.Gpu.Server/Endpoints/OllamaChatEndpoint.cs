@@ -62,10 +62,16 @@ internal sealed class OllamaChatEndpoint(ModelHost host)
             return;
         }
         var whole = (await CompletionOutput.CollectAsync(choices, context.RequestAborted))[0];
-        var message = tools is null ? new OllamaReplyMessage(whole.Text)
-            : tools.Parse(whole.Text) is var parsed && parsed.Calls.Count > 0 ? new OllamaReplyMessage(parsed.Content ?? "", Calls(parsed))
-            : new OllamaReplyMessage(parsed.Content ?? "");
-        await JsonResponse.WriteAsync(context, End(message, OllamaLogprob.ListOf(whole.Tokens, options), whole.Stats), ServerJsonContext.Web.OllamaChatResponse);
+        await JsonResponse.WriteAsync(context, End(Message(whole.Text, tools), OllamaLogprob.ListOf(whole.Tokens, options), whole.Stats),
+                                      ServerJsonContext.Web.OllamaChatResponse);
+    }
+
+    /// <summary>A whole answer as a message: its text, or with tools the text or calls it holds.</summary>
+    static OllamaReplyMessage Message(string text, ToolCallFormat? tools)
+    {
+        if (tools is null) return new OllamaReplyMessage(text);
+        var reply = tools.Parse(text);
+        return new OllamaReplyMessage(reply.Content ?? "", reply.Calls.Count > 0 ? Calls(reply) : null);
     }
 
     /// <summary>The request's prompt tokens, options and tool-call format (null without tools), every field checked.</summary>
