@@ -127,8 +127,8 @@ public static class ServeCommand
             nameof(ServerOptions.Port) => message.Replace("Port", "--port"),
             nameof(ServerOptions.MaxRequestBodyBytes) => message.Replace("MaxRequestBodyBytes", "--max-body"),
             nameof(ServerOptions.MaxStoredResponses) => message.Replace("MaxStoredResponses", "--max-stored-responses"),
-            nameof(ServerOptions.TlsCertificateFile) => message.Replace("TlsCertificateFile", "--ssl-cert-file").Replace("TlsKeyFile", "--ssl-key-file"),
-            nameof(ServerOptions.TlsKeyFile) => message.Replace("TlsCertificateFile", "--ssl-cert-file").Replace("TlsKeyFile", "--ssl-key-file"),
+            nameof(ServerOptions.TlsCertificateFile) or nameof(ServerOptions.TlsKeyFile) =>
+                message.Replace("TlsCertificateFile", "--ssl-cert-file").Replace("TlsKeyFile", "--ssl-key-file"),
             nameof(ServerOptions.AllowedOrigins) => message.Replace("AllowedOrigins", "--allowed-origins").Replace(" (or be null for pages of this machine)", ""),
             nameof(BitNetModelOptions.Parallel) => message.Replace("Parallel", "--parallel"),
             nameof(BitNetModelOptions.ModelId) => message.Replace("ModelId", "--alias").Replace(" (or null for the file name)", ""),

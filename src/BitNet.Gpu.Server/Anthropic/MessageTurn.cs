@@ -23,9 +23,6 @@ internal sealed class MessageTurn
     public string Id { get; } = "msg_" + Guid.NewGuid().ToString("N");
     public required string Model { get; init; }
 
-    /// <summary>The input of a tool_use whose arguments are not whole yet: {}.</summary>
-    public static readonly JsonElement EmptyInput = JsonDocument.Parse("{}").RootElement.Clone();
-
     /// <summary>Reads a request; <paramref name="countOnly"/> (count_tokens) needs no max_tokens.</summary>
     public static MessageTurn Read(BitNetModel model, MessagesRequest request, bool countOnly = false)
     {
@@ -52,7 +49,7 @@ internal sealed class MessageTurn
         if (Tools is not null)
         {
             reply ??= Tools.Parse(text);
-            content = reply.Calls.Count > 0 ? [.. reply.Calls.Select(c => (ContentBlock)new ToolUseBlock(ToolUseId(c.Id), c.Name, Input(c.Arguments)))] : [new TextBlock(reply.Content ?? "")];
+            content = reply.Calls.Count > 0 ? [.. reply.Calls.Select(c => (ContentBlock)new ToolUseBlock(ToolUseId(c.Id), c.Name, ToolCallArguments.Parse(c.Arguments)))] : [new TextBlock(reply.Content ?? "")];
         }
         else content = [new TextBlock(text)];
         var (reason, sequence) = StopReason(stats, content.Any(c => c is ToolUseBlock));
@@ -70,20 +67,6 @@ internal sealed class MessageTurn
 
     /// <summary>A call's id as Anthropic writes them: "toolu_" for "call_".</summary>
     public static string ToolUseId(string callId) => "toolu_" + callId[(callId.IndexOf('_') + 1)..];
-
-    /// <summary>A call's input object; arguments the token limit cut are not JSON, and give an empty object.</summary>
-    static JsonElement Input(string arguments)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(arguments);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return EmptyInput;
-        }
-    }
 
     /// <summary>The completion's options: the sampling fields as chat reads them, max_tokens, stop_sequences and the
     /// output format (output_config.format, or the earlier output_format).</summary>

@@ -61,7 +61,7 @@ internal sealed class MessagesStream
                 break;
             case ToolCallStartDelta start:
                 Close();
-                Open(new ToolUseBlock(MessageTurn.ToolUseId(start.Id), start.Name, MessageTurn.EmptyInput));
+                Open(new ToolUseBlock(MessageTurn.ToolUseId(start.Id), start.Name, ToolCallArguments.EmptyObject));
                 break;
             case ToolArgumentsDelta more:
                 Delta(new InputJsonDelta(more.Text));

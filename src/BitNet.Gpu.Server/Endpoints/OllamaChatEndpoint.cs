@@ -94,17 +94,7 @@ internal sealed class OllamaChatEndpoint(ModelHost host)
     static List<OllamaToolCall> Calls(ToolReply reply) =>
         [.. reply.Calls.Select((call, index) => new OllamaToolCall(new OllamaFunctionCall(call.Name, Arguments(call.Arguments), index), call.Id))];
 
-    /// <summary>A call's arguments as an object; arguments the token limit cut are not JSON, and give an empty object.</summary>
-    static JsonElement Arguments(string json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-        }
-        return Anthropic.MessageTurn.EmptyInput;
-    }
+    /// <summary>A call's arguments as an object (Ollama's clients read a map); arguments the token limit cut give an empty one.</summary>
+    static JsonElement Arguments(string json) =>
+        ToolCallArguments.Parse(json) is { ValueKind: JsonValueKind.Object } arguments ? arguments : ToolCallArguments.EmptyObject;
 }
