@@ -116,14 +116,14 @@ public static unsafe class F16MatVec
         _ => 0,
     };
 
-    /// <summary>x·2^64 in the order the loop reads it: for each chunk, its even columns, then its odd columns.</summary>
-    internal static void SplitEvenOddAndScale(ReadOnlySpan<float> x, Span<float> split, int vectorCols, int chunk)
+    /// <summary>x·<paramref name="scale"/> (2^64 here) in the order the loop reads it: for each chunk, its even columns, then its odd columns.</summary>
+    internal static void SplitEvenOddAndScale(ReadOnlySpan<float> x, Span<float> split, int vectorCols, int chunk, float scale = XScale)
     {
         for (int start = 0; start < vectorCols; start += chunk)
             for (int e = 0; e < chunk / 2; e++)
             {
-                split[start + e] = x[start + 2 * e] * XScale;
-                split[start + chunk / 2 + e] = x[start + 2 * e + 1] * XScale;
+                split[start + e] = x[start + 2 * e] * scale;
+                split[start + chunk / 2 + e] = x[start + 2 * e + 1] * scale;
             }
     }
 

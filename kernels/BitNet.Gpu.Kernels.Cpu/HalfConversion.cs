@@ -43,6 +43,24 @@ public static class HalfConversion
         for (; i < source.Length; i++) destination[i] = (float)source[i];
     }
 
+    /// <summary>Whether <paramref name="halves"/> holds a nonzero subnormal (exponent 0) value. Stops at the first.</summary>
+    public static bool HasSubnormal(ReadOnlySpan<Half> halves)
+    {
+        var bits = MemoryMarshal.Cast<Half, ushort>(halves);
+        int i = 0;
+        var exponent = Vector256.Create((ushort)0x7C00);
+        var mantissa = Vector256.Create((ushort)0x03FF);
+        for (; i + Vector256<ushort>.Count <= bits.Length; i += Vector256<ushort>.Count)
+        {
+            var h = Vector256.Create(bits.Slice(i, Vector256<ushort>.Count));
+            var subnormal = Vector256.Equals(h & exponent, Vector256<ushort>.Zero) & ~Vector256.Equals(h & mantissa, Vector256<ushort>.Zero);
+            if (subnormal != Vector256<ushort>.Zero) return true;
+        }
+        for (; i < bits.Length; i++)
+            if ((bits[i] & 0x7C00) == 0 && (bits[i] & 0x03FF) != 0) return true;
+        return false;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Convert(Vector256<uint> half)
     {

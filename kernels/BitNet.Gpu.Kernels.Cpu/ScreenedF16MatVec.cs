@@ -26,6 +26,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
     sbyte* _codes;                    // rows × cols, in large pages
     readonly float[] _scales;         // per row: W ≈ scale · code
     readonly float[] _errorPerAbsX;   // per row: |estimate − exact| ≤ this · Σ|x|
+    bool _weightsHaveSubnormals;      // how full products of several vectors convert the f16 weights (F16MatMul)
 
     ScreenedF16MatVec(int rows, int cols)
     {
@@ -60,6 +61,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
                 ArrayPool<float>.Shared.Return(values);
             });
         }
+        screen._weightsHaveSubnormals = HalfConversion.HasSubnormal(w);
         if (failed == 0) return screen;
         screen.Dispose();
         return null;
@@ -224,7 +226,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
             }
             if (!screenAll)
             {
-                F16MatMul.Multiply(w, Rows, Cols, x, vectors, y, pool);
+                F16MatMul.Multiply(w, Rows, Cols, x, vectors, y, pool, _weightsHaveSubnormals);
                 return new ScreenedProduct(vectors * Rows, (long)Rows * Cols * sizeof(ushort));
             }
 
@@ -363,7 +365,7 @@ public sealed unsafe class ScreenedF16MatVec : IDisposable
         try
         {
             for (int i = 0; i < count; i++) x.Slice(vectors[i] * Cols, Cols).CopyTo(inputs.AsSpan(i * Cols, Cols));
-            F16MatMul.Multiply(w, Rows, Cols, inputs.AsSpan(0, count * Cols), count, outputs.AsSpan(0, count * Rows), pool);
+            F16MatMul.Multiply(w, Rows, Cols, inputs.AsSpan(0, count * Cols), count, outputs.AsSpan(0, count * Rows), pool, _weightsHaveSubnormals);
             for (int i = 0; i < count; i++) outputs.AsSpan(i * Rows, Rows).CopyTo(y.Slice(vectors[i] * Rows, Rows));
         }
         finally

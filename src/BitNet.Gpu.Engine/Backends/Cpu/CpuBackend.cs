@@ -227,7 +227,8 @@ public sealed class CpuBackend : IComputeBackend, IBandwidthProbe
         else if (tokenCount == 1)
             F16MatVec.Multiply(w.F16ForFullProduct(), w.Rows, w.Cols, input.Row(0), output.Row(0), _pool);
         else
-            F16MatMul.Multiply(w.F16ForFullProduct(), w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool);
+            F16MatMul.Multiply(w.F16ForFullProduct(), w.Rows, w.Cols, input.FirstRows(tokenCount), tokenCount, output.FirstRows(tokenCount), _pool,
+                w.F16HasSubnormals);
     }
 
     /// <summary>Q6_K and Q4_K output layers take their input rounded to int8 per 256 values, as llama.cpp's Q8_K.</summary>

@@ -21,6 +21,11 @@ internal sealed unsafe class CpuWeight : DeviceWeight
 
     public ReadOnlySpan<Half> F16Span => new(F16, Rows * Cols);
 
+    /// <summary>Whether the F16 matrix holds a subnormal half (looked at once; a trained matrix shows one in its first rows),
+    /// which decides how <see cref="F16MatMul"/> converts it.</summary>
+    public bool F16HasSubnormals => _f16HasSubnormals ??= F16 != null && HalfConversion.HasSubnormal(F16Span);
+    bool? _f16HasSubnormals;
+
     /// <summary>
     /// The int8 screen of the F16 matrix for products that only need the largest rows (<see cref="ScreenedF16MatVec"/>),
     /// made on first use: only the output projection needs it, and only when sampling with top-k or greedily.

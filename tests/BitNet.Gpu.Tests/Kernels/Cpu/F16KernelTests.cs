@@ -11,6 +11,8 @@ public class F16KernelTests
     {
         var w = new Half[count];
         for (int i = 0; i < count; i++) w[i] = (Half)((random.NextDouble() * 2 - 1) * 0.2);
+        for (int i = 0; i < count / 20; i++) // about 5% subnormal or zero, in every part of the rows
+            w[random.Next(count)] = BitConverter.UInt16BitsToHalf((ushort)(random.Next(0x400) | (random.Next(2) << 15)));
         if (count > 3) { w[0] = BitConverter.UInt16BitsToHalf(0x0001); w[1] = BitConverter.UInt16BitsToHalf(0x83FF); w[2] = Half.MaxValue; } // subnormals, max
         return w;
     }
@@ -110,29 +112,58 @@ public class F16KernelTests
     /// <summary>A token's outputs in a batch equal, to the bit, the same token multiplied alone: batched sequences get the
     /// logits they would get alone. Shapes cover odd rows (a row tile of one), a column tail, partial token tiles and more
     /// tokens than one group, whole row tiles with an odd token left over, a matrix smaller than one row tile, and many row
-    /// tiles (each tile's rows a part of the matrix apart) with rows left past the last.</summary>
-    [Theory]
-    [MemberData(nameof(Paths))]
-    public void MatMul_EachTokenEqualsMatVecToTheBit(SimdPath path)
+    /// tiles (each tile's rows a part of the matrix apart) with rows left past the last, and more columns than one converted
+    /// block (512). Both conversions, the weights with subnormal halves in every row.</summary>
+    /// <summary>Each path, with the halves converted in registers (false) and into converted blocks (true).</summary>
+    public static TheoryData<SimdPath, bool> PathsAndConversions()
     {
+        var data = new TheoryData<SimdPath, bool>();
+        foreach (var path in SimdSupport.Supported)
+            foreach (bool blocks in new[] { false, true }) data.Add(path, blocks);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndConversions))]
+    public void MatMul_EachTokenEqualsMatVecToTheBit(SimdPath path, bool convertedBlocks)
+    {
+        var conversion = convertedBlocks ? F16Conversion.ConvertedBlocks : F16Conversion.InRegisters;
         var random = new Random(7);
         using var pool = new KernelThreadPool(2);
-        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4), (12, 64, 3), (6, 40, 5), (50, 64, 4), (101, 48, 3) })
+        foreach (var (rows, cols, tokens) in new[] { (9, 40, 3), (33, 2560, 8), (6, 100, 5), (5, 64, 19), (2, 17, 2), (8, 96, 7), (4, 32, 2), (3, 64, 4), (12, 64, 3), (6, 40, 5), (50, 64, 4), (101, 48, 3), (13, 1100, 6) })
         {
             var w = RandomHalves(random, rows * cols);
             var x = KernelTestData.Floats(random, tokens * cols, 4f);
             var y = KernelTestData.Poisoned(tokens * rows);
-            F16MatMul.Multiply(w, rows, cols, x, tokens, y, pool, path);
+            F16MatMul.Multiply(w, rows, cols, x, tokens, y, pool, path, conversion);
             var alone = KernelTestData.Poisoned(rows);
             for (int t = 0; t < tokens; t++)
             {
                 F16MatVec.Multiply(w, rows, cols, x.AsSpan(t * cols, cols), alone, pool, path);
                 for (int r = 0; r < rows; r++)
                     Assert.True(BitConverter.SingleToInt32Bits(alone[r]) == BitConverter.SingleToInt32Bits(y[t * rows + r]),
-                        $"{path} {rows}x{cols}x{tokens}: y[{t},{r}] = {y[t * rows + r]} in the batch, {alone[r]} alone");
+                        $"{path} {conversion} {rows}x{cols}x{tokens}: y[{t},{r}] = {y[t * rows + r]} in the batch, {alone[r]} alone");
             }
-            AssertProduct(w, rows, cols, x, tokens, y, $"{path} {rows}x{cols}x{tokens}");
+            AssertProduct(w, rows, cols, x, tokens, y, $"{path} {conversion} {rows}x{cols}x{tokens}");
         }
+    }
+
+    [Fact]
+    public void HasSubnormal_FindsOneAnywhere_AndIgnoresZeros()
+    {
+        var halves = new Half[70];
+        halves[3] = Half.NegativeZero;
+        halves[5] = (Half)0.5f;
+        halves[6] = BitConverter.UInt16BitsToHalf(0x0400); // the smallest normal
+        halves[7] = Half.MaxValue;
+        Assert.False(HalfConversion.HasSubnormal(halves));
+        foreach (int at in new[] { 0, 15, 16, 63, 64, 69 }) // in a vector, at its edges, in the scalar tail
+            foreach (ushort bits in new ushort[] { 0x0001, 0x83FF })
+            {
+                var copy = (Half[])halves.Clone();
+                copy[at] = BitConverter.UInt16BitsToHalf(bits);
+                Assert.True(HalfConversion.HasSubnormal(copy), $"{bits:X4} at {at}");
+            }
     }
 
     [Fact]
