@@ -155,6 +155,7 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapGet(OllamaModelsEndpoint.VersionPath, ollamaModels.VersionAsync);
         app.MapMethods(WebUiEndpoint.RootPath, ["GET", "HEAD"], webUi.RootAsync);
         app.MapMethods(WebUiEndpoint.AssetPath, ["GET", "HEAD"], webUi.AssetAsync);
+        requests.KnowRoutes(app);
         return app;
     }
 

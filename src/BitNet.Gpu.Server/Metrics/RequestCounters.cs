@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using BitNet.Gpu.Server.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 
 namespace BitNet.Gpu.Server.Metrics;
 
@@ -10,16 +12,15 @@ namespace BitNet.Gpu.Server.Metrics;
 /// </summary>
 internal sealed class RequestCounters
 {
-    static readonly HashSet<string> Endpoints =
-    [
-        "/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/responses/input_tokens", "/v1/messages", "/v1/messages/count_tokens",
-        "/v1/embeddings", "/v1/models", "/health", "/tokenize", "/detokenize", "/metrics",
-        "/completion", "/props", "/slots", "/apply-template",
-        "/api/generate", "/api/chat", "/api/embed", "/api/embeddings", "/api/tags", "/api/ps", "/api/show", "/api/version", "/",
-    ];
+    /// <summary>The route table's paths without parameters: a request whose method has no endpoint there (a 405) is
+    /// still counted under its path. Set once the routes are mapped (<see cref="KnowRoutes"/>).</summary>
+    FrozenSet<string> _literalRoutes = FrozenSet<string>.Empty;
 
-    /// <summary>A kept response's path, counted under one name (not one per id).</summary>
-    const string ResponsePaths = "/v1/responses/";
+    /// <summary>Takes the route table's patterns, so that nothing here repeats the endpoints' paths.</summary>
+    public void KnowRoutes(IEndpointRouteBuilder routes) =>
+        _literalRoutes = routes.DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
+            .Select(endpoint => endpoint.RoutePattern).Where(pattern => pattern.Parameters.Count == 0 && pattern.RawText is not null)
+            .Select(pattern => pattern.RawText!).ToFrozenSet(StringComparer.Ordinal);
 
     readonly ConcurrentDictionary<(string Endpoint, string Outcome), long> _counts = new();
 
@@ -37,10 +38,16 @@ internal sealed class RequestCounters
         }
         finally
         {
-            string path = context.Request.Path.Value ?? "";
-            string endpoint = Endpoints.Contains(path) ? path : path.StartsWith(ResponsePaths, StringComparison.Ordinal) ? "/v1/responses/{id}" : "other";
-            _counts.AddOrUpdate((endpoint, Outcome(context)), 1, (_, n) => n + 1);
+            _counts.AddOrUpdate((EndpointName(context), Outcome(context)), 1, (_, n) => n + 1);
         }
+    }
+
+    /// <summary>The route the request matched, as written in the route table ("/v1/responses/{id}": one name for every id), or "other".</summary>
+    string EndpointName(HttpContext context)
+    {
+        if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } pattern }) return pattern;
+        string path = context.Request.Path.Value ?? "";
+        return _literalRoutes.Contains(path) ? path : "other";
     }
 
     static string Outcome(HttpContext context)

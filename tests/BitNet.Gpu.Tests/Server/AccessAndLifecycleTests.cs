@@ -134,4 +134,25 @@ public class AccessAndLifecycleTests
         Assert.Equal(4, await client.MetricAsync("bitnet_slots"));
         Assert.Equal(1, await client.MetricAsync("bitnet_model_loaded"));
     }
+
+    /// <summary>Requests are counted under the route they matched, as the route table writes it: every stored response's
+    /// id under one name, a method the path does not take under the path, and an unknown path as "other".</summary>
+    [Fact]
+    public async Task Metrics_CountEachRouteUnderOneName()
+    {
+        await using var server = await ServerFixture.Start();
+        using var client = new ServerClient(server.Address);
+        await client.GetAsync("/v1/responses/resp_one");
+        await client.GetAsync("/v1/responses/resp_two");
+        await client.GetAsync("/v1/responses/resp_one/input_items");
+        await client.GetAsync("/v1/models/some/model");
+        await client.GetAsync("/v1/chat/completions"); // POST only
+        await client.GetAsync("/no/such/path");
+
+        Assert.Equal(2, await client.MetricAsync("bitnet_http_requests_total{endpoint=\"/v1/responses/{id}\",outcome=\"client_error\"}"));
+        Assert.Equal(1, await client.MetricAsync("bitnet_http_requests_total{endpoint=\"/v1/responses/{id}/input_items\",outcome=\"client_error\"}"));
+        Assert.Equal(1, await client.MetricAsync("bitnet_http_requests_total{endpoint=\"/v1/models/{**id}\",outcome=\"client_error\"}"));
+        Assert.Equal(1, await client.MetricAsync("bitnet_http_requests_total{endpoint=\"/v1/chat/completions\",outcome=\"client_error\"}"));
+        Assert.Equal(1, await client.MetricAsync("bitnet_http_requests_total{endpoint=\"other\",outcome=\"client_error\"}"));
+    }
 }

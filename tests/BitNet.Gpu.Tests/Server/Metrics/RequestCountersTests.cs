@@ -1,6 +1,8 @@
 using BitNet.Gpu.Server.Http;
 using BitNet.Gpu.Server.Metrics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace BitNet.Gpu.Tests.Server.Metrics;
 
@@ -15,6 +17,7 @@ public class RequestCountersTests
         var counters = new RequestCounters();
         var context = new DefaultHttpContext();
         context.Request.Path = path;
+        context.SetEndpoint(new RouteEndpoint(_ => Task.CompletedTask, RoutePatternFactory.Parse(path), 0, null, path)); // as routing leaves it
         await counters.CountAsync(context, handler);
         var (key, count) = Assert.Single(counters.Snapshot());
         Assert.Equal(1, count);
