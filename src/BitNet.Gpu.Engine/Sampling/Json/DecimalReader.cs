@@ -4,23 +4,31 @@ namespace BitNet.Gpu.Engine.Sampling;
 
 /// <summary>
 /// minimum/maximum on a number that may have a fraction, as the smallest and largest numbers
-/// <see cref="DecimalReader"/> writes: on its grid of <see cref="DecimalReader.MaxFractionDigits"/> decimals.
+/// <see cref="DecimalReader"/> writes: on its grid of <paramref name="FractionDigits"/> decimals
+/// (<see cref="DecimalReader.MaxFractionDigits"/>, or fewer for a multipleOf such as 0.01).
 /// </summary>
-internal readonly record struct DecimalBounds(decimal Low, decimal High);
+internal readonly record struct DecimalBounds(decimal Low, decimal High, int FractionDigits = DecimalReader.MaxFractionDigits)
+{
+    /// <summary>The grid: 10^−FractionDigits.</summary>
+    public decimal Step => DecimalReader.GridStep(FractionDigits);
+}
 
 /// <summary>
 /// A number held to <see cref="DecimalBounds"/>, read one byte at a time. It is written without an exponent, with at
-/// most <see cref="MaxIntegerDigits"/> integer digits and <see cref="MaxFractionDigits"/> decimals: a subset of JSON's
+/// most <see cref="MaxIntegerDigits"/> integer digits and the bounds' decimals (at most <see cref="MaxFractionDigits"/>): a subset of JSON's
 /// numbers that <see cref="decimal"/> holds exactly, so a byte is taken exactly while some number in the bounds starts
 /// with what was read. After digits m, the numbers that can follow are [m, m + 1) and, with k more integer digits,
-/// [m·10^k, (m + 1)·10^k); after m.f with d decimals, [m.f, m.f + 10^−d).
+/// [m·10^k, (m + 1)·10^k); after m.f with d decimals, [m.f, m.f + 10^−d), each on the bounds' grid.
 /// </summary>
 internal struct DecimalReader
 {
     public const int MaxIntegerDigits = 19, MaxFractionDigits = 9;
 
-    /// <summary>The grid: 10^−<see cref="MaxFractionDigits"/>.</summary>
+    /// <summary>The finest grid: 10^−<see cref="MaxFractionDigits"/>.</summary>
     public const decimal Step = 0.000000001m;
+
+    /// <summary>10^−<paramref name="fractionDigits"/> (0 to <see cref="MaxFractionDigits"/>).</summary>
+    public static decimal GridStep(int fractionDigits) => Step * PowersOfTen[MaxFractionDigits - fractionDigits];
 
     /// <summary>The largest magnitude written: 19 nines, a point, 9 nines.</summary>
     public const decimal Largest = 9_999_999_999_999_999_999.999999999m;
@@ -60,7 +68,7 @@ internal struct DecimalReader
         int digit = b - '0';
         if (_inFraction)
         {
-            if (_fractionDigits == MaxFractionDigits) return false;
+            if (_fractionDigits == bounds.FractionDigits) return false;
             _magnitude += digit * Step * PowersOfTen[MaxFractionDigits - ++_fractionDigits];
         }
         else
@@ -80,13 +88,14 @@ internal struct DecimalReader
         decimal low = Math.Max(0, _negative ? -bounds.High : bounds.Low), high = _negative ? -bounds.Low : bounds.High;
         if (low > high) return false;
         if (!_hasDigits) return true;
-        if (_inFraction) return Overlaps(_magnitude, _magnitude + Step * PowersOfTen[MaxFractionDigits - _fractionDigits] - Step, low, high);
-        if (_magnitude == 0) return Overlaps(0, 1 - Step, low, high); // a leading zero takes no more integer digits
+        decimal step = bounds.Step;
+        if (_inFraction) return Overlaps(_magnitude, _magnitude + GridStep(_fractionDigits) - step, low, high);
+        if (_magnitude == 0) return Overlaps(0, 1 - step, low, high); // a leading zero takes no more integer digits
         for (int k = 0; _integerDigits + k <= MaxIntegerDigits; k++)
         {
             decimal first = _magnitude * PowersOfTen[k];
             if (first > high) return false;
-            if (Overlaps(first, (_magnitude + 1) * PowersOfTen[k] - Step, low, high)) return true;
+            if (Overlaps(first, (_magnitude + 1) * PowersOfTen[k] - step, low, high)) return true;
         }
         return false;
     }

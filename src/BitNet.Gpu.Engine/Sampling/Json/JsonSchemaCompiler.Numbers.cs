@@ -18,7 +18,8 @@ internal sealed partial class JsonSchemaCompiler
         foreach (string keyword in BoundKeywords)
             if (schema.TryGetProperty(keyword, out var value))
                 bounds[keyword] = AsNumber(value) ?? throw Malformed(pointer, keyword, "must be a number");
-        if (bounds.Count == 0) return;
+        bool decimalPlaces = node.DecimalPlaces < DecimalReader.MaxFractionDigits;
+        if (bounds.Count == 0 && !decimalPlaces) return;
         if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, bounds, pointer);
         else ReadIntegerBounds(node, bounds, pointer);
     }
@@ -38,7 +39,10 @@ internal sealed partial class JsonSchemaCompiler
 
     /// <summary>
     /// multipleOf, held where it is a whole number: digit by digit, as the bounds are. A number held to a whole step is
-    /// written as an integer (no fraction or exponent); a step with a fraction (0.01) is refused.
+    /// written as an integer (no fraction or exponent). A step of a power of ten below 1 (0.01, as Pydantic writes
+    /// multiple_of=0.01 for an amount of money) holds a number to that many decimals: it is then written without an
+    /// exponent, with at most that many decimals, and every integer is a multiple. Any other fraction (0.25) is refused,
+    /// but where only integers are allowed and the step divides 1.
     /// </summary>
     static void ReadMultipleOf(JsonSchemaNode node, JsonElement schema, string pointer)
     {
@@ -46,10 +50,24 @@ internal sealed partial class JsonSchemaCompiler
         var number = AsNumber(value) ?? throw Malformed(pointer, "multipleOf", "must be a number");
         if (number.GetDouble() <= 0) throw Malformed(pointer, "multipleOf", "must be greater than 0");
         if ((node.Types & (JsonTypes.Number | JsonTypes.Integer)) == 0) return; // it constrains numbers only
-        if (!number.TryGetDecimal(out decimal step) || step != decimal.Floor(step) || step > long.MaxValue)
-            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (a step with a fraction, or past 2^63)");
+        if (number.TryGetDecimal(out decimal step) && DecimalPlacesOf(step) is int places)
+        {
+            node.DecimalPlaces = places; // an integer node: every integer is a multiple, nothing to hold
+            return;
+        }
+        if ((node.Types & JsonTypes.Number) == 0 && step < 1 && 1 % step == 0) return; // 0.5, 0.25: every integer is a multiple
+        if (step != decimal.Floor(step) || step > long.MaxValue)
+            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (a step with a fraction other than a power of ten such as 0.01, or past 2^63)");
         node.Types = (node.Types & ~JsonTypes.Number) | JsonTypes.Integer;
         node.MultipleOf = (long)step;
+    }
+
+    /// <summary>k where step is 10^−k, 1 ≤ k ≤ <see cref="DecimalReader.MaxFractionDigits"/> (0.1 → 1, 0.01 → 2); else null.</summary>
+    internal static int? DecimalPlacesOf(decimal step)
+    {
+        for (int k = 1; k <= DecimalReader.MaxFractionDigits; k++)
+            if (step == DecimalReader.GridStep(k)) return k;
+        return null;
     }
 
     static void ReadIntegerBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
@@ -79,13 +97,14 @@ internal sealed partial class JsonSchemaCompiler
     static Int128 FloorDivide(Int128 value, long divisor) => value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor);
 
     /// <summary>
-    /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals):
-    /// the smallest and largest numbers on it within them.
+    /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals,
+    /// or the node's fewer): the smallest and largest numbers on it within them.
     /// </summary>
     static void ReadDecimalBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
-        const decimal step = DecimalReader.Step;
-        decimal low = -DecimalReader.Largest, high = DecimalReader.Largest;
+        decimal step = DecimalReader.GridStep(node.DecimalPlaces);
+        decimal largest = Math.Floor(DecimalReader.Largest / step) * step;
+        decimal low = -largest, high = largest;
         foreach (var (keyword, value) in bounds)
         {
             decimal steps = ReadDecimal(value) / step;
@@ -99,8 +118,8 @@ internal sealed partial class JsonSchemaCompiler
         }
         if (low > high)
             throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
-                $"{DecimalReader.MaxIntegerDigits} integer digits and {DecimalReader.MaxFractionDigits} decimals between them");
-        node.DecimalBounds = new DecimalBounds(low, high);
+                $"{DecimalReader.MaxIntegerDigits} integer digits and {node.DecimalPlaces} decimals between them");
+        node.DecimalBounds = new DecimalBounds(low, high, node.DecimalPlaces);
     }
 
     /// <summary>

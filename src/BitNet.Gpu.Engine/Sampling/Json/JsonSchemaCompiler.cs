@@ -255,7 +255,8 @@ internal sealed partial class JsonSchemaCompiler
             JsonValueKind.String => value.GetString()!.EnumerateRunes().Count() is var length && length >= node.MinLength && length <= node.MaxLength,
             JsonValueKind.Number when node.HasIntegerRules => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum
                 && (node.MultipleOf == 0 || number % node.MultipleOf == 0),
-            JsonValueKind.Number when node.DecimalBounds is { } bounds => value.TryGetDecimal(out decimal number) && number >= bounds.Low && number <= bounds.High,
+            JsonValueKind.Number when node.DecimalBounds is { } bounds => value.TryGetDecimal(out decimal number) && number >= bounds.Low && number <= bounds.High
+                && number % bounds.Step == 0,
             _ => true,
         };
     }

@@ -88,6 +88,10 @@ internal sealed class JsonSchemaNode
     /// <summary>multipleOf, where it is a whole number (the node then holds integers only); 0 where there is none.</summary>
     public long MultipleOf;
 
+    /// <summary>The most decimals a number that may have a fraction is written with: fewer than
+    /// <see cref="DecimalReader.MaxFractionDigits"/> for a multipleOf such as 0.01 (then kept in <see cref="DecimalBounds"/>).</summary>
+    public int DecimalPlaces = DecimalReader.MaxFractionDigits;
+
     public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
 
     /// <summary>Integers read digit by digit: bounds or a multipleOf to keep.</summary>

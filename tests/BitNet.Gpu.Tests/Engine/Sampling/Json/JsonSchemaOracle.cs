@@ -191,7 +191,7 @@ internal static class JsonSchemaOracle
     /// </summary>
     static bool IsWrittenPlainly(JsonElement schema, string text)
     {
-        bool bounded = new[] { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" }.Any(k => schema.TryGetProperty(k, out _));
+        bool bounded = new[] { "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf" }.Any(k => schema.TryGetProperty(k, out _));
         bool integerOnly = schema.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "integer"
             || type.ValueKind == JsonValueKind.Array && type.EnumerateArray().All(t => t.GetString() != "number");
         if (!bounded || integerOnly) return true;
@@ -200,9 +200,18 @@ internal static class JsonSchemaOracle
         return parts[0].Length <= 19 && (parts.Length == 1 || parts[1].Length <= 9);
     }
 
-    /// <summary>multipleOf; where the automaton is stricter by design: a number held to a whole step is written as an integer.</summary>
-    static bool IsMultiple(JsonElement schema, JsonElement value) =>
-        !schema.TryGetProperty("multipleOf", out var step) || value.GetRawText().IndexOfAny(['.', 'e', 'E']) < 0 && value.GetDecimal() % step.GetDecimal() == 0;
+    /// <summary>multipleOf; where the automaton is stricter by design: a number held to a whole step is written as an
+    /// integer, and one held to 10^-k without an exponent, with at most k decimals.</summary>
+    static bool IsMultiple(JsonElement schema, JsonElement value)
+    {
+        if (!schema.TryGetProperty("multipleOf", out var stepValue)) return true;
+        decimal step = stepValue.GetDecimal();
+        string text = value.GetRawText();
+        if (step >= 1) return text.IndexOfAny(['.', 'e', 'E']) < 0 && value.GetDecimal() % step == 0;
+        if (text.IndexOfAny(['e', 'E']) >= 0) return false;
+        int decimals = text.Contains('.') ? text.Length - text.IndexOf('.') - 1 : 0;
+        return value.GetDecimal() % step == 0 && decimals <= Math.Round(-Math.Log10((double)step));
+    }
 
     static bool InRange(JsonElement schema, string min, string max, int count) =>
         (!schema.TryGetProperty(min, out var low) || count >= low.GetInt32()) && (!schema.TryGetProperty(max, out var high) || count <= high.GetInt32());

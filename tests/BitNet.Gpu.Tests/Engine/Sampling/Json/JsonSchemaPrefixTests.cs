@@ -65,7 +65,12 @@ public class JsonSchemaPrefixTests
          "e":{"enum":[0.5,2.5,1e1],"maximum":2.5},
          "five":{"type":"integer","multipleOf":5,"minimum":-12,"maximum":23,"examples":[-10,0,20]},
          "even":{"type":"number","multipleOf":2,"examples":[4,-8,100]},
-         "m":{"enum":[3,6,7,9.0],"multipleOf":3}},
+         "m":{"enum":[3,6,7,9.0],"multipleOf":3},
+         "cents":{"type":"number","multipleOf":0.01,"minimum":0,"maximum":1000,"examples":[0,12.5,3.99,1000]},
+         "tenths":{"type":"number","multipleOf":0.1,"examples":[-1.5,2,0.3]},
+         "rate":{"type":"number","multipleOf":0.001,"exclusiveMinimum":0.0005,"exclusiveMaximum":0.02,"examples":[0.001,0.019]},
+         "whole":{"type":"integer","multipleOf":0.5,"examples":[3,-4]},
+         "priced":{"enum":[1.5,2.25,3],"multipleOf":0.1}},
          "required":["p"]}
         """;
 
@@ -151,6 +156,9 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":0,"five":-10,"even":4,"m":6}""" },
         { Numbers, """{"p":0,"five":20,"even":-0,"m":3}""" },
         { Numbers, """{"p":0,"five":0,"even":123456789012}""" },
+        { Numbers, """{"p":0,"cents":12.5,"tenths":-1.5,"rate":0.001,"whole":-4,"priced":1.5}""" },
+        { Numbers, """{"p":0,"cents":1000.00,"tenths":2,"rate":0.019,"whole":3,"priced":3}""" },
+        { Numbers, """{"p":0,"cents":0,"tenths":0.0,"rate":0.010}""" },
         { PydanticDecimal, """{"price":"12.50"}""" },
         { Sets, """{"tags":["a","b","\u0063","dé"],"ids":[1,-1,0,10,-10],"days":["Tue","Mon"],"flags":[true,null,false],"mixed":["1",1,"a"],"list":["x","x"]}""" },
         { Sets, """{"ids":[-0],"days":["Wed"],"flags":[],"tags":[]}""" },
@@ -272,6 +280,15 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"even":2.0}""", """{"even":2""" },                              // a whole step: written as an integer
         { Numbers, """{"m":7}""", """{"m":""" },                                       // enum values that are no multiple are dropped
         { Numbers, """{"m":9.0}""", """{"m":""" },
+        { Numbers, """{"cents":3.999}""", """{"cents":3.99""" },                       // multipleOf 0.01: two decimals at most
+        { Numbers, """{"cents":1000.01}""", """{"cents":1000.0""" },                   // past the maximum on the cents grid
+        { Numbers, """{"cents":-1}""", """{"cents":-""" },                              // below the minimum: only -0 is not
+        { Numbers, """{"tenths":1e1}""", """{"tenths":1""" },                          // no exponent under a fractional step
+        { Numbers, """{"tenths":0.25}""", """{"tenths":0.2""" },
+        { Numbers, """{"rate":0.0005}""", """{"rate":0.00""" },                        // exclusive minimum 0.0005: 0.001 is the least
+        { Numbers, """{"rate":0.02}""", """{"rate":0.0""" },                           // exclusive maximum
+        { Numbers, """{"whole":1.5}""", """{"whole":1""" },                            // an integer, every one a multiple of 0.5
+        { Numbers, """{"priced":2.25}""", """{"priced":""" },                          // an enum value with too many decimals is dropped
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
         { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
         { Sets, """{"tags":["ab","\u0061b"]}""", """{"tags":["ab","\u0061b""" },       // however it is escaped
