@@ -12,17 +12,18 @@ namespace BitNet.Gpu.Kernels.Cpu;
 /// <see cref="F16MatVec"/>'s conversion (three integer instructions: shift, shift, mask) gives W · 2^-112, which is a
 /// denormal float for a subnormal half, and Intel cores take a microcode assist for every multiply with a denormal input:
 /// 8 tokens × a 128,256 × 2,560 f16 matrix with 0.15% subnormal weights took 137 ms there against 65 ms with those
-/// weights set to zero (Intel Xeon, Sapphire Rapids, 2 threads, 2026-12-07). Here the exponent moves up by 16 (W · 2^-96),
-/// and a subnormal half m · 2^-24 is made as half → float conversions make it: exponent 17 reads 2^-110 · (1 + m/1024),
-/// less 2^-110 leaves m · 2^-120. The products equal F16MatVec's exactly when x carries 2^48 instead of 2^64.
+/// weights set to zero (Intel Xeon, Sapphire Rapids, 2 threads, 2026-12-07). Here the exponent moves up by 16, which
+/// makes a normal half's float W · 2^-96; a subnormal half ±m · 2^-24 then reads ±(2^-111 + m · 2^-121), and 2v ∓ 2^-110
+/// (one fused multiply-add, exact) leaves ±m · 2^-120, its W · 2^-96. The products equal F16MatVec's exactly when x
+/// carries 2^48 instead of 2^64.
 /// </para>
 /// </summary>
 internal static class ExactHalfLanes
 {
     /// <summary>
     /// Whether this CPU multiplies denormal inputs through a microcode assist: Intel cores do (measured above). AMD Zen
-    /// cores keep the in-register conversion, which took 31–43 ms for 8 tokens × the same matrix with its subnormal weights
-    /// on a 2-core AMD EPYC (2026-12-06), close to its speed without them.
+    /// cores keep the in-register conversion: on a 2-core AMD EPYC it took 31–43 ms for 8 tokens × a matrix of this shape
+    /// with subnormal weights (2026-12-06), against 135 ms here with the assists; the converted blocks were not measured there.
     /// </summary>
     public static bool DenormalInputsAreSlow { get; } = X86Base.IsSupported && CpuVendor() == "GenuineIntel";
 

@@ -76,7 +76,7 @@ public class BadInputTests(ServerFixture fixture)
         { Chat, """{"messages": [{"role": "user", "content": "Hello"}], "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "array"}}}}""", 400, "response_format", "root must allow an object" },
         { Chat, """{"messages": [{"role": "user", "content": "Hello"}], "response_format": {"type": "json_schema", "json_schema": {"schema": {"$ref": "#/$defs/x"}}}}""", 400, "response_format", "points to nothing" },
         { Chat, """{"messages": [{"role": "user", "content": "Hello"}], "response_format": {"type": "json_schema", "json_schema": {"schema": 7}}}""", 400, "response_format", "must be an object" },
-        { Completions, """{"prompt": "Hi", "response_format": {"type": "json_object", "schema": {"type": "object", "properties": {"n": {"type": "number", "multipleOf": 0.5}}}}}""", 400, "response_format", "multipleOf" },
+        { Completions, """{"prompt": "Hi", "response_format": {"type": "json_object", "schema": {"type": "object", "properties": {"n": {"type": "number", "multipleOf": 0.0000000001}}}}}""", 400, "response_format", "multipleOf" },
         { Chat, $$$"""{"messages": {{{User}}}, "response_format": {"type": "xml"}}""", 400, "response_format", "xml" },
         { Chat, $$$"""{"messages": {{{User}}}, "response_format": {}}""", 400, "response_format", "required" },
         { Chat, $$$"""{"messages": {{{User}}}, "response_format": "json"}""", 400, "response_format", "wrong type" },

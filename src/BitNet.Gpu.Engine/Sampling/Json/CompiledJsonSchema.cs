@@ -13,14 +13,14 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// <c>additionalItems</c>), <c>minItems</c>/<c>maxItems</c>, <c>uniqueItems</c> (over scalar items), <c>minLength</c>/<c>maxLength</c>, <c>pattern</c> (ECMAScript, as a finite
 /// automaton, lookahead included: no backreferences or lookbehind), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c>,
 /// <c>uuid</c>, <c>ipv4</c> and <c>ipv6</c> (as .NET's date, time, Guid and IPAddress types read them), <c>minimum</c>/<c>maximum</c> (and their exclusive
-/// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals), <c>multipleOf</c> (a whole step, or a power of ten such as 0.01: at most that many decimals),
+/// forms; a number that may have a fraction is then written without an exponent, with at most 9 decimals), <c>multipleOf</c> (a whole step; a step with a fraction such as 0.01 or 0.25: at most its decimals, on its multiples),
 /// <c>enum</c>/<c>const</c> of scalars, <c>anyOf</c> (branches that overlap, such as a discriminated union of objects,
 /// are followed side by side; keywords beside it hold for every branch), <c>oneOf</c> where its branches exclude each
 /// other (types, enum values or a required property's constants), <c>allOf</c> (merged into one schema), and <c>$ref</c>
 /// within the document (recursion included). Properties may come in any order, except that an object branch of a union
 /// whose first property is a required constant (System.Text.Json's type discriminator) writes it first.
 /// Annotations (<c>description</c>, <c>discriminator</c>, other formats, ...) are ignored; other validation keywords
-/// (<c>multipleOf</c> of another fraction such as 0.25, <c>uniqueItems</c> on objects, ...) are refused rather than left unchecked. The root must allow an object.
+/// (<c>multipleOf</c> with more than 9 decimals, <c>uniqueItems</c> on objects, ...) are refused rather than left unchecked. The root must allow an object.
 /// </para>
 /// </summary>
 /// <example><c>var schema = CompiledJsonSchema.Parse("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""");</c></example>

@@ -5,12 +5,16 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// <summary>
 /// minimum/maximum on a number that may have a fraction, as the smallest and largest numbers
 /// <see cref="DecimalReader"/> writes: on its grid of <paramref name="FractionDigits"/> decimals
-/// (<see cref="DecimalReader.MaxFractionDigits"/>, or fewer for a multipleOf such as 0.01).
+/// (<see cref="DecimalReader.MaxFractionDigits"/>, or fewer for a multipleOf with a fraction), and with
+/// <paramref name="GridMultiple"/> &gt; 1 only at every that-many grid points (a multipleOf of 0.25: grid 0.01, every 25th).
 /// </summary>
-internal readonly record struct DecimalBounds(decimal Low, decimal High, int FractionDigits = DecimalReader.MaxFractionDigits)
+internal readonly record struct DecimalBounds(decimal Low, decimal High, int FractionDigits = DecimalReader.MaxFractionDigits, long GridMultiple = 1)
 {
     /// <summary>The grid: 10^−FractionDigits.</summary>
     public decimal Step => DecimalReader.GridStep(FractionDigits);
+
+    /// <summary>The step between the numbers allowed: the grid's times <see cref="GridMultiple"/>.</summary>
+    public decimal MultipleStep => Step * GridMultiple;
 }
 
 /// <summary>
@@ -56,11 +60,11 @@ internal struct DecimalReader
         return CanReach(bounds);
     }
 
-    /// <summary>Whether the number read is within the bounds, as it ends.</summary>
+    /// <summary>Whether the number read is within the bounds (and a multiple of their step), as it ends.</summary>
     public readonly bool EndsWithin(DecimalBounds bounds)
     {
         decimal value = _negative ? -_magnitude : _magnitude;
-        return value >= bounds.Low && value <= bounds.High;
+        return value >= bounds.Low && value <= bounds.High && _magnitude % bounds.MultipleStep == 0;
     }
 
     bool Digit(byte b, DecimalBounds bounds)
@@ -89,18 +93,26 @@ internal struct DecimalReader
         if (low > high) return false;
         if (!_hasDigits) return true;
         decimal step = bounds.Step;
-        if (_inFraction) return Overlaps(_magnitude, _magnitude + GridStep(_fractionDigits) - step, low, high);
-        if (_magnitude == 0) return Overlaps(0, 1 - step, low, high); // a leading zero takes no more integer digits
+        if (_inFraction) return Overlaps(_magnitude, _magnitude + GridStep(_fractionDigits) - step, low, high, bounds);
+        if (_magnitude == 0) return Overlaps(0, 1 - step, low, high, bounds); // a leading zero takes no more integer digits
         for (int k = 0; _integerDigits + k <= MaxIntegerDigits; k++)
         {
             decimal first = _magnitude * PowersOfTen[k];
             if (first > high) return false;
-            if (Overlaps(first, (_magnitude + 1) * PowersOfTen[k] - step, low, high)) return true;
+            if (Overlaps(first, (_magnitude + 1) * PowersOfTen[k] - step, low, high, bounds)) return true;
         }
         return false;
     }
 
-    static bool Overlaps(decimal first, decimal last, decimal low, decimal high) => first <= high && last >= low;
+    /// <summary>Whether [first, last] and [low, high] (all on the grid) share a number allowed: any grid point, or every GridMultiple-th.</summary>
+    static bool Overlaps(decimal first, decimal last, decimal low, decimal high, DecimalBounds bounds)
+    {
+        decimal from = Math.Max(first, low), to = Math.Min(last, high);
+        if (from > to) return false;
+        if (bounds.GridMultiple == 1) return true;
+        decimal multiple = bounds.MultipleStep;
+        return Math.Ceiling(from / multiple) * multiple <= to; // exact: every value here is a whole number of grid steps
+    }
 
     static decimal Pow10(int k)
     {

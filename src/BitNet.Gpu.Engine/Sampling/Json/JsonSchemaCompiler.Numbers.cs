@@ -18,8 +18,8 @@ internal sealed partial class JsonSchemaCompiler
         foreach (string keyword in BoundKeywords)
             if (schema.TryGetProperty(keyword, out var value))
                 bounds[keyword] = AsNumber(value) ?? throw Malformed(pointer, keyword, "must be a number");
-        bool decimalPlaces = node.DecimalPlaces < DecimalReader.MaxFractionDigits;
-        if (bounds.Count == 0 && !decimalPlaces) return;
+        bool decimalStep = node.DecimalPlaces < DecimalReader.MaxFractionDigits || node.DecimalMultiple > 1;
+        if (bounds.Count == 0 && !decimalStep) return;
         if ((node.Types & JsonTypes.Number) != 0) ReadDecimalBounds(node, bounds, pointer);
         else ReadIntegerBounds(node, bounds, pointer);
     }
@@ -38,11 +38,11 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     /// <summary>
-    /// multipleOf, held where it is a whole number: digit by digit, as the bounds are. A number held to a whole step is
-    /// written as an integer (no fraction or exponent). A step of a power of ten below 1 (0.01, as Pydantic writes
-    /// multiple_of=0.01 for an amount of money) holds a number to that many decimals: it is then written without an
-    /// exponent, with at most that many decimals, and every integer is a multiple. Any other fraction (0.25) is refused,
-    /// but where only integers are allowed and the step divides 1.
+    /// multipleOf, held digit by digit, as the bounds are. A whole step holds integers, written as such (no fraction or
+    /// exponent). A step with a fraction (0.01, as Pydantic writes multiple_of=0.01 for an amount of money; 0.25; 2.5)
+    /// holds a number that may have a fraction to the step's decimals: it is then written without an exponent, with at
+    /// most that many decimals, on the step's multiples; where only integers are allowed, such a step holds the integers
+    /// that are multiples of it (every one, for a step that divides 1).
     /// </summary>
     static void ReadMultipleOf(JsonSchemaNode node, JsonElement schema, string pointer)
     {
@@ -50,24 +50,42 @@ internal sealed partial class JsonSchemaCompiler
         var number = AsNumber(value) ?? throw Malformed(pointer, "multipleOf", "must be a number");
         if (number.GetDouble() <= 0) throw Malformed(pointer, "multipleOf", "must be greater than 0");
         if ((node.Types & (JsonTypes.Number | JsonTypes.Integer)) == 0) return; // it constrains numbers only
-        if (number.TryGetDecimal(out decimal step) && DecimalPlacesOf(step) is int places)
+        if (!number.TryGetDecimal(out decimal step) || step > long.MaxValue)
+            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (past 2^63)");
+        if (step != decimal.Floor(step))
         {
-            node.DecimalPlaces = places; // an integer node: every integer is a multiple, nothing to hold
-            return;
+            var (places, multiple) = FractionStep(step)
+                ?? throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (more than {DecimalReader.MaxFractionDigits} decimals)");
+            if ((node.Types & JsonTypes.Number) != 0)
+            {
+                (node.DecimalPlaces, node.DecimalMultiple) = (places, multiple);
+                return;
+            }
+            if (1 % step == 0) return; // an integer node and a step that divides 1 (0.5, 0.25): every integer is a multiple
+            step = LeastWholeMultiple(step);  // 2.5: the integers that are multiples of it are those of 5
+            if (step > long.MaxValue) throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (whose least whole multiple is past 2^63)");
         }
-        if ((node.Types & JsonTypes.Number) == 0 && step < 1 && 1 % step == 0) return; // 0.5, 0.25: every integer is a multiple
-        if (step != decimal.Floor(step) || step > long.MaxValue)
-            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (a step with a fraction other than a power of ten such as 0.01, or past 2^63)");
         node.Types = (node.Types & ~JsonTypes.Number) | JsonTypes.Integer;
         node.MultipleOf = (long)step;
     }
 
-    /// <summary>k where step is 10^−k, 1 ≤ k ≤ <see cref="DecimalReader.MaxFractionDigits"/> (0.1 → 1, 0.01 → 2); else null.</summary>
-    internal static int? DecimalPlacesOf(decimal step)
+    /// <summary>A step with a fraction as (k, a): step = a · 10^−k with the fewest decimals k; null past 9 decimals.</summary>
+    internal static (int Places, long Multiple)? FractionStep(decimal step)
     {
         for (int k = 1; k <= DecimalReader.MaxFractionDigits; k++)
-            if (step == DecimalReader.GridStep(k)) return k;
+        {
+            decimal units = step / DecimalReader.GridStep(k);
+            if (units == decimal.Floor(units)) return units <= long.MaxValue ? (k, (long)units) : null;
+        }
         return null;
+    }
+
+    /// <summary>The least integer that is a multiple of <paramref name="step"/> (a fraction a · 10^−k): a / gcd(a, 10^k).</summary>
+    static decimal LeastWholeMultiple(decimal step)
+    {
+        var (places, multiple) = FractionStep(step)!.Value;
+        long scale = (long)(1 / DecimalReader.GridStep(places));
+        return multiple / (decimal)long.CreateChecked(System.Numerics.BigInteger.GreatestCommonDivisor(multiple, scale));
     }
 
     static void ReadIntegerBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
@@ -102,7 +120,7 @@ internal sealed partial class JsonSchemaCompiler
     /// </summary>
     static void ReadDecimalBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
-        decimal step = DecimalReader.GridStep(node.DecimalPlaces);
+        decimal step = DecimalReader.GridStep(node.DecimalPlaces) * node.DecimalMultiple; // bounds move onto the step's multiples
         decimal largest = Math.Floor(DecimalReader.Largest / step) * step;
         decimal low = -largest, high = largest;
         foreach (var (keyword, value) in bounds)
@@ -118,8 +136,8 @@ internal sealed partial class JsonSchemaCompiler
         }
         if (low > high)
             throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
-                $"{DecimalReader.MaxIntegerDigits} integer digits and {node.DecimalPlaces} decimals between them");
-        node.DecimalBounds = new DecimalBounds(low, high, node.DecimalPlaces);
+                $"{DecimalReader.MaxIntegerDigits} integer digits and {node.DecimalPlaces} decimals{(node.DecimalMultiple > 1 ? ", a multiple of multipleOf," : "")} between them");
+        node.DecimalBounds = new DecimalBounds(low, high, node.DecimalPlaces, node.DecimalMultiple);
     }
 
     /// <summary>

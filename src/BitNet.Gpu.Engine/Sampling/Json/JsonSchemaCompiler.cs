@@ -256,7 +256,7 @@ internal sealed partial class JsonSchemaCompiler
             JsonValueKind.Number when node.HasIntegerRules => value.TryGetInt64(out long number) && number >= node.Minimum && number <= node.Maximum
                 && (node.MultipleOf == 0 || number % node.MultipleOf == 0),
             JsonValueKind.Number when node.DecimalBounds is { } bounds => value.TryGetDecimal(out decimal number) && number >= bounds.Low && number <= bounds.High
-                && number % bounds.Step == 0,
+                && number % bounds.MultipleStep == 0,
             _ => true,
         };
     }

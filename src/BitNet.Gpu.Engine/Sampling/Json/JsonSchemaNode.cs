@@ -89,8 +89,11 @@ internal sealed class JsonSchemaNode
     public long MultipleOf;
 
     /// <summary>The most decimals a number that may have a fraction is written with: fewer than
-    /// <see cref="DecimalReader.MaxFractionDigits"/> for a multipleOf such as 0.01 (then kept in <see cref="DecimalBounds"/>).</summary>
+    /// <see cref="DecimalReader.MaxFractionDigits"/> for a multipleOf with a fraction (then kept in <see cref="DecimalBounds"/>).</summary>
     public int DecimalPlaces = DecimalReader.MaxFractionDigits;
+
+    /// <summary>A multipleOf with a fraction in steps of 10^−<see cref="DecimalPlaces"/> (0.25: 25 hundredths); 1 where there is none.</summary>
+    public long DecimalMultiple = 1;
 
     public bool HasIntegerBounds => Minimum != long.MinValue || Maximum != long.MaxValue;
 

@@ -201,16 +201,16 @@ internal static class JsonSchemaOracle
     }
 
     /// <summary>multipleOf; where the automaton is stricter by design: a number held to a whole step is written as an
-    /// integer, and one held to 10^-k without an exponent, with at most k decimals.</summary>
+    /// integer, and one held to a step with k decimals without an exponent, with at most k decimals.</summary>
     static bool IsMultiple(JsonElement schema, JsonElement value)
     {
         if (!schema.TryGetProperty("multipleOf", out var stepValue)) return true;
         decimal step = stepValue.GetDecimal();
         string text = value.GetRawText();
-        if (step >= 1) return text.IndexOfAny(['.', 'e', 'E']) < 0 && value.GetDecimal() % step == 0;
         if (text.IndexOfAny(['e', 'E']) >= 0) return false;
         int decimals = text.Contains('.') ? text.Length - text.IndexOf('.') - 1 : 0;
-        return value.GetDecimal() % step == 0 && decimals <= Math.Round(-Math.Log10((double)step));
+        int stepDecimals = (step / 1.000000000000000000000000000m).Scale; // the step's decimals, trailing zeros dropped
+        return value.GetDecimal() % step == 0 && decimals <= stepDecimals;
     }
 
     static bool InRange(JsonElement schema, string min, string max, int count) =>

@@ -70,7 +70,10 @@ public class JsonSchemaPrefixTests
          "tenths":{"type":"number","multipleOf":0.1,"examples":[-1.5,2,0.3]},
          "rate":{"type":"number","multipleOf":0.001,"exclusiveMinimum":0.0005,"exclusiveMaximum":0.02,"examples":[0.001,0.019]},
          "whole":{"type":"integer","multipleOf":0.5,"examples":[3,-4]},
-         "priced":{"enum":[1.5,2.25,3],"multipleOf":0.1}},
+         "priced":{"enum":[1.5,2.25,3],"multipleOf":0.1},
+         "quarter":{"type":"number","multipleOf":0.25,"minimum":-1,"examples":[0.75,-1,2]},
+         "shoe":{"type":"number","multipleOf":2.5,"maximum":50,"examples":[7.5,-5,50]},
+         "fifths":{"type":"integer","multipleOf":2.5,"examples":[5,-10]}},
          "required":["p"]}
         """;
 
@@ -159,6 +162,8 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":0,"cents":12.5,"tenths":-1.5,"rate":0.001,"whole":-4,"priced":1.5}""" },
         { Numbers, """{"p":0,"cents":1000.00,"tenths":2,"rate":0.019,"whole":3,"priced":3}""" },
         { Numbers, """{"p":0,"cents":0,"tenths":0.0,"rate":0.010}""" },
+        { Numbers, """{"p":0,"quarter":0.75,"shoe":7.5,"fifths":-10}""" },
+        { Numbers, """{"p":0,"quarter":-1.00,"shoe":50.0,"fifths":0}""" },
         { PydanticDecimal, """{"price":"12.50"}""" },
         { Sets, """{"tags":["a","b","\u0063","dé"],"ids":[1,-1,0,10,-10],"days":["Tue","Mon"],"flags":[true,null,false],"mixed":["1",1,"a"],"list":["x","x"]}""" },
         { Sets, """{"ids":[-0],"days":["Wed"],"flags":[],"tags":[]}""" },
@@ -289,6 +294,12 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"rate":0.02}""", """{"rate":0.0""" },                           // exclusive maximum
         { Numbers, """{"whole":1.5}""", """{"whole":1""" },                            // an integer, every one a multiple of 0.5
         { Numbers, """{"priced":2.25}""", """{"priced":""" },                          // an enum value with too many decimals is dropped
+        { Numbers, """{"quarter":0.3}""", """{"quarter":0.""" },                       // 0.3x: no multiple of 0.25 from 0.30 to 0.39
+        { Numbers, """{"quarter":0.255}""", """{"quarter":0.25""" },                   // two decimals at most
+        { Numbers, """{"quarter":0.2}""", """{"quarter":0.2""" },                      // 0.25 would be; 0.2 is not
+        { Numbers, """{"shoe":7.25}""", """{"shoe":7.""" },                           // one decimal at most: 7.2 is no multiple of 2.5
+        { Numbers, """{"shoe":52.5}""", """{"shoe":5""" },                             // 52 to 52.9 and 520 on: past the maximum
+        { Numbers, """{"fifths":7}""", """{"fifths":7""" },                             // integers: the multiples of 5
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
         { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
         { Sets, """{"tags":["ab","\u0061b"]}""", """{"tags":["ab","\u0061b""" },       // however it is escaped
