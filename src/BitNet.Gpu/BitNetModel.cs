@@ -153,6 +153,17 @@ public sealed class BitNetModel : IDisposable
     }
 
     /// <summary>
+    /// The bytes token <paramref name="id"/> stands for (a control token's text for a control token); a piece of a
+    /// multi-byte character may not be UTF-8 alone. An id outside the vocabulary is an <see cref="ArgumentException"/>.
+    /// <code>byte[] piece = model.TokenBytes(ids[0]);</code>
+    /// </summary>
+    public byte[] TokenBytes(int id)
+    {
+        CheckTokens([id], nameof(id));
+        return _model.Tokenizer.TokenBytes(id).ToArray();
+    }
+
+    /// <summary>
     /// The prompt tokens of a conversation rendered with the model's chat template (or <see cref="BitNetModelOptions.ChatTemplate"/>),
     /// ending with the opening of the assistant's answer. Roles are system, user and assistant; another role is an
     /// <see cref="ArgumentException"/> naming it. A model without a chat template is an <see cref="InvalidOperationException"/>.

@@ -92,4 +92,53 @@ public class LlamaServerEndpointsTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
         Assert.Equal("messages[0].role", bad.Error.Param);
     }
+
+    /// <summary>llama-server's with_pieces: each id with the text it stands for (bytes where they are no UTF-8 alone);
+    /// vLLM's count, max_model_len, prompt (BOS by default) and chat messages through the template.</summary>
+    [Fact]
+    public async Task Tokenize_GivesPieces_AndTakesVllmsForms()
+    {
+        const string text = "The state of the Union";
+        var pieces = (await fixture.Client.PostAsync("/tokenize", $$"""{"content": "{{text}}", "with_pieces": true}""")).Json;
+        int[] ids = Model.Tokenize(text, addBos: false, parseSpecial: true);
+        var tokens = pieces.GetProperty("tokens").EnumerateArray().ToList();
+        Assert.Equal(ids, tokens.Select(t => t.GetProperty("id").GetInt32()));
+        Assert.Equal(text, string.Concat(tokens.Select(t => t.GetProperty("piece").GetString())).TrimStart());
+        Assert.Equal(ids.Length, pieces.GetProperty("count").GetInt32());
+        Assert.Equal(Model.ContextLength, pieces.GetProperty("max_model_len").GetInt32());
+
+        var vllm = (await fixture.Client.PostAsync("/tokenize", $$"""{"prompt": "{{text}}", "return_token_strs": true}""")).Json;
+        int[] withBos = Model.Tokenize(text, addBos: true, parseSpecial: true);
+        Assert.Equal(withBos, vllm.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal(withBos.Length, vllm.GetProperty("token_strs").GetArrayLength());
+        Assert.Equal(ids, (await fixture.Client.PostAsync("/tokenize", $$"""{"prompt": "{{text}}", "add_special_tokens": false}""")).Json
+            .GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+
+        var chat = (await fixture.Client.PostAsync("/tokenize", """{"messages": [{"role": "user", "content": "Hello"}]}""")).Json;
+        Assert.Equal(Model.RenderChat([("user", "Hello")]), chat.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()));
+    }
+
+    /// <summary>A piece that is only part of a character comes as its bytes (this model spells 日本語 a byte at a time).</summary>
+    [Fact]
+    public async Task Tokenize_WithPieces_GivesBytesWhereAPieceIsNoUtf8()
+    {
+        var answer = (await fixture.Client.PostAsync("/tokenize", """{"content": "é日本語", "with_pieces": true}""")).Json;
+        int byteArrays = 0;
+        var all = new List<byte>();
+        foreach (var token in answer.GetProperty("tokens").EnumerateArray())
+        {
+            var piece = token.GetProperty("piece");
+            byte[] bytes = Model.TokenBytes(token.GetProperty("id").GetInt32());
+            if (piece.ValueKind == System.Text.Json.JsonValueKind.Array)
+            {
+                byteArrays++;
+                Assert.False(System.Text.Unicode.Utf8.IsValid(bytes));
+                Assert.Equal(bytes.Select(b => (int)b), piece.EnumerateArray().Select(b => b.GetInt32()));
+            }
+            else Assert.Equal(System.Text.Encoding.UTF8.GetString(bytes), piece.GetString());
+            all.AddRange(bytes);
+        }
+        Assert.True(byteArrays > 0, "no piece came as bytes");
+        Assert.Equal("é日本語", System.Text.Encoding.UTF8.GetString([.. all]).TrimStart());
+    }
 }
