@@ -14,6 +14,7 @@ public class CompiledJsonSchemaTests
     [InlineData(JsonSchemaPrefixTests.Recursive)]
     [InlineData(JsonSchemaPrefixTests.Patterned)]
     [InlineData(JsonSchemaPrefixTests.Numbers)]
+    [InlineData(JsonSchemaPrefixTests.Steps)]
     [InlineData(JsonSchemaPrefixTests.Tuples)]
     [InlineData("""{"allOf":[{"type":"object"}],"description":"d"}""")]
     [InlineData("""{"type":"object","properties":{"a":{"type":"array","items":[{"type":"string"}]}}}""")]

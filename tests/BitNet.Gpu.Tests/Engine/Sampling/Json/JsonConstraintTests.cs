@@ -37,6 +37,8 @@ public class JsonConstraintTests
     [InlineData("Llama 3", "Patterned")]
     [InlineData("bundled model", "Numbers")]
     [InlineData("Llama 3", "Numbers")]
+    [InlineData("bundled model", "Steps")]
+    [InlineData("Llama 3", "Steps")]
     [InlineData("bundled model", "Tuples")]
     [InlineData("bundled model", "Unions")]
     [InlineData("Llama 3", "Unions")]
@@ -51,6 +53,7 @@ public class JsonConstraintTests
             "Bounded" => JsonSchemaPrefixTests.Bounded,
             "Patterned" => JsonSchemaPrefixTests.Patterned,
             "Numbers" => JsonSchemaPrefixTests.Numbers,
+            "Steps" => JsonSchemaPrefixTests.Steps,
             "Tuples" => JsonSchemaPrefixTests.Tuples,
             "Unions" => JsonSchemaPrefixTests.Unions,
             "Sets" => JsonSchemaPrefixTests.Sets,

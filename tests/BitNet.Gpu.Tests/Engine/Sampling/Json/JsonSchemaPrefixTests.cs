@@ -65,17 +65,24 @@ public class JsonSchemaPrefixTests
          "e":{"enum":[0.5,2.5,1e1],"maximum":2.5},
          "five":{"type":"integer","multipleOf":5,"minimum":-12,"maximum":23,"examples":[-10,0,20]},
          "even":{"type":"number","multipleOf":2,"examples":[4,-8,100]},
-         "m":{"enum":[3,6,7,9.0],"multipleOf":3},
+         "m":{"enum":[3,6,7,9.0],"multipleOf":3}},
+         "required":["p"]}
+        """;
+
+    /// <summary>Numbers held to a multipleOf with a fraction: a power of ten, a quarter, 2.5 (on integers too).</summary>
+    internal const string Steps = """
+        {"type":"object","properties":{
          "cents":{"type":"number","multipleOf":0.01,"minimum":0,"maximum":1000,"examples":[0,12.5,3.99,1000]},
          "tenths":{"type":"number","multipleOf":0.1,"examples":[-1.5,2,0.3]},
          "rate":{"type":"number","multipleOf":0.001,"exclusiveMinimum":0.0005,"exclusiveMaximum":0.02,"examples":[0.001,0.019]},
          "whole":{"type":"integer","multipleOf":0.5,"examples":[3,-4]},
-         "priced":{"enum":[1.5,2.25,3],"multipleOf":0.1},
          "quarter":{"type":"number","multipleOf":0.25,"minimum":-1,"examples":[0.75,-1,2]},
          "shoe":{"type":"number","multipleOf":2.5,"maximum":50,"examples":[7.5,-5,50]},
-         "fifths":{"type":"integer","multipleOf":2.5,"examples":[5,-10]}},
-         "required":["p"]}
+         "fifths":{"type":"integer","multipleOf":2.5,"examples":[5,-10]}}}
         """;
+
+    /// <summary>Enum values held to a multipleOf with a fraction (kept apart from <see cref="Numbers"/>, whose random instances must satisfy it).</summary>
+    internal const string Priced = """{"type":"object","properties":{"priced":{"enum":[1.5,2.25,3],"multipleOf":0.1}}}""";
 
     /// <summary>Tuples in both spellings, and a reference wrapped in allOf as schema generators write it.</summary>
     internal const string Tuples = """
@@ -159,11 +166,13 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":0,"five":-10,"even":4,"m":6}""" },
         { Numbers, """{"p":0,"five":20,"even":-0,"m":3}""" },
         { Numbers, """{"p":0,"five":0,"even":123456789012}""" },
-        { Numbers, """{"p":0,"cents":12.5,"tenths":-1.5,"rate":0.001,"whole":-4,"priced":1.5}""" },
-        { Numbers, """{"p":0,"cents":1000.00,"tenths":2,"rate":0.019,"whole":3,"priced":3}""" },
-        { Numbers, """{"p":0,"cents":0,"tenths":0.0,"rate":0.010}""" },
-        { Numbers, """{"p":0,"quarter":0.75,"shoe":7.5,"fifths":-10}""" },
-        { Numbers, """{"p":0,"quarter":-1.00,"shoe":50.0,"fifths":0}""" },
+        { Steps, """{"cents":12.5,"tenths":-1.5,"rate":0.001,"whole":-4}""" },
+        { Steps, """{"cents":1000.00,"tenths":2,"rate":0.019,"whole":3}""" },
+        { Priced, """{"priced":1.5}""" },
+        { Priced, """{"priced":3}""" },
+        { Steps, """{"cents":0,"tenths":0.0,"rate":0.010}""" },
+        { Steps, """{"quarter":0.75,"shoe":7.5,"fifths":-10}""" },
+        { Steps, """{"quarter":-1.00,"shoe":50.0,"fifths":0}""" },
         { PydanticDecimal, """{"price":"12.50"}""" },
         { Sets, """{"tags":["a","b","\u0063","dé"],"ids":[1,-1,0,10,-10],"days":["Tue","Mon"],"flags":[true,null,false],"mixed":["1",1,"a"],"list":["x","x"]}""" },
         { Sets, """{"ids":[-0],"days":["Wed"],"flags":[],"tags":[]}""" },
@@ -285,21 +294,21 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"even":2.0}""", """{"even":2""" },                              // a whole step: written as an integer
         { Numbers, """{"m":7}""", """{"m":""" },                                       // enum values that are no multiple are dropped
         { Numbers, """{"m":9.0}""", """{"m":""" },
-        { Numbers, """{"cents":3.999}""", """{"cents":3.99""" },                       // multipleOf 0.01: two decimals at most
-        { Numbers, """{"cents":1000.01}""", """{"cents":1000.0""" },                   // past the maximum on the cents grid
-        { Numbers, """{"cents":-1}""", """{"cents":-""" },                              // below the minimum: only -0 is not
-        { Numbers, """{"tenths":1e1}""", """{"tenths":1""" },                          // no exponent under a fractional step
-        { Numbers, """{"tenths":0.25}""", """{"tenths":0.2""" },
-        { Numbers, """{"rate":0.0005}""", """{"rate":0.00""" },                        // exclusive minimum 0.0005: 0.001 is the least
-        { Numbers, """{"rate":0.02}""", """{"rate":0.0""" },                           // exclusive maximum
-        { Numbers, """{"whole":1.5}""", """{"whole":1""" },                            // an integer, every one a multiple of 0.5
-        { Numbers, """{"priced":2.25}""", """{"priced":""" },                          // an enum value with too many decimals is dropped
-        { Numbers, """{"quarter":0.3}""", """{"quarter":0.""" },                       // 0.3x: no multiple of 0.25 from 0.30 to 0.39
-        { Numbers, """{"quarter":0.255}""", """{"quarter":0.25""" },                   // two decimals at most
-        { Numbers, """{"quarter":0.2}""", """{"quarter":0.2""" },                      // 0.25 would be; 0.2 is not
-        { Numbers, """{"shoe":7.25}""", """{"shoe":7.""" },                           // one decimal at most: 7.2 is no multiple of 2.5
-        { Numbers, """{"shoe":52.5}""", """{"shoe":5""" },                             // 52 to 52.9 and 520 on: past the maximum
-        { Numbers, """{"fifths":7}""", """{"fifths":7""" },                             // integers: the multiples of 5
+        { Steps,   """{"cents":3.999}""", """{"cents":3.99""" },                       // multipleOf 0.01: two decimals at most
+        { Steps,   """{"cents":1000.01}""", """{"cents":1000.0""" },                   // past the maximum on the cents grid
+        { Steps,   """{"cents":-1}""", """{"cents":-""" },                              // below the minimum: only -0 is not
+        { Steps,   """{"tenths":1e1}""", """{"tenths":1""" },                          // no exponent under a fractional step
+        { Steps,   """{"tenths":0.25}""", """{"tenths":0.2""" },
+        { Steps,   """{"rate":0.0005}""", """{"rate":0.00""" },                        // exclusive minimum 0.0005: 0.001 is the least
+        { Steps,   """{"rate":0.02}""", """{"rate":0.0""" },                           // exclusive maximum
+        { Steps,   """{"whole":1.5}""", """{"whole":1""" },                            // an integer, every one a multiple of 0.5
+        { Priced, """{"priced":2.25}""", """{"priced":""" },                           // an enum value with too many decimals is dropped
+        { Steps,   """{"quarter":0.3}""", """{"quarter":0.""" },                       // 0.3x: no multiple of 0.25 from 0.30 to 0.39
+        { Steps,   """{"quarter":0.255}""", """{"quarter":0.25""" },                   // two decimals at most
+        { Steps,   """{"quarter":0.2}""", """{"quarter":0.2""" },                      // 0.25 would be; 0.2 is not
+        { Steps,   """{"shoe":7.25}""", """{"shoe":7.""" },                           // one decimal at most: 7.2 is no multiple of 2.5
+        { Steps,   """{"shoe":52.5}""", """{"shoe":5""" },                             // 52 to 52.9 and 520 on: past the maximum
+        { Steps,   """{"fifths":7}""", """{"fifths":7""" },                             // integers: the multiples of 5
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
         { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
         { Sets, """{"tags":["ab","\u0061b"]}""", """{"tags":["ab","\u0061b""" },       // however it is escaped
@@ -382,12 +391,13 @@ public class JsonSchemaPrefixTests
     [InlineData("Recursive")]
     [InlineData("Patterned")]
     [InlineData("Numbers")]
+    [InlineData("Steps")]
     [InlineData("Tuples")]
     [InlineData("Unions")]
     [InlineData("Sets")]
     public void RandomMutationsOfRandomInstances_AgreeWithTheOracle(string name)
     {
-        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Tuples" => Tuples, "Unions" => Unions, "Sets" => Sets, _ => Recursive };
+        string schemaText = name switch { "Weather" => Weather, "Bounded" => Bounded, "Patterned" => Patterned, "Numbers" => Numbers, "Steps" => Steps, "Tuples" => Tuples, "Unions" => Unions, "Sets" => Sets, _ => Recursive };
         using var schemaDocument = JsonDocument.Parse(schemaText);
         var root = CompiledJsonSchema.Parse(schemaText).Root;
         int seed = Environment.TickCount;
