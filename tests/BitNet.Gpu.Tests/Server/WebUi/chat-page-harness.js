@@ -60,6 +60,9 @@ async function main() {
     if (waited > 60000) throw new Error("the answer did not finish in 60 s");
     await new Promise((r) => setTimeout(r, 20));
   }
+  // The model's name comes from its own requests (/health, then /v1/models), which a busy machine may answer after the
+  // reply: wait for it too.
+  for (let waited = 0; $("model").textContent === "" && waited < 10000; waited += 20) await new Promise((r) => setTimeout(r, 20));
   const shown = $("log").children.map((m) => ({ className: m.className, role: m.children[0].textContent, text: m.children[1].textContent }));
   console.log(JSON.stringify({ model: $("model").textContent, messages: shown, footer: $("footer").textContent, sendDisabled: $("send").disabled }));
 }
