@@ -64,7 +64,7 @@ internal struct DecimalReader
     public readonly bool EndsWithin(DecimalBounds bounds)
     {
         decimal value = _negative ? -_magnitude : _magnitude;
-        return value >= bounds.Low && value <= bounds.High && _magnitude % bounds.MultipleStep == 0;
+        return value >= bounds.Low && value <= bounds.High && (bounds.GridMultiple == 1 || GridUnits(_magnitude, bounds) % bounds.GridMultiple == 0);
     }
 
     bool Digit(byte b, DecimalBounds bounds)
@@ -110,9 +110,13 @@ internal struct DecimalReader
         decimal from = Math.Max(first, low), to = Math.Min(last, high);
         if (from > to) return false;
         if (bounds.GridMultiple == 1) return true;
-        decimal multiple = bounds.MultipleStep;
-        return Math.Ceiling(from / multiple) * multiple <= to; // exact: every value here is a whole number of grid steps
+        Int128 lowUnits = GridUnits(from, bounds), highUnits = GridUnits(to, bounds);
+        Int128 firstMultiple = (lowUnits + bounds.GridMultiple - 1) / bounds.GridMultiple * bounds.GridMultiple; // lowUnits ≥ 0: magnitudes
+        return firstMultiple <= highUnits;
     }
+
+    /// <summary>A value on the bounds' grid as a whole number of grid steps (below 10^28: exact in decimal and in Int128).</summary>
+    static Int128 GridUnits(decimal value, DecimalBounds bounds) => (Int128)(value / bounds.Step);
 
     static decimal Pow10(int k)
     {

@@ -52,10 +52,12 @@ internal sealed partial class JsonSchemaCompiler
         if ((node.Types & (JsonTypes.Number | JsonTypes.Integer)) == 0) return; // it constrains numbers only
         if (!number.TryGetDecimal(out decimal step) || step > long.MaxValue)
             throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (past 2^63)");
+        if (step == 0) // so small that decimal reads it as 0 (1e-30)
+            throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (more than {DecimalReader.MaxFractionDigits} decimals)");
         if (step != decimal.Floor(step))
         {
             var (places, multiple) = FractionStep(step)
-                ?? throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (more than {DecimalReader.MaxFractionDigits} decimals)");
+                ?? throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (more than {DecimalReader.MaxFractionDigits} decimals, or too large to hold)");
             if ((node.Types & JsonTypes.Number) != 0)
             {
                 (node.DecimalPlaces, node.DecimalMultiple) = (places, multiple);
@@ -116,29 +118,34 @@ internal sealed partial class JsonSchemaCompiler
 
     /// <summary>
     /// Bounds on a number that may have a fraction, moved onto the grid <see cref="DecimalReader"/> writes (9 decimals,
-    /// or the node's fewer): the smallest and largest numbers on it within them.
+    /// or the node's fewer) and, with a multipleOf, onto its multiples: the smallest and largest such numbers within them.
+    /// Counted in whole grid steps (below 10^28, exact in Int128), so a step such as 3·10^−9 stays exact at 10^18.
     /// </summary>
     static void ReadDecimalBounds(JsonSchemaNode node, Dictionary<string, JsonElement> bounds, string pointer)
     {
-        decimal step = DecimalReader.GridStep(node.DecimalPlaces) * node.DecimalMultiple; // bounds move onto the step's multiples
-        decimal largest = Math.Floor(DecimalReader.Largest / step) * step;
-        decimal low = -largest, high = largest;
+        decimal grid = DecimalReader.GridStep(node.DecimalPlaces);
+        long multiple = node.DecimalMultiple;
+        Int128 largest = FloorDivide((Int128)(DecimalReader.Largest / grid), multiple) * multiple;
+        Int128 low = -largest, high = largest;
         foreach (var (keyword, value) in bounds)
         {
-            decimal steps = ReadDecimal(value) / step;
+            decimal steps = ReadDecimal(value) / grid; // a power of ten: exact
             switch (keyword)
             {
-                case "minimum": low = Math.Max(low, Math.Ceiling(steps) * step); break;
-                case "exclusiveMinimum": low = Math.Max(low, (Math.Floor(steps) + 1) * step); break;
-                case "maximum": high = Math.Min(high, Math.Floor(steps) * step); break;
-                default: high = Math.Min(high, (Math.Ceiling(steps) - 1) * step); break;
+                case "minimum": low = Int128.Max(low, CeilingToMultiple((Int128)Math.Ceiling(steps), multiple)); break;
+                case "exclusiveMinimum": low = Int128.Max(low, CeilingToMultiple((Int128)Math.Floor(steps) + 1, multiple)); break;
+                case "maximum": high = Int128.Min(high, FloorDivide((Int128)Math.Floor(steps), multiple) * multiple); break;
+                default: high = Int128.Min(high, FloorDivide((Int128)Math.Ceiling(steps) - 1, multiple) * multiple); break;
             }
         }
         if (low > high)
             throw new NotSupportedException($"JSON schema at {Readable(pointer)}: \"minimum\" and \"maximum\" (or their exclusive forms) leave no number of at most " +
-                $"{DecimalReader.MaxIntegerDigits} integer digits and {node.DecimalPlaces} decimals{(node.DecimalMultiple > 1 ? ", a multiple of multipleOf," : "")} between them");
-        node.DecimalBounds = new DecimalBounds(low, high, node.DecimalPlaces, node.DecimalMultiple);
+                $"{DecimalReader.MaxIntegerDigits} integer digits and {node.DecimalPlaces} decimals{(multiple > 1 ? ", a multiple of multipleOf," : "")} between them");
+        node.DecimalBounds = new DecimalBounds((decimal)low * grid, (decimal)high * grid, node.DecimalPlaces, multiple);
     }
+
+    /// <summary>The least multiple of <paramref name="step"/> at or above <paramref name="value"/>.</summary>
+    static Int128 CeilingToMultiple(Int128 value, long step) => -FloorDivide(-value, step) * step;
 
     /// <summary>
     /// A bound as a decimal, within ±10^19 (past the numbers written, so a bound past it acts as that); one between 0

@@ -81,6 +81,9 @@ public class JsonSchemaPrefixTests
          "fifths":{"type":"integer","multipleOf":2.5,"examples":[5,-10]}}}
         """;
 
+    /// <summary>A step that is no power of ten at 10^18, where one number of 28 digits is the only multiple in the bounds.</summary>
+    internal const string Huge = """{"properties":{"huge":{"type":"number","multipleOf":0.000000003,"minimum":9000000000000000000.000000001,"maximum":9000000000000000000.000000004}}}""";
+
     /// <summary>Enum values held to a multipleOf with a fraction (kept apart from <see cref="Numbers"/>, whose random instances must satisfy it).</summary>
     internal const string Priced = """{"type":"object","properties":{"priced":{"enum":[1.5,2.25,3],"multipleOf":0.1}}}""";
 
@@ -168,6 +171,7 @@ public class JsonSchemaPrefixTests
         { Numbers, """{"p":0,"five":0,"even":123456789012}""" },
         { Steps, """{"cents":12.5,"tenths":-1.5,"rate":0.001,"whole":-4}""" },
         { Steps, """{"cents":1000.00,"tenths":2,"rate":0.019,"whole":3}""" },
+        { Huge, """{"huge":9000000000000000000.000000003}""" },
         { Priced, """{"priced":1.5}""" },
         { Priced, """{"priced":3}""" },
         { Steps, """{"cents":0,"tenths":0.0,"rate":0.010}""" },
@@ -308,6 +312,8 @@ public class JsonSchemaPrefixTests
         { Steps,   """{"quarter":0.2}""", """{"quarter":0.2""" },                      // 0.25 would be; 0.2 is not
         { Steps,   """{"shoe":7.25}""", """{"shoe":7.""" },                           // one decimal at most: 7.2 is no multiple of 2.5
         { Steps,   """{"shoe":52.5}""", """{"shoe":5""" },                             // 52 to 52.9 and 520 on: past the maximum
+        { Huge, """{"huge":9000000000000000000.000000001}""", """{"huge":9000000000000000000.00000000""" }, // of 3e-9 only ...003: exact in 28 digits
+        { Huge, """{"huge":9000000000000000000.000000004}""", """{"huge":9000000000000000000.00000000""" },
         { Steps,   """{"fifths":7}""", """{"fifths":7""" },                             // integers: the multiples of 5
         { PydanticDecimal, """{"price":"-."}""", """{"price":"-.""" },              // the lookahead: not signs and points alone
         { Sets, """{"tags":["a","a"]}""", """{"tags":["a","a""" },                   // a duplicate string, refused at its closing quote
