@@ -110,9 +110,7 @@ internal struct DecimalReader
         decimal from = Math.Max(first, low), to = Math.Min(last, high);
         if (from > to) return false;
         if (bounds.GridMultiple == 1) return true;
-        Int128 lowUnits = GridUnits(from, bounds), highUnits = GridUnits(to, bounds);
-        Int128 firstMultiple = (lowUnits + bounds.GridMultiple - 1) / bounds.GridMultiple * bounds.GridMultiple; // lowUnits ≥ 0: magnitudes
-        return firstMultiple <= highUnits;
+        return JsonSchemaCompiler.HasMultiple(GridUnits(from, bounds), GridUnits(to, bounds), bounds.GridMultiple);
     }
 
     /// <summary>A value on the bounds' grid as a whole number of grid steps (below 10^28: exact in decimal and in Int128).</summary>

@@ -64,7 +64,7 @@ internal sealed partial class JsonSchemaCompiler
                 return;
             }
             if (1 % step == 0) return; // an integer node and a step that divides 1 (0.5, 0.25): every integer is a multiple
-            step = LeastWholeMultiple(step);  // 2.5: the integers that are multiples of it are those of 5
+            step = LeastWholeMultiple(places, multiple);  // 2.5: the integers that are multiples of it are those of 5
             if (step > long.MaxValue) throw Unsupported(pointer, "multipleOf", $"of {number.GetRawText()} (whose least whole multiple is past 2^63)");
         }
         node.Types = (node.Types & ~JsonTypes.Number) | JsonTypes.Integer;
@@ -82,10 +82,10 @@ internal sealed partial class JsonSchemaCompiler
         return null;
     }
 
-    /// <summary>The least integer that is a multiple of <paramref name="step"/> (a fraction a · 10^−k): a / gcd(a, 10^k).</summary>
-    static decimal LeastWholeMultiple(decimal step)
+    /// <summary>The least integer that is a multiple of a · 10^−k (<paramref name="multiple"/> steps of <paramref name="places"/>
+    /// decimals): a / gcd(a, 10^k).</summary>
+    static decimal LeastWholeMultiple(int places, long multiple)
     {
-        var (places, multiple) = FractionStep(step)!.Value;
         long scale = (long)(1 / DecimalReader.GridStep(places));
         return multiple / (decimal)long.CreateChecked(System.Numerics.BigInteger.GreatestCommonDivisor(multiple, scale));
     }

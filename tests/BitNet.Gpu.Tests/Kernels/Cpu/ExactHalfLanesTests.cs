@@ -24,46 +24,40 @@ public class ExactHalfLanesTests
     public void Vector512_EveryFiniteHalf_InBothLanes()
     {
         Skip.IfNot(Vector512.IsHardwareAccelerated, "no 512-bit vectors on this CPU");
-        var halves = FiniteHalfBits();
-        for (int i = 0; i < halves.Length; i += 16)
-        {
-            var lanes = new int[16];
-            var swapped = new int[16];
-            for (int j = 0; j < 16; j++)
-            {
-                ushort h = halves[(i + j) % halves.Length], other = halves[(i + 7 * j + 1) % halves.Length]; // the other lane holds any half
-                lanes[j] = h | (other << 16);
-                swapped[j] = other | (h << 16);
-            }
-            var evenValues = ExactHalfLanes.Even(Vector512.Create(lanes));
-            var oddValues = ExactHalfLanes.Odd(Vector512.Create(swapped));
-            for (int j = 0; j < 16; j++)
-            {
-                ushort h = halves[(i + j) % halves.Length];
-                AssertExact(h, evenValues[j], "even");
-                AssertExact(h, oddValues[j], "odd");
-            }
-        }
+        AssertEveryFiniteHalf(Vector512<int>.Count,
+            lanes => Values(ExactHalfLanes.Even(Vector512.Create(lanes))), lanes => Values(ExactHalfLanes.Odd(Vector512.Create(lanes))));
     }
 
     [SkippableFact]
     public void Vector256_EveryFiniteHalf_InBothLanes()
     {
         Skip.IfNot(Vector256.IsHardwareAccelerated, "no 256-bit vectors on this CPU");
+        AssertEveryFiniteHalf(Vector256<int>.Count,
+            lanes => Values(ExactHalfLanes.Even(Vector256.Create(lanes))), lanes => Values(ExactHalfLanes.Odd(Vector256.Create(lanes))));
+    }
+
+    static float[] Values(Vector512<float> v) { var values = new float[Vector512<float>.Count]; v.CopyTo(values); return values; }
+
+    static float[] Values(Vector256<float> v) { var values = new float[Vector256<float>.Count]; v.CopyTo(values); return values; }
+
+    /// <summary>Every finite half through <paramref name="even"/> (in the low 16 bits of its lane) and <paramref name="odd"/>
+    /// (in the high 16), the other half of each lane holding any half.</summary>
+    static void AssertEveryFiniteHalf(int count, Func<int[], float[]> even, Func<int[], float[]> odd)
+    {
         var halves = FiniteHalfBits();
-        for (int i = 0; i < halves.Length; i += 8)
+        for (int i = 0; i < halves.Length; i += count)
         {
-            var lanes = new int[8];
-            var swapped = new int[8];
-            for (int j = 0; j < 8; j++)
+            var lanes = new int[count];
+            var swapped = new int[count];
+            for (int j = 0; j < count; j++)
             {
                 ushort h = halves[(i + j) % halves.Length], other = halves[(i + 7 * j + 1) % halves.Length];
                 lanes[j] = h | (other << 16);
                 swapped[j] = other | (h << 16);
             }
-            var evenValues = ExactHalfLanes.Even(Vector256.Create(lanes));
-            var oddValues = ExactHalfLanes.Odd(Vector256.Create(swapped));
-            for (int j = 0; j < 8; j++)
+            var evenValues = even(lanes);
+            var oddValues = odd(swapped);
+            for (int j = 0; j < count; j++)
             {
                 ushort h = halves[(i + j) % halves.Length];
                 AssertExact(h, evenValues[j], "even");
