@@ -12,6 +12,10 @@ public sealed record TokenLogprob(int Token, float Logprob, IReadOnlyList<TokenC
 {
     /// <summary>The most alternatives a step reports (OpenAI's top_logprobs limit).</summary>
     public const int MaxTop = 20;
+
+    /// <summary>The token's place in the step's vocabulary by logit: 1 + the tokens with a higher logit (so 1 for the most
+    /// likely, tied tokens sharing a place, as vLLM's rank counts); 0 where there is no step (a prompt's first token).</summary>
+    public int Rank { get; init; }
 }
 
 /// <summary>One candidate token of a step and its log-probability.</summary>

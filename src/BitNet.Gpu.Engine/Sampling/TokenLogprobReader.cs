@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace BitNet.Gpu.Engine.Sampling;
 
 /// <summary>
@@ -36,6 +38,19 @@ internal sealed class TokenLogprobReader
                 top[i] = new TokenChoice(candidate, logits[candidate] - max - logTotal);
             }
         }
-        return new TokenLogprob(token, logits[token] - max - logTotal, top);
+        return new TokenLogprob(token, logits[token] - max - logTotal, top) { Rank = 1 + CountAbove(logits, logits[token]) };
+    }
+
+    /// <summary>How many logits are greater than <paramref name="value"/>.</summary>
+    static int CountAbove(ReadOnlySpan<float> logits, float value)
+    {
+        var threshold = new Vector<float>(value);
+        var counts = Vector<int>.Zero;
+        int i = 0;
+        for (; i + Vector<float>.Count <= logits.Length; i += Vector<float>.Count)
+            counts -= Vector.GreaterThan(new Vector<float>(logits[i..]), threshold); // a true lane is -1
+        int count = Vector.Sum(counts);
+        for (; i < logits.Length; i++) if (logits[i] > value) count++;
+        return count;
     }
 }

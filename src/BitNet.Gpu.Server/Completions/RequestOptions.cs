@@ -37,13 +37,14 @@ internal static class RequestOptions
     /// <summary>
     /// Reads the options; <paramref name="maxTokens"/> is the request's limit field (max_completion_tokens or max_tokens,
     /// named by <paramref name="maxTokensField"/>), bounded by the context; <paramref name="logprobs"/> comes checked from
-    /// <see cref="LogprobFields"/>; <paramref name="echo"/> asks for the prompt's log-probabilities (and lets the limit be 0);
+    /// <see cref="LogprobFields"/>; <paramref name="promptTop"/> asks for the prompt's log-probabilities with that many of each
+    /// position's most likely tokens (and lets the limit be 0; the run lists the larger of the two counts everywhere);
     /// <paramref name="schemaField"/> is the field a schema that cannot be held is reported as.
     /// </summary>
     public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
-                                         (bool Logprobs, int Top) logprobs = default, bool echo = false, string schemaField = "response_format")
+                                         (bool Logprobs, int Top) logprobs = default, int? promptTop = null, string schemaField = "response_format")
     {
-        int least = echo ? 0 : 1;
+        int least = promptTop is null ? 1 : 0;
         if (maxTokens is int max && (max < least || max > model.ContextLength))
             throw ApiException.BadRequest($"{maxTokensField} must be between {least} and the context length {model.ContextLength}, got {max}", maxTokensField);
 
@@ -64,8 +65,8 @@ internal static class RequestOptions
             JsonObject = JsonMode(fields.ResponseFormat),
             JsonSchema = JsonSchema(fields.ResponseFormat),
             Logprobs = logprobs.Logprobs,
-            TopLogprobs = logprobs.Top,
-            PromptLogprobs = echo,
+            TopLogprobs = Math.Max(logprobs.Top, promptTop ?? 0),
+            PromptLogprobs = promptTop is not null,
         };
         try
         {

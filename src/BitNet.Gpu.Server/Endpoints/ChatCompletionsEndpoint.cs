@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace BitNet.Gpu.Server.Endpoints;
 
-/// <summary>POST /v1/chat/completions: OpenAI's chat completion, whole or streamed, through the model's chat template.</summary>
+/// <summary>
+/// POST /v1/chat/completions: OpenAI's chat completion, whole or streamed, through the model's chat template. vLLM's
+/// prompt_logprobs scores the rendered prompt's tokens (template included) into the answer's prompt_logprobs.
+/// </summary>
 internal sealed class ChatCompletionsEndpoint(ModelHost host)
 {
     public const string Path = "/v1/chat/completions";
@@ -14,7 +17,8 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
     {
         var request = await JsonBody.ReadAsync(context, ServerJsonContext.Web.ChatCompletionRequest);
         var model = host.Require();
-        var (prompt, options, n, tools) = Read(model, request);
+        var (prompt, options, n, tools, promptTop) = Read(model, request);
+        int top = request.TopLogprobs ?? 0;
         var choices = CompletionStarter.Start(model, prompt, options, n, "messages", context.RequestAborted);
 
         string id = $"chatcmpl-{Guid.NewGuid():N}";
@@ -28,7 +32,7 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
                 ServerJsonContext.Web.ChatCompletionChunk,
                 First: choice => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta("assistant", ""), null)]),
                 Piece: (choice, piece) => readers is null
-                    ? new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, piece.Text), null, options.Logprobs ? ChatLogprobs.Of(piece.Tokens) : null)])
+                    ? new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, piece.Text), null, options.Logprobs ? ChatLogprobs.Of(LogprobFields.Cut(piece.Tokens, top)) : null)])
                     : Delta(readers[choice].Read(piece.Text)) is { } delta ? new(id, created, name, [new ChatChunkChoice(choice, delta, null)]) : null,
                 Last: (choice, finish) => new(id, created, name, [new ChatChunkChoice(choice, new ChatDelta(null, null), readers is null ? finish : Finish(readers[choice].Finish(), finish))]),
                 Usage: usage => new(id, created, name, [], usage));
@@ -36,13 +40,14 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
             return;
         }
         var collected = await CompletionOutput.CollectAsync(choices, context.RequestAborted);
-        var answer = new ChatCompletion(id, created, name, [.. collected.Select(Choice)], Usage.Of([.. collected.Select(c => c.Stats)]));
+        var answer = new ChatCompletion(id, created, name, [.. collected.Select(Choice)], Usage.Of([.. collected.Select(c => c.Stats)]),
+                                        promptTop is int count ? PromptLogprobs.Of(collected[0].PromptTokens!, count) : null); // one prompt for every choice
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.ChatCompletion);
 
         ChatChoice Choice(CompletionOutput.CollectedChoice choice, int index)
         {
             var (message, finish) = Answer(choice, tools);
-            return new ChatChoice(index, message, finish, options.Logprobs ? ChatLogprobs.Of(choice.Tokens) : null);
+            return new ChatChoice(index, message, finish, options.Logprobs ? ChatLogprobs.Of(LogprobFields.Cut(choice.Tokens, top)) : null);
         }
     }
 
@@ -83,21 +88,22 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
     }
 
     /// <summary>
-    /// The request's prompt tokens, options, number of choices and tool-call format (null without tools), every field
-    /// checked (a bad one is a 400 naming it).
+    /// The request's prompt tokens, options, number of choices, tool-call format (null without tools) and prompt_logprobs
+    /// count (null when not asked for), every field checked (a bad one is a 400 naming it).
     /// </summary>
-    internal static (int[] Prompt, CompletionOptions Options, int Choices, ToolCallFormat? Tools) Read(BitNetModel model, ChatCompletionRequest request)
+    internal static (int[] Prompt, CompletionOptions Options, int Choices, ToolCallFormat? Tools, int? PromptTop) Read(BitNetModel model, ChatCompletionRequest request)
     {
         var tools = ChatToolFields.Read(request);
         var prompt = ChatPrompt.Render(model, request.Messages, tools);
         string limitField = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var logprobs = LogprobFields.OfChat(request.Logprobs, request.TopLogprobs);
-        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs);
+        int? promptTop = LogprobFields.OfPrompt(request.PromptLogprobs, request.Stream == true);
+        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs, promptTop);
         if (tools is not null)
         {
             if (options.JsonObject) throw ApiException.BadRequest("response_format json_object or json_schema cannot be combined with tools: the answer's format is the tool-call format", "response_format");
             options = options with { JsonSchema = tools.Schema };
         }
-        return (prompt, options, RequestOptions.Choices(request.N), tools);
+        return (prompt, options, RequestOptions.Choices(request.N), tools, promptTop);
     }
 }

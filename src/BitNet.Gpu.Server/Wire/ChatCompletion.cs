@@ -8,7 +8,8 @@ internal sealed record ChatCompletion(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoice> Choices,
-    [property: JsonPropertyName("usage")] Usage Usage)
+    [property: JsonPropertyName("usage")] Usage Usage,
+    [property: JsonPropertyName("prompt_logprobs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<Dictionary<string, PromptTokenLogprob>?>? PromptLogprobs = null)
 {
     [JsonPropertyName("object")] public string Object => "chat.completion";
 }

@@ -10,6 +10,8 @@ internal sealed class CompletionRequest : SamplingFields
     [JsonPropertyName("prompt")] public JsonElement? Prompt { get; set; }
     /// <summary>Return each generated token's log-probability with this many of the step's most likely tokens (0 to 20).</summary>
     [JsonPropertyName("logprobs")] public int? Logprobs { get; set; }
-    /// <summary>Return the prompt before the completion: not supported (a 400), rather than ignored.</summary>
+    /// <summary>Return the prompt before the completion (and with logprobs, its tokens' log-probabilities first).</summary>
     [JsonPropertyName("echo")] public bool? Echo { get; set; }
+    /// <summary>vLLM's: each prompt token's log-probability, with this many of each position's most likely tokens (0 to 20).</summary>
+    [JsonPropertyName("prompt_logprobs")] public int? PromptLogprobs { get; set; }
 }

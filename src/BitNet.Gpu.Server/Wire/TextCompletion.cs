@@ -21,4 +21,5 @@ internal sealed record TextChoice(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("finish_reason")] string? FinishReason,
-    [property: JsonPropertyName("logprobs")] TextLogprobs? Logprobs = null);
+    [property: JsonPropertyName("logprobs")] TextLogprobs? Logprobs = null,
+    [property: JsonPropertyName("prompt_logprobs"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<Dictionary<string, PromptTokenLogprob>?>? PromptLogprobs = null);

@@ -18,16 +18,20 @@ namespace BitNet.Gpu;
 /// <param name="Top">The step's most likely tokens; empty for those alternatives themselves.</param>
 public sealed record CompletionToken(int Id, string Text, byte[] Bytes, float Logprob, IReadOnlyList<CompletionToken> Top)
 {
+    /// <summary>The token's place among the step's tokens by likelihood: 1 + the tokens more likely than it (tied tokens
+    /// share a place); an alternative in <see cref="Top"/> has its place in that list. 0 for a prompt's first token.</summary>
+    public int Rank { get; init; }
+
     internal static CompletionToken Of(TokenLogprob logprob, Tokenizer tokenizer)
     {
         var top = new CompletionToken[logprob.Top.Count];
-        for (int i = 0; i < top.Length; i++) top[i] = Of(logprob.Top[i].Token, logprob.Top[i].Logprob, [], tokenizer);
-        return Of(logprob.Token, logprob.Logprob, top, tokenizer);
+        for (int i = 0; i < top.Length; i++) top[i] = Of(logprob.Top[i].Token, logprob.Top[i].Logprob, [], i + 1, tokenizer);
+        return Of(logprob.Token, logprob.Logprob, top, logprob.Rank, tokenizer);
     }
 
-    static CompletionToken Of(int id, float logprob, IReadOnlyList<CompletionToken> top, Tokenizer tokenizer)
+    static CompletionToken Of(int id, float logprob, IReadOnlyList<CompletionToken> top, int rank, Tokenizer tokenizer)
     {
         byte[] bytes = tokenizer.TokenBytes(id).ToArray();
-        return new CompletionToken(id, Encoding.UTF8.GetString(bytes), bytes, logprob, top);
+        return new CompletionToken(id, Encoding.UTF8.GetString(bytes), bytes, logprob, top) { Rank = rank };
     }
 }

@@ -379,6 +379,64 @@ public class OpenAiClientTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task PromptLogprobs_ListEachPromptPositionAsVllmDoes_OnCompletionsAndChat()
+    {
+        var model = fixture.Server.Model!;
+        int[] ids = model.TokenizePrompt("The state of the Union is strong");
+        var stream = model.StartCompletion(ids, new CompletionOptions { Temperature = 0, MaxTokens = 1, PromptLogprobs = true, TopLogprobs = 3 });
+        IReadOnlyList<CompletionToken>? scored = null;
+        await foreach (var piece in stream.ReadPiecesAsync()) scored ??= piece.PromptTokens;
+
+        // Completions: prompt_logprobs 3 beside logprobs 1 (the generated token's list stays at one alternative).
+        var choice = (await fixture.Client.PostAsync("/v1/completions",
+            $$"""{"prompt": [{{string.Join(",", ids)}}], "max_tokens": 1, "temperature": 0, "logprobs": 1, "prompt_logprobs": 3}""")).Json.GetProperty("choices")[0];
+        Assert.Single(choice.GetProperty("logprobs").GetProperty("top_logprobs")[0].EnumerateObject());
+        AssertPromptLogprobs(choice.GetProperty("prompt_logprobs"), ids, scored!, top: 3);
+        Assert.DoesNotContain("state of the Union", choice.GetProperty("text").GetString()); // no echo: the text is the answer alone
+
+        // Chat: the rendered prompt (template included) is scored once, at the top level, whatever n is.
+        int[] chat = model.RenderChat([("user", "Hello")]);
+        var whole = (await fixture.Client.PostAsync("/v1/chat/completions",
+            """{"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 2, "n": 2, "prompt_logprobs": 0}""")).Json;
+        var entries = whole.GetProperty("prompt_logprobs");
+        Assert.Equal(chat.Length, entries.GetArrayLength());
+        Assert.Equal(chat.Length, whole.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        for (int i = 1; i < chat.Length; i++)
+        {
+            var only = Assert.Single(entries[i].EnumerateObject()); // 0 alternatives: the prompt's own token alone
+            Assert.Equal(chat[i].ToString(), only.Name);
+            Assert.True(only.Value.GetProperty("rank").GetInt32() >= 1);
+        }
+        Assert.False(whole.GetProperty("choices")[0].TryGetProperty("prompt_logprobs", out _));
+    }
+
+    /// <summary>Null first; then per position the prompt's own token (its logprob as the library scores it, its rank:
+    /// 1 + the alternatives listed above it when it is not among them) and the position's <paramref name="top"/> most likely tokens, ranked 1, 2, ….</summary>
+    static void AssertPromptLogprobs(System.Text.Json.JsonElement entries, int[] ids, IReadOnlyList<CompletionToken> scored, int top)
+    {
+        Assert.Equal(ids.Length, entries.GetArrayLength());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, entries[0].ValueKind);
+        for (int i = 1; i < ids.Length; i++)
+        {
+            var entry = entries[i].EnumerateObject().ToDictionary(p => int.Parse(p.Name), p => p.Value);
+            var own = entry[ids[i]];
+            Assert.Equal(scored[i].Logprob, own.GetProperty("logprob").GetSingle());
+            Assert.Equal(scored[i].Text, own.GetProperty("decoded_token").GetString());
+            int rank = own.GetProperty("rank").GetInt32();
+            var alternatives = scored[i].Top.Take(top).ToArray();
+            Assert.Equal(alternatives.Length + (alternatives.Any(a => a.Id == ids[i]) ? 0 : 1), entry.Count);
+            for (int k = 0; k < alternatives.Length; k++)
+            {
+                if (alternatives[k].Id == ids[i]) continue;
+                Assert.Equal(k + 1, entry[alternatives[k].Id].GetProperty("rank").GetInt32());
+                Assert.Equal(alternatives[k].Logprob, entry[alternatives[k].Id].GetProperty("logprob").GetSingle());
+            }
+            if (!alternatives.Any(a => a.Id == ids[i])) Assert.True(rank > alternatives.Length, $"position {i}: rank {rank} yet not among the {alternatives.Length} most likely");
+            else Assert.Equal(Array.FindIndex(alternatives, a => a.Id == ids[i]) + 1, rank);
+        }
+    }
+
+    [Fact]
     public async Task NChoices_AreSeededCompletionsOfTheirOwn_WholeAndStreamed()
     {
         var model = fixture.Server.Model!;

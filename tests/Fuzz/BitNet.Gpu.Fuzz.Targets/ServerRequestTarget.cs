@@ -55,7 +55,7 @@ static class ServerRequestTarget
     {
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.ChatCompletionRequest);
-        var (prompt, options, _, _) = ChatCompletionsEndpoint.Read(model, request);
+        var (prompt, options, _, _, _) = ChatCompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "messages");
     }
 
@@ -63,7 +63,7 @@ static class ServerRequestTarget
     {
         var model = Model.Value;
         var request = JsonBody.Parse(body, ServerJsonContext.Web.CompletionRequest);
-        var (prompt, options, _) = CompletionsEndpoint.Read(model, request);
+        var (prompt, options, _, _) = CompletionsEndpoint.Read(model, request);
         CompletionStarter.RequireFits(model, prompt, options, "prompt");
     }
 

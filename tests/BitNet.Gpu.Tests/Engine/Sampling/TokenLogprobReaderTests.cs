@@ -42,6 +42,21 @@ public class TokenLogprobReaderTests
         }
     }
 
+    [Theory]
+    [InlineData(128_256, 5)]
+    [InlineData(1001, 6)]
+    [InlineData(3, 7)]
+    public void Rank_IsOnePlusTheTokensWithAHigherLogit_TiesSharingAPlace(int vocab, int seed)
+    {
+        var logits = ReferenceSampler.RandomLogits(vocab, seed, scale: 4f);
+        logits[vocab - 1] = logits[0]; // a tie: both get the same rank
+        var reader = new TokenLogprobReader(0, vocab);
+        foreach (int token in new[] { 0, vocab / 2, vocab - 1, Array.IndexOf(logits, logits.Max()) })
+            Assert.Equal(1 + logits.Count(l => l > logits[token]), reader.Read(logits, token).Rank);
+        Assert.Equal(reader.Read(logits, 0).Rank, reader.Read(logits, vocab - 1).Rank);
+        Assert.Equal(1, reader.Read(logits, Array.IndexOf(logits, logits.Max())).Rank);
+    }
+
     [Fact]
     public void ACertainToken_HasLogprobZero_AndTheOthersMinusInfinityOrFar()
     {
