@@ -8,7 +8,7 @@
 # could not start.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-targets=(gguf safetensors tokenizer-json chat-template tokenizer json-schema server-request)
+targets=(gguf safetensors tokenizer-json chat-template tokenizer json-schema gbnf server-request)
 
 usage() { echo "usage: $0 TARGET|all SECONDS [EXECUTIONS] (targets: ${targets[*]})" >&2; exit 1; }
 (($# == 2 || $# == 3)) || usage

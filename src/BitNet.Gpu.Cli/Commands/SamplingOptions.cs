@@ -26,10 +26,12 @@ public sealed class SamplingOptions
     public Option<bool> Json { get; } = new("--json") { Description = "JSON mode: hold the output to one JSON object, and end it when the object closes" };
     public Option<string> JsonSchema { get; } = new("--json-schema", "-j") { Description = "hold the output to one JSON object that satisfies this JSON Schema (its text); implies --json" };
     public Option<FileInfo> JsonSchemaFile { get; } = new("--json-schema-file", "-jf") { Description = "as --json-schema, the schema read from this file" };
+    public Option<string> Grammar { get; } = new("--grammar") { Description = "hold the output to this GBNF grammar (llama.cpp's notation); generation may end only where its root can" };
+    public Option<FileInfo> GrammarFile { get; } = new("--grammar-file") { Description = "as --grammar, the grammar read from this file" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits, Json, JsonSchema, JsonSchemaFile })
+        foreach (var option in new Option[] { Temperature, TopK, TopP, MinP, RepeatPenalty, FrequencyPenalty, PresencePenalty, PenaltyWindow, Seed, LogitBias, Stop, FullLogits, Json, JsonSchema, JsonSchemaFile, Grammar, GrammarFile })
             command.Options.Add(option);
     }
 
@@ -87,7 +89,29 @@ public sealed class SamplingOptions
         FullLogits = parse.GetValue(FullLogits),
         JsonObject = parse.GetValue(Json),
         JsonSchema = ReadSchema(parse),
+        Grammar = ReadGrammar(parse),
     };
+
+    /// <summary>--grammar or --grammar-file, compiled (so a grammar that cannot be read fails before the model loads).</summary>
+    CompiledGrammar? ReadGrammar(ParseResult parse)
+    {
+        string? text = parse.GetValue(Grammar);
+        var file = parse.GetValue(GrammarFile);
+        if (text is null && file is null) return null;
+        if (text is not null && file is not null) throw new UsageException("--grammar and --grammar-file: give one of them");
+        string option = text is not null ? "--grammar" : $"--grammar-file {file!.FullName}";
+        if (parse.GetValue(Json) || parse.GetValue(JsonSchema) is not null || parse.GetValue(JsonSchemaFile) is not null)
+            throw new UsageException($"{option} cannot be combined with --json or --json-schema: the output is held to one of them");
+        try
+        {
+            text ??= File.ReadAllText(file!.FullName);
+            return CompiledGrammar.Parse(text);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
 
     /// <summary>--json-schema or --json-schema-file, compiled (so a schema that cannot be held fails before the model loads).</summary>
     CompiledJsonSchema? ReadSchema(ParseResult parse)

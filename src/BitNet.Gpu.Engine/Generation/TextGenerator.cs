@@ -39,6 +39,12 @@ public sealed record GenerationRequest
     /// <see cref="CompiledJsonSchema"/> for the keywords held). Implies JSON mode.
     /// </summary>
     public CompiledJsonSchema? JsonSchema { get; init; }
+    /// <summary>
+    /// Text held to a GBNF grammar (see <see cref="CompiledGrammar"/>): tokens that would take the text off it are never
+    /// drawn, the end of generation comes only where its root can end, and generation ends with stop reason "end of
+    /// grammar" once nothing more can follow. Not with JSON mode. The logits are then all computed.
+    /// </summary>
+    public CompiledGrammar? Grammar { get; init; }
 }
 
 /// <summary>

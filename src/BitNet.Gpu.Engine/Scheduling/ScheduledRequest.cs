@@ -22,7 +22,7 @@ internal sealed class ScheduledRequest
     readonly StopStringDetector _stops;
     readonly List<int> _history; // prompt and generated tokens, for the repetition penalties
     readonly List<int> _adjusted = [];
-    readonly JsonConstraint? _json;                   // null unless the request is in JSON mode
+    readonly JsonConstraint? _json;                   // null unless the request is in JSON mode or held to a grammar
     readonly TokenLogprobReader? _logprobs;          // null unless the request asked for log-probabilities
     readonly List<TokenLogprob> _pendingLogprobs = []; // of the tokens since the last piece
     readonly TokenLogprobReader? _promptLogprobs;     // null unless the request asked for the prompt's log-probabilities
@@ -41,6 +41,7 @@ internal sealed class ScheduledRequest
         Request = request;
         if (request.JsonSchema is { } schema) _json = JsonConstraint.ForSchema(tokenizer, schema);
         else if (request.JsonObject) _json = JsonConstraint.ForAnyObject(tokenizer);
+        else if (request.Grammar is { } grammar) _json = JsonConstraint.ForGrammar(tokenizer, grammar);
         _vocabSize = vocabSize;
         if (request.Logprobs is int top) _logprobs = new TokenLogprobReader(top, vocabSize);
         if (request.PromptLogprobs is int promptTop) _promptLogprobs = new TokenLogprobReader(promptTop, vocabSize);
@@ -128,7 +129,7 @@ internal sealed class ScheduledRequest
         var scan = _stops.Push(_decoder.Append(token));
         Write(scan.SafeText);
         if (scan.Stopped) return $"stop string {scan.StopString}";
-        if (_json is { IsComplete: true }) return "end of JSON";
+        if (_json is { IsComplete: true }) return Request.Grammar is not null && Request.JsonSchema is null && !Request.JsonObject ? "end of grammar" : "end of JSON";
         if (Generated == Request.MaxTokens) return "length";
         if (slotLength >= contextLength) return "context full";
         PendingToken = token;

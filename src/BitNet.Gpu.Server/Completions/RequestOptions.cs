@@ -32,6 +32,7 @@ internal static class RequestOptions
         [nameof(CompletionOptions.Seed)] = "seed",
         [nameof(CompletionOptions.LogitBias)] = "logit_bias",
         [nameof(CompletionOptions.JsonSchema)] = "response_format",
+        [nameof(CompletionOptions.Grammar)] = "grammar",
     };
 
     /// <summary>
@@ -39,10 +40,11 @@ internal static class RequestOptions
     /// named by <paramref name="maxTokensField"/>), bounded by the context; <paramref name="logprobs"/> comes checked from
     /// <see cref="LogprobFields"/>; <paramref name="promptTop"/> asks for the prompt's log-probabilities with that many of each
     /// position's most likely tokens (and lets the limit be 0; the run lists the larger of the two counts everywhere);
-    /// <paramref name="schemaField"/> is the field a schema that cannot be held is reported as.
+    /// <paramref name="schemaField"/> is the field a schema that cannot be held is reported as; <paramref name="grammar"/> is
+    /// llama-server's GBNF grammar field (empty: none).
     /// </summary>
     public static CompletionOptions From(SamplingFields fields, BitNetModel model, int? maxTokens, string maxTokensField,
-                                         (bool Logprobs, int Top) logprobs = default, int? promptTop = null, string schemaField = "response_format")
+                                         (bool Logprobs, int Top) logprobs = default, int? promptTop = null, string schemaField = "response_format", string? grammar = null)
     {
         int least = promptTop is null ? 1 : 0;
         if (maxTokens is int max && (max < least || max > model.ContextLength))
@@ -67,6 +69,7 @@ internal static class RequestOptions
             Logprobs = logprobs.Logprobs,
             TopLogprobs = Math.Max(logprobs.Top, promptTop ?? 0),
             PromptLogprobs = promptTop is not null,
+            Grammar = string.IsNullOrEmpty(grammar) ? null : grammar,
         };
         try
         {

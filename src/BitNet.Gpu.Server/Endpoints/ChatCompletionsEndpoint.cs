@@ -98,10 +98,11 @@ internal sealed class ChatCompletionsEndpoint(ModelHost host)
         string limitField = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         var logprobs = LogprobFields.OfChat(request.Logprobs, request.TopLogprobs);
         int? promptTop = LogprobFields.OfPrompt(request.PromptLogprobs, request.Stream == true);
-        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs, promptTop);
+        var options = RequestOptions.From(request, model, request.MaxCompletionTokens ?? request.MaxTokens, limitField, logprobs, promptTop, grammar: request.Grammar);
         if (tools is not null)
         {
             if (options.JsonObject) throw ApiException.BadRequest("response_format json_object or json_schema cannot be combined with tools: the answer's format is the tool-call format", "response_format");
+            if (options.Grammar is not null) throw ApiException.BadRequest("grammar cannot be combined with tools: the answer's format is the tool-call format", "grammar");
             options = options with { JsonSchema = tools.Schema };
         }
         return (prompt, options, RequestOptions.Choices(request.N), tools, promptTop);

@@ -62,6 +62,6 @@ internal sealed class CompletionsEndpoint(ModelHost host)
         int? promptTop = LogprobFields.OfPrompt(request.PromptLogprobs, request.Stream == true);
         // echo scores the prompt too: its tokens' texts are the echoed text, and with logprobs they come first.
         int? scored = request.Echo == true ? Math.Max(logprobs.Top, promptTop ?? 0) : promptTop;
-        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs, scored), RequestOptions.Choices(request.N), promptTop);
+        return (prompt, RequestOptions.From(request, model, request.MaxTokens, "max_tokens", logprobs, scored, grammar: request.Grammar), RequestOptions.Choices(request.N), promptTop);
     }
 }

@@ -50,8 +50,6 @@ internal sealed class NativeCompletionEndpoint(ModelHost host)
     /// <summary>The prompt tokens and options of a /completion request, every field checked (a bad one is a 400 naming it).</summary>
     internal static (int[] Prompt, CompletionOptions Options) Read(BitNetModel model, NativeCompletionRequest request)
     {
-        if (!string.IsNullOrEmpty(request.Grammar))
-            throw ApiException.BadRequest("grammar (GBNF) is not supported; give json_schema for structured output", "grammar");
         if (request.IgnoreEos == true)
             throw ApiException.BadRequest("ignore_eos is not supported: generation ends at the end-of-text token", "ignore_eos");
         if (request.NPredict is < -1 or 0)
@@ -65,7 +63,7 @@ internal sealed class NativeCompletionEndpoint(ModelHost host)
         // As llama-server: a limit past the context's room ends at the full context instead of being refused.
         int? limit = request.NPredict is null or -1 ? null : Math.Max(1, Math.Min(request.NPredict.Value, model.ContextLength - prompt.Length));
         int top = request.NProbs ?? 0;
-        var options = RequestOptions.From(request, model, limit, "n_predict", (top > 0, top), schemaField: "json_schema");
+        var options = RequestOptions.From(request, model, limit, "n_predict", (top > 0, top), schemaField: "json_schema", grammar: request.Grammar);
         return (prompt, options);
     }
 }

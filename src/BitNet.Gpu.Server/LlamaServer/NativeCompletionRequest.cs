@@ -18,7 +18,7 @@ internal sealed class NativeCompletionRequest : SamplingFields
     [JsonPropertyName("n_probs")] public int? NProbs { get; set; }
     /// <summary>A JSON Schema the answer must satisfy (structured output).</summary>
     [JsonPropertyName("json_schema")] public JsonElement? JsonSchemaField { get; set; }
-    /// <summary>A GBNF grammar: not supported (json_schema holds the answer to a schema).</summary>
+    /// <summary>A GBNF grammar the answer is held to (not with json_schema).</summary>
     [JsonPropertyName("grammar")] public string? Grammar { get; set; }
     /// <summary>Keeps generating past the end-of-text token: not supported.</summary>
     [JsonPropertyName("ignore_eos")] public bool? IgnoreEos { get; set; }

@@ -15,6 +15,8 @@ internal sealed class ChatCompletionRequest : SamplingFields
     [JsonPropertyName("top_logprobs")] public int? TopLogprobs { get; set; }
     /// <summary>vLLM's: each prompt token's log-probability, with this many of each position's most likely tokens (0 to 20).</summary>
     [JsonPropertyName("prompt_logprobs")] public int? PromptLogprobs { get; set; }
+    /// <summary>llama-server's: a GBNF grammar the answer is held to.</summary>
+    [JsonPropertyName("grammar")] public string? Grammar { get; set; }
     /// <summary>Functions the model may call (see ToolCallFormat).</summary>
     [JsonPropertyName("tools")] public List<ToolFields?>? Tools { get; set; }
     /// <summary>"auto", "none", "required", or {"type": "function", "function": {"name": ...}}.</summary>

@@ -14,4 +14,6 @@ internal sealed class CompletionRequest : SamplingFields
     [JsonPropertyName("echo")] public bool? Echo { get; set; }
     /// <summary>vLLM's: each prompt token's log-probability, with this many of each position's most likely tokens (0 to 20).</summary>
     [JsonPropertyName("prompt_logprobs")] public int? PromptLogprobs { get; set; }
+    /// <summary>llama-server's: a GBNF grammar the answer is held to.</summary>
+    [JsonPropertyName("grammar")] public string? Grammar { get; set; }
 }

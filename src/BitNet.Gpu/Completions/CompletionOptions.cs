@@ -75,6 +75,14 @@ public sealed record CompletionOptions
     public JsonElement? JsonSchema { get; init; }
 
     /// <summary>
+    /// A GBNF grammar (llama.cpp's notation; see <see cref="CompiledGrammar"/>) the text is held to: tokens that would take
+    /// it off the grammar are never drawn, the completion ends only where the grammar's <c>root</c> can end (finish
+    /// reason "stop" once nothing more can follow). Not with <see cref="JsonObject"/> or <see cref="JsonSchema"/>. Default null.
+    /// </summary>
+    /// <example><c>new CompletionOptions { Grammar = "root ::= (\"yes\" | \"no\") \".\"" }</c></example>
+    public string? Grammar { get; init; }
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first option whose value makes no sense;
     /// <paramref name="vocabularySize"/> bounds the token ids of <see cref="LogitBias"/>.
     /// </summary>
@@ -93,6 +101,8 @@ public sealed record CompletionOptions
         Require(TopLogprobs >= 0 && TopLogprobs <= TokenLogprob.MaxTop, nameof(TopLogprobs), $"TopLogprobs must be 0 to {TokenLogprob.MaxTop}, got {TopLogprobs}");
         Require(TopLogprobs == 0 || Logprobs || PromptLogprobs, nameof(TopLogprobs), "TopLogprobs needs Logprobs or PromptLogprobs to be true");
         CompileSchema();
+        Require(Grammar is null || !JsonObject && JsonSchema is null, nameof(Grammar), "Grammar cannot be combined with JSON mode (JsonObject or JsonSchema): the text is held to one of them");
+        CompileGrammar();
         foreach (var (token, bias) in LogitBias ?? new Dictionary<int, float>())
         {
             Require(token >= 0 && token < vocabularySize, nameof(LogitBias), $"LogitBias token id {token} is outside the vocabulary (0..{vocabularySize - 1})");
@@ -114,6 +124,20 @@ public sealed record CompletionOptions
         }
     }
 
+    /// <summary>The compiled <see cref="Grammar"/>; an <see cref="ArgumentException"/> naming it where it cannot be read.</summary>
+    CompiledGrammar? CompileGrammar()
+    {
+        if (Grammar is null) return null;
+        try
+        {
+            return CompiledGrammar.Parse(Grammar);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message, nameof(Grammar), e);
+        }
+    }
+
     /// <summary>The engine's request for these options (after <see cref="Validate"/>); no limit means the whole context.</summary>
     internal GenerationRequest ToRequest(int contextLength) => new()
     {
@@ -123,6 +147,7 @@ public sealed record CompletionOptions
         PromptLogprobs = PromptLogprobs ? TopLogprobs : null,
         JsonObject = JsonObject,
         JsonSchema = CompileSchema(),
+        Grammar = CompileGrammar(),
         Sampling = new SamplerOptions
         {
             Temperature = Temperature,

@@ -85,8 +85,28 @@ public class NativeCompletionTests(ServerFixture fixture)
         Assert.Equal(JsonValueKind.Number, parsed.RootElement.GetProperty("year").ValueKind);
     }
 
+    [Fact]
+    public async Task AGrammar_HoldsTheAnswer_OnEachCompletionEndpoint()
+    {
+        const string grammar = "root ::= (\"yes\" | \"no\") \", \" [0-9]{1,3} \".\"";
+        var answerPattern = new System.Text.RegularExpressions.Regex("^(yes|no), [0-9]{1,3}\\.$");
+        string grammarField = JsonSerializer.Serialize(grammar);
+
+        var native = (await fixture.Client.PostAsync("/completion", $$"""{"prompt": "{{Prompt}}", "n_predict": 30, "grammar": {{grammarField}}}""")).Json;
+        Assert.Matches(answerPattern, native.GetProperty("content").GetString()!);
+        Assert.True(native.GetProperty("stop").GetBoolean());
+
+        var text = (await fixture.Client.PostAsync("/v1/completions", $$"""{"prompt": "{{Prompt}}", "max_tokens": 30, "seed": 5, "grammar": {{grammarField}}}""")).Json.GetProperty("choices")[0];
+        Assert.Matches(answerPattern, text.GetProperty("text").GetString()!);
+        Assert.Equal("stop", text.GetProperty("finish_reason").GetString());
+
+        var chat = (await fixture.Client.PostAsync("/v1/chat/completions", $$"""{"messages": [{"role": "user", "content": "Yes or no?"}], "max_tokens": 30, "grammar": {{grammarField}}}""")).Json.GetProperty("choices")[0];
+        Assert.Matches(answerPattern, chat.GetProperty("message").GetProperty("content").GetString()!);
+    }
+
     [Theory]
-    [InlineData("""{"prompt": "Hi", "grammar": "root ::= \"a\""}""", "grammar")]
+    [InlineData("""{"prompt": "Hi", "grammar": "root ::= item"}""", "grammar")]
+    [InlineData("""{"prompt": "Hi", "grammar": "root ::= \"a\"", "json_schema": {"type": "object"}}""", "grammar")]
     [InlineData("""{"prompt": "Hi", "ignore_eos": true}""", "ignore_eos")]
     [InlineData("""{"prompt": "Hi", "n_predict": 0}""", "n_predict")]
     [InlineData("""{"prompt": "Hi", "n_predict": -2}""", "n_predict")]

@@ -11,6 +11,7 @@ public static class FuzzTargets
         new("chat-template", "a Jinja chat template, parsed and rendered for fixed conversations (ChatTemplate)", ChatTemplateTarget.Run),
         new("tokenizer", "text and token ids through encode, decode and the streaming decoder of two real vocabularies", TokenizerTarget.Run),
         new("json-schema", "a JSON Schema for structured output, compiled (keywords, $refs, patterns), then fixed texts through its automaton", JsonSchemaTarget.Run),
+        new("gbnf", "a GBNF grammar, compiled (rules, classes, escapes, repetitions, left recursion), then fixed texts through its matcher", GbnfTarget.Run),
         new("server-request", "a chat, text completion, Responses or Anthropic Messages request body as serve reads it: JSON, messages, prompt or input, sampling fields, context check", ServerRequestTarget.Run),
     ];
 

@@ -24,6 +24,7 @@ static class CorpusSeeds
         foreach (var (name, bytes) in ChatTemplates()) yield return ("chat-template", name, Encoding.UTF8.GetBytes(bytes));
         foreach (var (name, bytes) in TokenizerTexts()) yield return ("tokenizer", name, bytes);
         foreach (var (name, json) in JsonSchemas()) yield return ("json-schema", name, Encoding.UTF8.GetBytes(json));
+        foreach (var (name, gbnf) in Grammars()) yield return ("gbnf", name, Encoding.UTF8.GetBytes(gbnf));
         foreach (var (name, flag, json) in ServerRequests()) yield return ("server-request", name, [flag, .. Encoding.UTF8.GetBytes(json)]);
     }
 
@@ -190,6 +191,37 @@ static class CorpusSeeds
             {%- else %}none{% endfor -%}
             {{ {'system': ns.system, 'n': ns.n} | tojson }}{{ messages | first | string }}{{ (messages | last).content.replace('2', 'two').startswith('What') }}
             {%- if add_generation_prompt and not (bos_token is none) %}{{ bos_token if ns.n > 3 else eos_token }}{% endif %}
+            """);
+    }
+
+    /// <summary>Grammars that reach each part of the GBNF parser and matcher: literals and escapes, classes, groups, repetitions, recursion, comments.</summary>
+    static IEnumerable<(string, string)> Grammars()
+    {
+        yield return ("answer.gbnf", """
+            # an answer and a number
+            root ::= answer ", " num "."
+            answer ::= "yes" | "no" | "maybe"?
+            num ::= [1-9] [0-9]{0,2} | "0"
+            """);
+        yield return ("json.gbnf", """
+            root   ::= object
+            value  ::= object | array | string | number | ("true" | "false" | "null") ws
+            object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
+            array  ::= "[" ws ( value ("," ws value)* )? "]" ws
+            string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
+            number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9]{1,15})? ws
+            ws ::= | " " | "\n" [ \t]{0,20}
+            """);
+        yield return ("unicode.gbnf", """
+            root ::= (word " ")+ emoji{1,3} [\u00e0-\u00ff\U0001F600]* . "\t\r\n\\\[\]\-"
+            word ::= [a-zA-Z_-]+ | "é" [^\n ]* | ("日" | "本")
+            emoji ::= "\U0001F600" | [\x41-\x5A]
+            """);
+        yield return ("nested.gbnf", """
+            root ::= expr
+            expr ::= term (("+" | "-") term)*
+            term ::= factor (("*" | "/") factor)*
+            factor ::= [0-9]+ | "(" expr ")" | "-" factor
             """);
     }
 

@@ -15,6 +15,10 @@ internal interface IJsonText
     /// <summary>True once the text is complete: nothing but the end of generation may follow.</summary>
     bool IsComplete { get; }
 
+    /// <summary>Whether the end of generation may come here; a JSON text ends only once complete, a grammar's where
+    /// <c>root</c> can end (and more text may still follow).</summary>
+    bool MayEnd => IsComplete;
+
     /// <summary>
     /// Inside a string that takes any text: how many more characters of plain text (no quote, backslash or control byte)
     /// it takes (<see cref="int.MaxValue"/> where unbounded); −1 elsewhere.

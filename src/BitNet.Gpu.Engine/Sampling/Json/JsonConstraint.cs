@@ -24,7 +24,11 @@ internal abstract class JsonConstraint
     public static JsonConstraint ForSchema(Tokenizer tokenizer, CompiledJsonSchema schema) =>
         new JsonConstraint<JsonSchemaChoices>(tokenizer, new JsonSchemaChoices(schema.Root));
 
-    /// <summary>True once the text is one complete JSON object.</summary>
+    /// <summary>Text held to a GBNF grammar: the end of generation comes only where its root can end.</summary>
+    public static JsonConstraint ForGrammar(Tokenizer tokenizer, CompiledGrammar grammar) =>
+        new JsonConstraint<GrammarText>(tokenizer, new GrammarText(new GrammarMatcher(grammar)));
+
+    /// <summary>True once the text is one complete JSON object (for a grammar: once nothing can follow).</summary>
     public abstract bool IsComplete { get; }
 
     /// <summary>Sets the logit of every token the text cannot take next to −∞ (logits already −∞ are left alone).</summary>
@@ -125,7 +129,7 @@ internal sealed class JsonConstraint<TText> : JsonConstraint where TText : struc
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     bool Allowed(int token, ReadOnlySpan<bool> firstByteTaken, int room, bool[]? patternVerdicts)
     {
-        if (_ends[token]) return _text.IsComplete;
+        if (_ends[token]) return _text.MayEnd;
         int first = _firstByte[token], second = _secondByte[token];
         if (first < 0 || !firstByteTaken[first]) return false;
         if (second < 0) return true;
