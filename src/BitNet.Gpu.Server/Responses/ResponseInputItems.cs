@@ -12,22 +12,23 @@ namespace BitNet.Gpu.Server.Responses;
 internal static class ResponseInputItems
 {
     public static JsonElement[] Of(JsonElement input) => input.ValueKind == JsonValueKind.String
-        ? [Listed(new JsonObject { ["role"] = "user", ["content"] = input.GetString() })]
-        : [.. input.EnumerateArray().Select(item => Listed(JsonSerializer.SerializeToNode(item)!.AsObject()))];
+        ? [Listed(JsonSerializer.SerializeToElement(new JsonObject { ["role"] = "user", ["content"] = input.GetString() }))]
+        : [.. input.EnumerateArray().Select(Listed)];
 
     /// <summary>The id of a listed item.</summary>
     public static string IdOf(JsonElement item) => item.GetProperty("id").GetString()!;
 
-    static JsonElement Listed(JsonObject item)
+    /// <summary>The item as listed; a field given twice keeps its last value, as the input was read.</summary>
+    static JsonElement Listed(JsonElement item)
     {
-        string type = item["type"]?.GetValue<string>() ?? "message";
+        string type = item.TryGetProperty("type", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString()! : "message";
         var listed = new JsonObject
         {
-            ["id"] = item["id"]?.DeepClone() ?? NewId(type),
+            ["id"] = item.TryGetProperty("id", out var id) ? JsonSerializer.SerializeToNode(id) : NewId(type),
             ["type"] = type,
         };
-        foreach (var (name, value) in item)
-            if (name is not ("id" or "type")) listed[name] = value?.DeepClone();
+        foreach (var property in item.EnumerateObject())
+            if (property.Name is not ("id" or "type")) listed[property.Name] = JsonSerializer.SerializeToNode(property.Value);
         if (type == "message")
         {
             if (listed["content"] is JsonValue text && text.TryGetValue(out string? content))

@@ -10,8 +10,11 @@ namespace BitNet.Gpu.Engine.Sampling;
 /// </summary>
 internal sealed class GrammarMatcher
 {
-    /// <summary>Open parses beyond which a character is refused rather than followed (a grammar so ambiguous is not held;
-    /// one that is so before any text is refused when compiled).</summary>
+    /// <summary>
+    /// Open parses kept at most. A grammar that opens more before any text is refused when compiled; one that opens more
+    /// after a character keeps those found first: the text still follows the grammar, though some of its continuations
+    /// are then not offered (rather than ending the request with every token refused).
+    /// </summary>
     public const int MaxStacks = 4096;
     /// <summary>States kept with their transitions; beyond this new states are made each time (correct, slower).</summary>
     const int MaxKeptStates = 65_536;
@@ -102,7 +105,7 @@ internal sealed class GrammarMatcher
         foreach (var top in state.Tops)
         {
             if (top is null || !Symbol(top).Matches(codePoint)) continue;
-            if (!Expand(After(top), tops)) return Refused;
+            if (!Expand(After(top), tops)) break; // the parses kept so far go on (see MaxStacks)
         }
         return tops.Count == 0 ? Refused : StateOf(tops, 0, 0, 0);
     }
@@ -113,12 +116,12 @@ internal sealed class GrammarMatcher
     /// </summary>
     bool Expand(Frame? frame, HashSet<Frame?> tops)
     {
-        var work = new Stack<Frame?>();
+        var work = new Queue<Frame?>(); // breadth first: where parses must be dropped, the shortest ways on are kept
         var seen = new HashSet<Frame?>(ReferenceEqualityComparer.Instance);
-        work.Push(frame);
+        work.Enqueue(frame);
         while (work.Count > 0)
         {
-            var next = work.Pop();
+            var next = work.Dequeue();
             if (!seen.Add(next)) continue; // a nullable rule met twice opens the same stacks
             if (next is null || Symbol(next).IsCharacters)
             {
@@ -128,8 +131,8 @@ internal sealed class GrammarMatcher
             }
             var symbol = Symbol(next);
             var rest = After(next);
-            for (int a = _rules[symbol.Rule].Length - 1; a >= 0; a--)
-                work.Push(_rules[symbol.Rule][a].Length == 0 ? rest : FrameOf(symbol.Rule, a, 0, rest));
+            for (int a = 0; a < _rules[symbol.Rule].Length; a++)
+                work.Enqueue(_rules[symbol.Rule][a].Length == 0 ? rest : FrameOf(symbol.Rule, a, 0, rest));
         }
         return true;
     }

@@ -61,6 +61,21 @@ public class ResponseInputItemsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task AFieldGivenTwice_IsListedWithItsLastValue_NotA500()
+    {
+        // Found by fuzzing: the listing rebuilt each item as a JsonObject, which refuses a key met twice.
+        string id = await Create("""
+            [{"role": "user", "content": "Weather?"},
+             {"type": "function_call", "call_id": "call_1", "name": "get_forecast", "arguments": "{}", "call_id": "call_1"},
+             {"type": "function_call_output", "call_id": "call_1", "output": "Rain", "output": "Sunny"}]
+            """);
+        var items = (await fixture.Client.GetAsync($"/v1/responses/{id}/input_items?order=asc")).Json.GetProperty("data").EnumerateArray().ToArray();
+        Assert.Equal(3, items.Length);
+        Assert.Equal("call_1", items[1].GetProperty("call_id").GetString());
+        Assert.Equal("Sunny", items[2].GetProperty("output").GetString());
+    }
+
+    [Fact]
     public async Task Pages_FollowOrderLimitAfterAndBefore_AndKeepTheClientsIds()
     {
         string id = await Create("""

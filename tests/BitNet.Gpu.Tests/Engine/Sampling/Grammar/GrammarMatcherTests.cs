@@ -86,6 +86,19 @@ public class GrammarMatcherTests
         Assert.Same(once, Push(matcher, "abcdefg"u8.ToArray()));
     }
 
+    [Fact]
+    public void TooManyOpenParses_KeepTheFirst_AndTheTextStillFollowsTheGrammar()
+    {
+        // After "x", each of 5000 optional a's may be the next: more parses than are kept.
+        var matcher = new GrammarMatcher(CompiledGrammar.Parse("root ::= \"x\" (\"a\"?){0,5000} \"b\""));
+        var afterX = Read(matcher, "x");
+        Assert.NotNull(afterX);
+        Assert.InRange(afterX!.Tops.Length, 1, GrammarMatcher.MaxStacks + 1);
+        Assert.NotNull(Read(matcher, "xaaa"));
+        Assert.True(Read(matcher, "xab")!.IsComplete); // the shortest ways on are the ones kept
+        Assert.Null(Read(matcher, "xc"));
+    }
+
     static GrammarMatcher.State? Read(GrammarMatcher matcher, string text) => Push(matcher, Encoding.UTF8.GetBytes(text));
 
     static GrammarMatcher.State? Push(GrammarMatcher matcher, byte[] bytes)
