@@ -116,6 +116,7 @@ public sealed class BitNetServer : IAsyncDisposable
         var responses = new ResponsesEndpoint(host, new ResponseStore(options.MaxStoredResponses));
         var messages = new MessagesEndpoint(host);
         var embeddings = new EmbeddingsEndpoint(host, options.Pooling);
+        var nativeEmbedding = new NativeEmbeddingEndpoint(host, options.Pooling);
         var props = new PropsEndpoint(host);
         var slots = new SlotsEndpoint(host);
         var nativeCompletion = new NativeCompletionEndpoint(host);
@@ -135,6 +136,8 @@ public sealed class BitNetServer : IAsyncDisposable
         app.MapPost(MessagesEndpoint.Path, messages.CreateAsync);
         app.MapPost(MessagesEndpoint.CountPath, messages.CountTokensAsync);
         app.MapPost(EmbeddingsEndpoint.Path, embeddings.HandleAsync);
+        app.MapPost(NativeEmbeddingEndpoint.Path, nativeEmbedding.HandleAsync);
+        app.MapPost(NativeEmbeddingEndpoint.PluralPath, nativeEmbedding.HandleAsync);
         app.MapGet(ModelsEndpoint.Path, models.HandleAsync);
         app.MapGet(ModelsEndpoint.ItemPath, models.GetAsync);
         app.MapGet(HealthEndpoint.Path, health.HandleAsync);

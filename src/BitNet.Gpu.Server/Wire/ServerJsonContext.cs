@@ -60,6 +60,8 @@ namespace BitNet.Gpu.Server.Wire;
 [JsonSerializable(typeof(MessageStopEvent))]
 [JsonSerializable(typeof(PingEvent))]
 [JsonSerializable(typeof(EmbeddingRequest))]
+[JsonSerializable(typeof(NativeEmbeddingRequest))]
+[JsonSerializable(typeof(NativeEmbedding[]))]
 [JsonSerializable(typeof(EmbeddingList<float[]>))]
 [JsonSerializable(typeof(EmbeddingList<string>))]
 [JsonSerializable(typeof(OllamaGenerateRequest))]

@@ -98,4 +98,53 @@ public class EmbeddingsApiTests(ServerFixture fixture)
         Assert.Equal(await server.Model!.EmbedAsync(Texts[0], new EmbeddingOptions { Pooling = EmbeddingPooling.Last }), answer.ToFloats().ToArray());
         Assert.NotEqual(await server.Model!.EmbedAsync(Texts[0]), answer.ToFloats().ToArray());
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task LlamaServersEmbedding_ListsEachInputsVector_ScaledAsEmbdNormalizeSays(int norm)
+    {
+        var answer = (await fixture.Client.PostAsync("/embedding", $$"""{"content": ["{{Texts[0]}}", "{{Texts[1]}}"], "embd_normalize": {{norm}}}""")).Json;
+        Assert.Equal(2, answer.GetArrayLength());
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(i, answer[i].GetProperty("index").GetInt32());
+            var vector = Assert.Single(answer[i].GetProperty("embedding").EnumerateArray()).EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var raw = await Model.EmbedAsync(Texts[i], new EmbeddingOptions { Normalize = false });
+            Assert.Equal(raw.Length, vector.Length);
+            // Each norm against its formula: the vector is the raw one times a positive scale that makes this norm 1 (32760 for max-abs).
+            double measured = norm switch
+            {
+                -1 => 1 + vector.Zip(raw).Max(p => Math.Abs(p.First - p.Second)),
+                0 => vector.Max(Math.Abs) / 32760,
+                1 => vector.Sum(Math.Abs),
+                2 => Math.Sqrt(vector.Sum(v => v * v)),
+                _ => Math.Pow(vector.Sum(v => Math.Pow(Math.Abs(v), norm)), 1.0 / norm),
+            };
+            Assert.InRange(measured, 1 - 1e-4, 1 + 1e-4);
+            double scale = vector[0] / raw[0];
+            Assert.True(scale > 0);
+            Assert.All(vector.Zip(raw), p => Assert.InRange(p.First, p.Second * scale - 1e-3 * Math.Max(1, Math.Abs(p.First)), p.Second * scale + 1e-3 * Math.Max(1, Math.Abs(p.First))));
+        }
+
+        // /embeddings is the same API; input is read like content; the default is the Euclidean norm, /v1/embeddings' vector.
+        var plural = (await fixture.Client.PostAsync("/embeddings", $$"""{"input": "{{Texts[2]}}"}""")).Json;
+        var unit = plural[0].GetProperty("embedding")[0].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        Assert.Equal(await Model.EmbedAsync(Texts[2]), unit);
+    }
+
+    [Theory]
+    [InlineData("""{"embd_normalize": 2}""", "content")]
+    [InlineData("""{"content": ""}""", "content")]
+    [InlineData("""{"content": "Hi", "embd_normalize": 65}""", "embd_normalize")]
+    [InlineData("""{"input": 7}""", "input")]
+    public async Task LlamaServersEmbedding_BadFields_AreA400NamingThem(string body, string param)
+    {
+        var answer = await fixture.Client.PostAsync("/embedding", body);
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(param, answer.Error.Param);
+    }
 }

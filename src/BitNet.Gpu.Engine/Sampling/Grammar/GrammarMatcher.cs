@@ -16,8 +16,8 @@ internal sealed class GrammarMatcher
     /// are then not offered (rather than ending the request with every token refused).
     /// </summary>
     public const int MaxStacks = 4096;
-    /// <summary>States kept with their transitions; beyond this new states are made each time (correct, slower).</summary>
-    const int MaxKeptStates = 65_536;
+    /// <summary>States kept with their transitions (2 KB each); beyond this new states are made each time (correct, slower).</summary>
+    const int MaxKeptStates = 8192;
 
     readonly GrammarSymbol[][][] _rules;
     readonly Dictionary<(int Rule, int Alternative, int Index, Frame? Parent), Frame> _frames = [];
