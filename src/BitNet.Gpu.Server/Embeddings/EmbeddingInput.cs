@@ -15,7 +15,7 @@ internal static class EmbeddingInput
     /// <summary>The most inputs in one request (OpenAI's limit).</summary>
     public const int MaxInputs = 2048;
 
-    /// <param name="field">The request's field, as errors name it (llama-server's /embedding also reads content).</param>
+    /// <summary>The inputs' token lists; errors name <paramref name="field"/>, the request's field (llama-server's /embedding also reads content).</summary>
     public static int[][] Tokens(BitNetModel model, JsonElement? input, string field = "input")
     {
         if (input is not JsonElement element || element.ValueKind == JsonValueKind.Null)

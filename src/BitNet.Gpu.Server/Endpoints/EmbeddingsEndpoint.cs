@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using BitNet.Gpu.Engine.Embeddings;
-using BitNet.Gpu.Engine.Scheduling;
-using BitNet.Gpu.Server.Completions;
 using BitNet.Gpu.Server.Embeddings;
 using BitNet.Gpu.Server.Http;
 using BitNet.Gpu.Server.Wire;
@@ -24,15 +22,7 @@ internal sealed class EmbeddingsEndpoint(ModelHost host, EmbeddingPooling poolin
         var model = host.Require();
         var (inputs, base64) = Read(model, request);
 
-        float[][] vectors;
-        try
-        {
-            vectors = await model.EmbedBatchAsync(inputs, new EmbeddingOptions { Pooling = pooling }, context.RequestAborted);
-        }
-        catch (SchedulerQueueFullException e)
-        {
-            throw CompletionStarter.QueueFull(e);
-        }
+        var vectors = await EmbeddingRun.EmbedAsync(model, inputs, new EmbeddingOptions { Pooling = pooling }, context.RequestAborted);
         int tokens = inputs.Sum(i => i.Length);
         var usage = new EmbeddingUsage(tokens, tokens);
         if (base64)

@@ -1,6 +1,4 @@
 using BitNet.Gpu.Engine.Embeddings;
-using BitNet.Gpu.Engine.Scheduling;
-using BitNet.Gpu.Server.Completions;
 using BitNet.Gpu.Server.Embeddings;
 using BitNet.Gpu.Server.Http;
 using BitNet.Gpu.Server.Wire;
@@ -24,16 +22,8 @@ internal sealed class NativeEmbeddingEndpoint(ModelHost host, EmbeddingPooling p
         var model = host.Require();
         var (inputs, norm) = Read(model, request);
 
-        float[][] vectors;
-        try
-        {
-            // The Euclidean norm (the default) is the library's own: the same vectors as /v1/embeddings, to the bit.
-            vectors = await model.EmbedBatchAsync(inputs, new EmbeddingOptions { Pooling = pooling, Normalize = norm == 2 }, context.RequestAborted);
-        }
-        catch (SchedulerQueueFullException e)
-        {
-            throw CompletionStarter.QueueFull(e);
-        }
+        // The Euclidean norm (the default) is the library's own: the same vectors as /v1/embeddings, to the bit.
+        var vectors = await EmbeddingRun.EmbedAsync(model, inputs, new EmbeddingOptions { Pooling = pooling, Normalize = norm == 2 }, context.RequestAborted);
         var answer = vectors.Select((v, i) => new NativeEmbedding(i, [norm == 2 ? v : EmbeddingNorm.Apply(v, norm)])).ToArray();
         await JsonResponse.WriteAsync(context, answer, ServerJsonContext.Web.NativeEmbeddingArray);
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using BitNet.Gpu.Engine.Embeddings;
-using BitNet.Gpu.Engine.Scheduling;
 using BitNet.Gpu.Server.Completions;
 using BitNet.Gpu.Server.Embeddings;
 using BitNet.Gpu.Server.Http;
@@ -49,14 +48,7 @@ internal sealed class OllamaEmbedEndpoint(ModelHost host, EmbeddingPooling pooli
     async Task<float[][]> EmbedAsync(BitNetModel model, int[][] inputs, bool normalize, CancellationToken cancel)
     {
         if (inputs.Length == 0) return [];
-        try
-        {
-            return await model.EmbedBatchAsync(inputs, new EmbeddingOptions { Pooling = pooling, Normalize = normalize }, cancel);
-        }
-        catch (SchedulerQueueFullException e)
-        {
-            throw CompletionStarter.QueueFull(e);
-        }
+        return await EmbeddingRun.EmbedAsync(model, inputs, new EmbeddingOptions { Pooling = pooling, Normalize = normalize }, cancel);
     }
 
     /// <summary>The inputs' tokens, every field checked (a bad one is a 400 naming it).</summary>

@@ -18,9 +18,12 @@ internal struct GrammarText(GrammarMatcher matcher) : IJsonText
 
     public readonly bool Takes(ReadOnlySpan<byte> bytes)
     {
-        var state = _state;
+        GrammarMatcher.State? state = _state;
         foreach (byte b in bytes)
-            if ((state = matcher.Next(state, b)!) is null) return false;
+        {
+            state = matcher.Next(state, b);
+            if (state is null) return false;
+        }
         return true;
     }
 

@@ -103,9 +103,12 @@ public class GrammarMatcherTests
 
     static GrammarMatcher.State? Push(GrammarMatcher matcher, byte[] bytes)
     {
-        var state = matcher.Start;
+        GrammarMatcher.State? state = matcher.Start;
         foreach (byte b in bytes)
-            if ((state = matcher.Next(state, b)!) is null) return null;
+        {
+            state = matcher.Next(state, b);
+            if (state is null) return null;
+        }
         return state;
     }
 
